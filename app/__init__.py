@@ -1,0 +1,1 @@
+"""RingScope command line and user-facing apps."""
