@@ -1,0 +1,69 @@
+"""The ``ringscope`` command.
+
+Commands live one concern per module in ``app/commands/``; each module
+exposes ``register(app)``.  Errors the user can act on (bad drop, store
+down, bad config) are printed as one line with a non-zero exit code, never
+as a traceback.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import typer
+from rich.console import Console
+
+from ringscope.app import commands as commands_pkg
+from ringscope.app.version import __version__
+
+app = typer.Typer(
+    name="ringscope",
+    help="RingScope: find and document fraud rings against medical-insurance funds.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+def _register_commands() -> None:
+    for info in sorted(pkgutil.iter_modules(commands_pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands_pkg.__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    from ringscope.app.errors import USER_ERRORS, exit_code_for
+
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("[red]Aborted.[/red]")
+        sys.exit(130)
+    except USER_ERRORS as exc:
+        err_console.print(f"Error: {exc}", style="red", highlight=False, markup=False)
+        sys.exit(exit_code_for(exc))
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,17 @@
+"""Options shared by every command, and turning them into a configuration."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ringscope.app.config import RingScopeConfig, load_config
+
+WorkspaceOpt = typer.Option(None, "--workspace", "-w", help="Workspace folder (env RINGSCOPE_WORKSPACE; default ./ringscope-workspace).")
+StoreOpt = typer.Option(None, "--store", help="duckdb (embedded default) or neo4j (env RINGSCOPE_STORE).")
+ConfigOpt = typer.Option(None, "--config", help="TOML configuration file (env RINGSCOPE_CONFIG).")
+
+
+def config_from(workspace: Optional[Path], store: Optional[str], config: Optional[Path]) -> RingScopeConfig:
+    return load_config(workspace=workspace, store=store, config_file=config)

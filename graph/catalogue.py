@@ -1,0 +1,191 @@
+"""The workspace catalogue: contract tables and ingest history in DuckDB.
+
+Both stores keep their validated data here (the Neo4j store projects it
+into the graph afterwards), so validation, foreign keys and fact conflicts
+are judged the same way whichever store is selected.
+
+A drop is merged in one DuckDB transaction: either every good row of every
+file lands, or (on a file that cannot be used at all) nothing does.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from ringscope.ingest.contract import LOAD_ORDER, TABLES
+from ringscope.ingest.errors import IngestError
+from ringscope.ingest.mapping import HeaderMapping
+from ringscope.ingest.stage import locate_files, stage_file
+from ringscope.ingest.validate import REJECTS_DDL, TableOutcome, validate_table
+from ringscope.ingest.validate_sql import duckdb_type, q
+
+SCHEMA_VERSION = 1
+Progress = Callable[[str, float], None]
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the contract tables and history tables if missing (idempotent)."""
+    for spec in TABLES.values():
+        cols = ", ".join(f"{q(c.name)} {duckdb_type(c)}" for c in spec.columns)
+        key = ", ".join(q(k) for k in spec.key)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {q(spec.name)} ({cols}, _extra VARCHAR, _drop_id VARCHAR, PRIMARY KEY ({key}))")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS ingest_drops (drop_id VARCHAR PRIMARY KEY, source VARCHAR, fingerprint VARCHAR, "
+        "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, status VARCHAR, message VARCHAR, rejects_file VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS ingest_tables (drop_id VARCHAR, table_name VARCHAR, file VARCHAR, "
+        "encoding VARCHAR, read BIGINT, new BIGINT, updated BIGINT, unchanged BIGINT, duplicates BIGINT, "
+        "rejected BIGINT)"
+    )
+    con.execute("CREATE TABLE IF NOT EXISTS catalogue_meta (name VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute(
+        "INSERT INTO catalogue_meta VALUES ('schema_version', ?) ON CONFLICT (name) DO NOTHING",
+        [str(SCHEMA_VERSION)],
+    )
+
+
+@dataclass
+class DropReport:
+    drop_id: str
+    source: str
+    fingerprint: str
+    tables: list[TableOutcome] = field(default_factory=list)
+    rejects_file: str | None = None
+
+    @property
+    def loaded(self) -> int:
+        return sum(t.new + t.updated for t in self.tables)
+
+    @property
+    def rejected(self) -> int:
+        return sum(t.rejected for t in self.tables)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "loaded": self.loaded, "rejected": self.rejected}
+
+
+def fingerprint_drop(files: dict[str, Path]) -> str:
+    """SHA-256 over the drop's table files, so a drop can be named in provenance."""
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode())
+        with open(files[name], "rb") as fh:
+            while chunk := fh.read(1 << 22):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def _merge(con: duckdb.DuckDBPyConnection, table: str, present: tuple[str, ...], drop_id: str) -> None:
+    spec = TABLES[table]
+    ok = q(f"ok_{table}")
+    cols = [c for c in spec.column_names]
+    insert_cols = ", ".join(q(c) for c in cols)
+    if spec.fact:
+        con.execute(
+            f"INSERT INTO {q(table)} ({insert_cols}, _extra, _drop_id) SELECT {insert_cols}, _extra, ? FROM {ok}",
+            [drop_id],
+        )
+        return
+    updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in cols if c not in spec.key)
+    updates = (updates + ", " if updates else "") + "_extra = excluded._extra, _drop_id = excluded._drop_id"
+    key = ", ".join(q(k) for k in spec.key)
+    # Columns absent from this file keep their stored values: insert stored ones back.
+    select_cols = ", ".join(
+        f"o.{q(c)}" if c in present or c in spec.key else f"s.{q(c)}" for c in cols
+    )
+    join = " AND ".join(f"s.{q(k)} = o.{q(k)}" for k in spec.key)
+    con.execute(
+        f"INSERT INTO {q(table)} ({insert_cols}, _extra, _drop_id) "
+        f"SELECT {select_cols}, coalesce(o._extra, s._extra), ? FROM {ok} o LEFT JOIN {q(table)} s ON {join} "
+        f"ON CONFLICT ({key}) DO UPDATE SET {updates}",
+        [drop_id],
+    )
+
+
+def ingest_drop(
+    con: duckdb.DuckDBPyConnection,
+    drop_dir: Path,
+    mapping: HeaderMapping,
+    rejects_dir: Path,
+    scratch_dir: Path,
+    progress: Progress | None = None,
+) -> DropReport:
+    """Validate and merge one drop atomically; return what happened per table."""
+    step = progress or (lambda _label, _frac: None)
+    ensure_schema(con)
+    files = locate_files(drop_dir, mapping)
+    step("fingerprint", 0.02)
+    fp = fingerprint_drop(files)
+    started = datetime.now(timezone.utc)
+    drop_id = f"D{started:%Y%m%d%H%M%S%f}-{fp[:8]}"
+    report = DropReport(drop_id, str(drop_dir.resolve()), fp)
+    stored = {t for t in TABLES}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(REJECTS_DDL)
+        in_drop: set[str] = set()
+        staged_all = []
+        order = [t for t in LOAD_ORDER if t in files]
+        for i, table in enumerate(order):
+            step(f"read {files[table].name}", 0.05 + 0.45 * i / len(order))
+            staged_all.append(stage_file(con, TABLES[table], files[table], mapping, scratch_dir))
+        for i, staged in enumerate(staged_all):
+            step(f"validate {staged.file}", 0.5 + 0.3 * i / len(order))
+            outcome = validate_table(con, staged, stored, in_drop)
+            outcome_encoding = staged.encoding
+            in_drop.add(staged.spec.name)
+            report.tables.append(outcome)
+            con.execute(
+                "INSERT INTO ingest_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [drop_id, outcome.table, outcome.file, outcome_encoding, outcome.read, outcome.new,
+                 outcome.updated, outcome.unchanged, outcome.duplicates, outcome.rejected],
+            )
+        for i, staged in enumerate(staged_all):
+            step(f"store {staged.spec.name}", 0.8 + 0.18 * i / len(order))
+            _merge(con, staged.spec.name, staged.columns, drop_id)
+        n_rejects = con.execute("SELECT count(*) FROM _rejects").fetchone()[0]
+        if n_rejects:
+            rejects_dir.mkdir(parents=True, exist_ok=True)
+            path = rejects_dir / f"{drop_id}-rejects.csv"
+            con.execute(
+                "COPY (SELECT file, line, column_name AS column, value, reason, table_name AS table "
+                f"FROM _rejects ORDER BY table_name, line, column_name) TO '{_path_literal(path)}' (HEADER, DELIMITER ',')"
+            )
+            report.rejects_file = str(path)
+        con.execute(
+            "INSERT INTO ingest_drops VALUES (?, ?, ?, ?, now(), 'loaded', ?, ?)",
+            [drop_id, report.source, fp, started, json.dumps({"loaded": report.loaded, "rejected": report.rejected}),
+             report.rejects_file],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for table in TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {q('stg_' + table)}")
+            con.execute(f"DROP TABLE IF EXISTS {q('ok_' + table)}")
+    step("done", 1.0)
+    return report
+
+
+def record_failed_drop(con: duckdb.DuckDBPyConnection, drop_dir: Path, error: IngestError) -> None:
+    """Keep a line of history for a refused drop (its data was not stored)."""
+    ensure_schema(con)
+    now = datetime.now(timezone.utc)
+    con.execute(
+        "INSERT INTO ingest_drops VALUES (?, ?, NULL, ?, ?, 'refused', ?, NULL)",
+        [f"D{now:%Y%m%d%H%M%S%f}-refused", str(drop_dir), now, now, str(error)],
+    )
+
+
+def _path_literal(path: Path) -> str:
+    """COPY takes no parameter for its target; the path is ours (workspace + drop id)."""
+    return str(path).replace("'", "''")

@@ -1,0 +1,202 @@
+"""The embedded store: the workspace DuckDB file, queried as a graph.
+
+Nodes and relationships are views over the contract tables, defined once in
+``graph.model``; graph questions (neighbourhood, shortest path, subgraph)
+are answered hop by hop with set-based SQL, so nothing needs a server.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+
+from ringscope.graph.catalogue import DropReport, Progress, ensure_schema, ingest_drop, record_failed_drop
+from ringscope.graph.config import StoreConfig
+from ringscope.graph.model import LABELS, NODE_SQL, REL_TYPE_NAMES, edges_view_sql, nodes_view_sql
+from ringscope.graph.store import Edge, Node, NodeRef, Store, StoreUnavailable, Subgraph
+from ringscope.ingest.errors import IngestError
+from ringscope.ingest.mapping import HeaderMapping
+
+
+class DuckDBStore(Store):
+    kind = "duckdb"
+
+    def __init__(self, config: StoreConfig, read_only: bool = False):
+        self.config = config
+        path = config.catalogue_path
+        if read_only and not path.exists():
+            raise StoreUnavailable(f"no workspace data at {path}: run `ringscope ingest DROP_DIR` first")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise StoreUnavailable(f"cannot open {path}: {str(exc).splitlines()[0]}") from None
+        if not read_only:
+            ensure_schema(self.con)
+            self._create_views()
+
+    def _create_views(self) -> None:
+        self.con.execute(f"CREATE OR REPLACE VIEW g_edges AS {edges_view_sql()}")
+        self.con.execute(f"CREATE OR REPLACE VIEW g_nodes AS {nodes_view_sql()}")
+
+    def close(self) -> None:
+        self.con.close()
+
+    # --- ingest -------------------------------------------------------------
+    def ingest_drop(self, drop_dir: Path, mapping: HeaderMapping, progress: Progress | None = None) -> DropReport:
+        try:
+            return ingest_drop(
+                self.con, drop_dir, mapping, self.config.rejects_dir, self.config.scratch_dir, progress
+            )
+        except IngestError as exc:
+            record_failed_drop(self.con, drop_dir, exc)
+            raise
+
+    # --- graph questions ----------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        rows = self.con.execute("SELECT label, count(*) FROM g_nodes GROUP BY label").fetchall()
+        counts = {label: 0 for label in LABELS}
+        counts.update({label: int(n) for label, n in rows})
+        rel = self.con.execute("SELECT type, count(*) FROM g_edges GROUP BY type").fetchall()
+        counts.update({f":{t}": 0 for t in REL_TYPE_NAMES})
+        counts.update({f":{t}": int(n) for t, n in rel})
+        return counts
+
+    def get_node(self, label: str, node_id: str) -> Node | None:
+        if label not in NODE_SQL:
+            return None
+        cur = self.con.execute(f"SELECT * FROM ({NODE_SQL[label]}) WHERE id = ? LIMIT 1", [node_id])
+        names = [d[0] for d in cur.description]
+        row = cur.fetchone()
+        if row is None:
+            return None
+        record = dict(zip(names, row))
+        props = {k: v for k, v in record.items() if k not in ("id", "caption", "_drop_id") and v is not None}
+        return Node(label, str(record["id"]), str(record["caption"] or record["id"]), props)
+
+    def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 25) -> list[Node]:
+        wanted = [l for l in (labels or LABELS) if l in NODE_SQL]
+        if not text or not wanted:
+            return []
+        rows = self.con.execute(
+            "SELECT label, id, caption FROM g_nodes WHERE list_contains(?, label) "
+            "AND (starts_with(id, ?) OR contains(coalesce(caption, ''), ?)) ORDER BY label, id LIMIT ?",
+            [wanted, text, text, limit],
+        ).fetchall()
+        return [Node(l, i, c or i) for l, i, c in rows]
+
+    def _adjacent(self, refs: list[NodeRef]) -> list[tuple[str, str, str, str, str]]:
+        """Edges touching any of ``refs``: (src_label, src_id, type, dst_label, dst_id)."""
+        if not refs:
+            return []
+        labels = [r.label for r in refs]
+        ids = [r.id for r in refs]
+        return self.con.execute(
+            "WITH f AS (SELECT unnest(?) AS label, unnest(?) AS id) "
+            "SELECT e.src_label, e.src_id, e.type, e.dst_label, e.dst_id FROM g_edges e "
+            "WHERE e.src_id IN (SELECT id FROM f) AND (e.src_label, e.src_id) IN (SELECT (label, id) FROM f) "
+            "UNION "
+            "SELECT e.src_label, e.src_id, e.type, e.dst_label, e.dst_id FROM g_edges e "
+            "WHERE e.dst_id IN (SELECT id FROM f) AND (e.dst_label, e.dst_id) IN (SELECT (label, id) FROM f)",
+            [labels, ids],
+        ).fetchall()
+
+    def _induced(self, refs: list[NodeRef], truncated: bool) -> Subgraph:
+        held = set(refs)
+        edges = set()
+        for sl, si, t, dl, di in self._adjacent(refs):
+            a, b = NodeRef(sl, si), NodeRef(dl, di)
+            if a in held and b in held:
+                edges.add(Edge(a.key, t, b.key))
+        nodes = self._nodes(refs)
+        return Subgraph(nodes=nodes, edges=sorted(edges), truncated=truncated).sorted()
+
+    def _nodes(self, refs: list[NodeRef]) -> list[Node]:
+        if not refs:
+            return []
+        rows = self.con.execute(
+            "WITH f AS (SELECT unnest(?) AS label, unnest(?) AS id) "
+            "SELECT n.label, n.id, n.caption FROM g_nodes n JOIN f USING (label, id)",
+            [[r.label for r in refs], [r.id for r in refs]],
+        ).fetchall()
+        return [Node(l, i, c or i) for l, i, c in rows]
+
+    def neighbourhood(self, start: NodeRef, hops: int = 1, node_limit: int = 200) -> Subgraph:
+        if self.get_node(start.label, start.id) is None:
+            return Subgraph()
+        held: list[NodeRef] = [start]
+        seen = {start}
+        frontier = [start]
+        truncated = False
+        for _ in range(max(0, hops)):
+            if not frontier or len(held) >= node_limit:
+                break
+            new = set()
+            for sl, si, _t, dl, di in self._adjacent(frontier):
+                for ref in (NodeRef(sl, si), NodeRef(dl, di)):
+                    if ref not in seen:
+                        new.add(ref)
+            ordered = sorted(new)
+            room = node_limit - len(held)
+            if len(ordered) > room:
+                truncated = True
+                ordered = ordered[:room]
+            held.extend(ordered)
+            seen.update(ordered)
+            frontier = ordered
+        return self._induced(held, truncated)
+
+    def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 8) -> Subgraph | None:
+        if self.get_node(a.label, a.id) is None or self.get_node(b.label, b.id) is None:
+            return None
+        if a == b:
+            return self._induced([a], False)
+        parent: dict[NodeRef, tuple[NodeRef, str, bool]] = {}
+        seen = {a}
+        frontier = [a]
+        for _ in range(max_hops):
+            nxt: list[NodeRef] = []
+            in_frontier = set(frontier)
+            for sl, si, t, dl, di in sorted(self._adjacent(frontier)):
+                src, dst = NodeRef(sl, si), NodeRef(dl, di)
+                for here, there in ((src, dst), (dst, src)):
+                    if here in in_frontier and there not in seen:
+                        seen.add(there)
+                        parent[there] = (here, t, here == src)
+                        nxt.append(there)
+            if b in seen:
+                break
+            frontier = nxt
+            if not frontier:
+                return None
+        if b not in seen:
+            return None
+        path = [b]
+        edges = []
+        while path[-1] != a:
+            prev, t, forward = parent[path[-1]]
+            cur = path[-1]
+            edges.append(Edge(prev.key, t, cur.key) if forward else Edge(cur.key, t, prev.key))
+            path.append(prev)
+        nodes = self._nodes(list(reversed(path)))
+        return Subgraph(nodes=nodes, edges=sorted(edges)).sorted()
+
+    def subgraph(self, refs: Iterable[NodeRef], expand_labels: Iterable[str] = (), node_limit: int = 5000) -> Subgraph:
+        held = sorted(set(refs))
+        truncated = False
+        expand = set(expand_labels)
+        if expand:
+            extra = set()
+            for sl, si, _t, dl, di in self._adjacent(held):
+                for ref in (NodeRef(sl, si), NodeRef(dl, di)):
+                    if ref.label in expand and ref not in held:
+                        extra.add(ref)
+            held = held + sorted(extra)
+        if len(held) > node_limit:
+            truncated = True
+            held = held[:node_limit]
+        return self._induced(held, truncated)
+
+    def relational(self) -> duckdb.DuckDBPyConnection:
+        return self.con

@@ -1,0 +1,131 @@
+"""One interface over the embedded (DuckDB) and the Neo4j store.
+
+Analytics and the app talk to a :class:`Store` and never learn which backend
+answers, the way splink's ``DatabaseAPI`` hides its engines.  Both backends
+present the same graph model (``graph.model``): the same labels, ids and
+relationship types, so that the same question gets the same answer.
+
+Semantics both backends keep (the parity tests check them):
+
+* ``neighbourhood``: breadth-first from the start node; at each hop the new
+  nodes are taken in ``(label, id)`` order until ``node_limit`` nodes are
+  held; the result is the induced subgraph on the held nodes, with
+  ``truncated`` set when nodes were left out.
+* ``shortest_path``: an unweighted shortest path, ignoring direction; among
+  several shortest paths any one may be returned (the length is the same).
+* ``subgraph``: the induced subgraph on the given nodes plus, when
+  ``expand`` is set, their direct neighbours of the labels asked for.
+* ``relational()``: a DuckDB connection on which the contract's tables are
+  queryable by their contract names; the set-based steps of detection run
+  there (and can move to Spark SQL unchanged).
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import duckdb
+
+
+class StoreError(Exception):
+    """A store failure the user can act on; the CLI prints it as one line."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached (server down, wrong URI, wrong password)."""
+
+
+@dataclass(frozen=True, order=True)
+class NodeRef:
+    label: str
+    id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.label}:{self.id}"
+
+
+@dataclass
+class Node:
+    label: str
+    id: str
+    caption: str = ""
+    props: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> NodeRef:
+        return NodeRef(self.label, self.id)
+
+    @property
+    def key(self) -> str:
+        return f"{self.label}:{self.id}"
+
+
+@dataclass(frozen=True, order=True)
+class Edge:
+    source: str  # Node.key
+    type: str
+    target: str  # Node.key
+
+
+@dataclass
+class Subgraph:
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    truncated: bool = False
+
+    def node_keys(self) -> set[str]:
+        return {n.key for n in self.nodes}
+
+    def sorted(self) -> "Subgraph":
+        """Canonical order, so that two backends' answers compare equal."""
+        return Subgraph(
+            nodes=sorted(self.nodes, key=lambda n: (n.label, n.id)),
+            edges=sorted(set(self.edges)),
+            truncated=self.truncated,
+        )
+
+
+class Store(ABC):
+    """What analytics and the app may ask of a store."""
+
+    kind: str = "abstract"
+
+    # --- lifecycle -------------------------------------------------------
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- graph questions -------------------------------------------------
+    @abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Nodes per label and relationships per type (keys ``label`` and ``:TYPE``)."""
+
+    @abstractmethod
+    def get_node(self, label: str, node_id: str) -> Node | None: ...
+
+    @abstractmethod
+    def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 25) -> list[Node]:
+        """Nodes whose id starts with ``text`` or whose name contains it, in ``(label, id)`` order."""
+
+    @abstractmethod
+    def neighbourhood(self, start: NodeRef, hops: int = 1, node_limit: int = 200) -> Subgraph: ...
+
+    @abstractmethod
+    def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 8) -> Subgraph | None: ...
+
+    @abstractmethod
+    def subgraph(
+        self, refs: Iterable[NodeRef], expand_labels: Iterable[str] = (), node_limit: int = 5000
+    ) -> Subgraph: ...
+
+    # --- tables for analytics ---------------------------------------------
+    @abstractmethod
+    def relational(self) -> duckdb.DuckDBPyConnection:
+        """A connection on which the contract tables are queryable by name."""

@@ -1,0 +1,137 @@
+"""Row rules as pure Python: the reference the SQL validators are tested against.
+
+Real drops are validated set-wise in DuckDB (``ingest.validate_sql``); these
+functions state the same rules one value at a time, so property tests
+(hypothesis) can check the SQL against them, and small callers (the app's
+search box, the generator's self-check) can reuse them.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
+_MONEY = re.compile(r"^\d+(\.\d{1,2})?$")
+_INT = re.compile(r"^-?\d+$")
+_REGION = re.compile(r"^\d{6}$")
+_TRACE = re.compile(r"^\d{20}$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
+_ID18 = re.compile(r"^\d{17}[0-9X]$")
+
+
+def id_number_check_digit(first17: str) -> str:
+    """GB 11643-1999 check character for the first 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS))
+    return ID_CHECK[total % 11]
+
+
+def id_number_problem(value: str) -> str | None:
+    """Why an 18-character resident ID number is invalid, or None."""
+    v = value.upper()
+    if not _ID18.match(v):
+        return "ID number must be 17 digits and a check digit or X"
+    try:
+        date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+    except ValueError:
+        return "ID number has an impossible birth date"
+    if id_number_check_digit(v[:17]) != v[17]:
+        return "ID number check digit is wrong (GB 11643-1999)"
+    return None
+
+
+def date_problem(value: str) -> str | None:
+    if not _DATE.match(value):
+        return "not a date (YYYY-MM-DD)"
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return "not a date (YYYY-MM-DD)"
+    return None
+
+
+def datetime_problem(value: str) -> str | None:
+    m = _DATETIME.match(value)
+    if not m:
+        return "not a datetime (YYYY-MM-DDTHH:MM:SS, optional offset)"
+    try:
+        datetime.fromisoformat(f"{m.group(1)}T{m.group(2)}")
+    except ValueError:
+        return "not a datetime (YYYY-MM-DDTHH:MM:SS, optional offset)"
+    return None
+
+
+def money_problem(value: str) -> str | None:
+    if value.startswith("-"):
+        try:
+            Decimal(value)
+            return "amount is negative"
+        except InvalidOperation:
+            pass
+    if not _MONEY.match(value):
+        return "not an amount in yuan (digits, at most two decimals)"
+    return None
+
+
+def int_problem(value: str) -> str | None:
+    return None if _INT.match(value) else "not a whole number"
+
+
+def number_problem(value: str) -> str | None:
+    try:
+        f = float(value)
+    except ValueError:
+        return "not a number"
+    if f != f or f in (float("inf"), float("-inf")):
+        return "not a number"
+    if f < 0:
+        return "number is negative"
+    return None
+
+
+def bool_problem(value: str) -> str | None:
+    return None if value.lower() in ("true", "false") else "not true/false"
+
+
+def region_problem(value: str) -> str | None:
+    return None if _REGION.match(value) else "region code must be 6 digits"
+
+
+def trace_code_problem(value: str) -> str | None:
+    return None if _TRACE.match(value) else "trace code must be 20 digits"
+
+
+def phone_problem(value: str) -> str | None:
+    return None if _PHONE.match(value) else "not a phone number"
+
+
+PROBLEM_BY_KIND = {
+    "date": date_problem,
+    "datetime": datetime_problem,
+    "money": money_problem,
+    "int": int_problem,
+    "number": number_problem,
+    "bool": bool_problem,
+    "region": region_problem,
+    "trace_code": trace_code_problem,
+    "phone": phone_problem,
+    "id_number": id_number_problem,
+}
+
+
+def value_problem(kind: str, value: str | None, required: bool = False, choices: tuple[str, ...] = ()) -> str | None:
+    """The reason a single cell is rejected, or None when it is acceptable."""
+    if value is None or value == "":
+        return "required value is missing" if required else None
+    check = PROBLEM_BY_KIND.get(kind)
+    if check is not None:
+        problem = check(value)
+        if problem:
+            return problem
+    if choices and value not in choices:
+        return f"must be one of {', '.join(choices)}"
+    return None

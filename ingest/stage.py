@@ -1,0 +1,160 @@
+"""Stage a drop's files into DuckDB temp tables of text, with line numbers.
+
+Every cell is read as text (``all_varchar``) so that nothing is guessed or
+silently coerced: IDs keep their leading zeros, and each value is validated
+by the contract's rules afterwards.  Records that are not even CSV (wrong
+number of fields, broken quoting) are caught by DuckDB's reject store and
+reported with their line.
+
+Line numbers count CSV records with the header as line 1; they equal the
+physical line unless an earlier quoted field spans several lines.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ringscope.ingest.contract import TABLES, TableSpec
+from ringscope.ingest.encoding import detect_encoding, to_utf8
+from ringscope.ingest.errors import IngestError
+from ringscope.ingest.mapping import HeaderMapping
+from ringscope.ingest.validate_sql import q
+
+
+@dataclass
+class StagedTable:
+    spec: TableSpec
+    file: str  # the file's name as the user knows it
+    path: Path
+    encoding: str
+    columns: tuple[str, ...]  # contract columns present in the file
+    extras: tuple[str, ...]  # non-contract headers, kept in _extra
+    rows: int = 0
+    malformed: list[tuple[int, str, str]] = field(default_factory=list)  # (line, column, reason)
+
+    @property
+    def stage_table(self) -> str:
+        return f"stg_{self.spec.name}"
+
+
+def locate_files(drop_dir: Path, mapping: HeaderMapping) -> dict[str, Path]:
+    """The contract tables present in a drop folder (absent tables are fine)."""
+    if not drop_dir.is_dir():
+        raise IngestError(str(drop_dir), "drop folder not found")
+    found: dict[str, Path] = {}
+    for name in TABLES:
+        custom = mapping.for_table(name).file
+        candidates = [drop_dir / custom] if custom else [drop_dir / f"{name}.csv", drop_dir / f"{name}.parquet"]
+        present = [p for p in candidates if p.is_file()]
+        if custom and not present:
+            raise IngestError(custom, f"the mapping names this file for {name}, but it is not in the drop")
+        if len(present) > 1:
+            raise IngestError(present[0].name, f"both {name}.csv and {name}.parquet are present; keep one")
+        if present:
+            found[name] = present[0]
+    if not found:
+        raise IngestError(str(drop_dir), "no contract table files (e.g. settlements.csv) in this folder")
+    return found
+
+
+def _header(con: duckdb.DuckDBPyConnection, path: Path, parquet: bool) -> list[str]:
+    if parquet:
+        rel = con.execute("SELECT * FROM read_parquet(?) LIMIT 0", [str(path)])
+    else:
+        rel = con.execute(
+            "SELECT * FROM read_csv(?, all_varchar = true, header = true, auto_detect = true, "
+            "delim = ',', quote = '\"', escape = '\"', sample_size = 1) LIMIT 0",
+            [str(path)],
+        )
+    names = [d[0] for d in rel.description]
+    rel.fetchall()
+    return names
+
+
+def stage_file(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    path: Path,
+    mapping: HeaderMapping,
+    scratch_dir: Path,
+) -> StagedTable:
+    """Load one file into ``stg_<table>``: ``_line``, contract columns, ``_extra``."""
+    parquet = path.suffix.lower() == ".parquet"
+    encoding = "parquet" if parquet else detect_encoding(path)
+    readable = path if parquet else to_utf8(path, encoding, scratch_dir)
+    try:
+        headers = _header(con, readable, parquet)
+    except duckdb.Error as exc:
+        raise IngestError(path.name, f"cannot be read as {'Parquet' if parquet else 'CSV'}: {str(exc).splitlines()[0]}") from None
+
+    rename = mapping.for_table(spec.name).columns
+    mapped: dict[str, str] = {}  # contract name -> source header
+    extras: list[str] = []
+    for h in headers:
+        target = rename.get(h, h.strip().lstrip("\ufeff"))
+        if target in spec.column_names:
+            if target in mapped:
+                raise IngestError(path.name, f"column {target} appears twice in the header", line=1, column=target)
+            mapped[target] = h
+        else:
+            extras.append(h)
+    missing = [c for c in spec.required if c not in mapped]
+    if missing:
+        raise IngestError(
+            path.name, f"required column(s) missing from the header: {', '.join(missing)}", line=1, column=missing[0]
+        )
+
+    select = [f"CAST({q(src)} AS VARCHAR) AS {q(dst)}" for dst, src in mapped.items()]
+    if extras:
+        pairs = ", ".join(f"'{e.replace(chr(39), chr(39) * 2)}', CAST({q(e)} AS VARCHAR)" for e in extras)
+        select.append(f"CAST(json_object({pairs}) AS VARCHAR) AS _extra")
+    else:
+        select.append("CAST(NULL AS VARCHAR) AS _extra")
+    cols = ", ".join(select)
+    staged = StagedTable(spec, path.name, path, encoding, tuple(mapped), tuple(extras))
+    target = q(staged.stage_table)
+    con.execute(f"DROP TABLE IF EXISTS {target}")
+    if parquet:
+        con.execute(
+            f"CREATE TEMP TABLE {target} AS SELECT file_row_number + 1 AS _line, {cols} "
+            "FROM read_parquet(?, file_row_number = true)",
+            [str(readable)],
+        )
+    else:
+        _stage_csv(con, staged, readable, cols)
+    staged.rows = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+    return staged
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, staged: StagedTable, readable: Path, cols: str) -> None:
+    target, raw = q(staged.stage_table), q(staged.stage_table + "_raw")
+    con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_scans")
+    con.execute(
+        f"CREATE TEMP TABLE {raw} AS SELECT row_number() OVER () AS _rec, {cols} "
+        "FROM read_csv(?, all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', "
+        "store_rejects = true, rejects_table = '_csv_rejects', rejects_scan = '_csv_scans', "
+        "max_line_size = 10000000)",
+        [str(readable)],
+    )
+    bad = con.execute(
+        "SELECT line, coalesce(column_name, ''), error_type, error_message FROM _csv_rejects ORDER BY line"
+    ).fetchall()
+    seen: set[int] = set()
+    for line, column, etype, message in bad:
+        if line in seen:
+            continue
+        seen.add(line)
+        staged.malformed.append((int(line), column, f"malformed CSV record ({etype.lower()}): {message}"))
+    # Records DuckDB skipped shift later line numbers: line = record + 1 + skipped-before.
+    con.execute("CREATE OR REPLACE TEMP TABLE _skips(k BIGINT, rec_from BIGINT)")
+    lines = sorted(seen)
+    if lines:
+        con.executemany("INSERT INTO _skips VALUES (?, ?)", [[k + 1, ln - (k + 1)] for k, ln in enumerate(lines)])
+    con.execute("INSERT INTO _skips VALUES (0, 0)")
+    con.execute(
+        f"CREATE TEMP TABLE {target} AS SELECT r._rec + 1 + s.k AS _line, r.* EXCLUDE (_rec) "
+        f"FROM {raw} r ASOF JOIN _skips s ON r._rec >= s.rec_from"
+    )
+    con.execute(f"DROP TABLE {raw}")
