@@ -11,6 +11,7 @@ physical line unless an earlier quoted field spans several lines.
 """
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,15 +63,16 @@ def locate_files(drop_dir: Path, mapping: HeaderMapping) -> dict[str, Path]:
 def _header(con: duckdb.DuckDBPyConnection, path: Path, parquet: bool) -> list[str]:
     if parquet:
         rel = con.execute("SELECT * FROM read_parquet(?) LIMIT 0", [str(path)])
-    else:
-        rel = con.execute(
-            "SELECT * FROM read_csv(?, all_varchar = true, header = true, auto_detect = true, "
-            "delim = ',', quote = '\"', escape = '\"', sample_size = 1) LIMIT 0",
-            [str(path)],
-        )
-    names = [d[0] for d in rel.description]
-    rel.fetchall()
-    return names
+        names = [d[0] for d in rel.description]
+        rel.fetchall()
+        return names
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        try:
+            return next(csv.reader(fh))
+        except StopIteration:
+            raise IngestError(path.name, "the file is empty: a header row is required", line=1) from None
+        except csv.Error as exc:
+            raise IngestError(path.name, f"the header row is not valid CSV: {exc}", line=1) from None
 
 
 def stage_file(
@@ -114,6 +116,7 @@ def stage_file(
         select.append("CAST(NULL AS VARCHAR) AS _extra")
     cols = ", ".join(select)
     staged = StagedTable(spec, path.name, path, encoding, tuple(mapped), tuple(extras))
+    staged_headers = headers
     target = q(staged.stage_table)
     con.execute(f"DROP TABLE IF EXISTS {target}")
     if parquet:
@@ -123,20 +126,21 @@ def stage_file(
             [str(readable)],
         )
     else:
-        _stage_csv(con, staged, readable, cols)
+        _stage_csv(con, staged, readable, cols, staged_headers)
     staged.rows = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
     return staged
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, staged: StagedTable, readable: Path, cols: str) -> None:
+def _stage_csv(con: duckdb.DuckDBPyConnection, staged: StagedTable, readable: Path, cols: str, headers: list[str]) -> None:
     target, raw = q(staged.stage_table), q(staged.stage_table + "_raw")
     con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_scans")
     con.execute(
         f"CREATE TEMP TABLE {raw} AS SELECT row_number() OVER () AS _rec, {cols} "
-        "FROM read_csv(?, all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', "
+        "FROM read_csv(?, columns = ?, header = true, "
+        "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
         "store_rejects = true, rejects_table = '_csv_rejects', rejects_scan = '_csv_scans', "
         "max_line_size = 10000000)",
-        [str(readable)],
+        [str(readable), {h: "VARCHAR" for h in headers}],
     )
     bad = con.execute(
         "SELECT line, coalesce(column_name, ''), error_type, error_message FROM _csv_rejects ORDER BY line"

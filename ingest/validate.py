@@ -99,9 +99,9 @@ def validate_table(
         con, staged,
         f"SELECT _line, '{spec.key[-1]}', CAST({q(spec.key[-1])} AS VARCHAR), "
         f"'key appears again in this file with different content (first at line ' || first_line || ')' "
-        f"FROM (SELECT _line, {key}, min(_line) OVER (PARTITION BY {key}) AS first_line, "
-        f"count(DISTINCT ({content})) OVER (PARTITION BY {key}) AS variants FROM {ok}) "
-        "WHERE variants > 1 AND _line > first_line",
+        f"FROM (SELECT _line, {key}, min(_line) OVER w AS first_line, "
+        f"({content}) IS DISTINCT FROM first_value(({content})) OVER w AS differs FROM {ok} "
+        f"WINDOW w AS (PARTITION BY {key} ORDER BY _line)) WHERE differs",
     )
     _drop_rejected(con, f"ok_{spec.name}", staged)
     before = con.execute(f"SELECT count(*) FROM {ok}").fetchone()[0]

@@ -27,8 +27,8 @@ def _weighted_sum(u: str) -> str:
     """GB 11643-1999 weighted digit sum, spelled out (faster than a lambda per row)."""
     return " + ".join(f"CAST(substr({u}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_ID_WEIGHTS))
 
-DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
-DATETIME_RE = r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
+DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DATETIME_RE = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}:[0-9]{2})(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
 
 
 def _kind_problem(kind: str, c: str) -> str | None:
@@ -41,29 +41,27 @@ def _kind_problem(kind: str, c: str) -> str | None:
                 f"regexp_extract({c}, '{DATETIME_RE}', 2) AS TIMESTAMP) IS NULL "
                 "THEN 'not a datetime (YYYY-MM-DDTHH:MM:SS, optional offset)' END")
     if kind == "money":
-        return (f"CASE WHEN starts_with({c}, '-') AND TRY_CAST({c} AS DECIMAL(38,10)) IS NOT NULL "
+        return (f"CASE WHEN regexp_full_match({c}, '^-[0-9]+(\\.[0-9]+)?$') "
                 "THEN 'amount is negative' "
-                f"WHEN NOT regexp_full_match({c}, '^\\d+(\\.\\d{{1,2}})?$') "
+                f"WHEN NOT regexp_full_match({c}, '^[0-9]+(\\.[0-9]{{1,2}})?$') "
                 "THEN 'not an amount in yuan (digits, at most two decimals)' END")
     if kind == "int":
-        return f"CASE WHEN NOT regexp_full_match({c}, '^-?\\d+$') THEN 'not a whole number' END"
+        return f"CASE WHEN NOT regexp_full_match({c}, '^-?[0-9]+$') THEN 'not a whole number' END"
     if kind == "number":
-        return (f"CASE WHEN TRY_CAST({c} AS DOUBLE) IS NULL OR isnan(TRY_CAST({c} AS DOUBLE)) "
-                f"OR isinf(TRY_CAST({c} AS DOUBLE)) OR lower(trim({c})) IN ('nan', 'inf', '-inf', 'infinity', '-infinity') "
-                "THEN 'not a number' "
-                f"WHEN TRY_CAST({c} AS DOUBLE) < 0 THEN 'number is negative' END")
+        return (f"CASE WHEN NOT regexp_full_match({c}, '^-?[0-9]+(\\.[0-9]+)?$') THEN 'not a number' "
+                f"WHEN starts_with({c}, '-') AND CAST({c} AS DOUBLE) <> 0 THEN 'number is negative' END")
     if kind == "bool":
         return f"CASE WHEN lower({c}) NOT IN ('true', 'false') THEN 'not true/false' END"
     if kind == "region":
-        return f"CASE WHEN NOT regexp_full_match({c}, '^\\d{{6}}$') THEN 'region code must be 6 digits' END"
+        return f"CASE WHEN NOT regexp_full_match({c}, '^[0-9]{{6}}$') THEN 'region code must be 6 digits' END"
     if kind == "trace_code":
-        return f"CASE WHEN NOT regexp_full_match({c}, '^\\d{{20}}$') THEN 'trace code must be 20 digits' END"
+        return f"CASE WHEN NOT regexp_full_match({c}, '^[0-9]{{20}}$') THEN 'trace code must be 20 digits' END"
     if kind == "phone":
         return f"CASE WHEN NOT regexp_full_match({c}, '^\\+?[0-9][0-9 \\-]{{4,19}}$') THEN 'not a phone number' END"
     if kind == "id_number":
         u = f"upper({c})"
         return (
-            f"CASE WHEN NOT regexp_full_match({u}, '^\\d{{17}}[0-9X]$') "
+            f"CASE WHEN NOT regexp_full_match({u}, '^[0-9]{{17}}[0-9X]$') "
             "THEN 'ID number must be 17 digits and a check digit or X' "
             f"WHEN TRY_CAST(substr({u}, 7, 4) || '-' || substr({u}, 11, 2) || '-' || substr({u}, 13, 2) AS DATE) IS NULL "
             "THEN 'ID number has an impossible birth date' "
@@ -75,11 +73,11 @@ def _kind_problem(kind: str, c: str) -> str | None:
 
 
 def column_problem_sql(col: Column) -> str:
-    """SQL giving the reason a cell of ``col`` is rejected, or NULL."""
-    c = q(col.name)
+    """SQL giving the reason a cell of ``col`` is rejected, or NULL (an empty cell is missing)."""
+    c = f"nullif({q(col.name)}, '')"
     branches = []
     if col.required:
-        branches.append(f"WHEN {c} IS NULL OR {c} = '' THEN 'required value is missing'")
+        branches.append(f"WHEN {c} IS NULL THEN 'required value is missing'")
     inner = _kind_problem(col.kind, c)
     if inner:
         branches.append(f"WHEN {c} IS NOT NULL AND ({inner}) IS NOT NULL THEN ({inner})")
@@ -96,7 +94,7 @@ def column_problem_sql(col: Column) -> str:
 
 def typed_sql(col: Column) -> str:
     """SQL casting a validated text cell to the store's type for its kind."""
-    c = q(col.name)
+    c = f"nullif({q(col.name)}, '')"
     if col.kind == "date":
         return f"CAST({c} AS DATE)"
     if col.kind == "datetime":

@@ -1,0 +1,103 @@
+"""Every knob of the synthetic generator, in one place.
+
+The generator has many tunable rates (visits per patient, fund shares, ring
+sizes...).  Keeping them in one frozen dataclass means a benchmark, a test or
+the CLI can change one rate without hunting through modules, and the numbers
+carry their reason next to them instead of being magic constants in code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class GeneratorSettings:
+    """Rates and sizes that shape a generated drop.
+
+    Defaults aim at a plausible Chinese urban/rural mix over half a year:
+    about ten reimbursed encounters per patient, a third of adults on
+    employee insurance, and roughly one ring per scheme per four thousand
+    patients (at least three per scheme so small test drops cover them all).
+    """
+
+    # --- population -----------------------------------------------------
+    chunk_patients: int = 50_000
+    """Background facts are generated and written per block of patients so
+    that memory stays flat at a million patients."""
+    household_size_probs: tuple[float, ...] = (0.22, 0.30, 0.22, 0.16, 0.10)
+    """P(size = 1..5): mainland household sizes average a little under three."""
+    shared_phone_household_share: float = 0.06
+    """Multi-person households whose members all register one phone (and so
+    present e-credentials from one device): a classic false alarm."""
+    employee_insured_share: float = 0.55
+    """Of working-age adults, the share on employee (rather than resident)
+    insurance."""
+    electronic_credential_share: float = 0.35
+    """Share of outpatient/pharmacy settlements presented with the phone
+    e-credential, which records the device."""
+    death_in_period_rate: float = 0.004
+    died_before_start_rate: float = 0.002
+    """Deceased holders whose cards were never cancelled (a real loophole)."""
+    card_replacement_rate: float = 0.01
+    """Patients who get a new card mid-period; the old one is cancelled."""
+
+    # --- background activity ------------------------------------------
+    acute_visits_per_patient: float = 7.5
+    """Mean acute outpatient/pharmacy encounters over 182 days, before age
+    weighting; with chronic refills this gives ~10 settlements a patient."""
+    chronic_prevalence_over_40: float = 0.30
+    chronic_refill_days: tuple[int, int] = (26, 35)
+    long_prescription_share: float = 0.05
+    """Chronic patients on legitimate 12-week prescriptions (hard negatives)."""
+    inpatient_rate: float = 0.035
+    """P(an inpatient stay in 182 days), multiplied by an age factor."""
+    delivery_rate_women_22_40: float = 0.012
+    """P(delivery in 182 days) for women aged 22-40."""
+    trace_coded_share: float = 0.85
+    """Share of dispensed items scanned box by box with a 20-digit trace code."""
+    days_supply_share: float = 0.45
+    """Share of dispensing lines whose days_supply is recorded."""
+    outpatient_lines_share: float = 0.55
+    """Share of outpatient encounters that also dispense drugs."""
+
+    # --- facilities -----------------------------------------------------
+    patients_per_pharmacy: int = 700
+    patients_per_clinic: int = 1_800
+    patients_per_chc: int = 3_000
+    villages_patients: int = 260
+    """Patients per village in rural counties (a village has ~1,000 people,
+    of whom our sample holds a fraction)."""
+    chain_pharmacy_share: float = 0.45
+    chain_shared_staff_share: float = 0.5
+    """Chains whose stores share floating staff (operators): hard negatives."""
+
+    # --- employers --------------------------------------------------------
+    patients_per_employer: int = 40
+    agent_registered_share: float = 0.15
+
+    # --- rings -------------------------------------------------------------
+    patients_per_ring: int = 4_000
+    """One ring per scheme per this many patients."""
+    min_rings_per_scheme: int = 3
+    ring_size: tuple[int, int] = (3, 40)
+    merge_pairs_per_rings: float = 0.2
+    """Share of rings (per scheme, when at least four) absorbed by another."""
+    stop_early_share: float = 0.3
+    """Share of rings that go quiet well before the end of the period."""
+
+    # --- hard negatives -------------------------------------------------
+    patients_per_nursing_home: int = 15_000
+    patients_per_outbreak: int = 15_000
+    patients_per_correction: int = 1_500
+    legit_maternity_employers: int = 3
+
+    scheme_weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "trace_resale": 1.0,
+            "borrowed_cards": 1.2,
+            "car_shuttle": 0.8,
+            "over_prescription": 1.0,
+            "maternity": 0.7,
+        }
+    )
+    """Relative ring counts per scheme, after NHSA's published case mix."""
