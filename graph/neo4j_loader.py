@@ -1,0 +1,392 @@
+"""Project the validated catalogue (workspace DuckDB) into Neo4j.
+
+The catalogue is the truth: ingest validates and merges a drop there exactly
+as for the embedded store, then :func:`project_catalogue` writes the part of
+the catalogue Neo4j has not seen yet (the drops without a
+``_RingScopeDrop`` node) into the graph.  What to write comes from
+``graph.model`` (one SQL query per label and per relationship type), so both
+backends hold the same graph by construction.
+
+How it is fast (docs/neo4j.md has the measurements):
+
+* nodes first, then relationships, each by batched parameterised
+  ``UNWIND $rows``; relationships find their ends through the ``id``
+  uniqueness constraints (``MATCH`` on an index, never a scan);
+* rows stream from DuckDB as Arrow record batches, ordered by key;
+* on a first load into an empty graph, nodes and relationships are
+  ``CREATE``\\ d (no existence check); on later drops they are ``MERGE``\\ d;
+* optionally several batches of one step run in parallel sessions.
+
+How it is exact when interrupted (process or server killed): every batch is
+committed together with a ledger node ``_RingScopeBatch {key}`` in the same
+transaction, and the batch order is deterministic, so a rerun skips exactly
+the committed batches and redoes the rest.  Drops are marked projected only
+when everything is written.  A rerun after completion finds no pending drop
+and writes nothing (idempotent); an interrupted load followed by a new drop
+switches to ``MERGE`` for everything.
+
+Every Cypher statement is built from the code's whitelist of labels and
+relationship types (``graph.model``), with all values passed as parameters.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import duckdb
+from neo4j import Driver, ManagedTransaction
+
+from ringscope.graph.model import LABELS, NODE_SQL, REL_TYPE_NAMES, REL_TYPES
+from ringscope.graph.neo4j_schema import BATCH_LABEL, DROP_LABEL, ensure_schema
+from ringscope.ingest.contract import TABLES
+
+NODE_BATCH = 10_000
+REL_BATCH = 20_000
+Progress = Callable[[str, float], None]
+
+
+# --------------------------------------------------------------- statements
+
+
+def _label(name: str) -> str:
+    if name not in LABELS:
+        raise ValueError(f"not a graph label: {name!r}")
+    return name
+
+
+def _rel_type(name: str) -> str:
+    if name not in REL_TYPE_NAMES:
+        raise ValueError(f"not a relationship type: {name!r}")
+    return name
+
+
+def node_statement(label: str, mode: str) -> str:
+    if mode == "create":
+        return f"UNWIND $rows AS r CREATE (n:{_label(label)}) SET n = r"
+    return f"UNWIND $rows AS r MERGE (n:{_label(label)} {{id: r.id}}) SET n += r"
+
+
+def rel_statement(rel_type: str, src_label: str, dst_label: str, mode: str) -> str:
+    verb = "CREATE" if mode == "create" else "MERGE"
+    return (
+        f"UNWIND $rows AS r "
+        f"MATCH (a:{_label(src_label)} {{id: r[0]}}) "
+        f"MATCH (b:{_label(dst_label)} {{id: r[1]}}) "
+        f"{verb} (a)-[:{_rel_type(rel_type)}]->(b)"
+    )
+
+
+_LEDGER_WRITE = f"CREATE (:{BATCH_LABEL} {{key: $key, load_id: $load_id, rows: $n, at: datetime()}})"
+_LEDGER_KEYS = f"MATCH (b:{BATCH_LABEL} {{load_id: $load_id}}) RETURN b.key AS key"
+_LEDGER_FOREIGN = f"MATCH (b:{BATCH_LABEL}) WHERE b.load_id <> $load_id RETURN count(b) AS n"
+# Once every catalogue drop is projected, no ledger (this load's or an
+# abandoned one's) is needed any more.
+_LEDGER_CLEAR = f"MATCH (b:{BATCH_LABEL}) DELETE b"
+_PROJECTED_DROPS = f"MATCH (d:{DROP_LABEL}) RETURN d.drop_id AS drop_id"
+_MARK_DROPS = (
+    f"UNWIND $drops AS d MERGE (x:{DROP_LABEL} {{drop_id: d}}) "
+    "SET x.projected_at = datetime(), x.load_id = $load_id"
+)
+_MODEL_REL_COUNT = "MATCH ()-[r]->() RETURN count(r) AS n"
+
+# Relationships whose owner has exactly one current target: when an updated
+# reference row arrives, the owner's other relationships of that type are
+# stale.  (owner label, rel type, SQL giving owner id and current target id)
+_SINGLE_VALUED: tuple[tuple[str, str, str], ...] = (
+    ("Card", "HOLDS", "SELECT card_id, patient_id FROM cards"),
+    ("Prescriber", "WORKS_AT", "SELECT prescriber_id, facility_id FROM prescribers"),
+    ("Patient", "HAS_PHONE", "SELECT patient_id, phone FROM patients"),
+    ("Employer", "HAS_PHONE", "SELECT employer_id, phone FROM employers"),
+    ("Patient", "HAS_ADDRESS", "SELECT patient_id, address FROM patients"),
+    ("Employer", "HAS_ADDRESS", "SELECT employer_id, address FROM employers"),
+)
+
+
+def stale_statement(owner_label: str, rel_type: str) -> str:
+    return (
+        f"UNWIND $rows AS r MATCH (o:{_label(owner_label)} {{id: r[0]}})-[x:{_rel_type(rel_type)}]-(m) "
+        "WHERE r[1] IS NULL OR m.id <> r[1] DELETE x"
+    )
+
+
+_RELABEL_TO_INSTITUTION = "UNWIND $ids AS id MATCH (n:Pharmacy {id: id}) REMOVE n:Pharmacy SET n:Institution"
+_RELABEL_TO_PHARMACY = "UNWIND $ids AS id MATCH (n:Institution {id: id}) REMOVE n:Institution SET n:Pharmacy"
+_ORPHANS = {
+    label: f"MATCH (n:{_label(label)}) WHERE NOT (n)--() DELETE n" for label in ("Phone", "Address")
+}
+
+
+# --------------------------------------------------------------- report
+
+
+@dataclass
+class ProjectionReport:
+    load_id: str = ""
+    drops: list[str] = field(default_factory=list)
+    mode: str = "none"  # none | create | merge
+    nodes: dict[str, int] = field(default_factory=dict)
+    relationships: dict[str, int] = field(default_factory=dict)
+    batches_written: int = 0
+    batches_skipped: int = 0
+    node_seconds: float = 0.0
+    rel_seconds: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def node_rows(self) -> int:
+        return sum(self.nodes.values())
+
+    @property
+    def rel_rows(self) -> int:
+        return sum(self.relationships.values())
+
+
+# --------------------------------------------------------------- catalogue side
+
+
+class _Scope:
+    """The catalogue seen through views limited to the pending drops.
+
+    An in-memory database is attached to the catalogue's DuckDB instance with
+    two schemas of views named like the contract tables: ``nodes`` (every
+    table limited to the pending drops) and ``rels`` (the same, except
+    ``facilities`` in full, because a new settlement at an old facility
+    still needs the facility's kind).  ``graph.model``'s SQL then runs
+    unchanged on a cursor whose default schema is one of them.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, pending: list[str], full: bool):
+        self.con = con
+        self.name = f"rs_scope_{uuid.uuid4().hex[:12]}"
+        catalog = con.execute("SELECT current_database()").fetchone()[0]
+        con.execute(f"ATTACH ':memory:' AS {self.name}")
+        con.execute(f"CREATE TABLE {self.name}.main.pending (drop_id VARCHAR)")
+        if pending:
+            con.executemany(f"INSERT INTO {self.name}.main.pending VALUES (?)", [[d] for d in pending])
+        for schema in ("nodes", "rels"):
+            con.execute(f"CREATE SCHEMA {self.name}.{schema}")
+            for table in TABLES:
+                source = f'"{catalog}".main."{table}"'
+                limited = not full and not (schema == "rels" and table == "facilities")
+                where = f" WHERE _drop_id IN (SELECT drop_id FROM {self.name}.main.pending)" if limited else ""
+                con.execute(f'CREATE VIEW {self.name}.{schema}."{table}" AS SELECT * FROM {source}{where}')
+
+    def cursor(self, schema: str) -> duckdb.DuckDBPyConnection:
+        cur = self.con.cursor()
+        cur.execute(f"USE {self.name}.{schema}")
+        return cur
+
+    def close(self) -> None:
+        self.con.execute(f"DETACH DATABASE IF EXISTS {self.name}")
+
+
+def _node_select(cur: duckdb.DuckDBPyConnection, label: str) -> str:
+    """NODE_SQL without the caption column, money as DOUBLE (Neo4j has no
+    decimal type), ordered by id so that batches are deterministic."""
+    sql = NODE_SQL[label]
+    described = cur.execute(f"DESCRIBE SELECT * FROM ({sql}) q").fetchall()
+    decimals = [row[0] for row in described if str(row[1]).upper().startswith("DECIMAL")]
+    replace = ""
+    if decimals:
+        replace = " REPLACE (" + ", ".join(f'CAST("{c}" AS DOUBLE) AS "{c}"' for c in decimals) + ")"
+    return f"SELECT * EXCLUDE (caption){replace} FROM ({sql}) q ORDER BY id"
+
+
+def _batches(cur: duckdb.DuckDBPyConnection, sql: str, size: int, as_pairs: bool) -> Iterator[list]:
+    reader = cur.sql(sql).to_arrow_reader(size)  # streams Arrow record batches
+    buffer: list = []
+    for batch in reader:
+        if as_pairs:
+            rows = [list(p) for p in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist())]
+        else:
+            rows = batch.to_pylist()
+        buffer.extend(rows)
+        while len(buffer) >= size:
+            yield buffer[:size]
+            buffer = buffer[size:]
+    if buffer:
+        yield buffer
+
+
+# --------------------------------------------------------------- the load
+
+
+def _write_batch(tx: ManagedTransaction, stmt: str, rows: list, key: str, load_id: str) -> None:
+    tx.run(stmt, rows=rows).consume()
+    tx.run(_LEDGER_WRITE, key=key, load_id=load_id, n=len(rows)).consume()
+
+
+class _Writer:
+    """Runs batches of one step, ``workers`` at a time, skipping the ledger's."""
+
+    def __init__(self, driver: Driver, database: str, load_id: str, done: set[str], workers: int):
+        self.driver = driver
+        self.database = database
+        self.load_id = load_id
+        self.done = done
+        self.workers = max(1, workers)
+        self.pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
+        self.written = 0
+        self.skipped = 0
+
+    def _one(self, stmt: str, rows: list, key: str) -> None:
+        with self.driver.session(database=self.database) as session:
+            session.execute_write(_write_batch, stmt, rows, key, self.load_id)
+
+    def run_step(self, step: str, stmt: str, batches: Iterator[list]) -> int:
+        total = 0
+        in_flight: set[Future] = set()
+        for number, rows in enumerate(batches):
+            total += len(rows)
+            key = f"{self.load_id}|{step}|{number}"
+            if key in self.done:
+                self.skipped += 1
+                continue
+            if self.pool is None:
+                self._one(stmt, rows, key)
+            else:
+                if len(in_flight) >= 2 * self.workers:
+                    finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        f.result()
+                in_flight.add(self.pool.submit(self._one, stmt, rows, key))
+            self.written += 1
+        for f in in_flight:
+            f.result()
+        return total
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+
+def pending_drops(con: duckdb.DuckDBPyConnection, driver: Driver, database: str = "neo4j") -> tuple[list[str], list[str]]:
+    """(drops in the catalogue not yet in the graph, drops already in the graph)."""
+    loaded = [r[0] for r in con.execute(
+        "SELECT drop_id FROM ingest_drops WHERE status = 'loaded' ORDER BY drop_id"
+    ).fetchall()]
+    records, _, _ = driver.execute_query(_PROJECTED_DROPS, database_=database)
+    projected = {r["drop_id"] for r in records}
+    return [d for d in loaded if d not in projected], sorted(projected)
+
+
+def project_catalogue(
+    con: duckdb.DuckDBPyConnection,
+    driver: Driver,
+    *,
+    database: str = "neo4j",
+    node_batch: int = NODE_BATCH,
+    rel_batch: int = REL_BATCH,
+    workers: int = 1,
+    progress: Progress | None = None,
+    mode: str | None = None,
+) -> ProjectionReport:
+    """Write the catalogue's pending drops into Neo4j (see module docstring).
+
+    ``mode`` forces ``"merge"`` or ``"create"`` (tests and benchmarks); by
+    default CREATE is used only when it cannot duplicate anything: no drop
+    projected yet and no relationship or ledger from another load present.
+    """
+    t0 = time.monotonic()
+    step_progress = progress or (lambda _label, _frac: None)
+    ensure_schema(driver, database)
+    pending, projected = pending_drops(con, driver, database)
+    report = ProjectionReport()
+    if not pending:
+        report.seconds = time.monotonic() - t0
+        return report
+    load_id = hashlib.sha256("\n".join(pending).encode()).hexdigest()[:16]
+    report.load_id, report.drops = load_id, pending
+    records, _, _ = driver.execute_query(_LEDGER_KEYS, load_id=load_id, database_=database)
+    done = {r["key"] for r in records}
+    if mode is None:
+        foreign = driver.execute_query(_LEDGER_FOREIGN, load_id=load_id, database_=database).records[0]["n"]
+        rels = driver.execute_query(_MODEL_REL_COUNT, database_=database).records[0]["n"]
+        clean_start = not projected and foreign == 0 and (rels == 0 or bool(done))
+        mode = "create" if clean_start else "merge"
+    if mode not in ("create", "merge"):
+        raise ValueError(f"mode must be create or merge, not {mode!r}")
+    report.mode = mode
+
+    full = not projected
+    scope = _Scope(con, pending, full)
+    writer = _Writer(driver, database, load_id, done, workers)
+    try:
+        if mode == "merge" and projected:
+            _relabel_facilities(scope, driver, database)
+        n_steps = len(LABELS) + len(REL_TYPES)
+        t_nodes = time.monotonic()
+        with scope.cursor("nodes") as cur:
+            for i, label in enumerate(LABELS):
+                step_progress(f"nodes {label}", i / n_steps)
+                report.nodes[label] = writer.run_step(
+                    f"node:{label}", node_statement(label, mode), _batches(cur, _node_select(cur, label), node_batch, False)
+                )
+        report.node_seconds = time.monotonic() - t_nodes
+        t_rels = time.monotonic()
+        if mode == "merge" and projected:
+            _delete_stale(scope, driver, database)
+        with scope.cursor("rels") as cur:
+            for j, rel in enumerate(REL_TYPES):
+                step_progress(f"relationships {rel.type}", (len(LABELS) + j) / n_steps)
+                sql = f"SELECT * FROM ({rel.sql}) q(src_label, src_id, dst_label, dst_id)"
+                pairs = cur.execute(f"SELECT DISTINCT src_label, dst_label FROM ({sql}) ORDER BY ALL").fetchall()
+                report.relationships[rel.type] = 0
+                for src_label, dst_label in pairs:
+                    stmt = rel_statement(rel.type, src_label, dst_label, mode)
+                    rows = _batches(
+                        cur,
+                        f"SELECT src_id, dst_id FROM ({sql}) WHERE src_label = '{_label(src_label)}' "
+                        f"AND dst_label = '{_label(dst_label)}' ORDER BY src_id, dst_id",
+                        rel_batch, True,
+                    )
+                    report.relationships[rel.type] += writer.run_step(
+                        f"rel:{rel.type}:{src_label}:{dst_label}", stmt, rows
+                    )
+        if mode == "merge" and projected:
+            for label, stmt in _ORPHANS.items():
+                driver.execute_query(stmt, database_=database)
+        report.rel_seconds = time.monotonic() - t_rels
+    finally:
+        writer.close()
+        scope.close()
+    driver.execute_query(_MARK_DROPS, drops=pending, load_id=load_id, database_=database)
+    driver.execute_query(_LEDGER_CLEAR, database_=database)
+    report.batches_written, report.batches_skipped = writer.written, writer.skipped
+    report.seconds = time.monotonic() - t0
+    step_progress("done", 1.0)
+    return report
+
+
+def _relabel_facilities(scope: _Scope, driver: Driver, database: str) -> None:
+    """A facility whose kind changed to or from pharmacy keeps its node and
+    relationships and changes label."""
+    with scope.cursor("nodes") as cur:
+        to_pharmacy = [r[0] for r in cur.execute("SELECT facility_id FROM facilities WHERE kind = 'pharmacy'").fetchall()]
+        to_institution = [r[0] for r in cur.execute("SELECT facility_id FROM facilities WHERE kind <> 'pharmacy'").fetchall()]
+    if to_pharmacy:
+        driver.execute_query(_RELABEL_TO_PHARMACY, ids=to_pharmacy, database_=database)
+    if to_institution:
+        driver.execute_query(_RELABEL_TO_INSTITUTION, ids=to_institution, database_=database)
+
+
+def _delete_stale(scope: _Scope, driver: Driver, database: str, batch: int = 10_000) -> None:
+    """Updated reference rows: drop the owner's relationships that no longer hold."""
+    with scope.cursor("nodes") as cur:
+        for owner, rel_type, sql in _SINGLE_VALUED:
+            stmt = stale_statement(owner, rel_type)
+            for rows in _batches(cur, sql, batch, True):
+                driver.execute_query(stmt, rows=rows, database_=database)
+
+
+def clear_graph(driver: Driver, database: str = "neo4j", batch: int = 50_000) -> None:
+    """Delete every node and relationship (bookkeeping included), in batches
+    so that a big graph does not need one huge transaction; the schema stays."""
+    with driver.session(database=database) as session:  # IN TRANSACTIONS needs an auto-commit query
+        session.run(
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $batch ROWS", batch=batch
+        ).consume()

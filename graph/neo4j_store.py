@@ -1,0 +1,323 @@
+"""The Neo4j store: the same graph model, served by a Neo4j 5 server.
+
+Ingest is shared with the embedded store: a drop is validated and merged
+into the workspace catalogue (DuckDB) by ``graph.catalogue``, then
+``graph.neo4j_loader`` projects the new drops into Neo4j.  Graph questions
+are answered in Cypher with the same semantics as ``DuckDBStore`` (the
+breadth-first order of ``neighbourhood`` is kept hop by hop, in Python, so
+that both backends hold the same nodes when a limit cuts a neighbourhood);
+tables for analytics come from the catalogue, as in the embedded store.
+
+Uses the official driver (``neo4j`` with the ``neo4j-rust-ext`` codec):
+short-lived managed transactions, parameters for every value, labels and
+relationship types only from ``graph.model``'s whitelist.
+"""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+import duckdb
+from neo4j import Driver, GraphDatabase
+from neo4j.exceptions import AuthError, ConfigurationError, Neo4jError, ServiceUnavailable, SessionExpired
+
+from ringscope.graph.catalogue import DropReport, Progress, ensure_schema as ensure_catalogue, ingest_drop, record_failed_drop
+from ringscope.graph.config import Neo4jConfig, StoreConfig
+from ringscope.graph.model import LABELS, REL_TYPE_NAMES
+from ringscope.graph.neo4j_loader import ProjectionReport, project_catalogue
+from ringscope.graph.neo4j_schema import NAMED_LABELS, ensure_schema
+from ringscope.graph.store import Edge, Node, NodeRef, Store, StoreError, StoreUnavailable, Subgraph
+from ringscope.ingest.contract import MONEY, TABLES
+from ringscope.ingest.errors import IngestError
+from ringscope.ingest.mapping import HeaderMapping
+
+LOCAL_CONNECTION_FILE = Path("neo4j") / "conf" / "ringscope-connection.json"
+MONEY_COLUMNS = frozenset(c.name for t in TABLES.values() for c in t.columns if c.kind == MONEY)
+MAX_PATH_HOPS = 16
+
+
+def _label(name: str) -> str:
+    if name not in LABELS:
+        raise ValueError(f"not a graph label: {name!r}")
+    return name
+
+
+# Constant statements, one per whitelisted label (built once at import).
+_COUNT_NODES = {l: f"MATCH (n:{_label(l)}) RETURN count(n) AS n" for l in LABELS}
+_COUNT_RELS = {t: f"MATCH ()-[r:{t}]->() RETURN count(r) AS n" for t in REL_TYPE_NAMES}
+_GET_NODE = {l: f"MATCH (n:{l} {{id: $id}}) RETURN properties(n) AS p LIMIT 1" for l in LABELS}
+_NODES = {l: f"UNWIND $ids AS i MATCH (n:{l} {{id: i}}) RETURN n.id AS id, n.name AS name" for l in LABELS}
+_SEARCH = {
+    l: (
+        f"MATCH (n:{l}) WHERE n.id STARTS WITH $text OR n.name CONTAINS $text "
+        "RETURN n.id AS id, n.name AS name ORDER BY n.id LIMIT $limit"
+        if l in NAMED_LABELS
+        else f"MATCH (n:{l}) WHERE n.id CONTAINS $text RETURN n.id AS id, null AS name ORDER BY n.id LIMIT $limit"
+    )
+    for l in LABELS
+}
+_ADJACENT = {
+    l: (
+        f"UNWIND $ids AS i MATCH (n:{l} {{id: i}})-[r]-() "
+        "WITH DISTINCT r, startNode(r) AS s, endNode(r) AS e "
+        "RETURN labels(s)[0] AS sl, s.id AS si, type(r) AS t, labels(e)[0] AS dl, e.id AS di"
+    )
+    for l in LABELS
+}
+
+
+def _shortest_statement(label_a: str, label_b: str, hops: int) -> str:
+    # Variable-length bounds cannot be parameters in Cypher: the bound is an
+    # int clamped to 1..MAX_PATH_HOPS, the labels come from the whitelist.
+    hops = max(1, min(int(hops), MAX_PATH_HOPS))
+    return (
+        f"MATCH (a:{_label(label_a)} {{id: $a}}), (b:{_label(label_b)} {{id: $b}}) "
+        f"MATCH p = shortestPath((a)-[*..{hops}]-(b)) "
+        "RETURN [n IN nodes(p) | [labels(n)[0], n.id]] AS nodes, "
+        "[r IN relationships(p) | [labels(startNode(r))[0], startNode(r).id, type(r), "
+        "labels(endNode(r))[0], endNode(r).id]] AS rels LIMIT 1"
+    )
+
+
+def resolve_neo4j_config(config: StoreConfig) -> Neo4jConfig:
+    """Fill a missing password from the local server's connection file
+    (``WORKSPACE/neo4j/conf/ringscope-connection.json``, written by
+    ``ringscope neo4j install``) when it is the server configured."""
+    cfg = config.neo4j
+    if cfg.password is not None:
+        return cfg
+    path = config.workspace / LOCAL_CONNECTION_FILE
+    if path.exists():
+        info = json.loads(path.read_text(encoding="utf-8"))
+        if info.get("uri") == cfg.uri or cfg.uri == Neo4jConfig().uri:
+            return Neo4jConfig(uri=info["uri"], user=info["user"], password=info["password"], database=cfg.database)
+    return cfg
+
+
+def connect(cfg: Neo4jConfig) -> Driver:
+    """An open, authenticated driver, or StoreUnavailable in one line."""
+    if cfg.password is None:
+        raise StoreUnavailable(
+            f"no password for Neo4j at {cfg.uri}: set NEO4J_PASSWORD (or run `ringscope neo4j install`)"
+        )
+    try:
+        driver = GraphDatabase.driver(
+            cfg.uri, auth=(cfg.user, cfg.password), connection_timeout=5.0,
+            connection_acquisition_timeout=30.0, max_transaction_retry_time=30.0,
+            notifications_min_severity="OFF",  # "unknown label" warnings on a fresh graph are expected
+        )
+    except (ConfigurationError, ValueError) as exc:
+        raise StoreUnavailable(f"invalid Neo4j URI {cfg.uri!r}: {exc}") from None
+    try:
+        driver.verify_connectivity()
+    except AuthError:
+        driver.close()
+        raise StoreUnavailable(
+            f"Neo4j at {cfg.uri} rejected user {cfg.user!r}: wrong password (check NEO4J_USER / NEO4J_PASSWORD)"
+        ) from None
+    except (ServiceUnavailable, SessionExpired, OSError):
+        driver.close()
+        raise StoreUnavailable(
+            f"cannot reach Neo4j at {cfg.uri}: start it with `ringscope neo4j start` or set NEO4J_URI"
+        ) from None
+    return driver
+
+
+def _native(name: str, value: Any) -> Any:
+    """Neo4j values back to the Python types the embedded store returns."""
+    if hasattr(value, "to_native"):
+        return value.to_native()
+    if name in MONEY_COLUMNS and isinstance(value, float):
+        return Decimal(f"{value:.2f}")
+    return value
+
+
+class Neo4jStore(Store):
+    kind = "neo4j"
+
+    def __init__(self, config: StoreConfig, read_only: bool = False):
+        self.config = config
+        self.neo4j = resolve_neo4j_config(config)
+        self.database = self.neo4j.database
+        self.read_only = read_only
+        self.driver = connect(self.neo4j)
+        self._con: duckdb.DuckDBPyConnection | None = None
+        if not read_only:
+            try:
+                ensure_schema(self.driver, self.database)
+            except Neo4jError as exc:
+                self.driver.close()
+                raise StoreError(f"cannot prepare the graph schema on {self.neo4j.uri}: {exc.message}") from None
+
+    def close(self) -> None:
+        self.driver.close()
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    # --- catalogue and ingest ----------------------------------------------
+    def _catalogue(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            path = self.config.catalogue_path
+            if self.read_only and not path.exists():
+                raise StoreUnavailable(f"no workspace data at {path}: run `ringscope ingest DROP_DIR` first")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._con = duckdb.connect(str(path), read_only=self.read_only)
+            except duckdb.IOException as exc:
+                raise StoreUnavailable(f"cannot open {path}: {str(exc).splitlines()[0]}") from None
+            if not self.read_only:
+                ensure_catalogue(self._con)
+        return self._con
+
+    def ingest_drop(self, drop_dir: Path, mapping: HeaderMapping, progress: Progress | None = None) -> DropReport:
+        """Validate and merge into the catalogue (as the embedded store does),
+        then project every pending drop into Neo4j."""
+        con = self._catalogue()
+        try:
+            report = ingest_drop(
+                con, drop_dir, mapping, self.config.rejects_dir, self.config.scratch_dir,
+                (lambda label, frac: progress(label, frac * 0.5)) if progress else None,
+            )
+        except IngestError as exc:
+            record_failed_drop(con, drop_dir, exc)
+            raise
+        self.sync(progress=(lambda label, frac: progress(f"neo4j: {label}", 0.5 + frac * 0.5)) if progress else None)
+        return report
+
+    def sync(self, progress: Progress | None = None, workers: int = 1) -> ProjectionReport:
+        """Project the catalogue's drops that the graph has not seen yet."""
+        try:
+            return project_catalogue(self._catalogue(), self.driver, database=self.database,
+                                     progress=progress, workers=workers)
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreUnavailable(
+                f"lost Neo4j at {self.neo4j.uri} during the load ({exc}); rerun to resume where it stopped"
+            ) from None
+
+    def relational(self) -> duckdb.DuckDBPyConnection:
+        return self._catalogue()
+
+    # --- graph questions ----------------------------------------------------
+    def _read(self, statement: str, **params: Any) -> list:
+        try:
+            records, _, _ = self.driver.execute_query(statement, params, database_=self.database, routing_="r")
+        except (ServiceUnavailable, SessionExpired):
+            raise StoreUnavailable(f"cannot reach Neo4j at {self.neo4j.uri}: is the server running?") from None
+        return records
+
+    def counts(self) -> dict[str, int]:
+        counts = {l: int(self._read(_COUNT_NODES[l])[0]["n"]) for l in LABELS}
+        counts.update({f":{t}": int(self._read(_COUNT_RELS[t])[0]["n"]) for t in REL_TYPE_NAMES})
+        return counts
+
+    def get_node(self, label: str, node_id: str) -> Node | None:
+        if label not in LABELS:
+            return None
+        records = self._read(_GET_NODE[label], id=node_id)
+        if not records:
+            return None
+        raw = records[0]["p"]
+        props = {k: _native(k, v) for k, v in raw.items() if k not in ("id", "_drop_id") and v is not None}
+        return Node(label, raw["id"], raw.get("name") or raw["id"], props)
+
+    def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 25) -> list[Node]:
+        wanted = sorted(l for l in (labels or LABELS) if l in LABELS)
+        found: list[Node] = []
+        if not text:
+            return found
+        for label in wanted:
+            if len(found) >= limit:
+                break
+            for r in self._read(_SEARCH[label], text=text, limit=limit - len(found)):
+                found.append(Node(label, r["id"], r["name"] or r["id"]))
+        return found
+
+    def _adjacent(self, refs: list[NodeRef]) -> set[tuple[str, str, str, str, str]]:
+        by_label: dict[str, list[str]] = {}
+        for ref in refs:
+            if ref.label in LABELS:
+                by_label.setdefault(ref.label, []).append(ref.id)
+        out: set[tuple[str, str, str, str, str]] = set()
+        for label, ids in by_label.items():
+            for r in self._read(_ADJACENT[label], ids=ids):
+                out.add((r["sl"], r["si"], r["t"], r["dl"], r["di"]))
+        return out
+
+    def _nodes(self, refs: Iterable[NodeRef]) -> list[Node]:
+        by_label: dict[str, list[str]] = {}
+        for ref in refs:
+            if ref.label in LABELS:
+                by_label.setdefault(ref.label, []).append(ref.id)
+        nodes = []
+        for label, ids in by_label.items():
+            nodes.extend(Node(label, r["id"], r["name"] or r["id"]) for r in self._read(_NODES[label], ids=ids))
+        return nodes
+
+    def _induced(self, refs: list[NodeRef], truncated: bool) -> Subgraph:
+        held = set(refs)
+        edges = set()
+        for sl, si, t, dl, di in self._adjacent(refs):
+            a, b = NodeRef(sl, si), NodeRef(dl, di)
+            if a in held and b in held:
+                edges.add(Edge(a.key, t, b.key))
+        return Subgraph(nodes=self._nodes(refs), edges=sorted(edges), truncated=truncated).sorted()
+
+    def neighbourhood(self, start: NodeRef, hops: int = 1, node_limit: int = 200) -> Subgraph:
+        if self.get_node(start.label, start.id) is None:
+            return Subgraph()
+        held: list[NodeRef] = [start]
+        seen = {start}
+        frontier = [start]
+        truncated = False
+        for _ in range(max(0, hops)):
+            if not frontier or len(held) >= node_limit:
+                break
+            new = set()
+            for sl, si, _t, dl, di in self._adjacent(frontier):
+                for ref in (NodeRef(sl, si), NodeRef(dl, di)):
+                    if ref not in seen:
+                        new.add(ref)
+            ordered = sorted(new)
+            room = node_limit - len(held)
+            if len(ordered) > room:
+                truncated = True
+                ordered = ordered[:room]
+            held.extend(ordered)
+            seen.update(ordered)
+            frontier = ordered
+        return self._induced(held, truncated)
+
+    def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 8) -> Subgraph | None:
+        if a.label not in LABELS or b.label not in LABELS:
+            return None
+        if self.get_node(a.label, a.id) is None or self.get_node(b.label, b.id) is None:
+            return None
+        if a == b:
+            return self._induced([a], False)
+        if max_hops < 1:
+            return None
+        records = self._read(_shortest_statement(a.label, b.label, max_hops), a=a.id, b=b.id)
+        if not records:
+            return None
+        refs = [NodeRef(l, i) for l, i in records[0]["nodes"]]
+        edges = [Edge(f"{sl}:{si}", t, f"{dl}:{di}") for sl, si, t, dl, di in records[0]["rels"]]
+        return Subgraph(nodes=self._nodes(refs), edges=sorted(set(edges))).sorted()
+
+    def subgraph(self, refs: Iterable[NodeRef], expand_labels: Iterable[str] = (), node_limit: int = 5000) -> Subgraph:
+        held = sorted(set(refs))
+        truncated = False
+        expand = set(expand_labels)
+        if expand:
+            extra = set()
+            for sl, si, _t, dl, di in self._adjacent(held):
+                for ref in (NodeRef(sl, si), NodeRef(dl, di)):
+                    if ref.label in expand and ref not in held:
+                        extra.add(ref)
+            held = held + sorted(extra)
+        if len(held) > node_limit:
+            truncated = True
+            held = held[:node_limit]
+        return self._induced(held, truncated)
