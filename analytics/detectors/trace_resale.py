@@ -1,0 +1,243 @@
+"""Resale of reimbursed drug boxes, found by their 20-digit trace codes.
+
+Each box of a traced drug carries one code; reimbursing the same code twice
+means the box went back into the supply chain (NHSA 2024 "回流药" notices:
+patients buy with their card, collectors buy the boxes, pharmacies sell
+and claim them again).  Steps:
+
+1. SQL: every trace code in more than one settlement, in time order; a
+   later scan by the same card at the same facility on the same day is a
+   correction (contract section 1) and is dropped.  The first buyer is the
+   seller; each later settlement is a resale at its facility.
+2. SQL: seller–facility edges weighted by resold boxes, keeping sellers
+   with repeated resales.
+3. Graph: components (Leiden above a size) give buy-back networks:
+   sellers, the pharmacies re-selling their boxes, the collectors' cards.
+4. SQL: fund loss per the contract: the resale settlements plus the
+   sellers' purchases of the resold drugs at the facilities where they
+   bought them, within the ring's active period.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import duckdb
+
+from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
+from ringscope.analytics.detectors.base import drop, register_groups, rows
+from ringscope.analytics.link_analysis import centrality, top_node
+from ringscope.analytics.ring import Evidence, Member, Ring
+from ringscope.analytics.settings import DetectionSettings
+
+SCHEME = "trace_resale"
+
+_EVENTS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_tr_scans AS
+WITH repeated AS (
+    SELECT trace_code FROM dispensings WHERE trace_code IS NOT NULL
+    GROUP BY trace_code HAVING count(DISTINCT settlement_id) > 1
+)
+SELECT d.trace_code, d.drug_code, s.settlement_id, s.card_id,
+       coalesce(s.patient_id, c.patient_id) AS patient_id,
+       s.facility_id, s.settled_at,
+       row_number() OVER (PARTITION BY d.trace_code ORDER BY s.settled_at, s.settlement_id) AS scan_no
+FROM dispensings d
+JOIN repeated USING (trace_code)
+JOIN settlements s USING (settlement_id)
+LEFT JOIN cards c ON c.card_id = s.card_id
+"""
+
+# A later scan is a correction when an earlier scan of the same box has the same
+# card, facility and calendar day.  Everything else after the first scan is resale.
+_RESALES_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_tr_resales AS
+SELECT later.trace_code, later.drug_code,
+       first.patient_id AS seller_id, first.facility_id AS origin_facility_id,
+       first.settlement_id AS origin_settlement_id, first.settled_at AS bought_at,
+       later.settlement_id AS resale_settlement_id, later.facility_id AS reseller_id,
+       later.card_id AS collector_card_id, later.settled_at AS resold_at
+FROM _rs_tr_scans later
+JOIN _rs_tr_scans first ON first.trace_code = later.trace_code AND first.scan_no = 1
+WHERE later.scan_no > 1
+  AND first.patient_id IS NOT NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM _rs_tr_scans earlier
+      WHERE earlier.trace_code = later.trace_code AND earlier.scan_no < later.scan_no
+        AND earlier.card_id = later.card_id AND earlier.facility_id = later.facility_id
+        AND (NOT $same_day OR CAST(earlier.settled_at AS DATE) = CAST(later.settled_at AS DATE))
+  )
+"""
+
+_EDGES_SQL = """
+WITH seller_boxes AS (
+    SELECT seller_id, count(DISTINCT trace_code) AS boxes FROM _rs_tr_resales GROUP BY seller_id
+)
+SELECT 'patient:' || r.seller_id, 'facility:' || r.reseller_id, count(DISTINCT r.trace_code)
+FROM _rs_tr_resales r JOIN seller_boxes b USING (seller_id)
+WHERE b.boxes >= $min_boxes
+GROUP BY r.seller_id, r.reseller_id
+ORDER BY 1, 2
+"""
+
+# Per group: resold boxes, sellers, the resale settlements and the sellers' purchases of
+# the resold drugs at their origin facilities inside the active period.
+_GROUP_FACTS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_tr_ring_resales AS
+SELECT g.grp, r.*
+FROM _rs_tr_resales r
+JOIN _rs_tr_groups g ON g.type = 'patient' AND g.id = r.seller_id
+JOIN _rs_tr_groups gf ON gf.type = 'facility' AND gf.id = r.reseller_id AND gf.grp = g.grp
+"""
+
+_LOSS_SQL = """
+WITH period AS (
+    SELECT grp, min(bought_at) AS first_at, max(resold_at) AS last_at FROM _rs_tr_ring_resales GROUP BY grp
+), bought AS (
+    SELECT DISTINCT grp, seller_id, origin_facility_id, drug_code FROM _rs_tr_ring_resales
+), purchases AS (
+    SELECT b.grp, s.settlement_id
+    FROM bought b
+    JOIN settlements s ON s.facility_id = b.origin_facility_id
+    LEFT JOIN cards c ON c.card_id = s.card_id
+    JOIN period p ON p.grp = b.grp
+    WHERE coalesce(s.patient_id, c.patient_id) = b.seller_id
+      AND s.settled_at BETWEEN p.first_at AND p.last_at
+      AND EXISTS (SELECT 1 FROM dispensings d WHERE d.settlement_id = s.settlement_id AND d.drug_code = b.drug_code)
+)
+SELECT grp, settlement_id FROM purchases
+UNION
+SELECT grp, resale_settlement_id FROM _rs_tr_ring_resales
+UNION
+SELECT grp, origin_settlement_id FROM _rs_tr_ring_resales
+ORDER BY 1, 2
+"""
+
+_BASELINE_SQL = """
+SELECT r.reseller_id, count(DISTINCT r.trace_code) AS resold,
+       (SELECT count(DISTINCT d.trace_code) FROM dispensings d JOIN settlements s USING (settlement_id)
+        WHERE s.facility_id = r.reseller_id AND d.trace_code IS NOT NULL) AS traced
+FROM _rs_tr_ring_resales r GROUP BY r.reseller_id
+"""
+
+
+def detect_trace_resale(
+    con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
+) -> list[Ring]:
+    """Buy-back networks of resold boxes.
+
+    Parameters
+    ----------
+    con : a DuckDB connection with the contract tables.
+    settings : detection settings; ``settings.trace_resale`` holds the thresholds.
+
+    Returns
+    -------
+    Rings with sellers (patients), re-selling facilities and collectors' cards as
+    members, ordered deterministically.
+    """
+    cfg = settings.trace_resale
+    con.execute(_EVENTS_SQL)
+    con.execute(_RESALES_SQL, {"same_day": cfg.correction_same_day_only})
+    edge_rows = rows(con, _EDGES_SQL, {"min_boxes": cfg.min_resold_boxes_per_seller})
+    if not edge_rows:
+        drop(con, "_rs_tr_scans", "_rs_tr_resales")
+        return []
+    groups = find_groups(
+        WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above, cfg.leiden_resolution, settings.seed
+    )
+    register_groups(con, "_rs_tr_groups", groups)
+    con.execute(_GROUP_FACTS_SQL)
+    facts = rows(con, """
+        SELECT grp, seller_id, reseller_id, collector_card_id, trace_code, drug_code,
+               origin_facility_id, bought_at, resold_at
+        FROM _rs_tr_ring_resales ORDER BY grp, trace_code, resold_at""")
+    loss_rows = rows(con, _LOSS_SQL)
+    baseline = {r[0]: (r[1], r[2]) for r in rows(con, _BASELINE_SQL)}
+    drop(con, "_rs_tr_scans", "_rs_tr_resales", "_rs_tr_groups", "_rs_tr_ring_resales")
+
+    by_group: dict[int, list[tuple]] = defaultdict(list)
+    for f in facts:
+        by_group[f[0]].append(f)
+    settlements: dict[int, list[str]] = defaultdict(list)
+    for grp, sid in loss_rows:
+        settlements[grp].append(sid)
+
+    rings: list[Ring] = []
+    for grp, items in sorted(by_group.items()):
+        boxes = {f[4] for f in items}
+        sellers = sorted({f[1] for f in items})
+        resellers = sorted({f[2] for f in items})
+        if len(boxes) < cfg.min_boxes_per_ring or len(sellers) < cfg.min_sellers:
+            continue
+        collectors = sorted({f[3] for f in items})
+        weights: dict[tuple[str, str], float] = defaultdict(float)
+        for f in items:
+            weights[(f"patient:{f[1]}", f"facility:{f[2]}")] += 1
+            weights[(f"card:{f[3]}", f"facility:{f[2]}")] += 1
+        scores = centrality((a, b, w) for (a, b), w in weights.items())
+        organizer = top_node(scores, "facility:")
+        members = [Member("patient", s, "seller") for s in sellers]
+        members += [
+            Member("facility", r, "organizer" if f"facility:{r}" == organizer else "reseller") for r in resellers
+        ]
+        members += [Member("card", c, "collector") for c in collectors]
+        days = [(f[8] - f[7]).total_seconds() / 86400 for f in items]
+        days.sort()
+        median_days = days[len(days) // 2]
+        cross_facility = sum(1 for f in items if f[6] != f[2]) / len(items)
+        resold_share = max(
+            (baseline[r][0] / baseline[r][1]) if baseline.get(r) and baseline[r][1] else 0.0 for r in resellers
+        )
+        first_at, last_at = min(f[7] for f in items), max(f[8] for f in items)
+        sample = items[0]
+        evidence = [
+            Evidence(
+                "duplicate_trace_code",
+                f"{len(boxes)} drug boxes bought with {len(sellers)} patients' cards were reimbursed a second time "
+                f"at {len(resellers)} other facilit{'y' if len(resellers) == 1 else 'ies'}.",
+                f"{len(boxes)}盒药品先由{len(sellers)}名参保人购买报销，又在{len(resellers)}家机构再次医保结算（追溯码重复）。",
+                float(len(boxes)),
+            ),
+            Evidence(
+                "resale_chain",
+                f"Example: box {sample[4]} was bought by patient {sample[1]} at {sample[6]} on "
+                f"{sample[7]:%Y-%m-%d} and reimbursed again at {sample[2]} on {sample[8]:%Y-%m-%d}.",
+                f"示例：追溯码{sample[4]}于{sample[7]:%Y-%m-%d}由参保人{sample[1]}在{sample[6]}购买，"
+                f"{sample[8]:%Y-%m-%d}在{sample[2]}再次结算。",
+            ),
+            Evidence(
+                "resale_speed",
+                f"Half of the boxes came back within {median_days:.0f} days of the first purchase; "
+                f"{cross_facility:.0%} were re-sold at a different facility.",
+                f"半数药盒在首次购买后{median_days:.0f}天内回流；{cross_facility:.0%}在另一家机构再次销售。",
+                round(median_days, 1),
+            ),
+            Evidence(
+                "reseller_share",
+                f"At the main re-selling facility {resold_share:.0%} of its traced boxes had been reimbursed before.",
+                f"主要回收销售机构的追溯码药品中有{resold_share:.0%}此前已报销过。",
+                round(resold_share, 3),
+            ),
+        ]
+        if len(collectors) < len(boxes):
+            evidence.append(Evidence(
+                "collector_cards",
+                f"The resold boxes were claimed again through {len(collectors)} card(s).",
+                f"回流药品通过{len(collectors)}张医保卡再次结算。",
+                float(len(collectors)),
+            ))
+        rings.append(Ring(
+            scheme=SCHEME,
+            members=members,
+            settlement_ids=settlements.get(grp, []),
+            evidence=evidence,
+            features={
+                "size": float(len(sellers) + len(resellers)),
+                "evidence_count": float(len(boxes)),
+                "per_member": len(boxes) / max(1, len(sellers)),
+                "baseline_ratio": resold_share,
+                "active_days": (last_at - first_at).total_seconds() / 86400,
+                "signal_strength": min(1.0, 0.5 + 0.5 * min(1.0, len(boxes) / (4 * cfg.min_boxes_per_ring))),
+            },
+        ))
+    return rings

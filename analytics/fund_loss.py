@@ -1,0 +1,51 @@
+"""Fund loss of a ring, transaction by transaction, exact to the cent.
+
+The NHSA's Detailed Rules count a fraud's loss per reimbursed transaction:
+sum ``fund_paid`` over the ring's fraudulent settlements plus ``amount``
+over its maternity claims, each transaction once (contract section 3).
+The sums run in DuckDB over DECIMAL(14,2) and come back as Python
+``Decimal``; nothing passes through floating point.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Sequence
+
+import duckdb
+import pandas as pd
+
+from ringscope.analytics.ring import Ring
+
+CENT = Decimal("0.01")
+
+
+def attach_fund_loss(con: duckdb.DuckDBPyConnection, rings: Sequence[Ring]) -> None:
+    """Set ``ring.fund_loss`` for every ring from its settlement and claim ids."""
+    txns = [(i, "settlement", sid) for i, r in enumerate(rings) for sid in r.settlement_ids]
+    txns += [(i, "claim", cid) for i, r in enumerate(rings) for cid in r.claim_ids]
+    for r in rings:
+        r.fund_loss = Decimal("0.00")
+    if not txns:
+        return
+    df = pd.DataFrame(txns, columns=["ring", "kind", "txn_id"]).astype({"ring": "int64", "kind": "object", "txn_id": "object"})
+    con.register("_rs_fl_txns", df)
+    try:
+        result = con.execute("""
+            WITH t AS (SELECT DISTINCT ring, kind, txn_id::VARCHAR AS txn_id FROM _rs_fl_txns)
+            SELECT t.ring, sum(coalesce(s.fund_paid, m.amount, 0::DECIMAL(14,2)))::DECIMAL(18,2)
+            FROM t
+            LEFT JOIN settlements s ON t.kind = 'settlement' AND s.settlement_id = t.txn_id
+            LEFT JOIN maternity_claims m ON t.kind = 'claim' AND m.claim_id = t.txn_id
+            GROUP BY t.ring
+        """).fetchall()
+    finally:
+        con.unregister("_rs_fl_txns")
+    for ring_index, total in result:
+        rings[ring_index].fund_loss = Decimal(total).quantize(CENT)
+
+
+def fund_loss_of(con: duckdb.DuckDBPyConnection, settlement_ids: Sequence[str], claim_ids: Sequence[str] = ()) -> Decimal:
+    """Fund loss of one set of transactions (each counted once)."""
+    ring = Ring(scheme="mixed", members=[], settlement_ids=list(settlement_ids), claim_ids=list(claim_ids))
+    attach_fund_loss(con, [ring])
+    return ring.fund_loss

@@ -1,0 +1,265 @@
+"""Every detection threshold, in one place, with the reason for its default.
+
+Read once from the ``[detection]`` table of ``ringscope.toml`` with
+:meth:`DetectionSettings.from_dict` and passed down to every detector; no
+detector holds a magic number.  Sub-tables name the detector::
+
+    [detection]
+    seed = 42
+    [detection.trace_resale]
+    min_resold_boxes_per_seller = 2
+    [detection.car_shuttle]
+    require_fee_waiver = false
+
+Defaults are chosen from how each scheme works (the NHSA case notices:
+boxes re-scanned, cards pooled by one operator, villagers bussed in on the
+same days with fees waived, prescriptions beyond the clinical daily
+maximum, insured status bought through shell employers shortly before a
+delivery), never from one simulator's constants.  docs/detection.md
+explains each one in an investigator's words and how to tune it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
+from typing import Any
+
+
+class SettingsError(ValueError):
+    """A [detection] setting is unknown or has the wrong type."""
+
+
+@dataclass(frozen=True)
+class TraceResaleSettings:
+    min_resold_boxes_per_seller: int = 2
+    """A seller must have at least this many boxes reimbursed again elsewhere: one
+    re-scanned box can be a scanning slip, a habit of selling is a pattern."""
+    min_boxes_per_ring: int = 4
+    """A ring needs this many resold boxes in total before it is reported."""
+    min_sellers: int = 1
+    """Sellers per ring; one prolific seller feeding a pharmacy is already a ring."""
+    correction_same_day_only: bool = True
+    """A second scan by the same card at the same facility on the same day is a
+    correction (contract section 1), not resale."""
+    leiden_above: int = 60
+    """Components with more nodes than this are split with Leiden, so that two
+    buy-back networks joined by one stray box are reported apart."""
+    leiden_resolution: float = 1.0
+    """Modularity resolution for that split; higher gives smaller rings."""
+
+
+@dataclass(frozen=True)
+class BorrowedCardsSettings:
+    window_minutes: int = 30
+    """Two cards settled by the same operator (same facility) or the same device within
+    this many minutes co-occur: a pooled batch is settled in one sitting."""
+    facility_window_minutes: int = 10
+    """Two cards settled at the same facility by any operator within this many minutes
+    also co-occur (a handler may spread a batch over several counters); shorter than
+    ``window_minutes`` because busy facilities see many unrelated patients per hour."""
+    attach_min_links: int = 2
+    """After the pool's core is found, a card that co-occurred (on any day) with at least
+    this many core cards joins the pool: batches are partly new cards each time."""
+    min_shared_days: int = 2
+    """A card pair must co-occur on at least this many different days; one shared
+    queue (a screening day) is chance, the same pair again and again is a pool."""
+    min_cards: int = 3
+    """Smallest pool reported."""
+    far_prefix_len: int = 4
+    """Holder region and facility region are 'far apart' when their codes differ in
+    the first this-many digits (4 = different city, 2 = different province)."""
+    min_anomaly_share: float = 0.5
+    """Share of the pool's cards that must show a misuse sign (used far from the
+    holder's home region clearly above the facility's baseline, after the holder's
+    death, by someone other than the holder, or for care that does not fit the
+    holder's sex/age)."""
+    far_over_baseline: float = 3.0
+    """A card counts as 'used far from home' when the share of its pool settlements far
+    from the holder's region exceeds the facility's baseline far share by this factor
+    (and exceeds one half)."""
+    min_holder_diversity: float = 0.5
+    """Distinct holder households (address, else phone) per card: a family or a
+    nursing home shares one address and is below this; borrowed cards come from
+    unrelated people."""
+    leiden_above: int = 80
+    """Pools larger than this are split with Leiden."""
+    leiden_resolution: float = 1.0
+    """Resolution for that split."""
+
+
+@dataclass(frozen=True)
+class CarShuttleSettings:
+    cohort_window_days: int = 1
+    """Admissions to the same institution within this many days of each other belong to
+    the same busload (a bus arriving late evening is admitted the next morning)."""
+    min_shared_cohorts: int = 2
+    """A patient pair must be admitted together on at least this many occasions: one
+    joint admission is an outbreak, repeated joint admissions are a shuttle."""
+    occasion_gap_days: int = 3
+    """Joint admissions further apart than this count as separate occasions."""
+    min_patients: int = 4
+    """Smallest cohort reported."""
+    waiver_ratio: float = 0.35
+    """Fee waiver: the cohort's median self-paid share is below this fraction of the
+    institution's own median self-paid share for other inpatients."""
+    require_fee_waiver: bool = True
+    """Waived co-payments are what pays the villagers to come; without them a group
+    admission (nursing home, outbreak) is legitimate."""
+    short_stay_ratio: float = 0.85
+    """Short stays: cohort median length of stay below this fraction of the institution's."""
+    uniform_diagnosis_share: float = 0.6
+    """Uniform diagnoses: the cohort's top two diagnoses cover at least this share."""
+    same_origin_share: float = 0.6
+    """Same villages/counties: this share of the cohort comes from one county code."""
+    min_supporting_signals: int = 1
+    """How many of short stay / uniform diagnosis / same origin must back the waiver."""
+    leiden_above: int = 80
+    """Cohort graphs larger than this are split with Leiden."""
+    leiden_resolution: float = 1.0
+    """Resolution for that split."""
+
+
+@dataclass(frozen=True)
+class OverPrescriptionSettings:
+    min_supply_ratio: float = 2.0
+    """Days of supply (units / max_daily_units) over days elapsed for a patient and drug:
+    above this the patient gets at least twice the clinical maximum; chronic patients
+    refilling a little early stay below."""
+    grace_days: int = 30
+    """Days added to the elapsed span so that a single large, legal 30-day fill is not
+    counted as excess."""
+    min_fills: int = 3
+    """Fills of the drug needed before the ratio is trusted."""
+    min_patients: int = 3
+    """Excess patients a prescriber needs before a ring is reported."""
+    pharmacy_share: float = 0.15
+    """A pharmacy belongs to the ring when it filled at least this share of the
+    ring's excess prescriptions."""
+    concentration_over_peers: float = 1.25
+    """Prescriber's excess fills concentrated at few pharmacies: top-pharmacy share at
+    least this times the median of the prescriber's peers (same specialty or all)."""
+    leiden_above: int = 80
+    """Prescriber–patient–pharmacy components larger than this are split with Leiden."""
+    leiden_resolution: float = 1.0
+    """Resolution for that split."""
+
+
+@dataclass(frozen=True)
+class MaternitySettings:
+    pregnancy_days: int = 280
+    """Employment that started fewer than this many days before the delivery began
+    after conception: insured status bought for the birth."""
+    salary_over_region: float = 2.5
+    """Salary base at least this many times the regional median (salaries of other
+    employments in the employer's region): inflated to raise the allowance."""
+    recent_registration_days: int = 365
+    """Employer registered fewer than this many days before its first claim."""
+    min_signals: int = 2
+    """Claim-level signals (short tenure, inflated salary, recent employer) a claim
+    needs to be suspicious; one alone fits a small new firm or a well-paid woman."""
+    min_suspicious_share: float = 0.5
+    """Share of an employer's claims that must be suspicious for it to be a shell."""
+    min_claims: int = 2
+    """Claims a ring (one shell or several linked by phone/address/agent) needs."""
+    link_by_agent: bool = True
+    """Link suspicious employers registered by the same agent (besides phone/address)."""
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    model_path: str = ""
+    """A trained scorer (from ``ringscope train``); empty: the newest in the workspace,
+    else the unsupervised rank score."""
+    min_score: float = 0.0
+    """Rings scoring below this are not written to rings.json."""
+
+
+_SECTIONS = {
+    "trace_resale": TraceResaleSettings,
+    "borrowed_cards": BorrowedCardsSettings,
+    "car_shuttle": CarShuttleSettings,
+    "over_prescription": OverPrescriptionSettings,
+    "maternity": MaternitySettings,
+    "scoring": ScoringSettings,
+}
+
+
+@dataclass(frozen=True)
+class DetectionSettings:
+    seed: int = 42
+    """Seed of every randomised step (Leiden, IsolationForest): same data, same rings."""
+    schemes: tuple[str, ...] = ("trace_resale", "borrowed_cards", "car_shuttle", "over_prescription", "maternity")
+    """Detectors to run."""
+    trace_resale: TraceResaleSettings = field(default_factory=TraceResaleSettings)
+    borrowed_cards: BorrowedCardsSettings = field(default_factory=BorrowedCardsSettings)
+    car_shuttle: CarShuttleSettings = field(default_factory=CarShuttleSettings)
+    over_prescription: OverPrescriptionSettings = field(default_factory=OverPrescriptionSettings)
+    maternity: MaternitySettings = field(default_factory=MaternitySettings)
+    scoring: ScoringSettings = field(default_factory=ScoringSettings)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "DetectionSettings":
+        """Settings from the ``[detection]`` TOML table; unknown keys are errors."""
+        data = dict(data or {})
+        kwargs: dict[str, Any] = {}
+        for key, value in data.items():
+            if key in _SECTIONS:
+                if not isinstance(value, dict):
+                    raise SettingsError(f"[detection.{key}] must be a table")
+                kwargs[key] = _build(_SECTIONS[key], value, f"detection.{key}")
+            elif key == "seed":
+                kwargs[key] = _coerce(int, value, "detection.seed")
+            elif key == "schemes":
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise SettingsError("detection.schemes must be a list of scheme names")
+                unknown = [v for v in value if v not in cls().schemes]
+                if unknown:
+                    raise SettingsError(f"detection.schemes: unknown scheme(s) {', '.join(unknown)}")
+                kwargs[key] = tuple(value)
+            else:
+                raise SettingsError(f"detection.{key} is not a detection setting")
+        return replace(cls(), **kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["schemes"] = list(self.schemes)
+        return out
+
+    def digest(self) -> str:
+        """Short hash of the settings, recorded with every detection run."""
+        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _coerce(kind: type, value: Any, where: str) -> Any:
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        raise SettingsError(f"{where} must be true or false")
+    if kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise SettingsError(f"{where} must be a whole number")
+    if kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise SettingsError(f"{where} must be a number")
+    if kind is str:
+        if isinstance(value, str):
+            return value
+        raise SettingsError(f"{where} must be text")
+    raise SettingsError(f"{where}: unsupported setting type")
+
+
+def _build(section: type, values: dict[str, Any], where: str) -> Any:
+    known = {f.name: f for f in fields(section)}
+    kwargs = {}
+    for key, value in values.items():
+        if key not in known:
+            raise SettingsError(f"{where}.{key} is not a setting (known: {', '.join(known)})")
+        kind = {"int": int, "float": float, "bool": bool, "str": str}[str(known[key].type)]
+        kwargs[key] = _coerce(kind, value, f"{where}.{key}")
+    obj = section(**kwargs)
+    assert is_dataclass(obj)
+    return obj
