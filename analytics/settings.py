@@ -136,9 +136,16 @@ class OverPrescriptionSettings:
     pharmacy_share: float = 0.15
     """A pharmacy belongs to the ring when it filled at least this share of the
     ring's excess prescriptions."""
-    concentration_over_peers: float = 1.25
-    """Prescriber's excess fills concentrated at few pharmacies: top-pharmacy share at
-    least this times the median of the prescriber's peers (same specialty or all)."""
+    top_pharmacies: int = 2
+    """'Few pharmacies': concentration is the share of fills at the prescriber's top this-many."""
+    concentration_over_peers: float = 1.0
+    """Prescriber's excess fills concentrated at few pharmacies: their top-pharmacy share
+    must be at least this times the median top share of all prescribers' fills (the peers).
+    1.0 = at least as concentrated as a typical prescriber; raise it to demand a clear tie."""
+    pharmacies_only: bool = True
+    """Only fills at pharmacies (facility kind pharmacy) count: the scheme sends
+    prescriptions out to cooperating pharmacies; hospital dispensing with excess is more
+    often the drug resale (trace_resale) sellers stocking up."""
     leiden_above: int = 80
     """Prescriber–patient–pharmacy components larger than this are split with Leiden."""
     leiden_resolution: float = 1.0

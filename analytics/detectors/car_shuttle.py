@@ -1,0 +1,245 @@
+"""Car-shuttle schemes: villagers bussed to one institution, fees waived.
+
+Organisers collect elderly villagers, drive them to a clinic or hospital
+that admits them together, waives their co-payment and bills the fund for
+short, uniform stays (NHSA 2023-2024 notices on "免费接送、免费住院").
+Steps:
+
+1. SQL: inpatient admissions (kind inpatient or an admission date) at
+   non-pharmacy facilities; patient pairs admitted to the same institution
+   within ``cohort_window_days``, counted by separate occasions.  The time
+   window keeps busy hospitals linear in their admissions per day.
+2. SQL: keep pairs admitted together on ``min_shared_cohorts`` occasions.
+3. Graph: components per institution (Leiden above a size) are cohorts;
+   patients co-admitted with several cohort members join it.
+4. SQL: each cohort against its institution's own baseline (the other
+   inpatients there): self-paid share (fee waiver), length of stay, and the
+   cohort's diagnosis and home-county uniformity.
+
+A nursing home admitted together pays normally; an outbreak is admitted
+together once; patients on medical assistance pay little but are not
+admitted together repeatedly.  Each fails one of the tests.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import duckdb
+
+from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
+from ringscope.analytics.detectors.base import drop, register_groups, rows
+from ringscope.analytics.ring import Evidence, Member, Ring
+from ringscope.analytics.settings import DetectionSettings
+
+SCHEME = "car_shuttle"
+
+_ADMISSIONS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_cs_adm AS
+SELECT s.settlement_id, s.facility_id, coalesce(s.patient_id, c.patient_id) AS patient_id,
+       coalesce(s.admitted_on, CAST(s.settled_at AS DATE)) AS admitted_on,
+       date_diff('day', coalesce(s.admitted_on, CAST(s.settled_at AS DATE)),
+                 coalesce(s.discharged_on, s.admitted_on, CAST(s.settled_at AS DATE))) AS stay_days,
+       CASE WHEN s.total_amount > 0 THEN CAST(coalesce(s.self_paid, s.total_amount - s.fund_paid) AS DOUBLE)
+                                         / CAST(s.total_amount AS DOUBLE) END AS self_share,
+       s.diagnosis_code
+FROM settlements s
+LEFT JOIN cards c ON c.card_id = s.card_id
+JOIN facilities f ON f.facility_id = s.facility_id
+WHERE f.kind <> 'pharmacy' AND (s.kind = 'inpatient' OR s.admitted_on IS NOT NULL)
+"""
+
+_PAIRS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_cs_pairs AS
+SELECT a.facility_id, least(a.patient_id, b.patient_id) AS p1, greatest(a.patient_id, b.patient_id) AS p2,
+       least(a.admitted_on, b.admitted_on) AS occasion, a.settlement_id AS s1, b.settlement_id AS s2
+FROM _rs_cs_adm a JOIN _rs_cs_adm b
+  ON a.facility_id = b.facility_id
+ AND b.admitted_on BETWEEN a.admitted_on - CAST($window AS INTEGER) AND a.admitted_on + CAST($window AS INTEGER)
+WHERE a.patient_id < b.patient_id
+"""
+
+# Occasions: joint admission dates of a pair, merged when closer than the gap.
+_EDGES_SQL = """
+WITH occ AS (
+    SELECT DISTINCT facility_id, p1, p2, occasion FROM _rs_cs_pairs
+), gaps AS (
+    SELECT *, date_diff('day', lag(occasion) OVER (PARTITION BY facility_id, p1, p2 ORDER BY occasion), occasion) AS gap
+    FROM occ
+)
+SELECT 'patient:' || p1 || '|' || facility_id, 'patient:' || p2 || '|' || facility_id,
+       count(*) FILTER (WHERE gap IS NULL OR gap > $gap) AS occasions
+FROM gaps GROUP BY facility_id, p1, p2
+HAVING count(*) FILTER (WHERE gap IS NULL OR gap > $gap) >= $min_occasions
+ORDER BY 1, 2
+"""
+
+_ATTACH_SQL = """
+INSERT INTO _rs_cs_groups
+WITH g AS (SELECT grp, split_part(id, '|', 1) AS patient_id, split_part(id, '|', 2) AS facility_id FROM _rs_cs_groups),
+links AS (
+    SELECT g.grp, x.patient_id, g.facility_id, count(DISTINCT x.partner) AS n_links
+    FROM _rs_cs_pairs p
+    CROSS JOIN LATERAL (SELECT p.p1 AS patient_id, p.p2 AS partner UNION ALL SELECT p.p2, p.p1) x
+    JOIN g ON g.patient_id = x.partner AND g.facility_id = p.facility_id
+    WHERE NOT EXISTS (SELECT 1 FROM g g2 WHERE g2.patient_id = x.patient_id AND g2.facility_id = p.facility_id)
+    GROUP BY g.grp, x.patient_id, g.facility_id
+), best AS (
+    SELECT patient_id, facility_id, arg_min(grp, (-n_links, grp)) AS grp, max(n_links) AS n_links
+    FROM links GROUP BY patient_id, facility_id
+)
+SELECT grp, 'patient:' || patient_id || '|' || facility_id, 'patient', patient_id || '|' || facility_id
+FROM best WHERE n_links >= $min_links
+"""
+
+_COHORT_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_cs_cohort AS
+WITH g AS (SELECT grp, split_part(id, '|', 1) AS patient_id, split_part(id, '|', 2) AS facility_id FROM _rs_cs_groups)
+SELECT DISTINCT g1.grp, x.settlement_id
+FROM _rs_cs_pairs p
+JOIN g g1 ON g1.patient_id = p.p1 AND g1.facility_id = p.facility_id
+JOIN g g2 ON g2.patient_id = p.p2 AND g2.facility_id = p.facility_id AND g2.grp = g1.grp
+CROSS JOIN LATERAL (SELECT p.s1 AS settlement_id UNION ALL SELECT p.s2) x
+"""
+
+_COHORT_FACTS_SQL = """
+WITH base AS (
+    SELECT facility_id, median(self_share) AS self_base, median(stay_days) AS stay_base, count(*) AS n_base
+    FROM _rs_cs_adm WHERE settlement_id NOT IN (SELECT settlement_id FROM _rs_cs_cohort)
+    GROUP BY facility_id
+), everywhere AS (
+    SELECT median(self_share) AS self_all, median(stay_days) AS stay_all FROM _rs_cs_adm
+    WHERE settlement_id NOT IN (SELECT settlement_id FROM _rs_cs_cohort)
+), coh AS (
+    SELECT c.grp, a.*, p.region_code FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id)
+    LEFT JOIN patients p ON p.patient_id = a.patient_id
+), diag AS (
+    SELECT grp, count(*) AS n FROM coh GROUP BY grp, diagnosis_code
+), top2 AS (
+    SELECT grp, sum(n) AS n_top2 FROM (
+        SELECT grp, n, row_number() OVER (PARTITION BY grp ORDER BY n DESC) AS k FROM diag) WHERE k <= 2 GROUP BY grp
+), county AS (
+    SELECT grp, max(n) AS n_county FROM (SELECT grp, count(DISTINCT patient_id) AS n FROM coh GROUP BY grp, region_code) GROUP BY grp
+)
+SELECT coh.grp, any_value(coh.facility_id) AS facility_id,
+       list(DISTINCT coh.patient_id ORDER BY coh.patient_id) AS patients,
+       count(*) AS admissions,
+       count(DISTINCT coh.admitted_on) AS days,
+       median(coh.self_share) AS self_share,
+       coalesce(any_value(base.self_base), any_value(everywhere.self_all)) AS self_base,
+       median(coh.stay_days) AS stay,
+       coalesce(any_value(base.stay_base), any_value(everywhere.stay_all)) AS stay_base,
+       any_value(top2.n_top2) / count(*) AS diag_share,
+       any_value(county.n_county) / count(DISTINCT coh.patient_id) AS county_share,
+       min(coh.admitted_on), max(coh.admitted_on)
+FROM coh
+LEFT JOIN base ON base.facility_id = coh.facility_id
+CROSS JOIN everywhere
+LEFT JOIN top2 ON top2.grp = coh.grp
+LEFT JOIN county ON county.grp = coh.grp
+GROUP BY coh.grp ORDER BY coh.grp
+"""
+
+
+def detect_car_shuttle(
+    con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
+) -> list[Ring]:
+    """Cohorts admitted together repeatedly with waived co-payments.
+
+    Members are the shuttled patients (role ``shuttled``) and the admitting
+    institution (role ``institution``).
+    """
+    cfg = settings.car_shuttle
+    temp = ("_rs_cs_adm", "_rs_cs_pairs", "_rs_cs_groups", "_rs_cs_cohort")
+    con.execute(_ADMISSIONS_SQL)
+    con.execute(_PAIRS_SQL, {"window": cfg.cohort_window_days})
+    edge_rows = rows(con, _EDGES_SQL, {"gap": cfg.occasion_gap_days, "min_occasions": cfg.min_shared_cohorts})
+    if not edge_rows:
+        drop(con, *temp)
+        return []
+    groups = [
+        g for g in find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above,
+                               cfg.leiden_resolution, settings.seed)
+        if len(g) >= 2
+    ]
+    register_groups(con, "_rs_cs_groups", groups)
+    con.execute(_ATTACH_SQL, {"min_links": 2})
+    con.execute(_COHORT_SQL)
+    facts = rows(con, _COHORT_FACTS_SQL)
+    cohort = defaultdict(list)
+    for grp, sid in rows(con, "SELECT grp, settlement_id FROM _rs_cs_cohort ORDER BY 1, 2"):
+        cohort[grp].append(sid)
+    occasions = {(a, b): w for a, b, w in edge_rows}
+    drop(con, *temp)
+
+    rings: list[Ring] = []
+    for (grp, facility, patients, admissions, days, self_share, self_base, stay, stay_base,
+         diag_share, county_share, first_on, last_on) in facts:
+        if len(patients) < cfg.min_patients:
+            continue
+        self_share = float(self_share or 0.0)
+        self_base = float(self_base or 0.0)
+        waiver = self_base > 0 and self_share <= cfg.waiver_ratio * self_base
+        short = stay_base is not None and stay is not None and float(stay) <= cfg.short_stay_ratio * float(stay_base)
+        uniform = float(diag_share or 0) >= cfg.uniform_diagnosis_share
+        same_origin = float(county_share or 0) >= cfg.same_origin_share
+        support = sum((short, uniform, same_origin))
+        if cfg.require_fee_waiver and not waiver:
+            continue
+        if support < cfg.min_supporting_signals or (not waiver and support < cfg.min_supporting_signals + 1):
+            continue
+        keys = {f"patient:{p}|{facility}" for p in patients}
+        repeat = [w for (a, b), w in occasions.items() if a in keys and b in keys]
+        mean_occ = sum(repeat) / len(repeat) if repeat else 0.0
+        members = [Member("facility", facility, "institution")] + [Member("patient", p, "shuttled") for p in patients]
+        evidence = [
+            Evidence(
+                "co_admission",
+                f"{len(patients)} patients were admitted to {facility} together on {days} days "
+                f"(pairs admitted together on {mean_occ:.1f} separate occasions on average).",
+                f"{len(patients)}名参保人在{days}个日期集中入住{facility}（每对患者平均共同入院{mean_occ:.1f}次）。",
+                float(len(patients)),
+            ),
+        ]
+        if waiver:
+            evidence.append(Evidence(
+                "fee_waiver",
+                f"They paid a median {self_share:.1%} of the bill themselves; other inpatients there pay {self_base:.1%}.",
+                f"这些患者自付比例中位数仅{self_share:.1%}，该机构其他住院患者为{self_base:.1%}（疑似免除自付）。",
+                round(self_share, 4),
+            ))
+        if short:
+            evidence.append(Evidence(
+                "short_stay",
+                f"Median stay {float(stay):.0f} days against {float(stay_base):.0f} days for the institution's other inpatients.",
+                f"住院天数中位数{float(stay):.0f}天，该机构其他住院患者为{float(stay_base):.0f}天。",
+                float(stay),
+            ))
+        if uniform:
+            evidence.append(Evidence(
+                "uniform_diagnosis",
+                f"Two diagnoses cover {float(diag_share):.0%} of their admissions.",
+                f"两种诊断占其住院记录的{float(diag_share):.0%}（诊断高度雷同）。",
+                round(float(diag_share), 3),
+            ))
+        if same_origin:
+            evidence.append(Evidence(
+                "same_origin",
+                f"{float(county_share):.0%} of them live in the same county.",
+                f"其中{float(county_share):.0%}来自同一县区。",
+                round(float(county_share), 3),
+            ))
+        rings.append(Ring(
+            scheme=SCHEME,
+            members=members,
+            settlement_ids=cohort.get(grp, []),
+            evidence=evidence,
+            features={
+                "size": float(len(patients) + 1),
+                "evidence_count": float(admissions),
+                "per_member": mean_occ,
+                "baseline_ratio": (self_base / max(self_share, 0.005)) if self_base else 0.0,
+                "active_days": float((last_on - first_on).days),
+                "signal_strength": min(1.0, 0.4 + 0.3 * waiver + 0.1 * support),
+            },
+        ))
+    return rings

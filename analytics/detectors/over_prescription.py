@@ -1,0 +1,211 @@
+"""Over-prescription with kickbacks: prescribers, their patients and the pharmacies that fill.
+
+A prescriber writes far more of a drug than a patient can take, the boxes
+are filled at one or two cooperating pharmacies and resold; the prescriber
+gets a kickback (NHSA notices on "超量开药").  Steps:
+
+1. SQL: per patient and drug, units supplied over the clinical maximum
+   (``quantity / max_daily_units`` = days the supply lasts at most) against
+   the days that actually elapsed (first to last fill, plus the larger of
+   the last fill's days and a grace period).  Pairs above
+   ``min_supply_ratio`` with ``min_fills`` fills are excess.
+2. SQL: per prescriber, excess patients and how concentrated their excess
+   fills are at the top pharmacy, compared with the prescriber's peers
+   (median over all prescribers with pharmacy fills).
+3. Graph: prescriber–patient and patient–pharmacy edges weighted by excess
+   fills (only the prescriber's main pharmacies); components, Leiden above a
+   size, give dense prescriber–patient–pharmacy subgraphs.
+4. Fund loss: the ring patients' settlements written by the ring's
+   prescribers and filled at the ring's pharmacies.
+
+A chronic patient with large legitimate supplies stays near ratio 1-1.5
+and fills wherever convenient: neither the ratio nor the concentration test
+fires.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import duckdb
+
+from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
+from ringscope.analytics.detectors.base import drop, register_groups, rows
+from ringscope.analytics.link_analysis import centrality, top_node
+from ringscope.analytics.ring import Evidence, Member, Ring
+from ringscope.analytics.settings import DetectionSettings
+
+SCHEME = "over_prescription"
+
+_FILLS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_op_fills AS
+SELECT s.settlement_id, coalesce(s.patient_id, c.patient_id) AS patient_id, s.prescriber_id,
+       s.facility_id, f.kind AS facility_kind, d.drug_code, s.settled_at,
+       d.quantity / dr.max_daily_units AS supply_days
+FROM dispensings d
+JOIN settlements s USING (settlement_id)
+JOIN drugs dr ON dr.drug_code = d.drug_code
+JOIN facilities f ON f.facility_id = s.facility_id
+LEFT JOIN cards c ON c.card_id = s.card_id
+WHERE dr.max_daily_units > 0 AND d.quantity > 0
+"""
+
+_EXCESS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_op_excess AS
+WITH per_pair AS (
+    SELECT patient_id, drug_code, count(DISTINCT settlement_id) AS fills, sum(supply_days) AS supply,
+           date_diff('day', min(settled_at), max(settled_at)) AS span,
+           arg_max(supply_days, settled_at) AS last_supply
+    FROM _rs_op_fills WHERE patient_id IS NOT NULL GROUP BY patient_id, drug_code
+)
+SELECT patient_id, drug_code, fills, supply, span,
+       supply / (span + greatest(last_supply, $grace)) AS ratio
+FROM per_pair
+WHERE fills >= $min_fills AND supply / (span + greatest(last_supply, $grace)) >= $min_ratio
+"""
+
+_EXCESS_FILLS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_op_xfills AS
+SELECT f.*, e.ratio FROM _rs_op_fills f JOIN _rs_op_excess e USING (patient_id, drug_code)
+WHERE f.prescriber_id IS NOT NULL AND (NOT $pharmacies_only OR f.facility_kind = 'pharmacy')
+"""
+
+# Prescriber concentration: share of the prescriber's excess fills at the top pharmacy,
+# against the median top-pharmacy share of all prescribers' fills (the peer baseline).
+_PRESCRIBERS_SQL = """
+WITH all_fills AS (
+    SELECT prescriber_id, facility_id, count(DISTINCT settlement_id) AS n
+    FROM _rs_op_fills WHERE prescriber_id IS NOT NULL AND (NOT $pharmacies_only OR facility_kind = 'pharmacy') GROUP BY ALL
+), peer AS (
+    SELECT median(top_share) AS peer_share FROM (
+        SELECT prescriber_id, sum(n) FILTER (WHERE k <= $top_k) / sum(n) AS top_share
+        FROM (SELECT *, row_number() OVER (PARTITION BY prescriber_id ORDER BY n DESC, facility_id) AS k FROM all_fills)
+        GROUP BY prescriber_id HAVING sum(n) >= 5)
+), x AS (
+    SELECT prescriber_id, facility_id, count(DISTINCT settlement_id) AS n,
+           row_number() OVER (PARTITION BY prescriber_id ORDER BY count(DISTINCT settlement_id) DESC, facility_id) AS k
+    FROM _rs_op_xfills GROUP BY prescriber_id, facility_id
+), per AS (
+    SELECT prescriber_id, sum(n) AS fills, sum(n) FILTER (WHERE k <= $top_k) / sum(n) AS top_share FROM x GROUP BY prescriber_id
+), pats AS (
+    SELECT prescriber_id, count(DISTINCT patient_id) AS patients FROM _rs_op_xfills GROUP BY prescriber_id
+)
+SELECT per.prescriber_id, pats.patients, per.fills, per.top_share, coalesce(peer.peer_share, 0.0)
+FROM per JOIN pats USING (prescriber_id) CROSS JOIN peer
+WHERE pats.patients >= $min_patients AND per.top_share >= $conc * coalesce(peer.peer_share, 0.0)
+ORDER BY 1
+"""
+
+
+def detect_over_prescription(
+    con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
+) -> list[Ring]:
+    """Prescribers with many excess-supply patients concentrated at few pharmacies.
+
+    Members: prescribers (``prescriber``), their excess patients (``patient``),
+    the pharmacies that filled the excess (``pharmacy``).
+    """
+    cfg = settings.over_prescription
+    temp = ("_rs_op_fills", "_rs_op_excess", "_rs_op_xfills", "_rs_op_groups", "_rs_op_cand")
+    con.execute(_FILLS_SQL)
+    con.execute(_EXCESS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills, "min_ratio": cfg.min_supply_ratio})
+    con.execute(_EXCESS_FILLS_SQL, {"pharmacies_only": cfg.pharmacies_only})
+    cands = rows(con, _PRESCRIBERS_SQL, {"min_patients": cfg.min_patients, "conc": cfg.concentration_over_peers,
+                                         "top_k": cfg.top_pharmacies, "pharmacies_only": cfg.pharmacies_only})
+    if not cands:
+        drop(con, *temp)
+        return []
+    cand_info = {c[0]: c for c in cands}
+    con.execute("CREATE OR REPLACE TEMP TABLE _rs_op_cand (prescriber_id VARCHAR)")
+    con.executemany("INSERT INTO _rs_op_cand VALUES (?)", [(c,) for c in sorted(cand_info)])
+    edge_rows = rows(con, """
+        WITH x AS (SELECT * FROM _rs_op_xfills WHERE prescriber_id IN (SELECT prescriber_id FROM _rs_op_cand)),
+        pharm AS (
+            SELECT prescriber_id, facility_id, count(DISTINCT settlement_id) AS n,
+                   count(DISTINCT settlement_id) / sum(count(DISTINCT settlement_id)) OVER (PARTITION BY prescriber_id) AS share
+            FROM x GROUP BY prescriber_id, facility_id
+        )
+        SELECT 'prescriber:' || x.prescriber_id, 'patient:' || x.patient_id, count(DISTINCT x.settlement_id)
+        FROM x GROUP BY ALL
+        UNION ALL
+        SELECT 'patient:' || x.patient_id, 'facility:' || x.facility_id, count(DISTINCT x.settlement_id)
+        FROM x JOIN pharm p USING (prescriber_id, facility_id) WHERE p.share >= $share
+        GROUP BY ALL
+        ORDER BY 1, 2""", {"share": cfg.pharmacy_share})
+    groups = find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above, cfg.leiden_resolution, settings.seed)
+    register_groups(con, "_rs_op_groups", groups)
+    loss = defaultdict(list)
+    for grp, sid in rows(con, """
+        WITH g AS (SELECT * FROM _rs_op_groups)
+        SELECT DISTINCT gp.grp, s.settlement_id
+        FROM settlements s
+        LEFT JOIN cards c ON c.card_id = s.card_id
+        JOIN g gp ON gp.type = 'prescriber' AND gp.id = s.prescriber_id
+        JOIN g gt ON gt.type = 'patient' AND gt.id = coalesce(s.patient_id, c.patient_id) AND gt.grp = gp.grp
+        JOIN g gf ON gf.type = 'facility' AND gf.id = s.facility_id AND gf.grp = gp.grp
+        ORDER BY 1, 2"""):
+        loss[grp].append(sid)
+    ratios = {r[0]: r[1] for r in rows(con, "SELECT patient_id, max(ratio) FROM _rs_op_excess GROUP BY 1")}
+    kinds = {r[0]: r[1] for r in rows(con, "SELECT facility_id, kind FROM facilities WHERE facility_id IN (SELECT id FROM _rs_op_groups WHERE type = 'facility')")}
+    period = {r[0]: (r[1], r[2]) for r in rows(con, """
+        SELECT g.grp, min(x.settled_at), max(x.settled_at) FROM _rs_op_xfills x
+        JOIN _rs_op_groups g ON g.type = 'patient' AND g.id = x.patient_id GROUP BY 1""")}
+    drop(con, *temp)
+
+    rings: list[Ring] = []
+    for grp, group in enumerate(groups):
+        prescribers = [k.split(":", 1)[1] for k in group if k.startswith("prescriber:")]
+        patients = [k.split(":", 1)[1] for k in group if k.startswith("patient:")]
+        pharmacies = [k.split(":", 1)[1] for k in group if k.startswith("facility:")]
+        if not prescribers or len(patients) < cfg.min_patients or not pharmacies:
+            continue
+        keys = set(group)
+        ring_edges = [e for e in edge_rows if e[0] in keys and e[1] in keys]
+        scores = centrality(ring_edges)
+        organizer = top_node(scores, "prescriber:")
+        members = [Member("prescriber", p, "organizer" if f"prescriber:{p}" == organizer else "prescriber") for p in prescribers]
+        members += [Member("facility", f, "pharmacy" if kinds.get(f) == "pharmacy" else "dispensing_facility") for f in pharmacies]
+        members += [Member("patient", p, "patient") for p in patients]
+        pat_ratios = sorted(ratios.get(p, 0.0) for p in patients)
+        median_ratio = pat_ratios[len(pat_ratios) // 2]
+        top_share = max(cand_info[p][3] for p in prescribers)
+        peer_share = cand_info[prescribers[0]][4]
+        excess_fills = sum(e[2] for e in ring_edges if e[0].startswith("prescriber:"))
+        first_at, last_at = period.get(grp, (None, None))
+        evidence = [
+            Evidence(
+                "excess_supply",
+                f"{len(patients)} patients of {len(prescribers)} prescriber(s) received a median {median_ratio:.1f} times "
+                f"the supply the clinical daily maximum allows for the time that passed.",
+                f"{len(prescribers)}名医师的{len(patients)}名患者获得的药量中位数为按最大日用量计算应有量的{median_ratio:.1f}倍（超量开药）。",
+                round(median_ratio, 2),
+            ),
+            Evidence(
+                "pharmacy_concentration",
+                f"{top_share:.0%} of the excess prescriptions were filled at the prescriber's top {cfg.top_pharmacies} "
+                f"pharmacies; for prescribers in general these take {peer_share:.0%}.",
+                f"超量处方中{top_share:.0%}集中在该医师最常用的{cfg.top_pharmacies}家药店，而一般医师为{peer_share:.0%}。",
+                round(top_share, 3),
+            ),
+            Evidence(
+                "prescriber_patient_pharmacy",
+                f"{excess_fills} excess fills tie the prescriber(s), {len(patients)} patients and "
+                f"{len(pharmacies)} pharmac{'y' if len(pharmacies) == 1 else 'ies'} into one dense group.",
+                f"{excess_fills}笔超量取药将医师、{len(patients)}名患者和{len(pharmacies)}家药店紧密联系在一起。",
+                float(excess_fills),
+            ),
+        ]
+        rings.append(Ring(
+            scheme=SCHEME,
+            members=members,
+            settlement_ids=loss.get(grp, []),
+            evidence=evidence,
+            features={
+                "size": float(len(group)),
+                "evidence_count": float(excess_fills),
+                "per_member": median_ratio,
+                "baseline_ratio": top_share / max(peer_share, 0.01),
+                "active_days": ((last_at - first_at).total_seconds() / 86400) if first_at else 0.0,
+                "signal_strength": min(1.0, 0.4 + 0.1 * min(median_ratio, 4.0) + 0.2 * top_share),
+            },
+        ))
+    return rings

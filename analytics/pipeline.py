@@ -1,0 +1,81 @@
+"""One detection run: every scheme detector, then fund loss, then scores.
+
+The CLI, the benchmark and the app call :func:`run_detection`; it never
+opens files or stores (the caller passes the connection), so the same run
+works on an embedded store, a test connection or a drop loaded in memory.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import duckdb
+
+from ringscope.analytics.community import CommunityEngine
+from ringscope.analytics.detectors.borrowed_cards import detect_borrowed_cards
+from ringscope.analytics.detectors.car_shuttle import detect_car_shuttle
+from ringscope.analytics.detectors.maternity import detect_maternity
+from ringscope.analytics.detectors.over_prescription import detect_over_prescription
+from ringscope.analytics.detectors.trace_resale import detect_trace_resale
+from ringscope.analytics.fund_loss import attach_fund_loss
+from ringscope.analytics.ring import Ring
+from ringscope.analytics.rings_json import sort_rings
+from ringscope.analytics.scoring import Scorer, score_rings
+from ringscope.analytics.settings import DetectionSettings
+
+Detector = Callable[[duckdb.DuckDBPyConnection, DetectionSettings, CommunityEngine | None], list[Ring]]
+
+DETECTORS: dict[str, Detector] = {
+    "trace_resale": detect_trace_resale,
+    "borrowed_cards": detect_borrowed_cards,
+    "car_shuttle": detect_car_shuttle,
+    "over_prescription": detect_over_prescription,
+    "maternity": detect_maternity,
+}
+
+
+@dataclass
+class DetectionResult:
+    rings: list[Ring]
+    timings: dict[str, float] = field(default_factory=dict)
+    scorer: str = "rank"
+
+
+def run_detection(
+    con: duckdb.DuckDBPyConnection,
+    settings: DetectionSettings | None = None,
+    scorer: Scorer | None = None,
+    engine: CommunityEngine | None = None,
+    on_step: Callable[[str, str], None] | None = None,
+) -> DetectionResult:
+    """Run the configured detectors and return scored rings, best first.
+
+    ``on_step(name, phase)`` is called with phase ``start``/``done`` per step so
+    the CLI can show progress.  Ring ids are left empty: ``graph.ring_book``
+    assigns stable ones, :func:`provisional_ids` numbers them for one-off use.
+    """
+    settings = settings or DetectionSettings()
+    rings: list[Ring] = []
+    timings: dict[str, float] = {}
+    for scheme in settings.schemes:
+        if on_step:
+            on_step(scheme, "start")
+        t0 = time.perf_counter()
+        rings.extend(DETECTORS[scheme](con, settings, engine))
+        timings[scheme] = round(time.perf_counter() - t0, 3)
+        if on_step:
+            on_step(scheme, "done")
+    t0 = time.perf_counter()
+    attach_fund_loss(con, rings)
+    name = score_rings(rings, scorer)
+    rings = [r for r in rings if r.score >= settings.scoring.min_score]
+    timings["fund_loss_and_scoring"] = round(time.perf_counter() - t0, 3)
+    return DetectionResult(rings=sort_rings(rings), timings=timings, scorer=name)
+
+
+def provisional_ids(rings: list[Ring]) -> list[Ring]:
+    """Number rings R-000001... in a content-determined order (no history)."""
+    for i, ring in enumerate(sorted(rings, key=lambda r: (r.scheme, r.fingerprint)), start=1):
+        ring.ring_id = f"R-{i:06d}"
+    return sort_rings(rings)
