@@ -1,0 +1,98 @@
+"""Borrowed and rented cards (冒名就医 / 借卡): a gang uses other people's cards.
+
+The gang rents or collects cards (elderly villagers, holders in other
+provinces, and cards of people who have died but were never cancelled) and
+presents them in sessions: several cards within minutes at the same
+colluding facility, by the same operator, often from one of a few gang
+phones (electronic credentials).  Some care cannot fit the holder: a
+pregnancy code on a man's or an old woman's card.  Partial evidence: a
+third of the rings use no phones at all (physical cards only).
+
+Truth: the cards (card, role ``borrowed``) and, when used, the gang's
+devices (device, role ``gang_device``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ringscope.ingest.synth.catalogue import OBSTETRIC_MISFIT
+from ringscope.ingest.synth.facilities import CLINIC, MINOR_HOSPITAL, PHARMACY
+from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
+from ringscope.ingest.synth.population import NO_DAY
+from ringscope.ingest.synth.schemes.common import at, box_lines, choose, fund_ratio, same_province
+from ringscope.ingest.synth.schemes.lifecycle import RingPlan
+from ringscope.ingest.synth.schemes.trace_resale import diagnosis_for
+from ringscope.ingest.synth.truth import Truth
+from ringscope.ingest.synth.world import World
+
+GANG_DRUG_GROUPS = ("cad", "dm", "copd", "hbv", "af", "tcm_rare", "htn")
+
+
+def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Truth,
+          rng: np.random.Generator) -> None:
+    pop, fac, cat = world.pop, world.facilities, world.catalogue
+    age = pop.age_at(world.start)
+    urban = np.flatnonzero(~world.regions.rural)
+    drugs = cat.drugs_in(*GANG_DRUG_GROUPS)
+    for plan in plans:
+        county = int(rng.choice(urban, p=world.regions.weight[urban] / world.regions.weight[urban].sum()))
+        facilities = sorted({int(f) for f in fac.pick(rng, np.full(3, county),
+                                                       np.array([CLINIC, PHARMACY, MINOR_HOSPITAL]))[: int(rng.integers(1, 4))]})
+        n_devices = 0 if rng.random() < 0.33 else int(rng.integers(1, 4))
+        plan.hub = {"facilities": facilities,
+                    "devices": [world.new_device() for _ in range(n_devices)],
+                    "operators": {f: int(fac.pick_operator(rng, np.array([f]))[0]) for f in facilities}}
+        far = ~same_province(world, county)[pop.county]
+        live = pop.death_day > plan.start + 20
+        dead_uncancelled = (pop.death_day < plan.start) & (pop.card_cancelled_on[: pop.size] == NO_DAY)
+        old = (age >= 55) & live
+        n_dead = int(round(plan.size * rng.uniform(0.0, 0.25)))
+        n_far = int(round((plan.size - n_dead) * rng.uniform(0.5, 0.9)))
+        holders = np.concatenate([
+            choose(rng, world.candidates(dead_uncancelled), n_dead),
+            choose(rng, world.candidates(old & far), n_far),
+            choose(rng, world.candidates(old & ~far), plan.size - n_dead - n_far)]).astype(np.int64)
+        rng.shuffle(holders)
+        world.reserve(holders)
+        join = plan.join[: len(holders)]
+        day = plan.start
+        misfit_share = rng.uniform(0.05, 0.3)
+        while day < plan.end:
+            active = holders[join <= day]
+            if len(active) >= 2:
+                hub = plan.hub_at(day)
+                facility = hub["facilities"][int(rng.integers(0, len(hub["facilities"])))]
+                operator = hub["operators"][facility]
+                device = hub["devices"][int(rng.integers(0, len(hub["devices"])))] if hub["devices"] else -1
+                session = choose(rng, active, int(rng.integers(2, 9)))
+                clock = 32_400 + int(rng.integers(0, 25_000))
+                for holder in session:
+                    _use_card(world, plan, builder, truth, rng, int(holder), day, clock, facility, operator,
+                              device if rng.random() < 0.85 else -1, drugs, misfit_share)
+                    clock += int(rng.integers(40, 420))
+            day += int(rng.integers(2, 8))
+
+
+def _use_card(world, plan, builder, truth, rng, holder, day, clock, facility, operator, device,
+              drugs, misfit_share) -> None:
+    pop, fac, cat = world.pop, world.facilities, world.catalogue
+    card = int(pop.card_on(np.array([holder]), np.array([day]))[0])
+    is_pharmacy = fac.category[facility] == PHARMACY
+    lines = []
+    for _ in range(int(rng.integers(1, 4))):
+        drug = int(drugs[int(rng.integers(0, len(drugs)))])
+        lines += box_lines(world, builder, drug, int(rng.integers(1, 4)), traced=rng.random() < 0.8)
+    diag = diagnosis_for(world, lines[0][0])
+    cannot_be_pregnant = (not pop.female[holder]) or pop.age_at(day)[holder] > 55
+    if not is_pharmacy and cannot_be_pregnant and rng.random() < misfit_share:
+        diag = cat.diag(OBSTETRIC_MISFIT[int(rng.integers(0, len(OBSTETRIC_MISFIT)))])
+    sid, fund = builder.settlement(
+        card=card, patient=holder, facility=facility, kind=PHARMACY_KIND if is_pharmacy else OUTPATIENT,
+        t=at(day, clock), lines=lines, fee=0 if is_pharmacy else int(rng.integers(2_000, 15_000)),
+        fund_ratio=fund_ratio(world, rng, holder, "pharmacy" if is_pharmacy else "outpatient"),
+        prescriber=-1 if is_pharmacy else int(fac.pick_prescriber(rng, np.array([facility]))[0]),
+        diag=diag, device=device, operator=operator)
+    entities = [("card", card, "borrowed")]
+    if device >= 0:
+        entities.append(("device", device, "gang_device"))
+    truth.settlement(plan.ring_id, sid, fund, day, entities)

@@ -1,0 +1,71 @@
+"""Maternity benefit fraud (虚假参保骗取生育津贴) through shell employers.
+
+An agent registers a few shell companies shortly before use, often on one
+phone and one (virtual-office) address; pregnant women with no employer are
+"hired" a few months before delivery at a declared salary base near the
+300% cap, so the allowance (base / 30 x leave days) is several times what
+they would otherwise get; they leave soon after the claim.  Partial
+evidence: some rings use no agent, distinct phones or distinct addresses.
+
+Truth: the shell employers and the claimants.  The ring's transactions are
+the maternity claims (loss = claim amount).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ringscope.ingest.synth.employers import LEAVE_DAYS, company_name, landline, office_address
+from ringscope.ingest.synth.facts import FactBuilder
+from ringscope.ingest.synth.population import NO_DAY
+from ringscope.ingest.synth.schemes.common import choose, same_province
+from ringscope.ingest.synth.schemes.lifecycle import RingPlan
+from ringscope.ingest.synth.truth import Truth
+from ringscope.ingest.synth.world import World
+
+_AGENT_BASE = 90_000
+"""Shell-company agents are numbered apart from ordinary agencies."""
+
+
+def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Truth,
+          rng: np.random.Generator) -> None:
+    pop, regions = world.pop, world.regions
+    age = pop.age_at(world.start)
+    urban = np.flatnonzero(~regions.rural)
+    for k, plan in enumerate(plans):
+        county = int(rng.choice(urban, p=regions.weight[urban] / regions.weight[urban].sum()))
+        wage = int(regions.monthly_wage[county])
+        agent = _AGENT_BASE + k if rng.random() < 0.7 else -1
+        shared_phone = f"1{int(rng.choice([38, 39, 58, 86, 88]))}{int(rng.integers(10**7, 10**8))}"
+        shared_address = office_address(rng, regions, county)
+        n_shells = 1 + min(4, plan.size // 8) + int(rng.random() < 0.3)
+        registered = plan.start - int(rng.integers(120, 240))
+        shells = []
+        for i in range(n_shells):
+            shells.append(world.employers.add(
+                name=company_name(rng, regions, county), county=county,
+                registered=registered + int(rng.integers(0, 30)),
+                phone=shared_phone if rng.random() < 0.7 else landline(regions, county, int(rng.integers(10**7))),
+                address=shared_address if rng.random() < 0.7 else office_address(rng, regions, county),
+                agent=agent))
+        plan.hub = {"shells": shells, "base": int(round(wage * rng.uniform(2.5, 3.0), -2)) * 100}
+        province = same_province(world, county)
+        pool = world.candidates(pop.female & ~pop.employee & (age >= 22) & (age < 38) & province[pop.county]
+                                & (pop.death_day == NO_DAY) & (world.delivery == NO_DAY))
+        women = choose(rng, pool, plan.size)
+        world.reserve(women)
+        for person, claim_day in zip(women.tolist(), plan.join):
+            hub = plan.hub_at(int(claim_day))
+            shell = hub["shells"][int(rng.integers(0, len(hub["shells"])))]
+            delivery = int(claim_day) - int(rng.integers(15, 60))
+            hired = max(delivery - int(rng.integers(30, 150)), world.employers.registered[shell] + 7)
+            base = int(round(hub["base"] * rng.uniform(0.95, 1.05), -4))
+            leaves = int(claim_day) + int(rng.integers(10, 60))
+            world.jobs.add(person, shell, hired, leaves if leaves < world.end else NO_DAY, base)
+            pop.employee[person] = True
+            world.delivery[person] = delivery
+            leave_days = LEAVE_DAYS[regions.code[county][:2]]
+            amount = base * leave_days // 30
+            cid = builder.claim(patient=person, employer=shell, claimed=int(claim_day), amount=amount,
+                                delivery=delivery, salary_base=base)
+            truth.claim(plan.ring_id, cid, amount, int(claim_day),
+                        [("employer", shell, "shell_employer"), ("patient", person, "claimant")])

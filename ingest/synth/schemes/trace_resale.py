@@ -1,0 +1,125 @@
+"""Trace-code resale (倒卖回流药): boxes bought on insurance are sold back.
+
+Sellers (often retirees with generous employee insurance) buy expensive
+drugs again and again at their local pharmacies or clinics; a collector buys
+the boxes for cash; a reselling pharmacy puts them back on the shelf and
+settles them again on other people's cards, so the same 20-digit trace code
+is reimbursed twice (NHSA's 2024-2025 trace-code campaign).  Partial
+evidence: about a third of the boxes are never re-scanned (sold for cash or
+out of the province), and some sellers' boxes are never re-scanned at all.
+
+Truth: the sellers (patient) and reselling facilities (facility).  The
+ring's transactions are the sellers' purchases of the resold drugs in the
+ring's active period and every resale settlement.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ringscope.ingest.synth.facilities import CLINIC, PHARMACY
+from ringscope.ingest.synth.facts import PHARMACY_KIND, OUTPATIENT, FactBuilder
+from ringscope.ingest.synth.schemes.common import at, box_lines, choose, fund_ratio, same_province
+from ringscope.ingest.synth.schemes.lifecycle import RingPlan
+from ringscope.ingest.synth.truth import Truth
+from ringscope.ingest.synth.world import World
+
+RESALE_DRUGS = ("甲磺酸奥希替尼片", "盐酸埃克替尼片", "甲磺酸伊马替尼片", "来那度胺胶囊", "阿达木单抗注射液",
+                "安宫牛黄丸", "片仔癀", "富马酸丙酚替诺福韦片", "甘精胰岛素注射液", "利拉鲁肽注射液",
+                "达比加群酯胶囊")
+
+
+def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Truth,
+          rng: np.random.Generator) -> None:
+    pop, fac, cat = world.pop, world.facilities, world.catalogue
+    age = pop.age_at(world.start)
+    drug_pool = np.array([cat.drug(name) for name in RESALE_DRUGS])
+    for plan in plans:
+        county = int(rng.choice(world.regions.size, p=world.regions.weight))
+        n_resellers = 1 + int(rng.random() < 0.35)
+        resellers = [int(f) for f in fac.pick(rng, np.full(n_resellers, county), PHARMACY)]
+        plan.hub = {"resellers": sorted(set(resellers)),
+                    "operator": int(fac.pick_operator(rng, np.array(resellers[:1]))[0])}
+        drugs = choose(rng, drug_pool, 1 + int(rng.random() < 0.5))
+        province = same_province(world, county)
+        pool = world.candidates(province[pop.county] & (age >= 45) & (age < 82) & (pop.chronic < 0)
+                                & (pop.death_day > plan.start + 30))
+        sellers = choose(rng, pool, plan.size)
+        world.reserve(sellers)
+        resale_rate = rng.uniform(0.5, 0.8) if rng.random() < 0.8 else rng.uniform(0.1, 0.3)
+        silent = rng.random(len(sellers)) < 0.15  # boxes bought but never re-scanned
+        resold_boxes: list[tuple[int, int, int]] = []  # (resale day, drug, box)
+        for seller, join, quiet in zip(sellers, plan.join, silent):
+            seller = int(seller)
+            home = int(world.home_pharmacy[seller])
+            second = int(fac.pick(rng, np.array([pop.county[seller]]), CLINIC if rng.random() < 0.3 else PHARMACY)[0])
+            places = [home, second]
+            day = int(join)
+            stop = min(plan.end, int(pop.death_day[seller]))
+            while day < stop:
+                facility = places[int(rng.random() < 0.35)]
+                kind = "outpatient" if fac.category[facility] == CLINIC else "pharmacy"
+                lines = []
+                for drug in drugs[: 1 + int(rng.random() < 0.4)]:
+                    lines += box_lines(world, builder, int(drug), int(rng.integers(2, 6)),
+                                       traced=rng.random() < 0.93)
+                prescriber = int(fac.pick_prescriber(rng, np.array([world.home_hospital[seller]]))[0])
+                sid, fund = builder.settlement(
+                    card=int(pop.card_on(np.array([seller]), np.array([day]))[0]), patient=seller,
+                    facility=facility, kind=OUTPATIENT if kind == "outpatient" else PHARMACY_KIND,
+                    t=at(day, 30_000 + int(rng.integers(0, 30_000))), lines=lines,
+                    fee=1_000 if kind == "outpatient" else 0, fund_ratio=fund_ratio(world, rng, seller, "inpatient"),
+                    prescriber=prescriber, diag=diagnosis_for(world, int(drugs[0])),
+                    device=int(pop.device[seller]) if rng.random() < 0.3 else -1,
+                    operator=int(fac.pick_operator(rng, np.array([facility]))[0]))
+                truth.settlement(plan.ring_id, sid, fund, day, [("patient", seller, "seller")])
+                for drug, _, _, box, _ in lines:
+                    if box >= 0 and not quiet and rng.random() < resale_rate:
+                        resold_boxes.append((day + int(rng.integers(3, 25)), drug, box))
+                day += int(rng.integers(8, 21))
+        _resell(world, plan, builder, truth, rng, resold_boxes)
+
+
+def _resell(world: World, plan: RingPlan, builder: FactBuilder, truth: Truth,
+            rng: np.random.Generator, boxes: list[tuple[int, int, int]]) -> None:
+    """Settle the collected boxes again at the reselling pharmacy, one to
+    three boxes a time, on cards of local customers."""
+    pop, fac, cat = world.pop, world.facilities, world.catalogue
+    boxes = sorted(b for b in boxes if b[0] < plan.end and b[0] < world.end)
+    i = 0
+    while i < len(boxes):
+        day = boxes[i][0]
+        hub = plan.hub_at(day)
+        reseller = hub["resellers"][int(rng.integers(0, len(hub["resellers"])))]
+        take = boxes[i:i + int(rng.integers(1, 4))]
+        i += len(take)
+        county = int(fac.county[reseller])
+        buyer = _buyer(world, rng, county, day)
+        units = lambda d: int(cat.box_units[d])
+        lines = [(drug, units(drug), units(drug) * int(cat.unit_price_cents[drug]), box, -1)
+                 for _, drug, box in take]
+        sid, fund = builder.settlement(
+            card=int(pop.card_on(np.array([buyer]), np.array([day]))[0]), patient=buyer, facility=reseller,
+            kind=PHARMACY_KIND, t=at(day, 32_000 + int(rng.integers(0, 40_000))), lines=lines,
+            fund_ratio=fund_ratio(world, rng, buyer, "pharmacy"), operator=hub["operator"])
+        truth.settlement(plan.ring_id, sid, fund, day, [("facility", reseller, "reseller")])
+
+
+GROUP_DIAGNOSIS = {"onc": "C34.9", "ra": "M06.9", "hbv": "B18.1", "dm": "E11.9", "af": "I48.9",
+                   "tcm_rare": "I67.9", "cad": "I25.1", "copd": "J44.9", "htn": "I10", "opioid": "M54.5",
+                   "psy": "G47.0", "cough_ctrl": "R05"}
+
+
+def diagnosis_for(world: World, drug: int) -> int:
+    """The ICD-10 code a prescription of ``drug`` would normally carry."""
+    code = GROUP_DIAGNOSIS.get(str(world.catalogue.group[drug]), "Z00.0")
+    return world.catalogue.diag(code)
+
+
+def _buyer(world: World, rng: np.random.Generator, county: int, day: int) -> int:
+    """A random living insured person of the county (not a ring member)."""
+    pop = world.pop
+    for _ in range(50):
+        p = int(rng.integers(0, pop.size))
+        if pop.county[p] == county and pop.death_day[p] > day and not world.reserved[p]:
+            return p
+    return int(world.candidates(pop.death_day > day)[0])
