@@ -1,0 +1,325 @@
+"""Everything a weekly report shows, read from the workspace in a few queries.
+
+:func:`build_report_data` reads the ring history (``graph.ring_history``)
+of one week and of the week before, the catalogue (names and region codes of
+members) and, when the explorer has stored any, triage decisions.  It
+returns a :class:`ReportData`: plain numbers and rows, language-neutral and
+already masked (unless ``unmask``), so that rendering is a pure function of
+it and the language.
+
+Aggregations run in DuckDB (set-based, one query per table of the report);
+Python only shapes at most a few hundred ring rows.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from ringscope.app.errors import UserError
+from ringscope.app.pii import mask_name, mask_text
+from ringscope.graph.ring_history import ensure_history_schema, previous_week, week_trend
+
+DEFAULT_EXPLORER_URL = "http://127.0.0.1:8501"
+TOP_N = 20
+LIST_LIMIT = 50  # rows per list section; the rest is counted, not listed
+KEY_MEMBERS = 3
+# Member types whose region says where a ring operates (before where its patients live).
+_PLACE_TYPES = ("facility", "employer", "prescriber")
+# Member types whose name is personal data (masked unless unmasked).
+_PERSONAL_TYPES = ("patient", "card", "prescriber")
+
+
+@dataclass
+class KeyMember:
+    type: str
+    id: str
+    role: str
+    name: str  # masked unless the report is unmasked
+
+
+@dataclass
+class RingRow:
+    ring_id: str
+    scheme: str
+    status: str
+    score: float
+    members: int
+    members_added: int
+    fund_loss: float
+    fund_loss_before: float
+    parents: list[str]
+    province: str | None
+    link: str
+    key_members: list[KeyMember] = field(default_factory=list)
+    evidence: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class TriageRow:
+    ring_id: str
+    decision: str  # confirmed / dismissed
+    decided_at: str
+    note: str
+    link: str
+
+
+@dataclass
+class ReportData:
+    week: str
+    monday: str
+    sunday: str
+    previous_week: str | None
+    data_as_of: datetime | None
+    masked: bool
+    totals: dict[str, Any]
+    previous_totals: dict[str, Any] | None
+    status_counts: dict[str, int]
+    new_rings: list[RingRow]
+    changed_rings: list[RingRow]  # grown, merged, split
+    dissolved_rings: list[RingRow]
+    top_rings: list[RingRow]
+    confirmed: list[TriageRow]
+    dismissed: list[TriageRow]
+    by_scheme: list[dict[str, Any]]
+    by_region: list[dict[str, Any]]
+    trend: list[dict[str, Any]]
+    triage_available: bool = False
+    counts_not_listed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def generated_at(self) -> str:
+        """The report's stamp: the data's latest time, so a re-run prints the same."""
+        return self.data_as_of.strftime("%Y-%m-%d %H:%M") if self.data_as_of else "—"
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()[0])
+
+
+def _ring_provinces(con: duckdb.DuckDBPyConnection, week: str) -> dict[str, str]:
+    """Province (first two digits of the region code) where each ring operates.
+
+    The most frequent province among the ring's facilities, employers and
+    prescribers' facilities; for rings without any, among its patients (and
+    card holders).  Ties go to the smaller code, so the answer is stable.
+    """
+    have = {t: _table_exists(con, t) for t in ("patients", "cards", "facilities", "employers", "prescribers")}
+    parts = []
+    if have["facilities"]:
+        parts.append("SELECT m.ring_id, 0 AS prio, f.region_code FROM m JOIN facilities f "
+                     "ON m.member_type = 'facility' AND f.facility_id = m.member_id")
+    if have["employers"]:
+        parts.append("SELECT m.ring_id, 0, e.region_code FROM m JOIN employers e "
+                     "ON m.member_type = 'employer' AND e.employer_id = m.member_id")
+    if have["prescribers"] and have["facilities"]:
+        parts.append("SELECT m.ring_id, 0, f.region_code FROM m JOIN prescribers p "
+                     "ON m.member_type = 'prescriber' AND p.prescriber_id = m.member_id "
+                     "JOIN facilities f ON f.facility_id = p.facility_id")
+    if have["patients"]:
+        parts.append("SELECT m.ring_id, 1, p.region_code FROM m JOIN patients p "
+                     "ON m.member_type = 'patient' AND p.patient_id = m.member_id")
+        if have["cards"]:
+            parts.append("SELECT m.ring_id, 1, p.region_code FROM m JOIN cards c "
+                         "ON m.member_type = 'card' AND c.card_id = m.member_id JOIN patients p ON p.patient_id = c.patient_id")
+    if not parts:
+        return {}
+    sql = (
+        "WITH m AS (SELECT ring_id, member_type, member_id FROM history_members WHERE week = ?), "
+        f"codes AS ({' UNION ALL '.join(parts)}), "
+        "counted AS (SELECT ring_id, prio, substr(region_code, 1, 2) AS province, count(*) AS n FROM codes "
+        "WHERE region_code IS NOT NULL AND length(region_code) >= 2 GROUP BY ALL), "
+        "ranked AS (SELECT *, row_number() OVER (PARTITION BY ring_id ORDER BY prio, n DESC, province) AS k FROM counted) "
+        "SELECT ring_id, province FROM ranked WHERE k = 1"
+    )
+    return dict(con.execute(sql, [week]).fetchall())
+
+
+def _key_members(con: duckdb.DuckDBPyConnection, week: str, ring_ids: list[str], unmask: bool) -> dict[str, list[KeyMember]]:
+    """Up to KEY_MEMBERS members per ring (places first, then people), with names."""
+    if not ring_ids:
+        return {}
+    names = []
+    for table, typ, key in (("facilities", "facility", "facility_id"), ("employers", "employer", "employer_id"),
+                            ("prescribers", "prescriber", "prescriber_id"), ("patients", "patient", "patient_id")):
+        if _table_exists(con, table):
+            names.append(f"SELECT '{typ}' AS member_type, {key} AS member_id, name FROM {table}")
+    name_sql = " UNION ALL ".join(names) if names else "SELECT NULL AS member_type, NULL AS member_id, NULL AS name"
+    rows = con.execute(
+        "WITH m AS (SELECT * FROM history_members WHERE week = ? AND list_contains(?, ring_id)), "
+        f"n AS ({name_sql}), "
+        "o AS (SELECT m.ring_id, m.member_type, m.member_id, m.role, n.name, row_number() OVER (PARTITION BY m.ring_id "
+        "ORDER BY CASE m.member_type WHEN 'facility' THEN 0 WHEN 'employer' THEN 1 WHEN 'prescriber' THEN 2 "
+        "WHEN 'device' THEN 3 WHEN 'patient' THEN 4 ELSE 5 END, "
+        "CASE WHEN m.role IN ('organizer', 'organiser', 'seller', 'agent', 'operator') THEN 0 ELSE 1 END, m.member_id) AS k "
+        "FROM m LEFT JOIN n ON n.member_type = m.member_type AND n.member_id = m.member_id) "
+        "SELECT ring_id, member_type, member_id, role, name FROM o WHERE k <= ? ORDER BY ring_id, k",
+        [week, ring_ids, KEY_MEMBERS],
+    ).fetchall()
+    out: dict[str, list[KeyMember]] = {}
+    for rid, typ, mid, role, name in rows:
+        shown = name or ""
+        if shown and typ in _PERSONAL_TYPES and not unmask:
+            shown = mask_name(shown)
+        out.setdefault(rid, []).append(KeyMember(typ, mid, role or "", shown))
+    return out
+
+
+def _personal_names(con: duckdb.DuckDBPyConnection, week: str, ring_ids: list[str]) -> dict[str, list[str]]:
+    """Names of the personal members of each ring, to mask them inside evidence sentences."""
+    if not ring_ids or not _table_exists(con, "patients"):
+        return {}
+    rows = con.execute(
+        "SELECT m.ring_id, p.name FROM history_members m JOIN patients p ON m.member_type = 'patient' "
+        "AND p.patient_id = m.member_id WHERE m.week = ? AND list_contains(?, m.ring_id) AND p.name IS NOT NULL",
+        [week, ring_ids],
+    ).fetchall()
+    out: dict[str, list[str]] = {}
+    for rid, name in rows:
+        out.setdefault(rid, []).append(name)
+    return out
+
+
+def _evidence(raw: str | None, names: list[str], unmask: bool) -> list[dict[str, str]]:
+    items = json.loads(raw) if raw else []
+    out = []
+    for item in items[:2]:
+        text, text_zh = str(item.get("text", "")), str(item.get("text_zh", item.get("text", "")))
+        if not unmask:
+            text, text_zh = mask_text(text, names), mask_text(text_zh, names)
+        out.append({"kind": str(item.get("kind", "")), "text": text, "text_zh": text_zh})
+    return out
+
+
+def read_triage(con: duckdb.DuckDBPyConnection, since: datetime | None, until: datetime | None) -> tuple[bool, list[dict]]:
+    """Triage decisions (confirmed / dismissed) made in ``(since, until]``.
+
+    The explorer keeps triage in the workspace catalogue; this reads any table
+    whose name contains ``triage`` and that has a ``ring_id`` column, a
+    decision column (``status``, ``decision`` or ``state``) and a time column
+    (``decided_at``, ``updated_at``, ``at``, ``created_at``).  The latest decision
+    per ring counts.  Returns ``(table found, rows)``; without such a table every
+    ring is untriaged (new).
+    """
+    tables = [t for (t,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_name ILIKE '%triage%' ORDER BY table_name"
+    ).fetchall()]
+    for table in tables:
+        cols = {c for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+        decision = next((c for c in ("status", "decision", "state") if c in cols), None)
+        at = next((c for c in ("decided_at", "updated_at", "at", "created_at", "ts") if c in cols), None)
+        if "ring_id" not in cols or decision is None or at is None:
+            continue
+        note = next((c for c in ("note", "comment", "reason") if c in cols), None)
+        note_sql = f'CAST("{note}" AS VARCHAR)' if note else "''"
+        rows = _rows(con, (
+            f'SELECT ring_id, lower(CAST("{decision}" AS VARCHAR)) AS decision, CAST("{at}" AS TIMESTAMP) AS decided_at, '
+            f'{note_sql} AS note FROM "{table}" '
+            f'QUALIFY row_number() OVER (PARTITION BY ring_id ORDER BY CAST("{at}" AS TIMESTAMP) DESC) = 1'
+        ))
+        picked = [r for r in rows if r["decision"] in ("confirmed", "dismissed")
+                  and (since is None or r["decided_at"] > since) and (until is None or r["decided_at"] <= until)]
+        return True, sorted(picked, key=lambda r: (r["decision"], r["ring_id"]))
+    return False, []
+
+
+def _naive(ts: Any) -> datetime | None:
+    if ts is None:
+        return None
+    return ts.replace(tzinfo=None) if isinstance(ts, datetime) else None
+
+
+def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = False,
+                      explorer_url: str = DEFAULT_EXPLORER_URL, top_n: int = TOP_N) -> ReportData:
+    """Assemble the report for ``week`` from the workspace connection."""
+    from ringscope.app.weekly import week_bounds
+
+    ensure_history_schema(con)
+    head = _rows(con, "SELECT * FROM history_weeks WHERE week = ?", [week])
+    if not head:
+        raise UserError(f"no weekly run is recorded for {week}: run `ringscope weekly DROP_DIR --week {week}` first")
+    head = head[0]
+    prev_week = previous_week(con, week)
+    prev_head = _rows(con, "SELECT * FROM history_weeks WHERE week = ?", [prev_week])[0] if prev_week else None
+    base = explorer_url.rstrip("/") + "/Ring?ring_id="
+
+    rings = _rows(con, "SELECT * FROM history_rings WHERE week = ? ORDER BY fund_loss DESC, ring_id", [week])
+    present_ids = [r["ring_id"] for r in rings if r["present"]]
+    provinces = _ring_provinces(con, week)
+    # the previous week's provinces, for dissolved rings
+    prev_provinces = _ring_provinces(con, prev_week) if prev_week else {}
+    listed: set[str] = set()
+    new = [r for r in rings if r["status"] == "new"]
+    changed = [r for r in rings if r["status"] in ("grown", "merged", "split")]
+    dissolved = [r for r in rings if r["status"] == "dissolved"]
+    top = [r for r in rings if r["present"]][:top_n]
+    for group in (new[:LIST_LIMIT], changed[:LIST_LIMIT], top):
+        listed.update(r["ring_id"] for r in group)
+    key_members = _key_members(con, week, sorted(listed), unmask)
+    names = {} if unmask else _personal_names(con, week, sorted(listed))
+
+    def row(r: dict) -> RingRow:
+        rid = r["ring_id"]
+        return RingRow(
+            ring_id=rid, scheme=r["scheme"], status=r["status"], score=round(float(r["score"] or 0), 3),
+            members=int(r["members"] or 0), members_added=int(r["members_added"] or 0),
+            fund_loss=float(r["fund_loss"] or 0), fund_loss_before=float(r["fund_loss_before"] or 0),
+            parents=list(r["parents"] or []),
+            province=(provinces if r["present"] else prev_provinces).get(rid),
+            link=base + rid, key_members=key_members.get(rid, []) if r["present"] else [],
+            evidence=_evidence(r.get("evidence"), names.get(rid, []), unmask) if rid in listed else [],
+        )
+
+    status_counts = {s: 0 for s in ("new", "grown", "merged", "split", "shrunk", "persisting", "dissolved")}
+    for r in rings:
+        status_counts[r["status"]] = status_counts.get(r["status"], 0) + 1
+
+    totals = {"rings": len(present_ids), "fund_loss": float(head["fund_loss"] or 0)}
+    previous_totals = {"rings": int(prev_head["rings"]), "fund_loss": float(prev_head["fund_loss"] or 0)} if prev_head else None
+
+    by_scheme = _rows(con, (
+        "SELECT scheme, count(*) AS rings, count(*) FILTER (WHERE status = 'new') AS new_rings, "
+        "sum(members) AS members, sum(fund_loss)::DOUBLE AS fund_loss FROM history_rings WHERE week = ? AND present "
+        "GROUP BY scheme ORDER BY fund_loss DESC, scheme"), [week])
+    region_rows: dict[str, dict[str, Any]] = {}
+    for r in rings:
+        if not r["present"]:
+            continue
+        code = provinces.get(r["ring_id"]) or "—"
+        agg = region_rows.setdefault(code, {"province": code, "rings": 0, "new_rings": 0, "fund_loss": 0.0})
+        agg["rings"] += 1
+        agg["new_rings"] += r["status"] == "new"
+        agg["fund_loss"] += float(r["fund_loss"] or 0)
+    by_region = sorted(region_rows.values(), key=lambda a: (-a["fund_loss"], a["province"]))
+
+    triage_found, decisions = read_triage(con, _naive(prev_head["recorded_at"]) if prev_head else None,
+                                          _naive(head["recorded_at"]))
+    triage_rows = [TriageRow(d["ring_id"], d["decision"], d["decided_at"].strftime("%Y-%m-%d %H:%M"),
+                             mask_text(d["note"] or "") if not unmask else (d["note"] or ""), base + d["ring_id"])
+                   for d in decisions]
+    monday, sunday = week_bounds(week)
+    trend = [{**t, "fund_loss": float(t["fund_loss"] or 0)} for t in week_trend(con, week)][-12:]
+    return ReportData(
+        week=week, monday=monday.isoformat(), sunday=sunday.isoformat(), previous_week=prev_week,
+        data_as_of=head["data_as_of"], masked=not unmask, totals=totals, previous_totals=previous_totals,
+        status_counts=status_counts,
+        new_rings=[row(r) for r in new[:LIST_LIMIT]], changed_rings=[row(r) for r in changed[:LIST_LIMIT]],
+        dissolved_rings=[row(r) for r in dissolved[:LIST_LIMIT]], top_rings=[row(r) for r in top],
+        confirmed=[t for t in triage_rows if t.decision == "confirmed"],
+        dismissed=[t for t in triage_rows if t.decision == "dismissed"],
+        by_scheme=by_scheme, by_region=by_region, trend=trend, triage_available=triage_found,
+        counts_not_listed={"new": max(0, len(new) - LIST_LIMIT), "changed": max(0, len(changed) - LIST_LIMIT),
+                           "dissolved": max(0, len(dissolved) - LIST_LIMIT)},
+    )

@@ -1,0 +1,224 @@
+"""The weekly run: ingest a drop, detect, keep the ring history, write the report.
+
+``ringscope weekly DROP_DIR [--week 2026-W47]`` is what a scheduler (cron,
+a systemd timer; docs/scheduling.md) starts once a week.  It is built to be
+left alone:
+
+* **One at a time.**  A :class:`WorkspaceLock` (a file created with
+  ``O_EXCL`` in the workspace, holding the run's pid, and kept ``flock``-ed
+  while the run lives) makes a second run exit with code 4 instead of
+  interleaving with the first.  A lock left behind by a killed run is
+  recognised as stale (no process holds the ``flock`` and its pid is gone)
+  and taken over.
+* **Safe to re-run.**  A drop already loaded (same fingerprint) is not loaded
+  again; the week's detection run and history replace the earlier ones of the
+  same week; the report is stamped with the data's own latest time, not the
+  clock, so the same week twice gives the same files.
+* **Exit codes a scheduler can act on**: 0 done, 2 bad input (drop refused,
+  bad week), 3 store unavailable, 4 another run holds the lock, 1 other.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import socket
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Callable, Sequence
+from zoneinfo import ZoneInfo
+
+from ringscope.analytics.ring_evolution import DISSOLVED, EvolutionSettings, RingSnapshot, classify
+from ringscope.app.errors import LockHeld
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+LOCK_FILE = "ringscope.lock"
+
+Step = Callable[[str], None]
+
+
+# --- weeks -----------------------------------------------------------------
+
+def parse_week(text: str) -> str:
+    """Check and normalise an ISO week ``YYYY-Www``; raises ``ValueError`` with the fix."""
+    m = WEEK_RE.match((text or "").strip().upper())
+    if not m:
+        raise ValueError(f"{text!r} is not an ISO week: write it like 2026-W47")
+    year, week = int(m.group(1)), int(m.group(2))
+    try:
+        date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise ValueError(f"{text!r}: {year} has no ISO week {week}") from None
+    return f"{year:04d}-W{week:02d}"
+
+
+def current_week(now: datetime | None = None) -> str:
+    """The ISO week of ``now`` (default: today) in Asia/Shanghai."""
+    y, w, _ = (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI).isocalendar()
+    return f"{y:04d}-W{w:02d}"
+
+
+def week_bounds(week: str) -> tuple[date, date]:
+    """Monday and Sunday of an ISO week."""
+    y, w = (int(x) for x in parse_week(week).split("-W"))
+    monday = date.fromisocalendar(y, w, 1)
+    return monday, monday + timedelta(days=6)
+
+
+def week_after(week: str, n: int = 1) -> str:
+    monday, _ = week_bounds(week)
+    return current_week(datetime.combine(monday + timedelta(weeks=n), datetime.min.time(), SHANGHAI))
+
+
+# --- the lock ----------------------------------------------------------------
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+class WorkspaceLock:
+    """An exclusive lock on a workspace for the length of one run.
+
+    The lock file is created with ``O_CREAT | O_EXCL`` (only one creator wins),
+    records ``{"pid", "host", "started_at", "command"}``, and stays
+    ``flock``-ed by its holder.  When the file exists, the lock is held unless
+    it is stale: nobody holds its ``flock`` (the kernel drops it when a process
+    dies) and the recorded pid no longer runs on this host.  A stale file is
+    removed and creation retried once.
+    """
+
+    def __init__(self, workspace: Path, command: str = "weekly"):
+        self.path = Path(workspace) / LOCK_FILE
+        self.command = command
+        self._fd: int | None = None
+
+    def holder(self) -> dict:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8") or "{}")
+        except (OSError, ValueError):
+            return {}
+
+    def _is_stale(self) -> bool:
+        try:
+            fd = os.open(self.path, os.O_RDWR)
+        except FileNotFoundError:
+            return True
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False  # a live process holds it
+            info = self.holder()
+            same_host = info.get("host") in (None, socket.gethostname())
+            pid = int(info.get("pid") or 0)
+            return not (same_host and _pid_alive(pid) and pid != os.getpid())
+        finally:
+            os.close(fd)
+
+    def acquire(self) -> "WorkspaceLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for attempt in (1, 2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o644)
+            except FileExistsError:
+                if attempt == 1 and self._is_stale():
+                    try:
+                        self.path.unlink()
+                    except FileNotFoundError:
+                        pass
+                    continue
+                info = self.holder()
+                raise LockHeld(
+                    f"another RingScope run holds the workspace lock {self.path} "
+                    f"(pid {info.get('pid', '?')} on {info.get('host', '?')}, {info.get('command', '?')} "
+                    f"since {info.get('started_at', '?')}); wait for it to finish, or remove the file "
+                    "if that process is gone"
+                ) from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # someone replaced a stale file between our unlink and open
+                os.close(fd)
+                raise LockHeld(f"another RingScope run took the workspace lock {self.path} just now") from None
+            record = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
+                      "started_at": datetime.now(SHANGHAI).isoformat(timespec="seconds")}
+            os.write(fd, json.dumps(record).encode())
+            os.fsync(fd)
+            self._fd = fd
+            return self
+        raise LockHeld(f"could not take the workspace lock {self.path}")  # pragma: no cover
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+        os.close(self._fd)  # closing drops the flock
+        self._fd = None
+
+    def __enter__(self) -> "WorkspaceLock":
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+# --- from detected rings to the week's history --------------------------------
+
+@dataclass
+class WeeklyOutcome:
+    week: str
+    previous_week: str | None
+    drop_id: str | None
+    ingested: bool
+    rings: int
+    status_counts: dict[str, int]
+    files: list[Path] = field(default_factory=list)
+    run_id: str | None = None
+
+
+def history_rows(rings: Sequence, previous: dict[str, tuple[str, frozenset[str], float]],
+                 settings: EvolutionSettings | None = None):
+    """Classify this week's rings against last week's and build the history rows.
+
+    ``rings`` are ``analytics.ring.Ring`` records with their ids; ``previous`` is
+    :func:`graph.ring_history.week_members` of the previous week.
+    """
+    from ringscope.graph.ring_history import LineageRow, WeekRing
+
+    prev = [RingSnapshot(rid, scheme, keys, loss) for rid, (scheme, keys, loss) in sorted(previous.items())]
+    cur = [RingSnapshot(r.ring_id, r.scheme, frozenset(r.member_keys()), float(r.fund_loss)) for r in rings]
+    evolution = classify(prev, cur, settings)
+    by_id = {r.ring_id: r for r in rings}
+    rows = []
+    for ch in evolution.changes:
+        if ch.status == DISSOLVED:
+            rows.append(WeekRing(
+                ring_id=ch.ring_id, scheme=ch.scheme, status=DISSOLVED, present=False, parents=ch.parents,
+                member_count=ch.members_before, members_removed=ch.members_removed,
+                fund_loss=ch.fund_loss_before, fund_loss_before=ch.fund_loss_before,
+            ))
+            continue
+        ring = by_id[ch.ring_id]
+        rows.append(WeekRing(
+            ring_id=ring.ring_id, scheme=ring.scheme, status=ch.status, score=float(ring.score), parents=ch.parents,
+            members=[(m.type, m.id, m.role) for m in ring.members], member_count=len(ring.members),
+            members_added=ch.members_added, members_removed=ch.members_removed,
+            settlements=len(ring.settlement_ids), claims=len(ring.claim_ids or []),
+            fund_loss=float(ring.fund_loss), fund_loss_before=ch.fund_loss_before,
+            evidence=[e.to_json() if hasattr(e, "to_json") else dict(e) for e in ring.evidence],
+        ))
+    lineage = [LineageRow(l.current_id, l.previous_id, l.shared, l.overlap) for l in evolution.links]
+    return rows, lineage, evolution
