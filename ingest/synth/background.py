@@ -194,7 +194,7 @@ def background_chunk(world: World, plan: BackgroundPlan, chunk: int, lo: int, hi
     x = rng.random(m)
     n_items = np.select(
         [(etype == ACUTE) & (kind == PHARMACY_KIND), etype == ACUTE, etype == CHRONIC, etype == STAY],
-        [1 + (x > 0.5) + (x > 0.85),
+        [1 + (x > 0.6) + (x > 0.92),
          np.where(x < s.outpatient_lines_share, 1 + (x < s.outpatient_lines_share * 0.3), 0),
          1 + (world.chronic_drugs[person, 1] >= 0), 1 + (x > 0.4) + (x > 0.8)], 1 + (x > 0.5))
     item_enc = np.repeat(np.arange(m), n_items)
@@ -215,7 +215,7 @@ def background_chunk(world: World, plan: BackgroundPlan, chunk: int, lo: int, hi
         [ie == CHRONIC, ie == STAY],
         [np.maximum(1, np.floor(refill[item_enc] * typical / box_units)).astype(np.int64),
          1 + (rng.random(len(item_enc)) * 3).astype(np.int64)],
-        1 + (rng.random(len(item_enc)) < 0.3))
+        1 + (rng.random(len(item_enc)) < 0.2))
     traced = rng.random(len(item_enc)) < s.trace_coded_share
     lines_per_item = np.where(traced, boxes, 1)
     line_item = np.repeat(np.arange(len(item_enc)), lines_per_item)

@@ -26,7 +26,7 @@ class GeneratorSettings:
     that memory stays flat at a million patients."""
     household_size_probs: tuple[float, ...] = (0.22, 0.30, 0.22, 0.16, 0.10)
     """P(size = 1..5): mainland household sizes average a little under three."""
-    shared_phone_household_share: float = 0.06
+    shared_phone_household_share: float = 0.04
     """Multi-person households whose members all register one phone (and so
     present e-credentials from one device): a classic false alarm."""
     employee_insured_share: float = 0.55
@@ -42,7 +42,7 @@ class GeneratorSettings:
     """Patients who get a new card mid-period; the old one is cancelled."""
 
     # --- background activity ------------------------------------------
-    acute_visits_per_patient: float = 7.5
+    acute_visits_per_patient: float = 9.3
     """Mean acute outpatient/pharmacy encounters over 182 days, before age
     weighting; with chronic refills this gives ~10 settlements a patient."""
     chronic_prevalence_over_40: float = 0.30
@@ -57,7 +57,7 @@ class GeneratorSettings:
     """Share of dispensed items scanned box by box with a 20-digit trace code."""
     days_supply_share: float = 0.45
     """Share of dispensing lines whose days_supply is recorded."""
-    outpatient_lines_share: float = 0.55
+    outpatient_lines_share: float = 0.45
     """Share of outpatient encounters that also dispense drugs."""
 
     # --- facilities -----------------------------------------------------

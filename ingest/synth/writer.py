@@ -24,13 +24,14 @@ class DropWriter:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._writers: dict[str, pacsv.CSVWriter] = {}
+        self._files: list = []
         self.rows: dict[str, int] = {}
 
     def write(self, name: str, table: pa.Table) -> None:
         if name not in self._writers:
-            path = self.folder / f"{name}.csv"
-            self._writers[name] = pacsv.CSVWriter(
-                path, table.schema, write_options=pacsv.WriteOptions(quoting_style="none"))
+            handle = open(self.folder / f"{name}.csv", "wb")
+            self._files.append(handle)
+            self._writers[name] = _csv_writer(handle, table.schema)
             self.rows[name] = 0
         self._writers[name].write_table(table)
         self.rows[name] += table.num_rows
@@ -43,9 +44,22 @@ class DropWriter:
     def close(self) -> None:
         for writer in self._writers.values():
             writer.close()
+        for handle in self._files:
+            handle.close()
         self._writers.clear()
+        self._files.clear()
+
+
+def _csv_writer(handle, schema: pa.Schema) -> pacsv.CSVWriter:
+    """Plain header line (Arrow would quote the names), then unquoted rows."""
+    handle.write((",".join(schema.names) + "\n").encode("utf-8"))
+    return pacsv.CSVWriter(handle, schema, write_options=pacsv.WriteOptions(
+        include_header=False, quoting_style="none", batch_size=65_536))
 
 
 def write_csv(path: Path, table: pa.Table) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="none"))
+    with open(path, "wb") as handle:
+        writer = _csv_writer(handle, table.schema)
+        writer.write_table(table)
+        writer.close()

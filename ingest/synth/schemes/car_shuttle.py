@@ -53,6 +53,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                      and pop.death_day[m] > day + 10]
             if len(ready) >= 2:
                 cohort = choose(rng, np.array(ready), int(rng.integers(2, min(12, len(ready)) + 1)))
+                clock = 30_600 + int(rng.integers(0, 7_200))
                 for order, person in enumerate(cohort.tolist()):
                     stay = uniform_stay if rng.random() < 0.7 else int(rng.integers(2, 9))
                     discharge = min(day + stay, world.end - 1)
@@ -67,7 +68,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                     sid, fund = builder.settlement(
                         card=int(pop.card_on(np.array([person]), np.array([discharge]))[0]), patient=person,
                         facility=hub["institution"], kind=INPATIENT,
-                        t=at(discharge, 32_400 + order * int(rng.integers(60, 400))), lines=lines,
+                        t=at(discharge, clock + order * int(rng.integers(60, 400))), lines=lines,
                         total=max(total, sum(l[2] for l in lines) + 10_000), fund_ratio=waiver,
                         prescriber=hub["doctor"], admitted=day, discharged=discharge,
                         diag=int(cat.inpatient_diag[row]), drg=int(cat.inpatient_drg[row]),

@@ -47,13 +47,14 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                 phone=shared_phone if rng.random() < 0.7 else landline(regions, county, int(rng.integers(10**7))),
                 address=shared_address if rng.random() < 0.7 else office_address(rng, regions, county),
                 agent=agent))
-        plan.hub = {"shells": shells, "base": int(round(wage * rng.uniform(2.5, 3.0), -2)) * 100}
+        plan.hub = {"shells": shells, "base": int(round(wage * rng.uniform(2.0, 3.0), -2)) * 100}
         province = same_province(world, county)
         pool = world.candidates(pop.female & ~pop.employee & (age >= 22) & (age < 38) & province[pop.county]
                                 & (pop.death_day == NO_DAY) & (world.delivery == NO_DAY))
         women = choose(rng, pool, plan.size)
         world.reserve(women)
-        for person, claim_day in zip(women.tolist(), plan.join):
+        claim_days = np.minimum(plan.join + rng.integers(0, 21, len(plan.join)), plan.end - 1)
+        for person, claim_day in zip(women.tolist(), np.sort(claim_days)):
             hub = plan.hub_at(int(claim_day))
             shell = hub["shells"][int(rng.integers(0, len(hub["shells"])))]
             delivery = int(claim_day) - int(rng.integers(15, 60))

@@ -60,7 +60,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                 kind = "outpatient" if fac.category[facility] == CLINIC else "pharmacy"
                 lines = []
                 for drug in drugs[: 1 + int(rng.random() < 0.4)]:
-                    lines += box_lines(world, builder, int(drug), int(rng.integers(2, 6)),
+                    lines += box_lines(world, builder, int(drug), int(rng.integers(1, 4)),
                                        traced=rng.random() < 0.93)
                 prescriber = int(fac.pick_prescriber(rng, np.array([world.home_hospital[seller]]))[0])
                 sid, fund = builder.settlement(
@@ -75,7 +75,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                 for drug, _, _, box, _ in lines:
                     if box >= 0 and not quiet and rng.random() < resale_rate:
                         resold_boxes.append((day + int(rng.integers(3, 25)), drug, box))
-                day += int(rng.integers(8, 21))
+                day += int(rng.integers(10, 31))
         _resell(world, plan, builder, truth, rng, resold_boxes)
 
 
