@@ -1,7 +1,7 @@
 """The ``ringscope`` command.
 
 Commands live one concern per module in ``app/commands/``; each module
-exposes ``register(app)``.  Errors the user can act on (bad drop, store
+exposes ``register(app)`` or a ``typer.Typer`` command group.  Errors the user can act on (bad drop, store
 down, bad config) are printed as one line with a non-zero exit code, never
 as a traceback.
 """
@@ -42,6 +42,11 @@ def _register_commands() -> None:
         register = getattr(module, "register", None)
         if register is not None:
             register(app)
+            continue
+        for value in vars(module).values():  # a command group: a Typer of its own
+            if isinstance(value, typer.Typer) and value is not app:
+                app.add_typer(value)
+                break
 
 
 _register_commands()

@@ -33,8 +33,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the contract tables and history tables if missing (idempotent)."""
     for spec in TABLES.values():
         cols = ", ".join(f"{q(c.name)} {duckdb_type(c)}" for c in spec.columns)
-        key = ", ".join(q(k) for k in spec.key)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {q(spec.name)} ({cols}, _extra VARCHAR, _drop_id VARCHAR, PRIMARY KEY ({key}))")
+        # Reference tables need their key for upserts; facts are append-only and
+        # their keys are checked by validation, so they skip the index cost.
+        key = "" if spec.fact else ", PRIMARY KEY (" + ", ".join(q(k) for k in spec.key) + ")"
+        con.execute(f"CREATE TABLE IF NOT EXISTS {q(spec.name)} ({cols}, _extra VARCHAR, _drop_id VARCHAR{key})")
     con.execute(
         "CREATE TABLE IF NOT EXISTS ingest_drops (drop_id VARCHAR PRIMARY KEY, source VARCHAR, fingerprint VARCHAR, "
         "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, status VARCHAR, message VARCHAR, rejects_file VARCHAR)"

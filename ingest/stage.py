@@ -34,6 +34,7 @@ class StagedTable:
     extras: tuple[str, ...]  # non-contract headers, kept in _extra
     rows: int = 0
     malformed: list[tuple[int, str, str]] = field(default_factory=list)  # (line, column, reason)
+    rejects_applied: int = 0  # rejects already removed from the typed table
 
     @property
     def stage_table(self) -> str:
@@ -132,10 +133,11 @@ def stage_file(
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, staged: StagedTable, readable: Path, cols: str, headers: list[str]) -> None:
-    target, raw = q(staged.stage_table), q(staged.stage_table + "_raw")
+    target = q(staged.stage_table)
     con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_scans")
+    # The window keeps file order (insertion order is preserved), giving record numbers.
     con.execute(
-        f"CREATE TEMP TABLE {raw} AS SELECT row_number() OVER () AS _rec, {cols} "
+        f"CREATE TEMP TABLE {target} AS SELECT row_number() OVER () + 1 AS _line, {cols} "
         "FROM read_csv(?, columns = ?, header = true, "
         "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
         "store_rejects = true, rejects_table = '_csv_rejects', rejects_scan = '_csv_scans', "
@@ -151,14 +153,13 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, staged: StagedTable, readable: Pa
             continue
         seen.add(line)
         staged.malformed.append((int(line), column, f"malformed CSV record ({etype.lower()}): {message}"))
+    if not seen:
+        return
     # Records DuckDB skipped shift later line numbers: line = record + 1 + skipped-before.
     con.execute("CREATE OR REPLACE TEMP TABLE _skips(k BIGINT, rec_from BIGINT)")
-    lines = sorted(seen)
-    if lines:
-        con.executemany("INSERT INTO _skips VALUES (?, ?)", [[k + 1, ln - (k + 1)] for k, ln in enumerate(lines)])
+    con.executemany("INSERT INTO _skips VALUES (?, ?)", [[k + 1, ln - (k + 1)] for k, ln in enumerate(sorted(seen))])
     con.execute("INSERT INTO _skips VALUES (0, 0)")
     con.execute(
-        f"CREATE TEMP TABLE {target} AS SELECT r._rec + 1 + s.k AS _line, r.* EXCLUDE (_rec) "
-        f"FROM {raw} r ASOF JOIN _skips s ON r._rec >= s.rec_from"
+        f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT r._line + s.k AS _line, r.* EXCLUDE (_line) "
+        f"FROM {target} r ASOF JOIN _skips s ON r._line - 1 >= s.rec_from"
     )
-    con.execute(f"DROP TABLE {raw}")

@@ -44,6 +44,11 @@ def _reject(con: duckdb.DuckDBPyConnection, staged: StagedTable, select_sql: str
 
 
 def _drop_rejected(con: duckdb.DuckDBPyConnection, table: str, staged: StagedTable) -> None:
+    """Remove newly rejected lines from the typed table (skipped when nothing new was rejected)."""
+    count = _reject_count(con, staged.spec.name)
+    if count == staged.rejects_applied:
+        return
+    staged.rejects_applied = count
     con.execute(
         f"DELETE FROM {q(table)} WHERE _line IN (SELECT line FROM _rejects WHERE table_name = ?)",
         [staged.spec.name],
@@ -67,10 +72,13 @@ def validate_table(
         for c in spec.columns
         if c.name in staged.columns
     ]
+    any_problem = " OR ".join(
+        f"({column_problem_sql(c)}) IS NOT NULL" for c in spec.columns if c.name in staged.columns
+    ) or "false"
     _reject(
         con, staged,
-        f"SELECT _line, u.col, u.val, u.why FROM (SELECT _line, unnest([{', '.join(checks)}]) AS u FROM {stg}) "
-        "WHERE u.why IS NOT NULL",
+        f"SELECT _line, u.col, u.val, u.why FROM (SELECT _line, unnest([{', '.join(checks)}]) AS u "
+        f"FROM (SELECT * FROM {stg} WHERE {any_problem})) WHERE u.why IS NOT NULL",
     )
 
     # 2. typed copy of rows whose cells passed
@@ -78,11 +86,14 @@ def validate_table(
         f"{typed_sql(c)} AS {q(c.name)}" if c.name in staged.columns else f"CAST(NULL AS {duckdb_type(c)}) AS {q(c.name)}"
         for c in spec.columns
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {ok} AS SELECT _line, {typed_cols}, _extra FROM {stg} "
-        f"WHERE _line NOT IN (SELECT line FROM _rejects WHERE table_name = ?)",
-        [spec.name],
-    )
+    if _reject_count(con, spec.name):
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {ok} AS SELECT _line, {typed_cols}, _extra FROM {stg} s "
+            "ANTI JOIN (SELECT line FROM _rejects WHERE table_name = ?) r ON s._line = r.line",
+            [spec.name],
+        )
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ok} AS SELECT _line, {typed_cols}, _extra FROM {stg}")
 
     # 3. cross-column rules
     for column, rule in row_problems_sql(spec):
@@ -95,20 +106,10 @@ def validate_table(
     key = ", ".join(q(k) for k in spec.key)
     present = [q(c) for c in spec.column_names if c in staged.columns]
     content = ", ".join(present)
-    _reject(
-        con, staged,
-        f"SELECT _line, '{spec.key[-1]}', CAST({q(spec.key[-1])} AS VARCHAR), "
-        f"'key appears again in this file with different content (first at line ' || first_line || ')' "
-        f"FROM (SELECT _line, {key}, min(_line) OVER w AS first_line, "
-        f"({content}) IS DISTINCT FROM first_value(({content})) OVER w AS differs FROM {ok} "
-        f"WINDOW w AS (PARTITION BY {key} ORDER BY _line)) WHERE differs",
-    )
-    _drop_rejected(con, f"ok_{spec.name}", staged)
-    before = con.execute(f"SELECT count(*) FROM {ok}").fetchone()[0]
-    con.execute(
-        f"DELETE FROM {ok} WHERE _line NOT IN (SELECT min(_line) FROM {ok} GROUP BY {key})"
-    )
-    out.duplicates += before - con.execute(f"SELECT count(*) FROM {ok}").fetchone()[0]
+    # Cheap screen: distinct key hashes; a collision only sends us down the exact path.
+    total, distinct = con.execute(f"SELECT count(*), count(DISTINCT hash({key})) FROM {ok}").fetchone()
+    if total != distinct:
+        _dedupe_in_file(con, staged, out, key, content)
 
     # 5. foreign keys: this drop's good rows or what earlier drops stored
     for fk in spec.foreign_keys:
@@ -124,13 +125,38 @@ def validate_table(
             con, staged,
             f"SELECT o._line, '{fk.column}', o.{q(fk.column)}, "
             f"'{fk.column} ' || o.{q(fk.column)} || ' not found in {fk.table}' "
-            f"FROM {ok} o WHERE o.{q(fk.column)} IS NOT NULL "
-            f"AND o.{q(fk.column)} NOT IN ({exists})",
+            f"FROM (SELECT _line, {q(fk.column)} FROM {ok} WHERE {q(fk.column)} IS NOT NULL) o "
+            f"ANTI JOIN ({exists}) k ON o.{q(fk.column)} = k.k",
         )
     _drop_rejected(con, f"ok_{spec.name}", staged)
+    return _compare_with_stored(con, staged, out, stored_tables, present)
 
-    # 6. compare with what is stored: facts never change, reference rows update
-    if spec.name in stored_tables:
+
+def _reject_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute("SELECT count(*) FROM _rejects WHERE table_name = ?", [table]).fetchone()[0]
+
+
+def _dedupe_in_file(con, staged: StagedTable, out: TableOutcome, key: str, content: str) -> None:
+    """A key twice in one file: identical rows are harmless, differing ones are conflicts."""
+    spec, ok = staged.spec, q(f"ok_{staged.spec.name}")
+    _reject(
+        con, staged,
+        f"SELECT _line, '{spec.key[-1]}', CAST({q(spec.key[-1])} AS VARCHAR), "
+        f"'key appears again in this file with different content (first at line ' || first_line || ')' "
+        f"FROM (SELECT _line, {key}, min(_line) OVER w AS first_line, "
+        f"({content}) IS DISTINCT FROM first_value(({content})) OVER w AS differs FROM {ok} "
+        f"WINDOW w AS (PARTITION BY {key} ORDER BY _line)) WHERE differs",
+    )
+    _drop_rejected(con, f"ok_{spec.name}", staged)
+    before = con.execute(f"SELECT count(*) FROM {ok}").fetchone()[0]
+    con.execute(f"DELETE FROM {ok} WHERE _line NOT IN (SELECT min(_line) FROM {ok} GROUP BY {key})")
+    out.duplicates += before - con.execute(f"SELECT count(*) FROM {ok}").fetchone()[0]
+
+
+def _compare_with_stored(con, staged: StagedTable, out: TableOutcome, stored_tables: set[str], present: list[str]) -> TableOutcome:
+    """Facts never change (same key, other content = conflict); reference rows update."""
+    spec, ok = staged.spec, q(f"ok_{staged.spec.name}")
+    if spec.name in stored_tables and con.execute(f"SELECT count(*) FROM main.{q(spec.name)}").fetchone()[0]:
         join = " AND ".join(f"s.{q(k)} = o.{q(k)}" for k in spec.key)
         same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM o.{c}" for c in present)
         if spec.fact:

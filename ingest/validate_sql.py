@@ -103,7 +103,8 @@ def typed_sql(col: Column) -> str:
                 f"regexp_extract({c}, '{DATETIME_RE}', 2) AS TIMESTAMP)")
         off = f"regexp_extract({c}, '{DATETIME_RE}', 4)"
         return (
-            f"CASE WHEN {off} = '' THEN {base} "
+            f"CASE WHEN length({c}) = 19 AND substr({c}, 11, 1) = 'T' THEN CAST(replace({c}, 'T', ' ') AS TIMESTAMP) "
+            f"WHEN {off} = '' THEN {base} "
             f"WHEN {off} = 'Z' THEN {base} + INTERVAL 8 HOUR "
             f"ELSE {base} - (CASE WHEN starts_with({off}, '-') THEN -1 ELSE 1 END) * "
             f"(CAST(substr(replace({off}, ':', ''), 2, 2) AS INTEGER) * INTERVAL 1 HOUR + "
