@@ -222,3 +222,108 @@ def history_rows(rings: Sequence, previous: dict[str, tuple[str, frozenset[str],
         ))
     lineage = [LineageRow(l.current_id, l.previous_id, l.shared, l.overlap) for l in evolution.links]
     return rows, lineage, evolution
+
+
+# --- the run -------------------------------------------------------------------
+
+def data_as_of(con) -> datetime | None:
+    """The latest settlement or maternity claim time in the store: the week's stable stamp."""
+    row = con.execute(
+        "SELECT greatest(coalesce((SELECT max(CAST(settled_at AS TIMESTAMP)) FROM settlements), TIMESTAMP '1900-01-01'), "
+        "coalesce((SELECT max(CAST(claimed_on AS TIMESTAMP)) FROM maternity_claims), TIMESTAMP '1900-01-01'))"
+    ).fetchall()
+    value = row[0][0] if row else None
+    return None if value is None or value.year == 1900 else value
+
+
+def _already_loaded(con, drop_dir: Path, mapping) -> tuple[str, str | None]:
+    """(fingerprint, drop_id of an earlier successful load of the same files, if any)."""
+    from ringscope.graph.catalogue import fingerprint_drop
+    from ringscope.ingest.stage import locate_files
+
+    fp = fingerprint_drop(locate_files(drop_dir, mapping))
+    row = con.execute(
+        "SELECT drop_id FROM ingest_drops WHERE fingerprint = ? AND status = 'loaded' ORDER BY drop_id LIMIT 1", [fp]
+    ).fetchall()
+    return fp, (row[0][0] if row else None)
+
+
+def detect_and_book(cfg, con, on_step: Callable[[str, str], None] | None = None):
+    """Run detection and record it in the ring book (stable ids); returns (rings, run_id)."""
+    from ringscope.analytics.pipeline import run_detection
+    from ringscope.analytics.scoring import RankScorer, load_scorer
+    from ringscope.analytics.settings import DetectionSettings, SettingsError
+    from ringscope.app.errors import UserError
+    from ringscope.graph import ring_book
+
+    try:
+        settings = DetectionSettings.from_dict(cfg.detection)
+    except SettingsError as exc:
+        raise UserError(f"[detection] settings: {exc}") from None
+    scorer = load_scorer(cfg.workspace, settings.scoring.model_path) or RankScorer()
+    started = datetime.now(SHANGHAI)
+    result = run_detection(con, settings, scorer=scorer, on_step=on_step)
+    run_id = ring_book.record_run(con, result.rings, settings.digest(), result.scorer, started)
+    return result.rings, run_id
+
+
+def report_dir(cfg, week: str) -> Path:
+    return Path(cfg.workspace) / "reports" / week
+
+
+def run_weekly(
+    cfg,
+    drop_dir: Path,
+    week: str,
+    out_dir: Path | None = None,
+    formats: Sequence[str] = ("html", "pdf"),
+    langs: Sequence[str] = ("zh", "en"),
+    mapping_file: Path | None = None,
+    explorer_url: str | None = None,
+    step: Step | None = None,
+) -> WeeklyOutcome:
+    """Ingest ``drop_dir``, detect, record the week's history and write its report.
+
+    Holds the workspace lock throughout; raises ``LockHeld`` when another run
+    has it, ``IngestError`` for a refused drop, ``StoreUnavailable`` when the
+    store cannot be opened.
+    """
+    from ringscope.app.report.data import DEFAULT_EXPLORER_URL, build_report_data
+    from ringscope.app.report.render import write_report
+    from ringscope.graph.factory import open_store
+    from ringscope.graph.ring_history import WeekRun, previous_week, record_week, week_members
+    from ringscope.ingest.mapping import load_mapping
+
+    say = step or (lambda _msg: None)
+    week = parse_week(week)
+    mapping = load_mapping(mapping_file)
+    with WorkspaceLock(cfg.workspace, command=f"weekly {week}"):
+        with open_store(cfg.store) as store:
+            con = store.relational()
+            fingerprint, drop_id = _already_loaded(con, Path(drop_dir), mapping)
+            ingested = False
+            if drop_id is None:
+                say(f"ingest {drop_dir}")
+                report = store.ingest_drop(Path(drop_dir), mapping)
+                drop_id, ingested = report.drop_id, True
+            else:
+                say(f"drop already loaded as {drop_id}; not loading it again")
+            say("detect")
+            rings, run_id = detect_and_book(cfg, con)
+            say("history")
+            prev = previous_week(con, week)
+            previous = week_members(con, prev) if prev else {}
+            rows, lineage, evolution = history_rows(rings, previous)
+            existing = con.execute(
+                "SELECT drop_fingerprint, recorded_at FROM history_weeks WHERE week = ?", [week]).fetchall()
+            # a re-run of the same drop keeps the week's original record time (the triage window stays put)
+            recorded_at = existing[0][1] if existing and existing[0][0] == fingerprint else None
+            record_week(con, WeekRun(week=week, run_id=run_id, drop_id=drop_id, drop_fingerprint=fingerprint,
+                                     previous_week=prev, data_as_of=data_as_of(con)),
+                        rows, lineage, recorded_at=recorded_at)
+            say("report")
+            url = explorer_url or cfg.app.get("explorer_url") or DEFAULT_EXPLORER_URL
+            data = build_report_data(con, week, explorer_url=url)
+            files = write_report(data, out_dir or report_dir(cfg, week), formats, langs)
+    return WeeklyOutcome(week=week, previous_week=prev, drop_id=drop_id, ingested=ingested, rings=len(rings),
+                         status_counts=evolution.counts(), files=files, run_id=run_id)

@@ -203,48 +203,38 @@ def _evidence(raw: str | None, names: list[str], unmask: bool) -> list[dict[str,
 
 
 def read_triage(con: duckdb.DuckDBPyConnection, since: datetime | None, until: datetime | None) -> tuple[bool, list[dict]]:
-    """Triage decisions (confirmed / dismissed) made in ``(since, until]``.
+    """Rings confirmed or dismissed in ``(since, until]``: between last week's run and this one.
 
-    The explorer keeps triage in the workspace catalogue; this reads any table
-    whose name contains ``triage`` and that has a ``ring_id`` column, a
-    decision column (``status``, ``decision`` or ``state``) and a time column
-    (``decided_at``, ``updated_at``, ``at``, ``created_at``).  The latest decision
-    per ring counts.  Returns ``(table found, rows)``; without such a table every
-    ring is untriaged (new).
+    The explorer keeps triage in the catalogue (``app.triage``, table
+    ``ring_triage``, one current status per ring with ``updated_at``).  Returns
+    ``(triage table found, decisions)``; without the table every ring is
+    untriaged (``new``) and the section says so.
     """
-    tables = [t for (t,) in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_name ILIKE '%triage%' ORDER BY table_name"
-    ).fetchall()]
-    for table in tables:
-        cols = {c for (c,) in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
-        decision = next((c for c in ("status", "decision", "state") if c in cols), None)
-        at = next((c for c in ("decided_at", "updated_at", "at", "created_at", "ts") if c in cols), None)
-        if "ring_id" not in cols or decision is None or at is None:
+    from ringscope.app.triage import all_triage
+
+    if not _table_exists(con, "ring_triage"):
+        return False, []
+    picked = []
+    for t in all_triage(con).values():
+        if t.status not in ("confirmed", "dismissed") or t.updated_at is None:
             continue
-        note = next((c for c in ("note", "comment", "reason") if c in cols), None)
-        note_sql = f'CAST("{note}" AS VARCHAR)' if note else "''"
-        rows = _rows(con, (
-            f'SELECT ring_id, lower(CAST("{decision}" AS VARCHAR)) AS decision, CAST("{at}" AS TIMESTAMP) AS decided_at, '
-            f'{note_sql} AS note FROM "{table}" '
-            f'QUALIFY row_number() OVER (PARTITION BY ring_id ORDER BY CAST("{at}" AS TIMESTAMP) DESC) = 1'
-        ))
-        picked = [r for r in rows if r["decision"] in ("confirmed", "dismissed")
-                  and (since is None or r["decided_at"] > since) and (until is None or r["decided_at"] <= until)]
-        return True, sorted(picked, key=lambda r: (r["decision"], r["ring_id"]))
-    return False, []
+        at = _aware(t.updated_at)
+        if (since is None or at > _aware(since)) and (until is None or at <= _aware(until)):
+            picked.append({"ring_id": t.ring_id, "decision": t.status, "decided_at": at, "note": t.notes})
+    return True, sorted(picked, key=lambda r: (r["decision"], r["ring_id"]))
 
 
-def _naive(ts: Any) -> datetime | None:
-    if ts is None:
-        return None
-    return ts.replace(tzinfo=None) if isinstance(ts, datetime) else None
+def _aware(ts: datetime) -> datetime:
+    """Compare times from TIMESTAMPTZ and TIMESTAMP columns alike (naive = Asia/Shanghai)."""
+    from ringscope.app.weekly import SHANGHAI
+
+    return ts if ts.tzinfo else ts.replace(tzinfo=SHANGHAI)
 
 
 def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = False,
                       explorer_url: str = DEFAULT_EXPLORER_URL, top_n: int = TOP_N) -> ReportData:
     """Assemble the report for ``week`` from the workspace connection."""
-    from ringscope.app.weekly import week_bounds
+    from ringscope.app.weekly import SHANGHAI, week_bounds
 
     ensure_history_schema(con)
     head = _rows(con, "SELECT * FROM history_weeks WHERE week = ?", [week])
@@ -304,9 +294,8 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
         agg["fund_loss"] += float(r["fund_loss"] or 0)
     by_region = sorted(region_rows.values(), key=lambda a: (-a["fund_loss"], a["province"]))
 
-    triage_found, decisions = read_triage(con, _naive(prev_head["recorded_at"]) if prev_head else None,
-                                          _naive(head["recorded_at"]))
-    triage_rows = [TriageRow(d["ring_id"], d["decision"], d["decided_at"].strftime("%Y-%m-%d %H:%M"),
+    triage_found, decisions = read_triage(con, prev_head["recorded_at"] if prev_head else None, head["recorded_at"])
+    triage_rows = [TriageRow(d["ring_id"], d["decision"], d["decided_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
                              mask_text(d["note"] or "") if not unmask else (d["note"] or ""), base + d["ring_id"])
                    for d in decisions]
     monday, sunday = week_bounds(week)

@@ -1,0 +1,46 @@
+"""``ringscope report --week W``: (re)write a recorded week's ring report.
+
+Reads the week's ring history (written by ``ringscope weekly``) and writes
+HTML and/or PDF, Chinese and/or English.  Personal data is masked unless
+``--unmask`` is given, which is recorded in the audit log.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from ringscope.app.commands.weekly import split_list, week_option
+from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
+
+console = Console()
+
+
+def report(
+    week: Optional[str] = typer.Option(None, "--week", callback=week_option,
+                                       help="ISO week such as 2026-W47 (default: the latest recorded week)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder to write into (default WORKSPACE/reports/WEEK)."),
+    formats: str = typer.Option("html,pdf", "--format", help="html, pdf or both (comma-separated)."),
+    langs: str = typer.Option("zh,en", "--lang", help="zh, en or both (comma-separated)."),
+    unmask: bool = typer.Option(False, "--unmask", help="Show names, ID numbers and phones in clear (audit-logged)."),
+    user: Optional[str] = typer.Option(None, "--user", help="Who asks for an unmasked report (for the audit log)."),
+    explorer_url: Optional[str] = typer.Option(None, "--explorer-url", help="Base URL of the explorer for ring links."),
+    workspace: Optional[Path] = WorkspaceOpt,
+    store: Optional[str] = StoreOpt,
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Write the weekly ring report (HTML stands alone; PDF embeds the Chinese font)."""
+    from ringscope.app.report.api import generate_report
+
+    cfg = config_from(workspace, store, config)
+    files = generate_report(cfg, week, out, split_list(formats, ("html", "pdf"), "--format"),
+                            split_list(langs, ("zh", "en"), "--lang"), unmask=unmask, user=user,
+                            explorer_url=explorer_url)
+    for f in files:
+        console.print(f"Wrote {f}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
