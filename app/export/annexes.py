@@ -1,0 +1,154 @@
+"""The annexes: every row behind the summary, as CSV (UTF-8 with BOM) and XLSX.
+
+CSV files carry a byte-order mark so that Excel on Chinese Windows opens
+them as UTF-8 (without it Excel assumes GBK and the names break).  Money is
+written as plain decimals with two places ("68.60"), exactly what the fund
+loss was summed from.  Cells that a spreadsheet would run as a formula
+(starting with ``=``, ``+``, ``@``, or ``-`` not followed by a digit) get a
+leading apostrophe in the CSV (OWASP "CSV injection"); in the XLSX every text
+is written as a string cell, so nothing is ever a formula.
+
+The XLSX is reproducible: its document properties carry a fixed creation
+time, and xlsxwriter stamps its zip entries with a constant date.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from ringscope.app.export.case import CaseFile
+
+FIXED_XLSX_TIME = dt.datetime(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class Annex:
+    name: str  # file stem and sheet name
+    columns: tuple[str, ...]
+    money: frozenset[str]
+    rows: Callable[[CaseFile], Iterable[dict[str, Any]]]
+
+
+MEMBER_COLUMNS = ("type", "id", "role", "name", "id_number", "gender", "birth_date", "region_code", "phone",
+                  "address", "kind", "holder_id", "holder_name", "status", "facility_id", "specialty",
+                  "registered_on", "agent_id", "n_settlements", "fund_paid", "n_claims", "claims_amount",
+                  "loss_involved")
+
+
+def _member_rows(case: CaseFile):
+    for m in case.members:
+        yield {**m["details"], "type": m["type"], "id": m["id"], "role": m["role"], "name": m["name"],
+               "n_settlements": m["n_settlements"], "fund_paid": m["fund_paid"], "n_claims": m["n_claims"],
+               "claims_amount": m["claims_amount"], "loss_involved": m["loss_involved"]}
+
+
+def _chain_rows(case: CaseFile):
+    for ch in case.evidence.trace_chains:
+        for seq, o in enumerate(ch["occurrences"], 1):
+            yield {"trace_code": ch["trace_code"], "drug_code": ch["drug_code"], "seq": seq,
+                   **o, "in_ring": "yes" if o["in_ring"] else "no"}
+
+
+def _fund_loss_rows(case: CaseFile):
+    fl = case.fund_loss
+    yield {"level": "total", "type": "", "id": "", "name": "", "count": fl.n_settlements + fl.n_claims,
+           "amount": fl.total}
+    yield {"level": "settlements", "type": "", "id": "", "name": "", "count": fl.n_settlements,
+           "amount": fl.settlements_total}
+    yield {"level": "claims", "type": "", "id": "", "name": "", "count": fl.n_claims, "amount": fl.claims_total}
+    for g in fl.per_facility:
+        yield {"level": "per_facility", "type": g["kind"], "id": g["id"], "name": g["name"] or "", "count": g["n"],
+               "amount": g["amount"]}
+    for m in fl.per_member:
+        yield {"level": "per_member", "type": m["type"], "id": m["id"], "name": m["name"],
+               "count": m["n_settlements"] + m["n_claims"], "amount": m["loss_involved"]}
+
+
+ANNEXES: tuple[Annex, ...] = (
+    Annex("members", MEMBER_COLUMNS, frozenset({"fund_paid", "claims_amount", "loss_involved"}), _member_rows),
+    Annex("settlements", ("settlement_id", "settled_at", "kind", "card_id", "card_holder_id", "patient_id",
+                          "patient_name", "facility_id", "facility_name", "facility_kind", "prescriber_id",
+                          "device_id", "operator_id", "admitted_on", "discharged_on", "diagnosis_code", "drg_code",
+                          "total_amount", "self_paid", "fund_paid"),
+          frozenset({"total_amount", "self_paid", "fund_paid"}), lambda c: c.settlements),
+    Annex("dispensings", ("settlement_id", "line_no", "settled_at", "facility_id", "card_id", "drug_code",
+                          "drug_name", "quantity", "days_supply", "amount", "trace_code", "trace_code_settlements"),
+          frozenset({"amount"}), lambda c: c.dispensings),
+    Annex("claims", ("claim_id", "claimed_on", "patient_id", "patient_name", "employer_id", "employer_name",
+                     "delivery_on", "salary_base", "amount"),
+          frozenset({"salary_base", "amount"}), lambda c: c.claims),
+    Annex("evidence", ("source", "kind", "text", "text_zh"), frozenset(), lambda c: c.evidence.statements()),
+    Annex("trace_chains", ("trace_code", "drug_code", "seq", "settlement_id", "line_no", "settled_at",
+                           "facility_id", "card_id", "patient_id", "fund_paid", "in_ring"),
+          frozenset({"fund_paid"}), _chain_rows),
+    Annex("fund_loss", ("level", "type", "id", "name", "count", "amount"), frozenset({"amount"}), _fund_loss_rows),
+)
+
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    text = str(value)
+    if text.startswith(_FORMULA_START) or (text.startswith("-") and not text[1:2].isdigit()):
+        return "'" + text
+    return text
+
+
+def write_csv(annex: Annex, case: CaseFile, out: Path) -> None:
+    with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow(annex.columns)
+        for row in annex.rows(case):
+            writer.writerow([_cell(row.get(c)) for c in annex.columns])
+
+
+def write_xlsx(case: CaseFile, out: Path, title: str) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False})
+    wb.set_properties({"title": title, "author": "RingScope", "created": FIXED_XLSX_TIME})
+    head = wb.add_format({"bold": True, "bg_color": "#EEEEEE"})
+    money_fmt = wb.add_format({"num_format": "#,##0.00"})
+    for annex in ANNEXES:
+        ws = wb.add_worksheet(annex.name)
+        for col, name in enumerate(annex.columns):
+            ws.write_string(0, col, name, head)
+        r = 0
+        for r, row in enumerate(annex.rows(case), 1):
+            for col, name in enumerate(annex.columns):
+                value = row.get(name)
+                if value is None or value == "":
+                    continue
+                if name in annex.money:
+                    ws.write_number(r, col, float(Decimal(str(value))), money_fmt)
+                elif isinstance(value, int) and not isinstance(value, bool):
+                    ws.write_number(r, col, value)
+                else:
+                    ws.write_string(r, col, str(value))
+        ws.freeze_panes(1, 0)
+        if r:
+            ws.autofilter(0, 0, r, len(annex.columns) - 1)
+    wb.close()
+
+
+def write_annexes(case: CaseFile, folder: Path, title: str) -> list[Path]:
+    """Every annex as CSV, and all of them as sheets of ``annexes.xlsx``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for annex in ANNEXES:
+        path = folder / f"{annex.name}.csv"
+        write_csv(annex, case, path)
+        written.append(path)
+    xlsx = folder / "annexes.xlsx"
+    write_xlsx(case, xlsx, title)
+    written.append(xlsx)
+    return written

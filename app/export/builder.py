@@ -1,0 +1,158 @@
+"""``build_referral``: one ring in, one verified, audit-logged package out.
+
+Steps: check the user's rights; read the ring (ring book or rings.json);
+gather the case from the store (masked unless unmasking is allowed); write
+the summary (HTML and PDF per language), the annexes (CSV and XLSX), the
+ring graph (PNG and HTML) and the ring itself (ring.json) into a payload
+folder; make it a BagIt bag with provenance in bag-info; zip it; verify the
+zip; write the audit record; and only then move the zip into place.  If the
+audit log cannot be written the package is not delivered (``app.audit``).
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+from ringscope.app import audit
+from ringscope.app.errors import UserError
+from ringscope.app.export import access, annexes, graph_files, summary, wording
+from ringscope.app.export.bag import make_bag, replace_atomically, verify_package, zip_folder
+from ringscope.app.export.case import CaseFile, gather_case
+from ringscope.app.export.ring_source import RingRecord, load_ring
+from ringscope.app.export.safe_names import printable, safe_component
+from ringscope.app.version import __version__
+
+CST = timezone(timedelta(hours=8))
+
+
+def _ring_json(case: CaseFile) -> str:
+    ring = case.ring
+    doc = {
+        "ring_id": ring.ring_id, "scheme": ring.scheme, "score": ring.score,
+        "members": [{"type": m.type, "id": m.id, "role": m.role} for m in ring.members],
+        "fund_loss": f"{case.fund_loss.total:.2f}",
+        "fund_loss_reported_by_detection": None if ring.reported_fund_loss is None else f"{ring.reported_fund_loss:.2f}",
+        "settlement_ids": list(ring.settlement_ids), "claim_ids": list(ring.claim_ids),
+        "evidence": case.evidence.detection, "detection_run": ring.run_id, "run": ring.run_info,
+        "personal_data": "masked" if case.masked else "unmasked",
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def _bag_info(case: CaseFile, user_name: str, export_time: datetime) -> dict[str, Any]:
+    ring = case.ring
+    return {
+        "Source-Organization": "RingScope",
+        "External-Identifier": printable(ring.ring_id),
+        "External-Description": f"Referral package for suspected fraud ring {printable(ring.ring_id)} "
+                                f"({ring.scheme}) / 涉嫌欺诈骗保团伙移送材料",
+        "Bagging-Date": export_time.date().isoformat(),
+        "Bag-Software-Agent": f"RingScope {__version__} (bagit.py)",
+        "RingScope-Version": __version__,
+        "Ring-Id": printable(ring.ring_id),
+        "Ring-Scheme": ring.scheme,
+        "Detection-Run": printable(ring.run_id) or "unknown",
+        "Detection-Run-Drops": " ".join(ring.run_info.get("drop_ids") or []) or "unknown",
+        "Ring-Source": printable(ring.source),
+        "Data-Drop": [f"{d['drop_id']} sha256:{d['fingerprint']}" for d in case.drops] or ["none"],
+        "Data-As-Of": case.data_as_of or "unknown",
+        "Fund-Loss-CNY": f"{case.fund_loss.total:.2f}",
+        "Personal-Data": "masked" if case.masked else "unmasked",
+        "Exported-By": printable(user_name),
+        "Export-Time": export_time.isoformat(timespec="seconds"),
+    }
+
+
+def write_payload(case: CaseFile, payload: Path, langs: Sequence[str]) -> list[str]:
+    """Write every payload file under ``payload``; return their paths relative to it, sorted."""
+    title = f"{wording.T['en']['ring']} {printable(case.ring.ring_id)} — {case.ring.scheme}"
+    annexes.write_annexes(case, payload / "annexes", title)
+    graph_files.write_graph_files(case, payload / "graph", title)
+    (payload / "ring.json").write_text(_ring_json(case), encoding="utf-8")
+    names = [f"summary/summary-{lang}.{ext}" for lang in langs for ext in ("html", "pdf")]
+    names += sorted(p.relative_to(payload).as_posix() for p in payload.rglob("*") if p.is_file())
+    names = sorted(set(names))
+    listed = [f"data/{n}" for n in names]
+    (payload / "summary").mkdir(parents=True, exist_ok=True)
+    for lang in langs:
+        html = summary.render_html(case, lang, __version__, listed, graph_png="../graph/ring-graph.png")
+        (payload / "summary" / f"summary-{lang}.html").write_text(html, encoding="utf-8")
+        summary.write_pdf(html, payload / "summary", payload / "summary" / f"summary-{lang}.pdf")
+    return names
+
+
+def build_referral(
+    store: Any,
+    ring_id: str,
+    out_path: Path | str,
+    *,
+    user: Any,
+    unmask: bool = False,
+    lang: Sequence[str] = ("zh", "en"),
+    config: Any,
+    rings_file: Path | None = None,
+    export_time: datetime | None = None,
+) -> Path:
+    """Build the referral package for ``ring_id`` at ``out_path`` (a .zip) and return its path.
+
+    Parameters
+    ----------
+    store: an open :class:`ringscope.graph.store.Store`.
+    ring_id: the ring to refer, as detection named it.
+    out_path: where the zip goes (replaced atomically if it exists).
+    user: an ``app.auth.User`` (the explorer's logged-in user), or a name when no users are configured.
+    unmask: leave personal data in clear; needs the ``unmask`` right.
+    lang: languages of the summary document, from ``("zh", "en")``.
+    config: the :class:`ringscope.app.config.RingScopeConfig` (workspace for the audit log, users).
+    rings_file: read the ring from this rings.json instead of the ring book.
+    export_time: the time stamped into bag-info (default: now, China Standard Time).
+
+    Raises ``access.ExportDenied`` when the user lacks a right, ``UserError`` when the ring
+    cannot be found, ``audit.AuditError`` when the audit log cannot be written.
+    """
+    who = access.as_user(user)
+    langs = tuple(dict.fromkeys(lang))
+    bad = [x for x in langs if x not in wording.LANGS]
+    if bad or not langs:
+        raise UserError(f"unknown summary language(s) {bad}; use zh and/or en")
+    try:
+        access.check_rights(who, unmask, config)
+    except access.ExportDenied:
+        audit.record(config.workspace, user=who.name, action="export_denied", target=f"ring:{ring_id}",
+                     details={"unmask": unmask}, role=who.role)
+        raise
+    ring: RingRecord = load_ring(store, ring_id, config, rings_file)
+    when = (export_time or datetime.now(CST)).astimezone(CST).replace(microsecond=0)
+    out_path = Path(out_path)
+    con = store.relational().cursor()
+    try:
+        case = gather_case(con, ring, masked=not unmask)
+    finally:
+        con.close()
+    root = f"referral-{safe_component(ring.ring_id)}"
+    with tempfile.TemporaryDirectory(prefix="ringscope-export-") as tmp:
+        bag_dir = Path(tmp) / root
+        write_payload(case, bag_dir, langs)
+        make_bag(bag_dir, _bag_info(case, who.name, when))
+        tmp_zip = Path(tmp) / "package.zip"
+        zip_folder(bag_dir, tmp_zip, root)
+        report = verify_package(tmp_zip)
+        if not report.ok:
+            raise UserError("the package failed its own check: " + "; ".join(report.lines()))
+        audit.record(config.workspace, user=who.name, action=audit.EXPORT, target=f"ring:{ring.ring_id}",
+                     role=who.role, details={
+                         "file": str(out_path.resolve()), "unmasked": unmask, "languages": list(langs),
+                         "sha256_tagmanifest": _tagmanifest_digest(bag_dir),
+                         "export_time": when.isoformat(), "detection_run": ring.run_id,
+                     })
+        replace_atomically(tmp_zip, out_path)
+    return out_path
+
+
+def _tagmanifest_digest(bag_dir: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256((bag_dir / "tagmanifest-sha256.txt").read_bytes()).hexdigest()

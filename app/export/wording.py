@@ -1,0 +1,114 @@
+"""The words of the referral summary, in Chinese and English.
+
+Kept beside the template rather than in the explorer's message catalogue
+because they are the wording of a document handed to public security:
+changing them changes what the package says, so they change with it.
+"""
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+SCHEMES = {
+    "zh": {"trace_resale": "药品追溯码重复销售（倒卖回流药）", "borrowed_cards": "冒用、借用医保凭证",
+           "car_shuttle": "车接车送、诱导虚假住院", "over_prescription": "超量开药、串通开药",
+           "maternity": "虚构劳动关系骗取生育待遇", "mixed": "多种手段混合"},
+    "en": {"trace_resale": "resale of reimbursed drugs (duplicate trace codes)", "borrowed_cards": "borrowed or misused cards",
+           "car_shuttle": "shuttled patients / fictitious admissions", "over_prescription": "over-prescription",
+           "maternity": "sham employment for maternity benefits", "mixed": "mixed schemes"},
+}
+
+ENTITY = {
+    "zh": {"patient": "参保人", "card": "医保凭证", "facility": "定点医药机构", "prescriber": "医师",
+           "employer": "用人单位", "device": "设备"},
+    "en": {"patient": "patient", "card": "card", "facility": "facility", "prescriber": "prescriber",
+           "employer": "employer", "device": "device"},
+}
+
+ROLES_ZH = {"seller": "卖药人", "reseller": "回收转售方", "organizer": "组织者", "organiser": "组织者",
+            "member": "成员", "driver": "接送人", "recruiter": "招揽人", "admitting": "收治机构",
+            "prescriber": "开方医师", "pharmacy": "药店", "holder": "持卡人", "user": "使用人",
+            "shell employer": "空壳用人单位", "employer": "用人单位", "claimant": "申领人", "device": "设备"}
+
+T = {
+    "zh": {
+        "title": "涉嫌欺诈骗取医疗保障基金团伙案件移送材料",
+        "ring": "团伙编号", "scheme": "作案手段", "score": "检测评分", "run": "检测批次", "source": "团伙来源",
+        "tool": "生成工具", "data_as_of": "数据截至", "drops": "数据批次（编号与指纹）",
+        "masking": "个人信息", "masked": "已脱敏（姓名、身份证号、电话、地址、出生日期按规定遮盖）",
+        "unmasked": "未脱敏（经授权用户导出，注意保密）",
+        "s_loss": "一、基金损失", "total_loss": "基金损失合计",
+        "settlements_total": "结算统筹支付合计", "claims_total": "生育津贴合计", "n_txn": "笔",
+        "method": "计算方法：逐笔计算。对本团伙的每一笔结算取其基金支付金额（fund_paid），对每一笔生育津贴申领取其金额（amount），"
+                  "每笔交易只计一次，以十进制精确到分后求和。明细见附件 settlements 与 claims。",
+        "reported": "检测报告的基金损失", "differs": "与逐笔重算结果不一致，以逐笔重算为准",
+        "missing": "以下交易编号在数据中未找到，未计入：",
+        "per_facility": "按机构（生育津贴按用人单位）汇总", "per_member": "按成员汇总",
+        "per_member_note": "一笔交易涉及多个成员（参保人、凭证、机构等）时分别计入各成员，因此按成员汇总之和可能大于合计；按机构汇总之和等于合计。",
+        "s_members": "二、团伙成员及角色", "type": "类型", "id": "编号", "role": "角色", "name": "名称/姓名",
+        "details": "基本信息", "n_settlements": "结算笔数", "fund_paid": "统筹支付", "claims": "津贴金额",
+        "amount": "金额", "count": "笔数", "kind": "类别", "involved": "涉及金额",
+        "s_timeline": "三、时间线（按日）", "date": "日期", "cards": "凭证数", "facilities": "机构",
+        "admissions": "入院", "more_rows": "另有 {n} 行，见附件。",
+        "s_evidence": "四、证据", "detection_evidence": "检测依据", "chains": "药品追溯码重复报销链",
+        "trace_code": "追溯码", "drug": "药品", "chain": "报销顺序（结算@机构，日期，凭证）", "times": "次数",
+        "correction": "（同卡同机构同日，可能为冲正）",
+        "shared_devices": "多张凭证共用的设备", "shared_operators": "为多张凭证结算的操作员",
+        "first": "首次", "last": "末次", "co_admissions": "同日入院", "patients": "参保人",
+        "shared_contacts": "共用联系方式", "field": "项目", "value": "内容",
+        "employers": "用人单位情况", "registered": "注册日期", "agent": "代办机构", "employees": "登记职工",
+        "min_days": "入职至申领最短天数", "none": "无",
+        "s_transactions": "五、逐笔交易明细", "settled_at": "结算时间", "card": "凭证", "facility": "机构",
+        "patient": "参保人", "transactions_in_annex": "本团伙共 {n} 笔结算，逐笔明细见附件 settlements.csv / annexes.xlsx。",
+        "s_annexes": "六、附件清单", "file": "文件", "annex_note": "本材料为 BagIt 包，所有文件的 SHA-256 校验值见 manifest-sha256.txt，可用 ringscope verify 校验。",
+        "phone": "电话", "address": "地址", "yes": "是",
+    },
+    "en": {
+        "title": "Referral of a suspected ring defrauding the medical-insurance fund",
+        "ring": "Ring", "scheme": "Scheme", "score": "Detection score", "run": "Detection run", "source": "Ring source",
+        "tool": "Produced by", "data_as_of": "Data as of", "drops": "Data drops (id and fingerprint)",
+        "masking": "Personal data", "masked": "masked (names, ID numbers, phones, addresses, birth dates partly hidden)",
+        "unmasked": "NOT masked (exported by an authorised user; handle as confidential)",
+        "s_loss": "1. Fund loss", "total_loss": "Total fund loss",
+        "settlements_total": "Fund paid on settlements", "claims_total": "Maternity claims", "n_txn": "transactions",
+        "method": "Method: transaction by transaction. For each of the ring's settlements its fund_paid, and for each "
+                  "maternity claim its amount, each transaction counted once, summed in decimal arithmetic exact to "
+                  "the cent. Every transaction is listed in the settlements and claims annexes.",
+        "reported": "Fund loss reported by detection", "differs": "differs from the transaction-by-transaction total, which prevails",
+        "missing": "These transaction ids are not in the data and are not counted:",
+        "per_facility": "Per facility (maternity claims per employer)", "per_member": "Per member",
+        "per_member_note": "A transaction that involves several members (patient, card, facility, ...) counts for each "
+                           "of them, so per-member figures can add up to more than the total; per-facility figures add "
+                           "up to the total.",
+        "s_members": "2. Members and roles", "type": "Type", "id": "Id", "role": "Role", "name": "Name",
+        "details": "Details", "n_settlements": "Settlements", "fund_paid": "Fund paid", "claims": "Claims",
+        "amount": "Amount", "count": "Count", "kind": "Kind", "involved": "Involved",
+        "s_timeline": "3. Timeline (per day)", "date": "Date", "cards": "Cards", "facilities": "Facilities",
+        "admissions": "Admissions", "more_rows": "{n} more rows in the annexes.",
+        "s_evidence": "4. Evidence", "detection_evidence": "Why detection flagged the ring",
+        "chains": "Trace-code resale chains (boxes reimbursed more than once)",
+        "trace_code": "Trace code", "drug": "Drug", "chain": "Reimbursements in order (settlement@facility, date, card)",
+        "times": "Times", "correction": "(same card, facility and day: possibly a correction)",
+        "shared_devices": "Devices used for several cards", "shared_operators": "Operators who settled for several cards",
+        "first": "First", "last": "Last", "co_admissions": "Same-day admissions", "patients": "Patients",
+        "shared_contacts": "Shared contact details", "field": "Field", "value": "Value",
+        "employers": "Employers", "registered": "Registered", "agent": "Agency", "employees": "Employees",
+        "min_days": "Shortest employment before a claim (days)", "none": "none",
+        "s_transactions": "5. Transactions", "settled_at": "Settled at", "card": "Card", "facility": "Facility",
+        "patient": "Patient", "transactions_in_annex": "The ring made {n} settlements; each is listed in settlements.csv / annexes.xlsx.",
+        "s_annexes": "6. Contents of the package", "file": "File",
+        "annex_note": "This package is a BagIt bag: manifest-sha256.txt holds the SHA-256 of every file; check it with ringscope verify.",
+        "phone": "Phone", "address": "Address", "yes": "yes",
+    },
+}
+
+
+def scheme_name(scheme: str, lang: str) -> str:
+    return SCHEMES[lang].get(scheme, scheme)
+
+
+def entity_name(entity_type: str, lang: str) -> str:
+    return ENTITY[lang].get(entity_type, entity_type)
+
+
+def role_name(role: str, lang: str) -> str:
+    return ROLES_ZH.get(role.lower(), role) if lang == "zh" else role
