@@ -27,3 +27,20 @@ def ingest(duck):
     def run(folder: Path, mapping: HeaderMapping | None = None):
         return duck.ingest_drop(folder, mapping or HeaderMapping())
     return run
+
+
+def pytest_collection_modifyitems(config, items):
+    """Neo4j Community has one database: its tests run in one xdist worker, serially."""
+    for item in items:
+        if item.get_closest_marker("neo4j") is not None:
+            item.add_marker(pytest.mark.xdist_group("neo4j"))
+
+
+@pytest.fixture(params=["duckdb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def any_store(request, tmp_path):
+    """The same test against both stores."""
+    from tests.stores import open_store
+
+    store = open_store(request.param, tmp_path / f"ws-{request.param}")
+    yield store
+    store.close()
