@@ -123,7 +123,7 @@ def _ring_book_rings(con: duckdb.DuckDBPyConnection) -> RingSet | None:
     if loader is None:
         return None
     try:
-        found = loader(con)
+        found = loader(con.cursor())
     except duckdb.CatalogException:  # no ring book tables in this workspace yet
         return None
     if not found:

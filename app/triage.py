@@ -46,7 +46,7 @@ def ensure_triage_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def _exists(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'ring_triage'").fetchone()[0])
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'ring_triage'").fetchall()[0][0])
 
 
 def get_triage(con: duckdb.DuckDBPyConnection, ring_id: str) -> Triage:
@@ -54,8 +54,8 @@ def get_triage(con: duckdb.DuckDBPyConnection, ring_id: str) -> Triage:
         return Triage(ring_id)
     row = con.execute(
         "SELECT ring_id, status, coalesce(assignee, ''), coalesce(notes, ''), coalesce(updated_by, ''), updated_at "
-        "FROM ring_triage WHERE ring_id = ?", [ring_id]).fetchone()
-    return Triage(*row) if row else Triage(ring_id)
+        "FROM ring_triage WHERE ring_id = ?", [ring_id]).fetchall()
+    return Triage(*row[0]) if row else Triage(ring_id)
 
 
 def all_triage(con: duckdb.DuckDBPyConnection, ring_ids: Iterable[str] | None = None) -> dict[str, Triage]:

@@ -1,0 +1,1 @@
+"""The investigator's explorer: a Streamlit multipage app (``ringscope explore``)."""

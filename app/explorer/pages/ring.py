@@ -1,0 +1,107 @@
+"""Ring detail: network, members, evidence, timeline, fund loss, resale chains, triage, export."""
+import streamlit as st
+
+from ringscope.app.explorer import session
+from ringscope.app.ring_graph import drill, prepare_graph, to_html
+from ringscope.app.ring_source import RingRecord
+from ringscope.app.triage import STATUSES, get_triage, set_triage
+from ringscope.app.views import referral
+from ringscope.app.views.ring_detail import build_ring_detail, localise_columns, timeline_chart
+from ringscope.app import audit
+
+
+@st.cache_data(show_spinner=False, max_entries=16, ttl=900)
+def detail(workspace: str, kind: str, source: str, ring_id: str, lang: str, mask: bool, _store, _ring: RingRecord):
+    return build_ring_detail(_store, _ring, lang=lang, mask=mask)
+
+
+ctx = session.current()
+tr = ctx.tr
+st.title(tr("ring.title"))
+ring_set = session.rings(ctx)
+if not ring_set.rings:
+    st.info(tr("app.no_rings"))
+    st.stop()
+ids = [r.ring_id for r in ring_set.rings]
+wanted = st.query_params.get("ring") or st.session_state.get("ring_id") or ids[0]
+if wanted not in ids:
+    st.warning(tr("ring.not_found", ring_id=wanted))
+    wanted = ids[0]
+ring_id = st.selectbox(tr("ring.pick"), ids, index=ids.index(wanted), key="ring_pick")
+st.session_state["ring_id"] = ring_id
+ring = ring_set.get(ring_id)
+mask = session.masked_for(ctx, f"ring:{ring_id}", {"page": "ring"})
+d = detail(str(ctx.cfg.workspace), ctx.store.kind, ring_set.source, ring_id, ctx.lang, mask, ctx.store, ring)
+st.markdown("**" + tr("ring.summary", ring_id=ring.ring_id, scheme=tr.maybe(f"scheme.{ring.scheme}", ring.scheme),
+                      score=f"{ring.score:.3f}", size=ring.size, fund_loss=f"{ring.fund_loss:,.2f}") + "**")
+
+st.subheader(tr("ring.graph"))
+st.caption(tr("ring.subgraph_size", nodes=len(d.subgraph.nodes), edges=len(d.subgraph.edges)))
+if d.subgraph.truncated:
+    st.warning(tr("ring.truncated", limit=len(d.subgraph.nodes)))
+html = d.html
+if d.view.collapsed:
+    st.info(tr("ring.collapsed", nodes=len(d.subgraph.nodes)))
+    groups = sorted(d.view.groups, key=lambda g: -len(d.view.groups[g]))
+    names = {n.key: n.text for n in d.view.nodes}
+    group = st.selectbox(tr("ring.drill"), [""] + groups, key="drill_group",
+                         format_func=lambda g: names.get(g, g) if g else tr("ring.drill_none"))
+    if group:
+        roles = {n.key: n.role for n in d.view.nodes if n.role}
+        sub = drill(d.subgraph, group)
+        html = to_html(prepare_graph(sub, roles, lang=ctx.lang, mask=mask, chains=d.chains), lang=ctx.lang)
+st.iframe(html, height=660)
+
+tabs = st.tabs([tr("ring.evidence"), tr("ring.members"), tr("ring.timeline"), tr("ring.fund_loss"), tr("ring.chains")])
+with tabs[0]:
+    if d.evidence:
+        for line in d.evidence:
+            st.markdown(f"- {line}")
+    else:
+        st.caption(tr("ring.no_evidence"))
+with tabs[1]:
+    st.dataframe(localise_columns(d.members, tr), hide_index=True, key="members_table")
+with tabs[2]:
+    if not d.timeline.empty:
+        st.plotly_chart(timeline_chart(d.timeline, tr), key="timeline_chart")
+    st.dataframe(localise_columns(d.timeline, tr), hide_index=True, key="timeline_table")
+with tabs[3]:
+    st.dataframe(localise_columns(d.fund_loss, tr), hide_index=True, key="fund_loss_table")
+with tabs[4]:
+    if d.chains:
+        st.caption(tr("ring.chains_count", count=len(d.chains)))
+        st.dataframe(localise_columns(d.chain_table, tr), hide_index=True, key="chains_table")
+    else:
+        st.caption(tr("ring.no_chains"))
+
+st.subheader(tr("ring.triage"))
+con = ctx.store.relational()
+current = get_triage(con.cursor(), ring_id)
+with st.form(f"triage_{ring_id}"):
+    status = st.selectbox(tr("ring.status"), list(STATUSES), index=STATUSES.index(current.status),
+                          format_func=lambda s: tr(f"status.{s}"), key="triage_status")
+    assignee = st.text_input(tr("ring.assignee"), value=current.assignee, key="triage_assignee")
+    notes = st.text_area(tr("ring.notes"), value=current.notes, key="triage_notes")
+    if st.form_submit_button(tr("ring.save")):
+        who = ctx.user.name if ctx.user else "anonymous"
+        saved = set_triage(con.cursor(), ring_id, status, assignee, notes, updated_by=who)
+        audit.record(ctx.cfg.workspace, user=who, action=audit.TRIAGE, target=f"ring:{ring_id}",
+                     details={"status": saved.status, "assignee": saved.assignee})
+        st.success(tr("ring.saved", status=tr(f"status.{saved.status}")))
+
+st.subheader(tr("ring.export"))
+can_export = ctx.user is not None and ctx.user.can("export")
+if not referral.referral_available():
+    st.caption(tr("ring.export_unavailable"))
+elif not can_export:
+    st.caption(tr("ring.export_no_right"))
+if st.button(tr("ring.export"), key="export_referral", disabled=not (can_export and referral.referral_available())):
+    try:
+        path = referral.export_referral(ctx.cfg, ctx.store, ring_id, ctx.user, unmask=not mask,
+                                        lang=(ctx.lang, "en" if ctx.lang == "zh" else "zh"))
+    except Exception as exc:  # the builder's own errors are user-facing sentences
+        st.error(tr("ring.export_failed", error=str(exc)))
+    else:
+        st.success(tr("ring.export_done", path=str(path)))
+        st.download_button(tr("ring.export"), data=path.read_bytes(), file_name=path.name,
+                           mime="application/zip", key="export_download")

@@ -1,0 +1,42 @@
+"""Entity search and link analysis: find an entity, expand hop by hop, shortest path."""
+import streamlit as st
+
+from ringscope.app.explorer import session
+from ringscope.app.views import search as sv
+
+ctx = session.current()
+tr = ctx.tr
+st.title(tr("search.title"))
+labels = st.multiselect(tr("search.labels"), list(sv.SEARCHABLE), default=list(sv.SEARCHABLE),
+                        format_func=lambda l: tr.maybe(f"label.{l}", l), key="s_labels")
+query = st.text_input(tr("search.query"), key="s_query")
+found = sv.search_entities(ctx.store, query, labels)
+mask = session.masked_for(ctx, f"search:{query}", {"page": "search"}) if found else ctx.mask
+if query and not found:
+    st.info(tr("search.none"))
+if found:
+    st.subheader(tr("search.results"))
+    st.dataframe(sv.result_rows(found, tr, mask), hide_index=True, key="search_results")
+    start = st.selectbox(tr("search.pick"), found, format_func=lambda n: sv.option_label(n, tr, mask), key="s_pick")
+    hops = st.slider(tr("search.hops"), 1, 4, 1, key="s_hops")
+    sub = sv.neighbourhood(ctx.store, start.ref, hops)
+    st.subheader(tr("search.neighbourhood"))
+    if sub.truncated:
+        st.caption(tr("search.truncated", limit=len(sub.nodes)))
+    st.iframe(sv.graph_html(sub, ctx.lang, mask, [start.ref]), height=580)
+
+    st.subheader(tr("search.path_title"))
+    query2 = st.text_input(tr("search.second_query"), key="s_query2")
+    ends = sv.search_entities(ctx.store, query2, labels)
+    if ends:
+        end = st.selectbox(tr("search.to"), ends, format_func=lambda n: sv.option_label(n, tr, mask), key="s_end")
+        if st.button(tr("search.find_path"), key="s_find_path"):
+            path = ctx.store.shortest_path(start.ref, end.ref, max_hops=8)
+            if path is None:
+                st.warning(tr("search.no_path", hops=8))
+            else:
+                st.markdown(tr("search.path_len", n=len(path.edges)))
+                st.markdown(" ".join(sv.path_steps(path, start.ref, tr, mask)))
+                st.iframe(sv.graph_html(path, ctx.lang, mask, [start.ref, end.ref]), height=420)
+    elif query2:
+        st.info(tr("search.none"))

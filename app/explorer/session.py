@@ -1,0 +1,152 @@
+"""What every explorer page shares: configuration, store, rings, language, login, masking.
+
+Kept out of the pages so they stay thin; nothing here computes a view (that
+is ``app.views``).  The workspace and store come from the environment
+(``RINGSCOPE_WORKSPACE``, ``RINGSCOPE_STORE``, ``RINGSCOPE_CONFIG``), which
+``ringscope explore`` sets before starting Streamlit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ringscope.app import audit
+from ringscope.app.auth import UNMASK, AuthConfigError, User, UserDirectory, load_directory
+from ringscope.app.config import RingScopeConfig, load_config
+from ringscope.app.i18n import LANGUAGES, Translator, normalise_language
+from ringscope.app.ring_source import RingSet, load_rings
+from ringscope.graph.factory import open_store
+from ringscope.graph.store import Store
+
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
+@dataclass
+class Context:
+    cfg: RingScopeConfig
+    store: Store
+    tr: Translator
+    user: User | None
+    mask: bool  # True unless a user with the unmask right asked to see personal data
+
+    @property
+    def lang(self) -> str:
+        return self.tr.lang
+
+
+def config() -> RingScopeConfig:
+    return load_config()
+
+
+@st.cache_resource(show_spinner=False)
+def _store(workspace: str, kind: str, _cfg: RingScopeConfig) -> Store:
+    return open_store(_cfg.store)
+
+
+def store(cfg: RingScopeConfig) -> Store:
+    return _store(str(cfg.workspace.resolve()), cfg.store.kind, cfg)
+
+
+def rings(ctx: Context) -> RingSet:
+    return load_rings(ctx.cfg.workspace, ctx.store.relational(), ctx.cfg.app)
+
+
+def directory(cfg: RingScopeConfig) -> UserDirectory | None:
+    try:
+        return load_directory(cfg.app)
+    except AuthConfigError as exc:
+        st.sidebar.error(Translator(st.session_state.get("lang")).__call__("auth.config_error", error=str(exc)))
+        return None
+
+
+def _language_picker(cfg: RingScopeConfig) -> Translator:
+    default = normalise_language(cfg.app.get("language"))
+    if "lang" not in st.session_state:
+        st.session_state["lang"] = default
+    st.sidebar.radio(Translator(st.session_state["lang"])("app.language"), LANGUAGES, key="lang",
+                     format_func=LANGUAGE_NAMES.get, horizontal=True)
+    return Translator(st.session_state["lang"])
+
+
+def _login_box(cfg: RingScopeConfig, tr: Translator) -> User | None:
+    user: User | None = st.session_state.get("user")
+    users = directory(cfg)
+    if user is not None:
+        st.sidebar.success(tr("auth.logged_in_as", user=user.name, role=user.role))
+        if st.sidebar.button(tr("auth.logout"), key="logout"):
+            st.session_state.pop("user", None)
+            st.session_state["unmask"] = False
+            st.rerun()
+        return user
+    if users is None or not users.names:
+        st.sidebar.caption(tr("auth.no_users"))
+        return None
+    with st.sidebar.form("login"):
+        st.markdown(f"**{tr('auth.login')}**")
+        name = st.text_input(tr("auth.username"), key="login_name")
+        password = st.text_input(tr("auth.password"), type="password", key="login_password")
+        submitted = st.form_submit_button(tr("auth.login_button"))
+    if submitted:
+        found = users.authenticate(name.strip(), password)
+        if found is None:
+            audit.record(cfg.workspace, user=name.strip() or "anonymous", action=audit.LOGIN_FAILED, target="explorer")
+            st.sidebar.error(tr("auth.login_failed"))
+            return None
+        audit.record(cfg.workspace, user=found.name, action=audit.LOGIN, target="explorer", role=found.role)
+        st.session_state["user"] = found
+        st.rerun()
+    return None
+
+
+def _unmask_toggle(user: User | None, tr: Translator) -> bool:
+    allowed = user is not None and user.can(UNMASK)
+    if not allowed:
+        st.session_state["unmask"] = False
+    st.sidebar.toggle(tr("auth.unmask"), key="unmask", disabled=not allowed,
+                      help=None if allowed else tr("auth.unmask_needs_right"))
+    return bool(allowed and st.session_state.get("unmask"))
+
+
+def context() -> Context:
+    """Sidebar (language, login, unmask) and the shared state; called once per run by the entry page."""
+    cfg = config()
+    tr = _language_picker(cfg)
+    user = _login_box(cfg, tr)
+    unmasked = _unmask_toggle(user, tr)
+    st.sidebar.caption(tr("auth.unmasked_notice") if unmasked else tr("auth.masked_notice"))
+    return Context(cfg=cfg, store=store(cfg), tr=tr, user=user, mask=not unmasked)
+
+
+def current() -> Context:
+    ctx = st.session_state.get("_ctx")
+    if ctx is None:  # a page run on its own (tests); the entry page normally sets it
+        ctx = context()
+    return ctx
+
+
+def masked_for(ctx: Context, target: str, details: dict | None = None) -> bool:
+    """Whether ``target`` must be shown masked; when not, the unmasking is audit-logged first.
+
+    Logged once per session and target (reruns of the same view are not new viewings).
+    When the audit log cannot be written the data stays masked.
+    """
+    return ctx.mask or not _note_unmask(ctx, target, details)
+
+
+def _note_unmask(ctx: Context, target: str, details: dict | None = None) -> bool:
+    if ctx.mask or ctx.user is None:
+        return False
+    logged: set = st.session_state.setdefault("_unmask_logged", set())
+    if target in logged:
+        return True
+    try:
+        audit.record(ctx.cfg.workspace, user=ctx.user.name, action=audit.UNMASK, target=target,
+                     details=details, role=ctx.user.role)
+    except audit.AuditError as exc:
+        st.error(str(exc))
+        ctx.mask = True
+        return False
+    logged.add(target)
+    return True
+

@@ -1,0 +1,177 @@
+"""Overview: the ring table every page starts from, and the overview charts.
+
+Region and period of a ring are computed set-based in DuckDB from its
+settlements (the facility's region code, most frequent; the first settlement
+time), falling back to member facilities and patients for rings without
+settlements (maternity rings: their employers).
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import duckdb
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from ringscope.app.i18n import Translator
+from ringscope.app.ring_source import RingSet
+from ringscope.app.triage import Triage
+from ringscope.app.views.regions import city_name, province_name
+
+RING_COLUMNS = ["ring_id", "scheme", "score", "fund_loss", "size", "settlements", "region_code", "province", "city",
+                "first_settled", "week", "status", "assignee"]
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> None:
+    con.register(name, df)
+
+
+def _ring_places(con: duckdb.DuckDBPyConnection, rings: RingSet) -> pd.DataFrame:
+    """ring_id, region_code, first_settled for every ring (set-based)."""
+    con = con.cursor()  # own cursor: DuckDB 2 refuses work while another result on the connection is open
+    txn = pd.DataFrame([(r.ring_id, s) for r in rings.rings for s in r.settlement_ids],
+                       columns=["ring_id", "settlement_id"], dtype="object")
+    mem = pd.DataFrame([(r.ring_id, m.type, m.id) for r in rings.rings for m in r.members],
+                       columns=["ring_id", "type", "id"], dtype="object")
+    _register(con, "_rs_ov_txn", txn)
+    _register(con, "_rs_ov_mem", mem)
+    try:
+        return con.execute("""
+            WITH s AS (
+                SELECT t.ring_id, f.region_code, s.settled_at FROM _rs_ov_txn t
+                JOIN settlements s USING (settlement_id) LEFT JOIN facilities f USING (facility_id)
+            ), m AS (
+                SELECT m.ring_id, coalesce(f.region_code, p.region_code, e.region_code) AS region_code
+                FROM _rs_ov_mem m
+                LEFT JOIN facilities f ON m.type = 'facility' AND f.facility_id = m.id
+                LEFT JOIN patients p ON m.type = 'patient' AND p.patient_id = m.id
+                LEFT JOIN employers e ON m.type = 'employer' AND e.employer_id = m.id
+            ), c AS (
+                SELECT m.ring_id, min(c.claimed_on)::TIMESTAMP AS claimed FROM _rs_ov_mem m
+                JOIN maternity_claims c ON (m.type = 'employer' AND c.employer_id = m.id)
+                GROUP BY m.ring_id
+            ), r AS (SELECT DISTINCT ring_id FROM _rs_ov_mem UNION SELECT DISTINCT ring_id FROM _rs_ov_txn)
+            SELECT r.ring_id,
+                   coalesce((SELECT mode(region_code) FROM s WHERE s.ring_id = r.ring_id AND region_code IS NOT NULL),
+                            (SELECT mode(region_code) FROM m WHERE m.ring_id = r.ring_id AND region_code IS NOT NULL))
+                       AS region_code,
+                   coalesce((SELECT min(settled_at) FROM s WHERE s.ring_id = r.ring_id),
+                            (SELECT claimed FROM c WHERE c.ring_id = r.ring_id)) AS first_settled
+            FROM r
+        """).fetchdf()
+    finally:
+        con.unregister("_rs_ov_txn")
+        con.unregister("_rs_ov_mem")
+
+
+def ring_table(rings: RingSet, con: duckdb.DuckDBPyConnection | None, triage: Mapping[str, Triage],
+               lang: str = "zh") -> pd.DataFrame:
+    """One row per ring: the columns of :data:`RING_COLUMNS`, best score first."""
+    rows = [{
+        "ring_id": r.ring_id, "scheme": r.scheme, "score": round(r.score, 3), "fund_loss": round(r.fund_loss, 2),
+        "size": r.size, "settlements": len(r.settlement_ids) + len(r.claim_ids),
+        "status": triage.get(r.ring_id).status if triage.get(r.ring_id) else "new",
+        "assignee": triage.get(r.ring_id).assignee if triage.get(r.ring_id) else "",
+    } for r in rings.rings]
+    df = pd.DataFrame(rows, columns=["ring_id", "scheme", "score", "fund_loss", "size", "settlements", "status", "assignee"])
+    if df.empty:
+        return pd.DataFrame(columns=RING_COLUMNS)
+    if con is not None:
+        places = _ring_places(con, rings)
+        df = df.merge(places, on="ring_id", how="left")
+    else:
+        df["region_code"], df["first_settled"] = None, None
+    df["province"] = [province_name(c, lang) if isinstance(c, str) else "—" for c in df["region_code"]]
+    df["city"] = [city_name(c, lang) if isinstance(c, str) else "—" for c in df["region_code"]]
+    first = pd.to_datetime(df["first_settled"], errors="coerce")
+    iso = first.dt.isocalendar()
+    df["week"] = [f"{int(y)}-W{int(w):02d}" if pd.notna(y) else "—" for y, w in zip(iso["year"], iso["week"])]
+    return df[RING_COLUMNS].sort_values(["score", "ring_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def headline(df: pd.DataFrame) -> dict[str, float]:
+    """The numbers at the top of the overview."""
+    open_mask = df["status"].isin(["new", "investigating"]) if not df.empty else []
+    return {
+        "rings": int(len(df)),
+        "fund_loss": float(df["fund_loss"].sum()) if not df.empty else 0.0,
+        "open": int(open_mask.sum()) if not df.empty else 0,
+        "open_fund_loss": float(df.loc[open_mask, "fund_loss"].sum()) if not df.empty else 0.0,
+        "confirmed": int((df["status"] == "confirmed").sum()) if not df.empty else 0,
+    }
+
+
+def _scheme_name(tr: Translator, scheme: str) -> str:
+    return tr.maybe(f"scheme.{scheme}", scheme)
+
+
+def _status_name(tr: Translator, status: str) -> str:
+    return tr.maybe(f"status.{status}", status)
+
+
+def scheme_status_data(df: pd.DataFrame, tr: Translator) -> pd.DataFrame:
+    """Rings and fund loss per scheme and status (localised names)."""
+    if df.empty:
+        return pd.DataFrame(columns=["scheme", "status", "rings", "fund_loss"])
+    out = df.groupby(["scheme", "status"], as_index=False).agg(rings=("ring_id", "count"), fund_loss=("fund_loss", "sum"))
+    out["scheme"] = [_scheme_name(tr, s) for s in out["scheme"]]
+    out["status"] = [_status_name(tr, s) for s in out["status"]]
+    return out
+
+
+def scheme_status_chart(df: pd.DataFrame, tr: Translator) -> go.Figure:
+    data = scheme_status_data(df, tr)
+    fig = px.bar(data, x="scheme", y="rings", color="status", barmode="stack",
+                 labels={"scheme": tr("col.scheme"), "rings": tr("col.rings"), "status": tr("col.status")},
+                 title=tr("overview.chart_scheme_status"))
+    return fig
+
+
+def fund_loss_chart(df: pd.DataFrame, tr: Translator) -> go.Figure:
+    data = scheme_status_data(df, tr)
+    return px.bar(data, x="scheme", y="fund_loss", color="status",
+                  labels={"scheme": tr("col.scheme"), "fund_loss": tr("col.fund_loss"), "status": tr("col.status")},
+                  title=tr("overview.chart_fund_loss"))
+
+
+def weekly_trend_data(con: duckdb.DuckDBPyConnection, rings: RingSet, tr: Translator) -> pd.DataFrame:
+    """Fund paid through ring settlements per ISO week and scheme (each settlement once per ring)."""
+    txn = pd.DataFrame([(r.ring_id, r.scheme, s) for r in rings.rings for s in r.settlement_ids],
+                       columns=["ring_id", "scheme", "settlement_id"], dtype="object")
+    if txn.empty:
+        return pd.DataFrame(columns=["week", "scheme", "fund_loss", "settlements"])
+    con = con.cursor()
+    con.register("_rs_ov_trend", txn)
+    try:
+        out = con.execute("""
+            SELECT strftime(date_trunc('week', s.settled_at), '%Y-%m-%d') AS week, t.scheme,
+                   sum(s.fund_paid)::DOUBLE AS fund_loss, count(*) AS settlements
+            FROM (SELECT DISTINCT ring_id, scheme, settlement_id FROM _rs_ov_trend) t
+            JOIN settlements s USING (settlement_id)
+            GROUP BY ALL ORDER BY week, t.scheme
+        """).fetchdf()
+    finally:
+        con.unregister("_rs_ov_trend")
+    out["scheme"] = [_scheme_name(tr, s) for s in out["scheme"]]
+    return out
+
+
+def weekly_trend_chart(data: pd.DataFrame, tr: Translator) -> go.Figure:
+    return px.line(data, x="week", y="fund_loss", color="scheme", markers=True,
+                   labels={"week": tr("col.week"), "fund_loss": tr("col.fund_loss"), "scheme": tr("col.scheme")},
+                   title=tr("overview.chart_trend"))
+
+
+def region_data(df: pd.DataFrame, level: str = "province") -> pd.DataFrame:
+    if df.empty:
+        return pd.DataFrame(columns=[level, "rings", "fund_loss"])
+    return (df.groupby(level, as_index=False).agg(rings=("ring_id", "count"), fund_loss=("fund_loss", "sum"))
+            .sort_values("fund_loss", ascending=False).reset_index(drop=True))
+
+
+def region_chart(df: pd.DataFrame, tr: Translator, level: str = "province") -> go.Figure:
+    data = region_data(df, level)
+    return px.bar(data, x=level, y="fund_loss", hover_data=["rings"],
+                  labels={level: tr(f"col.{level}"), "fund_loss": tr("col.fund_loss"), "rings": tr("col.rings")},
+                  title=tr(f"overview.chart_{level}"))
