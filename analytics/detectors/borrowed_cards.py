@@ -73,7 +73,44 @@ SELECT card_a, card_b, count(DISTINCT day) AS shared_days
 FROM _rs_bc_pairs GROUP BY card_a, card_b HAVING count(DISTINCT day) >= $min_days
 """
 
-# Cards outside every core that co-occurred with several cards of one core join it.
+# Per card misuse signs over all its settlements, against each facility's baseline
+# far-from-home share.  Used to let cards join a pool and to judge pools.
+_MISUSE_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_bc_misuse AS
+WITH s AS (
+    SELECT s.settlement_id, s.card_id, s.facility_id, s.settled_at, s.patient_id, s.diagnosis_code,
+           c.patient_id AS holder_id, p.region_code AS holder_region, p.death_date, p.gender, p.birth_date,
+           f.region_code AS facility_region,
+           CASE WHEN left(p.region_code, $plen) <> left(f.region_code, $plen) THEN 1.0 ELSE 0.0 END AS far
+    FROM settlements s JOIN cards c ON c.card_id = s.card_id JOIN patients p ON p.patient_id = c.patient_id
+    JOIN facilities f ON f.facility_id = s.facility_id
+), fac AS (  -- the facility's own baseline, without the pools' cards
+    SELECT facility_id, avg(far) AS far_base FROM s
+    WHERE card_id NOT IN (SELECT id FROM _rs_bc_groups) GROUP BY facility_id
+)
+SELECT card_id,
+       max(far_share) AS far_share, max(far_base) AS far_base,
+       bool_or(far_share > 0.5 AND far_share > $far_x * far_base) AS far_from_home,
+       sum(after_death) AS after_death, sum(other_person) AS other_person, sum(care_mismatch) AS care_mismatch
+FROM (  -- per card and facility: a borrowed card is used far from home where that is rare
+    SELECT s.card_id, s.facility_id,
+           avg(s.far) AS far_share, coalesce(any_value(fac.far_base), 0.0) AS far_base,
+           sum(CASE WHEN s.death_date IS NOT NULL AND CAST(s.settled_at AS DATE) > s.death_date THEN 1 ELSE 0 END) AS after_death,
+           sum(CASE WHEN s.patient_id IS NOT NULL AND s.patient_id <> s.holder_id THEN 1 ELSE 0 END) AS other_person,
+           sum(CASE WHEN (s.diagnosis_code LIKE 'O%' AND (s.gender = 'M'
+                          OR date_diff('year', s.birth_date, CAST(s.settled_at AS DATE)) NOT BETWEEN 12 AND 55))
+                      OR (s.diagnosis_code SIMILAR TO 'N4[0-2].*' AND s.gender = 'F')
+                      OR (s.diagnosis_code LIKE 'P%' AND date_diff('year', s.birth_date, CAST(s.settled_at AS DATE)) > 1)
+                    THEN 1 ELSE 0 END) AS care_mismatch
+    FROM s LEFT JOIN fac USING (facility_id)
+    WHERE s.card_id IN (SELECT card_a FROM _rs_bc_pairs UNION SELECT card_b FROM _rs_bc_pairs)
+    GROUP BY s.card_id, s.facility_id
+)
+GROUP BY card_id
+"""
+
+# Cards outside every core that co-occurred with several cards of one core, and show a
+# misuse sign of their own, join it: batches bring partly new cards each time.
 _ATTACH_SQL = """
 INSERT INTO _rs_bc_groups
 WITH links AS (
@@ -86,7 +123,10 @@ WITH links AS (
 ), best AS (
     SELECT card_id, arg_min(grp, (-n_links, grp)) AS grp, max(n_links) AS n_links FROM links GROUP BY card_id
 )
-SELECT grp, 'card:' || card_id, 'card', card_id FROM best WHERE n_links >= $min_links
+SELECT grp, 'card:' || card_id, 'card', card_id FROM best JOIN _rs_bc_misuse m USING (card_id)
+WHERE n_links >= $min_links
+  AND (m.far_from_home OR m.after_death > 0
+       OR m.other_person > 0 OR m.care_mismatch > 0)
 """
 
 # Pool settlements: those taking part in a co-occurrence between two cards of one group.
@@ -148,7 +188,7 @@ def detect_borrowed_cards(
     con.execute(_PAIRS_SQL, {"window": cfg.window_minutes * 60, "facility_window": cfg.facility_window_minutes * 60})
     con.execute(_EDGES_SQL, {"min_days": cfg.min_shared_days})
     edge_rows = rows(con, "SELECT 'card:' || card_a, 'card:' || card_b, shared_days FROM _rs_bc_edges ORDER BY 1, 2")
-    temp = ("_rs_bc_events", "_rs_bc_pairs", "_rs_bc_edges", "_rs_bc_groups", "_rs_bc_pool")
+    temp = ("_rs_bc_events", "_rs_bc_pairs", "_rs_bc_edges", "_rs_bc_groups", "_rs_bc_pool", "_rs_bc_misuse")
     if not edge_rows:
         drop(con, *temp)
         return []
@@ -161,6 +201,7 @@ def detect_borrowed_cards(
         drop(con, *temp)
         return []
     register_groups(con, "_rs_bc_groups", groups)
+    con.execute(_MISUSE_SQL, {"plen": cfg.far_prefix_len, "far_x": cfg.far_over_baseline})
     con.execute(_ATTACH_SQL, {"min_links": cfg.attach_min_links})
     con.execute(_POOL_SQL)
     signs = rows(con, _CARD_SIGNS_SQL, {"plen": cfg.far_prefix_len})
