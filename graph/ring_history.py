@@ -99,6 +99,12 @@ class WeekRun:
 
 
 def ensure_history_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the history tables if missing (a no-op on a read-only connection that has them)."""
+    have = {t for (t,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE list_contains(?, table_name)", [list(TABLES)]
+    ).fetchall()}
+    if have == set(TABLES):
+        return
     for ddl in DDL:
         con.execute(ddl)
 

@@ -23,13 +23,14 @@ PATIENT_NAMES = {f"P{i:03d}": n for i, n in enumerate(
 
 
 def ring(rid, scheme, members, loss, evidence_zh="同一追溯码被重复报销", phone=None):
-    text = f"Boxes resold by {PATIENT_NAMES.get(members[-1][1], '')}"
+    person = PATIENT_NAMES.get(next((i for t, i, _r in reversed(members) if t == "patient"), ""), "")
+    text = f"Boxes resold by {person}"
     if phone:
         text += f", phone {phone}"
     return Ring(
         scheme=scheme, members=[Member(t, i, role) for t, i, role in members], ring_id=rid,
         settlement_ids=[f"S{rid}-{k}" for k in range(3)], fund_loss=Decimal(str(loss)), score=0.9,
-        evidence=[Evidence("duplicate_trace_code", text, evidence_zh + f"（{PATIENT_NAMES.get(members[-1][1], '')}）")],
+        evidence=[Evidence("duplicate_trace_code", text, evidence_zh + f"（{person}）")],
     )
 
 
@@ -52,7 +53,8 @@ WEEK2 = [
     ring("R-000001", "trace_resale", [("facility", "F01", "reseller")] + pats(1, 2, 3, 4, 5, 6, role="seller"), 20000,
          phone="13812345678"),
     ring("R-000002", "borrowed_cards", cards(1, 2, 3, 4, 5, 6, 7), 9500),
-    ring("R-000005", "over_prescription", [("prescriber", "D01", "prescriber")] + pats(11, 12, 13) + [("facility", "F02", "pharmacy")], 7000),
+    ring("R-000005", "over_prescription", [("prescriber", "D01", "prescriber")] + pats(1, 12, 13) + [("facility", "F02", "pharmacy")], 7000,
+         evidence_zh="超过每日最大用量", phone="13812345678"),
 ]
 
 
