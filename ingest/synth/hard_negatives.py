@@ -36,10 +36,11 @@ def plant_hard_negatives(world: World, builder: FactBuilder, truth: Truth) -> No
     start = world.start
     for p in np.flatnonzero(pop.shared_phone_household & (pop.phone > 0)):
         truth.hard_negative("patient", int(p), "family_shared_phone", start)
-    for p in world.candidates(pop.long_prescription):
+    for p in np.flatnonzero(pop.long_prescription):
         truth.hard_negative("patient", int(p), "long_legit_supply", start)
     fac = world.facilities
-    for f in np.flatnonzero((fac.chain >= 0) & fac.chain_shares_staff[np.maximum(fac.chain, 0)]):
+    for f in np.flatnonzero((fac.chain >= 0) & fac.chain_shares_staff[np.maximum(fac.chain, 0)]
+                            & ~world.ring_facilities):
         truth.hard_negative("facility", int(f), "chain_shared_staff", start)
     _nursing_homes(world, builder, truth, rng)
     _outbreaks(world, builder, truth, rng)
@@ -53,6 +54,11 @@ def _nursing_homes(world, builder, truth, rng) -> None:
     n_homes = max(2, pop.size // world.settings.patients_per_nursing_home)
     for h in range(n_homes):
         county = int(rng.choice(world.regions.size, p=world.regions.weight))
+        clinic = int(fac.pick(rng, np.array([county]), CHC if not world.regions.rural[county] else MINOR_HOSPITAL)[0])
+        if world.ring_facilities[clinic]:
+            clinic = int(fac.pick(rng, np.array([county]), MAJOR_HOSPITAL)[0])
+        if world.ring_facilities[clinic]:
+            continue
         residents = choose(rng, world.candidates((pop.county == county) & (age >= 70)
                                                  & (pop.death_day > world.start + 30)), int(rng.integers(12, 40)))
         if len(residents) < 5:
@@ -61,7 +67,6 @@ def _nursing_homes(world, builder, truth, rng) -> None:
         address = f"{world.regions.prefix()[county]}{_HOME_NAMES[h % len(_HOME_NAMES)]}"
         for r in residents:
             pop.address[r] = address
-        clinic = int(fac.pick(rng, np.array([county]), CHC if not world.regions.rural[county] else MINOR_HOSPITAL)[0])
         staff_phone = world.new_device()
         truth.hard_negative("facility", clinic, "nursing_home", world.start)
         for r in residents:
@@ -97,15 +102,16 @@ def _outbreaks(world, builder, truth, rng) -> None:
     pop, fac, cat = world.pop, world.facilities, world.catalogue
     n = max(1, pop.size // world.settings.patients_per_outbreak)
     rural_villages = np.arange(len(pop.villages.county))
-    for _ in range(n):
-        if len(rural_villages) == 0:
-            return
+    planted, attempts = 0, 0
+    while planted < n and attempts < 20 * n and len(rural_villages):
+        attempts += 1
         village = int(rng.choice(rural_villages))
         day = world.start + int(rng.integers(0, max(1, world.days - 10)))
         people = choose(rng, world.candidates((pop.village == village) & (pop.death_day > day + 10)),
                         int(rng.integers(8, 26)))
         if len(people) < 4:
             continue
+        planted += 1
         world.reserve(people)
         county = int(pop.villages.county[village])
         hospital = int(fac.pick(rng, np.array([county]), MINOR_HOSPITAL if rng.random() < 0.6 else MAJOR_HOSPITAL)[0])

@@ -36,6 +36,7 @@ class World:
     delivery: np.ndarray       # per person epoch day or NO_DAY
     counters: Counters = field(default_factory=Counters)
     reserved: np.ndarray = None  # people already given a planted role
+    ring_facilities: np.ndarray = None  # facilities used by a ring
     extra_devices: int = 0       # gang/nursing-home devices beyond personal phones
     home_primary: np.ndarray = None
     home_hospital: np.ndarray = None
@@ -78,7 +79,10 @@ def build_world(settings: GeneratorSettings, patients: int, seed: int, start: in
     world = World(settings=settings, seed=seed, start=start, days=days, regions=regions,
                   catalogue=catalogue, pop=pop, facilities=facilities, employers=employers,
                   jobs=jobs, delivery=delivery)
-    world.reserved = np.zeros(patients, dtype=bool)
+    # households that share a phone and long-prescription patients are hard
+    # negatives: keep them out of rings so a false alarm stays a false alarm
+    world.reserved = pop.shared_phone_household | pop.long_prescription
+    world.ring_facilities = np.zeros(facilities.size, dtype=bool)
     _assign_homes(world, np.random.default_rng([seed, 5]))
     return world
 

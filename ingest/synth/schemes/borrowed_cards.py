@@ -19,7 +19,8 @@ from ringscope.ingest.synth.catalogue import OBSTETRIC_MISFIT
 from ringscope.ingest.synth.facilities import CLINIC, MINOR_HOSPITAL, PHARMACY
 from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
 from ringscope.ingest.synth.population import NO_DAY
-from ringscope.ingest.synth.schemes.common import at, box_lines, choose, fund_ratio, same_province
+from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, fund_ratio,
+                                                   independent_pharmacies, same_province)
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.schemes.trace_resale import diagnosis_for
 from ringscope.ingest.synth.truth import Truth
@@ -36,8 +37,10 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     drugs = cat.drugs_in(*GANG_DRUG_GROUPS)
     for plan in plans:
         county = int(rng.choice(urban, p=world.regions.weight[urban] / world.regions.weight[urban].sum()))
-        facilities = sorted({int(f) for f in fac.pick(rng, np.full(3, county),
-                                                       np.array([CLINIC, PHARMACY, MINOR_HOSPITAL]))[: int(rng.integers(1, 4))]})
+        places = [int(f) for f in fac.pick(rng, np.full(2, county), np.array([CLINIC, MINOR_HOSPITAL]))]
+        places += independent_pharmacies(world, rng, county, 1)
+        facilities = sorted(set(places[: int(rng.integers(1, 4))]))
+        world.ring_facilities[facilities] = True
         n_devices = 0 if rng.random() < 0.33 else int(rng.integers(1, 4))
         plan.hub = {"facilities": facilities,
                     "devices": [world.new_device() for _ in range(n_devices)],

@@ -32,6 +32,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     for plan in plans:
         county = int(rng.choice(rural, p=world.regions.weight[rural] / world.regions.weight[rural].sum()))
         institution = int(fac.pick(rng, np.array([county]), MINOR_HOSPITAL)[0])
+        world.ring_facilities[institution] = True
         codes = choose(rng, np.array(SHUTTLE_DIAGNOSES), 1 + int(rng.random() < 0.4))
         plan.hub = {"institution": institution,
                     "operator": int(fac.pick_operator(rng, np.array([institution]))[0]),

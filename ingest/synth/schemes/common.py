@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ringscope.ingest.synth.facilities import PHARMACY
 from ringscope.ingest.synth.facts import DAY, FactBuilder
 from ringscope.ingest.synth.population import NO_DAY
 from ringscope.ingest.synth.world import World
@@ -47,6 +48,19 @@ def same_province(world: World, county: int) -> np.ndarray:
     """Mask of counties in the province of ``county``."""
     code = world.regions.code
     return np.array([c[:2] == code[county][:2] for c in code])
+
+
+def independent_pharmacies(world: World, rng: np.random.Generator, county: int, k: int) -> list[int]:
+    """Up to ``k`` pharmacies of ``county`` outside staff-sharing chains (the
+    chains are hard negatives), marked as ring facilities."""
+    fac = world.facilities
+    sharing = (fac.chain >= 0) & fac.chain_shares_staff[np.maximum(fac.chain, 0)]
+    pool = np.flatnonzero((fac.county == county) & (fac.category == PHARMACY) & ~sharing)
+    if len(pool) == 0:
+        pool = np.flatnonzero((fac.category == PHARMACY) & ~sharing)
+    chosen = sorted(int(f) for f in rng.choice(pool, size=min(k, len(pool)), replace=False))
+    world.ring_facilities[chosen] = True
+    return chosen
 
 
 def choose(rng: np.random.Generator, pool: np.ndarray, k: int) -> np.ndarray:

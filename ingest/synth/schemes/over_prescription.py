@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ringscope.ingest.synth.facilities import CLINIC, MINOR_HOSPITAL, PHARMACY
+from ringscope.ingest.synth.facilities import CLINIC, MINOR_HOSPITAL
 from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
-from ringscope.ingest.synth.schemes.common import at, box_lines, choose, fund_ratio
+from ringscope.ingest.synth.schemes.common import at, box_lines, choose, fund_ratio, independent_pharmacies
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.schemes.trace_resale import diagnosis_for
 from ringscope.ingest.synth.truth import Truth
@@ -36,7 +36,8 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
         practice = int(fac.pick(rng, np.array([county]), CLINIC if rng.random() < 0.6 else MINOR_HOSPITAL)[0])
         n_doctors = min(int(fac.prescriber_count[practice]), int(rng.integers(1, 4)))
         doctors = [int(fac.prescriber_start[practice]) + i for i in range(n_doctors)]
-        pharmacies = sorted({int(f) for f in fac.pick(rng, np.full(int(rng.integers(1, 4)), county), PHARMACY)})
+        pharmacies = independent_pharmacies(world, rng, county, int(rng.integers(1, 4)))
+        world.ring_facilities[practice] = True
         plan.hub = {"pharmacies": pharmacies,
                     "operators": {f: int(fac.pick_operator(rng, np.array([f]))[0]) for f in pharmacies}}
         drugs = choose(rng, pushed, 1 + int(rng.random() < 0.5))

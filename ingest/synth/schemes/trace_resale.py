@@ -18,7 +18,8 @@ import numpy as np
 
 from ringscope.ingest.synth.facilities import CLINIC, PHARMACY
 from ringscope.ingest.synth.facts import PHARMACY_KIND, OUTPATIENT, FactBuilder
-from ringscope.ingest.synth.schemes.common import at, box_lines, choose, fund_ratio, same_province
+from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, fund_ratio,
+                                                   independent_pharmacies, same_province)
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World
@@ -36,7 +37,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     for plan in plans:
         county = int(rng.choice(world.regions.size, p=world.regions.weight))
         n_resellers = 1 + int(rng.random() < 0.35)
-        resellers = [int(f) for f in fac.pick(rng, np.full(n_resellers, county), PHARMACY)]
+        resellers = independent_pharmacies(world, rng, county, n_resellers)
         plan.hub = {"resellers": sorted(set(resellers)),
                     "operator": int(fac.pick_operator(rng, np.array(resellers[:1]))[0])}
         drugs = choose(rng, drug_pool, 1 + int(rng.random() < 0.5))
