@@ -32,12 +32,17 @@ from zoneinfo import ZoneInfo
 
 from ringscope.analytics.ring_evolution import DISSOLVED, EvolutionSettings, RingSnapshot, classify
 from ringscope.app.errors import LockHeld
+from ringscope.ingest.errors import IngestError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 LOCK_FILE = "ringscope.lock"
 
 Step = Callable[[str], None]
+
+
+class BadInput(IngestError):
+    """A bad option of a scheduled run (e.g. ``--week``); exit code 2 like a refused drop."""
 
 
 # --- weeks -----------------------------------------------------------------

@@ -17,6 +17,14 @@ from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
 console = Console()
 
 
+def bad_input(message: str) -> Exception:
+    """A bad option: the CLI prints it as one line with the 'bad input' exit code (2)."""
+    from ringscope.app.weekly import BadInput
+
+    option, _, reason = message.partition(": ")
+    return BadInput(option, reason)
+
+
 def week_option(value: Optional[str]) -> Optional[str]:
     from ringscope.app.weekly import parse_week
 
@@ -25,14 +33,14 @@ def week_option(value: Optional[str]) -> Optional[str]:
     try:
         return parse_week(value)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise bad_input(f"--week: {exc}") from None
 
 
 def split_list(value: str, allowed: tuple[str, ...], name: str) -> list[str]:
     items = [v.strip().lower() for v in value.split(",") if v.strip()]
     bad = [v for v in items if v not in allowed]
     if bad or not items:
-        raise typer.BadParameter(f"{name}: use one or more of {', '.join(allowed)} separated by commas, not {value!r}")
+        raise bad_input(f"{name}: use one or more of {', '.join(allowed)} separated by commas, not {value!r}")
     return items
 
 
