@@ -80,7 +80,7 @@ def write_payload(case: CaseFile, payload: Path, langs: Sequence[str]) -> list[s
     for lang in langs:
         html = summary.render_html(case, lang, __version__, listed, graph_png="../graph/ring-graph.png")
         (payload / "summary" / f"summary-{lang}.html").write_text(html, encoding="utf-8")
-        summary.write_pdf(html, payload / "summary", payload / "summary" / f"summary-{lang}.pdf")
+        summary.write_pdf(html, payload, payload / "summary" / f"summary-{lang}.pdf")
     return names
 
 

@@ -53,8 +53,28 @@ def render_html(case: CaseFile, lang: str, version: str, files: Sequence[str], g
     return _ENV.get_template("summary.html.j2").render(**context)
 
 
-def write_pdf(html: str, base_dir: Path, out: Path) -> None:
-    """Print ``html`` to ``out``; relative links (the graph image) resolve against ``base_dir``."""
-    import weasyprint  # imported late: it loads Pango
+PDF_BASE = "file:///referral/summary/"  # fixed, so names WeasyPrint derives from URLs do not vary
 
-    weasyprint.HTML(string=html, base_url=str(base_dir) + "/").write_pdf(str(out))
+
+def write_pdf(html: str, payload: Path, out: Path) -> None:
+    """Print ``html`` to ``out``; relative links (the graph image) resolve inside ``payload``.
+
+    The base URL is a fixed pseudo-path mapped onto ``payload`` by the URL fetcher, because
+    WeasyPrint names embedded images after a hash of their URL: a temporary folder in the URL
+    would make two otherwise identical PDFs differ.  Nothing outside the package is fetched.
+    """
+    import weasyprint  # imported late: it loads Pango
+    from weasyprint.urls import URLFetcherResponse
+
+    root = payload.resolve()
+
+    def fetch(url: str):
+        if not url.startswith("file:///referral/"):
+            raise ValueError(f"refusing to fetch {url!r}: a referral only embeds its own files")
+        target = (root / url[len("file:///referral/"):]).resolve()
+        if root not in target.parents:
+            raise ValueError(f"refusing to fetch {url!r}: outside the package")
+        kind = "image/png" if target.suffix == ".png" else "application/octet-stream"
+        return URLFetcherResponse(url, body=target.read_bytes(), headers={"Content-Type": kind})
+
+    weasyprint.HTML(string=html, base_url=PDF_BASE, url_fetcher=fetch).write_pdf(str(out))

@@ -1,0 +1,85 @@
+"""``ringscope export RING_ID --out case.zip`` and ``ringscope verify case.zip``.
+
+``export`` builds the referral package for public security (docs/referral.md);
+``verify`` checks one: every file against the SHA-256 manifests, naming each
+file added, missing or changed, and exits 1 when anything is wrong.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from ringscope.app import auth
+from ringscope.app.errors import UserError
+from ringscope.app.export import PackageError, build_referral, verify_package
+from ringscope.app.export.access import local_user, users_configured
+from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
+from ringscope.graph.factory import open_store
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _resolve_user(cfg, name: Optional[str]) -> auth.User:
+    """The configured user after a password check, or a local user when none are configured."""
+    if not users_configured(cfg):
+        return local_user(name)
+    if not name:
+        raise UserError("users are configured: pass --user NAME (password from RINGSCOPE_PASSWORD or the prompt)")
+    password = os.environ.get("RINGSCOPE_PASSWORD")
+    if password is None:
+        password = typer.prompt(f"Password for {name}", hide_input=True)
+    user = auth.load_directory(cfg.app).authenticate(name, password)
+    if user is None:
+        raise UserError(f"unknown user {name!r} or wrong password")
+    return user
+
+
+def export(
+    ring_id: str = typer.Argument(..., help="The ring to refer, e.g. R-000123."),
+    out: Path = typer.Option(..., "--out", "-o", help="The package to write (a .zip)."),
+    unmask: bool = typer.Option(False, "--unmask", help="Leave personal data in clear (needs the 'unmask' right)."),
+    user: Optional[str] = typer.Option(None, "--user", "-u", help="Who exports (audit log; rights when users are configured)."),
+    lang: List[str] = typer.Option(["zh", "en"], "--lang", help="Summary language(s): zh, en (repeat for both)."),
+    rings: Optional[Path] = typer.Option(None, "--rings", help="Read the ring from this rings.json instead of the ring book."),
+    workspace: Optional[Path] = WorkspaceOpt,
+    store: Optional[str] = StoreOpt,
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Build the referral package of one ring: summary (PDF/HTML, zh/en), annexes, graph, as a BagIt zip."""
+    cfg = config_from(workspace, store, config)
+    who = _resolve_user(cfg, user)
+    with open_store(cfg.store, read_only=True) as st:
+        path = build_referral(st, ring_id, out, user=who, unmask=unmask, lang=tuple(lang), config=cfg,
+                              rings_file=rings)
+    report = verify_package(path)
+    console.print(f"Wrote {path} ({path.stat().st_size:,} bytes, {report.files_checked} files checked, "
+                  f"personal data {'UNMASKED' if unmask else 'masked'}).", highlight=False)
+
+
+def verify(package: Path = typer.Argument(..., help="A referral package (.zip) made by `ringscope export`.")) -> None:
+    """Check a referral package: every file against its SHA-256 manifest; exit 1 if anything differs."""
+    try:
+        report = verify_package(package)
+    except PackageError as exc:
+        err.print(f"INVALID: {exc}", style="red", highlight=False, markup=False)
+        raise typer.Exit(1)
+    if report.ok:
+        info = report.info
+        console.print(f"VALID: {package}: {report.files_checked} files match their SHA-256 manifests "
+                      f"(ring {info.get('Ring-Id', '?')}, exported {info.get('Export-Time', '?')}, "
+                      f"RingScope {info.get('RingScope-Version', '?')}).", highlight=False, markup=False)
+        return
+    err.print(f"INVALID: {package}", style="red", highlight=False, markup=False)
+    for line in report.lines():
+        err.print(f"  {line}", highlight=False, markup=False)
+    raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)
+    app.command("verify")(verify)
