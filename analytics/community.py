@@ -58,6 +58,8 @@ class CommunityEngine(Protocol):
 
     def leiden(self, edges: WeightedEdges, resolution: float, seed: int) -> list[list[str]]: ...
 
+    def modularity(self, edges: WeightedEdges, groups: list[list[str]]) -> float: ...
+
 
 def _graph(edges: WeightedEdges) -> tuple[ig.Graph, np.ndarray]:
     names = np.array(sorted(set(edges.sources) | set(edges.targets)), dtype=object)
@@ -98,6 +100,14 @@ class IgraphEngine:
         return _canonical([[names[v] for v in part] for part in parts])
 
 
+    def modularity(self, edges: WeightedEdges, groups: list[list[str]]) -> float:
+        if not len(edges):
+            return 0.0
+        g, names = _graph(edges)
+        where = {n: i for i, grp in enumerate(groups) for n in grp}
+        return float(g.modularity([where[n] for n in names], weights="weight"))
+
+
 def _canonical(groups: list[list[str]]) -> list[list[str]]:
     """Sorted members, groups ordered by (size desc, first member): deterministic output."""
     groups = [sorted(g) for g in groups if g]
@@ -110,8 +120,13 @@ def find_groups(
     split_above: int = 80,
     resolution: float = 1.0,
     seed: int = 42,
+    min_modularity: float = 0.0,
 ) -> list[list[str]]:
-    """Components of ``edges``; the ones above ``split_above`` nodes split with Leiden."""
+    """Components of ``edges``; the ones above ``split_above`` nodes split with Leiden.
+
+    A split is kept only when its modularity reaches ``min_modularity``: a
+    component without clear community structure (one dense ring) stays whole.
+    """
     engine = engine or IgraphEngine()
     out: list[list[str]] = []
     comps = engine.components(edges)
@@ -125,7 +140,11 @@ def find_groups(
                 sub.sources.append(s)
                 sub.targets.append(t)
                 sub.weights.append(w)
-        out.extend(engine.leiden(sub, resolution, seed))
+        parts = engine.leiden(sub, resolution, seed)
+        if len(parts) > 1 and engine.modularity(sub, parts) >= min_modularity:
+            out.extend(parts)
+        else:
+            out.append(sorted(comp))
     return _canonical(out)
 
 

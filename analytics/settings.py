@@ -142,14 +142,25 @@ class OverPrescriptionSettings:
     """Prescriber's excess fills concentrated at few pharmacies: their top-pharmacy share
     must be at least this times the median top share of all prescribers' fills (the peers).
     1.0 = at least as concentrated as a typical prescriber; raise it to demand a clear tie."""
+    concentration_cap: float = 0.75
+    """Where typical prescribers already send everything to one or two pharmacies, the
+    peer test can demand no more than this share."""
     pharmacies_only: bool = True
     """Only fills at pharmacies (facility kind pharmacy) count: the scheme sends
     prescriptions out to cooperating pharmacies; hospital dispensing with excess is more
     often the drug resale (trace_resale) sellers stocking up."""
-    leiden_above: int = 80
-    """Prescriber–patient–pharmacy components larger than this are split with Leiden."""
+    exclude_resale_sellers: bool = True
+    """Patients who first bought boxes that were later reimbursed again (at least
+    ``trace_resale.min_resold_boxes_per_seller``) are left to the trace_resale detector:
+    their surplus is stock for resale, with no prescriber in on it."""
+    leiden_above: int = 12
+    """Prescriber–patient–pharmacy components larger than this are tried for a Leiden split:
+    one prescriber may feed two separate pharmacy rings."""
     leiden_resolution: float = 1.0
     """Resolution for that split."""
+    split_min_modularity: float = 0.3
+    """The split is kept only when its modularity reaches this (clear sub-rings); a single
+    dense ring stays whole."""
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,26 @@ _EXCESS_FILLS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_xfills AS
 SELECT f.*, e.ratio FROM _rs_op_fills f JOIN _rs_op_excess e USING (patient_id, drug_code)
 WHERE f.prescriber_id IS NOT NULL AND (NOT $pharmacies_only OR f.facility_kind = 'pharmacy')
+  AND NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
+"""
+
+# Patients who bought boxes that were reimbursed again elsewhere: their surplus is the
+# trace_resale scheme's (a seller stocking up), not a prescriber's.
+_SELLERS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_op_sellers AS
+WITH repeated AS (
+    SELECT trace_code FROM dispensings WHERE trace_code IS NOT NULL
+    GROUP BY trace_code HAVING count(DISTINCT settlement_id) > 1
+), scans AS (
+    SELECT d.trace_code, s.card_id, s.facility_id, s.settled_at, coalesce(s.patient_id, c.patient_id) AS patient_id,
+           row_number() OVER (PARTITION BY d.trace_code ORDER BY s.settled_at, s.settlement_id) AS scan_no,
+           count(*) OVER (PARTITION BY d.trace_code, s.card_id, s.facility_id, CAST(s.settled_at AS DATE)) AS same_day_same_card
+    FROM dispensings d JOIN repeated USING (trace_code) JOIN settlements s USING (settlement_id)
+    LEFT JOIN cards c ON c.card_id = s.card_id
+)
+SELECT patient_id FROM scans
+WHERE scan_no = 1 AND same_day_same_card = 1 AND patient_id IS NOT NULL
+GROUP BY patient_id HAVING count(DISTINCT trace_code) >= $min_boxes
 """
 
 # Prescriber concentration: share of the prescriber's excess fills at the top pharmacy,
@@ -91,7 +111,8 @@ WITH all_fills AS (
 )
 SELECT per.prescriber_id, pats.patients, per.fills, per.top_share, coalesce(peer.peer_share, 0.0)
 FROM per JOIN pats USING (prescriber_id) CROSS JOIN peer
-WHERE pats.patients >= $min_patients AND per.top_share >= $conc * coalesce(peer.peer_share, 0.0)
+WHERE pats.patients >= $min_patients
+  AND per.top_share >= least($conc * coalesce(peer.peer_share, 0.0), $cap)
 ORDER BY 1
 """
 
@@ -105,12 +126,14 @@ def detect_over_prescription(
     the pharmacies that filled the excess (``pharmacy``).
     """
     cfg = settings.over_prescription
-    temp = ("_rs_op_fills", "_rs_op_excess", "_rs_op_xfills", "_rs_op_groups", "_rs_op_cand")
+    temp = ("_rs_op_sellers", "_rs_op_fills", "_rs_op_excess", "_rs_op_xfills", "_rs_op_groups", "_rs_op_cand")
     con.execute(_FILLS_SQL)
     con.execute(_EXCESS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills, "min_ratio": cfg.min_supply_ratio})
-    con.execute(_EXCESS_FILLS_SQL, {"pharmacies_only": cfg.pharmacies_only})
+    con.execute(_SELLERS_SQL, {"min_boxes": settings.trace_resale.min_resold_boxes_per_seller})
+    con.execute(_EXCESS_FILLS_SQL, {"pharmacies_only": cfg.pharmacies_only, "exclude_sellers": cfg.exclude_resale_sellers})
     cands = rows(con, _PRESCRIBERS_SQL, {"min_patients": cfg.min_patients, "conc": cfg.concentration_over_peers,
-                                         "top_k": cfg.top_pharmacies, "pharmacies_only": cfg.pharmacies_only})
+                                         "top_k": cfg.top_pharmacies, "pharmacies_only": cfg.pharmacies_only,
+                                         "cap": cfg.concentration_cap})
     if not cands:
         drop(con, *temp)
         return []
@@ -131,7 +154,8 @@ def detect_over_prescription(
         FROM x JOIN pharm p USING (prescriber_id, facility_id) WHERE p.share >= $share
         GROUP BY ALL
         ORDER BY 1, 2""", {"share": cfg.pharmacy_share})
-    groups = find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above, cfg.leiden_resolution, settings.seed)
+    groups = find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above, cfg.leiden_resolution,
+                         settings.seed, cfg.split_min_modularity)
     register_groups(con, "_rs_op_groups", groups)
     loss = defaultdict(list)
     for grp, sid in rows(con, """
@@ -141,7 +165,10 @@ def detect_over_prescription(
         LEFT JOIN cards c ON c.card_id = s.card_id
         JOIN g gp ON gp.type = 'prescriber' AND gp.id = s.prescriber_id
         JOIN g gt ON gt.type = 'patient' AND gt.id = coalesce(s.patient_id, c.patient_id) AND gt.grp = gp.grp
-        JOIN g gf ON gf.type = 'facility' AND gf.id = s.facility_id AND gf.grp = gp.grp
+        WHERE EXISTS (SELECT 1 FROM g gf WHERE gf.type = 'facility' AND gf.id = s.facility_id AND gf.grp = gp.grp)
+           OR (s.facility_id IN (SELECT facility_id FROM prescribers pr WHERE pr.prescriber_id = s.prescriber_id)
+               AND EXISTS (SELECT 1 FROM dispensings d JOIN _rs_op_excess e ON e.drug_code = d.drug_code
+                           WHERE d.settlement_id = s.settlement_id AND e.patient_id = gt.id))
         ORDER BY 1, 2"""):
         loss[grp].append(sid)
     ratios = {r[0]: r[1] for r in rows(con, "SELECT patient_id, max(ratio) FROM _rs_op_excess GROUP BY 1")}
