@@ -11,6 +11,7 @@ inpatient stays carry CHS-DRG style group codes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -194,14 +195,21 @@ class Catalogue:
     def drugs_in(self, *groups: str) -> np.ndarray:
         return np.flatnonzero(np.isin(self.group, groups))
 
+    @cached_property
+    def _index(self) -> dict[tuple[str, str], int]:
+        index = {("diag", str(c)): i for i, c in enumerate(self.diagnosis_code)}
+        index.update({("drg", str(c)): i for i, c in enumerate(self.drg_code)})
+        index.update({("drug", str(c)): i for i, c in enumerate(self.drug_name)})
+        return index
+
     def diag(self, code: str) -> int:
-        return int(np.flatnonzero(self.diagnosis_code == code)[0])
+        return self._index[("diag", code)]
 
     def drg(self, code: str) -> int:
-        return int(np.flatnonzero(self.drg_code == code)[0])
+        return self._index[("drg", code)]
 
     def drug(self, name: str) -> int:
-        return int(np.flatnonzero(self.drug_name == name)[0])
+        return self._index[("drug", name)]
 
 
 def _pool(groups_per_row, group: np.ndarray) -> np.ndarray:

@@ -116,7 +116,8 @@ class FactBuilder:
         plus ``fee`` unless given; fund_paid is ``fund_ratio`` of it, so
         fund + self always equals the total to the cent.
         """
-        sid = int(self.counters.take_settlements(1)[0])
+        sid = self.counters.settlement
+        self.counters.settlement += 1
         if total is None:
             total = int(sum(line[2] for line in lines) + fee)
         fund = int(total * fund_ratio)
@@ -134,7 +135,8 @@ class FactBuilder:
         return cid
 
     def new_box(self) -> int:
-        return int(self.counters.take_boxes(1)[0])
+        self.counters.box += 1
+        return self.counters.box - 1
 
     def batches(self) -> tuple[Settlements, Dispensings, Claims]:
         def build(cls, rows):

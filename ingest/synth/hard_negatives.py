@@ -87,7 +87,7 @@ def _nursing_homes(world, builder, truth, rng) -> None:
                 device = staff_phone if rng.random() < 0.4 else -1
                 used_device |= device >= 0
                 builder.settlement(
-                    card=int(pop.card_on(np.array([r]), np.array([day]))[0]), patient=r, facility=clinic,
+                    card=pop.card_for(r, day), patient=r, facility=clinic,
                     kind=OUTPATIENT, t=at(day, clock), lines=lines, fee=int(rng.integers(1_000, 6_000)),
                     fund_ratio=fund_ratio(world, rng, r, "outpatient"),
                     prescriber=int(fac.pick_prescriber(rng, np.array([clinic]))[0]), diag=diag, device=device,
@@ -123,7 +123,7 @@ def _outbreaks(world, builder, truth, rng) -> None:
             lines = box_lines(world, builder, cat.drug("蒙脱石散"), 1) + box_lines(
                 world, builder, cat.drug("氯化钠注射液"), int(rng.integers(2, 6)), traced=False)
             builder.settlement(
-                card=int(pop.card_on(np.array([p]), np.array([discharge]))[0]), patient=p, facility=hospital,
+                card=pop.card_for(p, discharge), patient=p, facility=hospital,
                 kind=INPATIENT, t=at(discharge, 32_000 + int(rng.integers(0, 20_000))), lines=lines,
                 fee=int(rng.uniform(1_200, 3_800) * 100), fund_ratio=fund_ratio(world, rng, p, "inpatient"),
                 prescriber=int(fac.pick_prescriber(rng, np.array([hospital]))[0]), admitted=day,
@@ -166,7 +166,7 @@ def _corrections(world, builder, truth, rng) -> None:
     for p in people.tolist():
         day = world.start + int(rng.integers(0, world.days))
         pharmacy = int(world.home_pharmacy[p])
-        card = int(pop.card_on(np.array([p]), np.array([day]))[0])
+        card = pop.card_for(p, day)
         drug = int(acute[int(rng.integers(0, len(acute)))])
         lines = box_lines(world, builder, drug, int(rng.integers(1, 3)))
         clock = 30_000 + int(rng.integers(0, 30_000))

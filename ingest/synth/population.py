@@ -62,6 +62,14 @@ class Population:
     def age_at(self, epoch_day: int) -> np.ndarray:
         return (epoch_day - self.birth) / 365.25
 
+    def card_for(self, person: int, epoch_day: int) -> int:
+        """Scalar ``card_on`` for planters."""
+        new = int(self.replacement_card[person])
+        return new if new >= 0 and epoch_day >= self.card_issued[new] else int(person)
+
+    def age_on(self, person: int, epoch_day: int) -> float:
+        return (epoch_day - int(self.birth[person])) / 365.25
+
     def card_on(self, person: np.ndarray, epoch_day: np.ndarray) -> np.ndarray:
         """The card a person presents on a day (new card after replacement)."""
         new = self.replacement_card[person]

@@ -9,6 +9,7 @@ above the provincial norm.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -91,9 +92,13 @@ class RegionTable:
     def size(self) -> int:
         return len(self.code)
 
+    @cached_property
+    def _prefix(self) -> np.ndarray:
+        return np.array([p + c + k for p, c, k in zip(self.province, self.city, self.county)])
+
     def prefix(self) -> np.ndarray:
         """Province+city+county text that starts every address there."""
-        return np.array([p + c + k for p, c, k in zip(self.province, self.city, self.county)])
+        return self._prefix
 
 
 def region_table() -> RegionTable:

@@ -37,7 +37,8 @@ class World:
     counters: Counters = field(default_factory=Counters)
     reserved: np.ndarray = None  # people already given a planted role
     ring_facilities: np.ndarray = None  # facilities used by a ring
-    extra_devices: int = 0       # gang/nursing-home devices beyond personal phones
+    extra_devices: int = 0
+    _by_county: list | None = None       # gang/nursing-home devices beyond personal phones
     home_primary: np.ndarray = None
     home_hospital: np.ndarray = None
     home_pharmacy: np.ndarray = None
@@ -57,6 +58,14 @@ class World:
         """A device number outside the personal-phone range."""
         self.extra_devices += 1
         return self.pop.size + self.extra_devices
+
+    def people_in(self, county: int) -> np.ndarray:
+        """People living in ``county`` (cached index)."""
+        if self._by_county is None:
+            order = np.argsort(self.pop.county, kind="stable")
+            bounds = np.searchsorted(self.pop.county[order], np.arange(self.regions.size + 1))
+            self._by_county = [order[bounds[c]:bounds[c + 1]] for c in range(self.regions.size)]
+        return self._by_county[county]
 
     def reserve(self, people: np.ndarray) -> None:
         self.reserved[np.asarray(people, dtype=np.int64)] = True

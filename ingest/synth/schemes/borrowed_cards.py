@@ -79,14 +79,14 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
 def _use_card(world, plan, builder, truth, rng, holder, day, clock, facility, operator, device,
               drugs, misfit_share) -> None:
     pop, fac, cat = world.pop, world.facilities, world.catalogue
-    card = int(pop.card_on(np.array([holder]), np.array([day]))[0])
+    card = pop.card_for(holder, day)
     is_pharmacy = fac.category[facility] == PHARMACY
     lines = []
     for _ in range(int(rng.integers(1, 4))):
         drug = int(drugs[int(rng.integers(0, len(drugs)))])
         lines += box_lines(world, builder, drug, int(rng.integers(1, 4)), traced=rng.random() < 0.8)
     diag = diagnosis_for(world, lines[0][0])
-    cannot_be_pregnant = (not pop.female[holder]) or pop.age_at(day)[holder] > 55
+    cannot_be_pregnant = (not pop.female[holder]) or pop.age_on(holder, day) > 55
     if not is_pharmacy and cannot_be_pregnant and rng.random() < misfit_share:
         diag = cat.diag(OBSTETRIC_MISFIT[int(rng.integers(0, len(OBSTETRIC_MISFIT)))])
     sid, fund = builder.settlement(

@@ -67,7 +67,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                         lines += box_lines(world, builder, drug, int(rng.integers(1, 3)), traced=rng.random() < 0.5)
                     waiver = 1.0 if rng.random() < 0.7 else 1.0 - rng.uniform(0.0, 0.02)
                     sid, fund = builder.settlement(
-                        card=int(pop.card_on(np.array([person]), np.array([discharge]))[0]), patient=person,
+                        card=pop.card_for(person, discharge), patient=person,
                         facility=hub["institution"], kind=INPATIENT,
                         t=at(discharge, clock + order * int(rng.integers(60, 400))), lines=lines,
                         total=max(total, sum(l[2] for l in lines) + 10_000), fund_ratio=waiver,

@@ -53,7 +53,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
             while day < stop:
                 hub = plan.hub_at(day)
                 drug = int(drugs[int(rng.integers(0, len(drugs)))])
-                stated_days = int(rng.choice([7, 14, 30]))
+                stated_days = (7, 14, 30)[int(rng.integers(0, 3))]
                 units = excess * rng.uniform(0.8, 1.2) * cat.max_daily_units[drug] * stated_days
                 boxes = max(1, int(round(units / cat.box_units[drug])))
                 record_days = stated_days if rng.random() < 0.5 else -1
@@ -65,7 +65,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                     facility = hub["pharmacies"][int(rng.integers(0, len(hub["pharmacies"])))]
                     kind, fee, operator = PHARMACY_KIND, 0, hub["operators"][facility]
                 sid, fund = builder.settlement(
-                    card=int(pop.card_on(np.array([person]), np.array([day]))[0]), patient=person,
+                    card=pop.card_for(person, day), patient=person,
                     facility=facility, kind=kind, t=at(day, 30_000 + int(rng.integers(0, 36_000))),
                     lines=lines, fee=fee,
                     fund_ratio=fund_ratio(world, rng, person, "pharmacy" if kind == PHARMACY_KIND else "outpatient"),
@@ -75,4 +75,4 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                 if kind == PHARMACY_KIND:
                     entities.append(("facility", facility, "pharmacy"))
                 truth.settlement(plan.ring_id, sid, fund, day, entities)
-                day += max(3, int(stated_days / excess * rng.uniform(0.5, 1.0)))
+                day += max(4, int(stated_days * rng.uniform(0.4, 0.9)))  # before the supply runs out

@@ -65,7 +65,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                                        traced=rng.random() < 0.93)
                 prescriber = int(fac.pick_prescriber(rng, np.array([world.home_hospital[seller]]))[0])
                 sid, fund = builder.settlement(
-                    card=int(pop.card_on(np.array([seller]), np.array([day]))[0]), patient=seller,
+                    card=pop.card_for(seller, day), patient=seller,
                     facility=facility, kind=OUTPATIENT if kind == "outpatient" else PHARMACY_KIND,
                     t=at(day, 30_000 + int(rng.integers(0, 30_000))), lines=lines,
                     fee=1_000 if kind == "outpatient" else 0, fund_ratio=fund_ratio(world, rng, seller, "inpatient"),
@@ -99,7 +99,7 @@ def _resell(world: World, plan: RingPlan, builder: FactBuilder, truth: Truth,
         lines = [(drug, units(drug), units(drug) * int(cat.unit_price_cents[drug]), box, -1)
                  for _, drug, box in take]
         sid, fund = builder.settlement(
-            card=int(pop.card_on(np.array([buyer]), np.array([day]))[0]), patient=buyer, facility=reseller,
+            card=pop.card_for(buyer, day), patient=buyer, facility=reseller,
             kind=PHARMACY_KIND, t=at(day, 32_000 + int(rng.integers(0, 40_000))), lines=lines,
             fund_ratio=fund_ratio(world, rng, buyer, "pharmacy"), operator=hub["operator"])
         truth.settlement(plan.ring_id, sid, fund, day, [("facility", reseller, "reseller")])
@@ -119,8 +119,9 @@ def diagnosis_for(world: World, drug: int) -> int:
 def _buyer(world: World, rng: np.random.Generator, county: int, day: int) -> int:
     """A random living insured person of the county (not a ring member)."""
     pop = world.pop
+    people = world.people_in(county)
     for _ in range(50):
-        p = int(rng.integers(0, pop.size))
-        if pop.county[p] == county and pop.death_day[p] > day and not world.reserved[p]:
+        p = int(people[int(rng.integers(0, len(people)))])
+        if pop.death_day[p] > day and not world.reserved[p]:
             return p
     return int(world.candidates(pop.death_day > day)[0])
