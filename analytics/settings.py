@@ -100,6 +100,9 @@ class CarShuttleSettings:
     """Joint admissions further apart than this count as separate occasions."""
     min_patients: int = 4
     """Smallest cohort reported."""
+    institution_share: float = 0.2
+    """An institution belongs to the ring when it admitted at least this share of the
+    cohort's joint admissions (one organiser may supply two hospitals)."""
     waiver_ratio: float = 0.35
     """Fee waiver: the cohort's median self-paid share is below this fraction of the
     institution's own median self-paid share for other inpatients."""

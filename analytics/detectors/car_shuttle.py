@@ -61,57 +61,58 @@ WHERE a.patient_id < b.patient_id
 # Occasions: joint admission dates of a pair, merged when closer than the gap.
 _EDGES_SQL = """
 WITH occ AS (
-    SELECT DISTINCT facility_id, p1, p2, occasion FROM _rs_cs_pairs
+    SELECT DISTINCT p1, p2, occasion FROM _rs_cs_pairs
 ), gaps AS (
-    SELECT *, date_diff('day', lag(occasion) OVER (PARTITION BY facility_id, p1, p2 ORDER BY occasion), occasion) AS gap
+    SELECT *, date_diff('day', lag(occasion) OVER (PARTITION BY p1, p2 ORDER BY occasion), occasion) AS gap
     FROM occ
 )
-SELECT 'patient:' || p1 || '|' || facility_id, 'patient:' || p2 || '|' || facility_id,
+SELECT 'patient:' || p1, 'patient:' || p2,
        count(*) FILTER (WHERE gap IS NULL OR gap > $gap) AS occasions
-FROM gaps GROUP BY facility_id, p1, p2
+FROM gaps GROUP BY p1, p2
 HAVING count(*) FILTER (WHERE gap IS NULL OR gap > $gap) >= $min_occasions
 ORDER BY 1, 2
 """
 
 _ATTACH_SQL = """
 INSERT INTO _rs_cs_groups
-WITH g AS (SELECT grp, split_part(id, '|', 1) AS patient_id, split_part(id, '|', 2) AS facility_id FROM _rs_cs_groups),
-links AS (
-    SELECT g.grp, x.patient_id, g.facility_id, count(DISTINCT x.partner) AS n_links
+WITH links AS (
+    SELECT g.grp, x.patient_id, count(DISTINCT x.partner) AS n_links
     FROM _rs_cs_pairs p
     CROSS JOIN LATERAL (SELECT p.p1 AS patient_id, p.p2 AS partner UNION ALL SELECT p.p2, p.p1) x
-    JOIN g ON g.patient_id = x.partner AND g.facility_id = p.facility_id
-    WHERE NOT EXISTS (SELECT 1 FROM g g2 WHERE g2.patient_id = x.patient_id AND g2.facility_id = p.facility_id)
-    GROUP BY g.grp, x.patient_id, g.facility_id
+    JOIN _rs_cs_groups g ON g.id = x.partner
+    WHERE x.patient_id NOT IN (SELECT id FROM _rs_cs_groups)
+    GROUP BY g.grp, x.patient_id
 ), best AS (
-    SELECT patient_id, facility_id, arg_min(grp, (-n_links, grp)) AS grp, max(n_links) AS n_links
-    FROM links GROUP BY patient_id, facility_id
+    SELECT patient_id, arg_min(grp, (-n_links, grp)) AS grp, max(n_links) AS n_links FROM links GROUP BY patient_id
 )
-SELECT grp, 'patient:' || patient_id || '|' || facility_id, 'patient', patient_id || '|' || facility_id
-FROM best WHERE n_links >= $min_links
+SELECT grp, 'patient:' || patient_id, 'patient', patient_id FROM best WHERE n_links >= $min_links
 """
 
 _COHORT_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_cs_cohort AS
-WITH g AS (SELECT grp, split_part(id, '|', 1) AS patient_id, split_part(id, '|', 2) AS facility_id FROM _rs_cs_groups)
 SELECT DISTINCT g1.grp, x.settlement_id
 FROM _rs_cs_pairs p
-JOIN g g1 ON g1.patient_id = p.p1 AND g1.facility_id = p.facility_id
-JOIN g g2 ON g2.patient_id = p.p2 AND g2.facility_id = p.facility_id AND g2.grp = g1.grp
+JOIN _rs_cs_groups g1 ON g1.id = p.p1
+JOIN _rs_cs_groups g2 ON g2.id = p.p2 AND g2.grp = g1.grp
 CROSS JOIN LATERAL (SELECT p.s1 AS settlement_id UNION ALL SELECT p.s2) x
 """
 
+# Each cohort admission against its own institution's baseline (other inpatients there,
+# else all inpatients): self-paid share and length of stay.
 _COHORT_FACTS_SQL = """
 WITH base AS (
-    SELECT facility_id, median(self_share) AS self_base, median(stay_days) AS stay_base, count(*) AS n_base
+    SELECT facility_id, median(self_share) AS self_base, median(stay_days) AS stay_base
     FROM _rs_cs_adm WHERE settlement_id NOT IN (SELECT settlement_id FROM _rs_cs_cohort)
     GROUP BY facility_id
 ), everywhere AS (
     SELECT median(self_share) AS self_all, median(stay_days) AS stay_all FROM _rs_cs_adm
     WHERE settlement_id NOT IN (SELECT settlement_id FROM _rs_cs_cohort)
 ), coh AS (
-    SELECT c.grp, a.*, p.region_code FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id)
+    SELECT c.grp, a.*, p.region_code,
+           coalesce(b.self_base, e.self_all) AS self_base, coalesce(b.stay_base, e.stay_all) AS stay_base
+    FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id)
     LEFT JOIN patients p ON p.patient_id = a.patient_id
+    LEFT JOIN base b ON b.facility_id = a.facility_id CROSS JOIN everywhere e
 ), diag AS (
     SELECT grp, count(*) AS n FROM coh GROUP BY grp, diagnosis_code
 ), top2 AS (
@@ -119,23 +120,29 @@ WITH base AS (
         SELECT grp, n, row_number() OVER (PARTITION BY grp ORDER BY n DESC) AS k FROM diag) WHERE k <= 2 GROUP BY grp
 ), county AS (
     SELECT grp, max(n) AS n_county FROM (SELECT grp, count(DISTINCT patient_id) AS n FROM coh GROUP BY grp, region_code) GROUP BY grp
+), fac AS (
+    SELECT grp, list(facility_id ORDER BY facility_id) AS facilities FROM (
+        SELECT grp, facility_id, count(*) AS n, sum(count(*)) OVER (PARTITION BY grp) AS total
+        FROM coh GROUP BY grp, facility_id)
+    WHERE n >= $institution_share * total GROUP BY grp
 )
-SELECT coh.grp, any_value(coh.facility_id) AS facility_id,
+SELECT coh.grp, any_value(fac.facilities) AS facilities,
        list(DISTINCT coh.patient_id ORDER BY coh.patient_id) AS patients,
        count(*) AS admissions,
        count(DISTINCT coh.admitted_on) AS days,
        median(coh.self_share) AS self_share,
-       coalesce(any_value(base.self_base), any_value(everywhere.self_all)) AS self_base,
+       median(coh.self_base) AS self_base,
+       median(coh.self_share / nullif(coh.self_base, 0)) AS self_ratio,
        median(coh.stay_days) AS stay,
-       coalesce(any_value(base.stay_base), any_value(everywhere.stay_all)) AS stay_base,
+       median(coh.stay_base) AS stay_base,
+       median(coh.stay_days / nullif(coh.stay_base, 0)) AS stay_ratio,
        any_value(top2.n_top2) / count(*) AS diag_share,
        any_value(county.n_county) / count(DISTINCT coh.patient_id) AS county_share,
        min(coh.admitted_on), max(coh.admitted_on)
 FROM coh
-LEFT JOIN base ON base.facility_id = coh.facility_id
-CROSS JOIN everywhere
 LEFT JOIN top2 ON top2.grp = coh.grp
 LEFT JOIN county ON county.grp = coh.grp
+LEFT JOIN fac ON fac.grp = coh.grp
 GROUP BY coh.grp ORDER BY coh.grp
 """
 
@@ -164,7 +171,7 @@ def detect_car_shuttle(
     register_groups(con, "_rs_cs_groups", groups)
     con.execute(_ATTACH_SQL, {"min_links": 2})
     con.execute(_COHORT_SQL)
-    facts = rows(con, _COHORT_FACTS_SQL)
+    facts = rows(con, _COHORT_FACTS_SQL, {"institution_share": cfg.institution_share})
     cohort = defaultdict(list)
     for grp, sid in rows(con, "SELECT grp, settlement_id FROM _rs_cs_cohort ORDER BY 1, 2"):
         cohort[grp].append(sid)
@@ -172,14 +179,14 @@ def detect_car_shuttle(
     drop(con, *temp)
 
     rings: list[Ring] = []
-    for (grp, facility, patients, admissions, days, self_share, self_base, stay, stay_base,
-         diag_share, county_share, first_on, last_on) in facts:
-        if len(patients) < cfg.min_patients:
+    for (grp, facilities, patients, admissions, days, self_share, self_base, self_ratio, stay, stay_base,
+         stay_ratio, diag_share, county_share, first_on, last_on) in facts:
+        if len(patients) < cfg.min_patients or not facilities:
             continue
         self_share = float(self_share or 0.0)
         self_base = float(self_base or 0.0)
-        waiver = self_base > 0 and self_share <= cfg.waiver_ratio * self_base
-        short = stay_base is not None and stay is not None and float(stay) <= cfg.short_stay_ratio * float(stay_base)
+        waiver = self_ratio is not None and float(self_ratio) <= cfg.waiver_ratio
+        short = stay_ratio is not None and float(stay_ratio) <= cfg.short_stay_ratio
         uniform = float(diag_share or 0) >= cfg.uniform_diagnosis_share
         same_origin = float(county_share or 0) >= cfg.same_origin_share
         support = sum((short, uniform, same_origin))
@@ -187,10 +194,12 @@ def detect_car_shuttle(
             continue
         if support < cfg.min_supporting_signals or (not waiver and support < cfg.min_supporting_signals + 1):
             continue
-        keys = {f"patient:{p}|{facility}" for p in patients}
+        keys = {f"patient:{p}" for p in patients}
+        facility = ", ".join(facilities)
         repeat = [w for (a, b), w in occasions.items() if a in keys and b in keys]
         mean_occ = sum(repeat) / len(repeat) if repeat else 0.0
-        members = [Member("facility", facility, "institution")] + [Member("patient", p, "shuttled") for p in patients]
+        members = [Member("facility", f, "institution") for f in facilities]
+        members += [Member("patient", p, "shuttled") for p in patients]
         evidence = [
             Evidence(
                 "co_admission",
@@ -234,7 +243,7 @@ def detect_car_shuttle(
             settlement_ids=cohort.get(grp, []),
             evidence=evidence,
             features={
-                "size": float(len(patients) + 1),
+                "size": float(len(patients) + len(facilities)),
                 "evidence_count": float(admissions),
                 "per_member": mean_occ,
                 "baseline_ratio": (self_base / max(self_share, 0.005)) if self_base else 0.0,
