@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping
 
-ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z.])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 
 # Which node properties and which labels' captions are personal data.

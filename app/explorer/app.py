@@ -1,13 +1,14 @@
-"""Entry point of the explorer (``ringscope explore`` runs ``streamlit run`` on this file)."""
+"""Entry point of the explorer (``ringscope explore`` runs ``streamlit run`` on this file).
+
+Only navigation lives here; each page draws the shared sidebar itself
+(``session.current()``), which keeps the sidebar widgets stable across reruns.
+"""
 import streamlit as st
 
 from ringscope.app.explorer import session
-from ringscope.app.i18n import Translator
 
 st.set_page_config(page_title="RingScope", page_icon="🕸️", layout="wide")
-ctx = session.context()
-st.session_state["_ctx"] = ctx
-tr: Translator = ctx.tr
+tr = session.translator()
 pages = [
     st.Page("pages/overview.py", title=tr("nav.overview"), url_path="overview", default=True),
     st.Page("pages/queue.py", title=tr("nav.queue"), url_path="queue"),

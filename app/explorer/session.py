@@ -61,12 +61,17 @@ def directory(cfg: RingScopeConfig) -> UserDirectory | None:
 
 
 def _language_picker(cfg: RingScopeConfig) -> Translator:
-    default = normalise_language(cfg.app.get("language"))
-    if "lang" not in st.session_state:
-        st.session_state["lang"] = default
-    st.sidebar.radio(Translator(st.session_state["lang"])("app.language"), LANGUAGES, key="lang",
-                     format_func=LANGUAGE_NAMES.get, horizontal=True)
+    # Widget state is dropped when the page changes, so the choice is kept under a key of our own.
+    lang = normalise_language(st.session_state.get("lang") or cfg.app.get("language"))
+    st.session_state["lang"] = lang
+    st.session_state["lang_widget"] = lang
+    st.sidebar.radio(Translator(lang)("app.language"), LANGUAGES, key="lang_widget", format_func=LANGUAGE_NAMES.get,
+                     horizontal=True, on_change=_keep, args=("lang_widget", "lang"))
     return Translator(st.session_state["lang"])
+
+
+def _keep(widget_key: str, state_key: str) -> None:
+    st.session_state[state_key] = st.session_state[widget_key]
 
 
 def _login_box(cfg: RingScopeConfig, tr: Translator) -> User | None:
@@ -82,11 +87,11 @@ def _login_box(cfg: RingScopeConfig, tr: Translator) -> User | None:
     if users is None or not users.names:
         st.sidebar.caption(tr("auth.no_users"))
         return None
-    with st.sidebar.form("login"):
-        st.markdown(f"**{tr('auth.login')}**")
-        name = st.text_input(tr("auth.username"), key="login_name")
-        password = st.text_input(tr("auth.password"), type="password", key="login_password")
-        submitted = st.form_submit_button(tr("auth.login_button"))
+    box = st.sidebar.container(border=True)
+    box.markdown(f"**{tr('auth.login')}**")
+    name = box.text_input(tr("auth.username"), key="login_name")
+    password = box.text_input(tr("auth.password"), type="password", key="login_password")
+    submitted = box.button(tr("auth.login_button"), key="login_button")
     if submitted:
         found = users.authenticate(name.strip(), password)
         if found is None:
@@ -95,6 +100,7 @@ def _login_box(cfg: RingScopeConfig, tr: Translator) -> User | None:
             return None
         audit.record(cfg.workspace, user=found.name, action=audit.LOGIN, target="explorer", role=found.role)
         st.session_state["user"] = found
+        st.session_state.pop("login_password", None)
         st.rerun()
     return None
 
@@ -103,8 +109,9 @@ def _unmask_toggle(user: User | None, tr: Translator) -> bool:
     allowed = user is not None and user.can(UNMASK)
     if not allowed:
         st.session_state["unmask"] = False
-    st.sidebar.toggle(tr("auth.unmask"), key="unmask", disabled=not allowed,
-                      help=None if allowed else tr("auth.unmask_needs_right"))
+    st.session_state["unmask_widget"] = bool(st.session_state.get("unmask"))
+    st.sidebar.toggle(tr("auth.unmask"), key="unmask_widget", disabled=not allowed, on_change=_keep,
+                      args=("unmask_widget", "unmask"), help=None if allowed else tr("auth.unmask_needs_right"))
     return bool(allowed and st.session_state.get("unmask"))
 
 
@@ -119,10 +126,13 @@ def context() -> Context:
 
 
 def current() -> Context:
-    ctx = st.session_state.get("_ctx")
-    if ctx is None:  # a page run on its own (tests); the entry page normally sets it
-        ctx = context()
-    return ctx
+    """The page's context; draws the sidebar.  Every page calls this first."""
+    return context()
+
+
+def translator() -> Translator:
+    """The current language's translator, without drawing anything (for navigation titles)."""
+    return Translator(st.session_state.get("lang") or normalise_language(config().app.get("language")))
 
 
 def masked_for(ctx: Context, target: str, details: dict | None = None) -> bool:

@@ -77,17 +77,16 @@ with tabs[4]:
 st.subheader(tr("ring.triage"))
 con = ctx.store.relational()
 current = get_triage(con.cursor(), ring_id)
-with st.form(f"triage_{ring_id}"):
-    status = st.selectbox(tr("ring.status"), list(STATUSES), index=STATUSES.index(current.status),
-                          format_func=lambda s: tr(f"status.{s}"), key="triage_status")
-    assignee = st.text_input(tr("ring.assignee"), value=current.assignee, key="triage_assignee")
-    notes = st.text_area(tr("ring.notes"), value=current.notes, key="triage_notes")
-    if st.form_submit_button(tr("ring.save")):
-        who = ctx.user.name if ctx.user else "anonymous"
-        saved = set_triage(con.cursor(), ring_id, status, assignee, notes, updated_by=who)
-        audit.record(ctx.cfg.workspace, user=who, action=audit.TRIAGE, target=f"ring:{ring_id}",
-                     details={"status": saved.status, "assignee": saved.assignee})
-        st.success(tr("ring.saved", status=tr(f"status.{saved.status}")))
+status = st.selectbox(tr("ring.status"), list(STATUSES), index=STATUSES.index(current.status),
+                      format_func=lambda s: tr(f"status.{s}"), key=f"triage_status_{ring_id}")
+assignee = st.text_input(tr("ring.assignee"), value=current.assignee, key=f"triage_assignee_{ring_id}")
+notes = st.text_area(tr("ring.notes"), value=current.notes, key=f"triage_notes_{ring_id}")
+if st.button(tr("ring.save"), key=f"triage_save_{ring_id}"):
+    who = ctx.user.name if ctx.user else "anonymous"
+    saved = set_triage(con.cursor(), ring_id, status, assignee, notes, updated_by=who)
+    audit.record(ctx.cfg.workspace, user=who, action=audit.TRIAGE, target=f"ring:{ring_id}",
+                 details={"status": saved.status, "assignee": saved.assignee})
+    st.success(tr("ring.saved", status=tr(f"status.{saved.status}")))
 
 st.subheader(tr("ring.export"))
 can_export = ctx.user is not None and ctx.user.can("export")

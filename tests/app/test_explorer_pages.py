@@ -1,0 +1,155 @@
+"""Every explorer page, driven by AppTest on a real store, asserting on what is shown."""
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from ringscope.app import audit, triage
+from ringscope.app.pii import find_unmasked_id_numbers
+from tests.app.apptest import PAGES, click, graph_html, login, open_page, ring_tables, shown_text, start
+from tests.app.conftest import PASSWORDS
+from tests.drops import VALID_ID
+
+
+def test_overview_shows_rings_fund_loss_and_charts(explorer_ws):
+    at = start()
+    assert not at.exception
+    assert at.title[0].value == "总览"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["团伙数"] == "2"
+    assert metrics["涉及基金损失（元）"] == "205.80"
+    assert len(at.get("plotly_chart")) == 4  # scheme/status, fund loss, weekly trend, region
+    text = shown_text(at)
+    assert "药品追溯码倒卖" in text and "北京市" in text  # scheme names and the province of region 110101
+
+
+def test_overview_in_english(explorer_ws):
+    at = start("en")
+    assert at.title[0].value == "Overview"
+    assert {m.label for m in at.metric} >= {"Rings", "Fund loss at stake (CNY)"}
+    assert "Trace-code resale" in shown_text(at) and "Beijing" in shown_text(at)
+
+
+def test_queue_lists_filters_and_opens_a_ring(explorer_ws):
+    at = open_page(start(), "pages/queue.py")
+    table = at.dataframe[0].value
+    assert list(table["团伙编号"]) == ["R-000001", "R-000002"]
+    assert list(table["状态"]) == ["新发现", "新发现"]
+    at.multiselect(key="q_schemes").select("borrowed_cards").run()
+    assert list(at.dataframe[0].value["团伙编号"]) == ["R-000002"]
+    at.selectbox(key="q_pick").select("R-000002").run()
+    at.button(key="q_open").click().run()
+    assert at.session_state["ring_id"] == "R-000002"
+    assert at.title[0].value == "团伙详情"
+    assert any("R-000002" in m.value for m in at.markdown)
+
+
+def test_queue_sorts_by_fund_loss_ascending(explorer_ws):
+    at = open_page(start(), "pages/queue.py")
+    at.selectbox(key="q_sort").select("fund_loss").run()
+    at.checkbox(key="q_desc").uncheck().run()
+    assert list(at.dataframe[0].value["团伙编号"]) == ["R-000002", "R-000001"]
+
+
+def test_ring_detail_shows_graph_members_evidence_timeline_and_chains(explorer_ws):
+    at = open_page(start(), "pages/ring.py")
+    assert not at.exception
+    assert "R-000001" in at.markdown[0].value and "药品追溯码倒卖" in at.markdown[0].value
+    html = graph_html(at)
+    assert "new vis.DataSet" in html and "ringscope-legend" in html and "追溯码倒卖路径" in html
+    assert "<script src=\"http" not in html and "<link href=\"http" not in html
+    evidence = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert len(evidence) == 1 and "重复报销两次" in evidence[0]
+    assert "张*" in evidence[0] and "张三" not in evidence[0] and VALID_ID not in evidence[0]
+    frames = ring_tables(at)
+    members = frames["members_table"]
+    assert list(members["编号"]) == ["P001", "P002", "F01"]
+    assert list(members["角色"]) == ["倒卖者", "倒卖者", "回收者"]
+    assert list(members["姓名/名称"])[:2] == ["张*", "李*"]
+    assert list(frames["timeline_table"]["编号"]) == ["S001", "S002"]
+    assert frames["fund_loss_table"]["基金支付（元）"].iloc[-1] == 137.2
+    assert set(frames["chains_table"]["结算编号"]) == {"S001", "S002"}
+
+
+def test_triage_is_saved_and_survives_redetection(explorer_ws):
+    at = open_page(start(), "pages/ring.py")
+    at.selectbox(key="triage_status_R-000001").select("investigating").run()
+    at.text_input(key="triage_assignee_R-000001").input("王芳").run()
+    at.text_area(key="triage_notes_R-000001").input("约谈药店").run()
+    click(at, "保存处置")
+    assert any("调查中" in s.value for s in at.success)
+    # A new detection run rewrites the rings with the same ids: the triage is still there.
+    rings = json.loads((explorer_ws / "rings.json").read_text(encoding="utf-8"))
+    rings["rings"][0]["score"] = 0.99
+    (explorer_ws / "rings.json").write_text(json.dumps(rings, ensure_ascii=False), encoding="utf-8")
+    at = open_page(start(), "pages/queue.py")
+    table = at.dataframe[0].value.set_index("团伙编号")
+    assert table.loc["R-000001", "状态"] == "调查中" and table.loc["R-000001", "负责人"] == "王芳"
+
+
+def test_search_expands_neighbourhood_and_finds_a_path(explorer_ws):
+    at = open_page(start(), "pages/search.py")
+    at.text_input(key="s_query").input("P00").run()
+    results = at.dataframe[0].value
+    assert list(results["编号"]) == ["P001", "P002"] and list(results["姓名/名称"]) == ["张*", "李*"]
+    html = graph_html(at)
+    assert "new vis.DataSet" in html and "张三" not in html
+    at.slider(key="s_hops").set_value(2).run()
+    at.text_input(key="s_query2").input("P002").run()
+    at.button(key="s_find_path").click().run()
+    assert any(m.value.startswith("路径长度") for m in at.markdown)
+    assert len(at.get("iframe")) == 2
+
+
+def test_no_page_shows_an_id_number_without_the_unmask_right(explorer_ws):
+    for who in (None, "an"):  # nobody logged in; an analyst (no unmask right)
+        at = start()
+        if who:
+            login(at, who, PASSWORDS[who])
+            assert at.sidebar.toggle(key="unmask_widget").disabled
+        for page in PAGES:
+            at = open_page(at, page)
+            if page == "pages/search.py":
+                at.text_input(key="s_query").input("P00").run()
+            text = shown_text(at)
+            assert find_unmasked_id_numbers(text) == [], (who, page)
+            assert "13800000001" not in text and "张三" not in text, (who, page)
+    assert audit.read_events(explorer_ws, action="unmask") == []
+
+
+def test_unmasking_needs_login_and_is_audit_logged(explorer_ws):
+    at = start()
+    login(at, "li", "wrong")
+    assert at.sidebar.error and "用户名或密码错误" in at.sidebar.error[0].value
+    login(at, "li", PASSWORDS["li"])
+    assert "li" in at.sidebar.success[0].value
+    at.sidebar.toggle(key="unmask_widget").set_value(True).run()
+    at = open_page(at, "pages/ring.py")
+    members = ring_tables(at)["members_table"]
+    assert VALID_ID in list(members["身份证号"]) and "张三" in list(members["姓名/名称"])
+    events = audit.read_events(explorer_ws, action="unmask")
+    assert [(e["user"], e["role"], e["target"]) for e in events] == [("li", "investigator", "ring:R-000001")]
+    assert events[0]["at"]
+    assert [e["user"] for e in audit.read_events(explorer_ws, action="login_failed")] == ["li"]
+
+
+def test_export_needs_the_export_right(explorer_ws):
+    at = open_page(start(), "pages/ring.py")
+    assert at.button(key="export_referral").disabled
+    login(at, "li", PASSWORDS["li"])  # investigator: unmask but no export
+    at = open_page(at, "pages/ring.py")
+    assert at.button(key="export_referral").disabled
+    assert audit.read_events(explorer_ws, action="export") == []
+
+
+def test_triage_table_lives_in_the_catalogue(explorer_ws):
+    at = open_page(start(), "pages/ring.py")
+    click(at, "保存处置")
+    # The same process may open the catalogue again (DuckDB shares the instance): the row is there.
+    con = duckdb.connect(str(explorer_ws / "ringscope.duckdb"))
+    try:
+        assert triage.get_triage(con, "R-000001").status == "new"
+        assert len(triage.triage_history(con, "R-000001")) == 1
+    finally:
+        con.close()
