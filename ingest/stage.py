@@ -93,46 +93,54 @@ def stage_file(
         raise IngestError(path.name, f"cannot be read as {'Parquet' if parquet else 'CSV'}: {str(exc).splitlines()[0]}") from None
 
     rename = mapping.for_table(spec.name).columns
-    mapped: dict[str, str] = {}  # contract name -> source header
-    extras: list[str] = []
-    for h in headers:
+    # Source headers never enter SQL text: column i is read under the safe name
+    # _c{i} (CSV: the `columns` parameter; Parquet: positional #i), and extra
+    # headers reach json_object only as bound parameters.
+    mapped: dict[str, int] = {}  # contract name -> position in the file
+    extras: list[tuple[int, str]] = []
+    for i, h in enumerate(headers):
         target = rename.get(h, h.strip().lstrip("\ufeff"))
         if target in spec.column_names:
             if target in mapped:
                 raise IngestError(path.name, f"column {target} appears twice in the header", line=1, column=target)
-            mapped[target] = h
+            mapped[target] = i
         else:
-            extras.append(h)
+            extras.append((i, h))
     missing = [c for c in spec.required if c not in mapped]
     if missing:
         raise IngestError(
             path.name, f"required column(s) missing from the header: {', '.join(missing)}", line=1, column=missing[0]
         )
 
-    select = [f"CAST({q(src)} AS VARCHAR) AS {q(dst)}" for dst, src in mapped.items()]
+    ref = (lambda i: f"#{i + 1}") if parquet else (lambda i: f"_c{i}")
+    select = [f"CAST({ref(i)} AS VARCHAR) AS {q(dst)}" for dst, i in mapped.items()]
+    params: list = []
     if extras:
-        pairs = ", ".join(f"'{e.replace(chr(39), chr(39) * 2)}', CAST({q(e)} AS VARCHAR)" for e in extras)
+        pairs = ", ".join(f"?, CAST({ref(i)} AS VARCHAR)" for i, _h in extras)
+        params = [h for _i, h in extras]
         select.append(f"CAST(json_object({pairs}) AS VARCHAR) AS _extra")
     else:
         select.append("CAST(NULL AS VARCHAR) AS _extra")
     cols = ", ".join(select)
-    staged = StagedTable(spec, path.name, path, encoding, tuple(mapped), tuple(extras))
-    staged_headers = headers
+    staged = StagedTable(spec, path.name, path, encoding, tuple(mapped), tuple(h for _i, h in extras))
     target = q(staged.stage_table)
     con.execute(f"DROP TABLE IF EXISTS {target}")
     if parquet:
+        # Positional references count the projected columns, so project the file's own first.
         con.execute(
-            f"CREATE TEMP TABLE {target} AS SELECT file_row_number + 1 AS _line, {cols} "
-            "FROM read_parquet(?, file_row_number = true)",
-            [str(readable)],
+            f"CREATE TEMP TABLE {target} AS SELECT _row + 1 AS _line, {cols} "
+            "FROM (SELECT *, file_row_number AS _row FROM read_parquet(?, file_row_number = true))",
+            [*params, str(readable)],
         )
     else:
-        _stage_csv(con, staged, readable, cols, staged_headers)
+        _stage_csv(con, staged, readable, cols, headers, params)
     staged.rows = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
     return staged
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, staged: StagedTable, readable: Path, cols: str, headers: list[str]) -> None:
+def _stage_csv(
+    con: duckdb.DuckDBPyConnection, staged: StagedTable, readable: Path, cols: str, headers: list[str], params: list
+) -> None:
     target = q(staged.stage_table)
     con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_scans")
     # The window keeps file order (insertion order is preserved), giving record numbers.
@@ -142,7 +150,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, staged: StagedTable, readable: Pa
         "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
         "store_rejects = true, rejects_table = '_csv_rejects', rejects_scan = '_csv_scans', "
         "max_line_size = 10000000)",
-        [str(readable), {h: "VARCHAR" for h in headers}],
+        [*params, str(readable), {f"_c{i}": "VARCHAR" for i in range(len(headers))}],
     )
     bad = con.execute(
         "SELECT line, coalesce(column_name, ''), error_type, error_message FROM _csv_rejects ORDER BY line"
@@ -152,6 +160,8 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, staged: StagedTable, readable: Pa
         if line in seen:
             continue
         seen.add(line)
+        if column.startswith("_c") and column[2:].isdigit() and int(column[2:]) < len(headers):
+            column = headers[int(column[2:])]  # back to the file's own header
         staged.malformed.append((int(line), column, f"malformed CSV record ({etype.lower()}): {message}"))
     if not seen:
         return
