@@ -148,3 +148,15 @@ def test_parquet_tables_are_read(tmp_path, ingest, duck):
 def test_missing_folder_is_a_clear_error(tmp_path, ingest):
     with pytest.raises(IngestError, match="drop folder not found"):
         ingest(tmp_path / "nope")
+
+
+def test_hostile_headers_and_values_stay_data(tmp_path, ingest, duck):
+    folder = minimal_drop(tmp_path / "d")
+    evil_header = 'x"); DROP TABLE patients; --'
+    write_table(folder, "drugs", ["drug_code", "name", evil_header], [["D01", "x'); DROP TABLE drugs; --", "'"]])
+    assert ingest(folder).rejected == 0
+    con = duck.relational()
+    assert con.execute("SELECT count(*) FROM patients").fetchone()[0] == 2
+    name, extra = con.execute("SELECT name, _extra FROM drugs").fetchone()
+    assert name == "x'); DROP TABLE drugs; --"
+    assert "DROP TABLE patients" in extra
