@@ -4,18 +4,24 @@ Public API::
 
     from ringscope.ingest.synth import generate_drop, generate_weekly_series
     summary = generate_drop(Path("drop"), patients=100_000, seed=1)
+    series = generate_weekly_series(Path("series"), patients=20_000, seed=1, weeks=12)
 
-See ``generate.py`` (one drop), ``weekly.py`` (a weekly series) and
-``settings.py`` (every knob).
+Modules, by concern:
+
+- ``settings``: every knob (GeneratorSettings);
+- ``regions``, ``names``, ``idnumbers``, ``catalogue``: reference knowledge
+  (GB/T 2260 codes, names, GB 11643 IDs, drugs and ICD-10/DRG codes);
+- ``population``, ``facilities``, ``employers``, ``world``: the simulated world;
+- ``background``: ordinary activity, vectorised per block of people;
+- ``schemes/``: one planter per fraud scheme, ``lifecycle`` for ring growth,
+  merges and stops; ``hard_negatives``: legitimate look-alikes;
+- ``facts``, ``truth``, ``simulation``: internal rows, ground truth, the run;
+- ``identifiers``, ``formats``, ``render``, ``writer``: rendering and CSV output;
+- ``generate`` (one drop) and ``weekly`` (a weekly series).
 """
 from ringscope.ingest.synth.generate import GenerationSummary, generate_drop
 from ringscope.ingest.synth.settings import GeneratorSettings
+from ringscope.ingest.synth.weekly import WeeklySeriesSummary, generate_weekly_series
 
-__all__ = ["GenerationSummary", "GeneratorSettings", "generate_drop", "generate_weekly_series"]
-
-
-def __getattr__(name):
-    if name in ("generate_weekly_series", "WeeklySeriesSummary"):
-        from ringscope.ingest.synth import weekly
-        return getattr(weekly, name)
-    raise AttributeError(name)
+__all__ = ["GenerationSummary", "GeneratorSettings", "WeeklySeriesSummary", "generate_drop",
+           "generate_weekly_series"]

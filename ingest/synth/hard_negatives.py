@@ -72,7 +72,6 @@ def _nursing_homes(world, builder, truth, rng) -> None:
         for r in residents:
             truth.hard_negative("patient", int(r), "nursing_home", world.start)
         day = world.start + int(rng.integers(0, 20))
-        used_device = False
         while day < world.end:
             clock = 30_600
             for r in residents[rng.random(len(residents)) < 0.75]:
@@ -85,7 +84,6 @@ def _nursing_homes(world, builder, truth, rng) -> None:
                 drug = int(world.chronic_drugs[r, 0]) if chronic >= 0 else int(cat.drugs_in("tcm")[int(rng.integers(0, 4))])
                 lines = box_lines(world, builder, drug, 1, traced=rng.random() < 0.85)
                 device = staff_phone if rng.random() < 0.4 else -1
-                used_device |= device >= 0
                 builder.settlement(
                     card=pop.card_for(r, day), patient=r, facility=clinic,
                     kind=OUTPATIENT, t=at(day, clock), lines=lines, fee=int(rng.integers(1_000, 6_000)),
