@@ -59,7 +59,7 @@ def test_ring_detail_shows_graph_members_evidence_timeline_and_chains(explorer_w
     html = graph_html(at)
     assert "new vis.DataSet" in html and "ringscope-legend" in html and "追溯码倒卖路径" in html
     assert "<script src=\"http" not in html and "<link href=\"http" not in html
-    evidence = [m.value for m in at.markdown if m.value.startswith("- ")]
+    evidence = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("- ")]
     assert len(evidence) == 1 and "重复报销两次" in evidence[0]
     assert "张*" in evidence[0] and "张三" not in evidence[0] and VALID_ID not in evidence[0]
     frames = ring_tables(at)

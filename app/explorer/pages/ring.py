@@ -56,7 +56,7 @@ tabs = st.tabs([tr("ring.evidence"), tr("ring.members"), tr("ring.timeline"), tr
 with tabs[0]:
     if d.evidence:
         for line in d.evidence:
-            st.markdown(f"- {line}")
+            st.markdown("- " + line.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_"))
     else:
         st.caption(tr("ring.no_evidence"))
 with tabs[1]:
