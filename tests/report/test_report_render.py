@@ -115,7 +115,7 @@ def test_rendering_is_deterministic(history_con, rendered, tmp_path):
     from ringscope.app.report.data import build_report_data
     from ringscope.app.report.render import write_report
 
-    again = write_report(build_report_data(history_con, "2026-W47"), tmp_path)
+    again = write_report(build_report_data(history_con, "2026-W47"), tmp_path, langs=("zh",))
     for f in again:
         assert f.read_bytes() == rendered[f.name.split("-")[-1]].read_bytes(), f.name
 
