@@ -100,6 +100,9 @@ class CarShuttleSettings:
     """Joint admissions further apart than this count as separate occasions."""
     min_patients: int = 4
     """Smallest cohort reported."""
+    attach_min_links: int = 2
+    """A patient admitted together with at least this many cohort members (on any
+    occasion), with a fee-waived admission of their own, joins the cohort."""
     institution_share: float = 0.2
     """An institution belongs to the ring when it admitted at least this share of the
     cohort's joint admissions (one organiser may supply two hospitals)."""

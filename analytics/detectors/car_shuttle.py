@@ -48,6 +48,11 @@ JOIN facilities f ON f.facility_id = s.facility_id
 WHERE f.kind <> 'pharmacy' AND (s.kind = 'inpatient' OR s.admitted_on IS NOT NULL)
 """
 
+_FACILITY_MEDIAN_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_cs_adm AS
+SELECT *, median(self_share) OVER (PARTITION BY facility_id) AS facility_self_median FROM _rs_cs_adm
+"""
+
 _PAIRS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_cs_pairs AS
 SELECT a.facility_id, least(a.patient_id, b.patient_id) AS p1, greatest(a.patient_id, b.patient_id) AS p2,
@@ -78,9 +83,12 @@ INSERT INTO _rs_cs_groups
 WITH links AS (
     SELECT g.grp, x.patient_id, count(DISTINCT x.partner) AS n_links
     FROM _rs_cs_pairs p
-    CROSS JOIN LATERAL (SELECT p.p1 AS patient_id, p.p2 AS partner UNION ALL SELECT p.p2, p.p1) x
+    CROSS JOIN LATERAL (SELECT p.p1 AS patient_id, p.p2 AS partner, p.s1 AS own_settlement
+                        UNION ALL SELECT p.p2, p.p1, p.s2) x
     JOIN _rs_cs_groups g ON g.id = x.partner
+    JOIN _rs_cs_adm a ON a.settlement_id = x.own_settlement
     WHERE x.patient_id NOT IN (SELECT id FROM _rs_cs_groups)
+      AND (NOT $require_waiver OR a.self_share <= $waiver_ratio * a.facility_self_median)
     GROUP BY g.grp, x.patient_id
 ), best AS (
     SELECT patient_id, arg_min(grp, (-n_links, grp)) AS grp, max(n_links) AS n_links FROM links GROUP BY patient_id
@@ -158,6 +166,7 @@ def detect_car_shuttle(
     cfg = settings.car_shuttle
     temp = ("_rs_cs_adm", "_rs_cs_pairs", "_rs_cs_groups", "_rs_cs_cohort")
     con.execute(_ADMISSIONS_SQL)
+    con.execute(_FACILITY_MEDIAN_SQL)
     con.execute(_PAIRS_SQL, {"window": cfg.cohort_window_days})
     edge_rows = rows(con, _EDGES_SQL, {"gap": cfg.occasion_gap_days, "min_occasions": cfg.min_shared_cohorts})
     if not edge_rows:
@@ -169,7 +178,10 @@ def detect_car_shuttle(
         if len(g) >= 2
     ]
     register_groups(con, "_rs_cs_groups", groups)
-    con.execute(_ATTACH_SQL, {"min_links": 2})
+    # Patients admitted with several cohort members join it when their own admission was
+    # fee-waived too: a bus brings a few new passengers each trip.
+    con.execute(_ATTACH_SQL, {"min_links": cfg.attach_min_links, "require_waiver": cfg.require_fee_waiver,
+                              "waiver_ratio": cfg.waiver_ratio})
     con.execute(_COHORT_SQL)
     facts = rows(con, _COHORT_FACTS_SQL, {"institution_share": cfg.institution_share})
     cohort = defaultdict(list)

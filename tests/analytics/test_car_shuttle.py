@@ -1,0 +1,56 @@
+from datetime import timedelta
+
+from tests.analytics.worlds import day
+
+from ringscope.analytics.detectors.car_shuttle import detect_car_shuttle
+from ringscope.analytics.settings import DetectionSettings
+
+
+def _admit(world, pid, facility, start, stay, fund, self_share, diagnosis="I63.9"):
+    total = round(fund / (1 - self_share), 2) if self_share < 1 else fund
+    return world.settle(pid, facility, day(start + stay, 16), fund=fund, total=total,
+                        self_paid=round(total - fund, 2), kind="inpatient",
+                        admitted_on=(day(start)).date(), discharged_on=(day(start) + timedelta(days=stay)).date(),
+                        diagnosis_code=diagnosis)
+
+
+def _baseline(world, facility, n=12):
+    for i in range(n):
+        pid = world.patient(f"Z{facility}{i}", region="510101")
+        _admit(world, pid, facility, start=i * 5, stay=8, fund=3000.0, self_share=0.3, diagnosis=f"K{i}")
+
+
+def test_cohort_with_waived_fees_repeatedly_admitted_is_a_ring(world):
+    world.facility("H1", "hospital", region="510101")
+    _baseline(world, "H1")
+    villagers = [world.patient(f"V{i}", region="510121") for i in range(6)]
+    for trip in (0, 20, 41):
+        for i, pid in enumerate(villagers):
+            _admit(world, pid, "H1", start=trip + (i % 2), stay=4, fund=3500.0, self_share=0.0)
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    ring = rings[0]
+    assert ring.members_of("facility") == ["H1"]
+    assert sorted(ring.members_of("patient")) == sorted(villagers)
+    kinds = {e.kind for e in ring.evidence}
+    assert {"co_admission", "fee_waiver"} <= kinds
+    assert len(ring.settlement_ids) == 18
+
+
+def test_nursing_home_admitted_together_but_paying_normally_is_not_a_ring(world):
+    world.facility("H1", "hospital", region="510101")
+    _baseline(world, "H1")
+    residents = [world.patient(f"N{i}", region="510101", address="sunset home") for i in range(6)]
+    for trip in (0, 20, 41):
+        for pid in residents:
+            _admit(world, pid, "H1", start=trip, stay=8, fund=3000.0, self_share=0.3)
+    assert detect_car_shuttle(world.con(), DetectionSettings()) == []
+
+
+def test_outbreak_admitted_once_is_not_a_ring(world):
+    world.facility("H1", "hospital", region="510101")
+    _baseline(world, "H1")
+    for i in range(10):
+        pid = world.patient(f"O{i}", region="510121")
+        _admit(world, pid, "H1", start=3, stay=3, fund=2000.0, self_share=0.0, diagnosis="A09.0")
+    assert detect_car_shuttle(world.con(), DetectionSettings()) == []

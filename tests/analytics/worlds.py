@@ -1,0 +1,75 @@
+"""Hand-built contract tables for detector tests: a few rows, typed like the store's."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable
+
+import duckdb
+
+from ringscope.analytics.contract_tables import sql_type
+from ringscope.ingest.contract import TABLES
+
+
+def make_con(**tables: Iterable[dict[str, Any]]) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with every contract table; ``tables`` fills some of them."""
+    con = duckdb.connect()
+    for name, spec in TABLES.items():
+        cols = ", ".join(f"{c.name} {sql_type(c.kind)}" for c in spec.columns)
+        con.execute(f"CREATE TABLE {name} ({cols}, _extra VARCHAR)")
+        data = list(tables.get(name, []))
+        if data:
+            names = [c.name for c in spec.columns]
+            con.executemany(
+                f"INSERT INTO {name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                [[row.get(n) for n in names] for row in data],
+            )
+    return con
+
+
+class World:
+    """Builder of small worlds: people, cards, facilities and their settlements."""
+
+    def __init__(self) -> None:
+        self.t: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+        self._sid = 0
+
+    def patient(self, pid: str, region: str = "110101", **kw: Any) -> str:
+        row = {"patient_id": pid, "region_code": region, "gender": kw.pop("gender", "F"),
+               "birth_date": kw.pop("birth_date", date(1950, 1, 1)), "address": kw.pop("address", f"addr-{pid}")}
+        row.update(kw)
+        self.t["patients"].append(row)
+        self.t["cards"].append({"card_id": f"C{pid}", "patient_id": pid})
+        return pid
+
+    def facility(self, fid: str, kind: str = "hospital", region: str = "110101", **kw: Any) -> str:
+        self.t["facilities"].append(dict({"facility_id": fid, "kind": kind, "region_code": region}, **kw))
+        return fid
+
+    def prescriber(self, did: str, facility: str) -> str:
+        self.t["prescribers"].append({"prescriber_id": did, "facility_id": facility})
+        return did
+
+    def drug(self, code: str, max_daily: float = 1.0, price: float = 10.0) -> str:
+        self.t["drugs"].append({"drug_code": code, "max_daily_units": max_daily, "unit_price": price})
+        return code
+
+    def settle(self, pid: str, facility: str, at: datetime, fund: float = 100.0, total: float | None = None,
+               self_paid: float | None = None, lines: Iterable[dict[str, Any]] = (), **kw: Any) -> str:
+        self._sid += 1
+        sid = f"S{self._sid:06d}"
+        total = fund * 1.4 if total is None else total
+        row = {"settlement_id": sid, "card_id": kw.pop("card_id", f"C{pid}"), "patient_id": pid,
+               "facility_id": facility, "settled_at": at, "total_amount": round(total, 2), "fund_paid": round(fund, 2),
+               "self_paid": round(total - fund, 2) if self_paid is None else self_paid, "kind": kw.pop("kind", "outpatient")}
+        row.update(kw)
+        self.t["settlements"].append(row)
+        for i, line in enumerate(lines, start=1):
+            self.t["dispensings"].append(dict({"settlement_id": sid, "line_no": i, "amount": 10.0}, **line))
+        return sid
+
+    def con(self) -> duckdb.DuckDBPyConnection:
+        return make_con(**self.t)
+
+
+def day(n: int, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime(2026, 3, 1, hour, minute) + timedelta(days=n)
