@@ -209,7 +209,7 @@ def _resolve_password(home: Path, password: str | None) -> str:
     saved = home / PASSWORD_FILE
     if password is None and saved.exists():
         return saved.read_text(encoding="utf-8").strip()
-    password = password or os.environ.get("NEO4J_PASSWORD") or secrets.token_urlsafe(18)
+    password = password or os.environ.get("NEO4J_PASSWORD") or secrets.token_hex(16)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Neo4jServerError(f"the Neo4j password must have at least {MIN_PASSWORD_LENGTH} characters")
     return password
@@ -302,7 +302,8 @@ def install(
 
     secret = _resolve_password(home, password)
     if not (home / "data" / "dbms" / "auth.ini").exists() and not _has_system_db(home):
-        _admin(home, ["dbms", "set-initial-password", secret])
+        # "--" ends the options: a password may start with "-".
+        _admin(home, ["dbms", "set-initial-password", "--", secret])
     _write_private(home / PASSWORD_FILE, secret + "\n")
     conn = Connection(f"bolt://127.0.0.1:{port}", DEFAULT_USER, secret)
     _write_private(home / CONNECTION_FILE, conn.as_json() + "\n")
@@ -334,7 +335,7 @@ def _admin(home: Path, args: list[str], *, timeout: float = 600.0) -> str:
         cmd, env=_server_env(home), cwd=home, capture_output=True, text=True, timeout=timeout
     )
     if result.returncode != 0:
-        shown = args[:2] if args[:2] == ["dbms", "set-initial-password"] else args
+        shown = args[:2] if args[:2] == ["dbms", "set-initial-password"] else args  # never the password
         out = (result.stdout + result.stderr).strip().splitlines()
         raise Neo4jServerError(
             f"neo4j-admin {' '.join(shown)} failed (exit {result.returncode}): " + " | ".join(out[-8:])
