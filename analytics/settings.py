@@ -216,11 +216,17 @@ class DetectionSettings:
     schemes: tuple[str, ...] = ("trace_resale", "borrowed_cards", "car_shuttle", "over_prescription", "maternity")
     """Detectors to run."""
     trace_resale: TraceResaleSettings = field(default_factory=TraceResaleSettings)
+    """Resale of reimbursed boxes (``[detection.trace_resale]``)."""
     borrowed_cards: BorrowedCardsSettings = field(default_factory=BorrowedCardsSettings)
+    """Pools of borrowed or rented cards (``[detection.borrowed_cards]``)."""
     car_shuttle: CarShuttleSettings = field(default_factory=CarShuttleSettings)
+    """Bussed cohorts with waived fees (``[detection.car_shuttle]``)."""
     over_prescription: OverPrescriptionSettings = field(default_factory=OverPrescriptionSettings)
+    """Excess prescriptions filled at cooperating pharmacies (``[detection.over_prescription]``)."""
     maternity: MaternitySettings = field(default_factory=MaternitySettings)
+    """Shell employers and maternity claims (``[detection.maternity]``)."""
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
+    """How rings are scored (``[detection.scoring]``)."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "DetectionSettings":

@@ -164,13 +164,13 @@ def record_run(
     started = started_at or datetime.now(timezone.utc)
     prev = previous_run(con)
     previous = previous_rings(con, prev) if prev else {}
+    drops = list(drop_ids) if drop_ids is not None else _drop_ids(con)  # before the transaction: may not exist
     con.execute("BEGIN TRANSACTION")
     try:
         ids, jaccards, _ = assign_ids(rings, previous, _next_number(con))
         n = con.execute("SELECT count(*) FROM ring_runs").fetchall()[0][0]
         run_id = f"RUN-{n + 1:06d}"
         total = sum((Decimal(str(getattr(r, "fund_loss", 0))) for r in rings), Decimal("0"))
-        drops = list(drop_ids) if drop_ids is not None else _drop_ids(con)
         con.execute(
             "INSERT INTO ring_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [run_id, started, datetime.now(timezone.utc), settings_hash, drops, scorer, len(rings), total],

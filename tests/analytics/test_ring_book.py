@@ -1,0 +1,43 @@
+import duckdb
+
+from ringscope.analytics.ring import Evidence, Member, Ring
+from ringscope.graph import ring_book
+
+
+def _ring(scheme, ids, score=0.5):
+    return Ring(scheme, [Member("card", i, "borrowed") for i in ids], settlement_ids=[f"S{i}" for i in ids],
+                evidence=[Evidence("card_pool", "text", "文本")], score=score)
+
+
+def test_ids_survive_growth_and_new_rings_get_new_ids():
+    con = duckdb.connect()
+    first = [_ring("borrowed_cards", ["1", "2", "3", "4"]), _ring("maternity", ["9"])]
+    run1 = ring_book.record_run(con, first, "h1")
+    ids1 = {r.fingerprint: r.ring_id for r in first}
+    assert sorted(ids1.values()) == ["R-000001", "R-000002"]
+    grown = _ring("borrowed_cards", ["1", "2", "3", "4", "5"])  # Jaccard 0.8: same ring
+    other_scheme = _ring("car_shuttle", ["9"])  # same members, other scheme: new ring
+    run2 = ring_book.record_run(con, [grown, other_scheme], "h1")
+    assert run2 != run1
+    assert grown.ring_id == ids1[first[0].fingerprint]
+    assert other_scheme.ring_id == "R-000003"
+    latest = ring_book.latest_rings(con)
+    assert {r["ring_id"] for r in latest} == {grown.ring_id, "R-000003"}
+    got = ring_book.get_ring(con, grown.ring_id)
+    assert got["settlement_ids"] == [f"S{i}" for i in "12345"] and got["evidence"][0]["text_zh"] == "文本"
+    assert ring_book.get_ring(con, "R-000002")["run_id"] == run1  # a dissolved ring is still found
+
+
+def test_same_data_gives_same_ids_in_a_fresh_book():
+    rings_a = [_ring("borrowed_cards", ["7", "8", "9"]), _ring("borrowed_cards", ["1", "2", "3"])]
+    rings_b = [_ring("borrowed_cards", ["1", "2", "3"]), _ring("borrowed_cards", ["7", "8", "9"])]
+    for rings in (rings_a, rings_b):
+        ring_book.record_run(duckdb.connect(), rings, "h")
+    assert {r.fingerprint: r.ring_id for r in rings_a} == {r.fingerprint: r.ring_id for r in rings_b}
+
+
+def test_assign_ids_is_one_to_one():
+    prev = {"R-000001": ("borrowed_cards", frozenset({"card:1", "card:2"}))}
+    a, b = _ring("borrowed_cards", ["1", "2"]), _ring("borrowed_cards", ["1", "2", "3"])
+    ids, jac, nxt = ring_book.assign_ids([b, a], prev, 2)
+    assert ids == ["R-000002", "R-000001"] and jac[1] == 1.0 and nxt == 3
