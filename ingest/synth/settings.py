@@ -11,6 +11,47 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class SchemeShapes:
+    """How each fraud scheme behaves (ranges are drawn uniformly per ring or event)."""
+
+    # trace_resale: sellers buy, collectors buy back, a pharmacy re-settles
+    resale_purchase_every_days: tuple[int, int] = (10, 30)
+    resale_boxes_per_drug: tuple[int, int] = (1, 3)
+    resale_share_of_boxes: tuple[float, float] = (0.5, 0.8)
+    """Share of a seller's traced boxes re-scanned; the rest are sold for cash."""
+    resale_low_evidence_rings: float = 0.2
+    """Rings that re-scan only 10-30% of boxes (weak evidence)."""
+    resale_silent_sellers: float = 0.15
+    """Sellers none of whose boxes is ever re-scanned."""
+    resale_delay_days: tuple[int, int] = (3, 24)
+    # borrowed_cards: sessions of several cards in minutes
+    borrowed_session_every_days: tuple[int, int] = (2, 7)
+    borrowed_cards_per_session: tuple[int, int] = (2, 8)
+    borrowed_seconds_between_cards: tuple[int, int] = (40, 420)
+    borrowed_rings_without_devices: float = 0.33
+    borrowed_dead_holders: tuple[float, float] = (0.0, 0.25)
+    borrowed_far_holders: tuple[float, float] = (0.5, 0.9)
+    borrowed_misfit_care: tuple[float, float] = (0.05, 0.3)
+    # car_shuttle: cohorts of villagers admitted together, fees waived
+    shuttle_round_every_days: tuple[int, int] = (7, 18)
+    shuttle_cohort_size: tuple[int, int] = (2, 12)
+    shuttle_full_waiver_share: float = 0.7
+    shuttle_min_age: int = 58
+    shuttle_total_yuan: tuple[int, int] = (1_500, 5_200)
+    # over_prescription: fills far above max_daily_units, refilled early
+    overprescribe_excess: tuple[float, float] = (1.3, 4.0)
+    """Dispensed units / (max_daily_units x stated days) per fill."""
+    overprescribe_refill_fraction: tuple[float, float] = (0.4, 0.9)
+    """Next fill after this fraction of the stated days."""
+    # maternity: shell employers, salary bases near the 300% cap
+    maternity_salary_multiple: tuple[float, float] = (2.0, 3.0)
+    maternity_registered_days_before: tuple[int, int] = (120, 240)
+    maternity_hired_days_before_delivery: tuple[int, int] = (30, 150)
+    maternity_shared_contact_share: float = 0.7
+    maternity_agent_share: float = 0.7
+
+
+@dataclass(frozen=True)
 class GeneratorSettings:
     """Rates and sizes that shape a generated drop.
 
@@ -90,6 +131,8 @@ class GeneratorSettings:
     patients_per_outbreak: int = 15_000
     patients_per_correction: int = 1_500
     legit_maternity_employers: int = 3
+
+    schemes: SchemeShapes = field(default_factory=SchemeShapes)
 
     scheme_weights: dict[str, float] = field(
         default_factory=lambda: {

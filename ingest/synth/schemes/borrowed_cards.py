@@ -35,13 +35,14 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     age = pop.age_at(world.start)
     urban = np.flatnonzero(~world.regions.rural)
     drugs = cat.drugs_in(*GANG_DRUG_GROUPS)
+    shape = world.settings.schemes
     for plan in plans:
         county = int(rng.choice(urban, p=world.regions.weight[urban] / world.regions.weight[urban].sum()))
         places = [int(f) for f in fac.pick(rng, np.full(2, county), np.array([CLINIC, MINOR_HOSPITAL]))]
         places += independent_pharmacies(world, rng, county, 1)
         facilities = sorted(set(places[: int(rng.integers(1, 4))]))
         world.ring_facilities[facilities] = True
-        n_devices = 0 if rng.random() < 0.33 else int(rng.integers(1, 4))
+        n_devices = 0 if rng.random() < shape.borrowed_rings_without_devices else int(rng.integers(1, 4))
         plan.hub = {"facilities": facilities,
                     "devices": [world.new_device() for _ in range(n_devices)],
                     "operators": {f: int(fac.pick_operator(rng, np.array([f]))[0]) for f in facilities}}
@@ -49,8 +50,8 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
         live = pop.death_day > plan.start + 20
         dead_uncancelled = (pop.death_day < plan.start) & (pop.card_cancelled_on[: pop.size] == NO_DAY)
         old = (age >= 55) & live
-        n_dead = int(round(plan.size * rng.uniform(0.0, 0.25)))
-        n_far = int(round((plan.size - n_dead) * rng.uniform(0.5, 0.9)))
+        n_dead = int(round(plan.size * rng.uniform(*shape.borrowed_dead_holders)))
+        n_far = int(round((plan.size - n_dead) * rng.uniform(*shape.borrowed_far_holders)))
         holders = np.concatenate([
             choose(rng, world.candidates(dead_uncancelled), n_dead),
             choose(rng, world.candidates(old & far), n_far),
@@ -59,7 +60,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
         world.reserve(holders)
         join = plan.join[: len(holders)]
         day = plan.start
-        misfit_share = rng.uniform(0.05, 0.3)
+        misfit_share = rng.uniform(*shape.borrowed_misfit_care)
         while day < plan.end:
             active = holders[join <= day]
             if len(active) >= 2:
@@ -67,13 +68,14 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                 facility = hub["facilities"][int(rng.integers(0, len(hub["facilities"])))]
                 operator = hub["operators"][facility]
                 device = hub["devices"][int(rng.integers(0, len(hub["devices"])))] if hub["devices"] else -1
-                session = choose(rng, active, int(rng.integers(2, 9)))
+                lo, hi = shape.borrowed_cards_per_session
+                session = choose(rng, active, int(rng.integers(lo, hi + 1)))
                 clock = 32_400 + int(rng.integers(0, 25_000))
                 for holder in session:
                     _use_card(world, plan, builder, truth, rng, int(holder), day, clock, facility, operator,
                               device if rng.random() < 0.85 else -1, drugs, misfit_share)
-                    clock += int(rng.integers(40, 420))
-            day += int(rng.integers(2, 8))
+                    clock += int(rng.integers(*shape.borrowed_seconds_between_cards))
+            day += int(rng.integers(shape.borrowed_session_every_days[0], shape.borrowed_session_every_days[1] + 1))
 
 
 def _use_card(world, plan, builder, truth, rng, holder, day, clock, facility, operator, device,

@@ -29,6 +29,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     villages = pop.villages
     rural = np.flatnonzero(world.regions.rural)
     injections = cat.drugs_in("inj")
+    shape = world.settings.schemes
     for plan in plans:
         county = int(rng.choice(rural, p=world.regions.weight[rural] / world.regions.weight[rural].sum()))
         institution = int(fac.pick(rng, np.array([county]), MINOR_HOSPITAL)[0])
@@ -39,7 +40,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                     "doctor": int(fac.pick_prescriber(rng, np.array([institution]))[0])}
         local_villages = np.flatnonzero(villages.county == county)
         chosen = choose(rng, local_villages, int(rng.integers(1, 4)))
-        pool = world.candidates(np.isin(pop.village, chosen) & (age >= 58) & (pop.death_day > plan.start + 10))
+        pool = world.candidates(np.isin(pop.village, chosen) & (age >= shape.shuttle_min_age) & (pop.death_day > plan.start + 10))
         if len(pool) < 3:  # small drops: widen to the whole county
             pool = world.candidates((pop.county == county) & (age >= 50) & (pop.death_day > plan.start + 10))
         members = choose(rng, pool, plan.size)
@@ -53,19 +54,20 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
             ready = [int(m) for m in members[join <= day] if busy_until[int(m)] <= day
                      and pop.death_day[m] > day + 10]
             if len(ready) >= 2:
-                cohort = choose(rng, np.array(ready), int(rng.integers(2, min(12, len(ready)) + 1)))
+                lo, hi = shape.shuttle_cohort_size
+                cohort = choose(rng, np.array(ready), int(rng.integers(lo, min(hi, len(ready)) + 1)))
                 clock = 30_600 + int(rng.integers(0, 7_200))
                 for order, person in enumerate(cohort.tolist()):
                     stay = uniform_stay if rng.random() < 0.7 else int(rng.integers(2, 9))
                     discharge = min(day + stay, world.end - 1)
                     code = str(codes[int(rng.integers(0, len(codes)))])
                     row = int(np.flatnonzero(cat.diagnosis_code[cat.inpatient_diag] == code)[0])
-                    total = int(rng.uniform(1_500, 5_200) * 100)
+                    total = int(rng.uniform(*shape.shuttle_total_yuan) * 100)
                     lines = []
                     for _ in range(int(rng.integers(1, 3))):
                         drug = int(injections[int(rng.integers(0, len(injections)))])
                         lines += box_lines(world, builder, drug, int(rng.integers(1, 3)), traced=rng.random() < 0.5)
-                    waiver = 1.0 if rng.random() < 0.7 else 1.0 - rng.uniform(0.0, 0.02)
+                    waiver = 1.0 if rng.random() < shape.shuttle_full_waiver_share else 1.0 - rng.uniform(0.0, 0.02)
                     sid, fund = builder.settlement(
                         card=pop.card_for(person, discharge), patient=person,
                         facility=hub["institution"], kind=INPATIENT,
@@ -78,7 +80,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                                      [("patient", person, "shuttled"),
                                       ("facility", hub["institution"], "institution")])
                     busy_until[person] = discharge + 1
-            day += int(rng.integers(7, 19))
+            day += int(rng.integers(shape.shuttle_round_every_days[0], shape.shuttle_round_every_days[1] + 1))
 
 
 __all__ = ["plant", "DAY"]

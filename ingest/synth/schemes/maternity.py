@@ -31,23 +31,24 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     pop, regions = world.pop, world.regions
     age = pop.age_at(world.start)
     urban = np.flatnonzero(~regions.rural)
+    shape = world.settings.schemes
     for k, plan in enumerate(plans):
         county = int(rng.choice(urban, p=regions.weight[urban] / regions.weight[urban].sum()))
         wage = int(regions.monthly_wage[county])
-        agent = _AGENT_BASE + k if rng.random() < 0.7 else -1
+        agent = _AGENT_BASE + k if rng.random() < shape.maternity_agent_share else -1
         shared_phone = f"1{int(rng.choice([38, 39, 58, 86, 88]))}{int(rng.integers(10**7, 10**8))}"
         shared_address = office_address(rng, regions, county)
         n_shells = 1 + min(4, plan.size // 8) + int(rng.random() < 0.3)
-        registered = plan.start - int(rng.integers(120, 240))
+        registered = plan.start - int(rng.integers(*shape.maternity_registered_days_before))
         shells = []
         for i in range(n_shells):
             shells.append(world.employers.add(
                 name=company_name(rng, regions, county), county=county,
                 registered=registered + int(rng.integers(0, 30)),
-                phone=shared_phone if rng.random() < 0.7 else landline(regions, county, int(rng.integers(10**7))),
-                address=shared_address if rng.random() < 0.7 else office_address(rng, regions, county),
+                phone=shared_phone if rng.random() < shape.maternity_shared_contact_share else landline(regions, county, int(rng.integers(10**7))),
+                address=shared_address if rng.random() < shape.maternity_shared_contact_share else office_address(rng, regions, county),
                 agent=agent))
-        plan.hub = {"shells": shells, "base": int(round(wage * rng.uniform(2.0, 3.0), -2)) * 100}
+        plan.hub = {"shells": shells, "base": int(round(wage * rng.uniform(*shape.maternity_salary_multiple), -2)) * 100}
         province = same_province(world, county)
         pool = world.candidates(pop.female & ~pop.employee & (age >= 22) & (age < 38) & province[pop.county]
                                 & (pop.death_day == NO_DAY) & (world.delivery == NO_DAY))
@@ -58,7 +59,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
             hub = plan.hub_at(int(claim_day))
             shell = hub["shells"][int(rng.integers(0, len(hub["shells"])))]
             delivery = int(claim_day) - int(rng.integers(15, 60))
-            hired = max(delivery - int(rng.integers(30, 150)), world.employers.registered[shell] + 7)
+            hired = max(delivery - int(rng.integers(*shape.maternity_hired_days_before_delivery)), world.employers.registered[shell] + 7)
             base = int(round(hub["base"] * rng.uniform(0.95, 1.05), -4))
             leaves = int(claim_day) + int(rng.integers(10, 60))
             world.jobs.add(person, shell, hired, leaves if leaves < world.end else NO_DAY, base)

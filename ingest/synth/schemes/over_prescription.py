@@ -31,6 +31,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     pop, fac, cat = world.pop, world.facilities, world.catalogue
     age = pop.age_at(world.start)
     pushed = np.array([cat.drug(name) for name in PUSHED_DRUGS])
+    shape = world.settings.schemes
     for plan in plans:
         county = int(rng.choice(world.regions.size, p=world.regions.weight))
         practice = int(fac.pick(rng, np.array([county]), CLINIC if rng.random() < 0.6 else MINOR_HOSPITAL)[0])
@@ -47,7 +48,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
         world.reserve(patients)
         for person, join in zip(patients.tolist(), plan.join):
             doctor = doctors[int(rng.integers(0, len(doctors)))]
-            excess = rng.uniform(1.3, 4.0)
+            excess = rng.uniform(*shape.overprescribe_excess)
             day = int(join)
             stop = min(plan.end, int(pop.death_day[person]))
             while day < stop:
@@ -75,4 +76,4 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                 if kind == PHARMACY_KIND:
                     entities.append(("facility", facility, "pharmacy"))
                 truth.settlement(plan.ring_id, sid, fund, day, entities)
-                day += max(4, int(stated_days * rng.uniform(0.4, 0.9)))  # before the supply runs out
+                day += max(4, int(stated_days * rng.uniform(*shape.overprescribe_refill_fraction)))

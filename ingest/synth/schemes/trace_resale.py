@@ -34,6 +34,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     pop, fac, cat = world.pop, world.facilities, world.catalogue
     age = pop.age_at(world.start)
     drug_pool = np.array([cat.drug(name) for name in RESALE_DRUGS])
+    shape = world.settings.schemes
     for plan in plans:
         county = int(rng.choice(world.regions.size, p=world.regions.weight))
         n_resellers = 1 + int(rng.random() < 0.35)
@@ -46,8 +47,9 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                                 & (pop.death_day > plan.start + 30))
         sellers = choose(rng, pool, plan.size)
         world.reserve(sellers)
-        resale_rate = rng.uniform(0.5, 0.8) if rng.random() < 0.8 else rng.uniform(0.1, 0.3)
-        silent = rng.random(len(sellers)) < 0.15  # boxes bought but never re-scanned
+        resale_rate = (rng.uniform(0.1, 0.3) if rng.random() < shape.resale_low_evidence_rings
+                       else rng.uniform(*shape.resale_share_of_boxes))
+        silent = rng.random(len(sellers)) < shape.resale_silent_sellers  # boxes bought but never re-scanned
         resold_boxes: list[tuple[int, int, int]] = []  # (resale day, drug, box)
         for seller, join, quiet in zip(sellers, plan.join, silent):
             seller = int(seller)
@@ -61,7 +63,8 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                 kind = "outpatient" if fac.category[facility] == CLINIC else "pharmacy"
                 lines = []
                 for drug in drugs[: 1 + int(rng.random() < 0.4)]:
-                    lines += box_lines(world, builder, int(drug), int(rng.integers(1, 4)),
+                    lines += box_lines(world, builder, int(drug), int(rng.integers(shape.resale_boxes_per_drug[0],
+                                                                                  shape.resale_boxes_per_drug[1] + 1)),
                                        traced=rng.random() < 0.93)
                 prescriber = int(fac.pick_prescriber(rng, np.array([world.home_hospital[seller]]))[0])
                 sid, fund = builder.settlement(
@@ -75,8 +78,8 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                 truth.settlement(plan.ring_id, sid, fund, day, [("patient", seller, "seller")])
                 for drug, _, _, box, _ in lines:
                     if box >= 0 and not quiet and rng.random() < resale_rate:
-                        resold_boxes.append((day + int(rng.integers(3, 25)), drug, box))
-                day += int(rng.integers(10, 31))
+                        resold_boxes.append((day + int(rng.integers(*shape.resale_delay_days)), drug, box))
+                day += int(rng.integers(*shape.resale_purchase_every_days))
         _resell(world, plan, builder, truth, rng, resold_boxes)
 
 
