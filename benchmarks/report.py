@@ -5,6 +5,8 @@ Sets up a workspace with two recorded weeks of a generated weekly series
 report), then times what ``ringscope report --week W2`` does, ``--repeat``
 times: assembling the report data from the history and the catalogue,
 rendering the HTML (Chinese and English) and the PDF (Chinese and English).
+Also times ``ringscope report --week W2`` as a fresh process, the way a
+scheduler runs it (imports, font discovery, lock, store open included).
 Target: the whole report (both languages, both formats) in under a minute.
 
     python benchmarks/report.py --patients 100000 --repeat 3
@@ -15,6 +17,8 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -64,11 +68,19 @@ def time_report(workspace: Path, out: Path) -> dict[str, float]:
             "rings": data.totals["rings"], "pdf_kb": sum((out / f"report-{l}.pdf").stat().st_size for l in html) / 1024}
 
 
+def time_cli(workspace: Path, out: Path) -> float:
+    """The command as a scheduler runs it: a fresh process (imports, fonts, lock, store)."""
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "from ringscope.app.cli import main; main()", "report", "--week", WEEKS[-1],
+                    "-w", str(workspace), "--out", str(out)], check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--patients", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--series", type=Path, help="generated weekly series to use (made when missing)")
     ap.add_argument("--workspace", type=Path, help="workspace holding the recorded weeks (made when missing)")
     args = ap.parse_args()
@@ -83,16 +95,17 @@ def main() -> None:
         out = work / f"out-{i}"
         out.mkdir(parents=True, exist_ok=True)
         runs.append(time_report(workspace, out))
+        runs[-1]["cli_cold_process"] = time_cli(workspace, work / f"cli-{i}")
         print(f"run {i + 1}: " + ", ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()), flush=True)
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     result = {"patients": args.patients, "seed": args.seed, "repeat": args.repeat, "setup_s": setup,
               "median_s": {k: round(v, 2) for k, v in med.items()}, "target_s": TARGET_S,
-              "within_target": med["total"] < TARGET_S}
+              "within_target": max(med["total"], med["cli_cold_process"]) < TARGET_S}
     print(json.dumps(result, indent=2))
     print()
     print("| step | median s |")
     print("|---|---:|")
-    for k in ("data", "html_zh_en", "pdf_zh_en", "total"):
+    for k in ("data", "html_zh_en", "pdf_zh_en", "total", "cli_cold_process"):
         print(f"| {k} | {med[k]:.2f} |")
 
 
