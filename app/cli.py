@@ -27,13 +27,18 @@ app = typer.Typer(
 err_console = Console(stderr=True)
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
-) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         typer.echo(__version__)
         raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print the version and exit."),
+) -> None:
+    """RingScope: find and document fraud rings against medical-insurance funds."""
 
 
 def _register_commands() -> None:
@@ -53,22 +58,22 @@ _register_commands()
 
 
 def main() -> None:
+    """Run the CLI; user errors become one line and an exit code a scheduler can act on."""
+    from typer._click.exceptions import ClickException
+
     from ringscope.app.errors import USER_ERRORS, exit_code_for
 
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        err_console.print("[red]Aborted.[/red]")
+        err_console.print("Aborted.", style="red")
         sys.exit(130)
     except USER_ERRORS as exc:
         err_console.print(f"Error: {exc}", style="red", highlight=False, markup=False)
         sys.exit(exit_code_for(exc))
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except ClickException as exc:  # usage errors: bad option, missing argument
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(rc if isinstance(rc, int) else 0)
