@@ -215,7 +215,8 @@ def _timeline(settlements: list[dict], claims: list[dict]) -> list[dict[str, Any
     for day in sorted(days):
         d = days[day]
         d["facilities"] = sorted(x for x in d["facilities"] if x)
-        d["n_cards"] = len(d.pop("cards"))
+        d["cards"] = sorted(x for x in d["cards"] if x)
+        d["n_cards"] = len(d["cards"])
         out.append(d)
     return out
 

@@ -1,8 +1,8 @@
 """The ring graph as a PNG (for print) and as an interactive HTML page.
 
 The picture is the ring as an investigator draws it on a whiteboard: the
-members (coloured, with their role), the cards they used, where the cards
-were used (edge label: number of the ring's settlements), devices shared by
+members (coloured, with their role), the cards they used (drawn as their
+holders when the ring is big), where the cards were used (edge label: number of the ring's settlements), devices shared by
 several cards, prescribers and employers.  Settlements themselves are
 counted on the edges, not drawn, so a ring of thousands of settlements
 stays legible.
@@ -25,7 +25,9 @@ from pathlib import Path
 
 from ringscope.app.export.case import CaseFile
 
-MAX_NODES = 600  # beyond this, the least-used non-member cards are left out (the annexes list all)
+# Beyond this many nodes, cards are drawn as their holders, then the least-used non-members are
+# left out (the annexes list everything); networkx's dense spring layout stays under a second.
+MAX_NODES = 400
 COLOURS = {"patient": "#e4572e", "card": "#f3a712", "facility": "#2e86ab", "prescriber": "#6a4c93",
            "employer": "#4f772d", "device": "#8d99ae"}
 LAYOUT_SEED = 20261124
@@ -39,6 +41,7 @@ class RingPicture:
 
 
 def build_picture(case: CaseFile) -> RingPicture:
+    """The ring's picture; when cards and members exceed ``MAX_NODES``, each card is drawn as its holder."""
     pic = RingPicture()
     roles = {(m["type"], m["id"]): m["role"] for m in case.members}
 
@@ -50,26 +53,34 @@ def build_picture(case: CaseFile) -> RingPicture:
 
     for m in case.members:
         node(m["type"], m["id"])
+    cards = {s["card_id"] for s in case.settlements}
+    collapse = len(cards) + len(pic.nodes) > MAX_NODES
+    card_members = {m["id"] for m in case.members if m["type"] == "card"}
     shared_devices = {d["id"] for d in case.evidence.shared_devices} | {m["id"] for m in case.members if m["type"] == "device"}
     for s in case.settlements:
-        card = node("card", s["card_id"])
-        if s["card_holder_id"]:
-            pic.edges[(node("patient", s["card_holder_id"]), "HOLDS", card)] += 0
+        if collapse and s["card_holder_id"] and s["card_id"] not in card_members:
+            actor = node("patient", s["card_holder_id"])  # the card drawn as its holder
+        else:
+            actor = node("card", s["card_id"])
+            if s["card_holder_id"]:
+                pic.edges[(node("patient", s["card_holder_id"]), "HOLDS", actor)] += 0
         if s["patient_id"] and s["patient_id"] != s["card_holder_id"]:
-            pic.edges[(card, "TREATED", node("patient", s["patient_id"]))] += 1
-        pic.edges[(card, "USED_AT", node("facility", s["facility_id"]))] += 1
+            pic.edges[(actor, "TREATED", node("patient", s["patient_id"]))] += 1
+        pic.edges[(actor, "USED_AT", node("facility", s["facility_id"]))] += 1
         if s["device_id"] in shared_devices:
-            pic.edges[(card, "VIA_DEVICE", node("device", s["device_id"]))] += 1
+            pic.edges[(actor, "VIA_DEVICE", node("device", s["device_id"]))] += 1
         if s["prescriber_id"]:
             pic.edges[(node("prescriber", s["prescriber_id"]), "PRESCRIBED_AT", node("facility", s["facility_id"]))] += 1
     for c in case.claims:
         pic.edges[(node("patient", c["patient_id"]), "CLAIMED_VIA", node("employer", c["employer_id"]))] += 1
     if len(pic.nodes) > MAX_NODES:
-        weight = Counter()
+        weight: Counter = Counter()
         for (a, _t, b), n in pic.edges.items():
             weight[a] += n + 1
             weight[b] += n + 1
-        optional = sorted((k for k, v in pic.nodes.items() if not v["member"]), key=lambda k: (-weight[k], k))
+        # members, facilities, devices, prescribers and employers stay; non-member patients and cards may go
+        optional = sorted((k for k, v in pic.nodes.items() if not v["member"] and v["type"] in ("patient", "card")),
+                          key=lambda k: (-weight[k], k))
         keep_optional = set(optional[: max(0, MAX_NODES - (len(pic.nodes) - len(optional)))])
         dropped = {k for k in optional if k not in keep_optional}
         pic.left_out = len(dropped)
@@ -106,33 +117,42 @@ def write_png(pic: RingPicture, pos: dict, out: Path, title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
+    from matplotlib.collections import LineCollection
 
     font = _cjk_font()
     family = ["DejaVu Sans"]
     if font:
         font_manager.fontManager.addfont(font)
         family = ["Noto Sans CJK SC", "DejaVu Sans"]
-    with matplotlib.rc_context({"font.family": family, "svg.hashsalt": "ringscope", "path.simplify": True}):
+    with matplotlib.rc_context({"font.family": family, "path.simplify": True}):
         n = len(pic.nodes)
-        size = 10 if n <= 60 else 14
+        small = n <= 80
+        size = 10 if small else 14
         fig, ax = plt.subplots(figsize=(size, size * 0.75), dpi=110)
-        for (a, t, b), count in sorted(pic.edges.items()):
-            if a in pos and b in pos:
-                (x1, y1), (x2, y2) = pos[a], pos[b]
-                ax.plot([x1, x2], [y1, y2], color="#bbbbbb", linewidth=0.6 + min(count, 20) * 0.1, zorder=1)
-                if count > 1 and n <= 80:
-                    ax.text((x1 + x2) / 2, (y1 + y2) / 2, str(count), fontsize=6, color="#666666", zorder=2)
-        for key in sorted(pic.nodes):
-            v = pic.nodes[key]
-            x, y = pos[key]
-            ax.scatter([x], [y], s=160 if v["member"] else 50, color=COLOURS.get(v["type"], "#999999"),
-                       edgecolors="black" if v["member"] else "none", linewidths=1.2, zorder=3)
-            if v["member"] or n <= 80:
-                ax.text(x, y - 0.035, _label(v), fontsize=6.5 if n <= 80 else 5, ha="center", va="top", zorder=4)
-        for t, colour in COLOURS.items():
-            ax.scatter([], [], color=colour, label=t)
+        edges = [(a, b, c) for (a, _t, b), c in sorted(pic.edges.items()) if a in pos and b in pos]
+        ax.add_collection(LineCollection([(pos[a], pos[b]) for a, b, _c in edges], colors="#bbbbbb",
+                                         linewidths=[0.6 + min(c, 20) * 0.1 for _a, _b, c in edges], zorder=1))
+        if small:
+            for a, b, c in edges:
+                if c > 1:
+                    (x1, y1), (x2, y2) = pos[a], pos[b]
+                    ax.text((x1 + x2) / 2, (y1 + y2) / 2, str(c), fontsize=6, color="#666666", zorder=2)
+        keys = sorted(pic.nodes)
+        for etype, colour in COLOURS.items():
+            for member in (False, True):
+                group = [k for k in keys if pic.nodes[k]["type"] == etype and pic.nodes[k]["member"] == member]
+                if group:
+                    ax.scatter([pos[k][0] for k in group], [pos[k][1] for k in group], s=160 if member else 40,
+                               color=colour, edgecolors="black" if member else "none", linewidths=1.2, zorder=3,
+                               label=etype if member or not any(pic.nodes[k]["member"] and pic.nodes[k]["type"] == etype
+                                                                for k in keys) else None)
+        labelled = [k for k in keys if small or (pic.nodes[k]["member"] and pic.nodes[k]["type"] != "patient")]
+        for k in labelled[:120]:
+            x, y = pos[k]
+            ax.text(x, y - 0.035, _label(pic.nodes[k]), fontsize=6.5 if small else 5, ha="center", va="top", zorder=4)
         ax.legend(loc="lower right", fontsize=7, frameon=False)
-        ax.set_title(title + (f" ({pic.left_out} cards left out)" if pic.left_out else ""), fontsize=10)
+        ax.set_title(title + (f" ({pic.left_out} non-member nodes left out)" if pic.left_out else ""), fontsize=10)
+        ax.autoscale_view()
         ax.set_axis_off()
         fig.tight_layout()
         fig.savefig(out, format="png", metadata={"Software": None})

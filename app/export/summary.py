@@ -11,6 +11,7 @@ given whole in the annexes; the document says how many rows it left out.
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
@@ -21,9 +22,13 @@ from ringscope.app.export import wording
 from ringscope.app.export.case import CaseFile
 from ringscope.app.export.safe_names import safe_component
 
-TIMELINE_ROWS = 200  # days shown in the document; the annexes hold every transaction
-CHAIN_ROWS = 100  # trace-code chains shown in the document; trace_chains.csv holds all
-INLINE_TRANSACTIONS = 300  # up to this many settlements are listed in the document itself
+# How much the document itself lists; the annexes always hold every row.  A referral is read by a
+# person, and WeasyPrint lays out ~1-2 pages a second on this machine, so the document stays short.
+TIMELINE_ROWS = 62  # periods: days when the ring was active on at most this many days, else weeks, else months
+CHAIN_ROWS = 40  # trace-code chains (trace_chains.csv holds all)
+MEMBER_ROWS = 60  # members in the members table and in the per-member loss table (members.csv holds all)
+SHARED_ROWS = 30  # devices / operators / co-admissions
+INLINE_TRANSACTIONS = 150  # up to this many settlements are listed in the document itself
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(Path(__file__).with_name("templates"))),
@@ -34,9 +39,46 @@ _ENV = jinja2.Environment(
 _ENV.filters["money"] = lambda v: f"{Decimal(v):,.2f}"
 
 
+def _period_key(day: str, period: str) -> str:
+    if period == "day":
+        return day
+    if period == "month":
+        return day[:7]
+    d = date.fromisoformat(day)
+    return (d - timedelta(days=d.weekday())).isoformat()  # the Monday of its ISO week
+
+
+def coarsen_timeline(days: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """Per day when that fits the document, else per week (from Monday), else per month."""
+    for period in ("day", "week", "month"):
+        keys = {_period_key(d["date"], period) for d in days}
+        if len(keys) <= TIMELINE_ROWS or period == "month":
+            break
+    if period == "day":
+        return period, days
+    merged: dict[str, dict[str, Any]] = {}
+    for d in days:
+        key = _period_key(d["date"], period)
+        m = merged.setdefault(key, {"date": key, "n_settlements": 0, "fund_paid": Decimal("0.00"), "facilities": set(),
+                                    "cards": set(), "n_claims": 0, "claims_amount": Decimal("0.00"), "admissions": 0})
+        for k in ("n_settlements", "fund_paid", "n_claims", "claims_amount", "admissions"):
+            m[k] += d[k]
+        m["cards"].update(d["cards"])
+        m["facilities"].update(d["facilities"])
+    out = []
+    for key in sorted(merged):
+        m = merged[key]
+        m["facilities"] = sorted(m["facilities"])
+        m["n_cards"] = len(m.pop("cards"))
+        out.append(m)
+    return period, out
+
+
 def render_html(case: CaseFile, lang: str, version: str, files: Sequence[str], graph_png: str | None) -> str:
     """The summary in ``lang`` ("zh" or "en") as a self-standing HTML page."""
     ring = case.ring
+    period, timeline_all = coarsen_timeline(case.timeline)
+    timeline = timeline_all[:TIMELINE_ROWS]
     context: dict[str, Any] = {
         "lang": lang, "t": wording.T[lang], "ring": ring, "case": case, "fl": case.fund_loss,
         "ev": case.evidence, "version": version, "files": list(files), "graph_png": graph_png,
@@ -44,8 +86,13 @@ def render_html(case: CaseFile, lang: str, version: str, files: Sequence[str], g
         "scheme_name": wording.scheme_name(ring.scheme, lang),
         "entity": lambda t: wording.entity_name(t, lang),
         "role": lambda r: wording.role_name(r, lang),
-        "timeline": case.timeline[:TIMELINE_ROWS],
-        "timeline_more": max(0, len(case.timeline) - TIMELINE_ROWS),
+        "timeline": timeline,
+        "period": period,
+        "timeline_more": max(0, len(timeline_all) - TIMELINE_ROWS),
+        "members": case.members[:MEMBER_ROWS],
+        "members_more": max(0, len(case.members) - MEMBER_ROWS),
+        "per_member": case.fund_loss.per_member[:MEMBER_ROWS],
+        "shared_rows": SHARED_ROWS,
         "chains": case.evidence.trace_chains[:CHAIN_ROWS],
         "chains_more": max(0, len(case.evidence.trace_chains) - CHAIN_ROWS),
         "transactions": case.settlements if len(case.settlements) <= INLINE_TRANSACTIONS else [],
