@@ -71,9 +71,13 @@ def main() -> None:
         err_console.print("Aborted.", style="red")
         sys.exit(130)
     except USER_ERRORS as exc:
-        err_console.print(f"Error: {exc}", style="red", highlight=False, markup=False)
+        err_console.print(f"Error: {exc}", style="red", highlight=False, markup=False, soft_wrap=True)
         sys.exit(exit_code_for(exc))
     except ClickException as exc:  # usage errors: bad option, missing argument
         exc.show()
         sys.exit(exc.exit_code)
     sys.exit(rc if isinstance(rc, int) else 0)
+
+
+if __name__ == "__main__":
+    main()
