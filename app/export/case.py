@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,7 @@ from ringscope.app.export.masking import Masker
 from ringscope.app.export.ring_source import RingRecord
 
 CENT = Decimal("0.01")
+CST = timezone(timedelta(hours=8))
 ZERO = Decimal("0.00")
 
 
@@ -225,7 +227,16 @@ def _drops(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     rows = _rows(con, "SELECT drop_id, fingerprint, finished_at FROM ingest_drops WHERE status = 'loaded' "
                       "ORDER BY finished_at, drop_id", [])
     return [{"drop_id": r["drop_id"], "fingerprint": r["fingerprint"] or "",
-             "finished_at": _text(r["finished_at"])} for r in rows]
+             "finished_at": _cst(r["finished_at"])} for r in rows]
+
+
+def _cst(value: Any) -> str:
+    """A stored time as China Standard Time to the second (how the rest of the package states times)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(CST).isoformat(timespec="seconds")
+    return _text(value)
 
 
 def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool = True) -> CaseFile:

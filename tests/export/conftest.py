@@ -53,6 +53,9 @@ class Case:
         self.analyst = directory.authenticate("analyst", "analyst-pw")
         self.clerk = directory.authenticate("clerk", "clerk-pw")
 
+    def reopen(self) -> None:
+        self.store = DuckDBStore(self.config.store)
+
     def export(self, name: str, ring_id: str = "R-000001", *, user=None, unmask: bool = False,
                at: datetime | None = None, lang=("zh", "en")) -> Path:
         return build_referral(self.store, ring_id, self.root / name, user=user or self.boss, unmask=unmask,

@@ -56,3 +56,9 @@ def test_annexes_are_bom_csv_and_xlsx_sheets(masked_zip):
     assert wb.sheetnames == ["members", "settlements", "dispensings", "claims", "evidence", "trace_chains", "fund_loss"]
     rows = list(wb["dispensings"].iter_rows(values_only=True))
     assert rows[0][10] == "trace_code" and any(r[10] == BOX_1 for r in rows[1:])
+
+
+def test_detection_figure_that_differs_is_flagged(masked_zip, tmp_path):
+    # the fixture's rings.json reports 18,604.33; the transactions add up to 18,628.33
+    zh = pdf_text(member(masked_zip, "summary-zh.pdf"), tmp_path)
+    assert "18,604.33" in zh and "与逐笔重算结果不一致" in zh
