@@ -5,7 +5,7 @@ Where the server is, in order: ``NEO4J_URI`` + ``NEO4J_PASSWORD`` (+
 file ``$RINGSCOPE_WORKSPACE/neo4j/conf/ringscope-connection.json`` (default
 workspace ``./ringscope-workspace``), written by ``ringscope neo4j install``
 or ``.ci/install-neo4j.sh``.  Without a server these tests are skipped,
-unless ``RINGSCOPE_REQUIRE_NEO4J=1`` (CI) turns that into a failure.
+unless ``CI`` or ``RINGSCOPE_REQUIRE_NEO4J=1`` is set: then it is a failure.
 
 The tests wipe the database they use: they refuse to touch a graph that
 holds labels other than RingScope's.  Tests run one at a time across
@@ -52,7 +52,7 @@ def _find_server() -> Neo4jConfig | None:
 
 
 def _unavailable(reason: str):
-    if os.environ.get("RINGSCOPE_REQUIRE_NEO4J") == "1":
+    if os.environ.get("CI") or os.environ.get("RINGSCOPE_REQUIRE_NEO4J") == "1":
         pytest.fail(reason)
     pytest.skip(reason)
 
