@@ -96,6 +96,11 @@ class CarShuttleSettings:
     min_shared_cohorts: int = 2
     """A patient pair must be admitted together on at least this many occasions: one
     joint admission is an outbreak, repeated joint admissions are a shuttle."""
+    waived_occasion_weight: int = 2
+    """How many occasions one joint admission counts for when both patients' fees were
+    waived (self-paid share below ``waiver_ratio`` of the institution's median). 1 = no
+    bonus; 2 = one waived joint admission is enough to link two patients (cohorts whose
+    membership changes every trip), at the risk of linking medical-assistance patients."""
     occasion_gap_days: int = 3
     """Joint admissions further apart than this count as separate occasions."""
     min_patients: int = 4
@@ -109,6 +114,10 @@ class CarShuttleSettings:
     waiver_ratio: float = 0.35
     """Fee waiver: the cohort's median self-paid share is below this fraction of the
     institution's own median self-paid share for other inpatients."""
+    baseline_floor: float = 0.5
+    """The institution's reference self-paid share is never below this fraction of the
+    median for institutions of its kind, so a hospital that waives fees for most of its
+    inpatients cannot hide its cohort inside its own baseline."""
     require_fee_waiver: bool = True
     """Waived co-payments are what pays the villagers to come; without them a group
     admission (nursing home, outbreak) is legitimate."""

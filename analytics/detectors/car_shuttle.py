@@ -41,22 +41,30 @@ SELECT s.settlement_id, s.facility_id, coalesce(s.patient_id, c.patient_id) AS p
                  coalesce(s.discharged_on, s.admitted_on, CAST(s.settled_at AS DATE))) AS stay_days,
        CASE WHEN s.total_amount > 0 THEN CAST(coalesce(s.self_paid, s.total_amount - s.fund_paid) AS DOUBLE)
                                          / CAST(s.total_amount AS DOUBLE) END AS self_share,
-       s.diagnosis_code
+       s.diagnosis_code, f.kind AS facility_kind
 FROM settlements s
 LEFT JOIN cards c ON c.card_id = s.card_id
 JOIN facilities f ON f.facility_id = s.facility_id
 WHERE f.kind <> 'pharmacy' AND (s.kind = 'inpatient' OR s.admitted_on IS NOT NULL)
 """
 
+# The institution's usual self-paid share, never below a fraction of what inpatients of
+# institutions of its kind usually pay: a hospital where nearly everyone pays nothing is
+# the anomaly, not the baseline.
 _FACILITY_MEDIAN_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_cs_adm AS
-SELECT *, median(self_share) OVER (PARTITION BY facility_id) AS facility_self_median FROM _rs_cs_adm
+SELECT *, greatest(median(self_share) OVER (PARTITION BY facility_id),
+                   $floor * median(self_share) OVER (PARTITION BY facility_kind)) AS facility_self_median,
+       $floor * median(self_share) OVER (PARTITION BY facility_kind) AS kind_self_floor
+FROM _rs_cs_adm
 """
 
 _PAIRS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_cs_pairs AS
 SELECT a.facility_id, least(a.patient_id, b.patient_id) AS p1, greatest(a.patient_id, b.patient_id) AS p2,
-       least(a.admitted_on, b.admitted_on) AS occasion, a.settlement_id AS s1, b.settlement_id AS s2
+       least(a.admitted_on, b.admitted_on) AS occasion, a.settlement_id AS s1, b.settlement_id AS s2,
+       (a.self_share <= $waiver_ratio * a.facility_self_median
+        AND b.self_share <= $waiver_ratio * b.facility_self_median) AS both_waived
 FROM _rs_cs_adm a JOIN _rs_cs_adm b
   ON a.facility_id = b.facility_id
  AND b.admitted_on BETWEEN a.admitted_on - CAST($window AS INTEGER) AND a.admitted_on + CAST($window AS INTEGER)
@@ -66,15 +74,16 @@ WHERE a.patient_id < b.patient_id
 # Occasions: joint admission dates of a pair, merged when closer than the gap.
 _EDGES_SQL = """
 WITH occ AS (
-    SELECT DISTINCT p1, p2, occasion FROM _rs_cs_pairs
+    SELECT p1, p2, occasion, bool_or(coalesce(both_waived, false)) AS waived FROM _rs_cs_pairs GROUP BY ALL
 ), gaps AS (
     SELECT *, date_diff('day', lag(occasion) OVER (PARTITION BY p1, p2 ORDER BY occasion), occasion) AS gap
     FROM occ
+), weighted AS (
+    SELECT p1, p2, sum(CASE WHEN waived THEN $waived_weight ELSE 1 END) FILTER (WHERE gap IS NULL OR gap > $gap) AS occasions
+    FROM gaps GROUP BY p1, p2
 )
-SELECT 'patient:' || p1, 'patient:' || p2,
-       count(*) FILTER (WHERE gap IS NULL OR gap > $gap) AS occasions
-FROM gaps GROUP BY p1, p2
-HAVING count(*) FILTER (WHERE gap IS NULL OR gap > $gap) >= $min_occasions
+SELECT 'patient:' || p1, 'patient:' || p2, occasions FROM weighted
+WHERE occasions >= $min_occasions
 ORDER BY 1, 2
 """
 
@@ -117,7 +126,8 @@ WITH base AS (
     WHERE settlement_id NOT IN (SELECT settlement_id FROM _rs_cs_cohort)
 ), coh AS (
     SELECT c.grp, a.*, p.region_code,
-           coalesce(b.self_base, e.self_all) AS self_base, coalesce(b.stay_base, e.stay_all) AS stay_base
+           greatest(coalesce(b.self_base, e.self_all), a.kind_self_floor) AS self_base,
+           coalesce(b.stay_base, e.stay_all) AS stay_base
     FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id)
     LEFT JOIN patients p ON p.patient_id = a.patient_id
     LEFT JOIN base b ON b.facility_id = a.facility_id CROSS JOIN everywhere e
@@ -166,9 +176,10 @@ def detect_car_shuttle(
     cfg = settings.car_shuttle
     temp = ("_rs_cs_adm", "_rs_cs_pairs", "_rs_cs_groups", "_rs_cs_cohort")
     con.execute(_ADMISSIONS_SQL)
-    con.execute(_FACILITY_MEDIAN_SQL)
-    con.execute(_PAIRS_SQL, {"window": cfg.cohort_window_days})
-    edge_rows = rows(con, _EDGES_SQL, {"gap": cfg.occasion_gap_days, "min_occasions": cfg.min_shared_cohorts})
+    con.execute(_FACILITY_MEDIAN_SQL, {"floor": cfg.baseline_floor})
+    con.execute(_PAIRS_SQL, {"window": cfg.cohort_window_days, "waiver_ratio": cfg.waiver_ratio})
+    edge_rows = rows(con, _EDGES_SQL, {"gap": cfg.occasion_gap_days, "min_occasions": cfg.min_shared_cohorts,
+                                       "waived_weight": cfg.waived_occasion_weight})
     if not edge_rows:
         drop(con, *temp)
         return []
