@@ -206,6 +206,8 @@ def detect_car_shuttle(
          stay_ratio, diag_share, county_share, first_on, last_on) in facts:
         if len(patients) < cfg.min_patients or not facilities:
             continue
+        if (last_on - first_on).days <= cfg.occasion_gap_days:
+            continue  # one trip only: a group admission (outbreak, screening), not a shuttle
         self_share = float(self_share or 0.0)
         self_base = float(self_base or 0.0)
         waiver = self_ratio is not None and float(self_ratio) <= cfg.waiver_ratio

@@ -47,7 +47,7 @@ def test_nursing_home_admitted_together_but_paying_normally_is_not_a_ring(world)
     assert detect_car_shuttle(world.con(), DetectionSettings()) == []
 
 
-def test_outbreak_admitted_once_is_not_a_ring(world):
+def test_outbreak_admitted_once_is_not_a_ring_even_when_fees_are_waived(world):
     world.facility("H1", "hospital", region="510101")
     _baseline(world, "H1")
     for i in range(10):
