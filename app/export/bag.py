@@ -84,8 +84,12 @@ class VerifyReport:
 
 def _safe_members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     members = []
+    seen: set[str] = set()
     for info in zf.infolist():
         name = info.filename
+        if name in seen:
+            raise PackageError(f"the zip holds {name!r} twice; a package never does (tampered?)")
+        seen.add(name)
         parts = PurePosixPath(name).parts
         if name.startswith("/") or "\\" in name or ".." in parts or (parts and ":" in parts[0]):
             raise PackageError(f"unsafe path in the zip: {name!r}; refusing to unpack it")

@@ -148,6 +148,9 @@ def build_referral(
                          "sha256_tagmanifest": _tagmanifest_digest(bag_dir),
                          "export_time": when.isoformat(), "detection_run": ring.run_id,
                      })
+        if unmask:  # an unmasked export is also an unmasking, logged as the explorer logs one
+            audit.record(config.workspace, user=who.name, action=audit.UNMASK, target=f"ring:{ring.ring_id}",
+                         role=who.role, details={"via": "referral export", "file": str(out_path.resolve())})
         replace_atomically(tmp_zip, out_path)
     return out_path
 

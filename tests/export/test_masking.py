@@ -30,6 +30,7 @@ def test_unmasked_package_for_a_user_with_the_right(unmasked_zip, case):
     assert members["P001"]["name"] == "张三"
     events = audit.read_events(case.workspace, action="export", user="boss")
     assert any(e["details"]["unmasked"] for e in events)
+    assert audit.read_events(case.workspace, action="unmask", user="boss")
 
 
 def test_unmask_refused_without_the_right(case):

@@ -72,3 +72,17 @@ def test_not_a_zip(tmp_path):
     junk.write_bytes(b"not a zip")
     with pytest.raises(PackageError, match="not a zip"):
         verify_package(junk)
+
+
+def test_duplicate_entry_is_refused(masked_zip, tmp_path):
+    bad = tmp_path / "dup.zip"
+    with zipfile.ZipFile(masked_zip) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        first = zin.infolist()[-1]
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns about the duplicate name: that is the point
+            zout.writestr(first.filename, b"other content")
+    with pytest.raises(PackageError, match="twice"):
+        verify_package(bad)
