@@ -37,6 +37,9 @@ class TraceResaleSettings:
     re-scanned box can be a scanning slip, a habit of selling is a pattern."""
     min_boxes_per_ring: int = 4
     """A ring needs this many resold boxes in total before it is reported."""
+    attach_one_box_sellers: bool = True
+    """A seller with a single resold box joins the network of a facility that already
+    re-sold ``min_boxes_per_ring`` boxes from repeat sellers (a known buy-back point)."""
     min_sellers: int = 1
     """Sellers per ring; one prolific seller feeding a pharmacy is already a ring."""
     correction_same_day_only: bool = True

@@ -68,13 +68,20 @@ WHERE later.scan_no > 1
   )
 """
 
+# Sellers with repeated resales, plus any seller whose box was re-sold by a facility that
+# re-sells repeatedly (min_boxes_per_ring boxes from repeat sellers): once a pharmacy is a
+# known buy-back point, a one-box seller to it is part of its network.
 _EDGES_SQL = """
 WITH seller_boxes AS (
     SELECT seller_id, count(DISTINCT trace_code) AS boxes FROM _rs_tr_resales GROUP BY seller_id
+), buy_back AS (
+    SELECT r.reseller_id FROM _rs_tr_resales r JOIN seller_boxes b USING (seller_id)
+    WHERE b.boxes >= $min_boxes GROUP BY r.reseller_id HAVING count(DISTINCT r.trace_code) >= $min_ring_boxes
 )
 SELECT 'patient:' || r.seller_id, 'facility:' || r.reseller_id, count(DISTINCT r.trace_code)
 FROM _rs_tr_resales r JOIN seller_boxes b USING (seller_id)
 WHERE b.boxes >= $min_boxes
+   OR ($attach AND r.reseller_id IN (SELECT reseller_id FROM buy_back))
 GROUP BY r.seller_id, r.reseller_id
 ORDER BY 1, 2
 """
@@ -138,7 +145,8 @@ def detect_trace_resale(
     cfg = settings.trace_resale
     con.execute(_EVENTS_SQL)
     con.execute(_RESALES_SQL, {"same_day": cfg.correction_same_day_only})
-    edge_rows = rows(con, _EDGES_SQL, {"min_boxes": cfg.min_resold_boxes_per_seller})
+    edge_rows = rows(con, _EDGES_SQL, {"min_boxes": cfg.min_resold_boxes_per_seller,
+                                       "min_ring_boxes": cfg.min_boxes_per_ring, "attach": cfg.attach_one_box_sellers})
     if not edge_rows:
         drop(con, "_rs_tr_scans", "_rs_tr_resales")
         return []
