@@ -3,7 +3,8 @@
 The picture is the ring as an investigator draws it on a whiteboard: the
 members (coloured, with their role), the cards they used (drawn as their
 holders when the ring is big), where the cards were used (edge label: number of the ring's settlements), devices shared by
-several cards, prescribers and employers.  Settlements themselves are
+several cards, prescribers and employers, and, dashed red, each resold box: from whoever had it
+reimbursed to the facility where it was reimbursed again.  Settlements themselves are
 counted on the edges, not drawn, so a ring of thousands of settlements
 stays legible.
 
@@ -31,6 +32,7 @@ MAX_NODES = 400
 COLOURS = {"patient": "#e4572e", "card": "#f3a712", "facility": "#2e86ab", "prescriber": "#6a4c93",
            "employer": "#4f772d", "device": "#8d99ae"}
 LAYOUT_SEED = 20261124
+RESOLD_COLOUR = "#d62828"  # trace-code resale: a box reimbursed again
 
 
 @dataclass
@@ -73,6 +75,15 @@ def build_picture(case: CaseFile) -> RingPicture:
             pic.edges[(node("prescriber", s["prescriber_id"]), "PRESCRIBED_AT", node("facility", s["facility_id"]))] += 1
     for c in case.claims:
         pic.edges[(node("patient", c["patient_id"]), "CLAIMED_VIA", node("employer", c["employer_id"]))] += 1
+    # resale chains: from whoever had a box reimbursed to where it was reimbursed next
+    for ch in case.evidence.trace_chains:
+        occ = ch["occurrences"]
+        for prev, nxt in zip(occ, occ[1:]):
+            candidates = ([f"patient:{prev['patient_id']}"] if collapse else []) + [f"card:{prev['card_id']}"]
+            source = next((k for k in candidates if k in pic.nodes), None)
+            target = f"facility:{nxt['facility_id']}"
+            if source and target in pic.nodes:
+                pic.edges[(source, "BOX_RESOLD", target)] += 1
     if len(pic.nodes) > MAX_NODES:
         weight: Counter = Counter()
         for (a, _t, b), n in pic.edges.items():
@@ -129,9 +140,13 @@ def write_png(pic: RingPicture, pos: dict, out: Path, title: str) -> None:
         small = n <= 80
         size = 10 if small else 14
         fig, ax = plt.subplots(figsize=(size, size * 0.75), dpi=110)
-        edges = [(a, b, c) for (a, _t, b), c in sorted(pic.edges.items()) if a in pos and b in pos]
+        edges = [(a, b, c) for (a, t, b), c in sorted(pic.edges.items()) if a in pos and b in pos and t != "BOX_RESOLD"]
+        resold = [(a, b, c) for (a, t, b), c in sorted(pic.edges.items()) if a in pos and b in pos and t == "BOX_RESOLD"]
         ax.add_collection(LineCollection([(pos[a], pos[b]) for a, b, _c in edges], colors="#bbbbbb",
                                          linewidths=[0.6 + min(c, 20) * 0.1 for _a, _b, c in edges], zorder=1))
+        if resold:
+            ax.add_collection(LineCollection([(pos[a], pos[b]) for a, b, _c in resold], colors=RESOLD_COLOUR,
+                                             linestyles="dashed", linewidths=0.8, zorder=1, label="box resold"))
         if small:
             for a, b, c in edges:
                 if c > 1:
@@ -146,7 +161,8 @@ def write_png(pic: RingPicture, pos: dict, out: Path, title: str) -> None:
                                color=colour, edgecolors="black" if member else "none", linewidths=1.2, zorder=3,
                                label=etype if member or not any(pic.nodes[k]["member"] and pic.nodes[k]["type"] == etype
                                                                 for k in keys) else None)
-        labelled = [k for k in keys if small or (pic.nodes[k]["member"] and pic.nodes[k]["type"] != "patient")]
+        labelled = [k for k in keys if small or pic.nodes[k]["type"] in ("facility", "prescriber", "employer")
+                    or (pic.nodes[k]["member"] and pic.nodes[k]["type"] != "patient")]
         for k in labelled[:120]:
             x, y = pos[k]
             ax.text(x, y - 0.035, _label(pic.nodes[k]), fontsize=6.5 if small else 5, ha="center", va="top", zorder=4)
@@ -173,7 +189,9 @@ def write_html(pic: RingPicture, pos: dict, out: Path, title: str) -> None:
                      color=COLOURS.get(v["type"], "#999999"), size=18 if v["member"] else 9,
                      borderWidth=3 if v["member"] else 1, x=x * 900, y=y * 900, physics=False)
     for (a, t, b), count in sorted(pic.edges.items()):
-        net.add_edge(a, b, title=f"{t} ×{max(count, 1)}", value=max(count, 1), label=str(count) if count > 1 else "")
+        extra = {"color": RESOLD_COLOUR, "dashes": True} if t == "BOX_RESOLD" else {}
+        net.add_edge(a, b, title=f"{t} ×{max(count, 1)}", value=max(count, 1), label=str(count) if count > 1 else "",
+                     **extra)
     net.set_options(json.dumps({"physics": {"enabled": False}, "interaction": {"hover": True},
                                 "edges": {"color": {"color": "#bbbbbb"}, "smooth": False}}))
     html = net.generate_html(name=str(out), local=False)
