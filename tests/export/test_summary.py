@@ -46,6 +46,7 @@ def test_graph_files(masked_zip):
     assert external == []  # opens offline: every script inline, no CDN
     assert "vis.DataSet" in html or "new vis.Network" in html
     assert "facility:F02" in html
+    assert "BOX_RESOLD" in html  # the resale chains, drawn from the seller's card to the reselling pharmacy
 
 
 def test_annexes_are_bom_csv_and_xlsx_sheets(masked_zip):
