@@ -66,8 +66,27 @@ def _rel_type(name: str) -> str:
 
 def node_statement(label: str, mode: str) -> str:
     if mode == "create":
-        return f"UNWIND $rows AS r CREATE (n:{_label(label)}) SET n = r"
+        # Returns the new nodes' internal ids: the relationships of this load
+        # then find their ends by id (a direct record read) instead of an
+        # index seek; see rel_by_nid_statement.
+        return (f"UNWIND $rows AS r CREATE (n:{_label(label)}) SET n = r "
+                "RETURN collect([r.id, id(n)]) AS nids")
     return f"UNWIND $rows AS r MERGE (n:{_label(label)} {{id: r.id}}) SET n += r"
+
+
+def nid_lookup_statement(label: str) -> str:
+    """Internal ids of nodes committed by an earlier, interrupted run."""
+    return f"UNWIND $rows AS r MATCH (n:{_label(label)} {{id: r.id}}) RETURN collect([r.id, id(n)]) AS nids"
+
+
+def rel_by_nid_statement(rel_type: str) -> str:
+    """First load only: both ends were created by this load, whose internal
+    ids are known (deleted nodes' ids can be reused, so ids are never kept
+    past the load that read them)."""
+    return (
+        "UNWIND $rows AS r MATCH (a) WHERE id(a) = r[0] MATCH (b) WHERE id(b) = r[1] "
+        f"CREATE (a)-[:{_rel_type(rel_type)}]->(b)"
+    )
 
 
 def rel_statement(rel_type: str, src_label: str, dst_label: str, mode: str) -> str:
@@ -211,9 +230,14 @@ def _batches(cur: duckdb.DuckDBPyConnection, sql: str, size: int, as_pairs: bool
 # --------------------------------------------------------------- the load
 
 
-def _write_batch(tx: ManagedTransaction, stmt: str, rows: list, key: str, load_id: str) -> None:
-    tx.run(stmt, rows=rows).consume()
+def _write_batch(tx: ManagedTransaction, stmt: str, rows: list, key: str, load_id: str) -> list | None:
+    record = tx.run(stmt, rows=rows).single()
     tx.run(_LEDGER_WRITE, key=key, load_id=load_id, n=len(rows)).consume()
+    return record["nids"] if record is not None and "nids" in record.keys() else None
+
+
+def _read_nids(tx: ManagedTransaction, stmt: str, rows: list) -> list:
+    return tx.run(stmt, rows=rows).single()["nids"]
 
 
 class _Writer:
@@ -229,31 +253,46 @@ class _Writer:
         self.written = 0
         self.skipped = 0
 
-    def _one(self, stmt: str, rows: list, key: str) -> None:
+    def _one(self, stmt: str, rows: list, key: str) -> list | None:
         with self.driver.session(database=self.database) as session:
-            session.execute_write(_write_batch, stmt, rows, key, self.load_id)
+            return session.execute_write(_write_batch, stmt, rows, key, self.load_id)
 
-    def run_step(self, step: str, stmt: str, batches: Iterator[list]) -> int:
+    def _lookup(self, stmt: str, rows: list) -> list:
+        with self.driver.session(database=self.database) as session:
+            return session.execute_read(_read_nids, stmt, rows)
+
+    def run_step(self, step: str, stmt: str, batches: Iterator[list], lookup: str | None = None) -> tuple[int, list]:
+        """Write every batch not in the ledger; returns (rows, [id, nid] pairs
+        when the statement returns internal ids, ``lookup`` fetching those of
+        skipped batches)."""
         total = 0
+        nids: list = []
         in_flight: set[Future] = set()
+
+        def collect(result: list | None) -> None:
+            if result:
+                nids.extend(result)
+
         for number, rows in enumerate(batches):
             total += len(rows)
             key = f"{self.load_id}|{step}|{number}"
             if key in self.done:
                 self.skipped += 1
+                if lookup is not None:
+                    collect(self._lookup(lookup, rows))
                 continue
             if self.pool is None:
-                self._one(stmt, rows, key)
+                collect(self._one(stmt, rows, key))
             else:
                 if len(in_flight) >= 2 * self.workers:
                     finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                     for f in finished:
-                        f.result()
+                        collect(f.result())
                 in_flight.add(self.pool.submit(self._one, stmt, rows, key))
             self.written += 1
         for f in in_flight:
-            f.result()
-        return total
+            collect(f.result())
+        return total, nids
 
     def close(self) -> None:
         if self.pool is not None:
@@ -311,38 +350,33 @@ def project_catalogue(
     full = not projected
     scope = _Scope(con, pending, full)
     writer = _Writer(driver, database, load_id, done, workers)
+    by_nid = mode == "create"
     try:
         if mode == "merge" and projected:
             _relabel_facilities(scope, driver, database)
         n_steps = len(LABELS) + len(REL_TYPES)
         t_nodes = time.monotonic()
-        with scope.cursor("nodes") as cur:
+        with scope.cursor("nodes") as cur, scope.cursor("rels") as rel_cur:
+            rel_cur.execute("CREATE TEMP TABLE rs_nid (label VARCHAR, id VARCHAR, nid BIGINT)")
             for i, label in enumerate(LABELS):
                 step_progress(f"nodes {label}", i / n_steps)
-                report.nodes[label] = writer.run_step(
-                    f"node:{label}", node_statement(label, mode), _batches(cur, _node_select(cur, label), node_batch, False)
+                report.nodes[label], nids = writer.run_step(
+                    f"node:{label}", node_statement(label, mode),
+                    _batches(cur, _node_select(cur, label), node_batch, False),
+                    lookup=nid_lookup_statement(label) if by_nid else None,
                 )
-        report.node_seconds = time.monotonic() - t_nodes
-        t_rels = time.monotonic()
-        if mode == "merge" and projected:
-            _delete_stale(scope, driver, database)
-        with scope.cursor("rels") as cur:
+                if nids:
+                    _store_nids(rel_cur, label, nids)
+            report.node_seconds = time.monotonic() - t_nodes
+            t_rels = time.monotonic()
+            if mode == "merge" and projected:
+                _delete_stale(scope, driver, database)
             for j, rel in enumerate(REL_TYPES):
                 step_progress(f"relationships {rel.type}", (len(LABELS) + j) / n_steps)
-                sql = f"SELECT * FROM ({rel.sql}) q(src_label, src_id, dst_label, dst_id)"
-                pairs = cur.execute(f"SELECT DISTINCT src_label, dst_label FROM ({sql}) ORDER BY ALL").fetchall()
                 report.relationships[rel.type] = 0
-                for src_label, dst_label in pairs:
-                    stmt = rel_statement(rel.type, src_label, dst_label, mode)
-                    rows = _batches(
-                        cur,
-                        f"SELECT src_id, dst_id FROM ({sql}) WHERE src_label = '{_label(src_label)}' "
-                        f"AND dst_label = '{_label(dst_label)}' ORDER BY src_id, dst_id",
-                        rel_batch, True,
-                    )
-                    report.relationships[rel.type] += writer.run_step(
-                        f"rel:{rel.type}:{src_label}:{dst_label}", stmt, rows
-                    )
+                for step, stmt, sql in _rel_steps(rel_cur, rel, mode):
+                    n, _ = writer.run_step(step, stmt, _batches(rel_cur, sql, rel_batch, True))
+                    report.relationships[rel.type] += n
         if mode == "merge" and projected:
             for label, stmt in _ORPHANS.items():
                 driver.execute_query(stmt, database_=database)
@@ -355,6 +389,43 @@ def project_catalogue(
     report.seconds = time.monotonic() - t0
     step_progress("done", 1.0)
     return report
+
+
+def _store_nids(cur: duckdb.DuckDBPyConnection, label: str, pairs: list) -> None:
+    import pyarrow as pa
+
+    batch = pa.table({
+        "label": pa.array([label] * len(pairs), pa.string()),
+        "id": pa.array([p[0] for p in pairs], pa.string()),
+        "nid": pa.array([p[1] for p in pairs], pa.int64()),
+    })
+    cur.register("rs_nid_batch", batch)
+    cur.execute("INSERT INTO rs_nid SELECT * FROM rs_nid_batch")
+    cur.unregister("rs_nid_batch")
+
+
+def _rel_steps(cur: duckdb.DuckDBPyConnection, rel, mode: str) -> Iterator[tuple[str, str, str]]:
+    """(ledger step name, Cypher, SQL of [src, dst] rows in a stable order)
+    for one relationship type.  First load: ends by internal id, ordered by
+    it (neighbouring records, warm pages).  Later loads: ends by their
+    ``id`` index, one statement per pair of end labels."""
+    sql = f"SELECT * FROM ({rel.sql}) q(src_label, src_id, dst_label, dst_id)"
+    if mode == "create":
+        yield (
+            f"rel:{rel.type}",
+            rel_by_nid_statement(rel.type),
+            f"SELECT a.nid, b.nid FROM ({sql}) q "
+            "JOIN rs_nid a ON a.label = q.src_label AND a.id = q.src_id "
+            "JOIN rs_nid b ON b.label = q.dst_label AND b.id = q.dst_id ORDER BY 1, 2",
+        )
+        return
+    for src_label, dst_label in cur.execute(f"SELECT DISTINCT src_label, dst_label FROM ({sql}) ORDER BY ALL").fetchall():
+        yield (
+            f"rel:{rel.type}:{src_label}:{dst_label}",
+            rel_statement(rel.type, src_label, dst_label, mode),
+            f"SELECT src_id, dst_id FROM ({sql}) WHERE src_label = '{_label(src_label)}' "
+            f"AND dst_label = '{_label(dst_label)}' ORDER BY src_id, dst_id",
+        )
 
 
 def _relabel_facilities(scope: _Scope, driver: Driver, database: str) -> None:
