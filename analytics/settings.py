@@ -227,6 +227,9 @@ class DetectionSettings:
     """Seed of every randomised step (Leiden, IsolationForest): same data, same rings."""
     schemes: tuple[str, ...] = ("trace_resale", "borrowed_cards", "car_shuttle", "over_prescription", "maternity")
     """Detectors to run."""
+    engine: str = "igraph"
+    """Where components and Leiden run: ``igraph`` in-process (any store), or ``gds``
+    inside Neo4j Graph Data Science (Neo4j store only; see analytics/community_gds.py)."""
     trace_resale: TraceResaleSettings = field(default_factory=TraceResaleSettings)
     """Resale of reimbursed boxes (``[detection.trace_resale]``)."""
     borrowed_cards: BorrowedCardsSettings = field(default_factory=BorrowedCardsSettings)
@@ -252,6 +255,10 @@ class DetectionSettings:
                 kwargs[key] = _build(_SECTIONS[key], value, f"detection.{key}")
             elif key == "seed":
                 kwargs[key] = _coerce(int, value, "detection.seed")
+            elif key == "engine":
+                if value not in ("igraph", "gds"):
+                    raise SettingsError("detection.engine must be 'igraph' or 'gds'")
+                kwargs[key] = value
             elif key == "schemes":
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise SettingsError("detection.schemes must be a list of scheme names")

@@ -73,7 +73,13 @@ def detect(
     settings = _settings(cfg)
     scorer = load_scorer(cfg.workspace, settings.scoring.model_path) or RankScorer()
     started = datetime.now(timezone.utc)
+    from ringscope.analytics.community_gds import engine_for_store
+
     with open_store(cfg.store) as st:
+        try:
+            engine = engine_for_store(st, settings.engine)
+        except ValueError as exc:
+            raise UserError(f"[detection] engine: {exc}") from None
         con = st.relational()
         with Progress(TextColumn("{task.description:<24}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeElapsedColumn(), console=console, transient=True) as bar:
@@ -85,7 +91,7 @@ def detect(
                 else:
                     bar.advance(task)
 
-            result = run_detection(con, settings, scorer=scorer, on_step=on_step)
+            result = run_detection(con, settings, scorer=scorer, engine=engine, on_step=on_step)
         run_id = ""
         if no_book:
             rings = provisional_ids(result.rings)
