@@ -151,6 +151,7 @@ class ProjectionReport:
     relationships: dict[str, int] = field(default_factory=dict)
     batches_written: int = 0
     batches_skipped: int = 0
+    batch_timings: list[tuple[str, int, float]] = field(default_factory=list, repr=False)
     node_seconds: float = 0.0
     rel_seconds: float = 0.0
     seconds: float = 0.0
@@ -252,10 +253,14 @@ class _Writer:
         self.pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
         self.written = 0
         self.skipped = 0
+        self.timings: list[tuple[str, int, float]] = []  # (step, rows, seconds) per written batch
 
     def _one(self, stmt: str, rows: list, key: str) -> list | None:
+        t0 = time.monotonic()
         with self.driver.session(database=self.database) as session:
-            return session.execute_write(_write_batch, stmt, rows, key, self.load_id)
+            result = session.execute_write(_write_batch, stmt, rows, key, self.load_id)
+        self.timings.append((key.split("|")[1], len(rows), time.monotonic() - t0))
+        return result
 
     def _lookup(self, stmt: str, rows: list) -> list:
         with self.driver.session(database=self.database) as session:
@@ -386,6 +391,7 @@ def project_catalogue(
     driver.execute_query(_MARK_DROPS, drops=pending, load_id=load_id, database_=database)
     driver.execute_query(_LEDGER_CLEAR, database_=database)
     report.batches_written, report.batches_skipped = writer.written, writer.skipped
+    report.batch_timings = writer.timings
     report.seconds = time.monotonic() - t0
     step_progress("done", 1.0)
     return report
