@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
@@ -227,6 +228,9 @@ class DetectionSettings:
     """Seed of every randomised step (Leiden, IsolationForest): same data, same rings."""
     schemes: tuple[str, ...] = ("trace_resale", "borrowed_cards", "car_shuttle", "over_prescription", "maternity")
     """Detectors to run."""
+    memory_limit: str = ""
+    """DuckDB memory limit for the detection run (e.g. ``"10GB"``); empty keeps DuckDB's
+    default (80 % of RAM). Set it on shared machines: DuckDB then spills to disk."""
     engine: str = "igraph"
     """Where components and Leiden run: ``igraph`` in-process (any store), or ``gds``
     inside Neo4j Graph Data Science (Neo4j store only; see analytics/community_gds.py)."""
@@ -255,6 +259,10 @@ class DetectionSettings:
                 kwargs[key] = _build(_SECTIONS[key], value, f"detection.{key}")
             elif key == "seed":
                 kwargs[key] = _coerce(int, value, "detection.seed")
+            elif key == "memory_limit":
+                if not isinstance(value, str) or not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value.strip()):
+                    raise SettingsError("detection.memory_limit must look like '10GB'")
+                kwargs[key] = value.strip()
             elif key == "engine":
                 if value not in ("igraph", "gds"):
                     raise SettingsError("detection.engine must be 'igraph' or 'gds'")

@@ -81,6 +81,8 @@ def detect(
         except ValueError as exc:
             raise UserError(f"[detection] engine: {exc}") from None
         con = st.relational()
+        if settings.memory_limit:
+            con.execute(f"SET memory_limit = '{settings.memory_limit}'")  # validated by DetectionSettings
         with Progress(TextColumn("{task.description:<24}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeElapsedColumn(), console=console, transient=True) as bar:
             task = bar.add_task("detect", total=len(settings.schemes))

@@ -4,7 +4,9 @@ from ringscope.analytics.settings import DetectionSettings, SettingsError
 
 
 def test_defaults_and_overrides():
-    s = DetectionSettings.from_dict({"seed": 7, "car_shuttle": {"waiver_ratio": 0.2}, "schemes": ["maternity"]})
+    s = DetectionSettings.from_dict({"seed": 7, "car_shuttle": {"waiver_ratio": 0.2}, "schemes": ["maternity"],
+                                     "memory_limit": "10GB"})
+    assert s.memory_limit == "10GB"
     assert s.seed == 7 and s.car_shuttle.waiver_ratio == 0.2 and s.schemes == ("maternity",)
     assert s.digest() != DetectionSettings().digest()
 
@@ -12,6 +14,7 @@ def test_defaults_and_overrides():
 @pytest.mark.parametrize("bad", [
     {"nope": 1}, {"car_shuttle": {"nope": 1}}, {"car_shuttle": {"min_patients": "4"}},
     {"schemes": ["fraud"]}, {"maternity": 3}, {"borrowed_cards": {"min_cards": 2.5}},
+    {"memory_limit": "lots"}, {"engine": "spark"},
 ])
 def test_bad_settings_say_which(bad):
     with pytest.raises(SettingsError):
