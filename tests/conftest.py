@@ -29,6 +29,7 @@ def ingest(duck):
     return run
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Neo4j Community has one database: its tests run in one xdist worker, serially."""
     for item in items:
@@ -39,8 +40,11 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(params=["duckdb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def any_store(request, tmp_path):
     """The same test against both stores."""
-    from tests.stores import open_store
+    from contextlib import nullcontext
 
-    store = open_store(request.param, tmp_path / f"ws-{request.param}")
-    yield store
-    store.close()
+    from tests.stores import neo4j_test_lock, open_store
+
+    with neo4j_test_lock() if request.param == "neo4j" else nullcontext():
+        store = open_store(request.param, tmp_path / f"ws-{request.param}")
+        yield store
+        store.close()

@@ -7,8 +7,11 @@ CI a missing server is a failure, never a silent skip.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,6 +52,20 @@ def wipe_neo4j(cfg: Neo4jConfig) -> None:
     with GraphDatabase.driver(cfg.uri, auth=(cfg.user, cfg.password)) as driver:
         with driver.session(database=cfg.database) as session:  # implicit transaction, as batching needs
             session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+LOCK_PATH = Path(tempfile.gettempdir()) / "ringscope-neo4j-tests.lock"
+
+
+@contextmanager
+def neo4j_test_lock():
+    """One Neo4j test at a time across processes (xdist workers, other runs): one database."""
+    with open(LOCK_PATH, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def open_store(kind: str, workspace: Path):

@@ -9,7 +9,9 @@ import pytest
 from ringscope.app.auth import hash_password
 from ringscope.ingest.mapping import HeaderMapping
 from tests.drops import VALID_ID, minimal_drop, write_table
-from tests.stores import open_store, require_neo4j
+from contextlib import nullcontext
+
+from tests.stores import neo4j_test_lock, open_store, require_neo4j
 
 PASSWORDS = {"li": "li-pw", "zhao": "zhao-pw", "an": "an-pw"}
 USERS_TOML = """
@@ -70,6 +72,11 @@ def explorer_ws(request, tmp_path, monkeypatch):
     """A workspace the explorer opens through the environment, as `ringscope explore` sets it."""
     kind = request.param
     workspace = tmp_path / "ws"
+    with neo4j_test_lock() if kind == "neo4j" else nullcontext():
+        yield from _explorer_ws(kind, workspace, tmp_path, monkeypatch)
+
+
+def _explorer_ws(kind, workspace, tmp_path, monkeypatch):
     if kind == "neo4j":
         cfg = require_neo4j()
         monkeypatch.setenv("NEO4J_URI", cfg.uri)
