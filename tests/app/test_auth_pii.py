@@ -55,3 +55,13 @@ def test_masks():
 def test_any_id_number_in_text_is_masked(idn):
     assert idn not in pii.mask_text(f"证件号{idn}。")
     assert pii.find_unmasked_id_numbers(pii.mask_text(f"证件号{idn}。")) == []
+
+
+def test_referral_path_stays_in_the_exports_folder(tmp_path):
+    from datetime import datetime
+
+    from ringscope.app.views.referral import referral_path
+
+    path = referral_path(tmp_path, "../../etc/x", datetime(2026, 11, 24, 12, 0, 0))
+    assert path.parent == tmp_path / "exports"
+    assert ".." not in path.name and "/" not in path.name

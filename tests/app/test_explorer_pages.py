@@ -153,3 +153,17 @@ def test_triage_table_lives_in_the_catalogue(explorer_ws):
         assert len(triage.triage_history(con, "R-000001")) == 1
     finally:
         con.close()
+
+
+def test_export_button_builds_a_verified_package_for_a_user_with_the_right(explorer_ws):
+    from ringscope.app.export import verify_package
+
+    at = open_page(start(), "pages/ring.py")
+    login(at, "zhao", PASSWORDS["zhao"])  # supervisor: may export
+    at = open_page(at, "pages/ring.py")
+    assert not at.button(key="export_referral").disabled
+    at.button(key="export_referral").click().run(timeout=120)
+    packages = list((explorer_ws / "exports").glob("referral-R-000001-*.zip"))
+    assert len(packages) == 1, shown_text(at)
+    assert verify_package(packages[0]).ok
+    assert [e["user"] for e in audit.read_events(explorer_ws, action="export")] == ["zhao"]

@@ -90,11 +90,9 @@ if st.button(tr("ring.save"), key=f"triage_save_{ring_id}"):
 
 st.subheader(tr("ring.export"))
 can_export = ctx.user is not None and ctx.user.can("export")
-if not referral.referral_available():
-    st.caption(tr("ring.export_unavailable"))
-elif not can_export:
+if not can_export:
     st.caption(tr("ring.export_no_right"))
-if st.button(tr("ring.export"), key="export_referral", disabled=not (can_export and referral.referral_available())):
+if st.button(tr("ring.export"), key="export_referral", disabled=not can_export):
     try:
         path = referral.export_referral(ctx.cfg, ctx.store, ring_id, ctx.user, unmask=not mask,
                                         lang=(ctx.lang, "en" if ctx.lang == "zh" else "zh"))
