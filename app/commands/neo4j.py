@@ -148,3 +148,61 @@ def uri(
         out.print(server.connection(target).uri, highlight=False)
     except server.Neo4jServerError as exc:
         _fail(str(exc), code=2)
+
+
+@neo4j_app.command("bulk-import")
+def bulk_import_cmd(
+    workspace: Path = WorkspaceOption,
+    home: Path | None = HomeOption,
+    yes: bool = typer.Option(False, "--yes", help="Confirm: the Neo4j database is overwritten."),
+) -> None:
+    """First load of a big catalogue: offline `neo4j-admin database import full`.
+
+    Stops the local server, replaces its database with the workspace
+    catalogue's graph, starts it again and creates the constraints. Later
+    drops go through `ringscope ingest --store neo4j` as usual.
+    """
+    import shutil
+    import time
+
+    import duckdb
+
+    from ringscope.graph.config import CATALOGUE_FILE, Neo4jConfig
+    from ringscope.graph.neo4j_loader import bulk_import, finish_bulk_import
+    from ringscope.graph.neo4j_store import connect
+    from ringscope.graph.store import StoreUnavailable
+
+    target = _home(workspace, home)
+    catalogue = workspace / CATALOGUE_FILE
+    if not yes:
+        _fail("bulk-import overwrites the Neo4j database: rerun with --yes", code=2)
+    if not catalogue.exists():
+        _fail(f"no workspace data at {catalogue}: run `ringscope ingest DROP_DIR` first", code=2)
+    work_dir = workspace / "scratch" / "neo4j-import"
+    t0 = time.monotonic()
+    try:
+        con = duckdb.connect(str(catalogue), read_only=True)
+    except duckdb.IOException as exc:
+        _fail(f"cannot open {catalogue}: {str(exc).splitlines()[0]}")
+    try:
+        with out.status("Stopping Neo4j ..."):
+            server.stop(target)
+        with out.status("Exporting the catalogue and importing it into Neo4j ..."):
+            report = bulk_import(con, target, work_dir)
+        with out.status("Starting Neo4j and creating constraints ..."):
+            server.start(target)
+            conn = server.connection(target)
+            driver = connect(Neo4jConfig(uri=conn.uri, user=conn.user, password=conn.password))
+            with driver:
+                finish_bulk_import(con, driver)
+    except (server.Neo4jServerError, StoreUnavailable, RuntimeError) as exc:
+        _fail(str(exc))
+    finally:
+        con.close()
+        shutil.rmtree(work_dir, ignore_errors=True)
+    out.print(
+        f"[green]Imported[/] {sum(report.nodes.values()):,} nodes and {sum(report.relationships.values()):,} "
+        f"relationships in {time.monotonic() - t0:.1f} s (export {report.export_seconds:.1f} s, "
+        f"import {report.import_seconds:.1f} s)",
+        highlight=False,
+    )
