@@ -15,4 +15,7 @@ pages = [
     st.Page("pages/ring.py", title=tr("nav.ring"), url_path="ring"),
     st.Page("pages/search.py", title=tr("nav.search"), url_path="search"),
 ]
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+finally:
+    session.close_store()  # never hold the workspace between runs

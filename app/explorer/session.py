@@ -39,13 +39,24 @@ def config() -> RingScopeConfig:
     return load_config()
 
 
-@st.cache_resource(show_spinner=False)
-def _store(workspace: str, kind: str, _cfg: RingScopeConfig) -> Store:
-    return open_store(_cfg.store)
-
-
 def store(cfg: RingScopeConfig) -> Store:
-    return _store(str(cfg.workspace.resolve()), cfg.store.kind, cfg)
+    """The store for this script run, opened on first use and closed by ``close_store``.
+
+    Held only while a page runs, never between runs: the embedded store is one
+    DuckDB file that `ringscope ingest`, `detect` and `weekly` must be able to
+    open for writing while investigators keep the explorer open.
+    """
+    held = st.session_state.get("_run_store")
+    if held is None:
+        held = st.session_state["_run_store"] = open_store(cfg.store)
+    return held
+
+
+def close_store() -> None:
+    """Release this run's store (the entry script calls it after the page ran)."""
+    held = st.session_state.pop("_run_store", None)
+    if held is not None:
+        held.close()
 
 
 def rings(ctx: Context) -> RingSet:

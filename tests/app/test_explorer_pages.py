@@ -167,3 +167,16 @@ def test_export_button_builds_a_verified_package_for_a_user_with_the_right(explo
     assert len(packages) == 1, shown_text(at)
     assert verify_package(packages[0]).ok
     assert [e["user"] for e in audit.read_events(explorer_ws, action="export")] == ["zhao"]
+
+
+def test_explorer_does_not_hold_the_workspace_between_runs(explorer_ws):
+    """`ringscope ingest/detect/weekly` (another process) can write while the explorer is open."""
+    import subprocess
+    import sys
+
+    at = open_page(start(), "pages/ring.py")
+    assert not at.exception
+    code = "import duckdb, sys; duckdb.connect(sys.argv[1]).execute('CREATE TABLE IF NOT EXISTS _probe(x INT)')"
+    res = subprocess.run([sys.executable, "-c", code, str(explorer_ws / "ringscope.duckdb")],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
