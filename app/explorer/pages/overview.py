@@ -32,3 +32,5 @@ st.plotly_chart(ov.region_chart(table, tr, level), key="chart_region")
 st.subheader(tr("overview.by_scheme"))
 st.dataframe(ov.scheme_status_data(table, tr).rename(columns=lambda c: tr(f"col.{c}")), hide_index=True,
              key="overview_table")
+
+session.close_store()  # release the workspace until the next run

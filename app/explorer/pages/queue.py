@@ -42,3 +42,5 @@ if not shown.empty:
     if c10.button(tr("queue.open_ring"), key="q_open"):
         st.session_state["ring_id"] = choice
         st.switch_page("pages/ring.py")
+
+session.close_store()  # release the workspace until the next run

@@ -102,3 +102,5 @@ if st.button(tr("ring.export"), key="export_referral", disabled=not can_export):
         st.success(tr("ring.export_done", path=str(path)))
         st.download_button(tr("ring.export"), data=path.read_bytes(), file_name=path.name,
                            mime="application/zip", key="export_download")
+
+session.close_store()  # release the workspace until the next run

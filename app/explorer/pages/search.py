@@ -40,3 +40,5 @@ if found:
                 st.iframe(sv.graph_html(path, ctx.lang, mask, [start.ref, end.ref]), height=420)
     elif query2:
         st.info(tr("search.none"))
+
+session.close_store()  # release the workspace until the next run
