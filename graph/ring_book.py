@@ -4,7 +4,9 @@ Investigators cite ring ids in case files, so a ring keeps its id while it
 persists across runs on growing data.  :func:`record_run` matches each new
 ring to the previous run's rings (same scheme, Jaccard similarity of
 ``type:id`` member sets >= 0.5, greedy by similarity, one to one); a matched
-ring inherits the old id, an unmatched one gets the next free id
+ring inherits the old id.  A second pass, for rings still unmatched, uses
+containment (|A ∩ B| / min(|A|, |B|) >= 0.6, same scheme): a ring that more
+than doubled in a week is still the same ring.  An unmatched ring gets the next free id
 (``R-000001``, ...).  New rings are numbered in a content-determined order
 (scheme, then sorted members), so the same data gives the same ids.
 
@@ -44,6 +46,7 @@ import duckdb
 import pandas as pd
 
 MATCH_JACCARD = 0.5
+MATCH_CONTAINMENT = 0.6  # second pass: a ring that grew (or shrank) past Jaccard 0.5 keeps its id
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS ring_runs (run_id VARCHAR PRIMARY KEY, started_at TIMESTAMPTZ, "
@@ -131,6 +134,24 @@ def assign_ids(
         if ids[i] is None and rid not in taken:
             ids[i] = rid
             jaccards[i] = -neg
+            taken.add(rid)
+    # Second pass: containment, for rings that grew or shrank a lot (still one to one).
+    cands = []
+    for i, (ring, k) in enumerate(zip(rings, keys)):
+        if ids[i] is not None:
+            continue
+        for rid in sorted({rid for m in k for rid in by_member.get(m, ())} - taken):
+            scheme, members = previous[rid]
+            if scheme != ring.scheme or not k or not members:
+                continue
+            contain = len(k & members) / min(len(k), len(members))
+            if contain >= MATCH_CONTAINMENT:
+                cands.append((-contain, -_jaccard(k, members), rid, i))
+    cands.sort()
+    for neg, neg_jac, rid, i in cands:
+        if ids[i] is None and rid not in taken:
+            ids[i] = rid
+            jaccards[i] = -neg_jac
             taken.add(rid)
     fresh = sorted((i for i in range(len(rings)) if ids[i] is None), key=lambda i: (rings[i].scheme, sorted(keys[i])))
     for i in fresh:

@@ -41,3 +41,12 @@ def test_assign_ids_is_one_to_one():
     a, b = _ring("borrowed_cards", ["1", "2"]), _ring("borrowed_cards", ["1", "2", "3"])
     ids, jac, nxt = ring_book.assign_ids([b, a], prev, 2)
     assert ids == ["R-000002", "R-000001"] and jac[1] == 1.0 and nxt == 3
+
+
+def test_a_ring_that_more_than_doubles_keeps_its_id():
+    prev = {"R-000001": ("car_shuttle", frozenset({"patient:1", "patient:2", "patient:3"}))}
+    grown = Ring("car_shuttle", [Member("patient", str(i)) for i in range(1, 9)])  # Jaccard 3/8, containment 1
+    ids, jac, _ = ring_book.assign_ids([grown], prev, 2)
+    assert ids == ["R-000001"] and jac[0] == 3 / 8
+    stranger = Ring("car_shuttle", [Member("patient", str(i)) for i in range(3, 12)])  # shares 1 of 3
+    assert ring_book.assign_ids([stranger], prev, 2)[0] == ["R-000002"]
