@@ -240,7 +240,7 @@ def markdown(results: dict[str, Any], command: str) -> str:
             lines.append(
                 f"| {name} | {bold}{method}{bold} | " + " | ".join(_f1_cell(r, s) for s in SCHEMES)
                 + f" | {r['overall']['precision']:.2f} | {r['overall']['recall']:.2f} | {r['hard_negative_share']:.1%}"
-                + f" | {'-' if err is None else f'{err:.1%}'} |")
+                + f" | {'n/a' if method != 'ringscope' else ('-' if err is None else f'{err:.1%}')} |")
     if results.get("timing"):
         lines += ["", "Detect time (all five detectors on a DuckDB file like the workspace catalogue, DuckDB",
                   f"memory_limit {results['timing'][0].get('memory_limit')}, one process per size; load = reading the",
@@ -250,6 +250,8 @@ def markdown(results: dict[str, Any], command: str) -> str:
             slow = max(((k, v) for k, v in t["per_detector_s"].items()), key=lambda kv: kv[1])
             lines.append(f"| {Path(t['drop']).name} | {t['settlements']:,} | {t['load_s']} | {t['detect_s']} | "
                          f"{t['peak_rss_gib']} | {t['rings']} | {slow[0]} {slow[1]:.1f}s |")
+    if results.get("notes"):
+        lines += [""] + list(results["notes"])
     return "\n".join(lines) + "\n"
 
 
