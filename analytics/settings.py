@@ -65,6 +65,10 @@ class BorrowedCardsSettings:
     attach_min_links: int = 2
     """After the pool's core is found, a card that co-occurred (on any day) with at least
     this many core cards joins the pool: batches are partly new cards each time."""
+    attach_by_operator_or_device: bool = False
+    """Joining a pool needs co-occurrence through the same operator or device, not just the
+    same facility. Off by default (handlers spread a batch over several counters); turn on
+    where busy facilities see many travellers from far away."""
     min_shared_days: int = 2
     """A card pair must co-occur on at least this many different days; one shared
     queue (a screening day) is chance, the same pair again and again is a pool."""

@@ -46,25 +46,25 @@ FROM settlements WHERE card_id IS NOT NULL AND settled_at IS NOT NULL
 _PAIRS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_pairs AS
 WITH by_operator AS (
-    SELECT a.settlement_id AS s1, b.settlement_id AS s2, a.card_id AS c1, b.card_id AS c2, a.day
+    SELECT a.settlement_id AS s1, b.settlement_id AS s2, a.card_id AS c1, b.card_id AS c2, a.day, 'operator' AS via
     FROM _rs_bc_events a JOIN _rs_bc_events b
       ON a.facility_id = b.facility_id AND a.operator_id = b.operator_id AND a.day = b.day
      AND b.ts >= a.ts AND b.ts <= a.ts + $window AND a.settlement_id <> b.settlement_id
     WHERE a.operator_id IS NOT NULL AND a.card_id <> b.card_id
 ), by_device AS (
-    SELECT a.settlement_id AS s1, b.settlement_id AS s2, a.card_id AS c1, b.card_id AS c2, a.day
+    SELECT a.settlement_id AS s1, b.settlement_id AS s2, a.card_id AS c1, b.card_id AS c2, a.day, 'device' AS via
     FROM _rs_bc_events a JOIN _rs_bc_events b
       ON a.device_id = b.device_id AND a.day = b.day
      AND b.ts >= a.ts AND b.ts <= a.ts + $window AND a.settlement_id <> b.settlement_id
     WHERE a.device_id IS NOT NULL AND a.card_id <> b.card_id
 ), by_facility AS (
-    SELECT a.settlement_id AS s1, b.settlement_id AS s2, a.card_id AS c1, b.card_id AS c2, a.day
+    SELECT a.settlement_id AS s1, b.settlement_id AS s2, a.card_id AS c1, b.card_id AS c2, a.day, 'facility' AS via
     FROM _rs_bc_events a JOIN _rs_bc_events b
       ON a.facility_id = b.facility_id AND a.day = b.day
      AND b.ts >= a.ts AND b.ts <= a.ts + $facility_window AND a.settlement_id <> b.settlement_id
     WHERE a.card_id <> b.card_id
 ), both_ AS (SELECT * FROM by_operator UNION SELECT * FROM by_device UNION SELECT * FROM by_facility)
-SELECT least(c1, c2) AS card_a, greatest(c1, c2) AS card_b, s1, s2, day FROM both_
+SELECT least(c1, c2) AS card_a, greatest(c1, c2) AS card_b, s1, s2, day, via FROM both_
 """
 
 _EDGES_SQL = """
@@ -119,6 +119,7 @@ WITH links AS (
     CROSS JOIN LATERAL (SELECT p.card_a AS card, p.card_b AS partner UNION ALL SELECT p.card_b, p.card_a) x
     JOIN _rs_bc_groups g ON g.id = x.partner
     WHERE x.card NOT IN (SELECT id FROM _rs_bc_groups)
+      AND (p.via <> 'facility' OR NOT $strong_only)  -- joining needs the same operator or device
     GROUP BY g.grp, x.card
 ), best AS (
     SELECT card_id, arg_min(grp, (-n_links, grp)) AS grp, max(n_links) AS n_links FROM links GROUP BY card_id
@@ -202,7 +203,7 @@ def detect_borrowed_cards(
         return []
     register_groups(con, "_rs_bc_groups", groups)
     con.execute(_MISUSE_SQL, {"plen": cfg.far_prefix_len, "far_x": cfg.far_over_baseline})
-    con.execute(_ATTACH_SQL, {"min_links": cfg.attach_min_links})
+    con.execute(_ATTACH_SQL, {"min_links": cfg.attach_min_links, "strong_only": cfg.attach_by_operator_or_device})
     con.execute(_POOL_SQL)
     signs = rows(con, _CARD_SIGNS_SQL, {"plen": cfg.far_prefix_len})
     pool_rows = rows(con, "SELECT grp, settlement_id FROM _rs_bc_pool ORDER BY 1, 2")
