@@ -86,6 +86,15 @@ class BorrowedCardsSettings:
     """A card counts as 'used far from home' when the share of its pool settlements far
     from the holder's region exceeds the facility's baseline far share by this factor
     (and exceeds one half)."""
+    trim_min_links: int = 2
+    """A pool card without any misuse sign stays in the pool only when it co-occurred
+    repeatedly with at least this many misused cards (0 = keep every pool card)."""
+    merge_by_device: bool = True
+    """Pools whose cards were presented from the same device (two or more cards of each)
+    are one gang's pools and are reported as one ring."""
+    far_cap: float = 0.95
+    """In cities where far-from-home patients are common (baseline x ``far_over_baseline``
+    above this), a card counts as far when at least this share of its uses there are far."""
     min_holder_diversity: float = 0.5
     """Distinct holder households (address, else phone) per card: a family or a
     nursing home shares one address and is below this; borrowed cards come from

@@ -90,7 +90,7 @@ WITH s AS (
 )
 SELECT card_id,
        max(far_share) AS far_share, max(far_base) AS far_base,
-       bool_or(far_share > 0.5 AND far_share > $far_x * far_base) AS far_from_home,
+       bool_or(far_share > 0.5 AND far_share >= least($far_x * far_base, $far_cap)) AS far_from_home,
        sum(after_death) AS after_death, sum(other_person) AS other_person, sum(care_mismatch) AS care_mismatch
 FROM (  -- per card and facility: a borrowed card is used far from home where that is rare
     SELECT s.card_id, s.facility_id,
@@ -176,6 +176,64 @@ FROM pool GROUP BY grp, card_id ORDER BY grp, card_id
 """
 
 
+def _misused(card: tuple, cfg) -> bool:
+    """A misuse sign on one card row of _CARD_SIGNS_SQL."""
+    far = card[4] > 0.5 and card[4] >= min(cfg.far_over_baseline * card[5], cfg.far_cap)
+    return bool(far or card[6] > 0 or card[7] > 0 or card[8] > 0)
+
+
+def _trim_and_merge(by_group: dict[int, list[tuple]], edge_rows: list[tuple], cfg) -> dict[int, list[tuple]]:
+    """Trim unsigned hangers-on from each pool, then merge pools presented from one device.
+
+    Trim: a card without a misuse sign stays only when tied by kept edges to
+    ``trim_min_links`` misused cards (busy facilities otherwise drag regular
+    patients in).  Merge: two pools whose cards were presented from the same
+    device (two or more cards of each) are one gang's pools.
+    """
+    ties: dict[str, set[str]] = defaultdict(set)
+    signed_all = {c[1] for cards in by_group.values() for c in cards if _misused(c, cfg)}
+    for a, b_, _ in edge_rows:
+        ca, cb = a.split(":", 1)[1], b_.split(":", 1)[1]
+        if cb in signed_all:
+            ties[ca].add(cb)
+        if ca in signed_all:
+            ties[cb].add(ca)
+    trimmed: dict[int, list[tuple]] = {}
+    for grp, cards in sorted(by_group.items()):
+        if cfg.trim_min_links:
+            cards = [c for c in cards if c[1] in signed_all or len(ties[c[1]] & {x[1] for x in cards}) >= cfg.trim_min_links]
+        if cards:
+            trimmed[grp] = cards
+    parent = {g: g for g in trimmed}
+
+    def find(g: int) -> int:
+        while parent[g] != g:
+            parent[g] = parent[parent[g]]
+            g = parent[g]
+        return g
+
+    if cfg.merge_by_device:
+        device_groups: dict[str, set[int]] = defaultdict(set)
+        for grp, cards in trimmed.items():
+            per_device: dict[str, int] = defaultdict(int)
+            for c in cards:
+                for d in c[12] or []:
+                    per_device[d] += 1
+            for d, k in per_device.items():
+                if k >= 2:
+                    device_groups[d].add(grp)
+        for d in sorted(device_groups):
+            gs = sorted(device_groups[d])
+            for g in gs[1:]:
+                ra, rb = find(gs[0]), find(g)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+    merged: dict[int, list[tuple]] = defaultdict(list)
+    for grp in sorted(trimmed):
+        merged[find(grp)].extend(trimmed[grp])
+    return dict(merged)
+
+
 def detect_borrowed_cards(
     con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
 ) -> list[Ring]:
@@ -202,29 +260,33 @@ def detect_borrowed_cards(
         drop(con, *temp)
         return []
     register_groups(con, "_rs_bc_groups", groups)
-    con.execute(_MISUSE_SQL, {"plen": cfg.far_prefix_len, "far_x": cfg.far_over_baseline})
+    con.execute(_MISUSE_SQL, {"plen": cfg.far_prefix_len, "far_x": cfg.far_over_baseline, "far_cap": cfg.far_cap})
     con.execute(_ATTACH_SQL, {"min_links": cfg.attach_min_links, "strong_only": cfg.attach_by_operator_or_device})
     con.execute(_POOL_SQL)
     signs = rows(con, _CARD_SIGNS_SQL, {"plen": cfg.far_prefix_len})
-    pool_rows = rows(con, "SELECT grp, settlement_id FROM _rs_bc_pool ORDER BY 1, 2")
+    pool_rows = rows(con, """SELECT p.grp, p.settlement_id, s.card_id FROM _rs_bc_pool p
+                             JOIN settlements s USING (settlement_id) ORDER BY 1, 2""")
     drop(con, *temp)
 
     by_group: dict[int, list[tuple]] = defaultdict(list)
     for r in signs:
         by_group[r[0]].append(r)
-    pool: dict[int, list[str]] = defaultdict(list)
-    for grp, sid in pool_rows:
-        pool[grp].append(sid)
+    pool: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for grp, sid, card in pool_rows:
+        pool[grp].append((sid, card))
     edges_by_card: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
     for a, b, w in edge_rows:
         edges_by_card[a].append((a, b, w))
 
+    by_group = _trim_and_merge(by_group, edge_rows, cfg)
     rings: list[Ring] = []
     for grp, cards in sorted(by_group.items()):
         n = len(cards)
         if n < cfg.min_cards:
             continue
-        far = [c for c in cards if c[4] > 0.5 and c[4] > cfg.far_over_baseline * c[5]]
+        kept_cards = {c[1] for c in cards}
+        pool_ids = sorted({sid for g in {c[0] for c in cards} for sid, card in pool.get(g, []) if card in kept_cards})
+        far = [c for c in cards if c[4] > 0.5 and c[4] >= min(cfg.far_over_baseline * c[5], cfg.far_cap)]
         dead = [c for c in cards if c[6] > 0]
         other = [c for c in cards if c[7] > 0]
         mismatch = [c for c in cards if c[8] > 0]
@@ -299,11 +361,11 @@ def detect_borrowed_cards(
         rings.append(Ring(
             scheme=SCHEME,
             members=members,
-            settlement_ids=pool.get(grp, []),
+            settlement_ids=pool_ids,
             evidence=evidence,
             features={
                 "size": float(n),
-                "evidence_count": float(len(pool.get(grp, []))),
+                "evidence_count": float(len(pool_ids)),
                 "per_member": mean_days,
                 "baseline_ratio": far_share / max(far_base, 0.01),
                 "active_days": (last_at - first_at).total_seconds() / 86400,
