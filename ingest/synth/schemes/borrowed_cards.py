@@ -9,7 +9,11 @@ pregnancy code on a man's or an old woman's card.  Partial evidence: a
 third of the rings use no phones at all (physical cards only).
 
 Truth: the cards (card, role ``borrowed``) and, when used, the gang's
-devices (device, role ``gang_device``).
+devices (device, role ``gang_device``).  Every listed card is presented in
+the gang's sessions on at least two days (cards used least so far go first,
+and members join early enough for two sessions); two unmerged gangs never
+share a facility; an absorbed gang works in its survivor's city and, from
+the merge day, at its counters.
 """
 from __future__ import annotations
 
@@ -20,7 +24,8 @@ from ringscope.ingest.synth.facilities import CLINIC, MINOR_HOSPITAL, PHARMACY
 from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
 from ringscope.ingest.synth.population import NO_DAY
 from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, fund_ratio,
-                                                   independent_pharmacies, same_province)
+                                                   independent_pharmacies, pick_unused, ring_county,
+                                                   same_province)
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.schemes.trace_resale import diagnosis_for
 from ringscope.ingest.synth.truth import Truth
@@ -36,14 +41,17 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     urban = np.flatnonzero(~world.regions.rural)
     drugs = cat.drugs_in(*GANG_DRUG_GROUPS)
     shape = world.settings.schemes
+    used: set[int] = set()
     for plan in plans:
-        county = int(rng.choice(urban, p=world.regions.weight[urban] / world.regions.weight[urban].sum()))
-        places = [int(f) for f in fac.pick(rng, np.full(2, county), np.array([CLINIC, MINOR_HOSPITAL]))]
-        places += independent_pharmacies(world, rng, county, 1)
+        county = ring_county(plan, lambda: rng.choice(urban, p=world.regions.weight[urban] / world.regions.weight[urban].sum()))
+        places = [pick_unused(world, rng, county, CLINIC, used)]
+        places.append(pick_unused(world, rng, county, MINOR_HOSPITAL, used | set(places)))
+        places += independent_pharmacies(world, rng, county, 1, exclude=used | set(places))
         facilities = sorted(set(places[: int(rng.integers(1, 4))]))
+        used.update(facilities)
         world.ring_facilities[facilities] = True
         n_devices = 0 if rng.random() < shape.borrowed_rings_without_devices else int(rng.integers(1, 4))
-        plan.hub = {"facilities": facilities,
+        plan.hub = {"county": county, "facilities": facilities,
                     "devices": [world.new_device() for _ in range(n_devices)],
                     "operators": {f: int(fac.pick_operator(rng, np.array([f]))[0]) for f in facilities}}
         far = ~same_province(world, county)[pop.county]
@@ -58,18 +66,27 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
             choose(rng, world.candidates(old & ~far), plan.size - n_dead - n_far)]).astype(np.int64)
         rng.shuffle(holders)
         world.reserve(holders)
-        join = plan.join[: len(holders)]
+        # join early enough for at least two sessions before the ring stops
+        latest = plan.end - 2 * shape.borrowed_session_every_days[1] - 1
+        join = np.maximum(plan.start, np.minimum(plan.join[: len(holders)], latest))
+        uses = np.zeros(len(holders), dtype=np.int64)
         day = plan.start
         misfit_share = rng.uniform(*shape.borrowed_misfit_care)
         while day < plan.end:
-            active = holders[join <= day]
-            if len(active) >= 2:
+            active_idx = np.flatnonzero(join <= day)
+            if len(active_idx) >= 2:
                 hub = plan.hub_at(day)
                 facility = hub["facilities"][int(rng.integers(0, len(hub["facilities"])))]
                 operator = hub["operators"][facility]
                 device = hub["devices"][int(rng.integers(0, len(hub["devices"])))] if hub["devices"] else -1
                 lo, hi = shape.borrowed_cards_per_session
-                session = choose(rng, active, int(rng.integers(lo, hi + 1)))
+                size = min(int(rng.integers(lo, hi + 1)), len(active_idx))
+                # cards used least so far first (random among equals)
+                order = np.lexsort((rng.random(len(active_idx)), np.minimum(uses[active_idx], 2)))
+                picked = active_idx[order[:size]]
+                uses[picked] += 1
+                session = holders[np.sort(picked)]
+                rng.shuffle(session)
                 clock = 32_400 + int(rng.integers(0, 25_000))
                 for holder in session:
                     _use_card(world, plan, builder, truth, rng, int(holder), day, clock, facility, operator,

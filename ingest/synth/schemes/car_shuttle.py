@@ -6,7 +6,12 @@ same diagnosis, and pay nothing (the hospital waives the patient's share,
 which is itself illegal inducement).  Rounds repeat every one to three
 weeks.  Partial evidence: some rounds vary the discharge days.
 
-Truth: the shuttled patients and the admitting institution.
+Truth: the shuttled patients and the admitting institution.  Every listed
+villager rides in at least two cohorts when the ring lasts long enough (the
+least-shuttled go first, and villagers join early enough for two rounds);
+two unmerged rings never share an institution; an absorbed ring fetches
+villagers of its survivor's county and, from the merge day, brings them to
+the survivor's institution.
 """
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ import numpy as np
 
 from ringscope.ingest.synth.facilities import MINOR_HOSPITAL
 from ringscope.ingest.synth.facts import DAY, INPATIENT, FactBuilder
-from ringscope.ingest.synth.schemes.common import at, box_lines, choose
+from ringscope.ingest.synth.schemes.common import at, box_lines, choose, pick_unused, ring_county
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World
@@ -30,12 +35,14 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     rural = np.flatnonzero(world.regions.rural)
     injections = cat.drugs_in("inj")
     shape = world.settings.schemes
+    used: set[int] = set()
     for plan in plans:
-        county = int(rng.choice(rural, p=world.regions.weight[rural] / world.regions.weight[rural].sum()))
-        institution = int(fac.pick(rng, np.array([county]), MINOR_HOSPITAL)[0])
+        county = ring_county(plan, lambda: rng.choice(rural, p=world.regions.weight[rural] / world.regions.weight[rural].sum()))
+        institution = pick_unused(world, rng, county, MINOR_HOSPITAL, used)
+        used.add(institution)
         world.ring_facilities[institution] = True
         codes = choose(rng, np.array(SHUTTLE_DIAGNOSES), 1 + int(rng.random() < 0.4))
-        plan.hub = {"institution": institution,
+        plan.hub = {"county": county, "institution": institution,
                     "operator": int(fac.pick_operator(rng, np.array([institution]))[0]),
                     "doctor": int(fac.pick_prescriber(rng, np.array([institution]))[0])}
         local_villages = np.flatnonzero(villages.county == county)
@@ -45,8 +52,10 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
             pool = world.candidates((pop.county == county) & (age >= 50) & (pop.death_day > plan.start + 10))
         members = choose(rng, pool, plan.size)
         world.reserve(members)
-        join = plan.join[: len(members)]
+        latest = plan.end - 4 - 2 * shape.shuttle_round_every_days[1]
+        join = np.maximum(plan.start, np.minimum(plan.join[: len(members)], latest))
         busy_until = dict.fromkeys(members.tolist(), 0)
+        rides = dict.fromkeys(members.tolist(), 0)
         uniform_stay = int(rng.integers(3, 8))
         day = plan.start
         while day < plan.end - 3:
@@ -55,7 +64,11 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                      and pop.death_day[m] > day + 10]
             if len(ready) >= 2:
                 lo, hi = shape.shuttle_cohort_size
-                cohort = choose(rng, np.array(ready), int(rng.integers(lo, min(hi, len(ready)) + 1)))
+                size = int(rng.integers(lo, min(hi, len(ready)) + 1))
+                # the least-shuttled villagers first (random among equals)
+                order = np.lexsort((rng.random(len(ready)), [min(rides[m], 2) for m in ready]))
+                cohort = np.array(ready)[order[:size]]
+                rng.shuffle(cohort)
                 clock = 30_600 + int(rng.integers(0, 7_200))
                 for order, person in enumerate(cohort.tolist()):
                     stay = uniform_stay if rng.random() < 0.7 else int(rng.integers(2, 9))
@@ -80,6 +93,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                                      [("patient", person, "shuttled"),
                                       ("facility", hub["institution"], "institution")])
                     busy_until[person] = discharge + 1
+                    rides[person] += 1
             day += int(rng.integers(shape.shuttle_round_every_days[0], shape.shuttle_round_every_days[1] + 1))
 
 

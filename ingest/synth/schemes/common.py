@@ -50,17 +50,63 @@ def same_province(world: World, county: int) -> np.ndarray:
     return np.array([c[:2] == code[county][:2] for c in code])
 
 
-def independent_pharmacies(world: World, rng: np.random.Generator, county: int, k: int) -> list[int]:
+def independent_pharmacies(world: World, rng: np.random.Generator, county: int, k: int,
+                           exclude: set[int] | None = None) -> list[int]:
     """Up to ``k`` pharmacies of ``county`` outside staff-sharing chains (the
-    chains are hard negatives), marked as ring facilities."""
+    chains are hard negatives) and outside ``exclude`` (pharmacies of other
+    rings of the same scheme), marked as ring facilities.  Only when the
+    county has too few does the search widen to its city (same prefecture
+    code), and only when the city has none to its province."""
     fac = world.facilities
     sharing = (fac.chain >= 0) & fac.chain_shares_staff[np.maximum(fac.chain, 0)]
-    pool = np.flatnonzero((fac.county == county) & (fac.category == PHARMACY) & ~sharing)
+    free = ~np.isin(np.arange(fac.size), np.fromiter(exclude or (), dtype=np.int64))
+    ok = (fac.category == PHARMACY) & ~sharing & free
+    pool = np.flatnonzero((fac.county == county) & ok)
+    if len(pool) < k:  # too few left in the county: the rest of its city
+        code = world.regions.code
+        city = np.array([c[:4] == code[county][:4] for c in code])
+        pool = np.concatenate([pool, np.flatnonzero(city[fac.county] & (fac.county != county) & ok)])
     if len(pool) == 0:
-        pool = np.flatnonzero((fac.category == PHARMACY) & ~sharing)
-    chosen = sorted(int(f) for f in rng.choice(pool, size=min(k, len(pool)), replace=False))
+        pool = np.flatnonzero(same_province(world, county)[fac.county] & ok)
+    if len(pool) == 0:
+        pool = np.flatnonzero(ok)
+    local = pool[fac.county[pool] == county]
+    chosen = [int(f) for f in rng.choice(local, size=min(k, len(local)), replace=False)]
+    rest = pool[fac.county[pool] != county]
+    if len(chosen) < k and len(rest):
+        chosen += [int(f) for f in rng.choice(rest, size=min(k - len(chosen), len(rest)), replace=False)]
+    chosen = sorted(chosen)
     world.ring_facilities[chosen] = True
     return chosen
+
+
+def pick_unused(world: World, rng: np.random.Generator, county: int, category: int,
+                used: set[int], tries: int = 30) -> int:
+    """A facility of ``category`` in ``county`` not in ``used`` (facilities of
+    other rings of the same scheme), so that two unmerged rings never share a
+    practice, institution or counter; falls back to any facility of the
+    county's tier when every one is taken."""
+    fac = world.facilities
+    first = -1
+    for _ in range(tries):
+        f = int(fac.pick(rng, np.array([county]), category)[0])
+        if first < 0:
+            first = f
+        if f not in used:
+            return f
+    same = np.flatnonzero((fac.county == county) & (fac.category == fac.category[first]))
+    free = [int(f) for f in same if int(f) not in used]
+    return free[int(rng.integers(0, len(free)))] if free else first
+
+
+def ring_county(plan, draw) -> int:
+    """The county a ring works in: an absorbed ring works where its survivor
+    does (rings that merge are neighbours sharing a collector, a car, an
+    agent), otherwise ``draw()``."""
+    county = int(draw())
+    if plan.survivor is not None and "county" in plan.survivor.hub:
+        return int(plan.survivor.hub["county"])
+    return county
 
 
 def choose(rng: np.random.Generator, pool: np.ndarray, k: int) -> np.ndarray:
@@ -69,4 +115,5 @@ def choose(rng: np.random.Generator, pool: np.ndarray, k: int) -> np.ndarray:
     return rng.choice(pool, size=min(k, len(pool)), replace=False)
 
 
-__all__ = ["box_lines", "fund_ratio", "at", "alive_on", "alive_through", "same_province", "choose", "NO_DAY"]
+__all__ = ["box_lines", "fund_ratio", "at", "alive_on", "alive_through", "same_province", "choose", "pick_unused", "ring_county",
+           "independent_pharmacies", "NO_DAY"]

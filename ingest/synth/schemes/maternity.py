@@ -8,7 +8,13 @@ they would otherwise get; they leave soon after the claim.  Partial
 evidence: some rings use no agent, distinct phones or distinct addresses.
 
 Truth: the shell employers and the claimants.  The ring's transactions are
-the maternity claims (loss = claim amount).
+the maternity claims (loss = claim amount).  A ring's shells are one
+operation: they share at least one identifier (the agent, or else one phone
+or one address that every shell carries), so unconnected shell clusters are
+never one ring.  An absorbed ring is a neighbouring cluster in its
+survivor's city taken over by the same agent (or, with no agent, registered
+on the survivor's phone or address); from the merge day its women are hired
+through the survivor's shells.
 """
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ import numpy as np
 from ringscope.ingest.synth.employers import LEAVE_DAYS, company_name, landline, office_address
 from ringscope.ingest.synth.facts import FactBuilder
 from ringscope.ingest.synth.population import NO_DAY
-from ringscope.ingest.synth.schemes.common import choose, same_province
+from ringscope.ingest.synth.schemes.common import choose, ring_county, same_province
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World
@@ -33,22 +39,33 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     urban = np.flatnonzero(~regions.rural)
     shape = world.settings.schemes
     for k, plan in enumerate(plans):
-        county = int(rng.choice(urban, p=regions.weight[urban] / regions.weight[urban].sum()))
+        county = ring_county(plan, lambda: rng.choice(urban, p=regions.weight[urban] / regions.weight[urban].sum()))
         wage = int(regions.monthly_wage[county])
         agent = _AGENT_BASE + k if rng.random() < shape.maternity_agent_share else -1
         shared_phone = f"1{int(rng.choice([38, 39, 58, 86, 88]))}{int(rng.integers(10**7, 10**8))}"
         shared_address = office_address(rng, regions, county)
+        key = "phone" if rng.random() < 0.5 else "address"  # what links the shells when there is no agent
+        survivor = plan.survivor.hub if plan.survivor is not None else None
+        if survivor is not None:  # taken over: the survivor's agent, or its linking identifier
+            agent = survivor["agent"]
+            if agent < 0:
+                key = survivor["key"]
+                shared_phone, shared_address = survivor["phone"], survivor["address"]
         n_shells = 1 + min(4, plan.size // 8) + int(rng.random() < 0.3)
         registered = plan.start - int(rng.integers(*shape.maternity_registered_days_before))
         shells = []
         for i in range(n_shells):
+            share_phone = rng.random() < shape.maternity_shared_contact_share or (agent < 0 and key == "phone")
+            share_address = rng.random() < shape.maternity_shared_contact_share or (agent < 0 and key == "address")
             shells.append(world.employers.add(
                 name=company_name(rng, regions, county), county=county,
                 registered=registered + int(rng.integers(0, 30)),
-                phone=shared_phone if rng.random() < shape.maternity_shared_contact_share else landline(regions, county, int(rng.integers(10**7))),
-                address=shared_address if rng.random() < shape.maternity_shared_contact_share else office_address(rng, regions, county),
+                phone=shared_phone if share_phone else landline(regions, county, int(rng.integers(10**7))),
+                address=shared_address if share_address else office_address(rng, regions, county),
                 agent=agent))
-        plan.hub = {"shells": shells, "base": int(round(wage * rng.uniform(*shape.maternity_salary_multiple), -2)) * 100}
+        plan.hub = {"county": county, "agent": agent, "key": key, "phone": shared_phone,
+                    "address": shared_address, "shells": shells,
+                    "base": int(round(wage * rng.uniform(*shape.maternity_salary_multiple), -2)) * 100}
         province = same_province(world, county)
         pool = world.candidates(pop.female & ~pop.employee & (age >= 22) & (age < 38) & province[pop.county]
                                 & (pop.death_day == NO_DAY) & (world.delivery == NO_DAY))

@@ -9,6 +9,10 @@ blank and some fills are only slightly too large (the excess shows only
 when overlapping fills are added up).
 
 Truth: the prescribers, their scheme patients and the filling pharmacies.
+The pharmacies are near the practice (same county); two unmerged rings
+never share a practice (so never a prescriber) or a pharmacy; an absorbed
+ring works in its survivor's county and, from the merge day, fills at the
+survivor's pharmacies.
 """
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ import numpy as np
 
 from ringscope.ingest.synth.facilities import CLINIC, MINOR_HOSPITAL
 from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
-from ringscope.ingest.synth.schemes.common import at, box_lines, choose, fund_ratio, independent_pharmacies
+from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, fund_ratio, independent_pharmacies,
+                                                   pick_unused, ring_county)
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.schemes.trace_resale import diagnosis_for
 from ringscope.ingest.synth.truth import Truth
@@ -32,14 +37,20 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     age = pop.age_at(world.start)
     pushed = np.array([cat.drug(name) for name in PUSHED_DRUGS])
     shape = world.settings.schemes
+    used_practices: set[int] = set()
+    used_pharmacies: set[int] = set()
     for plan in plans:
-        county = int(rng.choice(world.regions.size, p=world.regions.weight))
-        practice = int(fac.pick(rng, np.array([county]), CLINIC if rng.random() < 0.6 else MINOR_HOSPITAL)[0])
+        county = ring_county(plan, lambda: rng.choice(world.regions.size, p=world.regions.weight))
+        practice = pick_unused(world, rng, county, CLINIC if rng.random() < 0.6 else MINOR_HOSPITAL,
+                               used_practices)
+        used_practices.add(practice)
         n_doctors = min(int(fac.prescriber_count[practice]), int(rng.integers(1, 4)))
         doctors = [int(fac.prescriber_start[practice]) + i for i in range(n_doctors)]
-        pharmacies = independent_pharmacies(world, rng, county, int(rng.integers(1, 4)))
+        pharmacies = independent_pharmacies(world, rng, int(fac.county[practice]), int(rng.integers(1, 4)),
+                                            exclude=used_pharmacies)
+        used_pharmacies.update(pharmacies)
         world.ring_facilities[practice] = True
-        plan.hub = {"pharmacies": pharmacies,
+        plan.hub = {"county": county, "pharmacies": pharmacies,
                     "operators": {f: int(fac.pick_operator(rng, np.array([f]))[0]) for f in pharmacies}}
         drugs = choose(rng, pushed, 1 + int(rng.random() < 0.5))
         pool = world.candidates((pop.county == county) & (age >= 25) & (age < 80) & (pop.chronic < 0)

@@ -8,9 +8,14 @@ is reimbursed twice (NHSA's 2024-2025 trace-code campaign).  Partial
 evidence: about a third of the boxes are never re-scanned (sold for cash or
 out of the province), and some sellers' boxes are never re-scanned at all.
 
-Truth: the sellers (patient) and reselling facilities (facility).  The
-ring's transactions are the sellers' purchases of the resold drugs in the
-ring's active period and every resale settlement.
+Truth: the sellers (patient) and reselling facilities (facility).  A seller
+is listed (from the day one of their boxes is first re-settled) only when at
+least one of their boxes was re-settled by the ring: a seller whose boxes
+all vanished into cash sales left no trace of the scheme and is, like their
+purchases, not part of the ring's truth.  The ring's transactions are the
+listed sellers' purchases of the resold drugs in the ring's active period
+and every resale settlement.  Two unmerged rings never share a reselling
+pharmacy; an absorbed ring works in its survivor's county.
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ import numpy as np
 from ringscope.ingest.synth.facilities import CLINIC, PHARMACY
 from ringscope.ingest.synth.facts import PHARMACY_KIND, OUTPATIENT, FactBuilder
 from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, fund_ratio,
-                                                   independent_pharmacies, same_province)
+                                                   independent_pharmacies, ring_county, same_province)
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World
@@ -35,11 +40,13 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     age = pop.age_at(world.start)
     drug_pool = np.array([cat.drug(name) for name in RESALE_DRUGS])
     shape = world.settings.schemes
+    used: set[int] = set()
     for plan in plans:
-        county = int(rng.choice(world.regions.size, p=world.regions.weight))
+        county = ring_county(plan, lambda: rng.choice(world.regions.size, p=world.regions.weight))
         n_resellers = 1 + int(rng.random() < 0.35)
-        resellers = independent_pharmacies(world, rng, county, n_resellers)
-        plan.hub = {"resellers": sorted(set(resellers)),
+        resellers = independent_pharmacies(world, rng, county, n_resellers, exclude=used)
+        used.update(resellers)
+        plan.hub = {"county": county, "resellers": sorted(set(resellers)),
                     "operator": int(fac.pick_operator(rng, np.array(resellers[:1]))[0])}
         drugs = choose(rng, drug_pool, 1 + int(rng.random() < 0.5))
         province = same_province(world, county)
@@ -50,7 +57,8 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
         resale_rate = (rng.uniform(0.1, 0.3) if rng.random() < shape.resale_low_evidence_rings
                        else rng.uniform(*shape.resale_share_of_boxes))
         silent = rng.random(len(sellers)) < shape.resale_silent_sellers  # boxes bought but never re-scanned
-        resold_boxes: list[tuple[int, int, int]] = []  # (resale day, drug, box)
+        resold_boxes: list[tuple[int, int, int, int]] = []  # (resale day, drug, box, seller)
+        purchases: dict[int, list[tuple[int, int, int]]] = {}  # seller -> (sid, fund, day)
         for seller, join, quiet in zip(sellers, plan.join, silent):
             seller = int(seller)
             home = int(world.home_pharmacy[seller])
@@ -75,20 +83,28 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                     prescriber=prescriber, diag=diagnosis_for(world, int(drugs[0])),
                     device=int(pop.device[seller]) if rng.random() < 0.3 else -1,
                     operator=int(fac.pick_operator(rng, np.array([facility]))[0]))
-                truth.settlement(plan.ring_id, sid, fund, day, [("patient", seller, "seller")])
+                purchases.setdefault(seller, []).append((sid, fund, day))
                 for drug, _, _, box, _ in lines:
                     if box >= 0 and not quiet and rng.random() < resale_rate:
-                        resold_boxes.append((day + int(rng.integers(*shape.resale_delay_days)), drug, box))
+                        resold_boxes.append((day + int(rng.integers(*shape.resale_delay_days)), drug, box, seller))
                 day += int(rng.integers(*shape.resale_purchase_every_days))
-        _resell(world, plan, builder, truth, rng, resold_boxes)
+        first_resale = _resell(world, plan, builder, truth, rng, resold_boxes)
+        for seller, first in sorted(first_resale.items()):
+            for sid, fund, day in purchases[seller]:
+                truth.settlement(plan.ring_id, sid, fund, day)
+            truth.touch(plan.ring_id, "patient", seller, "seller", first)
 
 
 def _resell(world: World, plan: RingPlan, builder: FactBuilder, truth: Truth,
-            rng: np.random.Generator, boxes: list[tuple[int, int, int]]) -> None:
+            rng: np.random.Generator, boxes: list[tuple[int, int, int, int]]) -> dict[int, int]:
     """Settle the collected boxes again at the reselling pharmacy, one to
-    three boxes a time, on cards of local customers."""
+    three boxes a time, on cards of local customers.  Returns, per seller,
+    the day one of their boxes was first re-settled."""
     pop, fac, cat = world.pop, world.facilities, world.catalogue
     boxes = sorted(b for b in boxes if b[0] < plan.end and b[0] < world.end)
+    first: dict[int, int] = {}
+    for day, _, _, seller in boxes:
+        first.setdefault(seller, day)
     i = 0
     while i < len(boxes):
         day = boxes[i][0]
@@ -100,12 +116,13 @@ def _resell(world: World, plan: RingPlan, builder: FactBuilder, truth: Truth,
         buyer = _buyer(world, rng, county, day)
         units = lambda d: int(cat.box_units[d])
         lines = [(drug, units(drug), units(drug) * int(cat.unit_price_cents[drug]), box, -1)
-                 for _, drug, box in take]
+                 for _, drug, box, _ in take]
         sid, fund = builder.settlement(
             card=pop.card_for(buyer, day), patient=buyer, facility=reseller,
             kind=PHARMACY_KIND, t=at(day, 32_000 + int(rng.integers(0, 40_000))), lines=lines,
             fund_ratio=fund_ratio(world, rng, buyer, "pharmacy"), operator=hub["operator"])
         truth.settlement(plan.ring_id, sid, fund, day, [("facility", reseller, "reseller")])
+    return first
 
 
 GROUP_DIAGNOSIS = {"onc": "C34.9", "ra": "M06.9", "hbv": "B18.1", "dm": "E11.9", "af": "I48.9",
