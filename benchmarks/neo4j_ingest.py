@@ -194,7 +194,7 @@ def main() -> None:
     ap.add_argument("--pagecache", default="3g")
     ap.add_argument("--node-batch", type=int, default=10_000)
     ap.add_argument("--rel-batch", type=int, default=10_000)
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--baseline-sample", type=int, default=2_000)
     ap.add_argument("--merge-sample", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3)

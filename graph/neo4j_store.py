@@ -26,7 +26,7 @@ from neo4j.exceptions import AuthError, ConfigurationError, Neo4jError, ServiceU
 from ringscope.graph.catalogue import DropReport, Progress, ensure_schema as ensure_catalogue, ingest_drop, record_failed_drop
 from ringscope.graph.config import Neo4jConfig, StoreConfig
 from ringscope.graph.model import LABELS, REL_TYPE_NAMES
-from ringscope.graph.neo4j_loader import ProjectionReport, project_catalogue
+from ringscope.graph.neo4j_loader import WORKERS, ProjectionReport, project_catalogue
 from ringscope.graph.neo4j_schema import NAMED_LABELS, ensure_schema
 from ringscope.graph.store import Edge, Node, NodeRef, Store, StoreError, StoreUnavailable, Subgraph
 from ringscope.ingest.contract import MONEY, TABLES
@@ -187,7 +187,7 @@ class Neo4jStore(Store):
         self.sync(progress=(lambda label, frac: progress(f"neo4j: {label}", 0.5 + frac * 0.5)) if progress else None)
         return report
 
-    def sync(self, progress: Progress | None = None, workers: int = 1) -> ProjectionReport:
+    def sync(self, progress: Progress | None = None, workers: int = WORKERS) -> ProjectionReport:
         """Project the catalogue's drops that the graph has not seen yet."""
         try:
             return project_catalogue(self._catalogue(), self.driver, database=self.database,
