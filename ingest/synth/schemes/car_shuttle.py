@@ -39,6 +39,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     for plan in plans:
         county = ring_county(plan, lambda: rng.choice(rural, p=world.regions.weight[rural] / world.regions.weight[rural].sum()))
         institution = pick_unused(world, rng, county, MINOR_HOSPITAL, used)
+        county = int(fac.county[institution])
         used.add(institution)
         world.ring_facilities[institution] = True
         codes = choose(rng, np.array(SHUTTLE_DIAGNOSES), 1 + int(rng.random() < 0.4))

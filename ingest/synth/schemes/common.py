@@ -84,8 +84,9 @@ def pick_unused(world: World, rng: np.random.Generator, county: int, category: i
                 used: set[int], tries: int = 30) -> int:
     """A facility of ``category`` in ``county`` not in ``used`` (facilities of
     other rings of the same scheme), so that two unmerged rings never share a
-    practice, institution or counter; falls back to any facility of the
-    county's tier when every one is taken."""
+    practice, institution or counter.  When the county has none left, a free
+    one of the same tier in its city, then its province (callers then work
+    in that facility's county)."""
     fac = world.facilities
     first = -1
     for _ in range(tries):
@@ -94,9 +95,15 @@ def pick_unused(world: World, rng: np.random.Generator, county: int, category: i
             first = f
         if f not in used:
             return f
-    same = np.flatnonzero((fac.county == county) & (fac.category == fac.category[first]))
-    free = [int(f) for f in same if int(f) not in used]
-    return free[int(rng.integers(0, len(free)))] if free else first
+    tier = fac.category[first]
+    code = world.regions.code
+    taken = np.isin(np.arange(fac.size), np.fromiter(used, dtype=np.int64))
+    for width in (6, 4, 2):
+        near = np.array([c[:width] == code[county][:width] for c in code])
+        free = np.flatnonzero(near[fac.county] & (fac.category == tier) & ~taken)
+        if len(free):
+            return int(free[int(rng.integers(0, len(free)))])
+    return first
 
 
 def ring_county(plan, draw) -> int:

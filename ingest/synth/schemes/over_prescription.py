@@ -44,9 +44,10 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
         practice = pick_unused(world, rng, county, CLINIC if rng.random() < 0.6 else MINOR_HOSPITAL,
                                used_practices)
         used_practices.add(practice)
+        county = int(fac.county[practice])
         n_doctors = min(int(fac.prescriber_count[practice]), int(rng.integers(1, 4)))
         doctors = [int(fac.prescriber_start[practice]) + i for i in range(n_doctors)]
-        pharmacies = independent_pharmacies(world, rng, int(fac.county[practice]), int(rng.integers(1, 4)),
+        pharmacies = independent_pharmacies(world, rng, county, int(rng.integers(1, 4)),
                                             exclude=used_pharmacies)
         used_pharmacies.update(pharmacies)
         world.ring_facilities[practice] = True
