@@ -7,14 +7,15 @@ the catalogue Neo4j has not seen yet (the drops without a
 ``graph.model`` (one SQL query per label and per relationship type), so both
 backends hold the same graph by construction.
 
-How it is fast (docs/neo4j.md has the measurements):
+How it is fast (benchmarks/README.md, "Neo4j ingest", has the measurements):
 
 * nodes first, then relationships, each by batched parameterised
-  ``UNWIND $rows``; relationships find their ends through the ``id``
-  uniqueness constraints (``MATCH`` on an index, never a scan);
-* rows stream from DuckDB as Arrow record batches, ordered by key;
-* on a first load into an empty graph, nodes and relationships are
-  ``CREATE``\\ d (no existence check); on later drops they are ``MERGE``\\ d;
+  ``UNWIND $rows``; on a first load into an empty graph nodes are
+  ``CREATE``\\ d and return their internal ids, and relationships are
+  ``CREATE``\\ d between ends read by internal id (no index seek, ordered
+  for warm pages); on later drops both are ``MERGE``\\ d, ends found through
+  the ``id`` uniqueness constraints (an index, never a scan);
+* rows stream from DuckDB as Arrow record batches in a stable order;
 * two batches of one step in flight at a time (``WORKERS``), in separate
   sessions, so that DuckDB and the driver prepare a batch while Neo4j commits
   another; the ledger makes out-of-order commits resumable too.
