@@ -1,37 +1,33 @@
-"""Where the explorer's rings come from: one place to switch sources.
+"""Where rings come from, for the explorer, the report and the referral export.
 
 The ring book (``graph.ring_book``, written by ``ringscope detect``) is the
 normal source: the rings of the latest detection run, with stable ring ids.
-Until a workspace has a ring book, or when the configuration names one
-(``[app] rings_file``), a ``rings.json`` (data contract, section 3) is read:
-``<workspace>/rings.json`` by default.  Whatever the source, pages see one
-typed :class:`RingRecord`.
+A ``rings.json`` (data contract, section 3) is read when the configuration
+names one (``[app] rings_file`` / ``--rings``) or the workspace has no ring
+book yet (``<workspace>/rings.json``), so a ring handed over by another site
+can be explored and referred too.  Whatever the source, callers see one typed
+:class:`RingRecord`.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
 import duckdb
 
+from ringscope.analytics.ring import Member
+from ringscope.app.errors import UserError
+from ringscope.graph import ring_book
+
 RINGS_FILE = "rings.json"
+MemberRecord = Member  # members are the detector's own type
 
 
-class RingSourceError(Exception):
+class RingSourceError(UserError):
     """The rings cannot be read; the message says which file and what to do."""
-
-
-@dataclass(frozen=True)
-class MemberRecord:
-    type: str  # contract entity type: patient, card, facility, prescriber, employer, device
-    id: str
-    role: str = "member"
-
-    @property
-    def key(self) -> str:
-        return f"{self.type}:{self.id}"
 
 
 @dataclass(frozen=True)
@@ -50,11 +46,15 @@ class RingRecord:
     ring_id: str
     scheme: str
     score: float
-    members: tuple[MemberRecord, ...]
-    fund_loss: float = 0.0
+    members: tuple[Member, ...]
+    fund_loss: float = 0.0  # as detection reported it (for display; exports recompute it)
     settlement_ids: tuple[str, ...] = ()
     claim_ids: tuple[str, ...] = ()
     evidence: tuple[EvidenceRecord, ...] = ()
+    reported_fund_loss: Decimal | None = None  # the same figure, exact, when the source gave one
+    run_id: str = ""  # the detection run the ring came from
+    run_info: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    source: str = ""  # "ring book" or the rings.json path
 
     @property
     def size(self) -> int:
@@ -74,22 +74,28 @@ class RingSet:
         return next((r for r in self.rings if r.ring_id == ring_id), None)
 
 
-def ring_from_json(item: dict[str, Any]) -> RingRecord:
+def ring_from_json(item: dict[str, Any], run_id: str = "", run_info: dict[str, Any] | None = None,
+                   source: str = "") -> RingRecord:
     """A contract section 3 ring object (extra keys ignored)."""
+    loss = item.get("fund_loss")
     return RingRecord(
         ring_id=str(item["ring_id"]),
         scheme=str(item.get("scheme") or "mixed"),
         score=float(item.get("score") or 0.0),
-        members=tuple(MemberRecord(str(m["type"]), str(m["id"]), str(m.get("role") or "member"))
+        members=tuple(Member(str(m["type"]), str(m["id"]), str(m.get("role") or "member"))
                       for m in item.get("members", [])),
-        fund_loss=float(item.get("fund_loss") or 0.0),
-        settlement_ids=tuple(str(s) for s in item.get("settlement_ids", []) or []),
-        claim_ids=tuple(str(c) for c in item.get("claim_ids", []) or []),
+        fund_loss=float(loss or 0.0),
+        settlement_ids=tuple(sorted({str(s) for s in item.get("settlement_ids", []) or []})),
+        claim_ids=tuple(sorted({str(c) for c in item.get("claim_ids", []) or []})),
         evidence=tuple(
             EvidenceRecord(str(e.get("kind", "")), str(e.get("text", "")), str(e.get("text_zh", "") or ""),
                            e.get("value"))
             for e in item.get("evidence", []) or []
         ),
+        reported_fund_loss=None if loss is None else Decimal(str(loss)).quantize(Decimal("0.01")),
+        run_id=run_id or str(item.get("run_id") or ""),
+        run_info=dict(run_info or {}),
+        source=source,
     )
 
 
@@ -97,7 +103,7 @@ def _sorted(rings: Iterable[RingRecord]) -> tuple[RingRecord, ...]:
     return tuple(sorted(rings, key=lambda r: (-r.score, r.ring_id)))
 
 
-def read_rings_file(path: Path) -> RingSet:
+def _read_doc(path: Path) -> dict[str, Any]:
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -106,8 +112,16 @@ def read_rings_file(path: Path) -> RingSet:
         raise RingSourceError(f"{path}: not valid JSON ({exc}); use a rings.json written by `ringscope detect`") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("rings"), list):
         raise RingSourceError(f"{path}: not a rings.json (no 'rings' list)")
+    return doc
+
+
+def read_rings_file(path: Path) -> RingSet:
+    doc = _read_doc(path)
+    run_id = str(doc.get("run_id") or f"rings.json@{doc.get('generated_at', '')}")
+    run_info = {k: v for k, v in doc.items() if k != "rings" and isinstance(v, (str, int, float))}
     try:
-        rings = [ring_from_json(item) for item in doc["rings"]]
+        rings = [ring_from_json(item, run_id, run_info, source=f"rings.json ({Path(path).name})")
+                 for item in doc["rings"]]
     except (KeyError, TypeError, ValueError) as exc:
         raise RingSourceError(f"{path}: a ring lacks a required field ({exc})") from None
     return RingSet(_sorted(rings), source=str(path), generated_at=str(doc.get("generated_at", "")))
@@ -116,31 +130,12 @@ def read_rings_file(path: Path) -> RingSet:
 def _ring_book_rings(con: duckdb.DuckDBPyConnection) -> RingSet | None:
     """The latest run's rings from the ring book, or None when there is none (yet)."""
     try:
-        from ringscope.graph import ring_book
-    except ImportError:
-        return None
-    loader = getattr(ring_book, "latest_rings", None) or getattr(ring_book, "load_rings", None)
-    if loader is None:
-        return None
-    try:
-        found = loader(con.cursor())
+        found = ring_book.latest_rings(con.cursor())
     except duckdb.CatalogException:  # no ring book tables in this workspace yet
         return None
     if not found:
         return None
-    items = [r if isinstance(r, dict) else _ring_object_to_json(r) for r in found]
-    return RingSet(_sorted(ring_from_json(i) for i in items), source="ring book")
-
-
-def _ring_object_to_json(ring: Any) -> dict[str, Any]:
-    return {
-        "ring_id": ring.ring_id, "scheme": ring.scheme, "score": ring.score,
-        "members": [{"type": m.type, "id": m.id, "role": m.role} for m in ring.members],
-        "fund_loss": float(getattr(ring, "fund_loss", 0) or 0),
-        "settlement_ids": list(ring.settlement_ids), "claim_ids": list(getattr(ring, "claim_ids", []) or []),
-        "evidence": [{"kind": e.kind, "text": e.text, "text_zh": getattr(e, "text_zh", "")}
-                     for e in getattr(ring, "evidence", [])],
-    }
+    return RingSet(_sorted(ring_from_json(i, source="ring book") for i in found), source="ring book")
 
 
 def load_rings(workspace: Path, con: duckdb.DuckDBPyConnection | None, app_config: dict[str, Any] | None = None) -> RingSet:
@@ -159,3 +154,39 @@ def load_rings(workspace: Path, con: duckdb.DuckDBPyConnection | None, app_confi
     if default.exists():
         return read_rings_file(default)
     return RingSet((), source="")
+
+
+def _from_ring_book(con: duckdb.DuckDBPyConnection, ring_id: str) -> RingRecord | None:
+    """One ring as the ring book holds it (latest run that has it), with its run's drops."""
+    try:
+        item = ring_book.get_ring(con, ring_id)
+    except duckdb.CatalogException:  # no ring book in this workspace yet
+        return None
+    if item is None:
+        return None
+    run_id = str(item.get("run_id") or "")
+    run_info = {k: v for k, v in (item.get("run") or {}).items() if isinstance(v, (str, int, float))}
+    rows = con.execute("SELECT drop_ids FROM ring_runs WHERE run_id = ?", [run_id]).fetchall()
+    run_info["drop_ids"] = sorted(rows[0][0] or []) if rows else []
+    return ring_from_json(item, run_id, run_info, source="ring book")
+
+
+def find_ring(workspace: Path, con: duckdb.DuckDBPyConnection, ring_id: str,
+              rings_file: Path | None = None) -> RingRecord:
+    """``ring_id`` from ``rings_file`` when given, else the ring book, else ``<workspace>/rings.json``."""
+    if rings_file is not None:
+        ring = read_rings_file(Path(rings_file)).get(ring_id)
+        if ring is None:
+            raise RingSourceError(f"ring {ring_id!r} is not in {rings_file}")
+        return ring
+    ring = _from_ring_book(con, ring_id)
+    if ring is not None:
+        return ring
+    default = Path(workspace) / RINGS_FILE
+    ring = read_rings_file(default).get(ring_id) if default.exists() else None
+    if ring is None:
+        raise RingSourceError(
+            f"ring {ring_id!r} was not found in the ring book or in {default}; run `ringscope detect` first "
+            "or pass --rings FILE"
+        )
+    return ring

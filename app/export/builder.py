@@ -21,7 +21,7 @@ from ringscope.app.errors import UserError
 from ringscope.app.export import access, annexes, graph_files, summary, wording
 from ringscope.app.export.bag import make_bag, replace_atomically, verify_package, zip_folder
 from ringscope.app.export.case import CaseFile, gather_case
-from ringscope.app.export.ring_source import RingRecord, load_ring
+from ringscope.app.ring_source import RingRecord, find_ring
 from ringscope.app.export.safe_names import printable, safe_component
 from ringscope.app.version import __version__
 
@@ -124,7 +124,7 @@ def build_referral(
         audit.record(config.workspace, user=who.name, action="export_denied", target=f"ring:{ring_id}",
                      details={"unmask": unmask}, role=who.role)
         raise
-    ring: RingRecord = load_ring(store, ring_id, config, rings_file)
+    ring: RingRecord = find_ring(config.workspace, store.relational(), ring_id, rings_file)
     when = (export_time or datetime.now(CST)).astimezone(CST).replace(microsecond=0)
     out_path = Path(out_path)
     con = store.relational().cursor()

@@ -24,7 +24,7 @@ import duckdb
 
 from ringscope.app.export import evidence as evidence_mod
 from ringscope.app.export.masking import Masker
-from ringscope.app.export.ring_source import RingRecord
+from ringscope.app.ring_source import RingRecord
 
 CENT = Decimal("0.01")
 CST = timezone(timedelta(hours=8))

@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from ringscope.app.export.masking import Masker
-from ringscope.app.export.ring_source import RingRecord
+from ringscope.app.ring_source import RingRecord
 
 CHAINS_SQL = """
 WITH ring_codes AS (

@@ -1,4 +1,4 @@
-"""Where the ring comes from: the ring book first, else rings.json; provenance kept."""
+"""Finding one ring (for a referral): the ring book first, else rings.json; provenance kept."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -8,7 +8,7 @@ import pytest
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.app.config import load_config
 from ringscope.app.errors import UserError
-from ringscope.app.export.ring_source import load_ring
+from ringscope.app.ring_source import find_ring
 from ringscope.graph import ring_book
 from ringscope.graph.duckdb_store import DuckDBStore
 from ringscope.ingest.mapping import HeaderMapping
@@ -27,11 +27,11 @@ def workspace_store(tmp_path):
 def test_rings_json_when_no_ring_book(workspace_store):
     cfg, store = workspace_store
     write_rings_json(cfg.workspace / "rings.json")
-    ring = load_ring(store, "R-000001", cfg)
+    ring = find_ring(cfg.workspace, store.relational(), "R-000001")
     assert ring.run_id == "RUN-TEST-1" and ring.source.startswith("rings.json")
     assert ring.reported_fund_loss == Decimal("18604.33")
     with pytest.raises(UserError, match="not found"):
-        load_ring(store, "R-999999", cfg)
+        find_ring(cfg.workspace, store.relational(), "R-999999")
 
 
 def test_ring_book_is_preferred_and_names_its_run_and_drops(workspace_store):
@@ -43,7 +43,7 @@ def test_ring_book_is_preferred_and_names_its_run_and_drops(workspace_store):
                 fund_loss=Decimal("18628.33"), score=0.9)
     run_id = ring_book.record_run(store.relational(), [ring], settings_hash="test")
     write_rings_json(cfg.workspace / "rings.json", (ring.ring_id,))  # a stale file must not win
-    found = load_ring(store, ring.ring_id, cfg)
+    found = find_ring(cfg.workspace, store.relational(), ring.ring_id)
     assert found.source == "ring book" and found.run_id == run_id
     drop_ids = [r[0] for r in store.relational().execute("SELECT drop_id FROM ingest_drops").fetchall()]
     assert found.run_info["drop_ids"] == sorted(drop_ids)
