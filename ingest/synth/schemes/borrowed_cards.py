@@ -44,8 +44,8 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     used: set[int] = set()
     for plan in plans:
         county = ring_county(plan, lambda: rng.choice(urban, p=world.regions.weight[urban] / world.regions.weight[urban].sum()))
-        places = [pick_unused(world, rng, county, CLINIC, used)]
-        places.append(pick_unused(world, rng, county, MINOR_HOSPITAL, used | set(places)))
+        places = [pick_unused(world, rng, county, CLINIC, used, alternatives=(MINOR_HOSPITAL,))]
+        places.append(pick_unused(world, rng, county, MINOR_HOSPITAL, used | set(places), alternatives=(CLINIC,)))
         places += independent_pharmacies(world, rng, county, 1, exclude=used | set(places))
         facilities = sorted(set(places[: int(rng.integers(1, 4))]))
         used.update(facilities)
@@ -81,6 +81,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                 device = hub["devices"][int(rng.integers(0, len(hub["devices"])))] if hub["devices"] else -1
                 lo, hi = shape.borrowed_cards_per_session
                 size = min(int(rng.integers(lo, hi + 1)), len(active_idx))
+                size = max(size, min(hi, int((uses[active_idx] < 2).sum())))
                 # cards used least so far first (random among equals)
                 order = np.lexsort((rng.random(len(active_idx)), np.minimum(uses[active_idx], 2)))
                 picked = active_idx[order[:size]]

@@ -66,6 +66,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
             if len(ready) >= 2:
                 lo, hi = shape.shuttle_cohort_size
                 size = int(rng.integers(lo, min(hi, len(ready)) + 1))
+                size = max(size, min(hi, sum(rides[m] < 2 for m in ready)))
                 # the least-shuttled villagers first (random among equals)
                 order = np.lexsort((rng.random(len(ready)), [min(rides[m], 2) for m in ready]))
                 cohort = np.array(ready)[order[:size]]

@@ -81,12 +81,13 @@ def independent_pharmacies(world: World, rng: np.random.Generator, county: int, 
 
 
 def pick_unused(world: World, rng: np.random.Generator, county: int, category: int,
-                used: set[int], tries: int = 30) -> int:
+                used: set[int], tries: int = 30, alternatives: tuple[int, ...] = ()) -> int:
     """A facility of ``category`` in ``county`` not in ``used`` (facilities of
     other rings of the same scheme), so that two unmerged rings never share a
     practice, institution or counter.  When the county has none left, a free
-    one of the same tier in its city, then its province (callers then work
-    in that facility's county)."""
+    one of an ``alternatives`` tier in the county, then of the same tier in
+    its city, then its province (callers then work in that facility's
+    county)."""
     fac = world.facilities
     first = -1
     for _ in range(tries):
@@ -98,6 +99,10 @@ def pick_unused(world: World, rng: np.random.Generator, county: int, category: i
     tier = fac.category[first]
     code = world.regions.code
     taken = np.isin(np.arange(fac.size), np.fromiter(used, dtype=np.int64))
+    for other in alternatives:
+        free = np.flatnonzero((fac.county == county) & (fac.category == other) & ~taken)
+        if len(free):
+            return int(free[int(rng.integers(0, len(free)))])
     for width in (6, 4, 2):
         near = np.array([c[:width] == code[county][:width] for c in code])
         free = np.flatnonzero(near[fac.county] & (fac.category == tier) & ~taken)

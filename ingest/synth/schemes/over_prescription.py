@@ -42,14 +42,16 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     for plan in plans:
         county = ring_county(plan, lambda: rng.choice(world.regions.size, p=world.regions.weight))
         practice = pick_unused(world, rng, county, CLINIC if rng.random() < 0.6 else MINOR_HOSPITAL,
-                               used_practices)
+                               used_practices, alternatives=(CLINIC, MINOR_HOSPITAL))
         used_practices.add(practice)
         county = int(fac.county[practice])
         n_doctors = min(int(fac.prescriber_count[practice]), int(rng.integers(1, 4)))
         doctors = [int(fac.prescriber_start[practice]) + i for i in range(n_doctors)]
         pharmacies = independent_pharmacies(world, rng, county, int(rng.integers(1, 4)),
                                             exclude=used_pharmacies)
-        used_pharmacies.update(pharmacies)
+        city = world.regions.code[county][:4]
+        pharmacies = [f for f in pharmacies if world.regions.code[int(fac.county[f])][:4] == city]
+        used_pharmacies.update(pharmacies)  # none free in the city: the practice fills everything
         world.ring_facilities[practice] = True
         plan.hub = {"county": county, "pharmacies": pharmacies,
                     "operators": {f: int(fac.pick_operator(rng, np.array([f]))[0]) for f in pharmacies}}
@@ -71,7 +73,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                 boxes = max(1, int(round(units / cat.box_units[drug])))
                 record_days = stated_days if rng.random() < 0.5 else -1
                 lines = box_lines(world, builder, drug, boxes, traced=rng.random() < 0.8, days_supply=record_days)
-                if rng.random() < 0.25:  # fill at the doctor's own practice
+                if rng.random() < 0.25 or not hub["pharmacies"]:  # fill at the doctor's own practice
                     facility, kind, fee = practice, OUTPATIENT, int(rng.integers(1_000, 5_000))
                     operator = int(fac.pick_operator(rng, np.array([practice]))[0])
                 else:
