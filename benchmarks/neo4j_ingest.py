@@ -124,7 +124,10 @@ def ingest_generated(workspace: Path, settlements: int, seed: int) -> dict[str, 
     from ringscope.graph.config import StoreConfig
     from ringscope.graph.duckdb_store import DuckDBStore
     from ringscope.ingest.mapping import HeaderMapping
-    from ringscope.ingest.synth import generate_drop  # noqa: may not exist yet
+    try:
+        from ringscope.ingest.synth import generate_drop
+    except ImportError:
+        from ringscope.ingest.synth.generate import generate_drop
 
     drop = workspace.parent / "drop"
     generate_drop(drop, max(10, settlements // 5), seed)

@@ -525,6 +525,7 @@ def bulk_import(
     # The database name goes first: --nodes takes several files and would swallow it.
     args = ["database", "import", "full", database, "--overwrite-destination=true", "--ignore-empty-strings=true",
             "--skip-duplicate-nodes=false", "--skip-bad-relationships=false", "--bad-tolerance=0",
+            "--multiline-fields=true",  # names and addresses may hold line breaks (quoted by COPY)
             f"--report-file={work_dir / 'import.report'}"]
     if threads:
         args.append(f"--threads={threads}")
