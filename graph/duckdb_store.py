@@ -14,12 +14,13 @@ import duckdb
 from ringscope.graph.catalogue import DropReport, Progress, ensure_schema, ingest_drop, record_failed_drop
 from ringscope.graph.config import StoreConfig
 from ringscope.graph.model import LABELS, NODE_SQL, REL_TYPE_NAMES, edges_view_sql, nodes_view_sql
+from ringscope.graph.traversal import AdjacencyQueries
 from ringscope.graph.store import Edge, Node, NodeRef, Store, StoreUnavailable, Subgraph
 from ringscope.ingest.errors import IngestError
 from ringscope.ingest.mapping import HeaderMapping
 
 
-class DuckDBStore(Store):
+class DuckDBStore(AdjacencyQueries, Store):
     kind = "duckdb"
 
     def __init__(self, config: StoreConfig, read_only: bool = False):
@@ -102,16 +103,6 @@ class DuckDBStore(Store):
             [labels, ids],
         ).fetchall()
 
-    def _induced(self, refs: list[NodeRef], truncated: bool) -> Subgraph:
-        held = set(refs)
-        edges = set()
-        for sl, si, t, dl, di in self._adjacent(refs):
-            a, b = NodeRef(sl, si), NodeRef(dl, di)
-            if a in held and b in held:
-                edges.add(Edge(a.key, t, b.key))
-        nodes = self._nodes(refs)
-        return Subgraph(nodes=nodes, edges=sorted(edges), truncated=truncated).sorted()
-
     def _nodes(self, refs: list[NodeRef]) -> list[Node]:
         if not refs:
             return []
@@ -121,31 +112,6 @@ class DuckDBStore(Store):
             [[r.label for r in refs], [r.id for r in refs]],
         ).fetchall()
         return [Node(l, i, c or i) for l, i, c in rows]
-
-    def neighbourhood(self, start: NodeRef, hops: int = 1, node_limit: int = 200) -> Subgraph:
-        if self.get_node(start.label, start.id) is None:
-            return Subgraph()
-        held: list[NodeRef] = [start]
-        seen = {start}
-        frontier = [start]
-        truncated = False
-        for _ in range(max(0, hops)):
-            if not frontier or len(held) >= node_limit:
-                break
-            new = set()
-            for sl, si, _t, dl, di in self._adjacent(frontier):
-                for ref in (NodeRef(sl, si), NodeRef(dl, di)):
-                    if ref not in seen:
-                        new.add(ref)
-            ordered = sorted(new)
-            room = node_limit - len(held)
-            if len(ordered) > room:
-                truncated = True
-                ordered = ordered[:room]
-            held.extend(ordered)
-            seen.update(ordered)
-            frontier = ordered
-        return self._induced(held, truncated)
 
     def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 8) -> Subgraph | None:
         if self.get_node(a.label, a.id) is None or self.get_node(b.label, b.id) is None:
@@ -181,22 +147,6 @@ class DuckDBStore(Store):
             path.append(prev)
         nodes = self._nodes(list(reversed(path)))
         return Subgraph(nodes=nodes, edges=sorted(edges)).sorted()
-
-    def subgraph(self, refs: Iterable[NodeRef], expand_labels: Iterable[str] = (), node_limit: int = 5000) -> Subgraph:
-        held = sorted(set(refs))
-        truncated = False
-        expand = set(expand_labels)
-        if expand:
-            extra = set()
-            for sl, si, _t, dl, di in self._adjacent(held):
-                for ref in (NodeRef(sl, si), NodeRef(dl, di)):
-                    if ref.label in expand and ref not in held:
-                        extra.add(ref)
-            held = held + sorted(extra)
-        if len(held) > node_limit:
-            truncated = True
-            held = held[:node_limit]
-        return self._induced(held, truncated)
 
     def relational(self) -> duckdb.DuckDBPyConnection:
         return self.con

@@ -28,6 +28,7 @@ from ringscope.graph.config import Neo4jConfig, StoreConfig
 from ringscope.graph.model import LABELS, REL_TYPE_NAMES
 from ringscope.graph.neo4j_loader import WORKERS, ProjectionReport, project_catalogue
 from ringscope.graph.neo4j_schema import NAMED_LABELS, ensure_schema
+from ringscope.graph.traversal import AdjacencyQueries
 from ringscope.graph.store import Edge, Node, NodeRef, Store, StoreError, StoreUnavailable, Subgraph
 from ringscope.ingest.contract import MONEY, TABLES
 from ringscope.ingest.errors import IngestError
@@ -134,7 +135,7 @@ def _native(name: str, value: Any) -> Any:
     return value
 
 
-class Neo4jStore(Store):
+class Neo4jStore(AdjacencyQueries, Store):
     kind = "neo4j"
 
     def __init__(self, config: StoreConfig, read_only: bool = False):
@@ -256,40 +257,6 @@ class Neo4jStore(Store):
             nodes.extend(Node(label, r["id"], r["name"] or r["id"]) for r in self._read(_NODES[label], ids=ids))
         return nodes
 
-    def _induced(self, refs: list[NodeRef], truncated: bool) -> Subgraph:
-        held = set(refs)
-        edges = set()
-        for sl, si, t, dl, di in self._adjacent(refs):
-            a, b = NodeRef(sl, si), NodeRef(dl, di)
-            if a in held and b in held:
-                edges.add(Edge(a.key, t, b.key))
-        return Subgraph(nodes=self._nodes(refs), edges=sorted(edges), truncated=truncated).sorted()
-
-    def neighbourhood(self, start: NodeRef, hops: int = 1, node_limit: int = 200) -> Subgraph:
-        if self.get_node(start.label, start.id) is None:
-            return Subgraph()
-        held: list[NodeRef] = [start]
-        seen = {start}
-        frontier = [start]
-        truncated = False
-        for _ in range(max(0, hops)):
-            if not frontier or len(held) >= node_limit:
-                break
-            new = set()
-            for sl, si, _t, dl, di in self._adjacent(frontier):
-                for ref in (NodeRef(sl, si), NodeRef(dl, di)):
-                    if ref not in seen:
-                        new.add(ref)
-            ordered = sorted(new)
-            room = node_limit - len(held)
-            if len(ordered) > room:
-                truncated = True
-                ordered = ordered[:room]
-            held.extend(ordered)
-            seen.update(ordered)
-            frontier = ordered
-        return self._induced(held, truncated)
-
     def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 8) -> Subgraph | None:
         if a.label not in LABELS or b.label not in LABELS:
             return None
@@ -305,19 +272,3 @@ class Neo4jStore(Store):
         refs = [NodeRef(l, i) for l, i in records[0]["nodes"]]
         edges = [Edge(f"{sl}:{si}", t, f"{dl}:{di}") for sl, si, t, dl, di in records[0]["rels"]]
         return Subgraph(nodes=self._nodes(refs), edges=sorted(set(edges))).sorted()
-
-    def subgraph(self, refs: Iterable[NodeRef], expand_labels: Iterable[str] = (), node_limit: int = 5000) -> Subgraph:
-        held = sorted(set(refs))
-        truncated = False
-        expand = set(expand_labels)
-        if expand:
-            extra = set()
-            for sl, si, _t, dl, di in self._adjacent(held):
-                for ref in (NodeRef(sl, si), NodeRef(dl, di)):
-                    if ref.label in expand and ref not in held:
-                        extra.add(ref)
-            held = held + sorted(extra)
-        if len(held) > node_limit:
-            truncated = True
-            held = held[:node_limit]
-        return self._induced(held, truncated)
