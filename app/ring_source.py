@@ -10,7 +10,6 @@ can be explored and referred too.  Whatever the source, callers see one typed
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any, Iterable
 import duckdb
 
 from ringscope.analytics.ring import Member
+from ringscope.analytics.rings_json import read_rings_json
 from ringscope.app.errors import UserError
 from ringscope.graph import ring_book
 
@@ -105,14 +105,9 @@ def _sorted(rings: Iterable[RingRecord]) -> tuple[RingRecord, ...]:
 
 def _read_doc(path: Path) -> dict[str, Any]:
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RingSourceError(f"{path}: file not found; run `ringscope detect` first") from None
-    except json.JSONDecodeError as exc:
-        raise RingSourceError(f"{path}: not valid JSON ({exc}); use a rings.json written by `ringscope detect`") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("rings"), list):
-        raise RingSourceError(f"{path}: not a rings.json (no 'rings' list)")
-    return doc
+        return read_rings_json(path)
+    except ValueError as exc:
+        raise RingSourceError(f"{exc}; use a rings.json written by `ringscope detect`") from None
 
 
 def read_rings_file(path: Path) -> RingSet:

@@ -13,7 +13,9 @@ import typer
 from rich.console import Console
 
 from ringscope.app.commands.weekly import split_list, week_option
-from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
+from ringscope.app.options import (
+    ConfigOpt, ExplorerUrlOpt, ReportFormatOpt, ReportLangOpt, ReportOutOpt, StoreOpt, WorkspaceOpt, config_from,
+)
 
 console = Console()
 
@@ -21,12 +23,12 @@ console = Console()
 def report(
     week: Optional[str] = typer.Option(None, "--week", callback=week_option,
                                        help="ISO week such as 2026-W47 (default: the latest recorded week)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder to write into (default WORKSPACE/reports/WEEK)."),
-    formats: str = typer.Option("html,pdf", "--format", help="html, pdf or both (comma-separated)."),
-    langs: str = typer.Option("zh,en", "--lang", help="zh, en or both (comma-separated)."),
+    out: Optional[Path] = ReportOutOpt,
+    formats: str = ReportFormatOpt,
+    langs: str = ReportLangOpt,
     unmask: bool = typer.Option(False, "--unmask", help="Show names, ID numbers and phones in clear (audit-logged)."),
     user: Optional[str] = typer.Option(None, "--user", help="Who asks for an unmasked report (for the audit log)."),
-    explorer_url: Optional[str] = typer.Option(None, "--explorer-url", help="Base URL of the explorer for ring links."),
+    explorer_url: Optional[str] = ExplorerUrlOpt,
     workspace: Optional[Path] = WorkspaceOpt,
     store: Optional[str] = StoreOpt,
     config: Optional[Path] = ConfigOpt,

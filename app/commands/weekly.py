@@ -12,7 +12,9 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
+from ringscope.app.options import (
+    ConfigOpt, ExplorerUrlOpt, ReportFormatOpt, ReportLangOpt, ReportOutOpt, StoreOpt, WorkspaceOpt, config_from,
+)
 
 console = Console()
 
@@ -48,11 +50,11 @@ def weekly(
     drop_dir: Path = typer.Argument(..., help="This week's drop folder (contract CSV/Parquet files)."),
     week: Optional[str] = typer.Option(None, "--week", callback=week_option,
                                        help="ISO week such as 2026-W47 (default: this week in Asia/Shanghai)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Report folder (default WORKSPACE/reports/WEEK)."),
-    formats: str = typer.Option("html,pdf", "--format", help="html, pdf or both (comma-separated)."),
-    langs: str = typer.Option("zh,en", "--lang", help="zh, en or both (comma-separated)."),
+    out: Optional[Path] = ReportOutOpt,
+    formats: str = ReportFormatOpt,
+    langs: str = ReportLangOpt,
     mapping: Optional[Path] = typer.Option(None, "--mapping", help="TOML header mapping for the drop."),
-    explorer_url: Optional[str] = typer.Option(None, "--explorer-url", help="Base URL of the explorer for ring links."),
+    explorer_url: Optional[str] = ExplorerUrlOpt,
     workspace: Optional[Path] = WorkspaceOpt,
     store: Optional[str] = StoreOpt,
     config: Optional[Path] = ConfigOpt,
