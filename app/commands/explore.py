@@ -48,7 +48,7 @@ def explore(
 def hash_password_cmd(
     password: Optional[str] = typer.Option(None, "--password", help="The password (asked for when omitted)."),
 ) -> None:
-    """Print a salted scrypt hash for a user's password_hash in [app.users] or RINGSCOPE_USERS_FILE."""
+    """Print a salted scrypt hash to put in a user's password_hash (config file or RINGSCOPE_USERS_FILE)."""
     typer.echo(hash_password(password if password is not None else getpass.getpass("Password: ")))
 
 
