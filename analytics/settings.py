@@ -65,6 +65,10 @@ class BorrowedCardsSettings:
     attach_min_links: int = 2
     """After the pool's core is found, a card that co-occurred (on any day) with at least
     this many core cards joins the pool: batches are partly new cards each time."""
+    min_operator_or_device_days: int = 1
+    """Of those days, at least this many must be through the same operator or device (not
+    just the same facility): at busy facilities unrelated travellers share a quarter of an
+    hour again and again by chance, a handler settling a stack of cards does not."""
     attach_by_operator_or_device: bool = False
     """Joining a pool needs co-occurrence through the same operator or device, not just the
     same facility. Off by default (handlers spread a batch over several counters); turn on

@@ -70,7 +70,9 @@ SELECT least(c1, c2) AS card_a, greatest(c1, c2) AS card_b, s1, s2, day, via FRO
 _EDGES_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_edges AS
 SELECT card_a, card_b, count(DISTINCT day) AS shared_days
-FROM _rs_bc_pairs GROUP BY card_a, card_b HAVING count(DISTINCT day) >= $min_days
+FROM _rs_bc_pairs GROUP BY card_a, card_b
+HAVING count(DISTINCT day) >= $min_days
+   AND count(DISTINCT day) FILTER (WHERE via <> 'facility') >= $min_strong_days
 """
 
 # Per card misuse signs over all its settlements, against each facility's baseline
@@ -245,7 +247,7 @@ def detect_borrowed_cards(
     cfg = settings.borrowed_cards
     con.execute(_EVENTS_SQL)
     con.execute(_PAIRS_SQL, {"window": cfg.window_minutes * 60, "facility_window": cfg.facility_window_minutes * 60})
-    con.execute(_EDGES_SQL, {"min_days": cfg.min_shared_days})
+    con.execute(_EDGES_SQL, {"min_days": cfg.min_shared_days, "min_strong_days": cfg.min_operator_or_device_days})
     edge_rows = rows(con, "SELECT 'card:' || card_a, 'card:' || card_b, shared_days FROM _rs_bc_edges ORDER BY 1, 2")
     temp = ("_rs_bc_events", "_rs_bc_pairs", "_rs_bc_edges", "_rs_bc_groups", "_rs_bc_pool", "_rs_bc_misuse")
     if not edge_rows:
