@@ -197,6 +197,14 @@ class OverPrescriptionSettings:
     split_min_modularity: float = 0.3
     """The split is kept only when its modularity reaches this (clear sub-rings); a single
     dense ring stays whole."""
+    attach_min_ratio: float = 1.5
+    """Once a ring is found, a further patient of its prescribers joins it with a milder
+    excess (supply at least this many times the clinical maximum, i.e. a sustained half-again
+    surplus, far above early refills) when the ring's pharmacies filled most of it: the
+    ring's context makes a weaker signal meaningful.  Set it to ``min_supply_ratio`` to
+    switch attaching off."""
+    attach_pharmacy_share: float = 0.5
+    """Share of such a patient's fills of the drug that the ring's pharmacies must have made."""
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,61 @@ ORDER BY 1
 """
 
 
+# Milder excess (between attach_min_ratio and min_supply_ratio), per patient, drug,
+# prescriber and facility, for the candidate prescribers only.
+_WEAK_FILLS_SQL = """
+WITH per_pair AS (
+    SELECT patient_id, drug_code, count(DISTINCT settlement_id) AS fills, sum(supply_days) AS supply,
+           date_diff('day', min(settled_at), max(settled_at)) AS span,
+           arg_max(supply_days, settled_at) AS last_supply
+    FROM _rs_op_fills WHERE patient_id IS NOT NULL GROUP BY patient_id, drug_code
+), weak AS (
+    SELECT patient_id, drug_code, supply / (span + greatest(last_supply, $grace)) AS ratio
+    FROM per_pair
+    WHERE fills >= $min_fills AND supply / (span + greatest(last_supply, $grace)) >= $attach_ratio
+)
+SELECT f.patient_id, w.ratio, f.prescriber_id, f.facility_id, count(DISTINCT f.settlement_id) AS n
+FROM _rs_op_fills f JOIN weak w USING (patient_id, drug_code)
+WHERE f.prescriber_id IN (SELECT prescriber_id FROM _rs_op_cand)
+  AND NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
+GROUP BY ALL ORDER BY ALL
+"""
+
+
+def _attach_milder_patients(con, cfg, groups: list[list[str]], settings: DetectionSettings) -> dict[str, float]:
+    """Add to each ring the patients of its prescribers with a milder excess filled at its pharmacies.
+
+    A patient already in a ring stays where the strong signal put them; a patient who
+    qualifies for two rings joins the one whose pharmacies filled more of their excess.
+    Returns the attached patients' ratios (for the evidence).
+    """
+    if cfg.attach_min_ratio >= cfg.min_supply_ratio or not groups:
+        return {}
+    found = rows(con, _WEAK_FILLS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills,
+                                       "attach_ratio": cfg.attach_min_ratio,
+                                       "exclude_sellers": cfg.exclude_resale_sellers})
+    placed = {k for g in groups for k in g if k.startswith("patient:")}
+    ring_of_prescriber = {k: i for i, g in enumerate(groups) for k in g if k.startswith("prescriber:")}
+    pharmacies = [{k.split(":", 1)[1] for k in g if k.startswith("facility:")} for g in groups]
+    fills: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])  # (patient, ring) -> [at ring pharmacies, all]
+    ratio_of: dict[str, float] = {}
+    for patient, ratio, prescriber, facility, n in found:
+        ring = ring_of_prescriber.get(f"prescriber:{prescriber}")
+        if ring is None or f"patient:{patient}" in placed:
+            continue
+        tally = fills[(patient, ring)]
+        tally[0] += n if facility in pharmacies[ring] else 0
+        tally[1] += n
+        ratio_of[patient] = max(ratio_of.get(patient, 0.0), ratio)
+    best: dict[str, tuple[int, int]] = {}
+    for (patient, ring), (at_ring, total) in sorted(fills.items()):
+        if total and at_ring / total >= cfg.attach_pharmacy_share and at_ring > best.get(patient, (0, -1))[0]:
+            best[patient] = (at_ring, ring)
+    for patient, (_n, ring) in sorted(best.items()):
+        groups[ring].append(f"patient:{patient}")
+    return {p: ratio_of[p] for p in best}
+
+
 def detect_over_prescription(
     con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
 ) -> list[Ring]:
@@ -126,7 +181,8 @@ def detect_over_prescription(
     the pharmacies that filled the excess (``pharmacy``).
     """
     cfg = settings.over_prescription
-    temp = ("_rs_op_sellers", "_rs_op_fills", "_rs_op_excess", "_rs_op_xfills", "_rs_op_groups", "_rs_op_cand")
+    temp = ("_rs_op_sellers", "_rs_op_fills", "_rs_op_excess", "_rs_op_xfills", "_rs_op_groups", "_rs_op_cand",
+            "_rs_op_weak")
     con.execute(_FILLS_SQL)
     con.execute(_EXCESS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills, "min_ratio": cfg.min_supply_ratio})
     con.execute(_SELLERS_SQL, {"min_boxes": settings.trace_resale.min_resold_boxes_per_seller})
@@ -156,6 +212,7 @@ def detect_over_prescription(
         ORDER BY 1, 2""", {"share": cfg.pharmacy_share})
     groups = find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above, cfg.leiden_resolution,
                          settings.seed, cfg.split_min_modularity)
+    weak_ratios = _attach_milder_patients(con, cfg, groups, settings)
     register_groups(con, "_rs_op_groups", groups)
     loss = defaultdict(list)
     for grp, sid in rows(con, """
@@ -171,7 +228,7 @@ def detect_over_prescription(
                            WHERE d.settlement_id = s.settlement_id AND e.patient_id = gt.id))
         ORDER BY 1, 2"""):
         loss[grp].append(sid)
-    ratios = {r[0]: r[1] for r in rows(con, "SELECT patient_id, max(ratio) FROM _rs_op_excess GROUP BY 1")}
+    ratios = {**weak_ratios, **{r[0]: r[1] for r in rows(con, "SELECT patient_id, max(ratio) FROM _rs_op_excess GROUP BY 1")}}
     kinds = {r[0]: r[1] for r in rows(con, "SELECT facility_id, kind FROM facilities WHERE facility_id IN (SELECT id FROM _rs_op_groups WHERE type = 'facility')")}
     period = {r[0]: (r[1], r[2]) for r in rows(con, """
         SELECT g.grp, min(x.settled_at), max(x.settled_at) FROM _rs_op_xfills x

@@ -51,3 +51,34 @@ def test_chronic_patient_with_large_legitimate_supplies_is_not_a_ring(world):
             world.settle(pid, f"PX{(i + m) % 3}", day(m * 80), prescriber_id=doc, kind="pharmacy",
                          lines=[{"drug_code": "D1", "quantity": 90}])
     assert detect_over_prescription(world.con(), DetectionSettings()) == []
+
+
+def test_milder_excess_patient_of_a_ring_joins_it_but_a_chronic_patient_does_not(world):
+    """Once a ring is found, its prescriber's patient with a sustained 1.5-2x surplus filled at
+    the ring's pharmacy joins; a chronic patient of the same prescriber refilling a little early
+    at the same pharmacy (about 1.1x) stays out."""
+    world.drug("D1", max_daily=1.0)
+    _peers(world)
+    world.facility("H1", "hospital")
+    world.facility("PH1", "pharmacy")
+    doc = world.prescriber("DR1", "H1")
+    core = [world.patient(f"X{i}") for i in range(4)]
+    for pid in core:
+        for m in range(8):
+            world.settle(pid, "PH1", day(m * 15), prescriber_id=doc, kind="pharmacy",
+                         lines=[{"drug_code": "D1", "quantity": 60}])
+    milder = world.patient("M1")  # 6 x 40 units over 105 days: about 1.8x what can be taken
+    for m in range(6):
+        world.settle(milder, "PH1", day(m * 21), prescriber_id=doc, kind="pharmacy",
+                     lines=[{"drug_code": "D1", "quantity": 40}])
+    chronic = world.patient("C1")  # 30 units every 27 days: about 1.05x
+    for m in range(5):
+        world.settle(chronic, "PH1", day(m * 27), prescriber_id=doc, kind="pharmacy",
+                     lines=[{"drug_code": "D1", "quantity": 30}])
+    rings = detect_over_prescription(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    patients = rings[0].members_of("patient")
+    assert milder in patients and chronic not in patients
+    assert sorted(set(patients) - {milder}) == sorted(core)
+    off = DetectionSettings.from_dict({"over_prescription": {"attach_min_ratio": 2.0}})
+    assert milder not in detect_over_prescription(world.con(), off)[0].members_of("patient")
