@@ -72,14 +72,14 @@ def test_login_open_top_ring_graph_and_evidence_on_screen(explorer_server, tmp_p
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1800}, locale="zh-CN")
         page.goto(explorer_server, wait_until="domcontentloaded")
-        page.get_by_text("总览", exact=True).first.wait_for(timeout=60_000)
+        page.get_by_text("总览", exact=True).first.wait_for(timeout=120_000)
         page.get_by_label("用户名").fill("zhao")
         page.get_by_label("密码").fill(PASSWORDS["zhao"])
         page.get_by_role("button", name="登录").click()
-        page.get_by_text("已登录：zhao（supervisor）").wait_for(timeout=30_000)
+        page.get_by_text("已登录：zhao（supervisor）").wait_for(timeout=120_000)
         page.get_by_role("link", name="团伙详情").click()
-        page.get_by_text("R-000001 · 药品追溯码倒卖").wait_for(timeout=60_000)
-        page.get_by_text("出售后被重复报销两次").wait_for(timeout=30_000)
+        page.get_by_text("R-000001 · 药品追溯码倒卖").wait_for(timeout=120_000)
+        page.get_by_text("出售后被重复报销两次").wait_for(timeout=120_000)
         nodes = 0
         deadline = time.time() + 60
         while time.time() < deadline and nodes == 0:
