@@ -71,6 +71,7 @@ def test_login_open_top_ring_graph_and_evidence_on_screen(explorer_server, tmp_p
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1800}, locale="zh-CN")
+        page.set_default_timeout(120_000)  # a loaded 2-core CI machine can be slow to rerun
         page.goto(explorer_server, wait_until="domcontentloaded")
         page.get_by_text("总览", exact=True).first.wait_for(timeout=120_000)
         page.get_by_label("用户名").fill("zhao")
