@@ -38,3 +38,20 @@ def drop(con: duckdb.DuckDBPyConnection, *names: str) -> None:
 
 def fmt_money(value: Any) -> str:
     return f"{float(value):,.2f}"
+
+
+def pair_settlements_sql(out: str, pairs: str, groups: str, left: str, right: str) -> str:
+    """SQL creating ``out(grp, settlement_id)``: the two settlements behind every pair of one group.
+
+    Pairs (``left``, ``right``, ``s1``, ``s2``) are the co-occurrences a detector linked;
+    a ring's transactions are those of its pairs whose two ends landed in the same group.
+    Table and column names are the detectors' own constants, never user input.
+    """
+    return f"""
+CREATE OR REPLACE TEMP TABLE {out} AS
+SELECT DISTINCT g1.grp, x.settlement_id
+FROM {pairs} p
+JOIN {groups} g1 ON g1.id = p.{left}
+JOIN {groups} g2 ON g2.id = p.{right} AND g2.grp = g1.grp
+CROSS JOIN LATERAL (SELECT p.s1 AS settlement_id UNION ALL SELECT p.s2) x
+"""

@@ -28,7 +28,7 @@ from collections import defaultdict
 import duckdb
 
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
-from ringscope.analytics.detectors.base import drop, register_groups, rows
+from ringscope.analytics.detectors.base import drop, pair_settlements_sql, register_groups, rows
 from ringscope.analytics.link_analysis import centrality, top_node
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings
@@ -133,14 +133,7 @@ WHERE n_links >= $min_links
 """
 
 # Pool settlements: those taking part in a co-occurrence between two cards of one group.
-_POOL_SQL = """
-CREATE OR REPLACE TEMP TABLE _rs_bc_pool AS
-SELECT DISTINCT g.grp, x.settlement_id
-FROM _rs_bc_pairs p
-JOIN _rs_bc_groups g ON g.id = p.card_a
-JOIN _rs_bc_groups g2 ON g2.id = p.card_b AND g2.grp = g.grp
-CROSS JOIN LATERAL (SELECT p.s1 AS settlement_id UNION ALL SELECT p.s2) x
-"""
+_POOL_SQL = pair_settlements_sql("_rs_bc_pool", "_rs_bc_pairs", "_rs_bc_groups", "card_a", "card_b")
 
 _CARD_SIGNS_SQL = """
 WITH fac_base AS (

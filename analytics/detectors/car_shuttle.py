@@ -27,7 +27,7 @@ from collections import defaultdict
 import duckdb
 
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
-from ringscope.analytics.detectors.base import drop, register_groups, rows
+from ringscope.analytics.detectors.base import drop, pair_settlements_sql, register_groups, rows
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings
 
@@ -105,14 +105,7 @@ WITH links AS (
 SELECT grp, 'patient:' || patient_id, 'patient', patient_id FROM best WHERE n_links >= $min_links
 """
 
-_COHORT_SQL = """
-CREATE OR REPLACE TEMP TABLE _rs_cs_cohort AS
-SELECT DISTINCT g1.grp, x.settlement_id
-FROM _rs_cs_pairs p
-JOIN _rs_cs_groups g1 ON g1.id = p.p1
-JOIN _rs_cs_groups g2 ON g2.id = p.p2 AND g2.grp = g1.grp
-CROSS JOIN LATERAL (SELECT p.s1 AS settlement_id UNION ALL SELECT p.s2) x
-"""
+_COHORT_SQL = pair_settlements_sql("_rs_cs_cohort", "_rs_cs_pairs", "_rs_cs_groups", "p1", "p2")
 
 # Each cohort admission against its own institution's baseline (other inpatients there,
 # else all inpatients): self-paid share and length of stay.
