@@ -152,6 +152,10 @@ class CarShuttleSettings:
     """How many of short stay / uniform diagnosis / same origin must back the waiver."""
     leiden_above: int = 80
     """Cohort graphs larger than this are split with Leiden."""
+    merge_same_institution: bool = True
+    """Cohort groups admitted together mostly at the same institution are one ring: a bus
+    carries different villagers on different trips.  Turn off where one institution is
+    known to receive several unrelated groups."""
     leiden_resolution: float = 1.0
     """Resolution for that split."""
 
@@ -168,7 +172,25 @@ class OverPrescriptionSettings:
     min_fills: int = 3
     """Fills of the drug needed before the ratio is trusted."""
     min_patients: int = 3
-    """Excess patients a prescriber needs before a ring is reported."""
+    """Excess patients a ring (its prescribers together) needs before it is reported."""
+    min_patients_per_prescriber: int = 1
+    """Excess patients a prescriber needs to be linked into a ring at all: doctors of one
+    practice often split a scheme's patients between them."""
+    baseline_min_prescribers: int = 5
+    """A drug's own baseline supply ratio (median over prescribers of their patients' median)
+    is used when at least this many prescribers wrote it; otherwise the clinical maximum
+    (ratio 1.0) is the baseline.  Excess means ``min_supply_ratio`` times the baseline."""
+    max_chance: float = 0.01
+    """A prescriber is unusual for a drug when so many of their patients on it got excess
+    that it would happen with at most this probability if they were like the other
+    prescribers of the drug (binomial upper tail against the others' excess rate).  Only
+    unusual prescriber–drug pairs are linked into rings.  Lower it for fewer, surer rings."""
+    support_max_chance: float = 0.2
+    """A prescriber less unusual than ``max_chance`` but within this chance joins a ring that
+    an unusual colleague founded (same practice or same pharmacies), never founds one."""
+    baseline_prior_patients: float = 20.0
+    """The others' excess rate for a drug is shrunk towards the rate over all drugs by this
+    many pseudo-patients, so a drug few others prescribe does not get a rate of 0 or 1."""
     pharmacy_share: float = 0.15
     """A pharmacy belongs to the ring when it filled at least this share of the
     ring's excess prescriptions."""
@@ -181,15 +203,19 @@ class OverPrescriptionSettings:
     concentration_cap: float = 0.75
     """Where typical prescribers already send everything to one or two pharmacies, the
     peer test can demand no more than this share."""
-    pharmacies_only: bool = True
-    """Only fills at pharmacies (facility kind pharmacy) count: the scheme sends
-    prescriptions out to cooperating pharmacies; hospital dispensing with excess is more
-    often the drug resale (trace_resale) sellers stocking up."""
+    pharmacies_only: bool = False
+    """Count only fills at pharmacies as excess evidence.  Off by default: a practice with
+    no cooperating pharmacy nearby dispenses the surplus itself.  Ring members of type
+    facility are always the pharmacies that filled the excess, never the practice."""
+    join_practice: bool = True
+    """Unusual prescribers of one practice (their institution in the prescribers file) are
+    linked into one ring: doctors of a practice split a scheme's patients between them, and
+    where the practice dispenses the surplus itself no pharmacy ties them together."""
     exclude_resale_sellers: bool = True
     """Patients who first bought boxes that were later reimbursed again (at least
     ``trace_resale.min_resold_boxes_per_seller``) are left to the trace_resale detector:
     their surplus is stock for resale, with no prescriber in on it."""
-    leiden_above: int = 12
+    leiden_above: int = 40
     """Prescriber–patient–pharmacy components larger than this are tried for a Leiden split:
     one prescriber may feed two separate pharmacy rings."""
     leiden_resolution: float = 1.0
@@ -229,6 +255,32 @@ class MaternitySettings:
 
 
 @dataclass(frozen=True)
+class MixedSettings:
+    enabled: bool = True
+    """Rings of different schemes that are the same group of people are reported as one
+    ``mixed`` ring (a pharmacy that resells returned drugs and takes rented cards is one gang)."""
+    min_overlap: float = 0.5
+    """Share of the smaller ring's members, counted on the entity types both rings list, that
+    the other ring lists too (overlap coefficient): half the group in common is the same group."""
+    min_shared_members: int = 3
+    """And at least this many members in common (facilities not counted unless
+    ``count_facilities``): two small rings sharing a couple of people, or one busy pharmacy,
+    are two rings."""
+    count_facilities: bool = False
+    """Shared facilities count towards ``min_shared_members``. Off: a hub pharmacy or hospital
+    serves many unrelated rings, so sharing places says little about sharing people."""
+    cards_as_holders: bool = True
+    """When comparing rings, a card stands for its holder (``cards.patient_id``): a ring of rented
+    cards and a ring whose drug sellers are those cards' holders are the same people."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.min_overlap <= 1.0:
+            raise SettingsError("detection.mixed.min_overlap must be above 0 and at most 1")
+        if self.min_shared_members < 1:
+            raise SettingsError("detection.mixed.min_shared_members must be at least 1")
+
+
+@dataclass(frozen=True)
 class ScoringSettings:
     model_path: str = ""
     """A trained scorer (from ``ringscope train``); empty: the newest in the workspace,
@@ -243,6 +295,7 @@ _SECTIONS = {
     "car_shuttle": CarShuttleSettings,
     "over_prescription": OverPrescriptionSettings,
     "maternity": MaternitySettings,
+    "mixed": MixedSettings,
     "scoring": ScoringSettings,
 }
 
@@ -269,6 +322,8 @@ class DetectionSettings:
     """Excess prescriptions filled at cooperating pharmacies (``[detection.over_prescription]``)."""
     maternity: MaternitySettings = field(default_factory=MaternitySettings)
     """Shell employers and maternity claims (``[detection.maternity]``)."""
+    mixed: MixedSettings = field(default_factory=MixedSettings)
+    """Merging rings of different schemes run by the same people (``[detection.mixed]``)."""
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     """How rings are scored (``[detection.scoring]``)."""
 

@@ -158,6 +158,32 @@ GROUP BY coh.grp ORDER BY coh.grp
 """
 
 
+# Where each cohort group was admitted together most often: its institution.
+_MAIN_INSTITUTION_SQL = """
+SELECT g1.grp, arg_max(p.facility_id, n) FROM (
+    SELECT facility_id, p1, p2, count(*) AS n FROM _rs_cs_pairs GROUP BY ALL
+) p
+JOIN _rs_cs_groups g1 ON g1.id = p.p1 AND g1.type = 'patient'
+JOIN _rs_cs_groups g2 ON g2.id = p.p2 AND g2.type = 'patient' AND g2.grp = g1.grp
+GROUP BY g1.grp ORDER BY 1
+"""
+
+
+def _merge_by_institution(con: duckdb.DuckDBPyConnection, groups: list[list[str]]) -> list[list[str]]:
+    """One shuttle per institution: cohort groups brought to the same institution are one ring.
+
+    A bus carries different villagers on different trips, so its passengers can fall into
+    groups that share few trips with each other; the institution that admits them all is
+    what the scheme turns on.
+    """
+    main = dict(rows(con, _MAIN_INSTITUTION_SQL))
+    by_institution: dict[str, list[int]] = defaultdict(list)
+    for grp in range(len(groups)):
+        by_institution[main.get(grp, f"#{grp}")].append(grp)
+    merged = [sorted({k for grp in grps for k in groups[grp]}) for grps in by_institution.values()]
+    return sorted(merged, key=lambda g: (-len(g), g[0]))
+
+
 def detect_car_shuttle(
     con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
 ) -> list[Ring]:
@@ -182,6 +208,9 @@ def detect_car_shuttle(
         if len(g) >= 2
     ]
     register_groups(con, "_rs_cs_groups", groups)
+    if cfg.merge_same_institution and len(groups) > 1:
+        groups = _merge_by_institution(con, groups)
+        register_groups(con, "_rs_cs_groups", groups)
     # Patients admitted with several cohort members join it when their own admission was
     # fee-waived too: a bus brings a few new passengers each trip.
     con.execute(_ATTACH_SQL, {"min_links": cfg.attach_min_links, "require_waiver": cfg.require_fee_waiver,

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import duckdb
+from scipy.stats import binom
 
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
 from ringscope.analytics.detectors.base import drop, register_groups, rows
@@ -49,23 +50,86 @@ LEFT JOIN cards c ON c.card_id = s.card_id
 WHERE dr.max_daily_units > 0 AND d.quantity > 0
 """
 
-_EXCESS_SQL = """
-CREATE OR REPLACE TEMP TABLE _rs_op_excess AS
+# Each patient and drug: supply over elapsed days, and the prescriber who wrote most of it.
+_PAIRS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_op_pairs AS
 WITH per_pair AS (
     SELECT patient_id, drug_code, count(DISTINCT settlement_id) AS fills, sum(supply_days) AS supply,
            date_diff('day', min(settled_at), max(settled_at)) AS span,
-           arg_max(supply_days, settled_at) AS last_supply
+           arg_max(supply_days, settled_at) AS last_supply,
+           mode(prescriber_id) AS prescriber_id
     FROM _rs_op_fills WHERE patient_id IS NOT NULL GROUP BY patient_id, drug_code
 )
-SELECT patient_id, drug_code, fills, supply, span,
+SELECT patient_id, drug_code, prescriber_id, fills, supply, span,
        supply / (span + greatest(last_supply, $grace)) AS ratio
-FROM per_pair
-WHERE fills >= $min_fills AND supply / (span + greatest(last_supply, $grace)) >= $min_ratio
+FROM per_pair WHERE fills >= $min_fills
+"""
+
+# The drug's own baseline: how much of it prescribers' patients usually get against the
+# clinical maximum.  One vote per prescriber (the median of their patients), so a ring's
+# few prescribers cannot move it; with too few prescribers the clinical maximum (1.0) stands.
+_DRUG_BASELINE_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_op_baseline AS
+WITH per_prescriber AS (
+    SELECT drug_code, prescriber_id, median(ratio) AS ratio
+    FROM _rs_op_pairs WHERE prescriber_id IS NOT NULL GROUP BY ALL
+)
+SELECT drug_code,
+       CASE WHEN count(*) >= $min_prescribers THEN greatest(1.0, median(ratio)) ELSE 1.0 END AS baseline,
+       count(*) AS prescribers
+FROM per_prescriber GROUP BY drug_code
+"""
+
+_EXCESS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_op_excess AS
+SELECT p.patient_id, p.drug_code, p.fills, p.supply, p.span, p.ratio, coalesce(b.baseline, 1.0) AS baseline
+FROM _rs_op_pairs p LEFT JOIN _rs_op_baseline b USING (drug_code)
+WHERE p.ratio >= $min_ratio * coalesce(b.baseline, 1.0)
+"""
+
+# Per prescriber and drug: their patients (main prescriber of the patient's fills of the drug)
+# and how many of them got excess, next to the same drug's rate among all OTHER prescribers'
+# patients (leave-one-out, shrunk towards the all-drug rate by `prior` pseudo-patients), so
+# neither a drug that is often over-supplied nor a ring that dominates a rare drug misleads.
+# Per prescriber: how many of their patients got excess, against what the other prescribers
+# of the same drugs would give.  A patient belongs to the main prescriber of their fills of
+# the drug.  The others' excess rate for a drug leaves this prescriber out and is shrunk
+# towards the all-drug rate by `prior` pseudo-patients, so neither a drug that is often
+# over-supplied nor a ring that dominates a rare drug misleads.  Two views: drug by drug
+# (a hospital doctor's one pushed drug among hundreds of ordinary patients), and all drugs
+# pooled (a doctor spreading the excess over two or three drugs).
+_PRESCRIBER_SQL = """
+WITH pd AS (
+    SELECT p.prescriber_id, p.drug_code, count(*) AS n, count(e.patient_id) AS k
+    FROM _rs_op_pairs p LEFT JOIN _rs_op_excess e USING (patient_id, drug_code)
+    WHERE p.prescriber_id IS NOT NULL GROUP BY ALL
+), drug AS (
+    SELECT drug_code, sum(n) AS n_all, sum(k) AS k_all FROM pd GROUP BY drug_code
+), everyone AS (
+    SELECT greatest(sum(k), 1) / greatest(sum(n), 1) AS rate FROM pd
+), rated AS (
+    SELECT pd.prescriber_id, pd.drug_code, pd.n, pd.k,
+           (drug.k_all - pd.k + $prior * everyone.rate) / (drug.n_all - pd.n + $prior) AS base_rate
+    FROM pd JOIN drug USING (drug_code) CROSS JOIN everyone
+), patients AS (
+    SELECT p.prescriber_id, count(DISTINCT p.patient_id) AS n, count(DISTINCT e.patient_id) AS k
+    FROM _rs_op_pairs p LEFT JOIN _rs_op_excess e USING (patient_id, drug_code)
+    WHERE p.prescriber_id IS NOT NULL GROUP BY ALL
+)
+SELECT prescriber_id, drug_code, n, k, base_rate FROM rated WHERE k > 0
+UNION ALL
+SELECT patients.prescriber_id, NULL, patients.n, patients.k,
+       least(1.0, sum(rated.n * rated.base_rate) / patients.n)
+FROM patients JOIN rated USING (prescriber_id)
+WHERE patients.k > 0
+GROUP BY patients.prescriber_id, patients.n, patients.k
+ORDER BY 1, 2 NULLS LAST
 """
 
 _EXCESS_FILLS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_xfills AS
 SELECT f.*, e.ratio FROM _rs_op_fills f JOIN _rs_op_excess e USING (patient_id, drug_code)
+JOIN _rs_op_unusual u ON u.prescriber_id = f.prescriber_id
 WHERE f.prescriber_id IS NOT NULL AND (NOT $pharmacies_only OR f.facility_kind = 'pharmacy')
   AND NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
 """
@@ -112,7 +176,6 @@ WITH all_fills AS (
 SELECT per.prescriber_id, pats.patients, per.fills, per.top_share, coalesce(peer.peer_share, 0.0)
 FROM per JOIN pats USING (prescriber_id) CROSS JOIN peer
 WHERE pats.patients >= $min_patients
-  AND per.top_share >= least($conc * coalesce(peer.peer_share, 0.0), $cap)
 ORDER BY 1
 """
 
@@ -120,15 +183,10 @@ ORDER BY 1
 # Milder excess (between attach_min_ratio and min_supply_ratio), per patient, drug,
 # prescriber and facility, for the candidate prescribers only.
 _WEAK_FILLS_SQL = """
-WITH per_pair AS (
-    SELECT patient_id, drug_code, count(DISTINCT settlement_id) AS fills, sum(supply_days) AS supply,
-           date_diff('day', min(settled_at), max(settled_at)) AS span,
-           arg_max(supply_days, settled_at) AS last_supply
-    FROM _rs_op_fills WHERE patient_id IS NOT NULL GROUP BY patient_id, drug_code
-), weak AS (
-    SELECT patient_id, drug_code, supply / (span + greatest(last_supply, $grace)) AS ratio
-    FROM per_pair
-    WHERE fills >= $min_fills AND supply / (span + greatest(last_supply, $grace)) >= $attach_ratio
+WITH weak AS (
+    SELECT p.patient_id, p.drug_code, p.ratio
+    FROM _rs_op_pairs p LEFT JOIN _rs_op_baseline b USING (drug_code)
+    WHERE p.ratio >= $attach_ratio * coalesce(b.baseline, 1.0)
 )
 SELECT f.patient_id, w.ratio, f.prescriber_id, f.facility_id, count(DISTINCT f.settlement_id) AS n
 FROM _rs_op_fills f JOIN weak w USING (patient_id, drug_code)
@@ -147,8 +205,7 @@ def _attach_milder_patients(con, cfg, groups: list[list[str]], settings: Detecti
     """
     if cfg.attach_min_ratio >= cfg.min_supply_ratio or not groups:
         return {}
-    found = rows(con, _WEAK_FILLS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills,
-                                       "attach_ratio": cfg.attach_min_ratio,
+    found = rows(con, _WEAK_FILLS_SQL, {"attach_ratio": cfg.attach_min_ratio,
                                        "exclude_sellers": cfg.exclude_resale_sellers})
     placed = {k for g in groups for k in g if k.startswith("patient:")}
     ring_of_prescriber = {k: i for i, g in enumerate(groups) for k in g if k.startswith("prescriber:")}
@@ -172,6 +229,57 @@ def _attach_milder_patients(con, cfg, groups: list[list[str]], settings: Detecti
     return {p: ratio_of[p] for p in best}
 
 
+def chance_of_so_many(k: int, n: int, base_rate: float) -> float:
+    """P(at least ``k`` of ``n`` patients over-supplied) if this prescriber were like the others.
+
+    The binomial upper tail: three of three patients at a 9 % drug rate is a 1-in-1,400
+    chance, two of two at 55 % is an everyday 1-in-3.  It weighs count and rate together,
+    so a doctor with a handful of patients and a hospital with hundreds are judged alike.
+    """
+    return float(binom.sf(k - 1, n, min(max(base_rate, 1e-9), 1.0)))
+
+
+def _mark_unusual_prescribing(con: duckdb.DuckDBPyConnection, cfg) -> set[str]:
+    """Table ``_rs_op_unusual``: prescribers whose patients' excess is unlikely by chance.
+
+    Unusual on one drug (a scheme pushes one or two drugs), or over all drugs pooled: there
+    a patient on several drugs has several chances to look over-supplied, so the rate per
+    patient is the expected number of over-supplied drugs at the others' rates (capped at
+    1), which errs towards the prescriber.  The smallest chance is kept.  Prescribers
+    unusual on one drug below ``max_chance`` can found a ring; the others below
+    ``support_max_chance`` (either view) only join a ring a founder stands in: a colleague
+    with two suspicious patients is telling only there; a doctor whose few patients each
+    got a little too much of a different drug founds nothing.
+    Returns (prescriber -> (chance, k, n, rate), founders).
+    """
+    best: dict[str, tuple[float, int, int, float]] = {}
+    founders: set[str] = set()
+    for prescriber, drug, n, k, rate in rows(con, _PRESCRIBER_SQL, {"prior": cfg.baseline_prior_patients}):
+        chance = chance_of_so_many(k, n, rate)
+        if drug is not None and chance <= cfg.max_chance:
+            founders.add(prescriber)
+        if chance <= max(cfg.max_chance, cfg.support_max_chance) and chance < best.get(prescriber, (2.0,))[0]:
+            best[prescriber] = (chance, k, n, rate)
+    con.execute("""CREATE OR REPLACE TEMP TABLE _rs_op_unusual (prescriber_id VARCHAR, chance DOUBLE,
+                   k BIGINT, n BIGINT, base_rate DOUBLE)""")
+    if best:
+        con.executemany("INSERT INTO _rs_op_unusual VALUES (?, ?, ?, ?, ?)",
+                        [(p, *v) for p, v in sorted(best.items())])
+    return best, founders
+
+
+def group_chance(prescribers: list[str], unusual: dict[str, tuple[float, int, int, float]]) -> float:
+    """The chance test again for a ring's prescribers taken together (their telling view each).
+
+    Colleagues who each look only mildly odd can make a very unlikely group; a founder
+    joined by ordinary colleagues through a shared patient or two does not.
+    """
+    k = sum(unusual[p][1] for p in prescribers)
+    n = sum(unusual[p][2] for p in prescribers)
+    expected = sum(unusual[p][2] * unusual[p][3] for p in prescribers)
+    return chance_of_so_many(k, n, expected / n) if n else 1.0
+
+
 def detect_over_prescription(
     con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
 ) -> list[Ring]:
@@ -181,15 +289,17 @@ def detect_over_prescription(
     the pharmacies that filled the excess (``pharmacy``).
     """
     cfg = settings.over_prescription
-    temp = ("_rs_op_sellers", "_rs_op_fills", "_rs_op_excess", "_rs_op_xfills", "_rs_op_groups", "_rs_op_cand",
+    temp = ("_rs_op_sellers", "_rs_op_fills", "_rs_op_pairs", "_rs_op_baseline", "_rs_op_excess", "_rs_op_unusual", "_rs_op_xfills", "_rs_op_groups", "_rs_op_cand",
             "_rs_op_weak")
     con.execute(_FILLS_SQL)
-    con.execute(_EXCESS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills, "min_ratio": cfg.min_supply_ratio})
+    con.execute(_PAIRS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills})
+    con.execute(_DRUG_BASELINE_SQL, {"min_prescribers": cfg.baseline_min_prescribers})
+    con.execute(_EXCESS_SQL, {"min_ratio": cfg.min_supply_ratio})
     con.execute(_SELLERS_SQL, {"min_boxes": settings.trace_resale.min_resold_boxes_per_seller})
+    unusual, founders = _mark_unusual_prescribing(con, cfg)
     con.execute(_EXCESS_FILLS_SQL, {"pharmacies_only": cfg.pharmacies_only, "exclude_sellers": cfg.exclude_resale_sellers})
-    cands = rows(con, _PRESCRIBERS_SQL, {"min_patients": cfg.min_patients, "conc": cfg.concentration_over_peers,
-                                         "top_k": cfg.top_pharmacies, "pharmacies_only": cfg.pharmacies_only,
-                                         "cap": cfg.concentration_cap})
+    cands = rows(con, _PRESCRIBERS_SQL, {"min_patients": cfg.min_patients_per_prescriber,
+                                         "top_k": cfg.top_pharmacies, "pharmacies_only": cfg.pharmacies_only})
     if not cands:
         drop(con, *temp)
         return []
@@ -199,19 +309,30 @@ def detect_over_prescription(
     edge_rows = rows(con, """
         WITH x AS (SELECT * FROM _rs_op_xfills WHERE prescriber_id IN (SELECT prescriber_id FROM _rs_op_cand)),
         pharm AS (
-            SELECT prescriber_id, facility_id, count(DISTINCT settlement_id) AS n,
+            SELECT prescriber_id, facility_id, any_value(facility_kind) AS kind, count(DISTINCT settlement_id) AS n,
                    count(DISTINCT settlement_id) / sum(count(DISTINCT settlement_id)) OVER (PARTITION BY prescriber_id) AS share
-            FROM x GROUP BY prescriber_id, facility_id
+            FROM x WHERE facility_kind = 'pharmacy' GROUP BY prescriber_id, facility_id
         )
         SELECT 'prescriber:' || x.prescriber_id, 'patient:' || x.patient_id, count(DISTINCT x.settlement_id)
         FROM x GROUP BY ALL
         UNION ALL
         SELECT 'patient:' || x.patient_id, 'facility:' || x.facility_id, count(DISTINCT x.settlement_id)
-        FROM x JOIN pharm p USING (prescriber_id, facility_id) WHERE p.share >= $share
+        FROM x JOIN pharm p USING (prescriber_id, facility_id) WHERE p.share >= $share AND p.kind = 'pharmacy'
         GROUP BY ALL
-        ORDER BY 1, 2""", {"share": cfg.pharmacy_share})
+        UNION ALL
+        SELECT 'prescriber:' || prescriber_id, 'facility:' || facility_id, n FROM pharm
+        WHERE share >= $share AND kind = 'pharmacy'
+        UNION ALL
+        SELECT 'prescriber:' || x.prescriber_id, 'practice:' || pr.facility_id, count(DISTINCT x.settlement_id)
+        FROM x JOIN prescribers pr USING (prescriber_id) WHERE $join_practice AND pr.facility_id IS NOT NULL
+        GROUP BY ALL
+        ORDER BY 1, 2""", {"share": cfg.pharmacy_share, "join_practice": cfg.join_practice})
     groups = find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above, cfg.leiden_resolution,
                          settings.seed, cfg.split_min_modularity)
+    # The practice node only ties its doctors together; it is not a ring member.
+    groups = [[k for k in g if not k.startswith("practice:")] for g in groups
+              if any(k.startswith("prescriber:") and k.split(":", 1)[1] in founders for k in g)
+              and group_chance([k.split(":", 1)[1] for k in g if k.startswith("prescriber:")], unusual) <= cfg.max_chance]
     weak_ratios = _attach_milder_patients(con, cfg, groups, settings)
     register_groups(con, "_rs_op_groups", groups)
     loss = defaultdict(list)
@@ -240,7 +361,7 @@ def detect_over_prescription(
         prescribers = [k.split(":", 1)[1] for k in group if k.startswith("prescriber:")]
         patients = [k.split(":", 1)[1] for k in group if k.startswith("patient:")]
         pharmacies = [k.split(":", 1)[1] for k in group if k.startswith("facility:")]
-        if not prescribers or len(patients) < cfg.min_patients or not pharmacies:
+        if not prescribers or len(patients) < cfg.min_patients:
             continue
         keys = set(group)
         ring_edges = [e for e in edge_rows if e[0] in keys and e[1] in keys]

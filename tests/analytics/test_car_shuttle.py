@@ -54,3 +54,33 @@ def test_outbreak_admitted_once_is_not_a_ring_even_when_fees_are_waived(world):
         pid = world.patient(f"O{i}", region="510121")
         _admit(world, pid, "H1", start=3, stay=3, fund=2000.0, self_share=0.0, diagnosis="A09.0")
     assert detect_car_shuttle(world.con(), DetectionSettings()) == []
+
+
+def _two_busloads(world):
+    world.facility("H1", "hospital", region="510101")
+    _baseline(world, "H1")
+    first = [world.patient(f"V{i}", region="510121") for i in range(5)]
+    second = [world.patient(f"W{i}", region="510121") for i in range(5)]
+    for trip in (0, 20, 41):  # the bus runs two sets of villagers on different days
+        for pid in first:
+            _admit(world, pid, "H1", start=trip, stay=4, fund=3500.0, self_share=0.0)
+        for pid in second:
+            _admit(world, pid, "H1", start=trip + 10, stay=4, fund=3500.0, self_share=0.0)
+    return first, second
+
+
+def test_cohorts_brought_to_the_same_institution_are_one_ring(world):
+    first, second = _two_busloads(world)
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("patient")) == sorted(first + second)
+    assert len(rings[0].settlement_ids) == 30
+
+
+def test_merging_by_institution_can_be_switched_off(world):
+    from dataclasses import replace
+
+    _two_busloads(world)
+    settings = DetectionSettings()
+    settings = replace(settings, car_shuttle=replace(settings.car_shuttle, merge_same_institution=False))
+    assert len(detect_car_shuttle(world.con(), settings)) == 2

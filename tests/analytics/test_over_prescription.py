@@ -82,3 +82,76 @@ def test_milder_excess_patient_of_a_ring_joins_it_but_a_chronic_patient_does_not
     assert sorted(set(patients) - {milder}) == sorted(core)
     off = DetectionSettings.from_dict({"over_prescription": {"attach_min_ratio": 2.0}})
     assert milder not in detect_over_prescription(world.con(), off)[0].members_of("patient")
+
+
+def test_colleagues_at_one_practice_each_mildly_odd_join_the_unusual_one(world):
+    """A practice's three doctors share a scheme: one is clearly unusual, two have three
+    excess patients of four each (not enough alone to found a ring); with no pharmacy (the
+    practice dispenses) they are one ring, linked through their practice."""
+    world.drug("D1", max_daily=1.0)
+    _peers(world)
+    for j in range(40):  # excess is rare among the drug's other prescribers
+        pid = world.patient(f"R{j}")
+        for m in range(4):
+            world.settle(pid, f"PX{j % 3}", day(m * 30), prescriber_id=f"DOC{j % 4}", kind="pharmacy",
+                         lines=[{"drug_code": "D1", "quantity": 30}])
+    world.facility("C1", "clinic")
+    docs = [world.prescriber(f"DR{i}", "C1") for i in range(3)]
+    counts = {docs[0]: 6, docs[1]: 3, docs[2]: 3}
+    excess = []
+    for doc, n in counts.items():
+        for i in range(n):
+            pid = world.patient(f"X{doc}{i}")
+            excess.append(pid)
+            for m in range(8):
+                world.settle(pid, "C1", day(m * 15), prescriber_id=doc, kind="outpatient",
+                             lines=[{"drug_code": "D1", "quantity": 60}])
+        for i in range(2 if doc == docs[0] else 1):  # each doctor's ordinary patients
+            pid = world.patient(f"O{doc}{i}")
+            for m in range(4):
+                world.settle(pid, "C1", day(m * 30), prescriber_id=doc, kind="outpatient",
+                             lines=[{"drug_code": "D1", "quantity": 30}])
+    rings = detect_over_prescription(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("prescriber")) == sorted(docs)
+    assert sorted(rings[0].members_of("patient")) == sorted(excess)
+    assert rings[0].members_of("facility") == []  # the practice is not a pharmacy member
+
+
+def test_doctor_whose_patients_got_a_little_too_much_of_different_drugs_founds_nothing(world):
+    """Hard negative: three patients of one doctor, each over-supplied on a different
+    drug (doctor shopping, multi-morbidity) — no single pushed drug, no ring."""
+    for code in ("D1", "D2", "D3"):
+        world.drug(code, max_daily=1.0)
+    _peers(world)
+    world.facility("H1", "hospital")
+    world.facility("PH1", "pharmacy")
+    doc = world.prescriber("DR1", "H1")
+    for i, code in enumerate(("D1", "D2", "D3")):
+        pid = world.patient(f"X{i}")
+        for m in range(4):
+            world.settle(pid, "PH1", day(m * 15), prescriber_id=doc, kind="pharmacy",
+                         lines=[{"drug_code": code, "quantity": 60}])
+        for other in ("D1", "D2", "D3"):
+            if other != code:  # the same patients' other drugs, taken as prescribed
+                for m in range(3):
+                    world.settle(pid, "PH1", day(m * 30, 15), prescriber_id=doc, kind="pharmacy",
+                                 lines=[{"drug_code": other, "quantity": 30}])
+    for j in range(12):  # plenty of the doctor's patients on each drug are ordinary
+        pid = world.patient(f"N{j}")
+        for m in range(3):
+            world.settle(pid, "PH1", day(m * 30), prescriber_id=doc, kind="pharmacy",
+                         lines=[{"drug_code": ("D1", "D2", "D3")[j % 3], "quantity": 30}])
+    assert detect_over_prescription(world.con(), DetectionSettings()) == []
+
+
+def test_chance_of_so_many_weighs_count_and_rate_together():
+    from ringscope.analytics.detectors.over_prescription import chance_of_so_many, group_chance
+
+    assert chance_of_so_many(3, 3, 0.09) < 0.001
+    assert chance_of_so_many(2, 2, 0.55) > 0.3
+    assert chance_of_so_many(1, 10, 0.5) > 0.99
+    assert chance_of_so_many(0, 5, 0.2) == 1.0
+    # two mildly odd colleagues plus a clear one make a very unlikely group
+    unusual = {"A": (0.005, 4, 5, 0.1), "B": (0.05, 2, 4, 0.1), "C": (0.05, 2, 4, 0.1)}
+    assert group_chance(["A", "B", "C"], unusual) < group_chance(["A"], unusual)
