@@ -1,4 +1,4 @@
-"""One detection run: every scheme detector, then fund loss, then scores.
+"""One detection run: every scheme detector, then mixed rings, then fund loss, then scores.
 
 The CLI, the benchmark and the app call :func:`run_detection`; it never
 opens files or stores (the caller passes the connection), so the same run
@@ -19,6 +19,7 @@ from ringscope.analytics.detectors.maternity import detect_maternity
 from ringscope.analytics.detectors.over_prescription import detect_over_prescription
 from ringscope.analytics.detectors.trace_resale import detect_trace_resale
 from ringscope.analytics.fund_loss import attach_fund_loss
+from ringscope.analytics.mixed_rings import card_holders, merge_mixed_rings
 from ringscope.analytics.ring import Ring
 from ringscope.analytics.rings_json import sort_rings
 from ringscope.analytics.scoring import Scorer, score_rings
@@ -66,6 +67,11 @@ def run_detection(
         timings[scheme] = round(time.perf_counter() - t0, 3)
         if on_step:
             on_step(scheme, "done")
+    if settings.mixed.enabled:  # the same people in rings of several schemes: one ``mixed`` ring
+        t0 = time.perf_counter()
+        holders = card_holders(con, rings) if settings.mixed.cards_as_holders else {}
+        rings = merge_mixed_rings(rings, settings.mixed, holders)
+        timings["mixed"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
     attach_fund_loss(con, rings)
     name = score_rings(rings, scorer)

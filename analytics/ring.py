@@ -34,11 +34,14 @@ class Evidence:
     text: str  # English, plain language
     text_zh: str  # Chinese
     value: float | None = None  # the measured number behind the sentence, when there is one
+    scheme: str = ""  # in a ``mixed`` ring: the scheme whose detector found this item (empty otherwise)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "text": self.text, "text_zh": self.text_zh}
         if self.value is not None:
             out["value"] = self.value
+        if self.scheme:
+            out["scheme"] = self.scheme
         return out
 
 
@@ -72,6 +75,17 @@ class Ring:
 
     def members_of(self, entity_type: str) -> list[str]:
         return [m.id for m in self.members if m.type == entity_type]
+
+    @property
+    def schemes(self) -> list[str]:
+        """The schemes behind the ring: its own, or for a ``mixed`` ring those its evidence came from."""
+        if self.scheme != "mixed":
+            return [self.scheme]
+        from ringscope.ingest.contract import SCHEMES
+
+        found = {e.scheme for e in self.evidence if e.scheme}
+        order = {s: i for i, s in enumerate(SCHEMES)}
+        return sorted(found, key=lambda s: (order.get(s, len(order)), s))
 
     @property
     def fingerprint(self) -> str:

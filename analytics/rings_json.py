@@ -3,7 +3,8 @@
 Rings are written sorted by score (descending) then ring id; money as a
 JSON number rounded to the cent; each evidence item carries ``kind``,
 ``text`` (English) and ``text_zh`` (Chinese).  Extra keys (``features``,
-member roles, ``text_zh``) are allowed by the contract and kept.
+member roles, ``text_zh``; for a ``mixed`` ring ``schemes`` and each evidence
+item's ``scheme``) are allowed by the contract and kept.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def sort_rings(rings: Sequence[Ring]) -> list[Ring]:
 
 
 def ring_to_json(ring: Ring) -> dict[str, Any]:
-    return {
+    out = {
         "ring_id": ring.ring_id,
         "scheme": ring.scheme,
         "score": round(float(ring.score), 4),
@@ -34,6 +35,9 @@ def ring_to_json(ring: Ring) -> dict[str, Any]:
         "evidence": [e.to_json() for e in ring.evidence],
         "features": {k: round(float(v), 6) for k, v in sorted(ring.features.items())},
     }
+    if ring.scheme == "mixed":
+        out["schemes"] = ring.schemes  # extra key: the schemes the merged rings came from
+    return out
 
 
 def rings_document(rings: Sequence[Ring], generated_at: datetime | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -38,7 +38,8 @@ def feature_vector(ring: Ring) -> list[float]:
     f = dict(ring.features)
     f["log_fund_loss"] = math.log1p(float(ring.fund_loss))
     vec = [float(f.get(name, 0.0)) for name in FEATURES]
-    vec += [1.0 if ring.scheme == s else 0.0 for s in SCHEMES]
+    schemes = set(ring.schemes)  # a mixed ring: every scheme it merged
+    vec += [1.0 if s in schemes else 0.0 for s in SCHEMES]
     return vec
 
 

@@ -2,7 +2,7 @@
 
 Investigators cite ring ids in case files, so a ring keeps its id while it
 persists across runs on growing data.  :func:`record_run` matches each new
-ring to the previous run's rings (same scheme, Jaccard similarity of
+ring to the previous run's rings (same scheme, or either ``mixed``; Jaccard similarity of
 ``type:id`` member sets >= 0.5, greedy by similarity, one to one); a matched
 ring inherits the old id.  A second pass, for rings still unmatched, uses
 containment (|A ∩ B| / min(|A|, |B|) >= 0.6, same scheme): a ring that more
@@ -79,6 +79,11 @@ def _keys(ring: Any) -> frozenset[str]:
     return frozenset(f"{m.type}:{m.id}" for m in ring.members)
 
 
+def _compatible(a: str, b: str) -> bool:
+    """Same scheme, or either is ``mixed`` (a ring that now also runs another scheme keeps its id)."""
+    return a == b or a == "mixed" or b == "mixed"
+
+
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     union = a | b
     return len(a & b) / len(union) if union else 0.0
@@ -121,7 +126,7 @@ def assign_ids(
     for i, (ring, k) in enumerate(zip(rings, keys)):
         for rid in sorted({rid for m in k for rid in by_member.get(m, ())}):
             scheme, members = previous[rid]
-            if scheme != ring.scheme:
+            if not _compatible(scheme, ring.scheme):
                 continue
             jac = _jaccard(k, members)
             if jac >= MATCH_JACCARD:
@@ -142,7 +147,7 @@ def assign_ids(
             continue
         for rid in sorted({rid for m in k for rid in by_member.get(m, ())} - taken):
             scheme, members = previous[rid]
-            if scheme != ring.scheme or not k or not members:
+            if not _compatible(scheme, ring.scheme) or not k or not members:
                 continue
             contain = len(k & members) / min(len(k), len(members))
             if contain >= MATCH_CONTAINMENT:

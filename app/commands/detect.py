@@ -27,7 +27,7 @@ console = Console()
 
 SCHEME_ZH = {
     "trace_resale": "药品回流", "borrowed_cards": "冒用/出借医保卡", "car_shuttle": "包车接送住院",
-    "over_prescription": "超量开药", "maternity": "虚假生育津贴", "mixed": "混合",
+    "over_prescription": "超量开药", "maternity": "虚假生育津贴", "mixed": "混合型",
 }
 
 
