@@ -103,14 +103,18 @@ WITH pd AS (
     SELECT p.prescriber_id, p.drug_code, count(*) AS n, count(e.patient_id) AS k
     FROM _rs_op_pairs p LEFT JOIN _rs_op_excess e USING (patient_id, drug_code)
     WHERE p.prescriber_id IS NOT NULL GROUP BY ALL
+), ordinary AS (
+    SELECT * FROM pd WHERE prescriber_id NOT IN (SELECT prescriber_id FROM _rs_op_flagged)
 ), drug AS (
-    SELECT drug_code, sum(n) AS n_all, sum(k) AS k_all FROM pd GROUP BY drug_code
+    SELECT drug_code, sum(n) AS n_all, sum(k) AS k_all FROM ordinary GROUP BY drug_code
 ), everyone AS (
-    SELECT greatest(sum(k), 1) / greatest(sum(n), 1) AS rate FROM pd
+    SELECT greatest(sum(k), 1) / greatest(sum(n), 1) AS rate FROM ordinary
 ), rated AS (
     SELECT pd.prescriber_id, pd.drug_code, pd.n, pd.k,
-           (drug.k_all - pd.k + $prior * everyone.rate) / (drug.n_all - pd.n + $prior) AS base_rate
-    FROM pd JOIN drug USING (drug_code) CROSS JOIN everyone
+           CASE WHEN pd.prescriber_id IN (SELECT prescriber_id FROM _rs_op_flagged)
+                THEN (coalesce(drug.k_all, 0) + $prior * everyone.rate) / (coalesce(drug.n_all, 0) + $prior)
+                ELSE (drug.k_all - pd.k + $prior * everyone.rate) / (drug.n_all - pd.n + $prior) END AS base_rate
+    FROM pd LEFT JOIN drug USING (drug_code) CROSS JOIN everyone
 ), patients AS (
     SELECT p.prescriber_id, count(DISTINCT p.patient_id) AS n, count(DISTINCT e.patient_id) AS k
     FROM _rs_op_pairs p LEFT JOIN _rs_op_excess e USING (patient_id, drug_code)
@@ -249,17 +253,23 @@ def _mark_unusual_prescribing(con: duckdb.DuckDBPyConnection, cfg) -> set[str]:
     unusual on one drug below ``max_chance`` can found a ring; the others below
     ``support_max_chance`` (either view) only join a ring a founder stands in: a colleague
     with two suspicious patients is telling only there; a doctor whose few patients each
-    got a little too much of a different drug founds nothing.
+    got a little too much of a different drug founds nothing.  Two passes: the others'
+    rate in the second leaves out the first pass's founders, so two rings pushing the same
+    drug do not hide each other.
     Returns (prescriber -> (chance, k, n, rate), founders).
     """
-    best: dict[str, tuple[float, int, int, float]] = {}
-    founders: set[str] = set()
-    for prescriber, drug, n, k, rate in rows(con, _PRESCRIBER_SQL, {"prior": cfg.baseline_prior_patients}):
-        chance = chance_of_so_many(k, n, rate)
-        if drug is not None and chance <= cfg.max_chance:
-            founders.add(prescriber)
-        if chance <= max(cfg.max_chance, cfg.support_max_chance) and chance < best.get(prescriber, (2.0,))[0]:
-            best[prescriber] = (chance, k, n, rate)
+    con.execute("CREATE OR REPLACE TEMP TABLE _rs_op_flagged (prescriber_id VARCHAR)")
+    for _pass in range(2):  # the second pass leaves the first pass's founders out of the others' rate
+        best: dict[str, tuple[float, int, int, float]] = {}
+        founders: set[str] = set()
+        for prescriber, drug, n, k, rate in rows(con, _PRESCRIBER_SQL, {"prior": cfg.baseline_prior_patients}):
+            chance = chance_of_so_many(k, n, rate)
+            if drug is not None and chance <= cfg.max_chance:
+                founders.add(prescriber)
+            if chance <= max(cfg.max_chance, cfg.support_max_chance) and chance < best.get(prescriber, (2.0,))[0]:
+                best[prescriber] = (chance, k, n, rate)
+        if founders:
+            con.executemany("INSERT INTO _rs_op_flagged VALUES (?)", [(f,) for f in sorted(founders)])
     con.execute("""CREATE OR REPLACE TEMP TABLE _rs_op_unusual (prescriber_id VARCHAR, chance DOUBLE,
                    k BIGINT, n BIGINT, base_rate DOUBLE)""")
     if best:
@@ -289,7 +299,8 @@ def detect_over_prescription(
     the pharmacies that filled the excess (``pharmacy``).
     """
     cfg = settings.over_prescription
-    temp = ("_rs_op_sellers", "_rs_op_fills", "_rs_op_pairs", "_rs_op_baseline", "_rs_op_excess", "_rs_op_unusual", "_rs_op_xfills", "_rs_op_groups", "_rs_op_cand",
+    temp = ("_rs_op_sellers", "_rs_op_fills", "_rs_op_pairs", "_rs_op_baseline", "_rs_op_excess", "_rs_op_unusual",
+            "_rs_op_flagged", "_rs_op_xfills", "_rs_op_groups", "_rs_op_cand",
             "_rs_op_weak")
     con.execute(_FILLS_SQL)
     con.execute(_PAIRS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills})
