@@ -269,9 +269,11 @@ class MixedSettings:
     count_facilities: bool = False
     """Shared facilities count towards ``min_shared_members``. Off: a hub pharmacy or hospital
     serves many unrelated rings, so sharing places says little about sharing people."""
-    cards_as_holders: bool = True
+    cards_as_holders: bool = False
     """When comparing rings, a card stands for its holder (``cards.patient_id``): a ring of rented
-    cards and a ring whose drug sellers are those cards' holders are the same people."""
+    cards and a ring whose drug sellers are those cards' holders are then the same people.  Off by
+    default: a rented card's holder is usually a bystander, and merging a card pool into the
+    prescriber ring that wrote on those cards cost a true ring's match in our measurements."""
 
     def __post_init__(self) -> None:
         if not 0.0 < self.min_overlap <= 1.0:

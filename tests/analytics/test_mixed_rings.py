@@ -151,10 +151,11 @@ def test_a_card_stands_for_its_holder():
     resale = _resale(patients=("P1", "P2", "P3", "P4"))
     pool = _ring("borrowed_cards", [("card", f"CP{i}", "borrowed") for i in range(1, 6)] + [("device", "DV1", "device")])
     holders = {f"CP{i}": f"P{i}" for i in range(1, 6)}
-    merged = merge_mixed_rings([resale, pool], holders=holders)
+    assert all(r.scheme != "mixed" for r in merge_mixed_rings([resale, pool], holders=holders))  # off by default
+    merged = merge_mixed_rings([resale, pool], MixedSettings(cards_as_holders=True), holders=holders)
     assert [r.scheme for r in merged] == ["mixed"]
     assert {"card:CP1", "patient:P1", "device:DV1"} <= merged[0].member_keys()
-    assert all(r.scheme != "mixed" for r in merge_mixed_rings([resale, pool]))  # no holders known
+    assert all(r.scheme != "mixed" for r in merge_mixed_rings([resale, pool], MixedSettings(cards_as_holders=True)))
     off = MixedSettings(cards_as_holders=False)
     assert all(r.scheme != "mixed" for r in merge_mixed_rings([resale, pool], off, holders))
 
