@@ -180,11 +180,20 @@ class OverPrescriptionSettings:
     """A drug's own baseline supply ratio (median over prescribers of their patients' median)
     is used when at least this many prescribers wrote it; otherwise the clinical maximum
     (ratio 1.0) is the baseline.  Excess means ``min_supply_ratio`` times the baseline."""
+    baseline_quantile: float = 0.25
+    """Which of the prescribers' votes sets a drug's baseline: the lower quartile, so that
+    where most prescribers of a drug over-supply it (the drugs table's maximum is off) the
+    bar moves, but rings writing a good part of a rare drug cannot lift it."""
     max_chance: float = 0.01
     """A prescriber is unusual for a drug when so many of their patients on it got excess
     that it would happen with at most this probability if they were like the other
     prescribers of the drug (binomial upper tail against the others' excess rate).  Only
     unusual prescriber–drug pairs are linked into rings.  Lower it for fewer, surer rings."""
+    min_excess_share: float = 0.33
+    """Share of everything the ring's prescribers wrote for the ring's patients that was the
+    surplus.  In a scheme the surplus is what the relationship is about; a busy doctor's
+    multi-morbid patients get many drugs and now and then a little too much of one.  A third
+    by default; 0 switches the test off."""
     support_max_chance: float = 0.2
     """A prescriber less unusual than ``max_chance`` but within this chance joins a ring that
     an unusual colleague founded (same practice or same pharmacies), never founds one."""

@@ -66,8 +66,9 @@ FROM per_pair WHERE fills >= $min_fills
 """
 
 # The drug's own baseline: how much of it prescribers' patients usually get against the
-# clinical maximum.  One vote per prescriber (the median of their patients), so a ring's
-# few prescribers cannot move it; with too few prescribers the clinical maximum (1.0) stands.
+# clinical maximum.  One vote per prescriber (the median of their patients), and a low
+# quantile of those votes, so even rings that write a good part of a rare drug cannot
+# lift it; with too few prescribers the clinical maximum (1.0) stands.
 _DRUG_BASELINE_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_baseline AS
 WITH per_prescriber AS (
@@ -75,7 +76,7 @@ WITH per_prescriber AS (
     FROM _rs_op_pairs WHERE prescriber_id IS NOT NULL GROUP BY ALL
 )
 SELECT drug_code,
-       CASE WHEN count(*) >= $min_prescribers THEN greatest(1.0, median(ratio)) ELSE 1.0 END AS baseline,
+       CASE WHEN count(*) >= $min_prescribers THEN greatest(1.0, quantile_cont(ratio, $quantile)) ELSE 1.0 END AS baseline,
        count(*) AS prescribers
 FROM per_prescriber GROUP BY drug_code
 """
@@ -233,6 +234,28 @@ def _attach_milder_patients(con, cfg, groups: list[list[str]], settings: Detecti
     return {p: ratio_of[p] for p in best}
 
 
+# What the ring's prescribers wrote for the ring's patients, and how much of it was the
+# surplus: in a scheme the surplus is what the relationship is about; a busy doctor's
+# multi-morbid patients get many drugs, a little too much of one now and then.
+_EXCESS_SHARE_SQL = """
+WITH g AS (SELECT * FROM _rs_op_groups),
+written AS (
+    SELECT DISTINCT gp.grp, s.settlement_id
+    FROM settlements s LEFT JOIN cards c ON c.card_id = s.card_id
+    JOIN g gp ON gp.type = 'prescriber' AND gp.id = s.prescriber_id
+    JOIN g gt ON gt.type = 'patient' AND gt.id = coalesce(s.patient_id, c.patient_id) AND gt.grp = gp.grp
+), surplus AS (
+    SELECT DISTINCT gp.grp, x.settlement_id
+    FROM _rs_op_xfills x
+    JOIN g gp ON gp.type = 'prescriber' AND gp.id = x.prescriber_id
+    JOIN g gt ON gt.type = 'patient' AND gt.id = x.patient_id AND gt.grp = gp.grp
+)
+SELECT w.grp, count(DISTINCT s.settlement_id) / count(DISTINCT w.settlement_id)
+FROM written w LEFT JOIN surplus s ON s.grp = w.grp AND s.settlement_id = w.settlement_id
+GROUP BY w.grp ORDER BY 1
+"""
+
+
 def chance_of_so_many(k: int, n: int, base_rate: float) -> float:
     """P(at least ``k`` of ``n`` patients over-supplied) if this prescriber were like the others.
 
@@ -304,7 +327,8 @@ def detect_over_prescription(
             "_rs_op_weak")
     con.execute(_FILLS_SQL)
     con.execute(_PAIRS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills})
-    con.execute(_DRUG_BASELINE_SQL, {"min_prescribers": cfg.baseline_min_prescribers})
+    con.execute(_DRUG_BASELINE_SQL, {"min_prescribers": cfg.baseline_min_prescribers,
+                                     "quantile": cfg.baseline_quantile})
     con.execute(_EXCESS_SQL, {"min_ratio": cfg.min_supply_ratio})
     con.execute(_SELLERS_SQL, {"min_boxes": settings.trace_resale.min_resold_boxes_per_seller})
     unusual, founders = _mark_unusual_prescribing(con, cfg)
@@ -365,6 +389,7 @@ def detect_over_prescription(
     period = {r[0]: (r[1], r[2]) for r in rows(con, """
         SELECT g.grp, min(x.settled_at), max(x.settled_at) FROM _rs_op_xfills x
         JOIN _rs_op_groups g ON g.type = 'patient' AND g.id = x.patient_id GROUP BY 1""")}
+    excess_share = dict(rows(con, _EXCESS_SHARE_SQL))
     drop(con, *temp)
 
     rings: list[Ring] = []
@@ -372,7 +397,7 @@ def detect_over_prescription(
         prescribers = [k.split(":", 1)[1] for k in group if k.startswith("prescriber:")]
         patients = [k.split(":", 1)[1] for k in group if k.startswith("patient:")]
         pharmacies = [k.split(":", 1)[1] for k in group if k.startswith("facility:")]
-        if not prescribers or len(patients) < cfg.min_patients:
+        if not prescribers or len(patients) < cfg.min_patients or excess_share.get(grp, 0.0) < cfg.min_excess_share:
             continue
         keys = set(group)
         ring_edges = [e for e in edge_rows if e[0] in keys and e[1] in keys]
@@ -387,6 +412,7 @@ def detect_over_prescription(
         peer_share = cand_info[prescribers[0]][4]
         excess_fills = sum(e[2] for e in ring_edges if e[0].startswith("prescriber:"))
         first_at, last_at = period.get(grp, (None, None))
+        share = float(excess_share.get(grp, 0.0))
         evidence = [
             Evidence(
                 "excess_supply",
@@ -401,6 +427,12 @@ def detect_over_prescription(
                 f"pharmacies; for prescribers in general these take {peer_share:.0%}.",
                 f"超量处方中{top_share:.0%}集中在该医师最常用的{cfg.top_pharmacies}家药店，而一般医师为{peer_share:.0%}。",
                 round(top_share, 3),
+            ),
+            Evidence(
+                "surplus_share",
+                f"{share:.0%} of what the ring's prescriber(s) wrote for these patients was the surplus.",
+                f"该医师为这些患者开具的处方中{share:.0%}属于超量部分。",
+                round(share, 3),
             ),
             Evidence(
                 "prescriber_patient_pharmacy",
