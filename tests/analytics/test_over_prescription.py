@@ -155,3 +155,47 @@ def test_chance_of_so_many_weighs_count_and_rate_together():
     # two mildly odd colleagues plus a clear one make a very unlikely group
     unusual = {"A": (0.005, 4, 5, 0.1), "B": (0.05, 2, 4, 0.1), "C": (0.05, 2, 4, 0.1)}
     assert group_chance(["A", "B", "C"], unusual) < group_chance(["A"], unusual)
+
+
+def _busy_doctor_with_one_oversupplied_drug(world):
+    """Four multi-morbid patients: a little too much of D1, and six other drugs as prescribed."""
+    world.drug("D1", max_daily=1.0)
+    others = [f"O{k}" for k in range(6)]
+    for code in others:
+        world.drug(code, max_daily=1.0)
+    _peers(world)
+    for j in range(40):  # excess on D1 is rare among its other prescribers
+        pid = world.patient(f"R{j}")
+        for m in range(4):
+            world.settle(pid, f"PX{j % 3}", day(m * 30), prescriber_id=f"DOC{j % 4}", kind="pharmacy",
+                         lines=[{"drug_code": "D1", "quantity": 30}])
+    world.facility("H1", "hospital")
+    world.facility("PH1", "pharmacy")
+    doc = world.prescriber("DR1", "H1")
+    for i in range(4):
+        pid = world.patient(f"X{i}")
+        for m in range(4):
+            world.settle(pid, "PH1", day(m * 15), prescriber_id=doc, kind="pharmacy",
+                         lines=[{"drug_code": "D1", "quantity": 60}])
+        for k, code in enumerate(others):
+            for m in range(4):
+                world.settle(pid, "PH1", day(m * 30, 11 + k), prescriber_id=doc, kind="pharmacy",
+                             lines=[{"drug_code": code, "quantity": 30}])
+
+
+def test_surplus_that_is_a_small_part_of_the_care_is_not_a_ring(world):
+    """Hard negative: the surplus is 4 of 28 fills the doctor wrote for each patient."""
+    _busy_doctor_with_one_oversupplied_drug(world)
+    assert detect_over_prescription(world.con(), DetectionSettings()) == []
+
+
+def test_min_excess_share_zero_switches_the_care_share_test_off(world):
+    from dataclasses import replace
+
+    _busy_doctor_with_one_oversupplied_drug(world)
+    settings = DetectionSettings()
+    settings = replace(settings, over_prescription=replace(settings.over_prescription, min_excess_share=0.0))
+    rings = detect_over_prescription(world.con(), settings)
+    assert len(rings) == 1 and rings[0].members_of("prescriber") == ["DR1"]
+    share = next(e for e in rings[0].evidence if e.kind == "surplus_share")
+    assert share.value < 0.33
