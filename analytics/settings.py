@@ -216,6 +216,10 @@ class OverPrescriptionSettings:
     """Count only fills at pharmacies as excess evidence.  Off by default: a practice with
     no cooperating pharmacy nearby dispenses the surplus itself.  Ring members of type
     facility are always the pharmacies that filled the excess, never the practice."""
+    main_prescriber_only: bool = True
+    """A patient's surplus of a drug links them to the prescriber who wrote most of it only:
+    a patient collecting a drug from many doctors (doctor shopping) is not any one doctor's
+    scheme patient."""
     join_practice: bool = True
     """Unusual prescribers of one practice (their institution in the prescribers file) are
     linked into one ring: doctors of a practice split a scheme's patients between them, and
@@ -229,9 +233,10 @@ class OverPrescriptionSettings:
     one prescriber may feed two separate pharmacy rings."""
     leiden_resolution: float = 1.0
     """Resolution for that split."""
-    split_min_modularity: float = 0.3
+    split_min_modularity: float = 0.5
     """The split is kept only when its modularity reaches this (clear sub-rings); a single
-    dense ring stays whole."""
+    dense ring stays whole.  Each doctor's patients form a star, so one ring of several
+    doctors already scores 0.3-0.45: only a clearly higher value means separate rings."""
     attach_min_ratio: float = 1.5
     """Once a ring is found, a further patient of its prescribers joins it with a milder
     excess (supply at least this many times the clinical maximum, i.e. a sustained half-again

@@ -160,7 +160,7 @@ GROUP BY coh.grp ORDER BY coh.grp
 
 # Where each cohort group was admitted together most often: its institution.
 _MAIN_INSTITUTION_SQL = """
-SELECT g1.grp, arg_max(p.facility_id, n) FROM (
+SELECT g1.grp, arg_max(p.facility_id, (n, p.facility_id)) FROM (
     SELECT facility_id, p1, p2, count(*) AS n FROM _rs_cs_pairs GROUP BY ALL
 ) p
 JOIN _rs_cs_groups g1 ON g1.id = p.p1 AND g1.type = 'patient'

@@ -50,15 +50,18 @@ LEFT JOIN cards c ON c.card_id = s.card_id
 WHERE dr.max_daily_units > 0 AND d.quantity > 0
 """
 
-# Each patient and drug: supply over elapsed days, and the prescriber who wrote most of it.
+# Each patient and drug: supply over elapsed days, and the prescriber who wrote most of it
+# (ties to the larger id, so the same data always gives the same answer).
 _PAIRS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_pairs AS
 WITH per_pair AS (
     SELECT patient_id, drug_code, count(DISTINCT settlement_id) AS fills, sum(supply_days) AS supply,
            date_diff('day', min(settled_at), max(settled_at)) AS span,
-           arg_max(supply_days, settled_at) AS last_supply,
-           mode(prescriber_id) AS prescriber_id
-    FROM _rs_op_fills WHERE patient_id IS NOT NULL GROUP BY patient_id, drug_code
+           arg_max(supply_days, (settled_at, supply_days)) AS last_supply,
+           arg_max(prescriber_id, CASE WHEN prescriber_id IS NOT NULL THEN (n_by_prescriber, prescriber_id) END) AS prescriber_id
+    FROM (SELECT *, count(*) OVER (PARTITION BY patient_id, drug_code, prescriber_id) AS n_by_prescriber
+          FROM _rs_op_fills WHERE patient_id IS NOT NULL)
+    GROUP BY patient_id, drug_code
 )
 SELECT patient_id, drug_code, prescriber_id, fills, supply, span,
        supply / (span + greatest(last_supply, $grace)) AS ratio
@@ -135,7 +138,9 @@ _EXCESS_FILLS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_xfills AS
 SELECT f.*, e.ratio FROM _rs_op_fills f JOIN _rs_op_excess e USING (patient_id, drug_code)
 JOIN _rs_op_unusual u ON u.prescriber_id = f.prescriber_id
+JOIN _rs_op_pairs p ON p.patient_id = f.patient_id AND p.drug_code = f.drug_code
 WHERE f.prescriber_id IS NOT NULL AND (NOT $pharmacies_only OR f.facility_kind = 'pharmacy')
+  AND (NOT $main_only OR p.prescriber_id = f.prescriber_id)
   AND NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
 """
 
@@ -332,7 +337,8 @@ def detect_over_prescription(
     con.execute(_EXCESS_SQL, {"min_ratio": cfg.min_supply_ratio})
     con.execute(_SELLERS_SQL, {"min_boxes": settings.trace_resale.min_resold_boxes_per_seller})
     unusual, founders = _mark_unusual_prescribing(con, cfg)
-    con.execute(_EXCESS_FILLS_SQL, {"pharmacies_only": cfg.pharmacies_only, "exclude_sellers": cfg.exclude_resale_sellers})
+    con.execute(_EXCESS_FILLS_SQL, {"pharmacies_only": cfg.pharmacies_only, "exclude_sellers": cfg.exclude_resale_sellers,
+                                    "main_only": cfg.main_prescriber_only})
     cands = rows(con, _PRESCRIBERS_SQL, {"min_patients": cfg.min_patients_per_prescriber,
                                          "top_k": cfg.top_pharmacies, "pharmacies_only": cfg.pharmacies_only})
     if not cands:
