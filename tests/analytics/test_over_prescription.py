@@ -199,3 +199,27 @@ def test_min_excess_share_zero_switches_the_care_share_test_off(world):
     assert len(rings) == 1 and rings[0].members_of("prescriber") == ["DR1"]
     share = next(e for e in rings[0].evidence if e.kind == "surplus_share")
     assert share.value < 0.33
+
+
+def test_doctor_shopper_joins_no_ring_of_a_doctor_who_wrote_little_of_their_supply(world):
+    """A patient collecting D1 from four doctors is linked only to the one who wrote most of it."""
+    world.drug("D1", max_daily=1.0)
+    _peers(world)
+    world.facility("H1", "hospital")
+    world.facility("PH1", "pharmacy")
+    doc = world.prescriber("DR1", "H1")
+    core = [world.patient(f"X{i}") for i in range(4)]
+    for pid in core:
+        for m in range(8):
+            world.settle(pid, "PH1", day(m * 15), prescriber_id=doc, kind="pharmacy",
+                         lines=[{"drug_code": "D1", "quantity": 60}])
+    shopper = world.patient("S1")
+    world.facility("H9", "hospital")
+    others = [world.prescriber(f"DS{k}", "H9") for k in range(3)]
+    for m in range(8):
+        who = doc if m == 0 else others[m % 3]
+        world.settle(shopper, "PX0", day(m * 12, 15), prescriber_id=who, kind="pharmacy",
+                     lines=[{"drug_code": "D1", "quantity": 60}])
+    rings = detect_over_prescription(world.con(), DetectionSettings())
+    assert len(rings) == 1 and rings[0].members_of("prescriber") == ["DR1"]
+    assert sorted(rings[0].members_of("patient")) == sorted(core)
