@@ -210,3 +210,23 @@ def _member_level(trues: Iterable[TrueRing], preds: Iterable[DetectedRing]) -> d
     p = len(pred_members & true_members) / len(pred_members) if pred_members else 0.0
     r = len(pred_members & true_members) / len(true_members) if true_members else 0.0
     return {"member_precision": round(p, 4), "member_recall": round(r, 4)}
+
+
+def agreement_f1(reference: Sequence[Any], other: Sequence[Any]) -> dict[str, tuple[float, int, int]]:
+    """How far two runs agree: ring-level F1 per scheme of ``other`` against ``reference``.
+
+    Both are sequences of detected rings (``scheme``, ``member_keys()``, ``fund_loss``); the
+    reference run stands in for the truth under the contract's matching rule.  Used to show
+    that two community engines or two stores give the same rings.  Returns
+    ``{scheme: (f1, rings in reference, rings in other)}``.
+    """
+    out: dict[str, tuple[float, int, int]] = {}
+    for scheme in sorted({r.scheme for r in reference} | {r.scheme for r in other}):
+        trues = [TrueRing(f"T{i}", scheme, set(r.member_keys())) for i, r in enumerate(reference) if r.scheme == scheme]
+        found = [DetectedRing(f"D{i}", scheme, set(r.member_keys()), r.fund_loss)
+                 for i, r in enumerate(other) if r.scheme == scheme]
+        matched = len(match_rings(trues, found))
+        p = matched / len(found) if found else 1.0
+        r = matched / len(trues) if trues else 1.0
+        out[scheme] = (2 * p * r / (p + r) if p + r else 0.0, len(trues), len(found))
+    return out

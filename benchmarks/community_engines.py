@@ -36,7 +36,7 @@ from pathlib import Path
 from ringscope.analytics.community import IgraphEngine, WeightedEdges
 from ringscope.analytics.community_gds import GdsEngine
 from ringscope.analytics.contract_tables import connect_drop
-from ringscope.analytics.evaluation import DetectedRing, TrueRing, match_rings
+from ringscope.analytics.evaluation import agreement_f1
 from ringscope.analytics.pipeline import run_detection
 from ringscope.analytics.settings import DetectionSettings
 from ringscope.graph.config import Neo4jConfig
@@ -129,19 +129,6 @@ class Timed:
         return self.inner.modularity(edges, groups)
 
 
-def ring_f1(truth_rings, found_rings) -> dict[str, tuple[float, int, int]]:
-    out = {}
-    for scheme in sorted({r.scheme for r in truth_rings} | {r.scheme for r in found_rings}):
-        trues = [TrueRing(f"T{i}", scheme, set(r.member_keys())) for i, r in enumerate(truth_rings) if r.scheme == scheme]
-        found = [DetectedRing(f"D{i}", scheme, set(r.member_keys()), r.fund_loss)
-                 for i, r in enumerate(found_rings) if r.scheme == scheme]
-        m = len(match_rings(trues, found))
-        p = m / len(found) if found else 1.0
-        r = m / len(trues) if trues else 1.0
-        out[scheme] = (2 * p * r / (p + r) if p + r else 0.0, len(trues), len(found))
-    return out
-
-
 def detection(gds: GdsEngine, drop: Path, settings: DetectionSettings, repeats: int) -> dict:
     res = {}
     for engine in (IgraphEngine(), gds):
@@ -159,7 +146,7 @@ def detection(gds: GdsEngine, drop: Path, settings: DetectionSettings, repeats: 
     ig, gd = res["igraph"], res["gds"]
     same_leiden = sum(1 for a, b in zip(ig[3], gd[3]) if a == b)
     return {"igraph_wall": ig[0], "gds_wall": gd[0], "igraph_engine": ig[1], "gds_engine": gd[1],
-            "leiden_calls": len(ig[3]), "leiden_same": same_leiden, "f1": ring_f1(ig[2].rings, gd[2].rings)}
+            "leiden_calls": len(ig[3]), "leiden_same": same_leiden, "f1": agreement_f1(ig[2].rings, gd[2].rings)}
 
 
 def main() -> None:

@@ -46,3 +46,21 @@ def test_hard_negative_share_and_fund_loss_error():
     report = evaluate(Truth([t], {"patient:H1", "patient:H2"}), [good, alarm])
     assert report["hard_negative_rings"] == 1 and report["hard_negative_share"] == 0.5
     assert report["per_scheme"]["maternity"]["fund_loss_error"] == 0.25
+
+
+def test_agreement_f1_between_two_runs():
+    from decimal import Decimal
+
+    from ringscope.analytics.evaluation import agreement_f1
+    from ringscope.analytics.ring import Member, Ring
+
+    def ring(scheme, *ids):
+        return Ring(scheme=scheme, members=[Member("patient", i, "patient") for i in ids], fund_loss=Decimal("0"))
+
+    a = [ring("car_shuttle", "P1", "P2", "P3"), ring("car_shuttle", "P7", "P8"), ring("maternity", "P4")]
+    b = [ring("car_shuttle", "P1", "P2", "P3", "P9"), ring("maternity", "P4")]
+    out = agreement_f1(a, b)
+    assert out["maternity"] == (1.0, 1, 1)
+    f1, n_ref, n_other = out["car_shuttle"]
+    assert (n_ref, n_other) == (2, 1) and abs(f1 - 2 * 1.0 * 0.5 / 1.5) < 1e-9
+    assert agreement_f1([], []) == {}

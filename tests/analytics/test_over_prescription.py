@@ -18,17 +18,23 @@ def _peers(world):
                              lines=[{"drug_code": "D1", "quantity": 30}])
 
 
-def test_prescriber_with_excess_patients_at_one_pharmacy_is_a_ring(world):
-    world.drug("D1", max_daily=1.0)
-    _peers(world)
+def _ring_doctor(world):
+    """DR1 at H1: four patients each get 8 x 60 units of D1 in ~105 days (about 4x), all at PH1."""
     world.facility("H1", "hospital")
     world.facility("PH1", "pharmacy")
     doc = world.prescriber("DR1", "H1")
-    patients = [world.patient(f"X{i}") for i in range(4)]
-    for pid in patients:
-        for m in range(8):  # 8 x 60 units in ~105 days: about 4 times what can be taken
+    core = [world.patient(f"X{i}") for i in range(4)]
+    for pid in core:
+        for m in range(8):
             world.settle(pid, "PH1", day(m * 15), prescriber_id=doc, kind="pharmacy",
                          lines=[{"drug_code": "D1", "quantity": 60}])
+    return doc, core
+
+
+def test_prescriber_with_excess_patients_at_one_pharmacy_is_a_ring(world):
+    world.drug("D1", max_daily=1.0)
+    _peers(world)
+    _doc, patients = _ring_doctor(world)
     rings = detect_over_prescription(world.con(), DetectionSettings())
     assert len(rings) == 1
     ring = rings[0]
@@ -59,14 +65,7 @@ def test_milder_excess_patient_of_a_ring_joins_it_but_a_chronic_patient_does_not
     at the same pharmacy (about 1.1x) stays out."""
     world.drug("D1", max_daily=1.0)
     _peers(world)
-    world.facility("H1", "hospital")
-    world.facility("PH1", "pharmacy")
-    doc = world.prescriber("DR1", "H1")
-    core = [world.patient(f"X{i}") for i in range(4)]
-    for pid in core:
-        for m in range(8):
-            world.settle(pid, "PH1", day(m * 15), prescriber_id=doc, kind="pharmacy",
-                         lines=[{"drug_code": "D1", "quantity": 60}])
+    doc, core = _ring_doctor(world)
     milder = world.patient("M1")  # 6 x 40 units over 105 days: about 1.8x what can be taken
     for m in range(6):
         world.settle(milder, "PH1", day(m * 21), prescriber_id=doc, kind="pharmacy",
@@ -205,14 +204,7 @@ def test_doctor_shopper_joins_no_ring_of_a_doctor_who_wrote_little_of_their_supp
     """A patient collecting D1 from four doctors is linked only to the one who wrote most of it."""
     world.drug("D1", max_daily=1.0)
     _peers(world)
-    world.facility("H1", "hospital")
-    world.facility("PH1", "pharmacy")
-    doc = world.prescriber("DR1", "H1")
-    core = [world.patient(f"X{i}") for i in range(4)]
-    for pid in core:
-        for m in range(8):
-            world.settle(pid, "PH1", day(m * 15), prescriber_id=doc, kind="pharmacy",
-                         lines=[{"drug_code": "D1", "quantity": 60}])
+    doc, core = _ring_doctor(world)
     shopper = world.patient("S1")
     world.facility("H9", "hospital")
     others = [world.prescriber(f"DS{k}", "H9") for k in range(3)]

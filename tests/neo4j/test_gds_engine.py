@@ -30,7 +30,7 @@ from typer.testing import CliRunner
 from ringscope.analytics.community import IgraphEngine, WeightedEdges, find_groups
 from ringscope.analytics.community_gds import GdsEngine, engine_for_store
 from ringscope.analytics.contract_tables import connect_drop
-from ringscope.analytics.evaluation import DetectedRing, TrueRing, match_rings
+from ringscope.analytics.evaluation import agreement_f1
 from ringscope.analytics.pipeline import run_detection
 from ringscope.analytics.settings import DetectionSettings
 from ringscope.graph.neo4j_store import connect
@@ -199,21 +199,6 @@ class _Recorder:
         return self.inner.modularity(edges, groups)
 
 
-def ring_f1(truth_rings, found_rings) -> dict[str, float]:
-    """Ring-level F1 per scheme, the contract's matching rule (Jaccard >= 0.5 on the true ring's
-    entity types, one to one), ``truth_rings`` taken as the truth.  Schemes compared on their own."""
-    out = {}
-    for scheme in sorted({r.scheme for r in truth_rings} | {r.scheme for r in found_rings}):
-        trues = [TrueRing(f"T{i}", scheme, set(r.member_keys())) for i, r in enumerate(truth_rings) if r.scheme == scheme]
-        found = [DetectedRing(f"D{i}", scheme, set(r.member_keys()), r.fund_loss)
-                 for i, r in enumerate(found_rings) if r.scheme == scheme]
-        matched = len(match_rings(trues, found))
-        p = matched / len(found) if found else 1.0
-        r = matched / len(trues) if trues else 1.0
-        out[scheme] = 2 * p * r / (p + r) if p + r else 0.0
-    return out
-
-
 def _ring_set(rings) -> set[tuple[str, tuple]]:
     return {(r.scheme, tuple(sorted((m.type, m.id, m.role) for m in r.members))) for r in rings}
 
@@ -261,7 +246,7 @@ def test_detection_parity_igraph_vs_gds(gds, parity_drop):
             differed = True
 
     leiden_steps = {c[0] for c in ig_rec.calls if c[1] == "leiden"}
-    f1 = ring_f1(ig_result.rings, gds_result.rings)
+    f1 = {s: v[0] for s, v in agreement_f1(ig_result.rings, gds_result.rings).items()}
     assert ig_result.rings and set(f1) >= {r.scheme for r in ig_result.rings}
     low = {s: round(v, 4) for s, v in f1.items() if v < PARITY_F1}
     assert not low, f"ring-level F1 below {PARITY_F1}: {low} (Leiden ran in {sorted(leiden_steps)})"
