@@ -201,17 +201,11 @@ class OverPrescriptionSettings:
     """The others' excess rate for a drug is shrunk towards the rate over all drugs by this
     many pseudo-patients, so a drug few others prescribe does not get a rate of 0 or 1."""
     pharmacy_share: float = 0.15
-    """A pharmacy belongs to the ring when it filled at least this share of the
-    ring's excess prescriptions."""
+    """A pharmacy belongs to the ring when it filled at least this share of a ring
+    prescriber's excess fills at pharmacies."""
     top_pharmacies: int = 2
-    """'Few pharmacies': concentration is the share of fills at the prescriber's top this-many."""
-    concentration_over_peers: float = 1.0
-    """Prescriber's excess fills concentrated at few pharmacies: their top-pharmacy share
-    must be at least this times the median top share of all prescribers' fills (the peers).
-    1.0 = at least as concentrated as a typical prescriber; raise it to demand a clear tie."""
-    concentration_cap: float = 0.75
-    """Where typical prescribers already send everything to one or two pharmacies, the
-    peer test can demand no more than this share."""
+    """For the evidence: the share of a ring's excess fills at its prescriber's top this-many
+    pharmacies ('few pharmacies'), next to the same share for prescribers in general."""
     pharmacies_only: bool = False
     """Count only fills at pharmacies as excess evidence.  Off by default: a practice with
     no cooperating pharmacy nearby dispenses the surplus itself.  Ring members of type
