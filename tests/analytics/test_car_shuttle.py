@@ -69,18 +69,18 @@ def _two_busloads(world):
     return first, second
 
 
-def test_cohorts_brought_to_the_same_institution_are_one_ring(world):
+def test_cohorts_brought_to_the_same_institution_are_one_ring_when_asked(world):
+    from dataclasses import replace
+
     first, second = _two_busloads(world)
-    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    settings = DetectionSettings()
+    settings = replace(settings, car_shuttle=replace(settings.car_shuttle, merge_same_institution=True))
+    rings = detect_car_shuttle(world.con(), settings)
     assert len(rings) == 1
     assert sorted(rings[0].members_of("patient")) == sorted(first + second)
     assert len(rings[0].settlement_ids) == 30
 
 
-def test_merging_by_institution_can_be_switched_off(world):
-    from dataclasses import replace
-
+def test_cohort_groups_stay_apart_by_default(world):
     _two_busloads(world)
-    settings = DetectionSettings()
-    settings = replace(settings, car_shuttle=replace(settings.car_shuttle, merge_same_institution=False))
-    assert len(detect_car_shuttle(world.con(), settings)) == 2
+    assert len(detect_car_shuttle(world.con(), DetectionSettings())) == 2
