@@ -83,10 +83,10 @@ def test_milder_excess_patient_of_a_ring_joins_it_but_a_chronic_patient_does_not
     assert milder not in detect_over_prescription(world.con(), off)[0].members_of("patient")
 
 
-def test_colleagues_at_one_practice_each_mildly_odd_join_the_unusual_one(world):
+def test_colleagues_at_one_practice_join_the_unusual_one_when_practices_link(world):
     """A practice's three doctors share a scheme: one is clearly unusual, two have three
     excess patients of four each (not enough alone to found a ring); with no pharmacy (the
-    practice dispenses) they are one ring, linked through their practice."""
+    practice dispenses) they are one ring when practices link their doctors (join_practice)."""
     world.drug("D1", max_daily=1.0)
     _peers(world)
     for j in range(40):  # excess is rare among the drug's other prescribers
@@ -110,7 +110,13 @@ def test_colleagues_at_one_practice_each_mildly_odd_join_the_unusual_one(world):
             for m in range(4):
                 world.settle(pid, "C1", day(m * 30), prescriber_id=doc, kind="outpatient",
                              lines=[{"drug_code": "D1", "quantity": 30}])
-    rings = detect_over_prescription(world.con(), DetectionSettings())
+    from dataclasses import replace
+
+    settings = DetectionSettings()
+    apart = detect_over_prescription(world.con(), settings)  # by default each doctor on their own
+    assert sorted(r.members_of("prescriber")[0] for r in apart if len(r.members_of("prescriber")) == 1) == sorted(docs)
+    settings = replace(settings, over_prescription=replace(settings.over_prescription, join_practice=True))
+    rings = detect_over_prescription(world.con(), settings)
     assert len(rings) == 1
     assert sorted(rings[0].members_of("prescriber")) == sorted(docs)
     assert sorted(rings[0].members_of("patient")) == sorted(excess)
