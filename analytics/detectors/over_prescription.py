@@ -384,11 +384,13 @@ def detect_over_prescription(
         LEFT JOIN cards c ON c.card_id = s.card_id
         JOIN g gp ON gp.type = 'prescriber' AND gp.id = s.prescriber_id
         JOIN g gt ON gt.type = 'patient' AND gt.id = coalesce(s.patient_id, c.patient_id) AND gt.grp = gp.grp
-        WHERE EXISTS (SELECT 1 FROM g gf WHERE gf.type = 'facility' AND gf.id = s.facility_id AND gf.grp = gp.grp)
-           OR (s.facility_id IN (SELECT facility_id FROM prescribers pr WHERE pr.prescriber_id = s.prescriber_id)
-               AND EXISTS (SELECT 1 FROM dispensings d JOIN _rs_op_excess e ON e.drug_code = d.drug_code
-                           WHERE d.settlement_id = s.settlement_id AND e.patient_id = gt.id))
-        ORDER BY 1, 2"""):
+        WHERE (EXISTS (SELECT 1 FROM g gf WHERE gf.type = 'facility' AND gf.id = s.facility_id AND gf.grp = gp.grp)
+               OR s.facility_id IN (SELECT facility_id FROM prescribers pr WHERE pr.prescriber_id = s.prescriber_id))
+          AND EXISTS (SELECT 1 FROM dispensings d
+                      JOIN _rs_op_pairs sp ON sp.drug_code = d.drug_code AND sp.patient_id = gt.id
+                      LEFT JOIN _rs_op_baseline b ON b.drug_code = d.drug_code
+                      WHERE d.settlement_id = s.settlement_id AND sp.ratio >= $attach * coalesce(b.baseline, 1.0))
+        ORDER BY 1, 2""", {"attach": min(cfg.attach_min_ratio, cfg.min_supply_ratio)}):
         loss[grp].append(sid)
     ratios = {**weak_ratios, **{r[0]: r[1] for r in rows(con, "SELECT patient_id, max(ratio) FROM _rs_op_excess GROUP BY 1")}}
     kinds = {r[0]: r[1] for r in rows(con, "SELECT facility_id, kind FROM facilities WHERE facility_id IN (SELECT id FROM _rs_op_groups WHERE type = 'facility')")}
