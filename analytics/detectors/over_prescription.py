@@ -1,26 +1,28 @@
 """Over-prescription with kickbacks: prescribers, their patients and the pharmacies that fill.
 
 A prescriber writes far more of a drug than a patient can take, the boxes
-are filled at one or two cooperating pharmacies and resold; the prescriber
-gets a kickback (NHSA notices on "超量开药").  Steps:
+are filled at one or two cooperating pharmacies (or dispensed by the
+practice itself) and resold; the prescriber gets a kickback (NHSA notices
+on "超量开药").  Every step compares behaviour with a baseline from the data:
 
 1. SQL: per patient and drug, units supplied over the clinical maximum
-   (``quantity / max_daily_units`` = days the supply lasts at most) against
-   the days that actually elapsed (first to last fill, plus the larger of
-   the last fill's days and a grace period).  Pairs above
-   ``min_supply_ratio`` with ``min_fills`` fills are excess.
-2. SQL: per prescriber, excess patients and how concentrated their excess
-   fills are at the top pharmacy, compared with the prescriber's peers
-   (median over all prescribers with pharmacy fills).
-3. Graph: prescriber–patient and patient–pharmacy edges weighted by excess
-   fills (only the prescriber's main pharmacies); components, Leiden above a
-   size, give dense prescriber–patient–pharmacy subgraphs.
-4. Fund loss: the ring patients' settlements written by the ring's
-   prescribers and filled at the ring's pharmacies.
+   (``quantity / max_daily_units``) against the days that elapsed; the
+   drug's own baseline (lower quartile of one-vote-per-prescriber medians)
+   scales the bar, so a drug everyone gets ahead of time is not excess.
+2. SQL + a binomial tail: per prescriber, how many of their patients got
+   excess against the OTHER prescribers' rate for the same drugs; unusual
+   prescribers found rings, mildly unusual ones can only join one.
+3. Graph: prescriber–patient (main prescriber only), patient–pharmacy and
+   prescriber–pharmacy edges weighted by excess fills; components, Leiden
+   only for large components with a clear split.
+4. Ring tests: enough excess patients, the prescribers together unusual,
+   and the surplus a real part of what the doctors wrote for these patients.
+5. Fund loss: the ring patients' fills of their over-supplied drugs written
+   by the ring's prescribers at the ring's pharmacies or practice.
 
-A chronic patient with large legitimate supplies stays near ratio 1-1.5
-and fills wherever convenient: neither the ratio nor the concentration test
-fires.
+A chronic patient with large legitimate supplies stays near ratio 1-1.5, a
+doctor shopper belongs to no one doctor, and a busy doctor's multi-morbid
+patients get a little too much of one drug among many: none makes a ring.
 """
 from __future__ import annotations
 
