@@ -12,8 +12,8 @@ import pkgutil
 import sys
 
 import typer
-from rich.console import Console
 
+from ringscope.app.console import make_console
 from ringscope.app import commands as commands_pkg
 from ringscope.app.version import __version__
 
@@ -24,7 +24,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err_console = Console(stderr=True)
+err_console = make_console(stderr=True)
 
 
 def _print_version(value: bool) -> None:

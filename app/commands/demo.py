@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
+from ringscope.app.console import make_console
 from ringscope.app.commands.detect import detect, evaluate
 from ringscope.app.commands.ingest import run_ingest, summary_table
 from ringscope.app.options import ConfigOpt, WorkspaceOpt, config_from
 
-console = Console()
+console = make_console()
 
 
 def demo(

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ringscope.app.console import make_console
 from ringscope.app.errors import UserError
 from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
 
-console = Console()
+console = make_console()
 
 SCHEME_ZH = {
     "trace_resale": "药品回流", "borrowed_cards": "冒用/出借医保卡", "car_shuttle": "包车接送住院",

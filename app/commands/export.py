@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 
+from ringscope.app.console import make_console
 from ringscope.app import auth
 from ringscope.app.errors import UserError
 from ringscope.app.export import PackageError, build_referral, verify_package
@@ -20,8 +20,8 @@ from ringscope.app.export.access import local_user, users_configured
 from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
 from ringscope.graph.factory import open_store
 
-console = Console()
-err = Console(stderr=True)
+console = make_console()
+err = make_console(stderr=True)
 
 
 def _resolve_user(cfg, name: Optional[str]) -> auth.User:

@@ -5,10 +5,11 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-console = Console()
+from ringscope.app.console import make_console
+
+console = make_console()
 
 
 def generate(

@@ -5,16 +5,16 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ringscope.app.console import make_console
 from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
 from ringscope.graph.catalogue import DropReport
 from ringscope.graph.factory import open_store
 from ringscope.ingest.mapping import load_mapping
 
-console = Console()
+console = make_console()
 
 
 def summary_table(report: DropReport) -> Table:

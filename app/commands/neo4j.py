@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
+from ringscope.app.console import make_console
 from ringscope.graph import neo4j_server as server
 
 neo4j_app = typer.Typer(
@@ -20,8 +20,8 @@ neo4j_app = typer.Typer(
     no_args_is_help=True,
 )
 
-out = Console()
-err = Console(stderr=True)
+out = make_console()
+err = make_console(stderr=True)
 
 WorkspaceOption = typer.Option(
     Path("ringscope-workspace"), "--workspace", "-w", envvar="RINGSCOPE_WORKSPACE",

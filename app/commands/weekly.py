@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
+from ringscope.app.console import make_console
 from ringscope.app.options import (
     ConfigOpt, ExplorerUrlOpt, ReportFormatOpt, ReportLangOpt, ReportOutOpt, StoreOpt, WorkspaceOpt, config_from,
 )
 
-console = Console()
+console = make_console()
 
 
 def bad_input(message: str) -> Exception:
