@@ -298,8 +298,9 @@ def _mark_unusual_prescribing(con: duckdb.DuckDBPyConnection, cfg) -> set[str]:
                 founders.add(prescriber)
             if chance <= max(cfg.max_chance, cfg.support_max_chance) and chance < best.get(prescriber, (2.0,))[0]:
                 best[prescriber] = (chance, k, n, rate)
-        if founders:
-            con.executemany("INSERT INTO _rs_op_flagged VALUES (?)", [(f,) for f in sorted(founders)])
+        if not founders or _pass == 1:  # nothing to leave out, or done: a further pass changes nothing
+            break
+        con.executemany("INSERT INTO _rs_op_flagged VALUES (?)", [(f,) for f in sorted(founders)])
     con.execute("""CREATE OR REPLACE TEMP TABLE _rs_op_unusual (prescriber_id VARCHAR, chance DOUBLE,
                    k BIGINT, n BIGINT, base_rate DOUBLE)""")
     if best:
