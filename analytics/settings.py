@@ -96,6 +96,13 @@ class BorrowedCardsSettings:
     merge_by_device: bool = True
     """Pools whose cards were presented from the same device (two or more cards of each)
     are one gang's pools and are reported as one ring."""
+    merge_by_operator: bool = True
+    """Pools whose cards were settled in batches by the same operator at the same facility
+    (two or more cards of each) are one gang's pools: the clerk who settles a stack of
+    borrowed cards for two groups works for both (a gang that took over another's cards
+    brings them to its own counter)."""
+    merge_min_cards: int = 2
+    """How many cards of each pool must share the device or clerk for the merge."""
     far_cap: float = 0.95
     """In cities where far-from-home patients are common (baseline x ``far_over_baseline``
     above this), a card counts as far when at least this share of its uses there are far."""
@@ -159,6 +166,13 @@ class CarShuttleSettings:
     cohorts (1M-patient test: car_shuttle F1 0.65 with it, 0.75 without)."""
     leiden_resolution: float = 1.0
     """Resolution for that split."""
+    join_share: float = 0.3
+    """Two cohort groups are one ring when at least this share of one group's villagers
+    had fee-waived admissions at the other group's institution (an organiser that took
+    over another's villages brings them to its own hospital, on trips of their own).
+    0 turns the join off."""
+    join_min_patients: int = 2
+    """...and at least this many of them: one villager who changed hospital is no link."""
 
 
 @dataclass(frozen=True)

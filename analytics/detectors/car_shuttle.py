@@ -158,30 +158,92 @@ GROUP BY coh.grp ORDER BY coh.grp
 """
 
 
-# Where each cohort group was admitted together most often: its institution.
-_MAIN_INSTITUTION_SQL = """
-SELECT g1.grp, arg_max(p.facility_id, (n, p.facility_id)) FROM (
-    SELECT facility_id, p1, p2, count(*) AS n FROM _rs_cs_pairs GROUP BY ALL
-) p
-JOIN _rs_cs_groups g1 ON g1.id = p.p1 AND g1.type = 'patient'
-JOIN _rs_cs_groups g2 ON g2.id = p.p2 AND g2.type = 'patient' AND g2.grp = g1.grp
-GROUP BY g1.grp ORDER BY 1
+# The institutions of each cohort group: those that admitted at least a share of the
+# group's joint admissions (the same rule that makes an institution a ring member).
+_GROUP_INSTITUTIONS_SQL = """
+SELECT grp, facility_id FROM (
+    SELECT g1.grp, p.facility_id, count(*) AS n, sum(count(*)) OVER (PARTITION BY g1.grp) AS total
+    FROM _rs_cs_pairs p
+    JOIN _rs_cs_groups g1 ON g1.id = p.p1 AND g1.type = 'patient'
+    JOIN _rs_cs_groups g2 ON g2.id = p.p2 AND g2.type = 'patient' AND g2.grp = g1.grp
+    GROUP BY g1.grp, p.facility_id)
+WHERE n >= $institution_share * total
+ORDER BY 1, 2
 """
 
 
-def _merge_by_institution(con: duckdb.DuckDBPyConnection, groups: list[list[str]]) -> list[list[str]]:
-    """One shuttle per institution: cohort groups brought to the same institution are one ring.
+# Villagers of one cohort group who moved, fee-waived, from one institution to another
+# group's institution (all their waived stays at the old one before the first at the new
+# one): a ring that takes over another's villages brings them to its own hospital.
+_MOVED_SQL = """
+WITH inst AS (""" + _GROUP_INSTITUTIONS_SQL.replace("ORDER BY 1, 2", "") + """),
+sizes AS (SELECT grp, count(*) AS n FROM _rs_cs_groups WHERE type = 'patient' GROUP BY grp),
+waived AS (
+    SELECT g.grp, a.patient_id, a.facility_id, min(a.admitted_on) AS first_on, max(a.admitted_on) AS last_on
+    FROM _rs_cs_adm a JOIN _rs_cs_groups g ON g.type = 'patient' AND g.id = a.patient_id
+    WHERE a.self_share <= $waiver_ratio * a.facility_self_median
+    GROUP BY ALL
+), moved AS (
+    SELECT o.grp, o.patient_id, n.facility_id AS new_facility
+    FROM waived o JOIN waived n
+      ON n.grp = o.grp AND n.patient_id = o.patient_id AND n.facility_id <> o.facility_id
+     AND o.last_on < n.first_on
+)
+SELECT m.grp, i.grp AS other, count(DISTINCT m.patient_id) AS n, any_value(sizes.n) AS size
+FROM moved m
+JOIN inst i ON i.facility_id = m.new_facility AND i.grp <> m.grp
+JOIN sizes ON sizes.grp = m.grp
+GROUP BY 1, 2 ORDER BY 1, 2
+"""
 
-    A bus carries different villagers on different trips, so its passengers can fall into
-    groups that share few trips with each other; the institution that admits them all is
-    what the scheme turns on.
+
+def union_groups(groups: list[list[str]], links: list[tuple[int, int]]) -> list[list[str]]:
+    """Groups joined through ``links`` (pairs of group indices), largest first."""
+    parent = list(range(len(groups)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in links:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    merged: dict[int, set[str]] = defaultdict(set)
+    for grp, keys in enumerate(groups):
+        merged[root(grp)].update(keys)
+    return sorted((sorted(keys) for keys in merged.values()), key=lambda g: (-len(g), g[0]))
+
+
+def _same_institution_links(con: duckdb.DuckDBPyConnection, institution_share: float) -> list[tuple[int, int]]:
+    """One shuttle per institution: cohort groups brought to the same institution.
+
+    A bus carries different villagers on different trips; the institution that admits
+    and waives for them all is what the scheme turns on.  Groups are joined through any
+    institution they share, so a group split over two hospitals joins both.
     """
-    main = dict(rows(con, _MAIN_INSTITUTION_SQL))
-    by_institution: dict[str, list[int]] = defaultdict(list)
-    for grp in range(len(groups)):
-        by_institution[main.get(grp, f"#{grp}")].append(grp)
-    merged = [sorted({k for grp in grps for k in groups[grp]}) for grps in by_institution.values()]
-    return sorted(merged, key=lambda g: (-len(g), g[0]))
+    first_group: dict[str, int] = {}
+    links = []
+    for grp, facility in rows(con, _GROUP_INSTITUTIONS_SQL, {"institution_share": institution_share}):
+        links.append((grp, first_group.setdefault(facility, grp)))
+    return links
+
+
+def _moved_villager_links(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[int, int]]:
+    """Cohort groups whose villagers moved, still fee-waived, to another group's institution.
+
+    When one organiser takes over another's villages, the villagers it inherits stop
+    going to their old hospital and turn up, still paying nothing, at the new owner's,
+    even on trips of their own.  Two shuttles that merely use the same hospital all along
+    move nobody.  A few movers (``join_min_patients``, and ``join_share`` of their group)
+    link the two groups; one villager who changed hospital does not.
+    """
+    found = rows(con, _MOVED_SQL, {"institution_share": cfg.institution_share,
+                                           "waiver_ratio": cfg.waiver_ratio})
+    return [(grp, other) for grp, other, n, size in found
+            if n >= cfg.join_min_patients and n >= cfg.join_share * size]
 
 
 def detect_car_shuttle(
@@ -209,12 +271,20 @@ def detect_car_shuttle(
     ]
     register_groups(con, "_rs_cs_groups", groups)
     if cfg.merge_same_institution and len(groups) > 1:
-        groups = _merge_by_institution(con, groups)
+        groups = union_groups(groups, _same_institution_links(con, cfg.institution_share))
         register_groups(con, "_rs_cs_groups", groups)
     # Patients admitted with several cohort members join it when their own admission was
     # fee-waived too: a bus brings a few new passengers each trip.
     con.execute(_ATTACH_SQL, {"min_links": cfg.attach_min_links, "require_waiver": cfg.require_fee_waiver,
                               "waiver_ratio": cfg.waiver_ratio})
+    if cfg.join_share > 0 and len(groups) > 1:
+        links = _moved_villager_links(con, cfg)
+        if links:
+            attached = defaultdict(list)
+            for grp, key in rows(con, "SELECT grp, node FROM _rs_cs_groups ORDER BY 1, 2"):
+                attached[grp].append(key)
+            groups = union_groups([attached[g] for g in range(len(groups))], links)
+            register_groups(con, "_rs_cs_groups", groups)
     con.execute(_COHORT_SQL)
     facts = rows(con, _COHORT_FACTS_SQL, {"institution_share": cfg.institution_share})
     cohort = defaultdict(list)

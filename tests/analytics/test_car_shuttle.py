@@ -84,3 +84,46 @@ def test_cohorts_brought_to_the_same_institution_are_one_ring_when_asked(world):
 def test_cohort_groups_stay_apart_by_default(world):
     _two_busloads(world)
     assert len(detect_car_shuttle(world.con(), DetectionSettings())) == 2
+
+
+def _takeover(world, movers: int):
+    """Shuttle B runs to H1 all along; shuttle A runs to H2, then ``movers`` of A's
+    villagers are brought, on trips of their own, to H1."""
+    world.facility("H1", "hospital", region="510101")
+    world.facility("H2", "hospital", region="510101")
+    _baseline(world, "H1")
+    _baseline(world, "H2")
+    b = [world.patient(f"B{i}", region="510121") for i in range(5)]
+    a = [world.patient(f"A{i}", region="510121") for i in range(5)]
+    for trip in (0, 20, 41, 62):
+        for pid in b:
+            _admit(world, pid, "H1", start=trip, stay=4, fund=3500.0, self_share=0.0)
+    for trip in (5, 26):
+        for pid in a:
+            _admit(world, pid, "H2", start=trip, stay=4, fund=3500.0, self_share=0.0)
+    for trip in (50, 71):
+        for pid in a[:movers]:
+            _admit(world, pid, "H1", start=trip, stay=4, fund=3500.0, self_share=0.0)
+    return a, b
+
+
+def test_villagers_moved_to_another_shuttles_hospital_join_its_ring(world):
+    a, b = _takeover(world, movers=3)
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("patient")) == sorted(a + b)
+    assert rings[0].members_of("facility") == ["H1", "H2"]
+
+
+def test_one_villager_changing_hospital_does_not_join_two_shuttles(world):
+    _takeover(world, movers=1)
+    assert len(detect_car_shuttle(world.con(), DetectionSettings())) == 2
+
+
+def test_moved_villager_join_can_be_turned_off(world):
+    from dataclasses import replace
+
+    _takeover(world, movers=3)
+    settings = DetectionSettings()
+    settings = replace(settings, car_shuttle=replace(settings.car_shuttle, join_share=0.0))
+    assert len(detect_car_shuttle(world.con(), settings)) == 2
