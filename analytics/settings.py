@@ -96,13 +96,6 @@ class BorrowedCardsSettings:
     merge_by_device: bool = True
     """Pools whose cards were presented from the same device (two or more cards of each)
     are one gang's pools and are reported as one ring."""
-    merge_by_operator: bool = True
-    """Pools whose cards were settled in batches by the same operator at the same facility
-    (two or more cards of each) are one gang's pools: the clerk who settles a stack of
-    borrowed cards for two groups works for both (a gang that took over another's cards
-    brings them to its own counter)."""
-    merge_min_cards: int = 2
-    """How many cards of each pool must share the device or clerk for the merge."""
     far_cap: float = 0.95
     """In cities where far-from-home patients are common (baseline x ``far_over_baseline``
     above this), a card counts as far when at least this share of its uses there are far."""

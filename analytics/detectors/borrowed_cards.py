@@ -166,9 +166,7 @@ SELECT grp, card_id, any_value(holder_id),
        list(DISTINCT facility_id ORDER BY facility_id) AS facilities,
        list(DISTINCT operator_id ORDER BY operator_id) FILTER (WHERE operator_id IS NOT NULL) AS operators,
        list(DISTINCT device_id ORDER BY device_id) FILTER (WHERE device_id IS NOT NULL) AS devices,
-       min(settled_at), max(settled_at),
-       list(DISTINCT facility_id || '|' || operator_id ORDER BY facility_id || '|' || operator_id)
-           FILTER (WHERE operator_id IS NOT NULL) AS counters
+       min(settled_at), max(settled_at)
 FROM pool GROUP BY grp, card_id ORDER BY grp, card_id
 """
 
@@ -180,14 +178,12 @@ def _misused(card: tuple, cfg) -> bool:
 
 
 def _trim_and_merge(by_group: dict[int, list[tuple]], edge_rows: list[tuple], cfg) -> dict[int, list[tuple]]:
-    """Trim unsigned hangers-on from each pool, then merge pools worked by one device or clerk.
+    """Trim unsigned hangers-on from each pool, then merge pools presented from one device.
 
     Trim: a card without a misuse sign stays only when tied by kept edges to
     ``trim_min_links`` misused cards (busy facilities otherwise drag regular
     patients in).  Merge: two pools whose cards were presented from the same
-    device, or settled in batches by the same operator at the same counter
-    (two or more cards of each), are one gang's pools: a gang that takes over
-    another's cards settles them through its own phone or its own clerk.
+    device (two or more cards of each) are one gang's pools.
     """
     ties: dict[str, set[str]] = defaultdict(set)
     signed_all = {c[1] for cards in by_group.values() for c in cards if _misused(c, cfg)}
@@ -211,17 +207,15 @@ def _trim_and_merge(by_group: dict[int, list[tuple]], edge_rows: list[tuple], cf
             g = parent[g]
         return g
 
-    shared_by = [column for column, on in ((12, cfg.merge_by_device), (15, cfg.merge_by_operator)) if on]
-    if shared_by:
-        device_groups: dict[tuple[int, str], set[int]] = defaultdict(set)
+    if cfg.merge_by_device:
+        device_groups: dict[str, set[int]] = defaultdict(set)
         for grp, cards in trimmed.items():
-            per_device: dict[tuple[int, str], int] = defaultdict(int)
+            per_device: dict[str, int] = defaultdict(int)
             for c in cards:
-                for column in shared_by:
-                    for d in c[column] or []:
-                        per_device[(column, d)] += 1
+                for d in c[12] or []:
+                    per_device[d] += 1
             for d, k in per_device.items():
-                if k >= cfg.merge_min_cards:
+                if k >= 2:
                     device_groups[d].add(grp)
         for d in sorted(device_groups):
             gs = sorted(device_groups[d])
