@@ -115,11 +115,14 @@ def _type(key: str) -> str:
     return key.split(":", 1)[0]
 
 
-def overlap(a: set[str], b: set[str], count_facilities: bool = False) -> tuple[float, int, int]:
+def overlap(a: set[str], b: set[str], count_facilities: bool = False,
+            per: str = "smaller") -> tuple[float, int, int]:
     """(overlap coefficient, shared members counted, shared members) on the entity types both sets hold.
 
     Facilities are left out of the count unless ``count_facilities``; they are
-    always part of the coefficient and of the plain number shared.
+    always part of the coefficient and of the plain number shared.  ``per`` says
+    whose size the shared members are a share of: the smaller ring's (``smaller``),
+    or ``a``'s or ``b``'s.
     """
     common = {_type(k) for k in a} & {_type(k) for k in b}
     a2 = {k for k in a if _type(k) in common}
@@ -128,7 +131,12 @@ def overlap(a: set[str], b: set[str], count_facilities: bool = False) -> tuple[f
         return 0.0, 0, 0
     shared = a2 & b2
     counted = sum(1 for k in shared if count_facilities or _type(k) != "facility")
-    return len(shared) / min(len(a2), len(b2)), counted, len(shared)
+    size = {"a": len(a2), "b": len(b2)}.get(per, min(len(a2), len(b2)))
+    return len(shared) / size, counted, len(shared)
+
+
+def _through_holders(ring: Ring, holders: Mapping[str, str]) -> bool:
+    return any(m.type == "card" and m.id in holders for m in ring.members)
 
 
 def merge_mixed_rings(rings: Sequence[Ring], settings: MixedSettings | None = None,
@@ -145,6 +153,7 @@ def merge_mixed_rings(rings: Sequence[Ring], settings: MixedSettings | None = No
         return ordered
     use_holders = holders if (cfg.cards_as_holders and holders) else {}
     keys = [_compare_keys(r, use_holders) for r in ordered]
+    via_cards = [_through_holders(r, use_holders) for r in ordered]
     schemes = [frozenset(r.schemes) for r in ordered]
 
     by_key: dict[str, list[int]] = defaultdict(list)
@@ -157,7 +166,12 @@ def merge_mixed_rings(rings: Sequence[Ring], settings: MixedSettings | None = No
         for j in partners:
             if schemes[i] & schemes[j]:
                 continue  # same scheme: the detector reported them apart on purpose
-            coef, counted, shared = overlap(keys[i], keys[j], cfg.count_facilities)
+            # A ring compared through its cards' holders against a ring of people: what
+            # counts is how much of the people ring holds those cards.  A gang rents many
+            # cards; three of them held by patients of a large prescriber ring do not make
+            # that ring the gang's footprint.
+            per = "smaller" if via_cards[i] == via_cards[j] else ("b" if via_cards[i] else "a")
+            coef, counted, shared = overlap(keys[i], keys[j], cfg.count_facilities, per)
             if coef >= cfg.min_overlap and counted >= cfg.min_shared_members:
                 links.append((-coef, -counted, i, j, shared))
     if not links:

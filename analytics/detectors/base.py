@@ -6,6 +6,7 @@ the detector's name so that detectors never collide on one connection.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
 import duckdb
@@ -55,3 +56,27 @@ JOIN {groups} g1 ON g1.id = p.{left}
 JOIN {groups} g2 ON g2.id = p.{right} AND g2.grp = g1.grp
 CROSS JOIN LATERAL (SELECT p.s1 AS settlement_id UNION ALL SELECT p.s2) x
 """
+
+
+def union_groups(groups: list[list[str]], links: list[tuple[int, int]]) -> list[list[str]]:
+    """Groups joined through ``links`` (pairs of group indices), largest first.
+
+    Detectors find groups one behaviour at a time; a link between two groups
+    (villagers or patients who moved from one to the other) makes them one ring.
+    """
+    parent = list(range(len(groups)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in links:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    merged: dict[int, set[str]] = defaultdict(set)
+    for grp, keys in enumerate(groups):
+        merged[root(grp)].update(keys)
+    return sorted((sorted(keys) for keys in merged.values()), key=lambda g: (-len(g), g[0]))

@@ -27,7 +27,7 @@ from collections import defaultdict
 import duckdb
 
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
-from ringscope.analytics.detectors.base import drop, pair_settlements_sql, register_groups, rows
+from ringscope.analytics.detectors.base import drop, pair_settlements_sql, register_groups, rows, union_groups
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings
 
@@ -195,26 +195,6 @@ JOIN inst i ON i.facility_id = m.new_facility AND i.grp <> m.grp
 JOIN sizes ON sizes.grp = m.grp
 GROUP BY 1, 2 ORDER BY 1, 2
 """
-
-
-def union_groups(groups: list[list[str]], links: list[tuple[int, int]]) -> list[list[str]]:
-    """Groups joined through ``links`` (pairs of group indices), largest first."""
-    parent = list(range(len(groups)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in links:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    merged: dict[int, set[str]] = defaultdict(set)
-    for grp, keys in enumerate(groups):
-        merged[root(grp)].update(keys)
-    return sorted((sorted(keys) for keys in merged.values()), key=lambda g: (-len(g), g[0]))
 
 
 def _same_institution_links(con: duckdb.DuckDBPyConnection, institution_share: float) -> list[tuple[int, int]]:

@@ -32,7 +32,7 @@ import duckdb
 from scipy.stats import binom
 
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
-from ringscope.analytics.detectors.base import drop, register_groups, rows
+from ringscope.analytics.detectors.base import drop, register_groups, rows, union_groups
 from ringscope.analytics.link_analysis import centrality, top_node
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings
@@ -263,6 +263,41 @@ GROUP BY w.grp ORDER BY 1
 """
 
 
+# Excess patients of one group who moved to another group's pharmacy: all their excess
+# fills at one pharmacy come before the first at a pharmacy of the other group.  A ring
+# that takes over another's patients has them fill at its own pharmacies.
+_MOVED_SQL = """
+WITH pharm AS (
+    SELECT grp, id AS facility_id FROM _rs_op_groups WHERE type = 'facility'
+), fills AS (
+    SELECT g.grp, x.patient_id, x.facility_id, min(x.settled_at) AS first_at, max(x.settled_at) AS last_at
+    FROM _rs_op_xfills x JOIN _rs_op_groups g ON g.type = 'patient' AND g.id = x.patient_id
+    WHERE x.facility_kind = 'pharmacy'
+    GROUP BY ALL
+), moved AS (
+    SELECT o.grp, o.patient_id, n.facility_id AS new_facility
+    FROM fills o JOIN fills n
+      ON n.grp = o.grp AND n.patient_id = o.patient_id AND n.facility_id <> o.facility_id AND o.last_at < n.first_at
+), sizes AS (SELECT grp, count(*) AS n FROM _rs_op_groups WHERE type = 'patient' GROUP BY grp)
+SELECT m.grp, p.grp AS other, count(DISTINCT m.patient_id) AS n, any_value(sizes.n) AS size
+FROM moved m JOIN pharm p ON p.facility_id = m.new_facility AND p.grp <> m.grp
+JOIN sizes ON sizes.grp = m.grp
+GROUP BY 1, 2 ORDER BY 1, 2
+"""
+
+
+def _moved_patient_links(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[int, int]]:
+    """Groups whose excess patients moved to another group's pharmacies.
+
+    When one ring takes over another's patients, they keep their prescriber but stop
+    filling at their old pharmacy and fill at the new owner's.  A few movers
+    (``join_min_patients``, and ``join_share`` of their group) link the two groups;
+    one patient who changed pharmacy does not.
+    """
+    return [(grp, other) for grp, other, n, size in rows(con, _MOVED_SQL)
+            if n >= cfg.join_min_patients and n >= cfg.join_share * size]
+
+
 def chance_of_so_many(k: int, n: int, base_rate: float) -> float:
     """P(at least ``k`` of ``n`` patients over-supplied) if this prescriber were like the others.
 
@@ -377,6 +412,9 @@ def detect_over_prescription(
     groups = [[k for k in g if not k.startswith("practice:")] for g in groups
               if any(k.startswith("prescriber:") and k.split(":", 1)[1] in founders for k in g)
               and group_chance([k.split(":", 1)[1] for k in g if k.startswith("prescriber:")], unusual) <= cfg.max_chance]
+    if cfg.join_share > 0 and len(groups) > 1:
+        register_groups(con, "_rs_op_groups", groups)
+        groups = union_groups(groups, _moved_patient_links(con, cfg))
     weak_ratios = _attach_milder_patients(con, cfg, groups, settings)
     register_groups(con, "_rs_op_groups", groups)
     loss = defaultdict(list)

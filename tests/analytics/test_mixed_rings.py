@@ -151,13 +151,37 @@ def test_a_card_stands_for_its_holder():
     resale = _resale(patients=("P1", "P2", "P3", "P4"))
     pool = _ring("borrowed_cards", [("card", f"CP{i}", "borrowed") for i in range(1, 6)] + [("device", "DV1", "device")])
     holders = {f"CP{i}": f"P{i}" for i in range(1, 6)}
-    assert all(r.scheme != "mixed" for r in merge_mixed_rings([resale, pool], holders=holders))  # off by default
-    merged = merge_mixed_rings([resale, pool], MixedSettings(cards_as_holders=True), holders=holders)
+    merged = merge_mixed_rings([resale, pool], holders=holders)  # on by default
     assert [r.scheme for r in merged] == ["mixed"]
     assert {"card:CP1", "patient:P1", "device:DV1"} <= merged[0].member_keys()
     assert all(r.scheme != "mixed" for r in merge_mixed_rings([resale, pool], MixedSettings(cards_as_holders=True)))
     off = MixedSettings(cards_as_holders=False)
     assert all(r.scheme != "mixed" for r in merge_mixed_rings([resale, pool], off, holders))
+
+
+def _prescriber_ring(patients):
+    return _ring("over_prescription", [("prescriber", "D1", "organizer"), ("facility", "PH9", "pharmacy")]
+                 + _patients(patients, "patient"))
+
+
+def test_a_prescriber_ring_of_a_card_pools_holders_is_the_pools_footprint():
+    """Three patients, all holders of a gang's rented cards: the gang settled them at a doctor's."""
+    pool = _ring("borrowed_cards", [("card", f"CP{i}", "borrowed") for i in range(1, 9)])
+    holders = {f"CP{i}": f"P{i}" for i in range(1, 9)}
+    merged = merge_mixed_rings([_prescriber_ring(["P1", "P2", "P3"]), pool], holders=holders)
+    assert [r.scheme for r in merged] == ["mixed"]
+
+
+def test_a_few_rented_cards_held_by_a_large_prescriber_rings_patients_stay_apart():
+    """Three of a large ring's twelve patients hold a small pool's cards: two rings, not one.
+
+    Counted as a share of the smaller ring (the pool) the overlap would be complete.
+    """
+    pool = _ring("borrowed_cards", [("card", f"CP{i}", "borrowed") for i in range(1, 4)])
+    holders = {f"CP{i}": f"P{i}" for i in range(1, 4)}
+    big = _prescriber_ring([f"P{i}" for i in range(1, 13)])
+    out = merge_mixed_rings([big, pool], holders=holders)
+    assert sorted(r.scheme for r in out) == ["borrowed_cards", "over_prescription"]
 
 
 def test_card_holders_come_from_the_cards_table():

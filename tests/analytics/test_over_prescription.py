@@ -221,3 +221,43 @@ def test_doctor_shopper_joins_no_ring_of_a_doctor_who_wrote_little_of_their_supp
     rings = detect_over_prescription(world.con(), DetectionSettings())
     assert len(rings) == 1 and rings[0].members_of("prescriber") == ["DR1"]
     assert sorted(rings[0].members_of("patient")) == sorted(core)
+
+
+def _taken_over(world, movers: int):
+    """DR1's ring fills at PH1.  DR2's six patients fill at PH2, until ``movers`` of them
+    fill their last prescription at PH1 (too few fills for PH1 to be DR2's pharmacy)."""
+    world.drug("D1", max_daily=1.0)
+    _peers(world)
+    _ring_doctor(world)
+    world.facility("H3", "hospital")
+    world.facility("PH2", "pharmacy")
+    doc = world.prescriber("DR2", "H3")
+    patients = [world.patient(f"Y{i}") for i in range(6)]
+    for i, pid in enumerate(patients):
+        for m in range(8):
+            pharmacy = "PH1" if (i < movers and m == 7) else "PH2"
+            world.settle(pid, pharmacy, day(m * 15), prescriber_id=doc, kind="pharmacy",
+                         lines=[{"drug_code": "D1", "quantity": 60}])
+
+
+def test_patients_moved_to_another_rings_pharmacy_join_its_ring(world):
+    _taken_over(world, movers=2)
+    rings = detect_over_prescription(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert rings[0].members_of("prescriber") == ["DR1", "DR2"]
+    assert rings[0].members_of("facility") == ["PH1", "PH2"]
+    assert len(rings[0].members_of("patient")) == 10
+
+
+def test_one_patient_changing_pharmacy_joins_nothing(world):
+    _taken_over(world, movers=1)
+    assert len(detect_over_prescription(world.con(), DetectionSettings())) == 2
+
+
+def test_moved_patient_join_can_be_turned_off(world):
+    from dataclasses import replace
+
+    _taken_over(world, movers=2)
+    settings = DetectionSettings()
+    settings = replace(settings, over_prescription=replace(settings.over_prescription, join_share=0.0))
+    assert len(detect_over_prescription(world.con(), settings)) == 2
