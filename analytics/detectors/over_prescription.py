@@ -93,10 +93,6 @@ FROM _rs_op_pairs p LEFT JOIN _rs_op_baseline b USING (drug_code)
 WHERE p.ratio >= $min_ratio * coalesce(b.baseline, 1.0)
 """
 
-# Per prescriber and drug: their patients (main prescriber of the patient's fills of the drug)
-# and how many of them got excess, next to the same drug's rate among all OTHER prescribers'
-# patients (leave-one-out, shrunk towards the all-drug rate by `prior` pseudo-patients), so
-# neither a drug that is often over-supplied nor a ring that dominates a rare drug misleads.
 # Per prescriber: how many of their patients got excess, against what the other prescribers
 # of the same drugs would give.  A patient belongs to the main prescriber of their fills of
 # the drug.  The others' excess rate for a drug leaves this prescriber out and is shrunk
