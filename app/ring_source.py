@@ -36,6 +36,7 @@ class EvidenceRecord:
     text: str
     text_zh: str = ""
     value: float | None = None
+    scheme: str = ""  # for a mixed ring: the scheme this item came from
 
     def in_language(self, lang: str) -> str:
         return (self.text_zh or self.text) if lang == "zh" else (self.text or self.text_zh)
@@ -55,6 +56,7 @@ class RingRecord:
     run_id: str = ""  # the detection run the ring came from
     run_info: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     source: str = ""  # "ring book" or the rings.json path
+    schemes: tuple[str, ...] = ()  # the schemes behind the ring (a mixed ring's parts)
 
     @property
     def size(self) -> int:
@@ -76,27 +78,43 @@ class RingSet:
 
 def ring_from_json(item: dict[str, Any], run_id: str = "", run_info: dict[str, Any] | None = None,
                    source: str = "") -> RingRecord:
-    """A contract section 3 ring object (extra keys ignored)."""
+    """A contract section 3 ring object (extra keys ignored but ``schemes`` and evidence ``scheme``)."""
     loss = item.get("fund_loss")
+    scheme = str(item.get("scheme") or "mixed")
+    evidence = tuple(
+        EvidenceRecord(str(e.get("kind", "")), str(e.get("text", "")), str(e.get("text_zh", "") or ""),
+                       e.get("value"), str(e.get("scheme") or ""))
+        for e in item.get("evidence", []) or []
+    )
     return RingRecord(
         ring_id=str(item["ring_id"]),
-        scheme=str(item.get("scheme") or "mixed"),
+        scheme=scheme,
         score=float(item.get("score") or 0.0),
         members=tuple(Member(str(m["type"]), str(m["id"]), str(m.get("role") or "member"))
                       for m in item.get("members", [])),
         fund_loss=float(loss or 0.0),
         settlement_ids=tuple(sorted({str(s) for s in item.get("settlement_ids", []) or []})),
         claim_ids=tuple(sorted({str(c) for c in item.get("claim_ids", []) or []})),
-        evidence=tuple(
-            EvidenceRecord(str(e.get("kind", "")), str(e.get("text", "")), str(e.get("text_zh", "") or ""),
-                           e.get("value"))
-            for e in item.get("evidence", []) or []
-        ),
+        evidence=evidence,
         reported_fund_loss=None if loss is None else Decimal(str(loss)).quantize(Decimal("0.01")),
         run_id=run_id or str(item.get("run_id") or ""),
         run_info=dict(run_info or {}),
         source=source,
+        schemes=_schemes(scheme, item.get("schemes"), evidence),
     )
+
+
+def _schemes(scheme: str, listed: Any, evidence: tuple[EvidenceRecord, ...]) -> tuple[str, ...]:
+    """A ring's schemes: its own; for a mixed ring those listed, else those its evidence names."""
+    if scheme != "mixed":
+        return (scheme,)
+    if isinstance(listed, list) and listed:
+        return tuple(str(s) for s in listed)
+    from ringscope.ingest.contract import SCHEMES
+
+    found = {e.scheme for e in evidence if e.scheme}
+    order = {s: i for i, s in enumerate(SCHEMES)}
+    return tuple(sorted(found, key=lambda s: (order.get(s, len(order)), s)))
 
 
 def _sorted(rings: Iterable[RingRecord]) -> tuple[RingRecord, ...]:

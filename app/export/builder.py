@@ -32,6 +32,7 @@ def _ring_json(case: CaseFile) -> str:
     ring = case.ring
     doc = {
         "ring_id": ring.ring_id, "scheme": ring.scheme, "score": ring.score,
+        **({"schemes": list(ring.schemes)} if ring.scheme == "mixed" else {}),
         "members": [{"type": m.type, "id": m.id, "role": m.role} for m in ring.members],
         "fund_loss": f"{case.fund_loss.total:.2f}",
         "fund_loss_reported_by_detection": None if ring.reported_fund_loss is None else f"{ring.reported_fund_loss:.2f}",

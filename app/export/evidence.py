@@ -190,7 +190,8 @@ def _employers(con: duckdb.DuckDBPyConnection, ring: RingRecord) -> list[dict[st
 def gather(con: duckdb.DuckDBPyConnection, ring: RingRecord, settlements: list[dict], claims: list[dict],
            members: list[dict], masker: Masker) -> DataEvidence:
     """The data-derived evidence for ``ring`` (members' details must already be masked)."""
-    detection = [{"kind": e.kind, "text": masker.text(e.text), "text_zh": masker.text(e.text_zh or e.text)}
+    detection = [{"kind": e.kind, "text": masker.text(e.text), "text_zh": masker.text(e.text_zh or e.text),
+                  **({"scheme": e.scheme} if e.scheme else {})}
                  for e in ring.evidence]
     return DataEvidence(
         detection=detection,

@@ -367,3 +367,14 @@ def test_mixed_is_named_in_both_languages_everywhere():
     for scheme in SCHEMES:  # evidence prefixes use the explorer's scheme names
         assert scheme_name(scheme, "zh") == Translator("zh")(f"scheme.{scheme}")
         assert scheme_name(scheme, "en") == Translator("en")(f"scheme.{scheme}")
+
+
+def test_ring_source_derives_a_mixed_rings_schemes_from_its_evidence():
+    """A ring book entry has no ``schemes`` key: the evidence's scheme tags say it."""
+    from ringscope.app.ring_source import ring_from_json
+
+    item = {"ring_id": "R-1", "scheme": "mixed", "members": [],
+            "evidence": [{"kind": "a", "text": "a", "scheme": "over_prescription"},
+                         {"kind": "b", "text": "b", "scheme": "trace_resale"}]}
+    assert ring_from_json(item).schemes == ("trace_resale", "over_prescription")
+    assert ring_from_json({**item, "scheme": "trace_resale"}).schemes == ("trace_resale",)

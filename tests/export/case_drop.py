@@ -100,6 +100,7 @@ def ring_object(ring_id: str = "R-000001") -> dict:
     return {
         "ring_id": ring_id,
         "scheme": "mixed",
+        "schemes": ["trace_resale", "maternity"],
         "score": 0.93,
         "members": [
             {"type": "facility", "id": "F02", "role": "reseller"},
@@ -113,7 +114,7 @@ def ring_object(ring_id: str = "R-000001") -> dict:
         "settlement_ids": list(RING_SETTLEMENTS),
         "claim_ids": ["M01"],
         "evidence": [
-            {"kind": "duplicate_trace_code",
+            {"kind": "duplicate_trace_code", "scheme": "trace_resale",
              "text": f"Seller 张三 (ID {ID_1}, phone {PHONE}) sold 3 boxes later reimbursed again at F02",
              "text_zh": f"卖药人张三（身份证 {ID_1}，电话 {PHONE}）出售的3盒药品在F02被再次报销"},
         ],

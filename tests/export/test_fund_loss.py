@@ -44,3 +44,11 @@ def test_summary_states_total_and_method(masked_zip, tmp_path):
     assert "18,628.33" in zh and "18,628.33" in en
     assert "逐笔计算" in zh
     assert "transaction by transaction" in en
+
+
+def test_ring_json_keeps_a_mixed_rings_schemes(masked_zip):
+    """The police get the same ring as rings.json: which schemes a mixed ring joins, and per item."""
+    ring = json.loads(member(masked_zip, "data/ring.json"))
+    assert ring["scheme"] == "mixed" and ring["schemes"] == ["trace_resale", "maternity"]
+    assert ring["evidence"][0]["scheme"] == "trace_resale"
+
