@@ -256,6 +256,11 @@ class OverPrescriptionSettings:
     has them fill at its own pharmacies.  0 turns the join off."""
     join_min_patients: int = 2
     """...and at least this many of them: one patient who changed pharmacy is no link."""
+    join_same_practice_drug: bool = True
+    """Two groups are one ring when a founder of each works at the same practice and both
+    are unusual (``max_chance``) on the same drug: a clinic's doctors splitting one scheme,
+    each with their own patients, dispensing the surplus themselves.  Narrower than
+    ``join_practice`` (any colleagues), which merges unrelated doctors of a big hospital."""
 
 
 @dataclass(frozen=True)

@@ -282,6 +282,22 @@ GROUP BY 1, 2 ORDER BY 1, 2
 """
 
 
+# Groups whose founders work at the same practice and are unusual on the same drug: a
+# clinic's doctors splitting one scheme, each with their own patients, dispensing the
+# surplus themselves (no pharmacy ties them).
+_SAME_PRACTICE_SQL = """
+SELECT DISTINCT g1.grp, g2.grp
+FROM _rs_op_groups g1
+JOIN prescribers p1 ON g1.type = 'prescriber' AND p1.prescriber_id = g1.id
+JOIN _rs_op_pushed d1 ON d1.prescriber_id = p1.prescriber_id
+JOIN prescribers p2 ON p2.facility_id = p1.facility_id AND p2.prescriber_id <> p1.prescriber_id
+JOIN _rs_op_groups g2 ON g2.type = 'prescriber' AND g2.id = p2.prescriber_id AND g2.grp <> g1.grp
+JOIN _rs_op_pushed d2 ON d2.prescriber_id = p2.prescriber_id AND d2.drug_code = d1.drug_code
+WHERE p1.facility_id IS NOT NULL
+ORDER BY 1, 2
+"""
+
+
 def _moved_patient_links(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[int, int]]:
     """Groups whose excess patients moved to another group's pharmacies.
 
@@ -323,10 +339,12 @@ def _mark_unusual_prescribing(con: duckdb.DuckDBPyConnection, cfg) -> set[str]:
     for _pass in range(2):  # the second pass leaves the first pass's founders out of the others' rate
         best: dict[str, tuple[float, int, int, float]] = {}
         founders: set[str] = set()
+        pushed: set[tuple[str, str]] = set()
         for prescriber, drug, n, k, rate in rows(con, _PRESCRIBER_SQL, {"prior": cfg.baseline_prior_patients}):
             chance = chance_of_so_many(k, n, rate)
             if drug is not None and chance <= cfg.max_chance:
                 founders.add(prescriber)
+                pushed.add((prescriber, drug))
             if chance <= max(cfg.max_chance, cfg.support_max_chance) and chance < best.get(prescriber, (2.0,))[0]:
                 best[prescriber] = (chance, k, n, rate)
         if not founders or _pass == 1:  # nothing to leave out, or done: a further pass changes nothing
@@ -337,6 +355,9 @@ def _mark_unusual_prescribing(con: duckdb.DuckDBPyConnection, cfg) -> set[str]:
     if best:
         con.executemany("INSERT INTO _rs_op_unusual VALUES (?, ?, ?, ?, ?)",
                         [(p, *v) for p, v in sorted(best.items())])
+    con.execute("CREATE OR REPLACE TEMP TABLE _rs_op_pushed (prescriber_id VARCHAR, drug_code VARCHAR)")
+    if pushed:
+        con.executemany("INSERT INTO _rs_op_pushed VALUES (?, ?)", sorted(pushed))
     return best, founders
 
 
@@ -363,7 +384,7 @@ def detect_over_prescription(
     cfg = settings.over_prescription
     temp = ("_rs_op_sellers", "_rs_op_fills", "_rs_op_pairs", "_rs_op_baseline", "_rs_op_excess", "_rs_op_unusual",
             "_rs_op_flagged", "_rs_op_xfills", "_rs_op_groups", "_rs_op_cand",
-            "_rs_op_weak")
+            "_rs_op_weak", "_rs_op_pushed")
     con.execute(_FILLS_SQL)
     con.execute(_PAIRS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills})
     con.execute(_DRUG_BASELINE_SQL, {"min_prescribers": cfg.baseline_min_prescribers,
@@ -408,9 +429,12 @@ def detect_over_prescription(
     groups = [[k for k in g if not k.startswith("practice:")] for g in groups
               if any(k.startswith("prescriber:") and k.split(":", 1)[1] in founders for k in g)
               and group_chance([k.split(":", 1)[1] for k in g if k.startswith("prescriber:")], unusual) <= cfg.max_chance]
-    if cfg.join_share > 0 and len(groups) > 1:
+    if (cfg.join_share > 0 or cfg.join_same_practice_drug) and len(groups) > 1:
         register_groups(con, "_rs_op_groups", groups)
-        groups = union_groups(groups, _moved_patient_links(con, cfg))
+        links = _moved_patient_links(con, cfg) if cfg.join_share > 0 else []
+        if cfg.join_same_practice_drug:
+            links += rows(con, _SAME_PRACTICE_SQL)
+        groups = union_groups(groups, links)
     weak_ratios = _attach_milder_patients(con, cfg, groups, settings)
     register_groups(con, "_rs_op_groups", groups)
     loss = defaultdict(list)

@@ -83,44 +83,68 @@ def test_milder_excess_patient_of_a_ring_joins_it_but_a_chronic_patient_does_not
     assert milder not in detect_over_prescription(world.con(), off)[0].members_of("patient")
 
 
-def test_colleagues_at_one_practice_join_the_unusual_one_when_practices_link(world):
-    """A practice's three doctors share a scheme: one is clearly unusual, two have three
-    excess patients of four each (not enough alone to found a ring); with no pharmacy (the
-    practice dispenses) they are one ring when practices link their doctors (join_practice)."""
-    world.drug("D1", max_daily=1.0)
-    _peers(world)
+def _rare_excess_elsewhere(world, drug="D1"):
     for j in range(40):  # excess is rare among the drug's other prescribers
-        pid = world.patient(f"R{j}")
+        pid = world.patient(f"R{drug}{j}")
         for m in range(4):
             world.settle(pid, f"PX{j % 3}", day(m * 30), prescriber_id=f"DOC{j % 4}", kind="pharmacy",
-                         lines=[{"drug_code": "D1", "quantity": 30}])
+                         lines=[{"drug_code": drug, "quantity": 30}])
+
+
+def _clinic(world, drugs=("D1", "D1", "D1")):
+    """A clinic's three doctors each over-supply their own patients (6, 3 and 3 of them)
+    with ``drugs[i]``; the clinic dispenses, so no pharmacy ties them."""
+    _peers(world)
+    for drug in sorted(set(drugs)):
+        _rare_excess_elsewhere(world, drug)
     world.facility("C1", "clinic")
     docs = [world.prescriber(f"DR{i}", "C1") for i in range(3)]
     counts = {docs[0]: 6, docs[1]: 3, docs[2]: 3}
     excess = []
-    for doc, n in counts.items():
+    for (doc, n), drug in zip(counts.items(), drugs):
         for i in range(n):
             pid = world.patient(f"X{doc}{i}")
             excess.append(pid)
             for m in range(8):
                 world.settle(pid, "C1", day(m * 15), prescriber_id=doc, kind="outpatient",
-                             lines=[{"drug_code": "D1", "quantity": 60}])
+                             lines=[{"drug_code": drug, "quantity": 60}])
         for i in range(2 if doc == docs[0] else 1):  # each doctor's ordinary patients
             pid = world.patient(f"O{doc}{i}")
             for m in range(4):
                 world.settle(pid, "C1", day(m * 30), prescriber_id=doc, kind="outpatient",
-                             lines=[{"drug_code": "D1", "quantity": 30}])
+                             lines=[{"drug_code": drug, "quantity": 30}])
+    return docs, excess
+
+
+def test_a_clinics_doctors_pushing_the_same_drug_are_one_ring(world):
+    """Each doctor is unusual on D1 by themselves; the clinic they share and the drug they
+    push make them one ring (join_same_practice_drug); without it each is a ring alone."""
     from dataclasses import replace
 
+    world.drug("D1", max_daily=1.0)
+    docs, excess = _clinic(world)
     settings = DetectionSettings()
-    apart = detect_over_prescription(world.con(), settings)  # by default each doctor on their own
-    assert sorted(r.members_of("prescriber")[0] for r in apart if len(r.members_of("prescriber")) == 1) == sorted(docs)
-    settings = replace(settings, over_prescription=replace(settings.over_prescription, join_practice=True))
     rings = detect_over_prescription(world.con(), settings)
     assert len(rings) == 1
     assert sorted(rings[0].members_of("prescriber")) == sorted(docs)
     assert sorted(rings[0].members_of("patient")) == sorted(excess)
     assert rings[0].members_of("facility") == []  # the practice is not a pharmacy member
+    off = replace(settings, over_prescription=replace(settings.over_prescription, join_same_practice_drug=False))
+    apart = detect_over_prescription(world.con(), off)
+    assert sorted(r.members_of("prescriber")[0] for r in apart if len(r.members_of("prescriber")) == 1) == sorted(docs)
+    practice = replace(off, over_prescription=replace(off.over_prescription, join_practice=True))
+    rings = detect_over_prescription(world.con(), practice)  # any colleagues, the older and wider join
+    assert len(rings) == 1 and sorted(rings[0].members_of("prescriber")) == sorted(docs)
+
+
+def test_colleagues_pushing_different_drugs_stay_apart(world):
+    """Same clinic, but each doctor over-supplies a different drug: three rings, not one."""
+    for drug in ("D1", "D2", "D3"):
+        world.drug(drug, max_daily=1.0)
+    docs, _ = _clinic(world, drugs=("D1", "D2", "D3"))
+    rings = detect_over_prescription(world.con(), DetectionSettings())
+    assert sorted(p for r in rings for p in r.members_of("prescriber")) == sorted(docs)
+    assert all(len(r.members_of("prescriber")) == 1 for r in rings)
 
 
 def test_doctor_whose_patients_got_a_little_too_much_of_different_drugs_founds_nothing(world):
