@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from tests.analytics.worlds import day
+from tests.analytics.worlds import day, tuned
 
 from ringscope.analytics.detectors.car_shuttle import detect_car_shuttle
 from ringscope.analytics.settings import DetectionSettings
@@ -121,9 +121,5 @@ def test_one_villager_changing_hospital_does_not_join_two_shuttles(world):
 
 
 def test_moved_villager_join_can_be_turned_off(world):
-    from dataclasses import replace
-
     _takeover(world, movers=3)
-    settings = DetectionSettings()
-    settings = replace(settings, car_shuttle=replace(settings.car_shuttle, join_share=0.0))
-    assert len(detect_car_shuttle(world.con(), settings)) == 2
+    assert len(detect_car_shuttle(world.con(), tuned("car_shuttle", join_share=0.0))) == 2

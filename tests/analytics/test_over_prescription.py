@@ -1,4 +1,4 @@
-from tests.analytics.worlds import day
+from tests.analytics.worlds import day, tuned
 
 from ringscope.analytics.detectors.over_prescription import detect_over_prescription
 from ringscope.analytics.settings import DetectionSettings
@@ -279,9 +279,5 @@ def test_one_patient_changing_pharmacy_joins_nothing(world):
 
 
 def test_moved_patient_join_can_be_turned_off(world):
-    from dataclasses import replace
-
     _taken_over(world, movers=2)
-    settings = DetectionSettings()
-    settings = replace(settings, over_prescription=replace(settings.over_prescription, join_share=0.0))
-    assert len(detect_over_prescription(world.con(), settings)) == 2
+    assert len(detect_over_prescription(world.con(), tuned("over_prescription", join_share=0.0))) == 2

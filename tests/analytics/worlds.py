@@ -73,3 +73,13 @@ class World:
 
 def day(n: int, hour: int = 10, minute: int = 0) -> datetime:
     return datetime(2026, 3, 1, hour, minute) + timedelta(days=n)
+
+
+def tuned(section: str, **values: Any):
+    """Default detection settings with ``values`` set in one section (``car_shuttle``, ...)."""
+    from dataclasses import replace
+
+    from ringscope.analytics.settings import DetectionSettings
+
+    settings = DetectionSettings()
+    return replace(settings, **{section: replace(getattr(settings, section), **values)})
