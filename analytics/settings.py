@@ -153,10 +153,12 @@ class CarShuttleSettings:
     leiden_above: int = 80
     """Cohort graphs larger than this are split with Leiden."""
     merge_same_institution: bool = False
-    """Cohort groups admitted together mostly at the same institution are reported as one
-    ring: a bus carries different villagers on different trips.  Off by default: at province
-    scale one institution receives several groups, and merging them joined unrelated
-    cohorts (1M-patient test: car_shuttle F1 0.65 with it, 0.75 without)."""
+    """Cohort groups that share an institution (one admitting at least ``institution_share``
+    of each group's joint admissions) are reported as one ring: a bus carries different
+    villagers on different trips.  Off by default: at province scale one institution
+    receives several groups, and merging them joined unrelated cohorts (1M-patient test,
+    with each group's main institution: car_shuttle F1 0.65 with it, 0.75 without).  The
+    narrower ``join_share`` (villagers who moved) is on."""
     leiden_resolution: float = 1.0
     """Resolution for that split."""
     join_share: float = 0.3

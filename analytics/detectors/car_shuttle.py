@@ -220,8 +220,7 @@ def _moved_villager_links(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[int
     move nobody.  A few movers (``join_min_patients``, and ``join_share`` of their group)
     link the two groups; one villager who changed hospital does not.
     """
-    found = rows(con, _MOVED_SQL, {"institution_share": cfg.institution_share,
-                                           "waiver_ratio": cfg.waiver_ratio})
+    found = rows(con, _MOVED_SQL, {"institution_share": cfg.institution_share, "waiver_ratio": cfg.waiver_ratio})
     return [(grp, other) for grp, other, n, size in found
             if n >= cfg.join_min_patients and n >= cfg.join_share * size]
 
