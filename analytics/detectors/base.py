@@ -80,3 +80,12 @@ def union_groups(groups: list[list[str]], links: list[tuple[int, int]]) -> list[
     for grp, keys in enumerate(groups):
         merged[root(grp)].update(keys)
     return sorted((sorted(keys) for keys in merged.values()), key=lambda g: (-len(g), g[0]))
+
+
+def moved_links(found: Iterable[tuple], min_moved: int, share: float) -> list[tuple[int, int]]:
+    """Group pairs from ``(group, other group, members moved, group size)`` rows.
+
+    A takeover moves a real part of a group (``share``, and at least ``min_moved``
+    members); one member who changed place links nothing.
+    """
+    return [(grp, other) for grp, other, n, size in found if n >= min_moved and n >= share * size]

@@ -27,7 +27,7 @@ from collections import defaultdict
 import duckdb
 
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
-from ringscope.analytics.detectors.base import drop, pair_settlements_sql, register_groups, rows, union_groups
+from ringscope.analytics.detectors.base import drop, moved_links, pair_settlements_sql, register_groups, rows, union_groups
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings
 
@@ -221,8 +221,7 @@ def _moved_villager_links(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[int
     link the two groups; one villager who changed hospital does not.
     """
     found = rows(con, _MOVED_SQL, {"institution_share": cfg.institution_share, "waiver_ratio": cfg.waiver_ratio})
-    return [(grp, other) for grp, other, n, size in found
-            if n >= cfg.join_min_patients and n >= cfg.join_share * size]
+    return moved_links(found, cfg.join_min_patients, cfg.join_share)
 
 
 def detect_car_shuttle(

@@ -32,7 +32,7 @@ import duckdb
 from scipy.stats import binom
 
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
-from ringscope.analytics.detectors.base import drop, register_groups, rows, union_groups
+from ringscope.analytics.detectors.base import drop, moved_links, register_groups, rows, union_groups
 from ringscope.analytics.link_analysis import centrality, top_node
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings
@@ -306,8 +306,7 @@ def _moved_patient_links(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[int,
     (``join_min_patients``, and ``join_share`` of their group) link the two groups;
     one patient who changed pharmacy does not.
     """
-    return [(grp, other) for grp, other, n, size in rows(con, _MOVED_SQL)
-            if n >= cfg.join_min_patients and n >= cfg.join_share * size]
+    return moved_links(rows(con, _MOVED_SQL), cfg.join_min_patients, cfg.join_share)
 
 
 def chance_of_so_many(k: int, n: int, base_rate: float) -> float:
