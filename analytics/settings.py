@@ -207,6 +207,11 @@ class OverPrescriptionSettings:
     support_max_chance: float = 0.2
     """A prescriber less unusual than ``max_chance`` but within this chance joins a ring that
     an unusual colleague founded (same practice or same pharmacies), never founds one."""
+    founderless_max_chance: float = 0.001
+    """Two or more such prescribers tied together (shared pharmacies or patients) with no
+    founder among them are still a ring when together they are this unlikely: colleagues
+    splitting a scheme two or three patients each, none standing out alone.  A tenth of
+    ``max_chance`` because each prescriber's most telling view was picked; 0 switches it off."""
     baseline_prior_patients: float = 20.0
     """The others' excess rate for a drug is shrunk towards the rate over all drugs by this
     many pseudo-patients, so a drug few others prescribe does not get a rate of 0 or 1."""

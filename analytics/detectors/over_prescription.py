@@ -372,6 +372,22 @@ def group_chance(prescribers: list[str], unusual: dict[str, tuple[float, int, in
     return chance_of_so_many(k, n, expected / n) if n else 1.0
 
 
+def _founded(group: list[str], founders: set[str], unusual: dict, cfg) -> bool:
+    """Whether a linked group of prescribers, patients and pharmacies is a ring.
+
+    A founder (unusual alone on one drug) and the group together unusual; or, with no
+    founder, two or more prescribers who are together far more unusual
+    (``founderless_max_chance``): colleagues splitting a scheme two or three patients
+    each, around one pharmacy, none of whom stands out alone.  The stricter bar pays for
+    picking each prescriber's most telling view.
+    """
+    prescribers = [k.split(":", 1)[1] for k in group if k.startswith("prescriber:")]
+    chance = group_chance(prescribers, unusual)
+    if any(p in founders for p in prescribers):
+        return chance <= cfg.max_chance
+    return len(prescribers) >= 2 and chance <= cfg.founderless_max_chance
+
+
 def detect_over_prescription(
     con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
 ) -> list[Ring]:
@@ -425,9 +441,7 @@ def detect_over_prescription(
     groups = find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above, cfg.leiden_resolution,
                          settings.seed, cfg.split_min_modularity)
     # The practice node only ties its doctors together; it is not a ring member.
-    groups = [[k for k in g if not k.startswith("practice:")] for g in groups
-              if any(k.startswith("prescriber:") and k.split(":", 1)[1] in founders for k in g)
-              and group_chance([k.split(":", 1)[1] for k in g if k.startswith("prescriber:")], unusual) <= cfg.max_chance]
+    groups = [[k for k in g if not k.startswith("practice:")] for g in groups if _founded(g, founders, unusual, cfg)]
     if (cfg.join_share > 0 or cfg.join_same_practice_drug) and len(groups) > 1:
         register_groups(con, "_rs_op_groups", groups)
         links = _moved_patient_links(con, cfg) if cfg.join_share > 0 else []

@@ -174,6 +174,45 @@ def test_doctor_whose_patients_got_a_little_too_much_of_different_drugs_founds_n
     assert detect_over_prescription(world.con(), DetectionSettings()) == []
 
 
+def _colleagues_two_patients_each(world, excess_each: int):
+    """Three doctors of one hospital, each with ``excess_each`` over-supplied patients among
+    four on D1, all the surplus filled at PH1: no doctor stands out alone."""
+    world.drug("D1", max_daily=1.0)
+    _peers(world)
+    _rare_excess_elsewhere(world)
+    world.facility("H1", "hospital")
+    world.facility("PH1", "pharmacy")
+    docs = [world.prescriber(f"DR{i}", "H1") for i in range(3)]
+    excess = []
+    for doc in docs:
+        for i in range(4):
+            pid = world.patient(f"X{doc}{i}")
+            over = i < excess_each
+            excess += [pid] if over else []
+            for m in range(8 if over else 4):
+                world.settle(pid, "PH1" if over else f"PX{i % 3}", day(m * (15 if over else 30)), prescriber_id=doc,
+                             kind="pharmacy", lines=[{"drug_code": "D1", "quantity": 60 if over else 30}])
+    return docs, excess
+
+
+def test_colleagues_unusual_only_together_are_a_ring_without_a_founder(world):
+    """Two excess patients of four is a 1-in-40 chance for one doctor (no founder), but
+    three colleagues doing it around one pharmacy is far below ``founderless_max_chance``."""
+    docs, excess = _colleagues_two_patients_each(world, 2)
+    rings = detect_over_prescription(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("prescriber")) == sorted(docs)
+    assert sorted(rings[0].members_of("patient")) == sorted(excess)
+    assert rings[0].members_of("facility") == ["PH1"]
+    assert detect_over_prescription(world.con(), tuned("over_prescription", founderless_max_chance=0.0)) == []
+
+
+def test_colleagues_with_one_excess_patient_each_found_nothing(world):
+    """Hard negative: one over-supplied patient per doctor at a shared pharmacy is chance."""
+    _colleagues_two_patients_each(world, 1)
+    assert detect_over_prescription(world.con(), DetectionSettings()) == []
+
+
 def test_chance_of_so_many_weighs_count_and_rate_together():
     from ringscope.analytics.detectors.over_prescription import chance_of_so_many, group_chance
 
