@@ -37,6 +37,30 @@ def test_cohort_with_waived_fees_repeatedly_admitted_is_a_ring(world):
     assert len(ring.settlement_ids) == 18
 
 
+def test_three_villagers_bussed_again_and_again_are_a_ring_but_two_are_not(world):
+    """min_patients (3): the repetition and the waiver make a shuttle, not the head count."""
+    world.facility("H1", "hospital", region="510101")
+    _baseline(world, "H1")
+    villagers = [world.patient(f"V{i}", region="510121") for i in range(3)]
+    for trip in (0, 14, 30, 45, 61):
+        for pid in villagers:
+            _admit(world, pid, "H1", start=trip, stay=4, fund=3500.0, self_share=0.0)
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert len(rings) == 1 and sorted(rings[0].members_of("patient")) == sorted(villagers)
+    assert detect_car_shuttle(world.con(), tuned("car_shuttle", min_patients=4)) == []
+
+
+def test_a_couple_admitted_together_with_waived_fees_is_not_a_ring(world):
+    """Hard negative: two people (a couple on medical assistance) are below min_patients."""
+    world.facility("H1", "hospital", region="510101")
+    _baseline(world, "H1")
+    couple = [world.patient(f"C{i}", region="510121", address="lane 3") for i in range(2)]
+    for trip in (0, 14, 30, 45, 61):
+        for pid in couple:
+            _admit(world, pid, "H1", start=trip, stay=4, fund=3500.0, self_share=0.0)
+    assert detect_car_shuttle(world.con(), DetectionSettings()) == []
+
+
 def test_nursing_home_admitted_together_but_paying_normally_is_not_a_ring(world):
     world.facility("H1", "hospital", region="510101")
     _baseline(world, "H1")
