@@ -63,6 +63,7 @@ def detect(
     config: Optional[Path] = ConfigOpt,
 ) -> None:
     """Find fraud rings in the ingested data and write rings.json."""
+    from ringscope.analytics.data_coverage import coverage_gaps
     from ringscope.analytics.pipeline import provisional_ids, run_detection
     from ringscope.analytics.rings_json import sort_rings, write_rings_json
     from ringscope.analytics.scoring import RankScorer, load_scorer
@@ -94,6 +95,7 @@ def detect(
                     bar.advance(task)
 
             result = run_detection(con, settings, scorer=scorer, engine=engine, on_step=on_step)
+        gaps = coverage_gaps(con, settings.schemes)
         run_id = ""
         if no_book:
             rings = provisional_ids(result.rings)
@@ -113,6 +115,16 @@ def detect(
     console.print(rings_table(rings, top))
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
     console.print(f"Wrote {len(rings)} rings to {path} (scorer: {result.scorer}{', run ' + run_id if run_id else ''}). {timing}")
+    print_gaps(gaps)
+
+
+def print_gaps(gaps) -> None:
+    """Detectors that were blind on this data: no ring of their kind is then no finding."""
+    if not gaps:
+        return
+    console.print("[yellow]数据缺口 / Data gaps — finding no ring of these kinds does not mean there is none:[/yellow]")
+    for gap in gaps:
+        console.print(f"[yellow]  {gap.text('zh')}\n  {gap.text('en')}[/yellow]")
 
 
 def evaluate(

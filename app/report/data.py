@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from ringscope.analytics.data_coverage import coverage_gaps
 from ringscope.app.errors import UserError
 from ringscope.app.pii import mask_name, mask_text
 from ringscope.graph.ring_history import ensure_history_schema, previous_week, week_trend
@@ -89,6 +90,8 @@ class ReportData:
     trend: list[dict[str, Any]]
     triage_available: bool = False
     counts_not_listed: dict[str, int] = field(default_factory=dict)
+    # inputs a detector depends on that this data lacks: "no rings of that kind" is then not a finding
+    data_gaps: list[Any] = field(default_factory=list)
 
     @property
     def generated_at(self) -> str:
@@ -311,4 +314,5 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
         by_scheme=by_scheme, by_region=by_region, trend=trend, triage_available=triage_found,
         counts_not_listed={"new": max(0, len(new) - LIST_LIMIT), "changed": max(0, len(changed) - LIST_LIMIT),
                            "dissolved": max(0, len(dissolved) - LIST_LIMIT)},
+        data_gaps=coverage_gaps(con),
     )

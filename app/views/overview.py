@@ -102,6 +102,13 @@ def headline(df: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def data_gap_lines(con: duckdb.DuckDBPyConnection, tr: Translator, lang: str) -> list[str]:
+    """One line per input a detector lacks in the loaded data (analytics.data_coverage)."""
+    from ringscope.analytics.data_coverage import coverage_gaps
+
+    return [f"**{_scheme_name(tr, g.scheme)}**: {g.reason(lang)}" for g in coverage_gaps(con)]
+
+
 def _scheme_name(tr: Translator, scheme: str) -> str:
     return tr.maybe(f"scheme.{scheme}", scheme)
 

@@ -48,6 +48,9 @@ def test_detect_keeps_ids_and_evaluate_reports(tmp_path):
         assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert [r["ring_id"] for r in doc["rings"]] == ["R-000001"]
+    # the drop carries trace codes but no operators or devices: detect says which detectors were blind
+    assert "Data gaps" in res.output and "settlements.operator_id / device_id" in res.output
+    assert "dispensings.trace_code" not in res.output
     assert doc["run_id"] == "RUN-000002"
     res = runner.invoke(app, ["evaluate", str(drop), str(out), "--json"])
     assert res.exit_code == 0, res.output

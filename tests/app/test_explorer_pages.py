@@ -22,6 +22,9 @@ def test_overview_shows_rings_fund_loss_and_charts(explorer_ws):
     assert len(at.get("plotly_chart")) == 4  # scheme/status, fund loss, weekly trend, region
     text = shown_text(at)
     assert "药品追溯码倒卖" in text and "北京市" in text  # scheme names and the province of region 110101
+    # the small drop has no maternity claims: the page says that detector was blind
+    assert len(at.warning) == 1 and "数据缺口" in at.warning[0].value and "**虚假生育**" not in at.warning[0].value
+    assert "没有生育津贴申领记录" in at.warning[0].value
 
 
 def test_overview_in_english(explorer_ws):

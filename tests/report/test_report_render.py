@@ -81,6 +81,15 @@ def test_chinese_report_reads_in_chinese(rendered):
     assert "2026-W47 共识别出 3 个疑似欺诈团伙" in text
 
 
+def test_report_names_detectors_that_were_blind(rendered):
+    """The hand-made catalogue has no maternity claims: the report says finding none means nothing."""
+    zh = rendered["zh.html"].read_text(encoding="utf-8")
+    en = rendered["en.html"].read_text(encoding="utf-8")
+    assert "数据缺口" in zh and "没有生育津贴申领记录" in zh
+    assert "Data gaps" in en and "there are no maternity claims" in en
+    assert "trace code" not in en.split("Data gaps")[1].split("</div>")[0]
+
+
 def test_summary_numbers(history_con):
     from ringscope.app.report.data import build_report_data
 

@@ -9,6 +9,9 @@ ctx = session.current()
 tr = ctx.tr
 st.title(tr("overview.title"))
 ring_set = session.rings(ctx)
+gaps = ov.data_gap_lines(ctx.store.relational(), tr, ctx.lang)
+if gaps:  # a detector blind on this data: "no ring of this kind" is not a finding
+    st.warning(tr("overview.data_gaps") + "\n\n" + "\n".join(f"- {line}" for line in gaps))
 if not ring_set.rings:
     st.info(tr("app.no_rings"))
     st.stop()
