@@ -135,7 +135,7 @@ def match_rings(truth: Sequence[TrueRing], detected: Sequence[DetectedRing]) -> 
     return out
 
 
-def _prf(tp_pred: int, n_pred: int, tp_true: int, n_true: int) -> dict[str, float]:
+def precision_recall_f1(tp_pred: int, n_pred: int, tp_true: int, n_true: int) -> dict[str, float]:
     p = tp_pred / n_pred if n_pred else (1.0 if n_true == 0 else 0.0)
     r = tp_true / n_true if n_true else 1.0
     f = 2 * p * r / (p + r) if (p + r) else 0.0
@@ -155,7 +155,7 @@ def evaluate(truth: Truth, detected: Sequence[DetectedRing]) -> dict[str, Any]:
         tp_pred = sum(1 for d in preds if id(d) in matched_d)
         tp_true = sum(1 for t, _, _ in matches if t.scheme == s)
         row: dict[str, Any] = {"true_rings": len(trues), "detected_rings": len(preds), "matched": tp_true}
-        row.update(_prf(tp_pred, len(preds), tp_true, len(trues)))
+        row.update(precision_recall_f1(tp_pred, len(preds), tp_true, len(trues)))
         row.update(_member_level(trues, preds))
         errs = [_loss_error(t, d) for t, d, _ in matches if t.scheme == s]
         errs = [e for e in errs if e is not None]
@@ -164,7 +164,7 @@ def evaluate(truth: Truth, detected: Sequence[DetectedRing]) -> dict[str, Any]:
     unmatched_mixed = [d for d in detected if d.scheme == "mixed" and id(d) not in matched_d]
     hn_rings = [d for d in detected if _mostly_hard_negative(d, truth.hard_negatives)]
     tp = len(matches)
-    overall = _prf(tp, len(detected), tp, len(truth.rings))
+    overall = precision_recall_f1(tp, len(detected), tp, len(truth.rings))
     errs = [e for e in (_loss_error(t, d) for t, d, _ in matches) if e is not None]
     true_loss = sum((t.loss for t, _, _ in matches), Decimal(0))
     det_loss = sum((d.fund_loss for _, d, _ in matches), Decimal(0))

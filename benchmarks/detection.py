@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from ringscope.analytics.contract_tables import connect_drop
-from ringscope.analytics.evaluation import DetectedRing, evaluate, load_truth
+from ringscope.analytics.evaluation import DetectedRing, evaluate, load_truth, precision_recall_f1
 from ringscope.analytics.pipeline import provisional_ids, run_detection
 from ringscope.ingest.contract import SCHEMES
 
@@ -240,12 +240,9 @@ def pooled(reports: list[dict[str, Any]], scheme: str) -> dict[str, float]:
     matched = sum(r["matched"] for r in rows)
     true = sum(r["true_rings"] for r in rows)
     detected = sum(r["detected_rings"] for r in rows)
-    precision = matched / detected if detected else 0.0
-    recall = matched / true if true else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     per_drop = [r["f1"] for r in rows]
-    return {"matched": matched, "true_rings": true, "detected_rings": detected, "precision": precision,
-            "recall": recall, "f1": f1, "min_f1": min(per_drop, default=0.0),
+    return {"matched": matched, "true_rings": true, "detected_rings": detected,
+            **precision_recall_f1(matched, detected, matched, true), "min_f1": min(per_drop, default=0.0),
             "drops_at_09": sum(1 for f in per_drop if f >= 0.9), "drops": len(per_drop)}
 
 
