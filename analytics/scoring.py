@@ -12,7 +12,9 @@ strength in [0, 1]); fund loss is added here.  Two scorers:
   ``CalibratedClassifierCV``, isotonic; Niculescu-Mizil & Caruana 2005) fitted
   by ``ringscope train`` on generator truth: label 1 when the ring matches a
   true ring under the contract's rule.  Stored in the workspace with a
-  version and JSON metadata; ``detect`` uses the newest one when present.
+  version and JSON metadata.  It is opt-in: ``detect`` uses it only when
+  ``[detection.scoring] model_path`` names it (or says ``latest``), because a
+  model fitted on one generator's truth must never change scores unnoticed.
 """
 from __future__ import annotations
 
@@ -153,25 +155,44 @@ def save_scorer(workspace: Path, model: Any, metadata: dict[str, Any]) -> Path:
     return path
 
 
+class ScorerError(ValueError):
+    """The scorer named in settings cannot be used (missing file, other feature layout)."""
+
+
+LATEST = "latest"
+
+
 def load_scorer(workspace: Path | None, explicit: str = "") -> TrainedScorer | None:
-    """The scorer named in settings, else the newest in the workspace, else None."""
-    if explicit:
-        path = Path(explicit)
-    else:
-        if workspace is None:
-            return None
-        d = model_dir(workspace)
-        cands = sorted(
-            (int(p.stem.removeprefix(MODEL_PREFIX)), p) for p in d.glob(f"{MODEL_PREFIX}*.pkl")
-            if p.stem.removeprefix(MODEL_PREFIX).isdigit()
-        ) if d.exists() else []
-        if not cands:
-            return None
-        path = cands[-1][1]
+    """The trained scorer that ``[detection.scoring] model_path`` asks for, else None (rank score).
+
+    Opt-in on purpose: a model in the workspace is never picked up silently.
+    ``explicit`` is a model file, or ``latest`` for the newest one ``ringscope
+    train`` stored in the workspace.  A named model that is missing or was
+    trained on another feature layout is an error, not a silent fallback.
+    """
+    if not explicit:
+        return None
+    path = _newest_model(workspace) if explicit == LATEST else Path(explicit)
+    if path is None:
+        raise ScorerError(f"[detection.scoring] model_path = 'latest', but no trained scorer is stored in "
+                          f"{model_dir(workspace) if workspace else 'the workspace'} (run `ringscope train` first)")
+    if not path.is_file():
+        raise ScorerError(f"[detection.scoring] model_path: {path} does not exist")
     with open(path, "rb") as fh:
         model = pickle.load(fh)  # our own file, written by save_scorer
     meta_path = path.with_suffix(".json")
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
     if meta.get("features") and meta["features"] != list(FEATURES) + [f"scheme={s}" for s in SCHEMES]:
-        return None  # trained on another feature layout: fall back to the rank score
+        raise ScorerError(f"{path}: trained on another feature layout; retrain it with `ringscope train`")
     return TrainedScorer(model=model, version=int(meta.get("version", 0)), metadata=meta)
+
+
+def _newest_model(workspace: Path | None) -> Path | None:
+    """The highest-versioned ``ring-scorer-vN.pkl`` in the workspace, if any."""
+    if workspace is None or not model_dir(workspace).exists():
+        return None
+    cands = sorted(
+        (int(p.stem.removeprefix(MODEL_PREFIX)), p) for p in model_dir(workspace).glob(f"{MODEL_PREFIX}*.pkl")
+        if p.stem.removeprefix(MODEL_PREFIX).isdigit()
+    )
+    return cands[-1][1] if cands else None

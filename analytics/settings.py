@@ -329,8 +329,9 @@ class MixedSettings:
 @dataclass(frozen=True)
 class ScoringSettings:
     model_path: str = ""
-    """A trained scorer (from ``ringscope train``); empty: the newest in the workspace,
-    else the unsupervised rank score."""
+    """A trained scorer (from ``ringscope train``): a model file, or ``latest`` for the newest
+    one stored in the workspace.  Empty (the default): the unsupervised rank score.  Opt-in,
+    because a model fitted on one generator's truth must never change scores unnoticed."""
     min_score: float = 0.0
     """Rings scoring below this are not written to rings.json."""
 

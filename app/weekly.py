@@ -256,7 +256,6 @@ def _already_loaded(con, drop_dir: Path, mapping) -> tuple[str, str | None]:
 def detect_and_book(cfg, con, on_step: Callable[[str, str], None] | None = None):
     """Run detection and record it in the ring book (stable ids); returns (rings, run_id)."""
     from ringscope.analytics.pipeline import run_detection
-    from ringscope.analytics.scoring import RankScorer, load_scorer
     from ringscope.analytics.settings import DetectionSettings, SettingsError
     from ringscope.app.errors import UserError
     from ringscope.graph import ring_book
@@ -265,11 +264,22 @@ def detect_and_book(cfg, con, on_step: Callable[[str, str], None] | None = None)
         settings = DetectionSettings.from_dict(cfg.detection)
     except SettingsError as exc:
         raise UserError(f"[detection] settings: {exc}") from None
-    scorer = load_scorer(cfg.workspace, settings.scoring.model_path) or RankScorer()
+    scorer = chosen_scorer(cfg, settings)
     started = datetime.now(SHANGHAI)
     result = run_detection(con, settings, scorer=scorer, on_step=on_step)
     run_id = ring_book.record_run(con, result.rings, settings.digest(), result.scorer, started)
     return result.rings, run_id
+
+
+def chosen_scorer(cfg, settings):
+    """The rank scorer, or the trained one that ``[detection.scoring] model_path`` opts into."""
+    from ringscope.analytics.scoring import RankScorer, ScorerError, load_scorer
+    from ringscope.app.errors import UserError
+
+    try:
+        return load_scorer(cfg.workspace, settings.scoring.model_path) or RankScorer()
+    except ScorerError as exc:
+        raise UserError(str(exc)) from None
 
 
 def report_dir(cfg, week: str) -> Path:

@@ -66,13 +66,13 @@ def detect(
     from ringscope.analytics.data_coverage import coverage_gaps
     from ringscope.analytics.pipeline import provisional_ids, run_detection
     from ringscope.analytics.rings_json import sort_rings, write_rings_json
-    from ringscope.analytics.scoring import RankScorer, load_scorer
+    from ringscope.app.weekly import chosen_scorer
     from ringscope.graph import ring_book
     from ringscope.graph.factory import open_store
 
     cfg = config_from(workspace, store, config)
     settings = _settings(cfg)
-    scorer = load_scorer(cfg.workspace, settings.scoring.model_path) or RankScorer()
+    scorer = chosen_scorer(cfg, settings)
     started = datetime.now(timezone.utc)
     from ringscope.analytics.community_gds import engine_for_store
 
@@ -186,6 +186,8 @@ def train(
     console.print(f"Stored scorer v{meta['version']} at {path}: {meta['rings']} rings "
                   f"({meta['positives']} matching a true ring) from {len(drop_dirs)} drop(s); "
                   f"training AUC {meta.get('train_auc', float('nan')):.3f}.")
+    console.print("detect keeps the rank score until you opt in: set [detection.scoring] "
+                  f"model_path = \"{path}\" (or \"latest\") in ringscope.toml.")
 
 
 def register(app: typer.Typer) -> None:

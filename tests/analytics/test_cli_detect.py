@@ -63,3 +63,18 @@ def test_evaluate_without_truth_is_a_one_line_error(tmp_path):
     (tmp_path / "rings.json").write_text('{"rings": []}', encoding="utf-8")
     res = CliRunner().invoke(app, ["evaluate", str(tmp_path), str(tmp_path / "rings.json")])
     assert res.exit_code != 0
+
+
+def test_detect_with_a_named_scorer_that_is_missing_stops_with_the_reason(tmp_path):
+    world = _resale_world(World())
+    drop = tmp_path / "drop"
+    _write_drop(world, drop)
+    ws = tmp_path / "ws"
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(drop), "-w", str(ws)]).exit_code == 0
+    conf = tmp_path / "ringscope.toml"
+    conf.write_text('[detection.scoring]\nmodel_path = "latest"\n', encoding="utf-8")
+    res = runner.invoke(app, ["detect", "-w", str(ws), "--config", str(conf), "--out", str(tmp_path / "r.json")])
+    assert res.exit_code != 0
+    assert "no trained scorer is stored" in str(res.exception)
+    assert not (tmp_path / "r.json").exists()
