@@ -12,13 +12,25 @@ never used while developing the detectors, plus the outside drop:
   patient–prescriber, patient–employer edges weighted by counts); every
   community of 3–300 members is reported as a ``mixed`` ring.
 
+Generality (issue 14), in the same run:
+
+* every simulator family pooled (rings of a scheme counted over all its drops)
+  next to its lowest per-drop F1: our generator's fresh seeds (``--seeds``), each
+  ``--outside`` drop as a family of its own;
+* at scale (ringscope only; the baselines do not scale): one drop of our generator
+  (``--scale-patients``, 200k) and each ``--outside`` drop replicated to the same
+  size (``benchmarks/replicate.py``: shared facilities, renamed people, shifted days);
+* a clean drop of our generator with no rings planted (``--clean-patients``):
+  every reported ring there is a false alarm, given per 100,000 patients.
+
 Speed: detect wall time and peak memory at 10k and 100k patients (and 1M
 with ``--million``), each in its own process so memory is measured alone.
 
 Usage::
 
     python benchmarks/detection.py --data /tmp/rsdata --seeds 2024 2025 \
-        --outside /work/shared/datasets/outside-a --timing 10000 100000 --write-readme
+        --outside /work/shared/datasets/outside-a /work/shared/datasets/outside-b \
+        --scale-patients 200000 --clean-patients 20000 --timing 10000 100000 --write-readme
 
 Generated drops are cached in ``--data`` (``eval-s<seed>-<n>``, ``time-s<seed>-<n>``).
 """
@@ -47,13 +59,34 @@ README = ROOT / "benchmarks" / "README.md"
 TIMING_SEEDS = {10_000: 501, 100_000: 502, 1_000_000: 504}  # never in the 20k quality table
 
 
-def ensure_drop(data: Path, kind: str, seed: int, patients: int) -> Path:
+def ensure_drop(data: Path, kind: str, seed: int, patients: int, plant_rings: bool = True) -> Path:
     folder = data / f"{kind}-s{seed}-{patients // 1000}k"
     if not (folder / "settlements.csv").exists() and not (folder / "settlements.parquet").exists():
         from ringscope.ingest.synth import generate_drop
 
-        generate_drop(folder, patients, seed)
+        if plant_rings:
+            generate_drop(folder, patients, seed)
+        else:
+            generate_drop(folder, patients, seed, plant_rings=False)
     return folder
+
+
+def ensure_replica(data: Path, outside: Path, patients: int) -> Path:
+    """``outside`` replicated to about ``patients`` people (see benchmarks/replicate.py)."""
+    from replicate import replicate_drop
+
+    with open(outside / "patients.csv", encoding="utf-8-sig") as fh:
+        base = sum(1 for _ in fh) - 1
+    copies = max(2, round(patients / max(base, 1)))
+    folder = data / f"{outside.name}-x{copies}"
+    if not (folder / "settlements.csv").exists():
+        replicate_drop(outside, folder, copies)
+    return folder
+
+
+def family(drop: Path) -> str:
+    """The simulator family a drop belongs to: our generator's eval drops, else the drop itself."""
+    return "ours (generated)" if drop.name.startswith("eval-") else drop.name
 
 
 # --- RingScope ------------------------------------------------------------------
@@ -187,6 +220,17 @@ def quality_ringscope_only(drop: Path, memory_limit: str) -> dict[str, Any]:
     return dict(report, drop=str(drop))
 
 
+def clean_false_alarms(drop: Path) -> dict[str, Any]:
+    """Rings reported on a drop with no fraud planted: every one is a false alarm."""
+    con = connect_drop(drop)
+    patients = con.execute("SELECT count(*) FROM patients").fetchall()[0][0]
+    rings = ringscope_rings(con)
+    con.close()
+    per_scheme = {s: sum(1 for r in rings if r.scheme == s) for s in list(SCHEMES) + ["mixed"]}
+    return {"drop": str(drop), "patients": patients, "rings": len(rings), "per_scheme": per_scheme,
+            "per_100k": round(len(rings) * 100_000 / max(patients, 1), 2)}
+
+
 # --- timing run (child process) -------------------------------------------------------
 
 def timing_child(drop: Path, memory_limit: str) -> dict[str, Any]:
@@ -246,23 +290,45 @@ def pooled(reports: list[dict[str, Any]], scheme: str) -> dict[str, float]:
             "drops_at_09": sum(1 for f in per_drop if f >= 0.9), "drops": len(per_drop)}
 
 
-def _pooled_lines(results: dict[str, Any]) -> list[str]:
-    generated = [q for q in results["quality"] if Path(q["drop"]).name.startswith("eval-")]
-    if len(generated) < 2:
+def _family_lines(reports: list[tuple[str, dict[str, Any]]], title: str) -> list[str]:
+    """One row per simulator family: pooled F1 per scheme next to its lowest per-drop F1."""
+    families: dict[str, list[dict[str, Any]]] = {}
+    for fam, report in reports:
+        families.setdefault(fam, []).append(report)
+    if not families:
         return []
-    lines = ["", f"The {len(generated)} generated drops together (rings of each scheme counted over all of them;",
-             "in brackets: lowest per-drop F1, drops with F1 ≥ 0.9):", "",
-             "| method | " + " | ".join(SCHEMES) + " |", "|" + "---|" * (len(SCHEMES) + 1)]
-    for method in ("ringscope", "isolation_forest", "louvain"):
+    lines = ["", title, "", "| family (drops) | " + " | ".join(SCHEMES) + " | hard-neg share | fund-loss err (median ring) |",
+             "|" + "---|" * (len(SCHEMES) + 3)]
+    for fam, reps in families.items():
         cells = []
         for scheme in SCHEMES:
-            p = pooled([q[method] for q in generated], scheme)
-            cells.append(f"{p['f1']:.2f} (P {p['precision']:.2f} R {p['recall']:.2f}; min {p['min_f1']:.2f}, "
-                         f"{p['drops_at_09']}/{p['drops']})")
-        bold = "**" if method == "ringscope" else ""
-        lines.append(f"| {bold}{method}{bold} | " + " | ".join(cells) + " |")
-    every = sum(1 for q in generated if all(q["ringscope"]["per_scheme"].get(s, {}).get("f1", 0.0) >= 0.9 for s in SCHEMES))
-    lines += ["", f"Drops where every scheme reaches F1 ≥ 0.9 (ringscope): {every} of {len(generated)}."]
+            p = pooled(reps, scheme)
+            cells.append(f"{p['f1']:.2f} (min {p['min_f1']:.2f}; P {p['precision']:.2f} R {p['recall']:.2f})")
+        hn = sum(r["hard_negative_rings"] for r in reps) / max(1, sum(r["detected_rings"] for r in reps))
+        errs = sorted(abs(m["detected_loss"] - m["true_loss"]) / m["true_loss"]
+                      for r in reps for m in r["matches"] if m["true_loss"])
+        med = f"{errs[len(errs) // 2]:.2%}" if errs else "-"
+        lines.append(f"| {fam} ({len(reps)}) | " + " | ".join(cells) + f" | {hn:.1%} | {med} |")
+    return lines
+
+
+def _pooled_lines(results: dict[str, Any]) -> list[str]:
+    reports = [(family(Path(q["drop"])), q["ringscope"]) for q in results["quality"]]
+    lines = _family_lines(reports, "**Generality at 20k** — each simulator family pooled (rings of a scheme counted "
+                          "over its drops); in brackets the lowest per-drop F1:")
+    generated = [q for q in results["quality"] if Path(q["drop"]).name.startswith("eval-")]
+    if generated:
+        every = sum(1 for q in generated
+                    if all(q["ringscope"]["per_scheme"].get(s, {}).get("f1", 0.0) >= 0.9 for s in SCHEMES))
+        lines += ["", f"Generated drops where every scheme reaches F1 ≥ 0.9 (ringscope): {every} of {len(generated)}."]
+    scale = [(Path(q["drop"]).name, q) for q in results.get("scale", [])]
+    lines += _family_lines(scale, "**At scale** (ringscope only): our generator at 200k and each outside drop "
+                           "replicated to the same size (benchmarks/replicate.py):")
+    clean = results.get("clean")
+    if clean:
+        lines += ["", f"**Clean drop** ({Path(clean['drop']).name}: {clean['patients']:,} patients, no ring planted): "
+                  f"{clean['rings']} ring(s) reported = **{clean['per_100k']} false rings per 100,000 patients** ("
+                  + ", ".join(f"{k} {v}" for k, v in clean["per_scheme"].items() if v) + ")."]
     return lines
 
 
@@ -333,6 +399,11 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="10GB", help="DuckDB memory_limit for the timing runs ('' = default)")
     ap.add_argument("--million-quality", action="store_true",
                     help="also score ringscope's rings on the 1M timing drop (a few minutes)")
+    ap.add_argument("--scale-patients", type=int, default=0,
+                    help="also score ringscope at this size: one generated drop and each --outside replicated")
+    ap.add_argument("--scale-seed", type=int, default=9901)
+    ap.add_argument("--clean-patients", type=int, default=0, help="also count false rings on a clean drop this size")
+    ap.add_argument("--clean-seed", type=int, default=9951)
     ap.add_argument("--notes", type=Path, default=None, help="markdown appended to the section (what the figures mean)")
     ap.add_argument("--timing-child", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -349,6 +420,18 @@ def main() -> None:
         r = q["ringscope"]
         print(f"{Path(drop).name}: " + ", ".join(f"{s} F1 {_f1_cell(r, s)}" for s in SCHEMES)
               + f"; hard-neg {r['hard_negative_share']:.1%}; fund-loss err {r['fund_loss_error_mean']}", flush=True)
+    if args.scale_patients:
+        results["scale"] = []
+        big = [ensure_drop(args.data, "scale", args.scale_seed, args.scale_patients)]
+        big += [ensure_replica(args.data, o, args.scale_patients) for o in args.outside]
+        for drop in big:
+            report = quality_ringscope_only(drop, args.memory_limit)
+            results["scale"].append(report)
+            print(f"{drop.name}: " + ", ".join(f"{s} F1 {_f1_cell(report, s)}" for s in SCHEMES), flush=True)
+    if args.clean_patients:
+        clean = ensure_drop(args.data, "clean", args.clean_seed, args.clean_patients, plant_rings=False)
+        results["clean"] = clean_false_alarms(clean)
+        print(f"{clean.name}: {results['clean']['per_100k']} false rings per 100k patients", flush=True)
     sizes = list(args.timing) + ([1_000_000] if args.million else [])
     for n in sizes:
         t = timing(ensure_drop(args.data, "time", TIMING_SEEDS.get(n, 500 + int(math.log10(n))), n), args.memory_limit)
