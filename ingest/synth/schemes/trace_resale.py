@@ -8,6 +8,11 @@ is reimbursed twice (NHSA's 2024-2025 trace-code campaign).  Partial
 evidence: about a third of the boxes are never re-scanned (sold for cash or
 out of the province), and some sellers' boxes are never re-scanned at all.
 
+Variants (``variant_groups``), drawn per ring: ``two_cities`` (a second
+reselling pharmacy in another city of the province); ``partial_rescan``
+(each seller has only a part of their boxes re-scanned, a share drawn per
+seller, so sellers look like ordinary buyers most of the time).
+
 Truth: the sellers (patient) and reselling facilities (facility).  A seller
 is listed (from the day one of their boxes is first re-settled) only when at
 least one of their boxes was re-settled by the ring: a seller whose boxes
@@ -23,8 +28,8 @@ import numpy as np
 
 from ringscope.ingest.synth.facilities import CLINIC, PHARMACY
 from ringscope.ingest.synth.facts import PHARMACY_KIND, OUTPATIENT, FactBuilder
-from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, fund_ratio,
-                                                   independent_pharmacies, ring_county, same_province)
+from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, fund_ratio, independent_pharmacies,
+                                                   other_city_county, ring_county, same_province)
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World
@@ -32,6 +37,11 @@ from ringscope.ingest.synth.world import World
 RESALE_DRUGS = ("甲磺酸奥希替尼片", "盐酸埃克替尼片", "甲磺酸伊马替尼片", "来那度胺胶囊", "阿达木单抗注射液",
                 "安宫牛黄丸", "片仔癀", "富马酸丙酚替诺福韦片", "甘精胰岛素注射液", "利拉鲁肽注射液",
                 "达比加群酯胶囊")
+
+
+def variant_groups(shape) -> list:
+    return [(("two_cities", shape.resale_two_city_share),),
+            (("partial_rescan", shape.resale_partial_rescan_share),)]
 
 
 def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Truth,
@@ -45,9 +55,14 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
         county = ring_county(plan, lambda: rng.choice(world.regions.size, p=world.regions.weight))
         n_resellers = 1 + int(rng.random() < 0.35)
         resellers = independent_pharmacies(world, rng, county, n_resellers, exclude=used)
+        if "two_cities" in plan.variants:
+            other = other_city_county(world, rng, county)
+            resellers = resellers[:1] + independent_pharmacies(world, rng, other, 1, exclude=used | set(resellers))
+            if len(set(world.regions.code[int(fac.county[f])][:4] for f in resellers)) < 2:
+                plan.variants.discard("two_cities")
         used.update(resellers)
         plan.hub = {"county": county, "resellers": sorted(set(resellers)),
-                    "operator": int(fac.pick_operator(rng, np.array(resellers[:1]))[0])}
+                    "operators": {f: int(fac.pick_operator(rng, np.array([f]))[0]) for f in set(resellers)}}
         drugs = choose(rng, drug_pool, 1 + int(rng.random() < 0.5))
         province = same_province(world, county)
         pool = world.candidates(province[pop.county] & (age >= 45) & (age < 82) & (pop.chronic < 0)
@@ -57,9 +72,11 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
         resale_rate = (rng.uniform(0.1, 0.3) if rng.random() < shape.resale_low_evidence_rings
                        else rng.uniform(*shape.resale_share_of_boxes))
         silent = rng.random(len(sellers)) < shape.resale_silent_sellers  # boxes bought but never re-scanned
+        rates = (rng.uniform(*shape.resale_partial_rescan_rate, len(sellers)) if "partial_rescan" in plan.variants
+                 else np.full(len(sellers), resale_rate))
         resold_boxes: list[tuple[int, int, int, int]] = []  # (resale day, drug, box, seller)
         purchases: dict[int, list[tuple[int, int, int]]] = {}  # seller -> (sid, fund, day)
-        for seller, join, quiet in zip(sellers, plan.join, silent):
+        for seller, join, quiet, rate in zip(sellers, plan.join, silent, rates):
             seller = int(seller)
             home = int(world.home_pharmacy[seller])
             second = int(fac.pick(rng, np.array([pop.county[seller]]), CLINIC if rng.random() < 0.3 else PHARMACY)[0])
@@ -85,7 +102,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                     operator=int(fac.pick_operator(rng, np.array([facility]))[0]))
                 purchases.setdefault(seller, []).append((sid, fund, day))
                 for drug, _, _, box, _ in lines:
-                    if box >= 0 and not quiet and rng.random() < resale_rate:
+                    if box >= 0 and not quiet and rng.random() < rate:
                         resold_boxes.append((day + int(rng.integers(*shape.resale_delay_days)), drug, box, seller))
                 day += int(rng.integers(*shape.resale_purchase_every_days))
         first_resale = _resell(world, plan, builder, truth, rng, resold_boxes)
@@ -120,7 +137,7 @@ def _resell(world: World, plan: RingPlan, builder: FactBuilder, truth: Truth,
         sid, fund = builder.settlement(
             card=pop.card_for(buyer, day), patient=buyer, facility=reseller,
             kind=PHARMACY_KIND, t=at(day, 32_000 + int(rng.integers(0, 40_000))), lines=lines,
-            fund_ratio=fund_ratio(world, rng, buyer, "pharmacy"), operator=hub["operator"])
+            fund_ratio=fund_ratio(world, rng, buyer, "pharmacy"), operator=hub["operators"][reseller])
         truth.settlement(plan.ring_id, sid, fund, day, [("facility", reseller, "reseller")])
     return first
 
