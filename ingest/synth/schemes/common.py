@@ -56,6 +56,22 @@ def same_city(world: World, county: int) -> np.ndarray:
     return np.array([c[:4] == code[county][:4] for c in code])
 
 
+def in_multi_city_province(world: World) -> np.ndarray:
+    """Mask of counties whose province has more than one city (a ring can
+    span two cities only there: Beijing's districts are one city)."""
+    code = world.regions.code
+    cities = {}
+    for c in code:
+        cities.setdefault(c[:2], set()).add(c[:4])
+    return np.array([len(cities[c[:2]]) > 1 for c in code])
+
+
+def draw_county(world: World, rng: np.random.Generator, mask: np.ndarray) -> int:
+    """A county among ``mask`` by population weight."""
+    pool = np.flatnonzero(mask)
+    return int(rng.choice(pool, p=world.regions.weight[pool] / world.regions.weight[pool].sum()))
+
+
 def other_city_county(world: World, rng: np.random.Generator, county: int, rural: bool | None = None) -> int:
     """A county of another city in the province of ``county`` (of the given
     rural/urban kind when there is one), or any other county of the province,
@@ -172,5 +188,5 @@ def choose(rng: np.random.Generator, pool: np.ndarray, k: int) -> np.ndarray:
 
 
 __all__ = ["box_lines", "fund_ratio", "at", "alive_on", "alive_through", "same_province", "same_city",
-           "other_city_county", "neighbour_county", "own_care", "choose", "pick_unused", "ring_county",
+           "in_multi_city_province", "draw_county", "other_city_county", "neighbour_county", "own_care", "choose", "pick_unused", "ring_county",
            "independent_pharmacies", "NO_DAY"]

@@ -28,7 +28,8 @@ import numpy as np
 from ringscope.ingest.synth.facilities import CLINIC, MINOR_HOSPITAL
 from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
 from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, fund_ratio, independent_pharmacies,
-                                                   other_city_county, pick_unused, ring_county, same_city)
+                                                   draw_county, in_multi_city_province, other_city_county,
+                                                   pick_unused, ring_county, same_city)
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.schemes.trace_resale import diagnosis_for
 from ringscope.ingest.synth.truth import Truth
@@ -52,7 +53,8 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     used_practices: set[int] = set()
     pharmacies_of: dict[str, list[int]] = {}
     for plan in plans:
-        county = ring_county(plan, lambda: rng.choice(world.regions.size, p=world.regions.weight))
+        spread = in_multi_city_province(world) if "multi_city" in plan.variants else np.ones(world.regions.size, bool)
+        county = ring_county(plan, lambda: draw_county(world, rng, spread))
         practice, doctors = _practice(world, plan, rng, county, used_practices, pharmacies_of)
         drugs = choose(rng, pushed, 1 + int(rng.random() < 0.5))
         patients, pharmacy_of = _patients(world, plan, rng, int(world.facilities.county[practice]))
@@ -98,7 +100,7 @@ def _patients(world, plan, rng, county) -> tuple[np.ndarray, dict[int, int]]:
     age = pop.age_at(world.start)
     fit = (age >= 25) & (age < 80) & (pop.chronic < 0) & (pop.death_day > plan.start + 20)
     other = other_city_county(world, rng, county) if "multi_city" in plan.variants else county
-    if other == county or plan.size < 4:
+    if same_city(world, county)[other] or plan.size < 4:
         plan.variants.discard("multi_city")
         return choose(rng, world.candidates((pop.county == county) & fit), plan.size), {}
     n_away = plan.size // 2

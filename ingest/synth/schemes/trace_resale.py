@@ -29,7 +29,8 @@ import numpy as np
 from ringscope.ingest.synth.facilities import CLINIC, PHARMACY
 from ringscope.ingest.synth.facts import PHARMACY_KIND, OUTPATIENT, FactBuilder
 from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, fund_ratio, independent_pharmacies,
-                                                   other_city_county, ring_county, same_province)
+                                                   draw_county, in_multi_city_province, other_city_county,
+                                                   ring_county, same_province)
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World
@@ -52,7 +53,8 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     shape = world.settings.schemes
     used: set[int] = set()
     for plan in plans:
-        county = ring_county(plan, lambda: rng.choice(world.regions.size, p=world.regions.weight))
+        spread = in_multi_city_province(world) if "two_cities" in plan.variants else np.ones(world.regions.size, bool)
+        county = ring_county(plan, lambda: draw_county(world, rng, spread))
         n_resellers = 1 + int(rng.random() < 0.35)
         resellers = independent_pharmacies(world, rng, county, n_resellers, exclude=used)
         if "two_cities" in plan.variants:
