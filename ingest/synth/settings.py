@@ -218,6 +218,9 @@ class GeneratorSettings:
     patients_per_charity_campaign: int = 10_000
     """Charity cataract campaigns: elderly villagers bussed in and operated
     on together, fees covered, a second-eye round for some."""
+    charity_campaign_covered_share: float = 0.5
+    """Campaigns whose settlements record the patient's share as covered
+    (self_paid 0), like a waiver; the others record it as paid."""
     patients_per_referral_centre: int = 10_000
     """Referral centres admitting patients of many counties on a fixed
     weekly day, in treatment cycles that start together."""

@@ -39,6 +39,10 @@ from ringscope.ingest.synth.world import World
 SHUTTLE_DIAGNOSES = ("M51.2", "I67.9", "I63.9", "J44.1", "E11.9")
 
 
+UNMERGED_ONLY = frozenset({"shared_institution"})
+"""Variants an absorbed ring cannot follow (it works where its survivor does)."""
+
+
 def variant_groups(shape) -> list:
     partial, unrecorded = shape.shuttle_waiver_shares
     regular, irregular = shape.shuttle_pace_shares
@@ -58,8 +62,12 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     for plan in plans:
         county = ring_county(plan, lambda: rng.choice(rural, p=world.regions.weight[rural] / world.regions.weight[rural].sum()))
         institution = _institution(world, plan, rng, county, used, institution_of)
-        institution_of[plan.ring_id] = institution
         members = _villagers(world, plan, rng, int(world.facilities.county[institution]))
+        if len(members) < 2 and "shared_institution" in plan.variants:  # the other ring took every villager
+            plan.variants.discard("shared_institution")
+            institution = _institution(world, plan, rng, county, used, institution_of)
+            members = _villagers(world, plan, rng, int(world.facilities.county[institution]))
+        institution_of[plan.ring_id] = institution
         world.reserve(members)
         _rounds(world, plan, builder, truth, rng, members)
 
@@ -68,9 +76,8 @@ def _institution(world, plan, rng, county, used, institution_of) -> int:
     """The admitting hospital: a fresh one, or (``shared_institution``) one
     another ring already uses; sets the ring's hub."""
     fac = world.facilities
-    shared = [f for ring, f in institution_of.items()
-              if plan.survivor is None or ring != plan.survivor.ring_id]
-    if "shared_institution" in plan.variants and shared:
+    shared = list(institution_of.values())
+    if "shared_institution" in plan.variants and shared and plan.survivor is None:
         institution = int(shared[int(rng.integers(0, len(shared)))])
     else:
         plan.variants.discard("shared_institution")
@@ -98,7 +105,7 @@ def _villagers(world, plan, rng, county) -> np.ndarray:
             plan.variants.discard("two_counties")
     chosen = np.concatenate([choose(rng, np.flatnonzero(villages.county == c), int(rng.integers(1, 3 if len(counties) > 1 else 4)))
                              for c in counties])
-    alive = pop.death_day > plan.start + 10
+    alive = pop.death_day > plan.end + 10  # alive for every round (two rides each)
     pool = world.candidates(np.isin(pop.village, chosen) & (age >= shape.shuttle_min_age) & alive)
     if len(pool) < 3:  # small drops: widen to the whole county (counties)
         pool = world.candidates(np.isin(pop.county, counties) & (age >= 50) & alive)
@@ -144,7 +151,10 @@ def _rounds(world, plan, builder, truth, rng, members) -> None:
                 busy_until[person] = discharge + 1
                 rides[person] += 1
             _bystanders(world, builder, truth, rng, hub, day)
-        day += _next_round(plan, rng, shape, fixed)
+        gap = _next_round(plan, rng, shape, fixed)
+        if "fixed_schedule" not in plan.variants and any(rides[int(m)] < 2 for m in members[join <= day]):
+            gap = min(gap, max(3, (plan.end - 4 - day) // 3))  # leave time for everyone's second ride
+        day += gap
 
 
 def _waiver(world, plan, rng, person) -> float:

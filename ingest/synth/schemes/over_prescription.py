@@ -39,6 +39,10 @@ PUSHED_DRUGS = ("盐酸曲马多缓释片", "氨酚羟考酮片", "普瑞巴林�
                 "右佐匹克隆片", "酒石酸唑吡坦片", "利伐沙班片", "替格瑞洛片")
 
 
+UNMERGED_ONLY = frozenset({"shared_pharmacy", "multi_city"})
+"""Variants an absorbed ring cannot follow (it works where its survivor does)."""
+
+
 def variant_groups(shape) -> list:
     return [(("mild_surplus", shape.overprescribe_mild_share),),
             (("shared_pharmacy", shape.overprescribe_shared_pharmacy_share),),
@@ -68,10 +72,9 @@ def _practice(world, plan, rng, county, used_practices, pharmacies_of) -> tuple[
     """The practice, its ring doctors and the pharmacies (sets the hub)."""
     fac = world.facilities
     taken = sorted({f for fs in pharmacies_of.values() for f in fs})
-    others = [f for ring, fs in pharmacies_of.items() for f in fs
-              if plan.survivor is None or ring != plan.survivor.ring_id]
+    others = [f for fs in pharmacies_of.values() for f in fs]
     shared = []
-    if "shared_pharmacy" in plan.variants and others:
+    if "shared_pharmacy" in plan.variants and others and plan.survivor is None:
         shared = [int(others[int(rng.integers(0, len(others)))])]
         county = int(fac.county[shared[0]])
     else:

@@ -29,7 +29,8 @@ def plant_rings(world: World, builder: FactBuilder, truth: Truth) -> dict[str, i
     for number, scheme in enumerate(SCHEMES):
         rng = world.rng(200, number)
         plans = plan_rings(world, scheme, rng)
-        draw_variants(world.rng(210, number), plans, modules[scheme].variant_groups(world.settings.schemes))
+        draw_variants(world.rng(210, number), plans, modules[scheme].variant_groups(world.settings.schemes),
+                      getattr(modules[scheme], "UNMERGED_ONLY", frozenset()))
         for plan in plans:
             truth.ring(plan.ring_id, scheme)
             if plan.survivor is not None:

@@ -40,6 +40,10 @@ RESALE_DRUGS = ("甲磺酸奥希替尼片", "盐酸埃克替尼片", "甲磺酸�
                 "达比加群酯胶囊")
 
 
+UNMERGED_ONLY = frozenset({"two_cities"})
+"""Variants an absorbed ring cannot follow (it works where its survivor does)."""
+
+
 def variant_groups(shape) -> list:
     return [(("two_cities", shape.resale_two_city_share),),
             (("partial_rescan", shape.resale_partial_rescan_share),)]
@@ -117,20 +121,21 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
 def _resell(world: World, plan: RingPlan, builder: FactBuilder, truth: Truth,
             rng: np.random.Generator, boxes: list[tuple[int, int, int, int]]) -> dict[int, int]:
     """Settle the collected boxes again at the reselling pharmacy, one to
-    three boxes a time, on cards of local customers.  Returns, per seller,
-    the day one of their boxes was first re-settled."""
+    three boxes a time, on cards of local customers; a batch is sold once
+    its last box has come in.  Returns, per seller, the day one of their
+    boxes was first re-settled."""
     pop, fac, cat = world.pop, world.facilities, world.catalogue
     boxes = sorted(b for b in boxes if b[0] < plan.end and b[0] < world.end)
     first: dict[int, int] = {}
-    for day, _, _, seller in boxes:
-        first.setdefault(seller, day)
     i = 0
     while i < len(boxes):
-        day = boxes[i][0]
-        hub = plan.hub_at(day)
-        reseller = hub["resellers"][int(rng.integers(0, len(hub["resellers"])))]
         take = boxes[i:i + int(rng.integers(1, 4))]
         i += len(take)
+        day = take[-1][0]
+        for _, _, _, seller in take:
+            first.setdefault(seller, day)
+        hub = plan.hub_at(day)
+        reseller = hub["resellers"][int(rng.integers(0, len(hub["resellers"])))]
         county = int(fac.county[reseller])
         buyer = _buyer(world, rng, county, day)
         units = lambda d: int(cat.box_units[d])

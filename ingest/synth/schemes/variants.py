@@ -19,11 +19,17 @@ Group = tuple[tuple[str, float], ...]
 to at most one and the remainder of rings gets none of them."""
 
 
-def draw_variants(rng: np.random.Generator, plans: list, groups: list[Group]) -> None:
-    """Add to each plan's ``variants`` at most one option per group."""
+def draw_variants(rng: np.random.Generator, plans: list, groups: list[Group],
+                  unmerged_only: frozenset[str] = frozenset()) -> None:
+    """Add to each plan's ``variants`` at most one option per group.
+
+    Options in ``unmerged_only`` (sharing another ring's facility, spanning
+    another city) go only to rings that are not absorbed by another: an
+    absorbed ring works where its survivor does."""
     n = len(plans)
     if n == 0:
         return
+    absorbed = np.array([plan.survivor is not None for plan in plans])
     for group in groups:
         names = [name for name, share in group if share > 0]
         shares = np.array([share for _, share in group if share > 0], dtype=float)
@@ -31,11 +37,16 @@ def draw_variants(rng: np.random.Generator, plans: list, groups: list[Group]) ->
             continue
         p = np.append(shares, max(0.0, 1.0 - shares.sum()))
         pick = rng.choice(len(p), size=n, p=p / p.sum())
+        barred = np.array([k < len(names) and names[k] in unmerged_only for k in pick]) & absorbed
+        pick[barred] = len(names)
         for option in range(len(names)):
             if (pick == option).any():
                 continue
             counts = np.bincount(pick, minlength=len(p))
-            spare = np.flatnonzero((pick == len(names)) | (counts[pick] > 1))
+            spare = (pick == len(names)) | (counts[pick] > 1)
+            if names[option] in unmerged_only:
+                spare &= ~absorbed
+            spare = np.flatnonzero(spare)
             if len(spare):  # force the missing option onto a ring that can give its draw up
                 pick[int(spare[int(rng.integers(0, len(spare)))])] = option
         for plan, k in zip(plans, pick.tolist()):
