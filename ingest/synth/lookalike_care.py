@@ -22,12 +22,18 @@ phone) goes to ``truth/hard_negatives.csv`` with the look-alike's kind.
 from __future__ import annotations
 
 import numpy as np
-
 from ringscope.ingest.synth.catalogue import CATARACT, CHEMOTHERAPY, DIALYSIS
 from ringscope.ingest.synth.facilities import CHC, MAJOR_HOSPITAL, VILLAGE_CLINIC
 from ringscope.ingest.synth.facts import INPATIENT, OUTPATIENT, FactBuilder
 from ringscope.ingest.synth.population import NO_DAY
-from ringscope.ingest.synth.schemes.common import at, box_lines, choose, fund_ratio, own_care, same_city
+from ringscope.ingest.synth.schemes.common import (
+    at,
+    box_lines,
+    choose,
+    fund_ratio,
+    own_care,
+    same_city,
+)
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World
 
@@ -198,7 +204,7 @@ def charity_campaigns(world: World, builder: FactBuilder, truth: Truth, rng: np.
 
 
 def referral_centres(world: World, builder: FactBuilder, truth: Truth, rng: np.random.Generator) -> None:
-    pop, fac = world.pop, world.facilities
+    pop = world.pop
     age = pop.age_at(world.start)
     urban = np.flatnonzero(~world.regions.rural)
     for _ in range(count(world, world.settings.patients_per_referral_centre)):

@@ -58,7 +58,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     pharmacies_of: dict[str, list[int]] = {}
     for plan in plans:
         spread = in_multi_city_province(world) if "multi_city" in plan.variants else np.ones(world.regions.size, bool)
-        county = ring_county(plan, lambda: draw_county(world, rng, spread))
+        county = ring_county(plan, lambda spread=spread: draw_county(world, rng, spread))
         practice, doctors = _practice(world, plan, rng, county, used_practices, pharmacies_of)
         drugs = choose(rng, pushed, 1 + int(rng.random() < 0.5))
         patients, pharmacy_of = _patients(world, plan, rng, int(world.facilities.county[practice]))

@@ -58,13 +58,13 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     used: set[int] = set()
     for plan in plans:
         spread = in_multi_city_province(world) if "two_cities" in plan.variants else np.ones(world.regions.size, bool)
-        county = ring_county(plan, lambda: draw_county(world, rng, spread))
+        county = ring_county(plan, lambda spread=spread: draw_county(world, rng, spread))
         n_resellers = 1 + int(rng.random() < 0.35)
         resellers = independent_pharmacies(world, rng, county, n_resellers, exclude=used)
         if "two_cities" in plan.variants:
             other = other_city_county(world, rng, county)
             resellers = resellers[:1] + independent_pharmacies(world, rng, other, 1, exclude=used | set(resellers))
-            if len(set(world.regions.code[int(fac.county[f])][:4] for f in resellers)) < 2:
+            if len({world.regions.code[int(fac.county[f])][:4] for f in resellers}) < 2:
                 plan.variants.discard("two_cities")
         used.update(resellers)
         plan.hub = {"county": county, "resellers": sorted(set(resellers)),
