@@ -184,6 +184,9 @@ class GeneratorSettings:
     # --- employers --------------------------------------------------------
     patients_per_employer: int = 40
     agent_registered_share: float = 0.15
+    employer_mobile_phone_share: float = 0.3
+    """Employers registered with the owner's mobile number rather than a
+    landline (common for small firms), so a mobile number is not a shell's mark."""
 
     # --- rings -------------------------------------------------------------
     patients_per_ring: int = 4_000

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ringscope.ingest.synth.employers import LEAVE_DAYS, company_name, landline, office_address
+from ringscope.ingest.synth.employers import LEAVE_DAYS, company_name, landline, mobile, office_address
 from ringscope.ingest.synth.facts import FactBuilder
 from ringscope.ingest.synth.population import NO_DAY
 from ringscope.ingest.synth.schemes.common import choose, ring_county, same_province
@@ -87,7 +87,7 @@ def _shells(world, plan, rng, county, k) -> dict:
         plan.variants.discard("unlinked")
     agent = _AGENT_BASE + k if rng.random() < shape.maternity_agent_share and not unlinked else -1
     shared_phone = (landline(regions, county, int(rng.integers(10**7))) if unlinked
-                    else f"1{int(rng.choice([38, 39, 58, 86, 88]))}{int(rng.integers(10**7, 10**8))}")
+                    else mobile(rng))
     shared_address = office_address(rng, regions, county)
     key = "phone" if rng.random() < 0.5 else "address"  # what links the shells when there is no agent
     if plan.survivor is not None:  # taken over: the survivor's agent, or its linking identifier
