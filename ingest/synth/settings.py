@@ -7,7 +7,7 @@ carry their reason next to them instead of being magic constants in code.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -246,6 +246,22 @@ class GeneratorSettings:
     within days: a trace code in two settlements without resale."""
 
     schemes: SchemeShapes = field(default_factory=SchemeShapes)
+
+    @classmethod
+    def textbook(cls) -> GeneratorSettings:
+        """Settings with every ring variant and recording gap switched off:
+        each ring follows its scheme's textbook form (as before issue 14),
+        the look-alikes stay.  For tests that need easy rings, and to
+        measure how much the variants cost a detector."""
+        shapes = replace(
+            SchemeShapes(), borrowed_local_living_share=0.0, borrowed_presentation_shares=(0.0, 0.0),
+            borrowed_own_use_share=0.0, borrowed_sparse_recording_share=0.0, borrowed_pace_shares=(0.0, 0.0),
+            shuttle_waiver_shares=(0.0, 0.0), shuttle_shared_institution_share=0.0, shuttle_two_county_share=0.0,
+            shuttle_pace_shares=(0.0, 0.0), shuttle_bystanders_per_round=(0, 0), overprescribe_mild_share=0.0,
+            overprescribe_shared_pharmacy_share=0.0, overprescribe_multi_city_share=0.0,
+            maternity_old_shell_share=0.0, maternity_genuine_staff_share=0.0, maternity_unlinked_share=0.0,
+            resale_two_city_share=0.0, resale_partial_rescan_share=0.0)
+        return cls(schemes=shapes, facility_no_operator_share=0.0, facility_no_device_share=0.0)
 
     scheme_weights: dict[str, float] = field(
         default_factory=lambda: {

@@ -129,3 +129,9 @@ def test_clean_drop_has_no_ring_but_every_look_alike(clean):
     for kind in (k for options in LOOKALIKES.values() for k in options if k != "honest_coadmission"):
         assert kinds[kind] > 0, kind
     assert 7 <= len(clean["settlements"]) / len(clean["patients"]) <= 13
+
+
+def test_textbook_settings_plant_no_variant(tmp_path):
+    summary = generate_drop(tmp_path, 3_000, 11, settings=GeneratorSettings.textbook())
+    assert sum(summary.rings.values()) > 0
+    assert all(not r["variants"] for r in Drop(tmp_path).truth("ring_variants"))
