@@ -15,7 +15,7 @@ from ringscope.ingest.synth import generate_drop
 TABLES = ("settlements", "dispensings", "employers", "maternity_claims", "prescribers", "facilities")
 
 
-@pytest.fixture(scope="module", params=[(3_000, 11), (12_000, 23)], ids=["3k-s11", "12k-s23"])
+@pytest.fixture(scope="module", params=[(3_000, 11), (12_000, 23), (20_000, 31)], ids=["3k-s11", "12k-s23", "20k-s31"])
 def con(request, tmp_path_factory):
     patients, seed = request.param
     folder = tmp_path_factory.mktemp(f"coherence-{seed}")

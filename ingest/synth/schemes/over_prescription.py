@@ -83,6 +83,9 @@ def _practice(world, plan, rng, county, used_practices, pharmacies_of) -> tuple[
                            used_practices, alternatives=(CLINIC, MINOR_HOSPITAL))
     used_practices.add(practice)
     county = int(fac.county[practice])
+    if shared and not same_city(world, county)[fac.county[shared[0]]]:  # no free practice near that pharmacy
+        shared = []
+        plan.variants.discard("shared_pharmacy")
     n_doctors = min(int(fac.prescriber_count[practice]), int(rng.integers(1, 4)))
     doctors = [int(fac.prescriber_start[practice]) + i for i in range(n_doctors)]
     own = independent_pharmacies(world, rng, county, int(rng.integers(0 if shared else 1, 4)),
