@@ -135,3 +135,55 @@ def test_textbook_settings_plant_no_variant(tmp_path):
     summary = generate_drop(tmp_path, 3_000, 11, settings=GeneratorSettings.textbook())
     assert sum(summary.rings.values()) > 0
     assert all(not r["variants"] for r in Drop(tmp_path).truth("ring_variants"))
+
+
+def _con(drop: Drop):
+    import duckdb
+    con = duckdb.connect()
+    for name in ("settlements", "dispensings", "employers", "cards"):
+        con.execute(f"create view {name} as select * from read_csv('{drop.folder}/{name}.csv', all_varchar=true)")
+    con.execute(f"""create view hn as select * from read_csv('{drop.folder}/truth/hard_negatives.csv',
+                    all_varchar=true)""")
+    return con
+
+
+def _repeated_batches(con, kind: str) -> int:
+    """Card pairs of a look-alike settled at one facility within 15 minutes on two or more days."""
+    return con.execute("""with s as (select s.card_id, s.facility_id, s.settled_at[1:10] as day,
+            epoch(strptime(s.settled_at, '%Y-%m-%dT%H:%M:%S')) as ts from settlements s
+            join hn on hn.entity_type = 'card' and hn.entity_id = s.card_id and hn.kind = ?)
+        select count(*) from (select a.card_id, b.card_id from s a join s b on a.facility_id = b.facility_id
+            and a.day = b.day and a.card_id < b.card_id and abs(a.ts - b.ts) <= 900
+            group by 1, 2 having count(distinct a.day) >= 2)""", [kind]).fetchone()[0]
+
+
+def _repeated_admissions(con, kind: str) -> int:
+    """Patient pairs of a look-alike admitted to one facility on the same day twice or more."""
+    return con.execute("""with s as (select s.patient_id, s.facility_id, s.admitted_on from settlements s
+            join hn on hn.entity_type = 'patient' and hn.entity_id = s.patient_id and hn.kind = ?
+            where s.kind = 'inpatient')
+        select count(*) from (select a.patient_id, b.patient_id from s a join s b on a.facility_id = b.facility_id
+            and a.admitted_on = b.admitted_on and a.patient_id < b.patient_id
+            group by 1, 2 having count(distinct a.admitted_on) >= 2)""", [kind]).fetchone()[0]
+
+
+def test_look_alikes_have_the_coordination_they_imitate(drop20k):
+    con = _con(drop20k)
+    for kind in ("family_shared_phone", "nursing_home", "busy_counter"):
+        assert _repeated_batches(con, kind) > 0, kind
+    for kind in ("dialysis_shift", "charity_campaign", "referral_centre"):
+        assert _repeated_admissions(con, kind) > 0, kind
+    for kind in ("dtp_specialist", "palliative_opioid"):  # one prescriber, several patients, repeated fills
+        most = con.execute("""select max(n) from (select s.prescriber_id, count(distinct s.patient_id) n
+            from settlements s join hn on hn.entity_type = 'patient' and hn.entity_id = s.patient_id and hn.kind = ?
+            group by 1)""", [kind]).fetchone()[0]
+        assert most >= 3, kind
+    linked = con.execute("""select max(n) from (select coalesce(e.agent_id, e.address) k, hn.kind, count(*) n
+        from employers e join hn on hn.entity_type = 'employer' and hn.entity_id = e.employer_id
+        where hn.kind in ('accounting_agent', 'incubator_shared_address') group by 1, 2)""").fetchone()[0]
+    assert linked >= 4
+    twice = con.execute("""select count(*) from (select d.trace_code from dispensings d
+        join settlements s using (settlement_id)
+        join hn on hn.entity_type = 'card' and hn.entity_id = s.card_id and hn.kind = 'returned_box_resold'
+        where d.trace_code is not null group by 1 having count(distinct s.card_id) = 2)""").fetchone()[0]
+    assert twice > 0
