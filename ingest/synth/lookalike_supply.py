@@ -63,7 +63,7 @@ def dtp_pharmacies(world: World, builder: FactBuilder, truth: Truth, rng: np.ran
         operator = int(fac.pick_operator(rng, np.array([pharmacy]))[0])
         mark(world, truth, "dtp_specialist", world.start, patients=patients, facilities=[pharmacy],
              prescribers=doctors)
-        boxes = max(1, int(round(cat.typical_daily[drug] * 28 / cat.box_units[drug])))
+        boxes = max(1, round(float(cat.typical_daily[drug] * 28 / cat.box_units[drug])))
         for person in patients.tolist():
             doctor = doctors[int(rng.integers(0, len(doctors)))]
             day = world.start + int(rng.integers(0, 28))
@@ -101,7 +101,7 @@ def palliative_doctors(world: World, builder: FactBuilder, truth: Truth, rng: np
             stop = min(world.end, int(pop.death_day[person]))
             while day < stop:
                 days = 7 if rng.random() < 0.6 else 14
-                boxes = max(1, int(round(dose * cat.max_daily_units[drug] * days / cat.box_units[drug])))
+                boxes = max(1, round(float(dose * cat.max_daily_units[drug] * days / cat.box_units[drug])))
                 facility = places[int(rng.random() < 0.4 and len(places) > 1)]
                 own = facility == hospice
                 builder.settlement(
