@@ -22,18 +22,12 @@ phone) goes to ``truth/hard_negatives.csv`` with the look-alike's kind.
 from __future__ import annotations
 
 import numpy as np
+
 from ringscope.ingest.synth.catalogue import CATARACT, CHEMOTHERAPY, DIALYSIS
 from ringscope.ingest.synth.facilities import CHC, MAJOR_HOSPITAL, VILLAGE_CLINIC
 from ringscope.ingest.synth.facts import INPATIENT, OUTPATIENT, FactBuilder
 from ringscope.ingest.synth.population import NO_DAY
-from ringscope.ingest.synth.schemes.common import (
-    at,
-    box_lines,
-    choose,
-    fund_ratio,
-    own_care,
-    same_city,
-)
+from ringscope.ingest.synth.schemes.common import at, box_lines, choose, fund_ratio, own_care, same_city
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World
 

@@ -16,18 +16,12 @@ filled at one pharmacy in quantity; one trace code settled twice).
 from __future__ import annotations
 
 import numpy as np
+
 from ringscope.ingest.synth.facilities import MAJOR_HOSPITAL, MINOR_HOSPITAL, PHARMACY
 from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
 from ringscope.ingest.synth.lookalike_care import count, free_facility, mark
 from ringscope.ingest.synth.population import NO_DAY
-from ringscope.ingest.synth.schemes.common import (
-    at,
-    box_lines,
-    choose,
-    fund_ratio,
-    own_care,
-    same_province,
-)
+from ringscope.ingest.synth.schemes.common import at, box_lines, choose, fund_ratio, own_care, same_province
 from ringscope.ingest.synth.schemes.trace_resale import diagnosis_for
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World

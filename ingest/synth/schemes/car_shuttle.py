@@ -216,4 +216,4 @@ def _bystanders(world, builder, truth, rng, hub, day) -> None:
         truth.hard_negative("card", pop.card_for(person, discharge), "honest_coadmission", discharge)
 
 
-__all__ = ["plant", "variant_groups", "DAY"]
+__all__ = ["DAY", "plant", "variant_groups"]

@@ -27,10 +27,10 @@ from __future__ import annotations
 import numpy as np
 
 from ringscope.ingest.synth.facilities import CLINIC, PHARMACY
-from ringscope.ingest.synth.facts import PHARMACY_KIND, OUTPATIENT, FactBuilder
-from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, fund_ratio, independent_pharmacies,
-                                                   draw_county, in_multi_city_province, other_city_county,
-                                                   ring_county, same_province)
+from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
+from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, draw_county, fund_ratio,
+                                                   in_multi_city_province, independent_pharmacies,
+                                                   other_city_county, ring_county, same_province)
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World
@@ -59,16 +59,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     for plan in plans:
         spread = in_multi_city_province(world) if "two_cities" in plan.variants else np.ones(world.regions.size, bool)
         county = ring_county(plan, lambda spread=spread: draw_county(world, rng, spread))
-        n_resellers = 1 + int(rng.random() < 0.35)
-        resellers = independent_pharmacies(world, rng, county, n_resellers, exclude=used)
-        if "two_cities" in plan.variants:
-            other = other_city_county(world, rng, county)
-            resellers = resellers[:1] + independent_pharmacies(world, rng, other, 1, exclude=used | set(resellers))
-            if len({world.regions.code[int(fac.county[f])][:4] for f in resellers}) < 2:
-                plan.variants.discard("two_cities")
-        used.update(resellers)
-        plan.hub = {"county": county, "resellers": sorted(set(resellers)),
-                    "operators": {f: int(fac.pick_operator(rng, np.array([f]))[0]) for f in set(resellers)}}
+        plan.hub = _resellers(world, plan, rng, county, used)
         drugs = choose(rng, drug_pool, 1 + int(rng.random() < 0.5))
         province = same_province(world, county)
         pool = world.candidates(province[pop.county] & (age >= 45) & (age < 82) & (pop.chronic < 0)
@@ -116,6 +107,20 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
             for sid, fund, day in purchases[seller]:
                 truth.settlement(plan.ring_id, sid, fund, day)
             truth.touch(plan.ring_id, "patient", seller, "seller", first)
+
+
+def _resellers(world: World, plan: RingPlan, rng: np.random.Generator, county: int, used: set[int]) -> dict:
+    """One or two reselling pharmacies (in two cities for ``two_cities``); the hub."""
+    fac = world.facilities
+    resellers = independent_pharmacies(world, rng, county, 1 + int(rng.random() < 0.35), exclude=used)
+    if "two_cities" in plan.variants:
+        other = other_city_county(world, rng, county)
+        resellers = resellers[:1] + independent_pharmacies(world, rng, other, 1, exclude=used | set(resellers))
+        if len({world.regions.code[int(fac.county[f])][:4] for f in resellers}) < 2:
+            plan.variants.discard("two_cities")
+    used.update(resellers)
+    return {"county": county, "resellers": sorted(set(resellers)),
+            "operators": {f: int(fac.pick_operator(rng, np.array([f]))[0]) for f in sorted(set(resellers))}}
 
 
 def _resell(world: World, plan: RingPlan, builder: FactBuilder, truth: Truth,
