@@ -72,7 +72,8 @@ def family_joint_visits(world: World, builder: FactBuilder, truth: Truth, rng: n
         if len(members) < 2:
             continue
         clinic = int(world.home_primary[members[0]])
-        for _ in range(int(rng.integers(2, 6))):
+        lo, hi = world.settings.lookalikes.family_joint_visit_days
+        for _ in range(int(rng.integers(lo, hi + 1))):
             day = world.start + int(rng.integers(0, world.days))
             clock = 30_000 + int(rng.integers(0, 30_000))
             operator = int(fac.pick_operator(rng, np.array([clinic]))[0])
@@ -103,7 +104,8 @@ def busy_counters(world: World, builder: FactBuilder, truth: Truth, rng: np.rand
         pool = world.candidates((world.home_primary == clinic) & fit)
         if len(pool) < 8:
             pool = world.candidates((pop.county == county) & fit)
-        regulars = choose(rng, pool, int(rng.integers(10, 26)))
+        lo, hi = world.settings.lookalikes.busy_counter_regulars
+        regulars = choose(rng, pool, int(rng.integers(lo, hi + 1)))
         if len(regulars) < 5:
             continue
         world.reserve(regulars)
@@ -113,7 +115,7 @@ def busy_counters(world: World, builder: FactBuilder, truth: Truth, rng: np.rand
         mark(world, truth, "busy_counter", day, patients=regulars, facilities=[clinic])
         while day < world.end:
             clock = 28_800 + int(rng.integers(0, 3_600))
-            for person in regulars[rng.random(len(regulars)) < 0.6].tolist():
+            for person in regulars[rng.random(len(regulars)) < world.settings.lookalikes.busy_counter_attendance].tolist():
                 diag, drug = own_care(world, rng, person)
                 phone = int(pop.device[person]) if rng.random() < 0.2 else -1
                 builder.settlement(
@@ -148,20 +150,21 @@ def dialysis_shifts(world: World, builder: FactBuilder, truth: Truth, rng: np.ra
         if unit < 0:
             continue
         near = same_city(world, county)[pop.county]
-        patients = choose(rng, world.candidates(near & (age >= 35) & (pop.death_day == NO_DAY)), int(rng.integers(6, 17)))
+        lo, hi = world.settings.lookalikes.dialysis_patients
+        patients = choose(rng, world.candidates(near & (age >= 35) & (pop.death_day == NO_DAY)), int(rng.integers(lo, hi + 1)))
         world.reserve(patients)
         mark(world, truth, "dialysis_shift", world.start, patients=patients, facilities=[unit])
         shift = rng.random(len(patients)) < 0.5  # True: Mon/Wed/Fri, False: Tue/Thu/Sat
         operator = int(fac.pick_operator(rng, np.array([unit]))[0])
         doctor = int(fac.pick_prescriber(rng, np.array([unit]))[0])
-        ratio = {int(p): rng.uniform(0.85, 0.95) for p in patients}
+        ratio = {int(p): rng.uniform(*world.settings.lookalikes.dialysis_fund_share) for p in patients}
         for day in range(world.start, world.end):
             wd = weekday(day)
             if wd == 6:
                 continue
             today = patients[shift == (wd in (0, 2, 4))]
             clock = 41_400 + int(rng.integers(0, 1_800))
-            for person in today[rng.random(len(today)) < 0.97].tolist():
+            for person in today[rng.random(len(today)) < world.settings.lookalikes.dialysis_attendance].tolist():
                 _day_case(world, builder, rng, person, unit, day, clock, DIALYSIS[0], DIALYSIS[1], DIALYSIS[2],
                           ratio[person], operator, doctor)
                 clock += int(rng.integers(60, 300))
@@ -174,18 +177,20 @@ def charity_campaigns(world: World, builder: FactBuilder, truth: Truth, rng: np.
     for _ in range(count(world, world.settings.patients_per_charity_campaign)):
         county = int(rng.choice(rural, p=world.regions.weight[rural] / world.regions.weight[rural].sum()))
         hospital = free_facility(world, rng, county, MAJOR_HOSPITAL)
-        villages = choose(rng, np.flatnonzero(pop.villages.county == county), int(rng.integers(2, 5)))
+        shape = world.settings.lookalikes
+        villages = choose(rng, np.flatnonzero(pop.villages.county == county),
+                          int(rng.integers(shape.campaign_villages[0], shape.campaign_villages[1] + 1)))
         pool = world.candidates(np.isin(pop.village, villages) & (age >= 60) & (pop.death_day == NO_DAY))
-        patients = choose(rng, pool, int(rng.integers(15, 41)))
+        patients = choose(rng, pool, int(rng.integers(shape.campaign_patients[0], shape.campaign_patients[1] + 1)))
         if hospital < 0 or len(patients) < 5:
             continue
         world.reserve(patients)
-        covered = rng.random() < world.settings.charity_campaign_covered_share
+        covered = rng.random() < shape.campaign_covered_share
         day = world.start + int(rng.integers(0, max(1, world.days - 70)))
         mark(world, truth, "charity_campaign", day, patients=patients, facilities=[hospital])
         operator = int(fac.pick_operator(rng, np.array([hospital]))[0])
         doctor = int(fac.pick_prescriber(rng, np.array([hospital]))[0])
-        second_eye = patients[rng.random(len(patients)) < 0.4]
+        second_eye = patients[rng.random(len(patients)) < shape.campaign_second_eye_share]
         rounds = [(day, patients[: len(patients) // 2]), (day + 1, patients[len(patients) // 2:]),
                   (day + int(rng.integers(28, 57)), second_eye)]
         for admitted, group in rounds:
@@ -207,14 +212,14 @@ def referral_centres(world: World, builder: FactBuilder, truth: Truth, rng: np.r
         region = same_city(world, county)[pop.county] | (rng.random(pop.size) < 0.3)
         province = np.array([c[:2] == world.regions.code[county][:2] for c in world.regions.code])[pop.county]
         patients = choose(rng, world.candidates(region & province & (age >= 30) & (pop.death_day == NO_DAY)),
-                          int(rng.integers(20, 51)))
+                          int(rng.integers(world.settings.lookalikes.referral_patients[0], world.settings.lookalikes.referral_patients[1] + 1)))
         if centre < 0 or len(patients) < 6:
             continue
         world.reserve(patients)
         mark(world, truth, "referral_centre", world.start, patients=patients, facilities=[centre])
         admission_day = int(rng.integers(0, 5))
         first_day = world.start + (admission_day - weekday(world.start)) % 7
-        for cohort in np.array_split(patients, max(1, len(patients) // 5)):
+        for cohort in np.array_split(patients, max(1, len(patients) // world.settings.lookalikes.referral_cohort_size)):
             _treatment_cycles(world, builder, rng, cohort, centre, first_day)
 
 
@@ -226,7 +231,7 @@ def _treatment_cycles(world, builder, rng, cohort, centre, first_day) -> None:
     day = first_day + 7 * int(rng.integers(0, max(1, (world.days - 3 * cycle) // 7)))
     chemo = rng.random() < 0.6
     operator = int(fac.pick_operator(rng, np.array([centre]))[0])
-    for _ in range(int(rng.integers(3, 7))):
+    for _ in range(int(rng.integers(world.settings.lookalikes.referral_cycles[0], world.settings.lookalikes.referral_cycles[1] + 1))):
         if day >= world.end - 2:
             break
         clock = 32_000 + int(rng.integers(0, 7_200))

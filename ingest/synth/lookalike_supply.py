@@ -47,12 +47,13 @@ def dtp_pharmacies(world: World, builder: FactBuilder, truth: Truth, rng: np.ran
         hospital = free_facility(world, rng, county, MAJOR_HOSPITAL)
         region = same_province(world, county)[pop.county]
         patients = choose(rng, world.candidates(region & (age >= 30) & (age < 80) & (pop.death_day == NO_DAY)),
-                          int(rng.integers(8, 26)))
+                          int(rng.integers(world.settings.lookalikes.dtp_patients[0], world.settings.lookalikes.dtp_patients[1] + 1)))
         if pharmacy < 0 or hospital < 0 or len(patients) < 4:
             continue
         world.reserve(patients)
         drug = cat.drug(DTP_DRUGS[int(rng.integers(0, len(DTP_DRUGS)))])
-        n_doctors = min(int(fac.prescriber_count[hospital]), int(rng.integers(1, 4)))
+        n_doctors = min(int(fac.prescriber_count[hospital]),
+                        int(rng.integers(world.settings.lookalikes.dtp_specialists[0], world.settings.lookalikes.dtp_specialists[1] + 1)))
         doctors = [int(fac.prescriber_start[hospital]) + i for i in range(n_doctors)]
         operator = int(fac.pick_operator(rng, np.array([pharmacy]))[0])
         mark(world, truth, "dtp_specialist", world.start, patients=patients, facilities=[pharmacy],
@@ -79,7 +80,8 @@ def palliative_doctors(world: World, builder: FactBuilder, truth: Truth, rng: np
         hospice = free_facility(world, rng, county, MINOR_HOSPITAL if rng.random() < 0.5 else MAJOR_HOSPITAL)
         pharmacy = _independent_pharmacy(world, rng, county)
         patients = choose(rng, world.candidates((pop.county == county) & (age >= 55) & (age < 92)
-                                                & (pop.death_day > world.start + 30)), int(rng.integers(5, 15)))
+                                                & (pop.death_day > world.start + 30)),
+                          int(rng.integers(world.settings.lookalikes.palliative_patients[0], world.settings.lookalikes.palliative_patients[1] + 1)))
         if hospice < 0 or len(patients) < 3 or fac.prescriber_count[hospice] == 0:
             continue
         world.reserve(patients)
@@ -91,7 +93,7 @@ def palliative_doctors(world: World, builder: FactBuilder, truth: Truth, rng: np
             drug = cat.drug(PALLIATIVE_DRUGS[int(rng.integers(0, len(PALLIATIVE_DRUGS)))])
             day = world.start + int(rng.integers(0, 30))
             dose = rng.uniform(0.6, 0.9)  # of max_daily_units, escalating with the pain
-            peak = rng.uniform(1.0, 1.6)
+            peak = rng.uniform(*world.settings.lookalikes.palliative_peak_dose)
             stop = min(world.end, int(pop.death_day[person]))
             while day < stop:
                 days = 7 if rng.random() < 0.6 else 14
@@ -116,7 +118,8 @@ def returned_boxes(world: World, builder: FactBuilder, truth: Truth, rng: np.ran
         county = int(rng.choice(world.regions.size, p=world.regions.weight))
         pharmacy = _independent_pharmacy(world, rng, county)
         customers = choose(rng, world.candidates((pop.county == county) & (pop.death_day == NO_DAY)
-                                                 & (pop.age_at(world.start) >= 18)), 2 * int(rng.integers(2, 6)))
+                                                 & (pop.age_at(world.start) >= 18)),
+                           2 * int(rng.integers(world.settings.lookalikes.returns_per_pharmacy[0], world.settings.lookalikes.returns_per_pharmacy[1] + 1)))
         if pharmacy < 0 or len(customers) < 4:
             continue
         world.reserve(customers)
@@ -125,7 +128,7 @@ def returned_boxes(world: World, builder: FactBuilder, truth: Truth, rng: np.ran
             diag, drug = own_care(world, rng, first)
             line = box_lines(world, builder, drug, 1, traced=True)
             clock = 30_000 + int(rng.integers(0, 20_000))
-            later = int(rng.integers(0, 5))
+            later = int(rng.integers(0, world.settings.lookalikes.return_within_days + 1))
             resold_at = clock + int(rng.integers(600, 14_000)) if later == 0 else 30_000 + int(rng.integers(0, 30_000))
             for person, when, seconds in ((first, day, clock), (second, day + later, resold_at)):
                 builder.settlement(

@@ -116,6 +116,48 @@ class SchemeShapes:
 
 
 @dataclass(frozen=True)
+class LookalikeShapes:
+    """How the legitimate look-alikes behave (ranges inclusive, drawn per
+    look-alike or per person).  Sizes are what makes each one look like a
+    ring; the rates are what an investigator would find on checking."""
+
+    family_joint_visit_days: tuple[int, int] = (2, 5)
+    """Days a shared-phone household visits together: repeated, like a gang."""
+    busy_counter_regulars: tuple[int, int] = (10, 25)
+    busy_counter_attendance: float = 0.6
+    """Share of regulars at each market day."""
+    dialysis_patients: tuple[int, int] = (6, 16)
+    dialysis_attendance: float = 0.97
+    dialysis_fund_share: tuple[float, float] = (0.85, 0.95)
+    """End-stage renal disease is a special outpatient illness with a high
+    fund share: a small self-paid share, like a partial waiver."""
+    campaign_patients: tuple[int, int] = (15, 40)
+    campaign_villages: tuple[int, int] = (2, 4)
+    campaign_second_eye_share: float = 0.4
+    """Patients coming back for the second eye: a repeated co-admission."""
+    campaign_covered_share: float = 0.5
+    """Campaigns whose settlements record the patient's share as covered
+    (self_paid 0), like a waiver; the others record it as paid."""
+    referral_patients: tuple[int, int] = (20, 50)
+    referral_cohort_size: int = 5
+    """Patients starting a treatment course together, so admitted together each cycle."""
+    referral_cycles: tuple[int, int] = (3, 6)
+    dtp_patients: tuple[int, int] = (8, 25)
+    dtp_specialists: tuple[int, int] = (1, 3)
+    palliative_patients: tuple[int, int] = (5, 14)
+    palliative_peak_dose: tuple[float, float] = (1.0, 1.6)
+    """Highest daily dose reached, in multiples of max_daily_units."""
+    returns_per_pharmacy: tuple[int, int] = (2, 5)
+    return_within_days: int = 4
+    accounting_agent_clients: tuple[int, int] = (8, 20)
+    accounting_agent_births: tuple[int, int] = (2, 5)
+    incubator_firms: tuple[int, int] = (4, 8)
+    incubator_staff: tuple[int, int] = (1, 3)
+    job_change_days_before_delivery: tuple[int, int] = (60, 199)
+    """When the new job starts: after conception, as in a shell hiring."""
+
+
+@dataclass(frozen=True)
 class GeneratorSettings:
     """Rates and sizes that shape a generated drop.
 
@@ -221,9 +263,6 @@ class GeneratorSettings:
     patients_per_charity_campaign: int = 10_000
     """Charity cataract campaigns: elderly villagers bussed in and operated
     on together, fees covered, a second-eye round for some."""
-    charity_campaign_covered_share: float = 0.5
-    """Campaigns whose settlements record the patient's share as covered
-    (self_paid 0), like a waiver; the others record it as paid."""
     patients_per_referral_centre: int = 10_000
     """Referral centres admitting patients of many counties on a fixed
     weekly day, in treatment cycles that start together."""
@@ -246,6 +285,7 @@ class GeneratorSettings:
     within days: a trace code in two settlements without resale."""
 
     schemes: SchemeShapes = field(default_factory=SchemeShapes)
+    lookalikes: LookalikeShapes = field(default_factory=LookalikeShapes)
 
     @classmethod
     def textbook(cls) -> GeneratorSettings:
