@@ -37,6 +37,11 @@ def count(world: World, patients_per: int) -> int:
     return max(2, world.pop.size // patients_per)
 
 
+def between(rng: np.random.Generator, bounds: tuple[int, int]) -> int:
+    """An integer drawn uniformly from the inclusive range ``bounds``."""
+    return int(rng.integers(bounds[0], bounds[1] + 1))
+
+
 def weekday(day: int) -> int:
     """Monday = 0 (epoch day 0 was a Thursday)."""
     return (int(day) + 3) % 7
@@ -72,8 +77,7 @@ def family_joint_visits(world: World, builder: FactBuilder, truth: Truth, rng: n
         if len(members) < 2:
             continue
         clinic = int(world.home_primary[members[0]])
-        lo, hi = world.settings.lookalikes.family_joint_visit_days
-        for _ in range(int(rng.integers(lo, hi + 1))):
+        for _ in range(between(rng, world.settings.lookalikes.family_joint_visit_days)):
             day = world.start + int(rng.integers(0, world.days))
             clock = 30_000 + int(rng.integers(0, 30_000))
             operator = int(fac.pick_operator(rng, np.array([clinic]))[0])
@@ -104,8 +108,7 @@ def busy_counters(world: World, builder: FactBuilder, truth: Truth, rng: np.rand
         pool = world.candidates((world.home_primary == clinic) & fit)
         if len(pool) < 8:
             pool = world.candidates((pop.county == county) & fit)
-        lo, hi = world.settings.lookalikes.busy_counter_regulars
-        regulars = choose(rng, pool, int(rng.integers(lo, hi + 1)))
+        regulars = choose(rng, pool, between(rng, world.settings.lookalikes.busy_counter_regulars))
         if len(regulars) < 5:
             continue
         world.reserve(regulars)
@@ -150,8 +153,8 @@ def dialysis_shifts(world: World, builder: FactBuilder, truth: Truth, rng: np.ra
         if unit < 0:
             continue
         near = same_city(world, county)[pop.county]
-        lo, hi = world.settings.lookalikes.dialysis_patients
-        patients = choose(rng, world.candidates(near & (age >= 35) & (pop.death_day == NO_DAY)), int(rng.integers(lo, hi + 1)))
+        patients = choose(rng, world.candidates(near & (age >= 35) & (pop.death_day == NO_DAY)),
+                          between(rng, world.settings.lookalikes.dialysis_patients))
         world.reserve(patients)
         mark(world, truth, "dialysis_shift", world.start, patients=patients, facilities=[unit])
         shift = rng.random(len(patients)) < 0.5  # True: Mon/Wed/Fri, False: Tue/Thu/Sat
@@ -179,9 +182,9 @@ def charity_campaigns(world: World, builder: FactBuilder, truth: Truth, rng: np.
         hospital = free_facility(world, rng, county, MAJOR_HOSPITAL)
         shape = world.settings.lookalikes
         villages = choose(rng, np.flatnonzero(pop.villages.county == county),
-                          int(rng.integers(shape.campaign_villages[0], shape.campaign_villages[1] + 1)))
+                          between(rng, shape.campaign_villages))
         pool = world.candidates(np.isin(pop.village, villages) & (age >= 60) & (pop.death_day == NO_DAY))
-        patients = choose(rng, pool, int(rng.integers(shape.campaign_patients[0], shape.campaign_patients[1] + 1)))
+        patients = choose(rng, pool, between(rng, shape.campaign_patients))
         if hospital < 0 or len(patients) < 5:
             continue
         world.reserve(patients)
@@ -212,7 +215,7 @@ def referral_centres(world: World, builder: FactBuilder, truth: Truth, rng: np.r
         region = same_city(world, county)[pop.county] | (rng.random(pop.size) < 0.3)
         province = np.array([c[:2] == world.regions.code[county][:2] for c in world.regions.code])[pop.county]
         patients = choose(rng, world.candidates(region & province & (age >= 30) & (pop.death_day == NO_DAY)),
-                          int(rng.integers(world.settings.lookalikes.referral_patients[0], world.settings.lookalikes.referral_patients[1] + 1)))
+                          between(rng, world.settings.lookalikes.referral_patients))
         if centre < 0 or len(patients) < 6:
             continue
         world.reserve(patients)
@@ -231,7 +234,7 @@ def _treatment_cycles(world, builder, rng, cohort, centre, first_day) -> None:
     day = first_day + 7 * int(rng.integers(0, max(1, (world.days - 3 * cycle) // 7)))
     chemo = rng.random() < 0.6
     operator = int(fac.pick_operator(rng, np.array([centre]))[0])
-    for _ in range(int(rng.integers(world.settings.lookalikes.referral_cycles[0], world.settings.lookalikes.referral_cycles[1] + 1))):
+    for _ in range(between(rng, world.settings.lookalikes.referral_cycles)):
         if day >= world.end - 2:
             break
         clock = 32_000 + int(rng.integers(0, 7_200))

@@ -19,7 +19,7 @@ import numpy as np
 from ringscope.ingest.synth.employers import (LEAVE_DAYS, company_name, employer_average_salary, landline,
                                               office_address)
 from ringscope.ingest.synth.facts import FactBuilder
-from ringscope.ingest.synth.lookalike_care import count, mark
+from ringscope.ingest.synth.lookalike_care import between, count, mark
 from ringscope.ingest.synth.population import NO_DAY
 from ringscope.ingest.synth.schemes.common import choose
 from ringscope.ingest.synth.truth import Truth
@@ -56,8 +56,8 @@ def change_job(world: World, builder: FactBuilder, rng: np.random.Generator, job
     if earliest >= latest:
         return -1
     delivery = int(rng.integers(earliest, latest))
-    lo, hi = world.settings.lookalikes.job_change_days_before_delivery
-    new_start = max(delivery - int(rng.integers(lo, hi + 1)), int(emp.registered[new_employer]) + 10)
+    hired_before = between(rng, world.settings.lookalikes.job_change_days_before_delivery)
+    new_start = max(delivery - hired_before, int(emp.registered[new_employer]) + 10)
     old_end = max(int(jobs.start[job]) + 30, new_start - 1 - int(rng.integers(0, 20)))
     jobs.end[job] = old_end
     jobs.add(woman, new_employer, new_start, NO_DAY, int(jobs.salary[job] * rng.uniform(0.95, 1.15)) // 100 * 100)
@@ -99,8 +99,7 @@ def accounting_agents(world: World, builder: FactBuilder, truth: Truth, rng: np.
     for k in range(count(world, world.settings.patients_per_accounting_agent)):
         here = int(rng.choice(world.regions.size, p=world.regions.weight))
         pool = np.flatnonzero((county == here) & (registered < world.start - _OLD) & (agent < 0))
-        lo, hi = world.settings.lookalikes.accounting_agent_clients
-        clients = choose(rng, pool, int(rng.integers(lo, hi + 1)))
+        clients = choose(rng, pool, between(rng, world.settings.lookalikes.accounting_agent_clients))
         if len(clients) < 4:
             continue
         for e in clients.tolist():
@@ -108,8 +107,8 @@ def accounting_agents(world: World, builder: FactBuilder, truth: Truth, rng: np.
             agent[e] = next_agent + k
         eligible = _mothers_to_be(world, jobs, 730)
         eligible = eligible[np.isin(jobs["employer"][eligible], clients)]
-        lo, hi = world.settings.lookalikes.accounting_agent_births
-        women = [int(w) for w in jobs["patient"][choose(rng, eligible, int(rng.integers(lo, hi + 1)))]]
+        births = between(rng, world.settings.lookalikes.accounting_agent_births)
+        women = [int(w) for w in jobs["patient"][choose(rng, eligible, births)]]
         latest = max(world.start - 30, world.end - 100)
         for w in women:
             world.delivery[w] = int(rng.integers(world.start - 40, latest + 1))
@@ -125,7 +124,7 @@ def incubators(world: World, builder: FactBuilder, truth: Truth, rng: np.random.
         county = int(rng.choice(urban, p=regions.weight[urban] / regions.weight[urban].sum()))
         address = office_address(rng, regions, county).replace("大厦", "创业孵化园", 1)
         firms = []
-        for _ in range(int(rng.integers(world.settings.lookalikes.incubator_firms[0], world.settings.lookalikes.incubator_firms[1] + 1))):
+        for _ in range(between(rng, world.settings.lookalikes.incubator_firms)):
             registered = world.start - int(rng.integers(60, 400))
             firm = world.employers.add(name=company_name(rng, regions, county), county=county, registered=registered,
                                        phone=landline(regions, county, int(rng.integers(10**7))), address=address,
@@ -133,7 +132,7 @@ def incubators(world: World, builder: FactBuilder, truth: Truth, rng: np.random.
             firms.append(firm)
             staff = choose(rng, world.candidates((pop.county == county) & ~pop.employee & (age >= 20) & (age < 50)
                                                  & (pop.death_day == NO_DAY) & (world.delivery == NO_DAY)),
-                           int(rng.integers(world.settings.lookalikes.incubator_staff[0], world.settings.lookalikes.incubator_staff[1] + 1)))
+                           between(rng, world.settings.lookalikes.incubator_staff))
             world.reserve(staff)
             wage = int(regions.monthly_wage[county])
             for person in staff.tolist():

@@ -19,7 +19,7 @@ import numpy as np
 
 from ringscope.ingest.synth.facilities import MAJOR_HOSPITAL, MINOR_HOSPITAL, PHARMACY
 from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
-from ringscope.ingest.synth.lookalike_care import count, free_facility, mark
+from ringscope.ingest.synth.lookalike_care import between, count, free_facility, mark
 from ringscope.ingest.synth.population import NO_DAY
 from ringscope.ingest.synth.schemes.common import at, box_lines, choose, fund_ratio, own_care, same_province
 from ringscope.ingest.synth.schemes.trace_resale import diagnosis_for
@@ -47,13 +47,13 @@ def dtp_pharmacies(world: World, builder: FactBuilder, truth: Truth, rng: np.ran
         hospital = free_facility(world, rng, county, MAJOR_HOSPITAL)
         region = same_province(world, county)[pop.county]
         patients = choose(rng, world.candidates(region & (age >= 30) & (age < 80) & (pop.death_day == NO_DAY)),
-                          int(rng.integers(world.settings.lookalikes.dtp_patients[0], world.settings.lookalikes.dtp_patients[1] + 1)))
+                          between(rng, world.settings.lookalikes.dtp_patients))
         if pharmacy < 0 or hospital < 0 or len(patients) < 4:
             continue
         world.reserve(patients)
         drug = cat.drug(DTP_DRUGS[int(rng.integers(0, len(DTP_DRUGS)))])
         n_doctors = min(int(fac.prescriber_count[hospital]),
-                        int(rng.integers(world.settings.lookalikes.dtp_specialists[0], world.settings.lookalikes.dtp_specialists[1] + 1)))
+                        between(rng, world.settings.lookalikes.dtp_specialists))
         doctors = [int(fac.prescriber_start[hospital]) + i for i in range(n_doctors)]
         operator = int(fac.pick_operator(rng, np.array([pharmacy]))[0])
         mark(world, truth, "dtp_specialist", world.start, patients=patients, facilities=[pharmacy],
@@ -81,7 +81,7 @@ def palliative_doctors(world: World, builder: FactBuilder, truth: Truth, rng: np
         pharmacy = _independent_pharmacy(world, rng, county)
         patients = choose(rng, world.candidates((pop.county == county) & (age >= 55) & (age < 92)
                                                 & (pop.death_day > world.start + 30)),
-                          int(rng.integers(world.settings.lookalikes.palliative_patients[0], world.settings.lookalikes.palliative_patients[1] + 1)))
+                          between(rng, world.settings.lookalikes.palliative_patients))
         if hospice < 0 or len(patients) < 3 or fac.prescriber_count[hospice] == 0:
             continue
         world.reserve(patients)
@@ -119,7 +119,7 @@ def returned_boxes(world: World, builder: FactBuilder, truth: Truth, rng: np.ran
         pharmacy = _independent_pharmacy(world, rng, county)
         customers = choose(rng, world.candidates((pop.county == county) & (pop.death_day == NO_DAY)
                                                  & (pop.age_at(world.start) >= 18)),
-                           2 * int(rng.integers(world.settings.lookalikes.returns_per_pharmacy[0], world.settings.lookalikes.returns_per_pharmacy[1] + 1)))
+                           2 * between(rng, world.settings.lookalikes.returns_per_pharmacy))
         if pharmacy < 0 or len(customers) < 4:
             continue
         world.reserve(customers)

@@ -80,6 +80,8 @@ class SchemeShapes:
     """(fixed weekly/fortnightly schedule, irregular 3-35 day gaps); the
     rest draw each gap from ``shuttle_round_every_days``."""
     shuttle_irregular_days: tuple[int, int] = (3, 35)
+    shuttle_fixed_weekly_share: float = 0.6
+    """Fixed-schedule rings running weekly (the others fortnightly)."""
     shuttle_bystanders_per_round: tuple[int, int] = (0, 2)
     """Honest local patients admitted to the ring's institution on a round's
     day (normal share, their own diagnosis): the crowd a cohort hides in."""
@@ -97,6 +99,9 @@ class SchemeShapes:
     patients) also use: a pharmacy is not a ring's own."""
     overprescribe_multi_city_share: float = 0.25
     """Rings whose patients and pharmacies span two cities of a province."""
+    overprescribe_fill_near_home: float = 0.8
+    """Share of a multi-city ring's fills that the far city's patients make
+    at the ring's pharmacy in their own city."""
     # maternity: shell employers, salary bases near the 300% cap
     maternity_salary_multiple: tuple[float, float] = (2.0, 3.0)
     maternity_registered_days_before: tuple[int, int] = (120, 240)
@@ -111,6 +116,8 @@ class SchemeShapes:
     """Rings whose shells keep a few genuine, non-claimant employees on
     ordinary salaries hired months before the first claim."""
     maternity_genuine_staff: tuple[int, int] = (2, 6)
+    maternity_former_staff: tuple[int, int] = (1, 3)
+    """Jobs a bought-up dormant company had, ended over a year ago."""
     maternity_unlinked_share: float = 0.3
     """Rings with no shared phone, address or agent: one shell on its own."""
 

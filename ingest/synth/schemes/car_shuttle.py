@@ -103,7 +103,8 @@ def _villagers(world, plan, rng, county) -> np.ndarray:
             counties.append(other)
         else:
             plan.variants.discard("two_counties")
-    chosen = np.concatenate([choose(rng, np.flatnonzero(villages.county == c), int(rng.integers(1, 3 if len(counties) > 1 else 4)))
+    most = 3 if len(counties) > 1 else 4  # one to three villages in all, at most two per county of two
+    chosen = np.concatenate([choose(rng, np.flatnonzero(villages.county == c), int(rng.integers(1, most)))
                              for c in counties])
     alive = pop.death_day > plan.end + 10  # alive for every round (two rides each)
     pool = world.candidates(np.isin(pop.village, chosen) & (age >= shape.shuttle_min_age) & alive)
@@ -122,7 +123,7 @@ def _next_round(plan, rng, shape, fixed: int) -> int:
 
 def _rounds(world, plan, builder, truth, rng, members) -> None:
     pop, shape = world.pop, world.settings.schemes
-    fixed = 7 if rng.random() < 0.6 else 14
+    fixed = 7 if rng.random() < shape.shuttle_fixed_weekly_share else 14
     longest = fixed if "fixed_schedule" in plan.variants else (
         shape.shuttle_irregular_days[1] if "irregular_rounds" in plan.variants else shape.shuttle_round_every_days[1])
     latest = plan.end - 4 - 2 * longest

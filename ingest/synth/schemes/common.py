@@ -187,6 +187,6 @@ def choose(rng: np.random.Generator, pool: np.ndarray, k: int) -> np.ndarray:
     return rng.choice(pool, size=min(k, len(pool)), replace=False)
 
 
-__all__ = ["box_lines", "fund_ratio", "at", "alive_on", "alive_through", "same_province", "same_city",
-           "in_multi_city_province", "draw_county", "other_city_county", "neighbour_county", "own_care", "choose", "pick_unused", "ring_county",
-           "independent_pharmacies", "NO_DAY"]
+__all__ = ["NO_DAY", "alive_on", "alive_through", "at", "box_lines", "choose", "draw_county", "fund_ratio",
+           "in_multi_city_province", "independent_pharmacies", "neighbour_county", "other_city_county", "own_care",
+           "pick_unused", "ring_county", "same_city", "same_province"]

@@ -136,7 +136,8 @@ def _former_staff(world, rng, shell, county) -> None:
     """A dormant company's past: one to three jobs that ended over a year ago."""
     registered = world.employers.registered[shell]
     wage = int(world.regions.monthly_wage[county])
-    for person in _workers(world, rng, county, int(rng.integers(1, 4)), 25, 58).tolist():
+    lo, hi = world.settings.schemes.maternity_former_staff
+    for person in _workers(world, rng, county, int(rng.integers(lo, hi + 1)), 25, 58).tolist():
         end = world.start - int(rng.integers(400, 900))
         start = max(registered + 30, end - int(rng.integers(200, 1500)))
         if start < end:

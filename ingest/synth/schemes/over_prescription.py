@@ -136,7 +136,8 @@ def _fills(world, plan, builder, truth, rng, person, join, practice, doctors, dr
         boxes = max(1, int(round(units / cat.box_units[drug])))
         record_days = stated_days if rng.random() < 0.5 else -1
         lines = box_lines(world, builder, drug, boxes, traced=rng.random() < 0.8, days_supply=record_days)
-        if away_pharmacy is not None and day < (plan.merge_day or plan.end) and rng.random() < 0.8:
+        near_home = away_pharmacy is not None and day < (plan.merge_day or plan.end)
+        if near_home and rng.random() < shape.overprescribe_fill_near_home:
             facility, kind, fee, operator = away_pharmacy, PHARMACY_KIND, 0, hub["operators"].get(away_pharmacy, -1)
         elif rng.random() < 0.25 or not hub["pharmacies"]:  # fill at the doctor's own practice
             facility, kind, fee = practice, OUTPATIENT, int(rng.integers(1_000, 5_000))
