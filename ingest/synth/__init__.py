@@ -14,7 +14,11 @@ Modules, by concern:
 - ``population``, ``facilities``, ``employers``, ``world``: the simulated world;
 - ``background``: ordinary activity, vectorised per block of people;
 - ``schemes/``: one planter per fraud scheme, ``lifecycle`` for ring growth,
-  merges and stops; ``hard_negatives``: legitimate look-alikes;
+  merges and stops, ``variants`` for the per-ring departures from each
+  scheme's textbook form;
+- ``hard_negatives`` and ``lookalike_care`` / ``lookalike_supply`` /
+  ``lookalike_employers``: legitimate look-alikes (at least two per
+  coordination pattern a detector uses);
 - ``facts``, ``truth``, ``simulation``: internal rows, ground truth, the run;
 - ``identifiers``, ``formats``, ``render``, ``writer``: rendering and CSV output;
 - ``generate`` (one drop) and ``weekly`` (a weekly series).

@@ -173,6 +173,8 @@ def background_chunk(world: World, plan: BackgroundPlan, chunk: int, lo: int, hi
                         operator)
     device = np.where(((kind == OUTPATIENT) | (kind == PHARMACY_KIND))
                       & (rng.random(m) < s.electronic_credential_share), pop.device[person], -1)
+    device = np.where(world.records_device[facility], device, -1)
+    operator = np.where(world.records_operator[facility], operator, -1)
     secs = np.select([kind == OUTPATIENT, kind == PHARMACY_KIND],
                      [28_800 + rng.integers(0, 34_200, m), 28_800 + rng.integers(0, 46_800, m)],
                      32_400 + rng.integers(0, 25_200, m))

@@ -160,6 +160,12 @@ _INPATIENT: tuple[tuple, ...] = (
 )
 DELIVERY = ("O80", "OC19", 4_800, 3)
 CAESAREAN = ("O82", "OB19", 9_500, 5)
+DIALYSIS = ("N18.5", "LL19", 480, 0)
+"""Haemodialysis session of end-stage renal disease, settled as a day case."""
+CATARACT = ("H25.9", "CB39", 4_800, 2)
+"""Senile cataract, phacoemulsification with lens implant."""
+CHEMOTHERAPY = ("Z51.1", "RE19", 6_500, 3)
+"""An admission for a course of chemotherapy."""
 OBSTETRIC_MISFIT = ("O26.9", "O99.8", "O80")
 """Pregnancy codes, used by borrowed-card gangs on cards that cannot be
 pregnant (men, the elderly)."""
@@ -230,9 +236,11 @@ def build_catalogue() -> Catalogue:
     ]
     group = np.array([d[8] for d in _DRUGS])
     diag_codes = sorted({c[0] for c in _CHRONIC} | {a[0] for a in _ACUTE} | {p[0] for p in _INPATIENT}
-                        | {DELIVERY[0], CAESAREAN[0]} | set(OBSTETRIC_MISFIT))
+                        | {DELIVERY[0], CAESAREAN[0]} | set(OBSTETRIC_MISFIT)
+                        | {DIALYSIS[0], CATARACT[0], CHEMOTHERAPY[0]})
     diagnosis_code = np.array(diag_codes)
-    drg_code = np.array(sorted({p[1] for p in _INPATIENT} | {DELIVERY[1], CAESAREAN[1]}))
+    drg_code = np.array(sorted({p[1] for p in _INPATIENT} | {DELIVERY[1], CAESAREAN[1]}
+                               | {DIALYSIS[1], CATARACT[1], CHEMOTHERAPY[1]}))
     index = {c: i for i, c in enumerate(diag_codes)}
     drg_index = {c: i for i, c in enumerate(drg_code)}
     chronic_weight = np.array([c[3] for c in _CHRONIC])

@@ -79,6 +79,11 @@ def landline(regions: RegionTable, county: int, number: int) -> str:
     return f"{AREA_CODE[regions.code[county][:2]]}-{8_000_0000 + number % 10**7}"
 
 
+def mobile(rng: np.random.Generator) -> str:
+    """An 11-digit mainland mobile number."""
+    return f"1{int(rng.choice([38, 39, 58, 86, 88, 35, 36, 50, 51, 87]))}{int(rng.integers(10**7, 10**8))}"
+
+
 def office_address(rng: np.random.Generator, regions: RegionTable, county: int) -> str:
     roads, stems, _ = street_parts()
     return (f"{regions.prefix()[county]}{roads[int(rng.integers(0, len(roads)))]}"
@@ -97,7 +102,8 @@ def build_employers(settings: GeneratorSettings, rng: np.random.Generator, regio
     employers = Employers(
         name=[company_name(rng, regions, int(c)) for c in county],
         county=[int(c) for c in county], registered=[int(r) for r in registered],
-        phone=[landline(regions, int(c), int(i) * 7_919 + 13) for i, c in enumerate(county)],
+        phone=[mobile(rng) if rng.random() < settings.employer_mobile_phone_share
+               else landline(regions, int(c), int(i) * 7_919 + 13) for i, c in enumerate(county)],
         address=[office_address(rng, regions, int(c)) for c in county],
         agent=[int(a) for a in agent], weight=rng.pareto(1.2, n_emp) + 0.2)
 

@@ -101,6 +101,9 @@ class FactBuilder:
     """Row-at-a-time accumulator for planted facts (small volumes only)."""
 
     counters: Counters
+    records_device: np.ndarray | None = None
+    """Per facility, whether its settlements record the device (None: all do)."""
+    records_operator: np.ndarray | None = None
     s_rows: list = field(default_factory=list)
     d_rows: list = field(default_factory=list)
     c_rows: list = field(default_factory=list)
@@ -121,6 +124,10 @@ class FactBuilder:
         if total is None:
             total = int(sum(line[2] for line in lines) + fee)
         fund = int(total * fund_ratio)
+        if self.records_device is not None and not self.records_device[facility]:
+            device = -1
+        if self.records_operator is not None and not self.records_operator[facility]:
+            operator = -1
         self.s_rows.append((sid, card, patient, facility, prescriber, kind, t, total, fund,
                             admitted, discharged, diag, drg, device, operator))
         for no, (drug, qty, amount, box, days_supply) in enumerate(lines, start=1):

@@ -110,6 +110,7 @@ def write_truth(folder: Path, sim: Simulation, renderer: Renderer, cutoff: int,
     write_csv(folder / "rings.csv", rings)
     write_csv(folder / "ring_settlements.csv", ring_settlements)
     write_csv(folder / "hard_negatives.csv", hard)
+    write_csv(folder / "ring_variants.csv", sim.truth.variant_table(cutoff))
     if summary is not None:
         summary.ring_members = rings.num_rows
         summary.ring_transactions = ring_settlements.num_rows

@@ -14,7 +14,17 @@
 - legit_maternity_employer: long-registered employers with several ordinary
   maternity claims, normal salaries, long tenure;
 - same_day_correction: the same card re-settling the same boxes at the same
-  pharmacy on the same day (the contract's one allowed trace-code repeat).
+  pharmacy on the same day (the contract's one allowed trace-code repeat);
+- honest_coadmission (planted by the car-shuttle planter): honest patients
+  admitted to a shuttle hospital on a round's day.
+
+More look-alikes, at least two per coordination pattern a detector uses,
+live in ``lookalike_care`` (family joint visits, busy counters, dialysis
+shifts, charity campaigns, referral centres), ``lookalike_supply`` (DTP
+pharmacies, palliative opioids, returned boxes) and ``lookalike_employers``
+(job changes before delivery, accounting agents, incubators).  Every
+look-alike lists the entities a detector could report (patients with their
+cards, facilities, prescribers, devices, employers).
 """
 from __future__ import annotations
 
@@ -31,11 +41,15 @@ _HOME_NAMES = ("福寿老年公寓", "康乐养老院", "夕阳红敬老院", "�
 
 
 def plant_hard_negatives(world: World, builder: FactBuilder, truth: Truth) -> None:
+    from ringscope.ingest.synth import lookalike_care as care, lookalike_employers as employers, \
+        lookalike_supply as supply
+
     rng = world.rng(300)
     pop = world.pop
     start = world.start
     for p in np.flatnonzero(pop.shared_phone_household & (pop.phone > 0)):
         truth.hard_negative("patient", int(p), "family_shared_phone", start)
+        truth.hard_negative("card", int(p), "family_shared_phone", start)
     for p in np.flatnonzero(pop.long_prescription):
         truth.hard_negative("patient", int(p), "long_legit_supply", start)
     fac = world.facilities
@@ -46,6 +60,11 @@ def plant_hard_negatives(world: World, builder: FactBuilder, truth: Truth) -> No
     _outbreaks(world, builder, truth, rng)
     _maternity_employers(world, truth, rng)
     _corrections(world, builder, truth, rng)
+    more = (care.family_joint_visits, care.busy_counters, care.dialysis_shifts, care.charity_campaigns,
+            care.referral_centres, supply.dtp_pharmacies, supply.palliative_doctors, supply.returned_boxes,
+            employers.job_changes, employers.accounting_agents, employers.incubators)
+    for k, plant in enumerate(more):
+        plant(world, builder, truth, world.rng(301, k))
 
 
 def _nursing_homes(world, builder, truth, rng) -> None:
@@ -71,9 +90,11 @@ def _nursing_homes(world, builder, truth, rng) -> None:
         truth.hard_negative("facility", clinic, "nursing_home", world.start)
         for r in residents:
             truth.hard_negative("patient", int(r), "nursing_home", world.start)
+            truth.hard_negative("card", int(r), "nursing_home", world.start)
         day = world.start + int(rng.integers(0, 20))
         while day < world.end:
             clock = 30_600
+            clerk = int(fac.pick_operator(rng, np.array([clinic]))[0])  # the home's residents go to one counter
             for r in residents[rng.random(len(residents)) < 0.75]:
                 r = int(r)
                 if pop.death_day[r] <= day:
@@ -89,8 +110,8 @@ def _nursing_homes(world, builder, truth, rng) -> None:
                     kind=OUTPATIENT, t=at(day, clock), lines=lines, fee=int(rng.integers(1_000, 6_000)),
                     fund_ratio=fund_ratio(world, rng, r, "outpatient"),
                     prescriber=int(fac.pick_prescriber(rng, np.array([clinic]))[0]), diag=diag, device=device,
-                    operator=int(fac.pick_operator(rng, np.array([clinic]))[0]))
-                if device >= 0:
+                    operator=clerk)
+                if world.seen_device(clinic, device) >= 0:
                     truth.hard_negative("device", staff_phone, "nursing_home", day)
                 clock += int(rng.integers(120, 900))
             day += int(rng.integers(26, 35))
@@ -128,6 +149,8 @@ def _outbreaks(world, builder, truth, rng) -> None:
                 discharged=discharge, diag=cat.diag(code), drg=int(cat.inpatient_drg[row]),
                 operator=int(fac.pick_operator(rng, np.array([hospital]))[0]))
             truth.hard_negative("patient", p, "group_admission_outbreak", discharge)
+            truth.hard_negative("card", pop.card_for(p, discharge), "group_admission_outbreak", discharge)
+            truth.hard_negative("facility", hospital, "group_admission_outbreak", discharge)
 
 
 def _maternity_employers(world, truth, rng) -> None:
@@ -175,3 +198,4 @@ def _corrections(world, builder, truth, rng) -> None:
                                t=at(day, clock + attempt * int(rng.integers(300, 5_400))), lines=lines,
                                fund_ratio=ratio, operator=operator)
         truth.hard_negative("card", card, "same_day_correction", day)
+        truth.hard_negative("patient", p, "same_day_correction", day)

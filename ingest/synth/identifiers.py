@@ -48,7 +48,9 @@ def employer_ids(index: np.ndarray) -> pa.Array:
 
 
 def agent_ids(index: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
-    return formats.ids("AG", index, 5, missing)
+    """Scrambled like the other numbers, so an agency's number says nothing
+    about why it was created (shell agents are numbered apart internally)."""
+    return formats.ids("AG", formats.scramble(index, 10**5, 31_415), 5, missing)
 
 
 def facility_ids(fac: Facilities, region_codes: np.ndarray) -> pa.Array:

@@ -74,7 +74,7 @@ def simulate(settings: GeneratorSettings, patients: int, seed: int, start: int, 
     if progress:
         progress("population", 1.0)
     truth = Truth()
-    builder = FactBuilder(world.counters)
+    builder = FactBuilder(world.counters, world.records_device, world.records_operator)
     rings = plant_rings(world, builder, truth)
     plant_hard_negatives(world, builder, truth)
     if progress:

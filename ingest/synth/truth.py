@@ -30,6 +30,8 @@ class Truth:
     """absorbed ring -> (surviving ring, first day of the merged activity)"""
     hard_negatives: dict[tuple[str, int], tuple[str, int]] = field(default_factory=dict)
     """(entity_type, index) -> (kind, first day it is visible)"""
+    variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """ring -> names of the variants it followed (``schemes/variants.py``)"""
 
     def ring(self, ring_id: str, scheme: str) -> None:
         self.scheme_of[ring_id] = scheme
@@ -94,6 +96,20 @@ class Truth:
         hard = _entity_table([(None, None, e, i, k) for e, i, k in hn_rows], facility_id,
                              ("entity_type", "entity_id", "kind"))
         return rings, ring_settlements, hard
+
+
+    def variant_table(self, cutoff: int) -> pa.Table:
+        """ring_variants.csv: per planted ring with a transaction before
+        ``cutoff``, the ring_id it is listed under then and its variants
+        (``;``-separated, empty for a textbook ring).  Not part of the
+        contract; it lets a benchmark read misses per variant."""
+        active = sorted({r for r, _, _, _, day in self.txns if day < cutoff})
+        return pa.table({
+            "ring_id": pa.array(active, type=pa.string()),
+            "listed_as": pa.array([self.survivor(r, cutoff) for r in active], type=pa.string()),
+            "scheme": pa.array([self.scheme_of[r] for r in active], type=pa.string()),
+            "variants": pa.array([";".join(self.variants.get(r, ())) for r in active], type=pa.string()),
+        })
 
 
 def entity_strings(entity_type: str, index: np.ndarray, facility_id: pa.Array) -> list[str]:

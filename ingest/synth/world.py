@@ -44,6 +44,8 @@ class World:
     home_pharmacy: np.ndarray = None
     home_doctor: np.ndarray = None
     chronic_drugs: np.ndarray = None  # [person, 2] drug indices, -1 none
+    records_device: np.ndarray = None    # per facility: its settlements carry the device
+    records_operator: np.ndarray = None  # per facility: its settlements carry the operator
 
     @property
     def end(self) -> int:
@@ -66,6 +68,10 @@ class World:
             bounds = np.searchsorted(self.pop.county[order], np.arange(self.regions.size + 1))
             self._by_county = [order[bounds[c]:bounds[c + 1]] for c in range(self.regions.size)]
         return self._by_county[county]
+
+    def seen_device(self, facility: int, device: int) -> int:
+        """The device as the facility's settlement records it (-1 if it records none)."""
+        return int(device) if device >= 0 and self.records_device[facility] else -1
 
     def reserve(self, people: np.ndarray) -> None:
         self.reserved[np.asarray(people, dtype=np.int64)] = True
@@ -92,6 +98,9 @@ def build_world(settings: GeneratorSettings, patients: int, seed: int, start: in
     # negatives: keep them out of rings so a false alarm stays a false alarm
     world.reserved = pop.shared_phone_household | pop.long_prescription
     world.ring_facilities = np.zeros(facilities.size, dtype=bool)
+    recording = np.random.default_rng([seed, 7])
+    world.records_operator = recording.random(facilities.size) >= settings.facility_no_operator_share
+    world.records_device = recording.random(facilities.size) >= settings.facility_no_device_share
     _assign_homes(world, np.random.default_rng([seed, 5]))
     return world
 

@@ -22,6 +22,7 @@ def _known(drop):
 
 def test_truth_headers(drop):
     for name, header in [("rings", "ring_id,scheme,entity_type,entity_id,role"),
+                         ("ring_variants", "ring_id,listed_as,scheme,variants"),
                          ("ring_settlements", "ring_id,txn_id,kind,loss"),
                          ("hard_negatives", "entity_type,entity_id,kind")]:
         text = (drop.folder / "truth" / f"{name}.csv").read_text(encoding="utf-8")
@@ -67,17 +68,33 @@ def test_ring_settlements_match_the_facts(drop):
     assert {r["ring_id"][:2] for r in rows if r["kind"] == "claim"} == {"MA"}
 
 
-def test_car_shuttle_admissions_waive_the_patient_share(drop):
-    sids = {r["txn_id"] for r in drop.truth("ring_settlements") if r["ring_id"].startswith("CS")}
+def _variants(drop) -> dict[str, set[str]]:
+    """ring_id as listed in rings.csv -> the variants of the rings listed under it."""
+    out = defaultdict(set)
+    for row in drop.truth("ring_variants"):
+        out[row["listed_as"]] |= {v for v in row["variants"].split(";") if v}
+    return out
+
+
+def test_car_shuttle_admissions_waive_the_patient_share_unless_a_variant_says_otherwise(drop):
+    variants = _variants(drop)
+    rings = {r["ring_id"] for r in drop.truth("rings") if r["scheme"] == "car_shuttle"}
+    full = {r for r in rings if not variants[r] & {"partial_waiver", "waiver_unrecorded"}}
+    sids = {r["txn_id"]: r["ring_id"] for r in drop.truth("ring_settlements") if r["ring_id"] in rings}
     rows = [r for r in drop["settlements"] if r["settlement_id"] in sids]
     assert rows and all(r["kind"] == "inpatient" for r in rows)
-    assert sum(Decimal(r["self_paid"]) for r in rows) < Decimal("0.01") * sum(Decimal(r["total_amount"]) for r in rows)
+    waived = [r for r in rows if sids[r["settlement_id"]] in full]
+    assert waived
+    assert sum(Decimal(r["self_paid"]) for r in waived) < Decimal("0.01") * sum(Decimal(r["total_amount"]) for r in waived)
 
 
-def test_maternity_shells_are_young_and_pay_far_above_the_norm(drop):
+def test_maternity_shells_are_young_unless_bought_up_and_pay_far_above_the_norm(drop):
+    variants = _variants(drop)
     shells = {r["entity_id"] for r in drop.truth("rings") if r["entity_type"] == "employer"}
+    young = {r["entity_id"] for r in drop.truth("rings") if r["entity_type"] == "employer"
+             and "old_shell" not in variants[r["ring_id"]]}
     employers = {r["employer_id"]: r for r in drop["employers"]}
-    assert all(employers[e]["registered_on"] >= "2025-01-01" for e in shells)
+    assert all(employers[e]["registered_on"] >= "2025-01-01" for e in young)
     shell_claims = [Decimal(r["salary_base"]) for r in drop["maternity_claims"] if r["employer_id"] in shells]
     other_claims = [Decimal(r["salary_base"]) for r in drop["maternity_claims"] if r["employer_id"] not in shells]
     assert shell_claims and other_claims
@@ -87,7 +104,10 @@ def test_maternity_shells_are_young_and_pay_far_above_the_norm(drop):
 def test_hard_negatives_cover_every_kind(drop):
     kinds = Counter(r["kind"] for r in drop.truth("hard_negatives"))
     for kind in ("family_shared_phone", "nursing_home", "long_legit_supply", "chain_shared_staff",
-                 "legit_maternity_employer", "same_day_correction", "group_admission_outbreak"):
+                 "legit_maternity_employer", "same_day_correction", "group_admission_outbreak",
+                 "busy_counter", "dialysis_shift", "charity_campaign", "referral_centre", "dtp_specialist",
+                 "palliative_opioid", "returned_box_resold", "job_change_before_delivery", "accounting_agent",
+                 "incubator_shared_address"):
         assert kinds[kind] > 0, kind
     ring_entities = {(r["entity_type"], r["entity_id"]) for r in drop.truth("rings")}
     assert not ring_entities & {(r["entity_type"], r["entity_id"]) for r in drop.truth("hard_negatives")}

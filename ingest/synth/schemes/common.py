@@ -50,6 +50,66 @@ def same_province(world: World, county: int) -> np.ndarray:
     return np.array([c[:2] == code[county][:2] for c in code])
 
 
+def same_city(world: World, county: int) -> np.ndarray:
+    """Mask of counties in the city (prefecture) of ``county``."""
+    code = world.regions.code
+    return np.array([c[:4] == code[county][:4] for c in code])
+
+
+def in_multi_city_province(world: World) -> np.ndarray:
+    """Mask of counties whose province has more than one city (a ring can
+    span two cities only there: Beijing's districts are one city)."""
+    code = world.regions.code
+    cities = {}
+    for c in code:
+        cities.setdefault(c[:2], set()).add(c[:4])
+    return np.array([len(cities[c[:2]]) > 1 for c in code])
+
+
+def draw_county(world: World, rng: np.random.Generator, mask: np.ndarray) -> int:
+    """A county among ``mask`` by population weight."""
+    pool = np.flatnonzero(mask)
+    return int(rng.choice(pool, p=world.regions.weight[pool] / world.regions.weight[pool].sum()))
+
+
+def other_city_county(world: World, rng: np.random.Generator, county: int, rural: bool | None = None) -> int:
+    """A county of another city in the province of ``county`` (of the given
+    rural/urban kind when there is one), or any other county of the province,
+    or ``county`` itself when its province has no other."""
+    province, city = same_province(world, county), same_city(world, county)
+    for mask in (province & ~city, province & (np.arange(len(city)) != county)):
+        pool = np.flatnonzero(mask)
+        if rural is not None and (world.regions.rural[pool] == rural).any():
+            pool = pool[world.regions.rural[pool] == rural]
+        if len(pool):
+            return int(rng.choice(pool, p=world.regions.weight[pool] / world.regions.weight[pool].sum()))
+    return int(county)
+
+
+def neighbour_county(world: World, rng: np.random.Generator, county: int, rural: bool) -> int:
+    """Another county of the same city (same rural/urban kind preferred), else of the province."""
+    for mask in (same_city(world, county), same_province(world, county)):
+        pool = np.flatnonzero(mask & (np.arange(len(mask)) != county))
+        kind = pool[world.regions.rural[pool] == rural]
+        pool = kind if len(kind) else pool
+        if len(pool):
+            return int(rng.choice(pool))
+    return int(county)
+
+
+def own_care(world: World, rng: np.random.Generator, person: int) -> tuple[int, int]:
+    """(diagnosis, drug) a person would ordinarily get: their chronic
+    condition and its drug, else a common acute complaint."""
+    cat = world.catalogue
+    chronic = int(world.pop.chronic[person])
+    if chronic >= 0 and world.chronic_drugs[person, 0] >= 0:
+        return int(cat.chronic_diag[chronic]), int(world.chronic_drugs[person, 0])
+    row = int(rng.choice(len(cat.acute_diag), p=cat.acute_weight))
+    pool = cat.acute_pool[row]
+    pool = pool[pool >= 0]
+    return int(cat.acute_diag[row]), int(pool[int(rng.integers(0, len(pool)))])
+
+
 def independent_pharmacies(world: World, rng: np.random.Generator, county: int, k: int,
                            exclude: set[int] | None = None) -> list[int]:
     """Up to ``k`` pharmacies of ``county`` outside staff-sharing chains (the
@@ -127,5 +187,6 @@ def choose(rng: np.random.Generator, pool: np.ndarray, k: int) -> np.ndarray:
     return rng.choice(pool, size=min(k, len(pool)), replace=False)
 
 
-__all__ = ["box_lines", "fund_ratio", "at", "alive_on", "alive_through", "same_province", "choose", "pick_unused", "ring_county",
-           "independent_pharmacies", "NO_DAY"]
+__all__ = ["NO_DAY", "alive_on", "alive_through", "at", "box_lines", "choose", "draw_county", "fund_ratio",
+           "in_multi_city_province", "independent_pharmacies", "neighbour_county", "other_city_county", "own_care",
+           "pick_unused", "ring_county", "same_city", "same_province"]

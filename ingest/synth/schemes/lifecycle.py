@@ -30,6 +30,9 @@ class RingPlan:
     survivor: "RingPlan | None" = None
     merge_day: int | None = None
     hub: dict = field(default_factory=dict)
+    variants: set = field(default_factory=set)
+    """Names of the variants this ring follows (see ``variants.py``); a
+    planter drops a name it could not apply."""
 
     def hub_at(self, day: int) -> dict:
         """Hub the ring works through on ``day`` (the survivor's after a merge)."""

@@ -8,6 +8,11 @@ is reimbursed twice (NHSA's 2024-2025 trace-code campaign).  Partial
 evidence: about a third of the boxes are never re-scanned (sold for cash or
 out of the province), and some sellers' boxes are never re-scanned at all.
 
+Variants (``variant_groups``), drawn per ring: ``two_cities`` (a second
+reselling pharmacy in another city of the province); ``partial_rescan``
+(each seller has only a part of their boxes re-scanned, a share drawn per
+seller, so sellers look like ordinary buyers most of the time).
+
 Truth: the sellers (patient) and reselling facilities (facility).  A seller
 is listed (from the day one of their boxes is first re-settled) only when at
 least one of their boxes was re-settled by the ring: a seller whose boxes
@@ -22,9 +27,10 @@ from __future__ import annotations
 import numpy as np
 
 from ringscope.ingest.synth.facilities import CLINIC, PHARMACY
-from ringscope.ingest.synth.facts import PHARMACY_KIND, OUTPATIENT, FactBuilder
-from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, fund_ratio,
-                                                   independent_pharmacies, ring_county, same_province)
+from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
+from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, draw_county, fund_ratio,
+                                                   in_multi_city_province, independent_pharmacies,
+                                                   other_city_county, ring_county, same_province)
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World
@@ -32,6 +38,15 @@ from ringscope.ingest.synth.world import World
 RESALE_DRUGS = ("甲磺酸奥希替尼片", "盐酸埃克替尼片", "甲磺酸伊马替尼片", "来那度胺胶囊", "阿达木单抗注射液",
                 "安宫牛黄丸", "片仔癀", "富马酸丙酚替诺福韦片", "甘精胰岛素注射液", "利拉鲁肽注射液",
                 "达比加群酯胶囊")
+
+
+UNMERGED_ONLY = frozenset({"two_cities"})
+"""Variants an absorbed ring cannot follow (it works where its survivor does)."""
+
+
+def variant_groups(shape) -> list:
+    return [(("two_cities", shape.resale_two_city_share),),
+            (("partial_rescan", shape.resale_partial_rescan_share),)]
 
 
 def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Truth,
@@ -42,12 +57,9 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     shape = world.settings.schemes
     used: set[int] = set()
     for plan in plans:
-        county = ring_county(plan, lambda: rng.choice(world.regions.size, p=world.regions.weight))
-        n_resellers = 1 + int(rng.random() < 0.35)
-        resellers = independent_pharmacies(world, rng, county, n_resellers, exclude=used)
-        used.update(resellers)
-        plan.hub = {"county": county, "resellers": sorted(set(resellers)),
-                    "operator": int(fac.pick_operator(rng, np.array(resellers[:1]))[0])}
+        spread = in_multi_city_province(world) if "two_cities" in plan.variants else np.ones(world.regions.size, bool)
+        county = ring_county(plan, lambda spread=spread: draw_county(world, rng, spread))
+        plan.hub = _resellers(world, plan, rng, county, used)
         drugs = choose(rng, drug_pool, 1 + int(rng.random() < 0.5))
         province = same_province(world, county)
         pool = world.candidates(province[pop.county] & (age >= 45) & (age < 82) & (pop.chronic < 0)
@@ -57,9 +69,11 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
         resale_rate = (rng.uniform(0.1, 0.3) if rng.random() < shape.resale_low_evidence_rings
                        else rng.uniform(*shape.resale_share_of_boxes))
         silent = rng.random(len(sellers)) < shape.resale_silent_sellers  # boxes bought but never re-scanned
+        rates = (rng.uniform(*shape.resale_partial_rescan_rate, len(sellers)) if "partial_rescan" in plan.variants
+                 else np.full(len(sellers), resale_rate))
         resold_boxes: list[tuple[int, int, int, int]] = []  # (resale day, drug, box, seller)
         purchases: dict[int, list[tuple[int, int, int]]] = {}  # seller -> (sid, fund, day)
-        for seller, join, quiet in zip(sellers, plan.join, silent):
+        for seller, join, quiet, rate in zip(sellers, plan.join, silent, rates):
             seller = int(seller)
             home = int(world.home_pharmacy[seller])
             second = int(fac.pick(rng, np.array([pop.county[seller]]), CLINIC if rng.random() < 0.3 else PHARMACY)[0])
@@ -85,7 +99,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                     operator=int(fac.pick_operator(rng, np.array([facility]))[0]))
                 purchases.setdefault(seller, []).append((sid, fund, day))
                 for drug, _, _, box, _ in lines:
-                    if box >= 0 and not quiet and rng.random() < resale_rate:
+                    if box >= 0 and not quiet and rng.random() < rate:
                         resold_boxes.append((day + int(rng.integers(*shape.resale_delay_days)), drug, box, seller))
                 day += int(rng.integers(*shape.resale_purchase_every_days))
         first_resale = _resell(world, plan, builder, truth, rng, resold_boxes)
@@ -95,23 +109,38 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
             truth.touch(plan.ring_id, "patient", seller, "seller", first)
 
 
+def _resellers(world: World, plan: RingPlan, rng: np.random.Generator, county: int, used: set[int]) -> dict:
+    """One or two reselling pharmacies (in two cities for ``two_cities``); the hub."""
+    fac = world.facilities
+    resellers = independent_pharmacies(world, rng, county, 1 + int(rng.random() < 0.35), exclude=used)
+    if "two_cities" in plan.variants:
+        other = other_city_county(world, rng, county)
+        resellers = resellers[:1] + independent_pharmacies(world, rng, other, 1, exclude=used | set(resellers))
+        if len({world.regions.code[int(fac.county[f])][:4] for f in resellers}) < 2:
+            plan.variants.discard("two_cities")
+    used.update(resellers)
+    return {"county": county, "resellers": sorted(set(resellers)),
+            "operators": {f: int(fac.pick_operator(rng, np.array([f]))[0]) for f in sorted(set(resellers))}}
+
+
 def _resell(world: World, plan: RingPlan, builder: FactBuilder, truth: Truth,
             rng: np.random.Generator, boxes: list[tuple[int, int, int, int]]) -> dict[int, int]:
     """Settle the collected boxes again at the reselling pharmacy, one to
-    three boxes a time, on cards of local customers.  Returns, per seller,
-    the day one of their boxes was first re-settled."""
+    three boxes a time, on cards of local customers; a batch is sold once
+    its last box has come in.  Returns, per seller, the day one of their
+    boxes was first re-settled."""
     pop, fac, cat = world.pop, world.facilities, world.catalogue
     boxes = sorted(b for b in boxes if b[0] < plan.end and b[0] < world.end)
     first: dict[int, int] = {}
-    for day, _, _, seller in boxes:
-        first.setdefault(seller, day)
     i = 0
     while i < len(boxes):
-        day = boxes[i][0]
-        hub = plan.hub_at(day)
-        reseller = hub["resellers"][int(rng.integers(0, len(hub["resellers"])))]
         take = boxes[i:i + int(rng.integers(1, 4))]
         i += len(take)
+        day = take[-1][0]
+        for _, _, _, seller in take:
+            first.setdefault(seller, day)
+        hub = plan.hub_at(day)
+        reseller = hub["resellers"][int(rng.integers(0, len(hub["resellers"])))]
         county = int(fac.county[reseller])
         buyer = _buyer(world, rng, county, day)
         units = lambda d: int(cat.box_units[d])
@@ -120,7 +149,7 @@ def _resell(world: World, plan: RingPlan, builder: FactBuilder, truth: Truth,
         sid, fund = builder.settlement(
             card=pop.card_for(buyer, day), patient=buyer, facility=reseller,
             kind=PHARMACY_KIND, t=at(day, 32_000 + int(rng.integers(0, 40_000))), lines=lines,
-            fund_ratio=fund_ratio(world, rng, buyer, "pharmacy"), operator=hub["operator"])
+            fund_ratio=fund_ratio(world, rng, buyer, "pharmacy"), operator=hub["operators"][reseller])
         truth.settlement(plan.ring_id, sid, fund, day, [("facility", reseller, "reseller")])
     return first
 
