@@ -62,12 +62,11 @@ TIMING_SEEDS = {10_000: 501, 100_000: 502, 1_000_000: 504}  # never in the 20k q
 def ensure_drop(data: Path, kind: str, seed: int, patients: int, plant_rings: bool = True) -> Path:
     folder = data / f"{kind}-s{seed}-{patients // 1000}k"
     if not (folder / "settlements.csv").exists() and not (folder / "settlements.parquet").exists():
-        from ringscope.ingest.synth import generate_drop
+        from dataclasses import replace
 
-        if plant_rings:
-            generate_drop(folder, patients, seed)
-        else:
-            generate_drop(folder, patients, seed, plant_rings=False)
+        from ringscope.ingest.synth import GeneratorSettings, generate_drop
+
+        generate_drop(folder, patients, seed, settings=replace(GeneratorSettings(), plant_rings=plant_rings))
     return folder
 
 

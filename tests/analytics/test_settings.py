@@ -1,3 +1,4 @@
+import re
 import pytest
 
 from ringscope.analytics.settings import DetectionSettings, SettingsError
@@ -34,3 +35,31 @@ def test_every_setting_has_a_reason():
             if isinstance(node, ast.AnnAssign):
                 nxt = body[i + 1] if i + 1 < len(body) else None
                 assert isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant), f"{cls.name}.{node.target.id}"
+
+
+def _doc_sections() -> dict[str, str]:
+    """docs/detection.md split at its '## ' headings: heading line -> section text."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "detection.md").read_text(encoding="utf-8")
+    parts = re.split(r"^## ", text, flags=re.M)
+    return {p.splitlines()[0]: p for p in parts[1:]}
+
+
+def test_every_setting_is_explained_in_its_section_of_the_detection_doc():
+    """An investigator tuning a detector finds every one of its settings in that detector's section."""
+    from dataclasses import fields
+
+    from ringscope.analytics import settings as mod
+
+    sections = _doc_sections()
+    whole = "\n".join(sections.values())
+    missing = []
+    for name, section in mod._SECTIONS.items():
+        heading = "Scores" if name == "scoring" else f"`{name}`"
+        text = next((body for head, body in sections.items() if heading in head), "")
+        assert text, f"docs/detection.md has no section headed with {heading}"
+        missing += [f"{name}.{f.name}" for f in fields(section) if not re.search(rf"\b{f.name}\b", text)]
+    missing += [f.name for f in fields(mod.DetectionSettings)
+                if f.name not in mod._SECTIONS and not re.search(rf"\b{f.name}\b", whole)]
+    assert not missing, f"settings not described in docs/detection.md: {', '.join(missing)}"
