@@ -143,6 +143,12 @@ class CarShuttleSettings:
     institution's working days, the patients who joined any of its trips would include
     one joining that many at most this often (half a chance rider per cohort): passengers
     change from trip to trip, so a villager may share few trips with any one other."""
+    bus_day_share: float = 0.8
+    """Bus days: when at least this share of an institution's admissions in a cohort's trip
+    windows exceeds its ordinary intake (its admissions on other days, per day), everyone
+    admitted in them joins the cohort, even on a single trip.  A small hospital that
+    admits two people a week and twelve on the bus days; at a busy hospital the bus is
+    lost in the crowd and nobody is attached this way."""
     grow_rounds: int = 5
     """Rounds of joining cohorts of one bus and attaching riders: each round's new members
     bring trips of their own on which more riders are found."""
@@ -214,6 +220,13 @@ class CarShuttleSettings:
     history_fit_share: float = 0.7
     """Explanation: at least this share of the cohort's admissions follow earlier care of
     the patient for the same condition (diagnosis group) elsewhere or as an outpatient."""
+    join_same_operation: bool = True
+    """Cohorts at one institution whose trips run over the same period, whose patients come
+    from the same home region and whose commonest diagnoses overlap are one ring: a bus
+    seats fewer than the organiser's pool and brings different villagers on alternate
+    trips.  Another organiser's villagers (other region) or a treatment group at the same
+    hospital (other diagnoses) stay apart.  Turn off for data from one county, where
+    everyone shares a region."""
     join_share: float = 0.3
     """Two cohorts are one ring when at least this share of one cohort's villagers, after
     their trips to its institution, made trips to the other cohort's institution (an

@@ -175,7 +175,8 @@ def _cores(groups: list[list[str]], edge_rows: list[tuple], min_links: int, min_
     """Each group pruned to members with ``min_links`` partners inside it (repeatedly).
 
     A cohort is many people who travel together; a chance pair at a busy hospital has
-    no third partner, so pruning removes it without a fixed count of admissions.
+    no third partner, so pruning removes it without a fixed count of admissions.  A lone
+    pair is kept as a seed: it becomes a cohort only if riders of its trips join it.
     """
     neighbours: dict[str, set[str]] = defaultdict(set)
     for a, b, _ in edge_rows:
@@ -191,6 +192,8 @@ def _cores(groups: list[list[str]], edge_rows: list[tuple], min_links: int, min_
             keep -= weak
         if len(keep) >= min_size:
             out.append(sorted(keep))
+        elif len(group) == 2:
+            out.append(sorted(group))  # a lone pair seeds a cohort only if riders join it
     return out
 
 
@@ -290,6 +293,24 @@ ORDER BY 1, 2
 """
 
 
+# Bus days: a cohort's trip windows at an institution against its ordinary intake (its
+# admissions on other days, per day).  When nearly all admitted in the windows are beyond that
+# intake, everyone admitted in them came with the bus, even on a single trip.
+_BUS_DAY_SQL = _TRIPS_CTE + """, cover AS (
+    SELECT grp, facility_id, sum(date_diff('day', lo, hi) + 1) AS days FROM trips GROUP BY ALL
+), inwin AS (
+    SELECT DISTINCT t.grp, a.facility_id, a.settlement_id, a.patient_id
+    FROM trips t JOIN _rs_cs_adm a ON a.facility_id = t.facility_id AND a.day BETWEEN t.lo AND t.hi
+), seen AS (SELECT grp, facility_id, count(*) AS obs FROM inwin GROUP BY ALL),
+volume AS (SELECT facility_id, count(*) AS v FROM _rs_cs_adm GROUP BY 1)
+SELECT DISTINCT i.grp, i.patient_id
+FROM inwin i JOIN seen s USING (grp, facility_id) JOIN cover c USING (grp, facility_id)
+JOIN volume v ON v.facility_id = i.facility_id JOIN _rs_cs_fac f ON f.facility_id = i.facility_id
+WHERE s.obs - (v.v - s.obs) * c.days / greatest(f.span_days - c.days, 1) >= $share * s.obs
+ORDER BY 1, 2
+"""
+
+
 def _register(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[list[str]]) -> None:
     """Groups, their joint admissions and the cohort admissions at their institutions."""
     register_groups(con, "_rs_cs_groups", groups)
@@ -318,31 +339,47 @@ def _same_bus_links(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> 
                  or _poisson_tail(int(shared), t1 * t2 * float(width) / float(days)) <= cfg.max_chance_partners)]
 
 
+def _riders(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[str, int]:
+    """Each rider and the cohort whose trips they rode (the least likely by chance first)."""
+    params = {"gap": cfg.occasion_gap_days, "window": cfg.cohort_window_days}
+    best: dict[str, tuple[float, int]] = {}
+    for grp, patient, log_chance in rows(con, _RIDERS_SQL, dict(params, min_trips=cfg.min_shared_trips)):
+        key = f"patient:{patient}"
+        if log_chance <= math.log(cfg.attach_max_chance) and (key not in best or log_chance < best[key][0]):
+            best[key] = (log_chance, grp)
+    for grp, patient in rows(con, _BUS_DAY_SQL, dict(params, share=cfg.bus_day_share)):
+        best.setdefault(f"patient:{patient}", (0.0, grp))
+    return {key: grp for key, (_, grp) in best.items()}
+
+
 def _grow(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[list[str]]) -> list[list[str]]:
     """Cohorts of one bus are joined; riders of a cohort's trips join it.
 
     A villager may share too few trips with any one other to be linked, yet ride on
-    several of the cohort's trips: that is judged against chance the same way.
+    several of the cohort's trips: that is judged against chance the same way.  At an
+    institution whose intake on the trip days is nearly all beyond its ordinary intake
+    (``bus_day_share``), everyone admitted on them rode the bus, even once; at a busy
+    hospital a bus is lost in the crowd and only the repeat test can attach riders.
+    When ``join_min_patients`` riders of one cohort's trips belong to another cohort,
+    both are fragments of one bus.
     """
     links = _same_bus_links(con, cfg)
     if links:
         groups = union_groups(groups, links)
         _register(con, cfg, groups)
-    member_of = {k for g in groups for k in g}
-    best: dict[str, tuple[float, int]] = {}
-    for grp, patient, log_chance in rows(con, _RIDERS_SQL, {"gap": cfg.occasion_gap_days, "window": cfg.cohort_window_days,
-                                                           "min_trips": cfg.min_shared_trips}):
-        key = f"patient:{patient}"
-        if key not in member_of and log_chance <= math.log(cfg.attach_max_chance):
-            if key not in best or log_chance < best[key][0]:
-                best[key] = (log_chance, grp)
+    member_of = {k: i for i, g in enumerate(groups) for k in g}
     grown = [list(g) for g in groups]
-    for key, (_, grp) in best.items():
-        grown[grp].append(key)
-    return grown
+    shared: Counter = Counter()
+    for key, grp in _riders(con, cfg).items():
+        if key not in member_of:
+            grown[grp].append(key)
+        elif member_of[key] != grp:
+            shared[(grp, member_of[key])] += 1
+    links = [pair for pair, n in shared.items() if n >= cfg.join_min_patients]
+    return union_groups(grown, links) if links else grown
 
 
-def _cohorts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[list[str]]) -> None:
+def _cohorts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[list[str]]) -> list[list[str]]:
     """Register the cohorts: grown by their riders, joined when villagers moved between them.
 
     When one organiser takes over another's villages, the inherited villagers stop going
@@ -361,7 +398,9 @@ def _cohorts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: li
         found = rows(con, _MOVED_SQL, {"institution_share": cfg.institution_share})
         links = moved_links(found, cfg.join_min_patients, cfg.join_share)
         if links:
-            _register(con, cfg, union_groups(groups, links))
+            groups = union_groups(groups, links)
+            _register(con, cfg, groups)
+    return groups
 
 
 class Cohort(NamedTuple):
@@ -757,6 +796,43 @@ def _ring(cohort: Cohort, judgement: Judgement, counts: dict[str, dict[int, Coun
     )
 
 
+def _operation_links(cohorts: list[Cohort], counts: dict[str, dict[int, Count]],
+                     cfg: CarShuttleSettings) -> list[tuple[int, int]]:
+    """Cohorts that are one operation: same institution, same time, same villages, same diagnoses.
+
+    A bus seats fewer than the organiser's pool, so it brings different villagers on
+    alternate trips and leaves cohorts that never ride together.  Cohorts at one
+    institution whose trips run over the same months, whose patients come from the same
+    home region and whose commonest diagnoses overlap are one operation; a dialysis or
+    chemotherapy group at the same hospital differs in diagnoses, another organiser's
+    villagers in region.
+    """
+    by_facility: dict[str, list[Cohort]] = defaultdict(list)
+    for c in cohorts:
+        for f in c.facilities:
+            by_facility[f].append(c)
+    links = set()
+    gap = cfg.occasion_gap_days
+    for group in by_facility.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                if not a.trip_days or not b.trip_days:
+                    continue
+                overlap = (min(a.trip_days) - max(b.trip_days)).days <= gap and (min(b.trip_days) - max(a.trip_days)).days <= gap
+                ra, rb = (counts["same_origin"].get(x.grp) for x in (a, b))
+                da, db = (set((counts["uniform_diagnosis"].get(x.grp) or Count(0, 0, None)).detail.split(", ")) - {""}
+                          for x in (a, b))
+                if overlap and ra and rb and ra.detail == rb.detail and da & db:
+                    links.add((min(a.grp, b.grp), max(a.grp, b.grp)))
+    return sorted(links)
+
+
+def _profile(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings,
+             edge_rows: list[tuple]) -> tuple[list[Cohort], dict[str, dict[int, Count]], dict[int, int]]:
+    """The registered cohorts, every indication's counts, and the largest household of each."""
+    return _cohort_rows(con, cfg, edge_rows), _counts(con, cfg), dict(rows(con, _HOUSEHOLD_SQL))
+
+
 def detect_car_shuttle(
     con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
 ) -> list[Ring]:
@@ -775,10 +851,12 @@ def detect_car_shuttle(
         groups = _cores(groups, edge_rows, cfg.min_links, cfg.min_patients)
         if not groups:
             return []
-        _cohorts(con, cfg, groups)
-        cohorts = _cohort_rows(con, cfg, edge_rows)
-        counts = _counts(con, cfg)
-        households = dict(rows(con, _HOUSEHOLD_SQL))
+        groups = _cohorts(con, cfg, groups)
+        cohorts, counts, households = _profile(con, cfg, edge_rows)
+        links = _operation_links(cohorts, counts, cfg) if cfg.join_same_operation else []
+        if links:
+            _register(con, cfg, union_groups(groups, links))
+            cohorts, counts, households = _profile(con, cfg, edge_rows)
     rings = []
     for cohort in cohorts:
         if len(cohort.patients) < cfg.min_patients or len(cohort.trip_days) < cfg.min_shared_trips:
