@@ -175,8 +175,9 @@ def _cores(groups: list[list[str]], edge_rows: list[tuple], min_links: int, min_
     """Each group pruned to members with ``min_links`` partners inside it (repeatedly).
 
     A cohort is many people who travel together; a chance pair at a busy hospital has
-    no third partner, so pruning removes it without a fixed count of admissions.  A lone
-    pair is kept as a seed: it becomes a cohort only if riders of its trips join it.
+    no third partner, so pruning removes it without a fixed count of admissions.  A group
+    that prunes away leaves its most repeated pair as a seed, which becomes a cohort only
+    if riders of its trips join it.
     """
     neighbours: dict[str, set[str]] = defaultdict(set)
     for a, b, _ in edge_rows:
@@ -192,8 +193,9 @@ def _cores(groups: list[list[str]], edge_rows: list[tuple], min_links: int, min_
             keep -= weak
         if len(keep) >= min_size:
             out.append(sorted(keep))
-        elif len(group) == 2:
-            out.append(sorted(group))  # a lone pair seeds a cohort only if riders join it
+        else:  # its most repeated pair seeds a cohort, which it becomes only if riders join
+            inner = set(group)
+            out.append(sorted(max(((w, a, b) for a, b, w in edge_rows if a in inner and b in inner))[1:]))
     return out
 
 
