@@ -145,8 +145,9 @@ class CarShuttleSettings:
     change from trip to trip, so a villager may share few trips with any one other."""
     bus_day_share: float = 0.8
     """Bus days: when at least this share of an institution's admissions in a cohort's trip
-    windows exceeds its ordinary intake (its admissions on other days, per day), everyone
-    admitted in them joins the cohort, even on a single trip.  A small hospital that
+    windows exceeds its ordinary intake (its admissions on other days, per day), those
+    admitted in them from the cohort's home regions with one of its diagnoses join the
+    cohort, even on a single trip (the few ordinary patients admitted that day do not).  A small hospital that
     admits two people a week and twelve on the bus days; at a busy hospital the bus is
     lost in the crowd and nobody is attached this way."""
     grow_rounds: int = 5
@@ -179,14 +180,11 @@ class CarShuttleSettings:
     """...and at least this share of the cohort shows it (most of the busload, not a few)."""
     indication_min_lift: float = 1.5
     """...and that share is at least this multiple of the baseline's share."""
-    low_self_paid_quantile: float = 0.25
-    """Fee waiver / low self-paid share: an admission whose self-paid share is at most this
-    quantile of the baseline's (the cheapest quarter), while the patient's own other stays
-    are not that cheap (a plan that pays nearly everything is not a waiver).  The
-    indication is then that far more of the cohort than a quarter is that cheap."""
     waiver_ratio: float = 0.35
-    """A recorded waiver always counts as low: the cut is never below this fraction of the
-    floor below (so a baseline whose cheapest quarter pays nothing still has a cut)."""
+    """Fee waiver / low self-paid share: an admission whose self-paid share is at most this
+    fraction of the baseline's median, while the patient's own other stays are not that
+    cheap (a plan that pays nearly everything is not a waiver).  Reimbursement rates
+    differ by hospital level, hence peers of the same level when the baseline is borrowed."""
     baseline_floor: float = 0.5
     """The reference self-paid share is never below this fraction of the median at
     institutions of its kind, so a hospital waiving fees for most inpatients cannot hide
@@ -208,8 +206,9 @@ class CarShuttleSettings:
     household_share: float = 0.5
     """Explanation: at least this share of the cohort lives at one address (a family, a
     care home admitted together)."""
-    routine_min_trips: int = 3
-    """Explanation: a schedule needs at least this many trips to be recognised."""
+    routine_min_trips: int = 4
+    """Explanation: a schedule needs at least this many trips to be recognised (two
+    intervals of three trips agree by chance too often)."""
     routine_share: float = 0.8
     """...and this share of the trips on one weekday, or of the intervals between trips
     within ``routine_tolerance_days`` of their median (weekly dialysis shifts, three-weekly

@@ -53,7 +53,7 @@ _TEMP = ("_rs_cs_adm", "_rs_cs_fac", "_rs_cs_rep", "_rs_cs_pairs", "_rs_cs_group
 # Strong indications (each alone is what an investigator would open a file on) weigh 1,
 # supporting ones (common among honest inpatients too) 0.5; explanations subtract.
 _STRONG, _SUPPORTING = 1.0, 0.5
-_HOUSEHOLD_PENALTY, _ROUTINE_PENALTY, _HISTORY_PENALTY = 3.0, 2.0, 1.0
+_HOUSEHOLD_PENALTY, _ROUTINE_PENALTY, _HISTORY_PENALTY = 3.0, 3.0, 1.0
 
 
 @contextmanager
@@ -297,18 +297,23 @@ ORDER BY 1, 2
 
 # Bus days: a cohort's trip windows at an institution against its ordinary intake (its
 # admissions on other days, per day).  When nearly all admitted in the windows are beyond that
-# intake, everyone admitted in them came with the bus, even on a single trip.
+# intake, those admitted in them from the cohort's home regions with one of its diagnoses
+# came with the bus, even on a single trip.
 _BUS_DAY_SQL = _TRIPS_CTE + """, cover AS (
     SELECT grp, facility_id, sum(date_diff('day', lo, hi) + 1) AS days FROM trips GROUP BY ALL
 ), inwin AS (
     SELECT DISTINCT t.grp, a.facility_id, a.settlement_id, a.patient_id
     FROM trips t JOIN _rs_cs_adm a ON a.facility_id = t.facility_id AND a.day BETWEEN t.lo AND t.hi
 ), seen AS (SELECT grp, facility_id, count(*) AS obs FROM inwin GROUP BY ALL),
-volume AS (SELECT facility_id, count(*) AS v FROM _rs_cs_adm GROUP BY 1)
+volume AS (SELECT facility_id, count(*) AS v FROM _rs_cs_adm GROUP BY 1),
+profile AS (SELECT DISTINCT c.grp, a.region_code, a.diagnosis_code FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id))
 SELECT DISTINCT i.grp, i.patient_id
 FROM inwin i JOIN seen s USING (grp, facility_id) JOIN cover c USING (grp, facility_id)
 JOIN volume v ON v.facility_id = i.facility_id JOIN _rs_cs_fac f ON f.facility_id = i.facility_id
+JOIN _rs_cs_adm a ON a.settlement_id = i.settlement_id
 WHERE s.obs - (v.v - s.obs) * c.days / greatest(f.span_days - c.days, 1) >= $share * s.obs
+  AND EXISTS (SELECT 1 FROM profile p WHERE p.grp = i.grp AND p.region_code = a.region_code)
+  AND EXISTS (SELECT 1 FROM profile p WHERE p.grp = i.grp AND p.diagnosis_code = a.diagnosis_code)
 ORDER BY 1, 2
 """
 
@@ -360,7 +365,8 @@ def _grow(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[
     A villager may share too few trips with any one other to be linked, yet ride on
     several of the cohort's trips: that is judged against chance the same way.  At an
     institution whose intake on the trip days is nearly all beyond its ordinary intake
-    (``bus_day_share``), everyone admitted on them rode the bus, even once; at a busy
+    (``bus_day_share``), those admitted on them from the cohort's regions with one of its
+    diagnoses rode the bus, even once; at a busy
     hospital a bus is lost in the crowd and only the repeat test can attach riders.
     When ``join_min_patients`` riders of one cohort's trips belong to another cohort,
     both are fragments of one bus.
@@ -492,18 +498,18 @@ WITH c AS (SELECT c.grp, a.* FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settl
 b AS (SELECT s.grp, a.* FROM _rs_cs_scope s JOIN _rs_cs_adm a USING (settlement_id))
 """
 
-# Low self-paid share: at most the baseline's lower quartile (never below a floor of the
-# median at institutions of the kind: a recorded waiver is always low), unless the patient's
-# own other stays are as cheap (a plan paying nearly everything is not a waiver).
+# Fee waiver / low self-paid share: at most ``waiver_ratio`` of the baseline's median (never
+# below a floor of the median at institutions of the kind), unless the patient's own other
+# stays are as cheap (a plan paying nearly everything is not a waiver).
 _WAIVER_SQL = _BASE_CTE + """,
 kind AS (SELECT facility_kind, median(self_share) AS med FROM _rs_cs_adm GROUP BY 1),
-ref AS (SELECT b.grp, quantile_cont(b.self_share, $quantile) AS low, median(b.self_share) AS med FROM b GROUP BY 1),
+ref AS (SELECT b.grp, median(b.self_share) AS med FROM b GROUP BY 1),
 own AS (
     SELECT a.patient_id, median(a.self_share) AS med FROM _rs_cs_adm a
     WHERE a.settlement_id NOT IN (SELECT settlement_id FROM _rs_cs_cohort) GROUP BY 1
 ), cut AS (
     SELECT x.grp, x.settlement_id, x.patient_id, x.self_share, x.is_cohort, r.med,
-           greatest(r.low, $ratio * $floor * k.med) AS cut
+           $ratio * greatest(r.med, $floor * k.med) AS cut
     FROM (SELECT *, true AS is_cohort FROM c UNION ALL SELECT *, false FROM b) x
     JOIN ref r USING (grp) JOIN kind k USING (facility_kind)
     WHERE x.self_share IS NOT NULL
@@ -638,8 +644,7 @@ def _counts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[str
     """Every indication's count per cohort (a cohort missing from one had no data for it)."""
     con.execute(_SCOPE_SQL, {"baseline_min": cfg.baseline_min_admissions, "gap": cfg.occasion_gap_days,
                              "window": cfg.cohort_window_days})
-    params = {"fee_waiver": {"ratio": cfg.waiver_ratio, "floor": cfg.baseline_floor,
-                             "quantile": cfg.low_self_paid_quantile},
+    params = {"fee_waiver": {"ratio": cfg.waiver_ratio, "floor": cfg.baseline_floor},
               "elderly": {"age": cfg.elderly_age}, "readmissions": {"count": cfg.readmission_count}}
     out: dict[str, dict[int, Count]] = {}
     for kind, sql in _INDICATION_SQL.items():
