@@ -34,15 +34,22 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from itertools import pairwise
 from statistics import median
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 import duckdb
-
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
-from ringscope.analytics.detectors.base import drop, moved_links, register_groups, rows, union_groups
+from ringscope.analytics.detectors.base import (
+    drop,
+    moved_links,
+    register_groups,
+    rows,
+    union_groups,
+)
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import CarShuttleSettings, DetectionSettings
 
@@ -687,7 +694,7 @@ def _routine(trip_days: list[date], cfg: CarShuttleSettings) -> str:
     weekday = Counter(d.weekday() for d in trip_days).most_common(1)[0][1]
     if weekday >= cfg.routine_share * len(trip_days):
         return "weekday"
-    gaps = [(b - a).days for a, b in zip(trip_days, trip_days[1:])]
+    gaps = [(b - a).days for a, b in pairwise(trip_days)]
     mid = median(gaps)
     near = sum(abs(g - mid) <= cfg.routine_tolerance_days for g in gaps)
     return "interval" if near >= cfg.routine_share * len(gaps) else ""
@@ -731,30 +738,38 @@ def _base(count: Count) -> str:
 
 def _indication_evidence(kind: str, c: Count) -> Evidence:
     """One sentence per indication, cohort against its baseline."""
-    pair = c.detail.split("|") + ["", ""]
+    pct, base = _pct(c), _base(c)
+    pair = [*c.detail.split("|"), "", ""]
+    settler = "操作员" if c.detail == "operator" else "终端"
     texts = {
-        "fee_waiver": (f"{_pct(c)} of their admissions were nearly free for them (median self-paid {pair[0]}; "
-                       f"other inpatients {pair[1]}, {_base(c)} of them as cheap).",
-                       f"{_pct(c)}的住院几乎未自付（自付比例中位数{pair[0]}，其他住院患者{pair[1]}，其中{_base(c)}如此）。"),
-        "same_origin": (f"{_pct(c)} of them live in region {c.detail}; {_base(c)} of the comparison inpatients do.",
-                        f"{_pct(c)}来自同一地区{c.detail}，对照住院患者中仅{_base(c)}。"),
-        "uniform_diagnosis": (f"{_pct(c)} of their admissions carry {c.detail}; {_base(c)} of the comparison inpatients'.",
-                              f"{_pct(c)}的住院诊断为{c.detail}，对照住院患者中为{_base(c)}（诊断雷同）。"),
-        "short_stay": (f"{_pct(c)} of their stays are shorter than the usual {pair[1]} days (their median {pair[0]}); "
-                       f"{_base(c)} of the comparison stays are.",
-                       f"{_pct(c)}的住院短于常见的{pair[1]}天（中位数{pair[0]}天），对照为{_base(c)}。"),
-        "elderly": (f"{_pct(c)} are elderly (median age {c.detail}); {_base(c)} of the comparison inpatients are.",
-                    f"{_pct(c)}为老年人（年龄中位数{c.detail}岁），对照住院患者中为{_base(c)}。"),
-        "no_prior_care": (f"{_pct(c)} of their admissions had no earlier care for that condition; "
-                          f"{_base(c)} of the comparison admissions had none.",
-                          f"{_pct(c)}的住院此前无该病种就诊记录，对照为{_base(c)}。"),
-        "readmissions": (f"{_pct(c)} were admitted there three times or more (on average {c.detail} times); "
-                         f"{_base(c)} of the comparison patients were.",
-                         f"{_pct(c)}在该机构住院三次以上（平均{c.detail}次），对照为{_base(c)}。"),
-        "same_settlers": (f"Two {c.detail}s settled {_pct(c)} of their admissions; at the comparison institutions "
-                          f"their own two commonest settle {_base(c)}.",
-                          f"两个{'操作员' if c.detail == 'operator' else '终端'}结算了其中{_pct(c)}的住院，"
-                          f"对照机构为{_base(c)}。"),
+        "fee_waiver": (
+            (f"{pct} of their admissions were nearly free for them (median self-paid {pair[0]}; "
+            f"other inpatients {pair[1]}, {base} of them as cheap)."),
+            f"{pct}的住院几乎未自付（自付比例中位数{pair[0]}，其他住院患者{pair[1]}，其中{base}如此）。"),
+        "same_origin": (
+            f"{pct} of them live in region {c.detail}; {base} of the comparison inpatients do.",
+            f"{pct}来自同一地区{c.detail}，对照住院患者中仅{base}。"),
+        "uniform_diagnosis": (
+            f"{pct} of their admissions carry {c.detail}; {base} of the comparison inpatients'.",
+            f"{pct}的住院诊断为{c.detail}，对照住院患者中为{base}（诊断雷同）。"),
+        "short_stay": (
+            (f"{pct} of their stays are shorter than the usual {pair[1]} days (their median {pair[0]}); "
+            f"{base} of the comparison stays are."),
+            f"{pct}的住院短于常见的{pair[1]}天（中位数{pair[0]}天），对照为{base}。"),
+        "elderly": (
+            f"{pct} are elderly (median age {c.detail}); {base} of the comparison inpatients are.",
+            f"{pct}为老年人（年龄中位数{c.detail}岁），对照住院患者中为{base}。"),
+        "no_prior_care": (
+            f"{pct} of their admissions had no earlier care for that condition; {base} of the comparison had none.",
+            f"{pct}的住院此前无该病种就诊记录，对照为{base}。"),
+        "readmissions": (
+            (f"{pct} were admitted there again and again (on average {c.detail} times); {base} of the comparison "
+            "patients were."),
+            f"{pct}在该机构反复住院（平均{c.detail}次），对照为{base}。"),
+        "same_settlers": (
+            (f"Two {c.detail}s settled {pct} of their admissions; at the comparison institutions their own two "
+            f"commonest settle {base}."),
+            f"两个{settler}结算了其中{pct}的住院，对照机构为{base}。"),
     }
     en, zh = texts[kind]
     return Evidence(kind, en, zh, round(c.hits / c.total, 4) if c.total else None)

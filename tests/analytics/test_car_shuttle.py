@@ -4,11 +4,11 @@ look-alikes (households, treatment routines, campaigns, busy referral centres)."
 import random
 from datetime import date, timedelta
 
-from tests.analytics.worlds import day, tuned
-
 from ringscope.analytics.detectors import car_shuttle
 from ringscope.analytics.detectors.car_shuttle import detect_car_shuttle
 from ringscope.analytics.settings import DetectionSettings
+
+from tests.analytics.worlds import day, tuned
 
 VILLAGE = "510121"  # the villagers' county
 TOWN = "510101"  # where the hospital's ordinary inpatients live
