@@ -197,7 +197,7 @@ class CarShuttleSettings:
     min_score: float = 2.0
     """Indications weigh 1 (fee waiver, same origin, uniform diagnoses, no prior care, same
     settlers) or 0.5 (short stays, elderly, readmissions: common among honest inpatients);
-    explanations subtract 3 (one household), 2 (a treatment routine), 1 (stays fitting the
+    explanations subtract 3 (one household), 3 (a treatment routine), 1 (stays fitting the
     patients' earlier care).  A cohort is reported at this score: two strong indications
     or one strong and two supporting, after explanations.  No indication is required."""
     require_fee_waiver: bool = False
