@@ -173,6 +173,10 @@ class CarShuttleSettings:
     """Each indication compares the cohort with its institutions' other inpatients when
     there are at least this many; otherwise (a hospital that admits nobody but its
     busloads) with the inpatients of institutions of the same kind in the same county."""
+    baseline_max_admissions: int = 2000
+    """A baseline larger than this is a fixed pseudo-random sample of this many admissions
+    (by a hash of the settlement id): a share is known well enough from two thousand, and
+    a regional hospital's or a whole level's inpatients would cost time for nothing."""
     indication_max_chance: float = 0.01
     """A trait counts as an indication only when that many cohort members showing it would
     happen with at most this probability if they were like the baseline (binomial tail)."""

@@ -461,7 +461,8 @@ def _cohort_rows(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, edge_r
 # The baseline of each cohort: the other inpatients of its institutions, admitted on other
 # days than any cohort's trips (riders the cohort missed must not become its baseline); with fewer than ``baseline_min`` of them (a hospital that admits nobody but its
 # busloads), its peers: institutions of the same kind and level in the same county, else
-# anywhere (reimbursement rates and case mix follow the level, not the place).
+# anywhere (reimbursement rates and case mix follow the level, not the place).  A share needs no
+# more than ``baseline_max`` admissions: larger baselines are a fixed pseudo-random sample.
 _SCOPE_SQL = _TRIPS_CTE.replace("WITH days AS", "CREATE OR REPLACE TEMP TABLE _rs_cs_scope AS\nWITH days AS") + """,
 on_trips AS (
     SELECT DISTINCT a.settlement_id FROM trips t
@@ -485,10 +486,14 @@ on_trips AS (
     SELECT DISTINCT i.grp, a.settlement_id, 3 AS rank FROM inst i
     JOIN free a ON a.facility_kind = i.kind AND a.facility_level IS NOT DISTINCT FROM i.level
     WHERE i.grp NOT IN (SELECT grp FROM enough)
-), chosen AS (SELECT grp, min(rank) AS rank FROM enough GROUP BY grp)
-SELECT x.grp, x.settlement_id, x.rank FROM (SELECT * FROM own UNION ALL SELECT * FROM county) x
-JOIN chosen c ON c.grp = x.grp AND c.rank = x.rank
-UNION ALL SELECT grp, settlement_id, rank FROM anywhere
+), chosen AS (SELECT grp, min(rank) AS rank FROM enough GROUP BY grp
+), picked AS (
+    SELECT x.grp, x.settlement_id, x.rank FROM (SELECT * FROM own UNION ALL SELECT * FROM county) x
+    JOIN chosen c ON c.grp = x.grp AND c.rank = x.rank
+    UNION ALL SELECT grp, settlement_id, rank FROM anywhere
+)
+SELECT * FROM picked
+QUALIFY row_number() OVER (PARTITION BY grp ORDER BY hash(settlement_id), settlement_id) <= $baseline_max
 """
 
 
@@ -583,16 +588,16 @@ FROM first f GROUP BY f.grp
 _HISTORY_SQL = _BASE_CTE + """,
 x AS (SELECT *, true AS is_cohort FROM c UNION ALL SELECT *, false FROM b),
 care AS (
-    SELECT coalesce(s.patient_id, k.patient_id) AS patient_id, left(s.diagnosis_code, 3) AS dg,
-           CAST(s.settled_at AS DATE) AS on_day, s.facility_id, s.kind
+    SELECT coalesce(s.patient_id, k.patient_id) AS patient_id, left(s.diagnosis_code, 3) AS dg, s.facility_id,
+           coalesce(s.kind, 'inpatient') = 'inpatient' AS inpatient, min(CAST(s.settled_at AS DATE)) AS first_on
     FROM settlements s LEFT JOIN cards k ON k.card_id = s.card_id
     WHERE s.diagnosis_code IS NOT NULL
       AND coalesce(s.patient_id, k.patient_id) IN (SELECT DISTINCT patient_id FROM x)
+    GROUP BY ALL
 ), flagged AS (
     SELECT x.grp, x.is_cohort, x.settlement_id, bool_or(care.patient_id IS NOT NULL) AS prior
     FROM x LEFT JOIN care ON care.patient_id = x.patient_id AND care.dg = x.diagnosis_group
-     AND care.on_day < x.day
-     AND NOT (care.facility_id = x.facility_id AND (care.kind = 'inpatient' OR care.kind IS NULL))
+     AND care.first_on < x.day AND NOT (care.facility_id = x.facility_id AND care.inpatient)
     WHERE x.diagnosis_group IS NOT NULL GROUP BY ALL
 )
 SELECT grp, count(*) FILTER (WHERE is_cohort AND NOT prior), count(*) FILTER (WHERE is_cohort),
@@ -649,7 +654,8 @@ GROUP BY grp
 
 def _counts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[str, dict[int, Count]]:
     """Every indication's count per cohort (a cohort missing from one had no data for it)."""
-    con.execute(_SCOPE_SQL, {"baseline_min": cfg.baseline_min_admissions, "gap": cfg.occasion_gap_days,
+    con.execute(_SCOPE_SQL, {"baseline_min": cfg.baseline_min_admissions, "baseline_max": cfg.baseline_max_admissions,
+                             "gap": cfg.occasion_gap_days,
                              "window": cfg.cohort_window_days})
     params = {"fee_waiver": {"ratio": cfg.waiver_ratio, "floor": cfg.baseline_floor},
               "elderly": {"age": cfg.elderly_age}, "readmissions": {"count": cfg.readmission_count}}
