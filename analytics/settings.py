@@ -186,8 +186,8 @@ class CarShuttleSettings:
     """...and that share is at least this multiple of the baseline's share."""
     waiver_ratio: float = 0.35
     """Fee waiver / low self-paid share: an admission whose self-paid share is at most this
-    fraction of the baseline's median, while the patient's own other stays are not that
-    cheap (a plan that pays nearly everything is not a waiver).  Reimbursement rates
+    fraction of the baseline's median, while the patient's own stays at other institutions
+    are not that cheap (a plan that pays nearly everything is not a waiver).  Reimbursement rates
     differ by hospital level, hence peers of the same level when the baseline is borrowed."""
     baseline_floor: float = 0.5
     """The reference self-paid share is never below this fraction of the median at
@@ -207,34 +207,40 @@ class CarShuttleSettings:
     require_fee_waiver: bool = False
     """Report only cohorts whose fee waiver shows.  Off: most bureaus' data does not record
     the waiver (the share is simply not collected), so requiring it blinds the detector."""
-    household_share: float = 0.5
+    household_share: float = 0.7
     """Explanation: at least this share of the cohort lives at one address (a family, a
-    care home admitted together)."""
-    routine_min_trips: int = 4
-    """Explanation: a schedule needs at least this many trips to be recognised (two
-    intervals of three trips agree by chance too often)."""
+    care home admitted together).  Not half: villagers are bussed as couples, and a couple
+    is half of a four-villager cohort."""
+    routine_min_trips: int = 5
+    """Explanation: a schedule needs at least this many trips to be recognised (with fewer,
+    a bus run on random days lands on one weekday or on equal intervals too often)."""
     routine_share: float = 0.8
     """...and this share of the trips on one weekday, or of the intervals between trips
     within ``routine_tolerance_days`` of their median (weekly dialysis shifts, three-weekly
     chemotherapy cycles).  A bus run on whatever day the organiser finds villagers keeps
     no schedule."""
-    routine_tolerance_days: int = 1
-    """Days an interval may differ from the median interval and still keep the schedule."""
+    routine_tolerance_days: int = 0
+    """Days an interval may differ from the median interval and still keep the schedule.
+    0: a treatment cycle repeats exactly (7, 14, 21 days); buses every ten days or so do
+    not, and one holiday shift in five intervals is still allowed by ``routine_share``."""
     history_fit_share: float = 0.7
     """Explanation: at least this share of the cohort's admissions follow earlier care of
     the patient for the same condition (diagnosis group) elsewhere or as an outpatient."""
     join_same_operation: bool = True
-    """Cohorts at one institution whose trips run over the same period, whose patients come
+    """Cohorts at one institution whose trips run over the same period (or follow each other
+    within the longest interval between their own trips), whose patients come
     from the same home region and whose commonest diagnoses overlap are one ring: a bus
     seats fewer than the organiser's pool and brings different villagers on alternate
     trips.  Another organiser's villagers (other region) or a treatment group at the same
     hospital (other diagnoses) stay apart.  Turn off for data from one county, where
     everyone shares a region."""
-    join_share: float = 0.3
+    join_share: float = 0.15
     """Two cohorts are one ring when at least this share of one cohort's villagers, after
-    their trips to its institution, made trips to the other cohort's institution (an
-    organiser that took over another's villages brings them to its own hospital, on trips
-    of their own).  0 turns the join off."""
+    their trips to its institution, came together (a joint admission of movers) to the
+    other cohort's institution: an organiser that took over another's villages brings them
+    to its own hospital, on trips of their own.  Movers arriving together are no accident,
+    so a small share suffices; often the data ends a trip or two after the takeover (1M
+    drop: 9 of 33 villagers moved on one trip).  0 turns the join off."""
     join_min_patients: int = 2
     """...and at least this many of them: one villager who changed hospital is no link."""
 

@@ -405,10 +405,11 @@ def _cohorts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: li
     _register(con, cfg, groups)
     for _ in range(cfg.grow_rounds):
         grown = _grow(con, cfg, groups)
-        _register(con, cfg, grown)
-        if sorted(map(sorted, grown)) == sorted(map(sorted, groups)):
-            break
+        _register(con, cfg, grown)  # the registered order is the groups' numbering from here on
+        settled = sorted(map(sorted, grown)) == sorted(map(sorted, groups))
         groups = grown
+        if settled:
+            break
     if cfg.join_share > 0 and len(groups) > 1:
         found = rows(con, _MOVED_SQL, {"institution_share": cfg.institution_share})
         links = moved_links(found, cfg.join_min_patients, cfg.join_share)
@@ -511,14 +512,15 @@ b AS (SELECT s.grp, a.* FROM _rs_cs_scope s JOIN _rs_cs_adm a USING (settlement_
 """
 
 # Fee waiver / low self-paid share: at most ``waiver_ratio`` of the baseline's median (never
-# below a floor of the median at institutions of the kind), unless the patient's own other
-# stays are as cheap (a plan paying nearly everything is not a waiver).
+# below a floor of the median at institutions of the kind), unless the patient's own stays at
+# other institutions are as cheap (a plan paying nearly everything is not a waiver).
 _WAIVER_SQL = _BASE_CTE + """,
 kind AS (SELECT facility_kind, median(self_share) AS med FROM _rs_cs_adm GROUP BY 1),
 ref AS (SELECT b.grp, median(b.self_share) AS med FROM b GROUP BY 1),
 own AS (
     SELECT a.patient_id, median(a.self_share) AS med FROM _rs_cs_adm a
-    WHERE a.settlement_id NOT IN (SELECT settlement_id FROM _rs_cs_cohort) GROUP BY 1
+    WHERE a.patient_id IN (SELECT patient_id FROM _rs_cs_cohort)
+      AND a.facility_id NOT IN (SELECT facility_id FROM _rs_cs_cohort) GROUP BY 1
 ), cut AS (
     SELECT x.grp, x.settlement_id, x.patient_id, x.self_share, x.is_cohort, r.med,
            $ratio * greatest(r.med, $floor * k.med) AS cut
@@ -587,12 +589,17 @@ FROM first f GROUP BY f.grp
 # than an inpatient stay at the same institution (the shuttle's own earlier trips).
 _HISTORY_SQL = _BASE_CTE + """,
 x AS (SELECT *, true AS is_cohort FROM c UNION ALL SELECT *, false FROM b),
-care AS (
-    SELECT coalesce(s.patient_id, k.patient_id) AS patient_id, left(s.diagnosis_code, 3) AS dg, s.facility_id,
-           coalesce(s.kind, 'inpatient') = 'inpatient' AS inpatient, min(CAST(s.settled_at AS DATE)) AS first_on
-    FROM settlements s LEFT JOIN cards k ON k.card_id = s.card_id
-    WHERE s.diagnosis_code IS NOT NULL
-      AND coalesce(s.patient_id, k.patient_id) IN (SELECT DISTINCT patient_id FROM x)
+want AS (SELECT DISTINCT patient_id, diagnosis_group FROM x WHERE diagnosis_group IS NOT NULL),
+own AS (
+    SELECT s.patient_id, s.diagnosis_code, s.facility_id, s.kind, s.settled_at FROM settlements s
+    WHERE s.patient_id IS NOT NULL AND s.diagnosis_code IS NOT NULL
+    UNION ALL
+    SELECT k.patient_id, s.diagnosis_code, s.facility_id, s.kind, s.settled_at FROM settlements s
+    JOIN cards k ON k.card_id = s.card_id WHERE s.patient_id IS NULL AND s.diagnosis_code IS NOT NULL
+), care AS (
+    SELECT o.patient_id, w.diagnosis_group AS dg, o.facility_id, coalesce(o.kind, 'inpatient') = 'inpatient' AS inpatient,
+           min(CAST(o.settled_at AS DATE)) AS first_on
+    FROM own o JOIN want w ON w.patient_id = o.patient_id AND w.diagnosis_group = left(o.diagnosis_code, 3)
     GROUP BY ALL
 ), flagged AS (
     SELECT x.grp, x.is_cohort, x.settlement_id, bool_or(care.patient_id IS NOT NULL) AS prior
@@ -824,13 +831,18 @@ def _ring(cohort: Cohort, judgement: Judgement, counts: dict[str, dict[int, Coun
     )
 
 
+def _longest_interval(days: list[date]) -> int:
+    return max(((b - a).days for a, b in pairwise(days)), default=0)
+
+
 def _operation_links(cohorts: list[Cohort], counts: dict[str, dict[int, Count]],
                      cfg: CarShuttleSettings) -> list[tuple[int, int]]:
     """Cohorts that are one operation: same institution, same time, same villages, same diagnoses.
 
     A bus seats fewer than the organiser's pool, so it brings different villagers on
-    alternate trips and leaves cohorts that never ride together.  Cohorts at one
-    institution whose trips run over the same months, whose patients come from the same
+    alternate trips and leaves cohorts that never ride together, and villagers come and
+    go.  Cohorts at one institution whose trips run over the same months (or follow each
+    other within the longest interval between their own trips), whose patients come from the same
     home region and whose commonest diagnoses overlap are one operation; a dialysis or
     chemotherapy group at the same hospital differs in diagnoses, another organiser's
     villagers in region.
@@ -840,12 +852,12 @@ def _operation_links(cohorts: list[Cohort], counts: dict[str, dict[int, Count]],
         for f in c.facilities:
             by_facility[f].append(c)
     links = set()
-    gap = cfg.occasion_gap_days
     for group in by_facility.values():
         for i, a in enumerate(group):
             for b in group[i + 1:]:
                 if not a.trip_days or not b.trip_days:
                     continue
+                gap = max(cfg.occasion_gap_days, _longest_interval(a.trip_days), _longest_interval(b.trip_days))
                 overlap = (min(a.trip_days) - max(b.trip_days)).days <= gap and (min(b.trip_days) - max(a.trip_days)).days <= gap
                 ra, rb = (counts["same_origin"].get(x.grp) for x in (a, b))
                 da, db = (set((counts["uniform_diagnosis"].get(x.grp) or Count(0, 0, None)).detail.split(", ")) - {""}
