@@ -123,7 +123,7 @@ class CarShuttleSettings:
     max_chance_partners: float = 0.05
     """Chance test of a pair's joint trips.  With the two patients admitted ``n1`` and ``n2``
     days at the institution over its working days ``D`` (active span, shrunk when its
-    intake favours some weekdays), one of the first's admissions meets the second by
+    admissions favour some weekdays), one of the first's admissions meets the second by
     chance with probability ``q = n2 * (2 * window + 1) / D``; ``k`` joint trips have chance
     at most ``C(n1, k) q^k``.  A patient met ``m`` different people there (``m`` grows with
     the institution's daily volume), each a chance for a coincidence, so the pair is kept
@@ -131,9 +131,11 @@ class CarShuttleSettings:
     twenty patients.  At a regional referral centre admitting a hundred a day, two cardiac
     patients meet on two trips by chance; the same fifteen villagers on four trips do not."""
     weekday_prior: float = 5.0
-    """Pseudo-admissions per weekday added to an institution's weekday profile (of patients
-    admitted there once) before its concentration shrinks its working days: a small
-    hospital's few one-off patients must not make it look weekday-only."""
+    """Pseudo-admissions per weekday added to an institution's weekday profile (its
+    admissions by weekday, each day counting at most its median daily admissions, so a
+    busload does not make its weekday the usual one) before the profile's concentration
+    shrinks its working days: a small hospital's few admissions must not make it look
+    weekday-only."""
     min_links: int = 2
     """A cohort member needs this many linked partners inside the cohort (pruned repeatedly):
     a bus carries many people, while a chance pair at a busy hospital has no third partner."""

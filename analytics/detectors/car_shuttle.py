@@ -95,22 +95,25 @@ WHERE f.kind <> 'pharmacy' AND (s.kind = 'inpatient' OR s.admitted_on IS NOT NUL
 """
 
 # The days over which an institution's admissions spread: its active span (any settlement),
-# shrunk by how much its ordinary intake (patients admitted there once) favours some weekdays,
-# since two patients of a hospital that admits on weekdays only meet more often by chance.
+# shrunk by how much its admissions favour some weekdays, since two patients of a hospital
+# that admits on weekdays only meet more often by chance.  Each day counts at most the
+# institution's median daily admissions: a busload on a Tuesday must not make Tuesday its usual day.
 _FACILITY_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_cs_fac AS
 WITH span AS (
     SELECT facility_id, date_diff('day', min(coalesce(admitted_on, CAST(settled_at AS DATE))),
                                   max(CAST(settled_at AS DATE))) + 1 AS span_days
     FROM settlements WHERE facility_id IN (SELECT facility_id FROM _rs_cs_adm) GROUP BY 1
-), once AS (
-    SELECT facility_id, dayofweek(any_value(day)) AS wd FROM _rs_cs_adm
-    GROUP BY facility_id, patient_id HAVING count(DISTINCT day) = 1
+), daily AS (
+    SELECT facility_id, day, count(*) AS n FROM _rs_cs_adm GROUP BY 1, 2
+), capped AS (
+    SELECT facility_id, dayofweek(day) AS wd,
+           least(n, median(n) OVER (PARTITION BY facility_id)) AS n FROM daily
 ), grid AS (
     SELECT s.facility_id, w.range AS wd FROM span s CROSS JOIN range(7) w
 ), week AS (
-    SELECT g.facility_id, count(o.wd) AS n, sum(count(o.wd)) OVER (PARTITION BY g.facility_id) AS total
-    FROM grid g LEFT JOIN once o ON o.facility_id = g.facility_id AND o.wd = g.wd GROUP BY g.facility_id, g.wd
+    SELECT g.facility_id, coalesce(sum(c.n), 0) AS n, sum(coalesce(sum(c.n), 0)) OVER (PARTITION BY g.facility_id) AS total
+    FROM grid g LEFT JOIN capped c ON c.facility_id = g.facility_id AND c.wd = g.wd GROUP BY g.facility_id, g.wd
 )
 SELECT s.facility_id, s.span_days,
        s.span_days / (7 * sum(power((w.n + $prior) / (w.total + 7 * $prior), 2))) AS chance_days
