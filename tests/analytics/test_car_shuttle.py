@@ -157,7 +157,7 @@ def test_one_villager_changing_hospital_does_not_join_two_shuttles(world):
 # --- look-alikes are not reported ------------------------------------------------------------
 
 def test_outbreak_admitted_once_is_not_a_ring_even_when_fees_are_waived(world):
-    """Repetition: one joint admission links nobody (min_shared_trips)."""
+    """An outbreak admits people together once: one joint admission links nobody."""
     h = _hospital(world)
     _bus(world, _villagers(world, "O", 10), h, trips=(3,), self_share=0.0, diagnosis="A09.0")
     assert detect_car_shuttle(world.con(), DetectionSettings()) == []
@@ -228,3 +228,16 @@ def test_shuttle_inside_a_busy_referral_centre_is_found(world):
     rings = detect_car_shuttle(world.con(), DetectionSettings())
     assert len(rings) == 1
     assert set(villagers) <= set(rings[0].members_of("patient"))
+
+
+def test_a_plan_that_pays_everything_is_not_a_waiver(world):
+    """Villagers whose own stays elsewhere are free too (medical assistance): no fee_waiver evidence."""
+    h = _hospital(world)
+    world.facility("H9", "hospital", region=TOWN)
+    villagers = _villagers(world, "V", 6)
+    _bus(world, villagers, h, trips=(2, 19, 37, 60), self_share=0.0)
+    for i, pid in enumerate(villagers):
+        _admit(world, pid, "H9", start=90 + 3 * i, stay=6, fund=2000.0, self_share=0.0, diagnosis="J18.9")
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert len(rings) == 1  # still a shuttle: the same people, trip after trip, from one village
+    assert "fee_waiver" not in {e.kind for e in rings[0].evidence}
