@@ -19,8 +19,13 @@ hospital simply does not collect the share), so nothing here hangs on it.
    patients meet twice by chance; they do not meet on four separate trips.
 2. Graph: linked pairs form cohorts (components, Leiden when large); a member
    needs ``min_links`` partners inside its cohort, so chance pairs never chain.
+   Cohorts then grow by behaviour: riders of their trips join (beyond chance,
+   or on bus days at a quiet institution), cohorts sharing trips are one bus,
+   cohorts of one operation (same institution, period, region, diagnoses) and
+   villagers who moved together to another cohort's institution join.  Rings
+   are never joined merely for sharing an institution.
 3. **Indications**, each against its own baseline (the institution's other
-   inpatients; its peers in the county when it has too few), combined into
+   inpatients; its peers of the same kind and level when it has too few), combined into
    one score, none required: fee waiver, same origin, uniform diagnoses,
    short stays, elderly patients, stays with no prior care for the condition,
    many readmissions, the same staff or terminals settling the cohort.
