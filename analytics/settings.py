@@ -112,63 +112,137 @@ class BorrowedCardsSettings:
 @dataclass(frozen=True)
 class CarShuttleSettings:
     cohort_window_days: int = 1
-    """Admissions to the same institution within this many days of each other belong to
-    the same busload (a bus arriving late evening is admitted the next morning)."""
-    min_shared_cohorts: int = 2
-    """A patient pair must be admitted together on at least this many occasions: one
-    joint admission is an outbreak, repeated joint admissions are a shuttle."""
-    waived_occasion_weight: int = 2
-    """How many occasions one joint admission counts for when both patients' fees were
-    waived (self-paid share below ``waiver_ratio`` of the institution's median). 1 = no
-    bonus; 2 = one waived joint admission is enough to link two patients (cohorts whose
-    membership changes every trip), at the risk of linking medical-assistance patients."""
+    """Admissions to the same institution within this many days of each other are one
+    busload (a bus arriving late in the evening is admitted the next morning)."""
     occasion_gap_days: int = 3
-    """Joint admissions further apart than this count as separate occasions."""
+    """Joint admissions further apart than this are separate trips."""
+    min_shared_trips: int = 2
+    """A pair must be admitted together on at least this many separate trips, and a cohort
+    must have made that many: one joint admission is an outbreak, a screening day or a
+    charity campaign; the same people again and again is a shuttle."""
+    max_chance_partners: float = 0.05
+    """Chance test of a pair's joint trips.  With the two patients admitted ``n1`` and ``n2``
+    days at the institution over its working days ``D`` (active span, shrunk when its
+    admissions favour some weekdays), one of the first's admissions meets the second by
+    chance with probability ``q = n2 * (2 * window + 1) / D``; ``k`` joint trips have chance
+    at most ``C(n1, k) q^k``.  A patient met ``m`` different people there (``m`` grows with
+    the institution's daily volume), each a chance for a coincidence, so the pair is kept
+    only when ``m`` times that chance is at most this: fewer than one chance partner in
+    twenty patients.  At a regional referral centre admitting a hundred a day, two cardiac
+    patients meet on two trips by chance; the same fifteen villagers on four trips do not."""
+    weekday_prior: float = 5.0
+    """Pseudo-admissions per weekday added to an institution's weekday profile (its
+    admissions by weekday, each day counting at most its median daily admissions, so a
+    busload does not make its weekday the usual one) before the profile's concentration
+    shrinks its working days: a small hospital's few admissions must not make it look
+    weekday-only."""
+    min_links: int = 2
+    """A cohort member needs this many linked partners inside the cohort (pruned repeatedly):
+    a bus carries many people, while a chance pair at a busy hospital has no third partner."""
+    attach_max_chance: float = 0.5
+    """A repeat patient of the institution who joined at least ``min_shared_trips`` of a
+    cohort's trips joins the cohort when, with their admissions falling at random over the
+    institution's working days, the patients who joined any of its trips would include
+    one joining that many at most this often (half a chance rider per cohort): passengers
+    change from trip to trip, so a villager may share few trips with any one other."""
+    bus_day_share: float = 0.8
+    """Bus days: when at least this share of an institution's admissions in a cohort's trip
+    windows exceeds its ordinary intake (its admissions on other days, per day), those
+    admitted in them from the cohort's home regions with one of its diagnoses join the
+    cohort, even on a single trip (the few ordinary patients admitted that day do not).  A small hospital that
+    admits two people a week and twelve on the bus days; at a busy hospital the bus is
+    lost in the crowd and nobody is attached this way."""
+    grow_rounds: int = 5
+    """Rounds of joining cohorts of one bus and attaching riders: each round's new members
+    bring trips of their own on which more riders are found."""
+    same_bus_share: float = 0.5
+    """Two cohorts at one institution are one bus when at least ``min_shared_trips`` and this
+    share of the smaller one's trips fell on the other's trip days (or more trips than
+    chance allows): passengers change from trip to trip, leaving several cohorts of people
+    who rode together often.  Shuttles that merely use one hospital run on their own days."""
     min_patients: int = 3
-    """Smallest cohort reported.  Three villagers admitted together again and again with
-    their fees waived are already a shuttle; the repetition and waiver tests, not the
-    head count, keep families and outbreaks out (70 development drops: every 3-villager
-    cohort found, no new false ring; 1M patients: car_shuttle F1 0.78 against 0.76 at 4)."""
-    attach_min_links: int = 2
-    """A patient admitted together with at least this many cohort members (on any
-    occasion), with a fee-waived admission of their own, joins the cohort."""
+    """Smallest cohort reported.  Three villagers admitted together again and again are
+    already a shuttle; a couple or a family is kept out by the address explanation and
+    the link rule, not by the head count."""
     institution_share: float = 0.2
     """An institution belongs to the ring when it admitted at least this share of the
     cohort's joint admissions (one organiser may supply two hospitals)."""
-    waiver_ratio: float = 0.35
-    """Fee waiver: the cohort's median self-paid share is below this fraction of the
-    institution's own median self-paid share for other inpatients."""
-    baseline_floor: float = 0.5
-    """The institution's reference self-paid share is never below this fraction of the
-    median for institutions of its kind, so a hospital that waives fees for most of its
-    inpatients cannot hide its cohort inside its own baseline."""
-    require_fee_waiver: bool = True
-    """Waived co-payments are what pays the villagers to come; without them a group
-    admission (nursing home, outbreak) is legitimate."""
-    short_stay_ratio: float = 0.85
-    """Short stays: cohort median length of stay below this fraction of the institution's."""
-    uniform_diagnosis_share: float = 0.6
-    """Uniform diagnoses: the cohort's top two diagnoses cover at least this share."""
-    same_origin_share: float = 0.6
-    """Same villages/counties: this share of the cohort comes from one county code."""
-    min_supporting_signals: int = 1
-    """How many of short stay / uniform diagnosis / same origin must back the waiver."""
     leiden_above: int = 80
-    """Cohort graphs larger than this are split with Leiden."""
-    merge_same_institution: bool = False
-    """Cohort groups that share an institution (one admitting at least ``institution_share``
-    of each group's joint admissions) are reported as one ring: a bus carries different
-    villagers on different trips.  Off by default: at province scale one institution
-    receives several groups, and merging them joined unrelated cohorts (1M-patient test,
-    with each group's main institution: car_shuttle F1 0.65 with it, 0.75 without).  The
-    narrower ``join_share`` (villagers who moved) is on."""
+    """Cohort graphs larger than this are split with Leiden, by who travels with whom."""
     leiden_resolution: float = 1.0
     """Resolution for that split."""
-    join_share: float = 0.3
-    """Two cohort groups are one ring when at least this share of one group's villagers
-    had fee-waived admissions at the other group's institution (an organiser that took
-    over another's villages brings them to its own hospital, on trips of their own).
-    0 turns the join off."""
+    baseline_min_admissions: int = 30
+    """Each indication compares the cohort with its institutions' other inpatients when
+    there are at least this many; otherwise (a hospital that admits nobody but its
+    busloads) with the inpatients of institutions of the same kind in the same county."""
+    baseline_max_admissions: int = 2000
+    """A baseline larger than this is a fixed pseudo-random sample of this many admissions
+    (by a hash of the settlement id): a share is known well enough from two thousand, and
+    a regional hospital's or a whole level's inpatients would cost time for nothing."""
+    indication_max_chance: float = 0.01
+    """A trait counts as an indication only when that many cohort members showing it would
+    happen with at most this probability if they were like the baseline (binomial tail)."""
+    indication_min_share: float = 0.5
+    """...and at least this share of the cohort shows it (most of the busload, not a few)."""
+    indication_min_lift: float = 1.5
+    """...and that share is at least this multiple of the baseline's share."""
+    waiver_ratio: float = 0.35
+    """Fee waiver / low self-paid share: an admission whose self-paid share is at most this
+    fraction of the baseline's median, while the patient's own stays at other institutions
+    are not that cheap (a plan that pays nearly everything is not a waiver).  Reimbursement rates
+    differ by hospital level, hence peers of the same level when the baseline is borrowed."""
+    baseline_floor: float = 0.5
+    """The reference self-paid share is never below this fraction of the median at
+    institutions of its kind, so a hospital waiving fees for most inpatients cannot hide
+    its cohort inside its own baseline."""
+    elderly_age: int = 60
+    """Age from which a patient counts as elderly (the villagers shuttles recruit)."""
+    readmission_count: int = 3
+    """Readmissions: patients admitted at least this many days to the institution, against
+    the share of the baseline's patients admitted that often."""
+    min_score: float = 2.0
+    """Indications weigh 1 (fee waiver, same origin, uniform diagnoses, no prior care, same
+    settlers) or 0.5 (short stays, elderly, readmissions: common among honest inpatients);
+    explanations subtract 3 (one household), 3 (a treatment routine), 1 (stays fitting the
+    patients' earlier care).  A cohort is reported at this score: two strong indications
+    or one strong and two supporting, after explanations.  No indication is required."""
+    require_fee_waiver: bool = False
+    """Report only cohorts whose fee waiver shows.  Off: most bureaus' data does not record
+    the waiver (the share is simply not collected), so requiring it blinds the detector."""
+    household_share: float = 0.7
+    """Explanation: at least this share of the cohort lives at one address (a family, a
+    care home admitted together).  Not half: villagers are bussed as couples, and a couple
+    is half of a four-villager cohort."""
+    routine_min_trips: int = 5
+    """Explanation: a schedule needs at least this many trips to be recognised (with fewer,
+    a bus run on random days lands on one weekday or on equal intervals too often)."""
+    routine_share: float = 0.8
+    """...and this share of the trips on one weekday, or of the intervals between trips
+    within ``routine_tolerance_days`` of their median (weekly dialysis shifts, three-weekly
+    chemotherapy cycles).  A bus run on whatever day the organiser finds villagers keeps
+    no schedule."""
+    routine_tolerance_days: int = 0
+    """Days an interval may differ from the median interval and still keep the schedule.
+    0: a treatment cycle repeats exactly (7, 14, 21 days); buses every ten days or so do
+    not, and one holiday shift in five intervals is still allowed by ``routine_share``."""
+    history_fit_share: float = 0.7
+    """Explanation: at least this share of the cohort's admissions follow earlier care of
+    the patient for the same condition (diagnosis group) elsewhere or as an outpatient."""
+    join_same_operation: bool = True
+    """Cohorts at one institution whose trips run over the same period (or follow each other
+    within the longest interval between their own trips), whose patients come
+    from the same home region and whose commonest diagnoses overlap are one ring: a bus
+    seats fewer than the organiser's pool and brings different villagers on alternate
+    trips.  Another organiser's villagers (other region) or a treatment group at the same
+    hospital (other diagnoses) stay apart.  Turn off for data from one county, where
+    everyone shares a region."""
+    join_share: float = 0.15
+    """Two cohorts are one ring when at least this share of one cohort's villagers, after
+    their trips to its institution, came together (a joint admission of movers) to the
+    other cohort's institution: an organiser that took over another's villages brings them
+    to its own hospital, on trips of their own.  Movers arriving together are no accident,
+    so a small share suffices; often the data ends a trip or two after the takeover (1M
+    drop: 9 of 33 villagers moved on one trip).  0 turns the join off."""
     join_min_patients: int = 2
     """...and at least this many of them: one villager who changed hospital is no link."""
 

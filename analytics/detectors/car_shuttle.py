@@ -1,349 +1,918 @@
-"""Car-shuttle schemes: villagers bussed to one institution, fees waived.
+"""Car-shuttle schemes: the same villagers bussed to one institution again and again.
 
-Organisers collect elderly villagers, drive them to a clinic or hospital
-that admits them together, waives their co-payment and bills the fund for
-short, uniform stays (NHSA 2023-2024 notices on "免费接送、免费住院").
-Steps:
+Organisers collect (mostly elderly) villagers, drive them to a clinic or
+hospital that admits them together and bills the fund for short, uniform
+stays; the patient's share is often waived (NHSA 2023-2024 notices on
+"免费接送、免费住院").  A bureau's data rarely records the waiver (the
+hospital simply does not collect the share), so nothing here hangs on it.
 
-1. SQL: inpatient admissions (kind inpatient or an admission date) at
-   non-pharmacy facilities; patient pairs admitted to the same institution
-   within ``cohort_window_days``, counted by separate occasions.  The time
-   window keeps busy hospitals linear in their admissions per day.
-2. SQL: keep pairs admitted together on ``min_shared_cohorts`` occasions.
-3. Graph: components per institution (Leiden above a size) are cohorts;
-   patients co-admitted with several cohort members join it.
-4. SQL: each cohort against its institution's own baseline (the other
-   inpatients there): self-paid share (fee waiver), length of stay, and the
-   cohort's diagnosis and home-county uniformity.
-
-A nursing home admitted together pays normally; an outbreak is admitted
-together once; patients on medical assistance pay little but are not
-admitted together repeatedly.  Each fails one of the tests.
+1. **Coordination** (what the scheme cannot avoid): the *same* patients
+   admitted to the same institution together (same or adjacent day) on
+   several separate trips.  Only patients admitted there on several days can
+   take part, and pairs are formed day by day, so a busy hospital costs its
+   daily volume squared, never all its patients squared.  A pair is kept when
+   its joint trips are beyond chance: with patients admitted ``n1`` and
+   ``n2`` times over the institution's working days, ``k`` joint trips are
+   expected about ``n1 * n2 * window / days`` times, and a patient co-admitted
+   with ``m`` different people there must not find such a partner among them
+   by chance (``max_chance_partners``).  At a regional referral centre two
+   patients meet twice by chance; they do not meet on four separate trips.
+2. Graph: linked pairs form cohorts (components, Leiden when large); a member
+   needs ``min_links`` partners inside its cohort, so chance pairs never chain.
+   Cohorts then grow by behaviour: riders of their trips join (beyond chance,
+   or on bus days at a quiet institution), cohorts sharing trips are one bus,
+   cohorts of one operation (same institution, period, region, diagnoses) and
+   villagers who moved together to another cohort's institution join.  Rings
+   are never joined merely for sharing an institution.
+3. **Indications**, each against its own baseline (the institution's other
+   inpatients; its peers of the same kind and level when it has too few), combined into
+   one score, none required: fee waiver, same origin, uniform diagnoses,
+   short stays, elderly patients, stays with no prior care for the condition,
+   many readmissions, the same staff or terminals settling the cohort.
+4. **Explanations** lower the score: one household or care home (one
+   address), an institutional routine (trips on a fixed weekday or fixed
+   interval: dialysis shifts, chemotherapy cycles), stays that fit the
+   patients' own earlier care.  Outbreaks and charity campaigns admit people
+   together once and never pass step 1.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from itertools import pairwise
+from statistics import median
+from typing import NamedTuple
 
 import duckdb
-
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
-from ringscope.analytics.detectors.base import drop, moved_links, pair_settlements_sql, register_groups, rows, union_groups
+from ringscope.analytics.detectors.base import (
+    drop,
+    moved_links,
+    register_groups,
+    rows,
+    union_groups,
+)
 from ringscope.analytics.ring import Evidence, Member, Ring
-from ringscope.analytics.settings import DetectionSettings
+from ringscope.analytics.settings import CarShuttleSettings, DetectionSettings
 
 SCHEME = "car_shuttle"
+_TEMP = ("_rs_cs_adm", "_rs_cs_fac", "_rs_cs_rep", "_rs_cs_pairs", "_rs_cs_groups", "_rs_cs_joint",
+         "_rs_cs_cohort", "_rs_cs_scope")
+
+# Strong indications (each alone is what an investigator would open a file on) weigh 1,
+# supporting ones (common among honest inpatients too) 0.5; explanations subtract.
+_STRONG, _SUPPORTING = 1.0, 0.5
+_HOUSEHOLD_PENALTY, _ROUTINE_PENALTY, _HISTORY_PENALTY = 3.0, 3.0, 1.0
+
+
+@contextmanager
+def _temp_tables(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Every temp table of the detector is dropped, whatever happens."""
+    try:
+        yield
+    finally:
+        drop(con, *_TEMP)
+
+
+# --- step 1: admissions and coordination -----------------------------------------------
 
 _ADMISSIONS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_cs_adm AS
-SELECT s.settlement_id, s.facility_id, coalesce(s.patient_id, c.patient_id) AS patient_id,
-       coalesce(s.admitted_on, CAST(s.settled_at AS DATE)) AS admitted_on,
-       date_diff('day', coalesce(s.admitted_on, CAST(s.settled_at AS DATE)),
-                 coalesce(s.discharged_on, s.admitted_on, CAST(s.settled_at AS DATE))) AS stay_days,
+SELECT s.settlement_id, s.facility_id, f.kind AS facility_kind, f.region_code AS facility_region,
+       coalesce(s.patient_id, c.patient_id) AS patient_id,
+       coalesce(s.admitted_on, CAST(s.settled_at AS DATE)) AS day,
+       CASE WHEN s.discharged_on IS NOT NULL AND s.admitted_on IS NOT NULL
+            THEN greatest(0, date_diff('day', s.admitted_on, s.discharged_on)) END AS stay_days,
        CASE WHEN s.total_amount > 0 THEN CAST(coalesce(s.self_paid, s.total_amount - s.fund_paid) AS DOUBLE)
                                          / CAST(s.total_amount AS DOUBLE) END AS self_share,
-       s.diagnosis_code, f.kind AS facility_kind
+       s.diagnosis_code, left(s.diagnosis_code, 3) AS diagnosis_group, s.operator_id, s.device_id,
+       p.region_code, nullif(trim(p.address), '') AS address,
+       date_diff('year', p.birth_date, coalesce(s.admitted_on, CAST(s.settled_at AS DATE))) AS age
 FROM settlements s
 LEFT JOIN cards c ON c.card_id = s.card_id
 JOIN facilities f ON f.facility_id = s.facility_id
+LEFT JOIN patients p ON p.patient_id = coalesce(s.patient_id, c.patient_id)
 WHERE f.kind <> 'pharmacy' AND (s.kind = 'inpatient' OR s.admitted_on IS NOT NULL)
+  AND coalesce(s.patient_id, c.patient_id) IS NOT NULL
 """
 
-# The institution's usual self-paid share, never below a fraction of what inpatients of
-# institutions of its kind usually pay: a hospital where nearly everyone pays nothing is
-# the anomaly, not the baseline.
-_FACILITY_MEDIAN_SQL = """
-CREATE OR REPLACE TEMP TABLE _rs_cs_adm AS
-SELECT *, greatest(median(self_share) OVER (PARTITION BY facility_id),
-                   $floor * median(self_share) OVER (PARTITION BY facility_kind)) AS facility_self_median,
-       $floor * median(self_share) OVER (PARTITION BY facility_kind) AS kind_self_floor
-FROM _rs_cs_adm
+# The days over which an institution's admissions spread: its active span (any settlement),
+# shrunk by how much its admissions favour some weekdays, since two patients of a hospital
+# that admits on weekdays only meet more often by chance.  Each day counts at most the
+# institution's median daily admissions: a busload on a Tuesday must not make Tuesday its usual day.
+_FACILITY_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_cs_fac AS
+WITH span AS (
+    SELECT facility_id, date_diff('day', min(coalesce(admitted_on, CAST(settled_at AS DATE))),
+                                  max(CAST(settled_at AS DATE))) + 1 AS span_days
+    FROM settlements WHERE facility_id IN (SELECT facility_id FROM _rs_cs_adm) GROUP BY 1
+), daily AS (
+    SELECT facility_id, day, count(*) AS n FROM _rs_cs_adm GROUP BY 1, 2
+), capped AS (
+    SELECT facility_id, dayofweek(day) AS wd,
+           least(n, median(n) OVER (PARTITION BY facility_id)) AS n FROM daily
+), grid AS (
+    SELECT s.facility_id, w.range AS wd FROM span s CROSS JOIN range(7) w
+), week AS (
+    SELECT g.facility_id, coalesce(sum(c.n), 0) AS n, sum(coalesce(sum(c.n), 0)) OVER (PARTITION BY g.facility_id) AS total
+    FROM grid g LEFT JOIN capped c ON c.facility_id = g.facility_id AND c.wd = g.wd GROUP BY g.facility_id, g.wd
+)
+SELECT s.facility_id, s.span_days,
+       s.span_days / (7 * sum(power((w.n + $prior) / (w.total + 7 * $prior), 2))) AS chance_days
+FROM span s JOIN week w USING (facility_id) GROUP BY s.facility_id, s.span_days
 """
 
+# Only patients admitted to an institution on several days can be repeatedly co-admitted there.
+_REPEAT_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_cs_rep AS
+WITH n AS (SELECT facility_id, patient_id, count(DISTINCT day) AS n_days FROM _rs_cs_adm GROUP BY 1, 2
+           HAVING count(DISTINCT day) >= $min_trips)
+SELECT a.settlement_id, a.facility_id, a.patient_id, a.day, n.n_days
+FROM _rs_cs_adm a JOIN n USING (facility_id, patient_id)
+"""
+
+# Day by day (an equality join on the shifted day): cost is each day's volume squared.
 _PAIRS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_cs_pairs AS
-SELECT a.facility_id, least(a.patient_id, b.patient_id) AS p1, greatest(a.patient_id, b.patient_id) AS p2,
-       least(a.admitted_on, b.admitted_on) AS occasion, a.settlement_id AS s1, b.settlement_id AS s2,
-       (a.self_share <= $waiver_ratio * a.facility_self_median
-        AND b.self_share <= $waiver_ratio * b.facility_self_median) AS both_waived
-FROM _rs_cs_adm a JOIN _rs_cs_adm b
-  ON a.facility_id = b.facility_id
- AND b.admitted_on BETWEEN a.admitted_on - CAST($window AS INTEGER) AND a.admitted_on + CAST($window AS INTEGER)
+SELECT DISTINCT a.facility_id, a.patient_id AS p1, b.patient_id AS p2, least(a.day, b.day) AS day
+FROM _rs_cs_rep a CROSS JOIN range(-$window, $window + 1) o(shift)
+JOIN _rs_cs_rep b ON b.facility_id = a.facility_id AND b.day = a.day + CAST(o.shift AS INTEGER)
 WHERE a.patient_id < b.patient_id
 """
 
-# Occasions: joint admission dates of a pair, merged when closer than the gap.
+# Separate trips of a pair (joint days more than the gap apart), the chance of that many
+# (union bound C(t, k) q^k, q = the other's admissions * window / working days) and the
+# number of partners a patient met there (each one a chance to find a coincidence).
 _EDGES_SQL = """
-WITH occ AS (
-    SELECT p1, p2, occasion, bool_or(coalesce(both_waived, false)) AS waived FROM _rs_cs_pairs GROUP BY ALL
-), gaps AS (
-    SELECT *, date_diff('day', lag(occasion) OVER (PARTITION BY p1, p2 ORDER BY occasion), occasion) AS gap
-    FROM occ
-), weighted AS (
-    SELECT p1, p2, sum(CASE WHEN waived THEN $waived_weight ELSE 1 END) FILTER (WHERE gap IS NULL OR gap > $gap) AS occasions
-    FROM gaps GROUP BY p1, p2
+WITH gaps AS (
+    SELECT *, date_diff('day', lag(day) OVER (PARTITION BY facility_id, p1, p2 ORDER BY day), day) AS gap
+    FROM _rs_cs_pairs
+), pair AS (
+    SELECT facility_id, p1, p2, count(*) FILTER (WHERE gap IS NULL OR gap > $gap) AS trips FROM gaps GROUP BY ALL
+), partners AS (
+    SELECT facility_id, patient_id, count(*) AS m FROM (
+        SELECT facility_id, p1 AS patient_id FROM pair UNION ALL SELECT facility_id, p2 FROM pair) GROUP BY ALL
+), counts AS (
+    SELECT DISTINCT facility_id, patient_id, n_days FROM _rs_cs_rep
+), chance AS (
+    SELECT p.p1, p.p2, p.trips, least(c1.n_days, c2.n_days) AS t, greatest(m1.m, m2.m) AS m,
+           least(1.0, greatest(c1.n_days, c2.n_days) * (2 * $window + 1) / f.chance_days) AS q
+    FROM pair p
+    JOIN counts c1 ON c1.facility_id = p.facility_id AND c1.patient_id = p.p1
+    JOIN counts c2 ON c2.facility_id = p.facility_id AND c2.patient_id = p.p2
+    JOIN partners m1 ON m1.facility_id = p.facility_id AND m1.patient_id = p.p1
+    JOIN partners m2 ON m2.facility_id = p.facility_id AND m2.patient_id = p.p2
+    JOIN _rs_cs_fac f ON f.facility_id = p.facility_id
+    WHERE p.trips >= $min_trips
 )
-SELECT 'patient:' || p1, 'patient:' || p2, occasions FROM weighted
-WHERE occasions >= $min_occasions
-ORDER BY 1, 2
-"""
-
-_ATTACH_SQL = """
-INSERT INTO _rs_cs_groups
-WITH links AS (
-    SELECT g.grp, x.patient_id, count(DISTINCT x.partner) AS n_links
-    FROM _rs_cs_pairs p
-    CROSS JOIN LATERAL (SELECT p.p1 AS patient_id, p.p2 AS partner, p.s1 AS own_settlement
-                        UNION ALL SELECT p.p2, p.p1, p.s2) x
-    JOIN _rs_cs_groups g ON g.id = x.partner
-    JOIN _rs_cs_adm a ON a.settlement_id = x.own_settlement
-    WHERE x.patient_id NOT IN (SELECT id FROM _rs_cs_groups)
-      AND (NOT $require_waiver OR a.self_share <= $waiver_ratio * a.facility_self_median)
-    GROUP BY g.grp, x.patient_id
-), best AS (
-    SELECT patient_id, arg_min(grp, (-n_links, grp)) AS grp, max(n_links) AS n_links FROM links GROUP BY patient_id
-)
-SELECT grp, 'patient:' || patient_id, 'patient', patient_id FROM best WHERE n_links >= $min_links
-"""
-
-_COHORT_SQL = pair_settlements_sql("_rs_cs_cohort", "_rs_cs_pairs", "_rs_cs_groups", "p1", "p2")
-
-# Each cohort admission against its own institution's baseline (other inpatients there,
-# else all inpatients): self-paid share and length of stay.
-_COHORT_FACTS_SQL = """
-WITH base AS (
-    SELECT facility_id, median(self_share) AS self_base, median(stay_days) AS stay_base
-    FROM _rs_cs_adm WHERE settlement_id NOT IN (SELECT settlement_id FROM _rs_cs_cohort)
-    GROUP BY facility_id
-), everywhere AS (
-    SELECT median(self_share) AS self_all, median(stay_days) AS stay_all FROM _rs_cs_adm
-    WHERE settlement_id NOT IN (SELECT settlement_id FROM _rs_cs_cohort)
-), coh AS (
-    SELECT c.grp, a.*, p.region_code,
-           greatest(coalesce(b.self_base, e.self_all), a.kind_self_floor) AS self_base,
-           coalesce(b.stay_base, e.stay_all) AS stay_base
-    FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id)
-    LEFT JOIN patients p ON p.patient_id = a.patient_id
-    LEFT JOIN base b ON b.facility_id = a.facility_id CROSS JOIN everywhere e
-), diag AS (
-    SELECT grp, count(*) AS n FROM coh GROUP BY grp, diagnosis_code
-), top2 AS (
-    SELECT grp, sum(n) AS n_top2 FROM (
-        SELECT grp, n, row_number() OVER (PARTITION BY grp ORDER BY n DESC) AS k FROM diag) WHERE k <= 2 GROUP BY grp
-), county AS (
-    SELECT grp, max(n) AS n_county FROM (SELECT grp, count(DISTINCT patient_id) AS n FROM coh GROUP BY grp, region_code) GROUP BY grp
-), fac AS (
-    SELECT grp, list(facility_id ORDER BY facility_id) AS facilities FROM (
-        SELECT grp, facility_id, count(*) AS n, sum(count(*)) OVER (PARTITION BY grp) AS total
-        FROM coh GROUP BY grp, facility_id)
-    WHERE n >= $institution_share * total GROUP BY grp
-)
-SELECT coh.grp, any_value(fac.facilities) AS facilities,
-       list(DISTINCT coh.patient_id ORDER BY coh.patient_id) AS patients,
-       count(*) AS admissions,
-       count(DISTINCT coh.admitted_on) AS days,
-       median(coh.self_share) AS self_share,
-       median(coh.self_base) AS self_base,
-       median(coh.self_share / nullif(coh.self_base, 0)) AS self_ratio,
-       median(coh.stay_days) AS stay,
-       median(coh.stay_base) AS stay_base,
-       median(coh.stay_days / nullif(coh.stay_base, 0)) AS stay_ratio,
-       any_value(top2.n_top2) / count(*) AS diag_share,
-       any_value(county.n_county) / count(DISTINCT coh.patient_id) AS county_share,
-       min(coh.admitted_on), max(coh.admitted_on)
-FROM coh
-LEFT JOIN top2 ON top2.grp = coh.grp
-LEFT JOIN county ON county.grp = coh.grp
-LEFT JOIN fac ON fac.grp = coh.grp
-GROUP BY coh.grp ORDER BY coh.grp
-"""
-
-
-# The institutions of each cohort group: those that admitted at least a share of the
-# group's joint admissions (the same rule that makes an institution a ring member).
-_GROUP_INSTITUTIONS_SQL = """
-SELECT grp, facility_id FROM (
-    SELECT g1.grp, p.facility_id, count(*) AS n, sum(count(*)) OVER (PARTITION BY g1.grp) AS total
-    FROM _rs_cs_pairs p
-    JOIN _rs_cs_groups g1 ON g1.id = p.p1 AND g1.type = 'patient'
-    JOIN _rs_cs_groups g2 ON g2.id = p.p2 AND g2.type = 'patient' AND g2.grp = g1.grp
-    GROUP BY g1.grp, p.facility_id)
-WHERE n >= $institution_share * total
-ORDER BY 1, 2
-"""
-
-
-# Villagers of one cohort group who moved, fee-waived, from one institution to another
-# group's institution (all their waived stays at the old one before the first at the new
-# one): a ring that takes over another's villages brings them to its own hospital.
-_MOVED_SQL = """
-WITH inst AS (""" + _GROUP_INSTITUTIONS_SQL.replace("ORDER BY 1, 2", "") + """),
-sizes AS (SELECT grp, count(*) AS n FROM _rs_cs_groups WHERE type = 'patient' GROUP BY grp),
-waived AS (
-    SELECT g.grp, a.patient_id, a.facility_id, min(a.admitted_on) AS first_on, max(a.admitted_on) AS last_on
-    FROM _rs_cs_adm a JOIN _rs_cs_groups g ON g.type = 'patient' AND g.id = a.patient_id
-    WHERE a.self_share <= $waiver_ratio * a.facility_self_median
-    GROUP BY ALL
-), moved AS (
-    SELECT o.grp, o.patient_id, n.facility_id AS new_facility
-    FROM waived o JOIN waived n
-      ON n.grp = o.grp AND n.patient_id = o.patient_id AND n.facility_id <> o.facility_id
-     AND o.last_on < n.first_on
-)
-SELECT m.grp, i.grp AS other, count(DISTINCT m.patient_id) AS n, any_value(sizes.n) AS size
-FROM moved m
-JOIN inst i ON i.facility_id = m.new_facility AND i.grp <> m.grp
-JOIN sizes ON sizes.grp = m.grp
+SELECT 'patient:' || p1, 'patient:' || p2, sum(trips) AS trips FROM chance
+WHERE ln(m) + lgamma(t + 1) - lgamma(trips + 1) - lgamma(greatest(t - trips, 0) + 1) + trips * ln(q)
+      <= ln($max_chance_partners)
 GROUP BY 1, 2 ORDER BY 1, 2
 """
 
 
-def _same_institution_links(con: duckdb.DuckDBPyConnection, institution_share: float) -> list[tuple[int, int]]:
-    """One shuttle per institution: cohort groups brought to the same institution.
+def _coordinated_pairs(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list[tuple]:
+    """Patient pairs admitted together on more separate trips than chance allows."""
+    con.execute(_ADMISSIONS_SQL)
+    con.execute(_FACILITY_SQL, {"prior": cfg.weekday_prior})
+    con.execute(_REPEAT_SQL, {"min_trips": cfg.min_shared_trips})
+    con.execute(_PAIRS_SQL, {"window": cfg.cohort_window_days})
+    return rows(con, _EDGES_SQL, {"gap": cfg.occasion_gap_days, "min_trips": cfg.min_shared_trips,
+                                  "window": cfg.cohort_window_days,
+                                  "max_chance_partners": cfg.max_chance_partners})
 
-    A bus carries different villagers on different trips; the institution that admits
-    and waives for them all is what the scheme turns on.  Groups are joined through any
-    institution they share, so a group split over two hospitals joins both.
+
+def _cores(groups: list[list[str]], edge_rows: list[tuple], min_links: int, min_size: int) -> list[list[str]]:
+    """Each group pruned to members with ``min_links`` partners inside it (repeatedly).
+
+    A cohort is many people who travel together; a chance pair at a busy hospital has
+    no third partner, so pruning removes it without a fixed count of admissions.  A group
+    that prunes away leaves its most repeated pair as a seed, which becomes a cohort only
+    if riders of its trips join it.
     """
-    first_group: dict[str, int] = {}
-    links = []
-    for grp, facility in rows(con, _GROUP_INSTITUTIONS_SQL, {"institution_share": institution_share}):
-        links.append((grp, first_group.setdefault(facility, grp)))
-    return links
+    neighbours: dict[str, set[str]] = defaultdict(set)
+    for a, b, _ in edge_rows:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    out = []
+    for group in groups:
+        keep = set(group)
+        while True:
+            weak = {k for k in keep if len(neighbours[k] & keep) < min_links}
+            if not weak:
+                break
+            keep -= weak
+        if len(keep) >= min_size:
+            out.append(sorted(keep))
+        else:  # its most repeated pair seeds a cohort, which it becomes only if riders join
+            inner = set(group)
+            out.append(sorted(max(((w, a, b) for a, b, w in edge_rows if a in inner and b in inner))[1:]))
+    return out
 
 
-def _moved_villager_links(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[int, int]]:
-    """Cohort groups whose villagers moved, still fee-waived, to another group's institution.
+# --- step 2: cohorts, their trips and institutions ----------------------------------------
 
-    When one organiser takes over another's villages, the villagers it inherits stop
-    going to their old hospital and turn up, still paying nothing, at the new owner's,
-    even on trips of their own.  Two shuttles that merely use the same hospital all along
-    move nobody.  A few movers (``join_min_patients``, and ``join_share`` of their group)
-    link the two groups; one villager who changed hospital does not.
+# A member's admission is joint when another member of the same cohort was admitted to the
+# same institution within the window.
+_JOINT_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_cs_joint AS
+WITH m AS (
+    SELECT g.grp, a.settlement_id, a.facility_id, a.patient_id, a.day
+    FROM _rs_cs_adm a JOIN _rs_cs_groups g ON g.type = 'patient' AND g.id = a.patient_id
+)
+SELECT DISTINCT a.grp, a.settlement_id, a.facility_id, a.patient_id, a.day
+FROM m a CROSS JOIN range(-$window, $window + 1) o(shift)
+JOIN m b ON b.grp = a.grp AND b.facility_id = a.facility_id AND b.day = a.day + CAST(o.shift AS INTEGER)
+        AND b.patient_id <> a.patient_id
+"""
+
+# The cohort's institutions: those that admitted at least a share of its joint admissions.
+_INSTITUTIONS_SQL = """
+SELECT grp, facility_id FROM (
+    SELECT grp, facility_id, count(*) AS n, sum(count(*)) OVER (PARTITION BY grp) AS total
+    FROM _rs_cs_joint GROUP BY grp, facility_id)
+WHERE n >= $institution_share * total
+ORDER BY 1, 2
+"""
+
+# Villagers of one cohort whose joint trips to one institution all came before their joint
+# trips to another cohort's institution: an organiser that took over another's villages.
+_MOVED_SQL = """
+WITH inst AS (""" + _INSTITUTIONS_SQL.replace("ORDER BY 1, 2", "") + """),
+sizes AS (SELECT grp, count(*) AS n FROM _rs_cs_groups WHERE type = 'patient' GROUP BY grp),
+stays AS (
+    SELECT grp, patient_id, facility_id, min(day) AS first_on, max(day) AS last_on FROM _rs_cs_joint GROUP BY ALL
+), moved AS (
+    SELECT o.grp, o.patient_id, n.facility_id AS new_facility
+    FROM stays o JOIN stays n ON n.grp = o.grp AND n.patient_id = o.patient_id
+     AND n.facility_id <> o.facility_id AND o.last_on < n.first_on
+)
+SELECT m.grp, i.grp AS other, count(DISTINCT m.patient_id) AS n, any_value(sizes.n) AS size
+FROM moved m JOIN inst i ON i.facility_id = m.new_facility AND i.grp <> m.grp
+JOIN sizes ON sizes.grp = m.grp
+GROUP BY 1, 2 ORDER BY 1, 2
+"""
+
+_COHORT_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_cs_cohort AS
+SELECT j.* FROM _rs_cs_joint j
+JOIN (""" + _INSTITUTIONS_SQL.replace("ORDER BY 1, 2", "") + """) i USING (grp, facility_id)
+"""
+
+
+# Each cohort's trips at its institutions (joint days no more than the gap apart) and the
+# repeat patients admitted there during them: how many trips each joined, and the chance of
+# joining that many if their admissions fell at random over the institution's working days,
+# times the number of patients who joined any trip (each a chance for a coincidence).
+_TRIPS_CTE = """
+WITH days AS (
+    SELECT grp, facility_id, day,
+           date_diff('day', lag(day) OVER (PARTITION BY grp, facility_id ORDER BY day), day) AS gap
+    FROM (SELECT DISTINCT grp, facility_id, day FROM _rs_cs_cohort)
+), numbered AS (
+    SELECT *, sum(CASE WHEN gap IS NULL OR gap > $gap THEN 1 ELSE 0 END)
+                  OVER (PARTITION BY grp, facility_id ORDER BY day) AS trip FROM days
+), trips AS (
+    SELECT grp, facility_id, trip, min(day) - CAST($window AS INTEGER) AS lo, max(day) + CAST($window AS INTEGER) AS hi
+    FROM numbered GROUP BY ALL
+)"""
+
+# Two cohorts at one institution whose trips fall on the same days, and the institution's
+# working days (to judge how often that happens by chance).
+_SHARED_TRIPS_SQL = _TRIPS_CTE + """
+SELECT a.grp, b.grp, a.facility_id, any_value(f.chance_days),
+       (SELECT count(*) FROM trips t WHERE t.grp = a.grp AND t.facility_id = a.facility_id),
+       (SELECT count(*) FROM trips t WHERE t.grp = b.grp AND t.facility_id = a.facility_id),
+       count(DISTINCT a.trip), avg(date_diff('day', a.lo, a.hi) + date_diff('day', b.lo, b.hi) + 1)
+FROM trips a JOIN trips b ON b.facility_id = a.facility_id AND b.grp > a.grp AND b.lo <= a.hi AND a.lo <= b.hi
+JOIN _rs_cs_fac f ON f.facility_id = a.facility_id
+GROUP BY a.grp, b.grp, a.facility_id ORDER BY 1, 2, 3
+"""
+
+_RIDERS_SQL = _TRIPS_CTE + """, cover AS (
+    SELECT grp, facility_id, sum(date_diff('day', lo, hi) + 1) AS days FROM trips GROUP BY ALL
+), hits AS (
+    SELECT t.grp, r.facility_id, r.patient_id, any_value(r.n_days) AS n, count(DISTINCT t.trip) AS j
+    FROM trips t JOIN _rs_cs_rep r ON r.facility_id = t.facility_id AND r.day BETWEEN t.lo AND t.hi
+    GROUP BY ALL
+), seen AS (SELECT grp, facility_id, count(*) AS m FROM hits GROUP BY ALL)
+SELECT h.grp, h.patient_id,
+       ln(s.m) + lgamma(h.n + 1) - lgamma(h.j + 1) - lgamma(greatest(h.n - h.j, 0) + 1)
+       + h.j * ln(least(1.0, c.days / f.chance_days)) AS log_chance
+FROM hits h JOIN seen s USING (grp, facility_id) JOIN cover c USING (grp, facility_id)
+JOIN _rs_cs_fac f ON f.facility_id = h.facility_id
+WHERE h.j >= $min_trips
+ORDER BY 1, 2
+"""
+
+
+# Bus days: a cohort's trip windows at an institution against its ordinary intake (its
+# admissions on other days, per day).  When nearly all admitted in the windows are beyond that
+# intake, those admitted in them from the cohort's home regions with one of its diagnoses
+# came with the bus, even on a single trip.
+_BUS_DAY_SQL = _TRIPS_CTE + """, cover AS (
+    SELECT grp, facility_id, sum(date_diff('day', lo, hi) + 1) AS days FROM trips GROUP BY ALL
+), inwin AS (
+    SELECT DISTINCT t.grp, a.facility_id, a.settlement_id, a.patient_id
+    FROM trips t JOIN _rs_cs_adm a ON a.facility_id = t.facility_id AND a.day BETWEEN t.lo AND t.hi
+), seen AS (SELECT grp, facility_id, count(*) AS obs FROM inwin GROUP BY ALL),
+volume AS (SELECT facility_id, count(*) AS v FROM _rs_cs_adm GROUP BY 1),
+profile AS (SELECT DISTINCT c.grp, a.region_code, a.diagnosis_code FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id))
+SELECT DISTINCT i.grp, i.patient_id
+FROM inwin i JOIN seen s USING (grp, facility_id) JOIN cover c USING (grp, facility_id)
+JOIN volume v ON v.facility_id = i.facility_id JOIN _rs_cs_fac f ON f.facility_id = i.facility_id
+JOIN _rs_cs_adm a ON a.settlement_id = i.settlement_id
+WHERE s.obs - (v.v - s.obs) * c.days / greatest(f.span_days - c.days, 1) >= $share * s.obs
+  AND EXISTS (SELECT 1 FROM profile p WHERE p.grp = i.grp AND p.region_code = a.region_code)
+  AND EXISTS (SELECT 1 FROM profile p WHERE p.grp = i.grp AND p.diagnosis_code = a.diagnosis_code)
+ORDER BY 1, 2
+"""
+
+
+def _register(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[list[str]]) -> None:
+    """Groups, their joint admissions and the cohort admissions at their institutions."""
+    register_groups(con, "_rs_cs_groups", groups)
+    con.execute(_JOINT_SQL, {"window": cfg.cohort_window_days})
+    con.execute(_COHORT_SQL, {"institution_share": cfg.institution_share})
+
+
+def _poisson_tail(k: int, lam: float) -> float:
+    """P(X >= k) for X ~ Poisson(lam)."""
+    return max(0.0, 1.0 - sum(math.exp(-lam) * lam ** j / math.factorial(j) for j in range(k)))
+
+
+def _same_bus_links(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list[tuple[int, int]]:
+    """Cohorts at one institution whose trips fall on the same days more often than chance.
+
+    Passengers change from trip to trip, so one bus can leave several cohorts, each of
+    people who rode together often; they share its trips.  Two shuttles that merely use
+    one hospital run on their own days: with ``t1`` and ``t2`` trips of about ``w`` days
+    over ``D`` working days, about ``t1 * t2 * w / D`` fall together by chance; or
+    one cohort made most of its trips (``same_bus_share``) with the other.
     """
-    found = rows(con, _MOVED_SQL, {"institution_share": cfg.institution_share, "waiver_ratio": cfg.waiver_ratio})
-    return moved_links(found, cfg.join_min_patients, cfg.join_share)
+    found = rows(con, _SHARED_TRIPS_SQL, {"gap": cfg.occasion_gap_days, "window": cfg.cohort_window_days})
+    return [(a, b) for a, b, _, days, t1, t2, shared, width in found
+            if shared >= cfg.min_shared_trips
+            and (shared >= cfg.same_bus_share * min(t1, t2)
+                 or _poisson_tail(int(shared), t1 * t2 * float(width) / float(days)) <= cfg.max_chance_partners)]
+
+
+def _riders(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[str, int]:
+    """Each rider and the cohort whose trips they rode (the least likely by chance first)."""
+    params = {"gap": cfg.occasion_gap_days, "window": cfg.cohort_window_days}
+    best: dict[str, tuple[float, int]] = {}
+    for grp, patient, log_chance in rows(con, _RIDERS_SQL, dict(params, min_trips=cfg.min_shared_trips)):
+        key = f"patient:{patient}"
+        if log_chance <= math.log(cfg.attach_max_chance) and (key not in best or log_chance < best[key][0]):
+            best[key] = (log_chance, grp)
+    for grp, patient in rows(con, _BUS_DAY_SQL, dict(params, share=cfg.bus_day_share)):
+        best.setdefault(f"patient:{patient}", (0.0, grp))
+    return {key: grp for key, (_, grp) in best.items()}
+
+
+def _grow(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[list[str]]) -> list[list[str]]:
+    """Cohorts of one bus are joined; riders of a cohort's trips join it.
+
+    A villager may share too few trips with any one other to be linked, yet ride on
+    several of the cohort's trips: that is judged against chance the same way.  At an
+    institution whose intake on the trip days is nearly all beyond its ordinary intake
+    (``bus_day_share``), those admitted on them from the cohort's regions with one of its
+    diagnoses rode the bus, even once; at a busy
+    hospital a bus is lost in the crowd and only the repeat test can attach riders.
+    When ``join_min_patients`` riders of one cohort's trips belong to another cohort,
+    both are fragments of one bus.
+    """
+    links = _same_bus_links(con, cfg)
+    if links:
+        groups = union_groups(groups, links)
+        _register(con, cfg, groups)
+    member_of = {k: i for i, g in enumerate(groups) for k in g}
+    grown = [list(g) for g in groups]
+    shared: Counter = Counter()
+    for key, grp in _riders(con, cfg).items():
+        if key not in member_of:
+            grown[grp].append(key)
+        elif member_of[key] != grp:
+            shared[(grp, member_of[key])] += 1
+    links = [pair for pair, n in shared.items() if n >= cfg.join_min_patients]
+    return union_groups(grown, links) if links else grown
+
+
+def _cohorts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[list[str]]) -> list[list[str]]:
+    """Register the cohorts: grown by their riders, joined when villagers moved between them.
+
+    When one organiser takes over another's villages, the inherited villagers stop going
+    to their old hospital and turn up on their own trips at the new owner's, so they never
+    share a bus with its villagers.  A few movers (``join_min_patients`` and ``join_share``
+    of their cohort) join the two; one villager who changed hospital does not.
+    """
+    _register(con, cfg, groups)
+    for _ in range(cfg.grow_rounds):
+        grown = _grow(con, cfg, groups)
+        _register(con, cfg, grown)  # the registered order is the groups' numbering from here on
+        settled = sorted(map(sorted, grown)) == sorted(map(sorted, groups))
+        groups = grown
+        if settled:
+            break
+    if cfg.join_share > 0 and len(groups) > 1:
+        found = rows(con, _MOVED_SQL, {"institution_share": cfg.institution_share})
+        links = moved_links(found, cfg.join_min_patients, cfg.join_share)
+        if links:
+            groups = union_groups(groups, links)
+            _register(con, cfg, groups)
+    return groups
+
+
+class Cohort(NamedTuple):
+    grp: int
+    facilities: list[str]
+    patients: list[str]
+    settlement_ids: list[str]
+    trip_days: list[date]
+    pair_trips: float
+
+
+_TRIPS_SQL = """
+WITH d AS (
+    SELECT grp, facility_id, day, count(DISTINCT patient_id) AS n,
+           date_diff('day', lag(day) OVER (PARTITION BY grp, facility_id ORDER BY day), day) AS gap
+    FROM _rs_cs_cohort GROUP BY grp, facility_id, day
+)
+SELECT grp, list(day ORDER BY day) FROM d WHERE gap IS NULL OR gap > $gap GROUP BY grp ORDER BY grp
+"""
+
+_COHORT_LIST_SQL = """
+SELECT grp, list(DISTINCT facility_id ORDER BY facility_id), list(DISTINCT patient_id ORDER BY patient_id),
+       list(DISTINCT settlement_id ORDER BY settlement_id)
+FROM _rs_cs_cohort GROUP BY grp ORDER BY grp
+"""
+
+
+def _cohort_rows(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, edge_rows: list[tuple]) -> list[Cohort]:
+    """Each cohort with its institutions, patients, admissions and trip start days."""
+    trips = dict(rows(con, _TRIPS_SQL, {"gap": cfg.occasion_gap_days}))
+    weight = {(a, b): w for a, b, w in edge_rows}
+    out = []
+    for grp, facilities, patients, sids in rows(con, _COHORT_LIST_SQL):
+        keys = sorted(f"patient:{p}" for p in patients)
+        inner = [weight[(a, b)] for i, a in enumerate(keys) for b in keys[i + 1:] if (a, b) in weight]
+        out.append(Cohort(grp, facilities, patients, sids, trips.get(grp, []),
+                          sum(inner) / len(inner) if inner else 0.0))
+    return out
+
+
+# --- step 3: indications, each against its own baseline -----------------------------------
+
+# The baseline of each cohort: the other inpatients of its institutions, admitted on other
+# days than any cohort's trips (riders the cohort missed must not become its baseline); with fewer than ``baseline_min`` of them (a hospital that admits nobody but its
+# busloads), its peers: institutions of the same kind and level in the same county, else
+# anywhere (reimbursement rates and case mix follow the level, not the place).  A share needs no
+# more than ``baseline_max`` admissions: larger baselines are a fixed pseudo-random sample.
+_SCOPE_SQL = _TRIPS_CTE.replace("WITH days AS", "CREATE OR REPLACE TEMP TABLE _rs_cs_scope AS\nWITH days AS") + """,
+on_trips AS (
+    SELECT DISTINCT a.settlement_id FROM trips t
+    JOIN _rs_cs_adm a ON a.facility_id = t.facility_id AND a.day BETWEEN t.lo AND t.hi
+), inst AS (
+    SELECT DISTINCT c.grp, c.facility_id, f.kind, f.level, f.region_code FROM _rs_cs_cohort c
+    JOIN facilities f USING (facility_id)
+), free AS (
+    SELECT a.*, f.level AS facility_level FROM _rs_cs_adm a JOIN facilities f USING (facility_id)
+    WHERE a.settlement_id NOT IN (SELECT settlement_id FROM on_trips)
+), own AS (
+    SELECT i.grp, a.settlement_id, 1 AS rank FROM inst i JOIN free a USING (facility_id)
+), county AS (
+    SELECT DISTINCT i.grp, a.settlement_id, 2 AS rank FROM inst i
+    JOIN free a ON a.facility_kind = i.kind AND a.facility_level IS NOT DISTINCT FROM i.level
+     AND a.facility_region IS NOT DISTINCT FROM i.region_code
+), enough AS (
+    SELECT grp, min(rank) AS rank FROM (SELECT grp, rank FROM own UNION ALL SELECT grp, rank FROM county)
+    GROUP BY grp, rank HAVING count(*) >= $baseline_min
+), anywhere AS (
+    SELECT DISTINCT i.grp, a.settlement_id, 3 AS rank FROM inst i
+    JOIN free a ON a.facility_kind = i.kind AND a.facility_level IS NOT DISTINCT FROM i.level
+    WHERE i.grp NOT IN (SELECT grp FROM enough)
+), chosen AS (SELECT grp, min(rank) AS rank FROM enough GROUP BY grp
+), picked AS (
+    SELECT x.grp, x.settlement_id, x.rank FROM (SELECT * FROM own UNION ALL SELECT * FROM county) x
+    JOIN chosen c ON c.grp = x.grp AND c.rank = x.rank
+    UNION ALL SELECT grp, settlement_id, rank FROM anywhere
+)
+SELECT * FROM picked
+QUALIFY row_number() OVER (PARTITION BY grp ORDER BY hash(settlement_id), settlement_id) <= $baseline_max
+"""
+
+
+class Count(NamedTuple):
+    """How many of the cohort show a trait, out of how many, and how common it is in the baseline."""
+    hits: int
+    total: int
+    base_share: float | None
+    detail: str = ""
+
+
+_BASE_CTE = """
+WITH c AS (SELECT c.grp, a.* FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id)),
+b AS (SELECT s.grp, a.* FROM _rs_cs_scope s JOIN _rs_cs_adm a USING (settlement_id))
+"""
+
+# Fee waiver / low self-paid share: at most ``waiver_ratio`` of the baseline's median (never
+# below a floor of the median at institutions of the kind), unless the patient's own stays at
+# other institutions are as cheap (a plan paying nearly everything is not a waiver).
+_WAIVER_SQL = _BASE_CTE + """,
+kind AS (SELECT facility_kind, median(self_share) AS med FROM _rs_cs_adm GROUP BY 1),
+ref AS (SELECT b.grp, median(b.self_share) AS med FROM b GROUP BY 1),
+own AS (
+    SELECT a.patient_id, median(a.self_share) AS med FROM _rs_cs_adm a
+    WHERE a.patient_id IN (SELECT patient_id FROM _rs_cs_cohort)
+      AND a.facility_id NOT IN (SELECT facility_id FROM _rs_cs_cohort) GROUP BY 1
+), cut AS (
+    SELECT x.grp, x.settlement_id, x.patient_id, x.self_share, x.is_cohort, r.med,
+           $ratio * greatest(r.med, $floor * k.med) AS cut
+    FROM (SELECT *, true AS is_cohort FROM c UNION ALL SELECT *, false FROM b) x
+    JOIN ref r USING (grp) JOIN kind k USING (facility_kind)
+    WHERE x.self_share IS NOT NULL
+)
+SELECT cut.grp,
+       count(*) FILTER (WHERE is_cohort AND self_share <= cut.cut AND (o.med IS NULL OR o.med > cut.cut)),
+       count(*) FILTER (WHERE is_cohort),
+       avg(CASE WHEN self_share <= cut.cut THEN 1.0 ELSE 0.0 END) FILTER (WHERE NOT is_cohort),
+       printf('%.1f%%', 100 * median(self_share) FILTER (WHERE is_cohort)) || '|' || printf('%.1f%%', 100 * any_value(cut.med))
+FROM cut LEFT JOIN own o ON o.patient_id = cut.patient_id
+GROUP BY cut.grp
+"""
+
+# Same origin: the cohort's commonest home region against the baseline's share from it.
+_ORIGIN_SQL = _BASE_CTE + """,
+top AS (
+    SELECT grp, arg_max(region_code, n) AS region, max(n) AS n FROM (
+        SELECT grp, region_code, count(DISTINCT patient_id) AS n FROM c WHERE region_code IS NOT NULL GROUP BY ALL)
+    GROUP BY grp
+)
+SELECT t.grp, any_value(t.n), (SELECT count(DISTINCT patient_id) FROM c WHERE c.grp = t.grp AND region_code IS NOT NULL),
+       avg(CASE WHEN b.region_code = t.region THEN 1.0 ELSE 0.0 END), any_value(t.region)
+FROM top t LEFT JOIN b ON b.grp = t.grp GROUP BY t.grp
+"""
+
+# Uniform diagnoses: the cohort's two commonest diagnoses against the baseline's share of them.
+_DIAGNOSIS_SQL = _BASE_CTE + """,
+ranked AS (
+    SELECT grp, diagnosis_code, count(*) AS n,
+           row_number() OVER (PARTITION BY grp ORDER BY count(*) DESC, diagnosis_code) AS k
+    FROM c WHERE diagnosis_code IS NOT NULL GROUP BY grp, diagnosis_code
+), top AS (
+    SELECT grp, sum(n) FILTER (WHERE k <= 2) AS hits, sum(n) AS total,
+           list(diagnosis_code ORDER BY k) FILTER (WHERE k <= 2) AS codes FROM ranked GROUP BY grp
+)
+SELECT t.grp, any_value(t.hits), any_value(t.total),
+       avg(CASE WHEN list_contains(t.codes, b.diagnosis_code) THEN 1.0 ELSE 0.0 END),
+       array_to_string(any_value(t.codes), ', ')
+FROM top t LEFT JOIN b ON b.grp = t.grp AND b.diagnosis_code IS NOT NULL GROUP BY t.grp
+"""
+
+# Short stays: stays shorter than the baseline's median, against the baseline's own share.
+_STAY_SQL = _BASE_CTE + """,
+med AS (SELECT grp, median(stay_days) AS med FROM b GROUP BY grp)
+SELECT m.grp,
+       (SELECT count(*) FROM c WHERE c.grp = m.grp AND c.stay_days < m.med),
+       (SELECT count(*) FROM c WHERE c.grp = m.grp AND c.stay_days IS NOT NULL),
+       (SELECT avg(CASE WHEN b.stay_days < m.med THEN 1.0 ELSE 0.0 END) FROM b WHERE b.grp = m.grp AND b.stay_days IS NOT NULL),
+       (SELECT printf('%.0f', median(c.stay_days)) FROM c WHERE c.grp = m.grp) || '|' || printf('%.0f', m.med)
+FROM med m WHERE m.med IS NOT NULL
+"""
+
+# Elderly: cohort patients of ``elderly_age`` or more at their first joint admission.
+_AGE_SQL = _BASE_CTE + """,
+first AS (SELECT grp, patient_id, arg_min(age, day) AS age FROM c WHERE age IS NOT NULL GROUP BY ALL)
+SELECT f.grp, count(*) FILTER (WHERE f.age >= $age), count(*),
+       (SELECT avg(CASE WHEN b.age >= $age THEN 1.0 ELSE 0.0 END) FROM b WHERE b.grp = f.grp AND b.age IS NOT NULL),
+       printf('%.0f', median(f.age))
+FROM first f GROUP BY f.grp
+"""
+
+# No prior care: no earlier settlement of the patient for the same diagnosis group, other
+# than an inpatient stay at the same institution (the shuttle's own earlier trips).
+_HISTORY_SQL = _BASE_CTE + """,
+x AS (SELECT *, true AS is_cohort FROM c UNION ALL SELECT *, false FROM b),
+want AS (SELECT DISTINCT patient_id, diagnosis_group FROM x WHERE diagnosis_group IS NOT NULL),
+own AS (
+    SELECT s.patient_id, s.diagnosis_code, s.facility_id, s.kind, s.settled_at FROM settlements s
+    WHERE s.patient_id IS NOT NULL AND s.diagnosis_code IS NOT NULL
+    UNION ALL
+    SELECT k.patient_id, s.diagnosis_code, s.facility_id, s.kind, s.settled_at FROM settlements s
+    JOIN cards k ON k.card_id = s.card_id WHERE s.patient_id IS NULL AND s.diagnosis_code IS NOT NULL
+), care AS (
+    SELECT o.patient_id, w.diagnosis_group AS dg, o.facility_id, coalesce(o.kind, 'inpatient') = 'inpatient' AS inpatient,
+           min(CAST(o.settled_at AS DATE)) AS first_on
+    FROM own o JOIN want w ON w.patient_id = o.patient_id AND w.diagnosis_group = left(o.diagnosis_code, 3)
+    GROUP BY ALL
+), flagged AS (
+    SELECT x.grp, x.is_cohort, x.settlement_id, bool_or(care.patient_id IS NOT NULL) AS prior
+    FROM x LEFT JOIN care ON care.patient_id = x.patient_id AND care.dg = x.diagnosis_group
+     AND care.first_on < x.day AND NOT (care.facility_id = x.facility_id AND care.inpatient)
+    WHERE x.diagnosis_group IS NOT NULL GROUP BY ALL
+)
+SELECT grp, count(*) FILTER (WHERE is_cohort AND NOT prior), count(*) FILTER (WHERE is_cohort),
+       avg(CASE WHEN prior THEN 0.0 ELSE 1.0 END) FILTER (WHERE NOT is_cohort), ''
+FROM flagged GROUP BY grp
+"""
+
+# Readmissions: patients admitted ``readmission_count`` times or more at the institution.
+_READMISSION_SQL = _BASE_CTE + """,
+cp AS (SELECT grp, patient_id, count(DISTINCT day) AS n FROM c GROUP BY ALL),
+bp AS (SELECT grp, facility_id, patient_id, count(DISTINCT day) AS n FROM b GROUP BY ALL)
+SELECT cp.grp, count(*) FILTER (WHERE cp.n >= $count), count(*),
+       (SELECT avg(CASE WHEN bp.n >= $count THEN 1.0 ELSE 0.0 END) FROM bp WHERE bp.grp = cp.grp),
+       printf('%.1f', avg(cp.n))
+FROM cp GROUP BY cp.grp
+"""
+
+# Same settlers: the cohort's two commonest operators (else terminals) against how much of
+# each baseline institution's admissions its own two commonest settle.
+_SETTLER_SQL = _BASE_CTE + """,
+cs AS (SELECT grp, CASE WHEN count(operator_id) >= count(*) / 2 THEN 'operator' ELSE 'device' END AS which
+       FROM c GROUP BY grp),
+cx AS (SELECT c.grp, CASE cs.which WHEN 'operator' THEN c.operator_id ELSE c.device_id END AS who
+       FROM c JOIN cs USING (grp)),
+bx AS (SELECT b.grp, b.facility_id, CASE cs.which WHEN 'operator' THEN b.operator_id ELSE b.device_id END AS who
+       FROM b JOIN cs USING (grp)),
+crank AS (SELECT grp, who, count(*) AS n, row_number() OVER (PARTITION BY grp ORDER BY count(*) DESC, who) AS k
+          FROM cx WHERE who IS NOT NULL GROUP BY grp, who),
+brank AS (SELECT grp, facility_id, count(*) AS n,
+                 row_number() OVER (PARTITION BY grp, facility_id ORDER BY count(*) DESC, who) AS k
+          FROM bx WHERE who IS NOT NULL GROUP BY grp, facility_id, who),
+bshare AS (SELECT grp, sum(n) FILTER (WHERE k <= 2) / sum(n) AS share FROM brank GROUP BY grp),
+ctop AS (SELECT grp, sum(n) FILTER (WHERE k <= 2) AS hits, sum(n) AS total FROM crank GROUP BY grp)
+SELECT t.grp, t.hits, t.total, bs.share, cs.which
+FROM ctop t JOIN cs USING (grp) LEFT JOIN bshare bs USING (grp)
+"""
+
+_INDICATION_SQL = {
+    "fee_waiver": _WAIVER_SQL, "same_origin": _ORIGIN_SQL, "uniform_diagnosis": _DIAGNOSIS_SQL,
+    "short_stay": _STAY_SQL, "elderly": _AGE_SQL, "no_prior_care": _HISTORY_SQL,
+    "readmissions": _READMISSION_SQL, "same_settlers": _SETTLER_SQL,
+}
+_WEIGHT = {"fee_waiver": _STRONG, "same_origin": _STRONG, "uniform_diagnosis": _STRONG, "short_stay": _SUPPORTING,
+           "elderly": _SUPPORTING, "no_prior_care": _STRONG, "readmissions": _SUPPORTING,
+           "same_settlers": _STRONG}
+
+_HOUSEHOLD_SQL = """
+SELECT grp, max(n) FROM (
+    SELECT c.grp, a.address, count(DISTINCT c.patient_id) AS n FROM _rs_cs_cohort c
+    JOIN _rs_cs_adm a USING (settlement_id) WHERE a.address IS NOT NULL GROUP BY ALL)
+GROUP BY grp
+"""
+
+
+def _counts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[str, dict[int, Count]]:
+    """Every indication's count per cohort (a cohort missing from one had no data for it)."""
+    con.execute(_SCOPE_SQL, {"baseline_min": cfg.baseline_min_admissions, "baseline_max": cfg.baseline_max_admissions,
+                             "gap": cfg.occasion_gap_days,
+                             "window": cfg.cohort_window_days})
+    params = {"fee_waiver": {"ratio": cfg.waiver_ratio, "floor": cfg.baseline_floor},
+              "elderly": {"age": cfg.elderly_age}, "readmissions": {"count": cfg.readmission_count}}
+    out: dict[str, dict[int, Count]] = {}
+    for kind, sql in _INDICATION_SQL.items():
+        out[kind] = {
+            grp: Count(int(hits or 0), int(total or 0), None if base is None else float(base), str(detail or ""))
+            for grp, hits, total, base, detail in rows(con, sql, params.get(kind))
+        }
+    return out
+
+
+def _binomial_tail(hits: int, total: int, p: float) -> float:
+    """P(X >= hits) for X ~ Binomial(total, p)."""
+    if hits <= 0:
+        return 1.0
+    if p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return 1.0
+    return min(1.0, sum(math.comb(total, j) * p ** j * (1 - p) ** (total - j) for j in range(hits, total + 1)))
+
+
+def _shows(count: Count | None, cfg: CarShuttleSettings) -> bool:
+    """A trait is an indication when most of the cohort shows it, clearly more than the
+    baseline does, and that many would be unlikely if the cohort were like the baseline."""
+    if count is None or count.total == 0 or count.base_share is None:
+        return False
+    share = count.hits / count.total
+    # Smoothed baseline share: a trait nobody in a small baseline showed is rare, not impossible.
+    base = (count.base_share * 20 + 0.5) / 21
+    return (share >= cfg.indication_min_share and share >= cfg.indication_min_lift * base
+            and _binomial_tail(count.hits, count.total, base) <= cfg.indication_max_chance)
+
+
+# --- step 4: explanations -------------------------------------------------------------------
+
+def _routine(trip_days: list[date], cfg: CarShuttleSettings) -> str:
+    """'weekday' or 'interval' when the trips keep a schedule (dialysis shifts, chemo cycles)."""
+    if len(trip_days) < cfg.routine_min_trips:
+        return ""
+    weekday = Counter(d.weekday() for d in trip_days).most_common(1)[0][1]
+    if weekday >= cfg.routine_share * len(trip_days):
+        return "weekday"
+    gaps = [(b - a).days for a, b in pairwise(trip_days)]
+    mid = median(gaps)
+    near = sum(abs(g - mid) <= cfg.routine_tolerance_days for g in gaps)
+    return "interval" if near >= cfg.routine_share * len(gaps) else ""
+
+
+class Judgement(NamedTuple):
+    score: float
+    shown: list[str]
+    explained: list[str]
+
+
+def _judge(cohort: Cohort, counts: dict[str, dict[int, Count]], household: int,
+           cfg: CarShuttleSettings) -> Judgement:
+    """Indications add their weight, explanations subtract theirs."""
+    shown = [k for k in _INDICATION_SQL if _shows(counts[k].get(cohort.grp), cfg)]
+    score = sum(_WEIGHT[k] for k in shown)
+    explained = []
+    if household >= cfg.household_share * len(cohort.patients):
+        explained.append("household")
+        score -= _HOUSEHOLD_PENALTY
+    routine = _routine(cohort.trip_days, cfg)
+    if routine:
+        explained.append(f"routine_{routine}")
+        score -= _ROUTINE_PENALTY
+    history = counts["no_prior_care"].get(cohort.grp)
+    if history and history.total and 1 - history.hits / history.total >= cfg.history_fit_share:
+        explained.append("fits_history")
+        score -= _HISTORY_PENALTY
+    return Judgement(score, shown, explained)
+
+
+# --- evidence and rings ---------------------------------------------------------------------
+
+def _pct(count: Count) -> str:
+    return f"{count.hits / count.total:.0%}" if count.total else "?"
+
+
+def _base(count: Count) -> str:
+    return f"{count.base_share:.0%}" if count.base_share is not None else "?"
+
+
+def _indication_evidence(kind: str, c: Count) -> Evidence:
+    """One sentence per indication, cohort against its baseline."""
+    pct, base = _pct(c), _base(c)
+    pair = [*c.detail.split("|"), "", ""]
+    settler = "操作员" if c.detail == "operator" else "终端"
+    texts = {
+        "fee_waiver": (
+            (f"{pct} of their admissions were nearly free for them (median self-paid {pair[0]}; "
+            f"other inpatients {pair[1]}, {base} of them as cheap)."),
+            f"{pct}的住院几乎未自付（自付比例中位数{pair[0]}，其他住院患者{pair[1]}，其中{base}如此）。"),
+        "same_origin": (
+            f"{pct} of them live in region {c.detail}; {base} of the comparison inpatients do.",
+            f"{pct}来自同一地区{c.detail}，对照住院患者中仅{base}。"),
+        "uniform_diagnosis": (
+            f"{pct} of their admissions carry {c.detail}; {base} of the comparison inpatients'.",
+            f"{pct}的住院诊断为{c.detail}，对照住院患者中为{base}（诊断雷同）。"),
+        "short_stay": (
+            (f"{pct} of their stays are shorter than the usual {pair[1]} days (their median {pair[0]}); "
+            f"{base} of the comparison stays are."),
+            f"{pct}的住院短于常见的{pair[1]}天（中位数{pair[0]}天），对照为{base}。"),
+        "elderly": (
+            f"{pct} are elderly (median age {c.detail}); {base} of the comparison inpatients are.",
+            f"{pct}为老年人（年龄中位数{c.detail}岁），对照住院患者中为{base}。"),
+        "no_prior_care": (
+            f"{pct} of their admissions had no earlier care for that condition; {base} of the comparison had none.",
+            f"{pct}的住院此前无该病种就诊记录，对照为{base}。"),
+        "readmissions": (
+            (f"{pct} were admitted there again and again (on average {c.detail} times); {base} of the comparison "
+            "patients were."),
+            f"{pct}在该机构反复住院（平均{c.detail}次），对照为{base}。"),
+        "same_settlers": (
+            (f"Two {c.detail}s settled {pct} of their admissions; at the comparison institutions their own two "
+            f"commonest settle {base}."),
+            f"两个{settler}结算了其中{pct}的住院，对照机构为{base}。"),
+    }
+    en, zh = texts[kind]
+    return Evidence(kind, en, zh, round(c.hits / c.total, 4) if c.total else None)
+
+
+_EXPLANATION_TEXT = {
+    "household": ("Many of them share one address (a family or care home); this lowers the score.",
+                  "其中多人同一住址（家庭或养老机构），降低可疑度。"),
+    "routine_weekday": ("Their trips fall on one weekday, like a treatment shift; this lowers the score.",
+                        "其入院集中在每周固定一天，类似固定治疗班次，降低可疑度。"),
+    "routine_interval": ("Their trips keep a fixed interval, like a treatment cycle; this lowers the score.",
+                         "其入院间隔固定，类似周期性治疗，降低可疑度。"),
+    "fits_history": ("Most stays follow earlier care for the same condition; this lowers the score.",
+                     "多数住院此前已有同病种就诊记录，降低可疑度。"),
+}
+
+
+def _ring(cohort: Cohort, judgement: Judgement, counts: dict[str, dict[int, Count]]) -> Ring:
+    facility = ", ".join(cohort.facilities)
+    n, trips = len(cohort.patients), len(cohort.trip_days)
+    evidence = [Evidence(
+        "co_admission",
+        f"{n} patients were admitted to {facility} together on {trips} separate trips "
+        f"(pairs admitted together on {cohort.pair_trips:.1f} trips on average, more than chance allows).",
+        f"{n}名参保人分{trips}批集中入住{facility}（每对患者平均共同入院{cohort.pair_trips:.1f}次，远超偶然）。",
+        float(n),
+    )]
+    evidence += [_indication_evidence(k, counts[k][cohort.grp]) for k in judgement.shown]
+    evidence += [Evidence(k, *_EXPLANATION_TEXT[k]) for k in judgement.explained]
+    span = (max(cohort.trip_days) - min(cohort.trip_days)).days if cohort.trip_days else 0
+    waiver = counts["fee_waiver"].get(cohort.grp)
+    return Ring(
+        scheme=SCHEME,
+        members=[Member("facility", f, "institution") for f in cohort.facilities]
+        + [Member("patient", p, "shuttled") for p in cohort.patients],
+        settlement_ids=list(cohort.settlement_ids),
+        evidence=evidence,
+        features={
+            "size": float(n + len(cohort.facilities)),
+            "evidence_count": float(len(cohort.settlement_ids)),
+            "per_member": cohort.pair_trips,
+            "baseline_ratio": (waiver.hits / waiver.total) if waiver and waiver.total else 0.0,
+            "active_days": float(span),
+            "signal_strength": min(1.0, 0.3 + 0.1 * trips + 0.1 * judgement.score),
+        },
+    )
+
+
+def _longest_interval(days: list[date]) -> int:
+    return max(((b - a).days for a, b in pairwise(days)), default=0)
+
+
+def _operation_links(cohorts: list[Cohort], counts: dict[str, dict[int, Count]],
+                     cfg: CarShuttleSettings) -> list[tuple[int, int]]:
+    """Cohorts that are one operation: same institution, same time, same villages, same diagnoses.
+
+    A bus seats fewer than the organiser's pool, so it brings different villagers on
+    alternate trips and leaves cohorts that never ride together, and villagers come and
+    go.  Cohorts at one institution whose trips run over the same months (or follow each
+    other within the longest interval between their own trips), whose patients come from the same
+    home region and whose commonest diagnoses overlap are one operation; a dialysis or
+    chemotherapy group at the same hospital differs in diagnoses, another organiser's
+    villagers in region.
+    """
+    by_facility: dict[str, list[Cohort]] = defaultdict(list)
+    for c in cohorts:
+        for f in c.facilities:
+            by_facility[f].append(c)
+    links = set()
+    for group in by_facility.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                if not a.trip_days or not b.trip_days:
+                    continue
+                gap = max(cfg.occasion_gap_days, _longest_interval(a.trip_days), _longest_interval(b.trip_days))
+                overlap = (min(a.trip_days) - max(b.trip_days)).days <= gap and (min(b.trip_days) - max(a.trip_days)).days <= gap
+                ra, rb = (counts["same_origin"].get(x.grp) for x in (a, b))
+                da, db = (set((counts["uniform_diagnosis"].get(x.grp) or Count(0, 0, None)).detail.split(", ")) - {""}
+                          for x in (a, b))
+                if overlap and ra and rb and ra.detail == rb.detail and da & db:
+                    links.add((min(a.grp, b.grp), max(a.grp, b.grp)))
+    return sorted(links)
+
+
+def _profile(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings,
+             edge_rows: list[tuple]) -> tuple[list[Cohort], dict[str, dict[int, Count]], dict[int, int]]:
+    """The registered cohorts, every indication's counts, and the largest household of each."""
+    return _cohort_rows(con, cfg, edge_rows), _counts(con, cfg), dict(rows(con, _HOUSEHOLD_SQL))
 
 
 def detect_car_shuttle(
     con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
 ) -> list[Ring]:
-    """Cohorts admitted together repeatedly with waived co-payments.
+    """Cohorts admitted together on repeated trips, with indications beyond their explanations.
 
     Members are the shuttled patients (role ``shuttled``) and the admitting
-    institution (role ``institution``).
+    institutions (role ``institution``).
     """
     cfg = settings.car_shuttle
-    temp = ("_rs_cs_adm", "_rs_cs_pairs", "_rs_cs_groups", "_rs_cs_cohort")
-    con.execute(_ADMISSIONS_SQL)
-    con.execute(_FACILITY_MEDIAN_SQL, {"floor": cfg.baseline_floor})
-    con.execute(_PAIRS_SQL, {"window": cfg.cohort_window_days, "waiver_ratio": cfg.waiver_ratio})
-    edge_rows = rows(con, _EDGES_SQL, {"gap": cfg.occasion_gap_days, "min_occasions": cfg.min_shared_cohorts,
-                                       "waived_weight": cfg.waived_occasion_weight})
-    if not edge_rows:
-        drop(con, *temp)
-        return []
-    groups = [
-        g for g in find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above,
-                               cfg.leiden_resolution, settings.seed)
-        if len(g) >= 2
-    ]
-    register_groups(con, "_rs_cs_groups", groups)
-    if cfg.merge_same_institution and len(groups) > 1:
-        groups = union_groups(groups, _same_institution_links(con, cfg.institution_share))
-        register_groups(con, "_rs_cs_groups", groups)
-    # Patients admitted with several cohort members join it when their own admission was
-    # fee-waived too: a bus brings a few new passengers each trip.
-    con.execute(_ATTACH_SQL, {"min_links": cfg.attach_min_links, "require_waiver": cfg.require_fee_waiver,
-                              "waiver_ratio": cfg.waiver_ratio})
-    if cfg.join_share > 0 and len(groups) > 1:
-        links = _moved_villager_links(con, cfg)
+    with _temp_tables(con):
+        edge_rows = _coordinated_pairs(con, cfg)
+        if not edge_rows:
+            return []
+        groups = find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above,
+                             cfg.leiden_resolution, settings.seed)
+        groups = _cores(groups, edge_rows, cfg.min_links, cfg.min_patients)
+        if not groups:
+            return []
+        groups = _cohorts(con, cfg, groups)
+        cohorts, counts, households = _profile(con, cfg, edge_rows)
+        links = _operation_links(cohorts, counts, cfg) if cfg.join_same_operation else []
         if links:
-            attached = defaultdict(list)
-            for grp, key in rows(con, "SELECT grp, node FROM _rs_cs_groups ORDER BY 1, 2"):
-                attached[grp].append(key)
-            groups = union_groups([attached[g] for g in range(len(groups))], links)
-            register_groups(con, "_rs_cs_groups", groups)
-    con.execute(_COHORT_SQL)
-    facts = rows(con, _COHORT_FACTS_SQL, {"institution_share": cfg.institution_share})
-    cohort = defaultdict(list)
-    for grp, sid in rows(con, "SELECT grp, settlement_id FROM _rs_cs_cohort ORDER BY 1, 2"):
-        cohort[grp].append(sid)
-    occasions = {(a, b): w for a, b, w in edge_rows}
-    drop(con, *temp)
-
-    rings: list[Ring] = []
-    for (grp, facilities, patients, admissions, days, self_share, self_base, self_ratio, stay, stay_base,
-         stay_ratio, diag_share, county_share, first_on, last_on) in facts:
-        if len(patients) < cfg.min_patients or not facilities:
+            _register(con, cfg, union_groups(groups, links))
+            cohorts, counts, households = _profile(con, cfg, edge_rows)
+    rings = []
+    for cohort in cohorts:
+        if len(cohort.patients) < cfg.min_patients or len(cohort.trip_days) < cfg.min_shared_trips:
             continue
-        if (last_on - first_on).days <= cfg.occasion_gap_days:
-            continue  # one trip only: a group admission (outbreak, screening), not a shuttle
-        self_share = float(self_share or 0.0)
-        self_base = float(self_base or 0.0)
-        waiver = self_ratio is not None and float(self_ratio) <= cfg.waiver_ratio
-        short = stay_ratio is not None and float(stay_ratio) <= cfg.short_stay_ratio
-        uniform = float(diag_share or 0) >= cfg.uniform_diagnosis_share
-        same_origin = float(county_share or 0) >= cfg.same_origin_share
-        support = sum((short, uniform, same_origin))
-        if cfg.require_fee_waiver and not waiver:
+        judgement = _judge(cohort, counts, households.get(cohort.grp, 0), cfg)
+        if judgement.score < cfg.min_score:
             continue
-        if support < cfg.min_supporting_signals or (not waiver and support < cfg.min_supporting_signals + 1):
+        if cfg.require_fee_waiver and "fee_waiver" not in judgement.shown:
             continue
-        keys = {f"patient:{p}" for p in patients}
-        facility = ", ".join(facilities)
-        repeat = [w for (a, b), w in occasions.items() if a in keys and b in keys]
-        mean_occ = sum(repeat) / len(repeat) if repeat else 0.0
-        members = [Member("facility", f, "institution") for f in facilities]
-        members += [Member("patient", p, "shuttled") for p in patients]
-        evidence = [
-            Evidence(
-                "co_admission",
-                f"{len(patients)} patients were admitted to {facility} together on {days} days "
-                f"(pairs admitted together on {mean_occ:.1f} separate occasions on average).",
-                f"{len(patients)}名参保人在{days}个日期集中入住{facility}（每对患者平均共同入院{mean_occ:.1f}次）。",
-                float(len(patients)),
-            ),
-        ]
-        if waiver:
-            evidence.append(Evidence(
-                "fee_waiver",
-                f"They paid a median {self_share:.1%} of the bill themselves; other inpatients there pay {self_base:.1%}.",
-                f"这些患者自付比例中位数仅{self_share:.1%}，该机构其他住院患者为{self_base:.1%}（疑似免除自付）。",
-                round(self_share, 4),
-            ))
-        if short:
-            evidence.append(Evidence(
-                "short_stay",
-                f"Median stay {float(stay):.0f} days against {float(stay_base):.0f} days for the institution's other inpatients.",
-                f"住院天数中位数{float(stay):.0f}天，该机构其他住院患者为{float(stay_base):.0f}天。",
-                float(stay),
-            ))
-        if uniform:
-            evidence.append(Evidence(
-                "uniform_diagnosis",
-                f"Two diagnoses cover {float(diag_share):.0%} of their admissions.",
-                f"两种诊断占其住院记录的{float(diag_share):.0%}（诊断高度雷同）。",
-                round(float(diag_share), 3),
-            ))
-        if same_origin:
-            evidence.append(Evidence(
-                "same_origin",
-                f"{float(county_share):.0%} of them live in the same county.",
-                f"其中{float(county_share):.0%}来自同一县区。",
-                round(float(county_share), 3),
-            ))
-        rings.append(Ring(
-            scheme=SCHEME,
-            members=members,
-            settlement_ids=cohort.get(grp, []),
-            evidence=evidence,
-            features={
-                "size": float(len(patients) + len(facilities)),
-                "evidence_count": float(admissions),
-                "per_member": mean_occ,
-                "baseline_ratio": (self_base / max(self_share, 0.005)) if self_base else 0.0,
-                "active_days": float((last_on - first_on).days),
-                "signal_strength": min(1.0, 0.4 + 0.3 * waiver + 0.1 * support),
-            },
-        ))
+        rings.append(_ring(cohort, judgement, counts))
     return rings

@@ -1,9 +1,17 @@
-from datetime import timedelta
+"""Car shuttles: the same villagers admitted together on repeated trips, judged on combined
+indications against the institution's other inpatients, with explanations that clear
+look-alikes (households, treatment routines, campaigns, busy referral centres)."""
+import random
+from datetime import date, timedelta
+
+from ringscope.analytics.detectors import car_shuttle
+from ringscope.analytics.detectors.car_shuttle import detect_car_shuttle
+from ringscope.analytics.settings import DetectionSettings
 
 from tests.analytics.worlds import day, tuned
 
-from ringscope.analytics.detectors.car_shuttle import detect_car_shuttle
-from ringscope.analytics.settings import DetectionSettings
+VILLAGE = "510121"  # the villagers' county
+TOWN = "510101"  # where the hospital's ordinary inpatients live
 
 
 def _admit(world, pid, facility, start, stay, fund, self_share, diagnosis="I63.9"):
@@ -14,129 +22,131 @@ def _admit(world, pid, facility, start, stay, fund, self_share, diagnosis="I63.9
                         diagnosis_code=diagnosis)
 
 
-def _baseline(world, facility, n=12):
+def _baseline(world, facility, n=40):
+    """Ordinary inpatients: town residents of all ages, mixed diagnoses, 8-day stays, 30 % co-payment."""
     for i in range(n):
-        pid = world.patient(f"Z{facility}{i}", region="510101")
-        _admit(world, pid, facility, start=i * 5, stay=8, fund=3000.0, self_share=0.3, diagnosis=f"K{i}")
+        pid = world.patient(f"Z{facility}{i}", region=TOWN, birth_date=date(1950 + (i * 7) % 50, 1, 1))
+        _admit(world, pid, facility, start=i * 3, stay=8, fund=3000.0, self_share=0.3, diagnosis=f"K{i % 20:02d}")
 
 
-def test_cohort_with_waived_fees_repeatedly_admitted_is_a_ring(world):
-    world.facility("H1", "hospital", region="510101")
-    _baseline(world, "H1")
-    villagers = [world.patient(f"V{i}", region="510121") for i in range(6)]
-    for trip in (0, 20, 41):
-        for i, pid in enumerate(villagers):
-            _admit(world, pid, "H1", start=trip + (i % 2), stay=4, fund=3500.0, self_share=0.0)
+def _villagers(world, prefix, n, region=VILLAGE, **kw):
+    return [world.patient(f"{prefix}{i}", region=region, birth_date=date(1948, 1, 1), **kw) for i in range(n)]
+
+
+def _bus(world, people, facility, trips, self_share=0.3, stay=4, diagnosis="I63.9"):
+    for trip in trips:
+        for i, pid in enumerate(people):
+            _admit(world, pid, facility, start=trip + (i % 2), stay=stay, fund=3500.0, self_share=self_share,
+                   diagnosis=diagnosis)
+
+
+def _hospital(world, fid="H1"):
+    world.facility(fid, "hospital", region=TOWN)
+    _baseline(world, fid)
+    return fid
+
+
+# --- shuttles are found --------------------------------------------------------------------
+
+def test_shuttle_with_no_recorded_waiver_is_found(world):
+    """Co-payments recorded as normal: coordination plus origin, diagnoses, stays and age suffice."""
+    h = _hospital(world)
+    villagers = _villagers(world, "V", 6)
+    _bus(world, villagers, h, trips=(2, 19, 37, 60), self_share=0.3)
     rings = detect_car_shuttle(world.con(), DetectionSettings())
     assert len(rings) == 1
     ring = rings[0]
-    assert ring.members_of("facility") == ["H1"]
+    assert ring.members_of("facility") == [h]
     assert sorted(ring.members_of("patient")) == sorted(villagers)
     kinds = {e.kind for e in ring.evidence}
-    assert {"co_admission", "fee_waiver"} <= kinds
-    assert len(ring.settlement_ids) == 18
+    assert "fee_waiver" not in kinds
+    assert {"co_admission", "same_origin", "uniform_diagnosis"} <= kinds
+    assert len(ring.settlement_ids) == 24
+
+
+def test_waived_fees_show_as_evidence(world):
+    h = _hospital(world)
+    villagers = _villagers(world, "V", 6)
+    _bus(world, villagers, h, trips=(2, 22, 43), self_share=0.0)
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert "fee_waiver" in {e.kind for e in rings[0].evidence}
+
+
+def test_requiring_the_waiver_drops_a_shuttle_without_one(world):
+    h = _hospital(world)
+    _bus(world, _villagers(world, "V", 6), h, trips=(2, 19, 37, 60), self_share=0.3)
+    assert detect_car_shuttle(world.con(), tuned("car_shuttle", require_fee_waiver=True)) == []
+
+
+def test_passengers_changing_every_trip_still_make_one_ring(world):
+    """A bus seats four of eight villagers, different ones each trip: riders join the cohort."""
+    h = _hospital(world)
+    villagers = _villagers(world, "V", 8)
+    for k, trip in enumerate((2, 11, 27, 36, 55, 63, 84, 99)):
+        _bus(world, [villagers[(k + j) % 8] for j in range(4)], h, trips=(trip,))
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("patient")) == sorted(villagers)
+
+
+def test_two_shuttles_at_one_hospital_are_split_by_who_travels_together(world):
+    """Different villages on different days: two rings, though they share the institution."""
+    h = _hospital(world)
+    first = _villagers(world, "V", 5, region=VILLAGE)
+    second = _villagers(world, "W", 5, region="510122")
+    _bus(world, first, h, trips=(2, 22, 43))
+    _bus(world, second, h, trips=(12, 32, 53), diagnosis="J44.1")
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert sorted(sorted(r.members_of("patient")) for r in rings) == [sorted(first), sorted(second)]
+
+
+def test_alternating_busloads_of_one_village_are_one_operation(world):
+    """Same village, same diagnosis, same hospital, interleaved trips: one ring (join_same_operation)."""
+    h = _hospital(world)
+    first, second = _villagers(world, "V", 5), _villagers(world, "W", 5)
+    _bus(world, first, h, trips=(2, 22, 43))
+    _bus(world, second, h, trips=(12, 29, 57))
+    assert len(detect_car_shuttle(world.con(), DetectionSettings())) == 1
+    assert len(detect_car_shuttle(world.con(), tuned("car_shuttle", join_same_operation=False))) == 2
 
 
 def test_three_villagers_bussed_again_and_again_are_a_ring_but_two_are_not(world):
-    """min_patients (3): the repetition and the waiver make a shuttle, not the head count."""
-    world.facility("H1", "hospital", region="510101")
-    _baseline(world, "H1")
-    villagers = [world.patient(f"V{i}", region="510121") for i in range(3)]
-    for trip in (0, 14, 30, 45, 61):
-        for pid in villagers:
-            _admit(world, pid, "H1", start=trip, stay=4, fund=3500.0, self_share=0.0)
+    h = _hospital(world)
+    villagers = _villagers(world, "V", 3)
+    _bus(world, villagers, h, trips=(0, 14, 33, 45, 68), self_share=0.0)
     rings = detect_car_shuttle(world.con(), DetectionSettings())
     assert len(rings) == 1 and sorted(rings[0].members_of("patient")) == sorted(villagers)
     assert detect_car_shuttle(world.con(), tuned("car_shuttle", min_patients=4)) == []
 
 
 def test_a_couple_admitted_together_with_waived_fees_is_not_a_ring(world):
-    """Hard negative: two people (a couple on medical assistance) are below min_patients."""
-    world.facility("H1", "hospital", region="510101")
-    _baseline(world, "H1")
-    couple = [world.patient(f"C{i}", region="510121", address="lane 3") for i in range(2)]
-    for trip in (0, 14, 30, 45, 61):
-        for pid in couple:
-            _admit(world, pid, "H1", start=trip, stay=4, fund=3500.0, self_share=0.0)
+    h = _hospital(world)
+    couple = _villagers(world, "C", 2, address="lane 3")
+    _bus(world, couple, h, trips=(0, 14, 33, 45, 68), self_share=0.0)
     assert detect_car_shuttle(world.con(), DetectionSettings()) == []
-
-
-def test_nursing_home_admitted_together_but_paying_normally_is_not_a_ring(world):
-    world.facility("H1", "hospital", region="510101")
-    _baseline(world, "H1")
-    residents = [world.patient(f"N{i}", region="510101", address="sunset home") for i in range(6)]
-    for trip in (0, 20, 41):
-        for pid in residents:
-            _admit(world, pid, "H1", start=trip, stay=8, fund=3000.0, self_share=0.3)
-    assert detect_car_shuttle(world.con(), DetectionSettings()) == []
-
-
-def test_outbreak_admitted_once_is_not_a_ring_even_when_fees_are_waived(world):
-    world.facility("H1", "hospital", region="510101")
-    _baseline(world, "H1")
-    for i in range(10):
-        pid = world.patient(f"O{i}", region="510121")
-        _admit(world, pid, "H1", start=3, stay=3, fund=2000.0, self_share=0.0, diagnosis="A09.0")
-    assert detect_car_shuttle(world.con(), DetectionSettings()) == []
-
-
-def _two_busloads(world):
-    world.facility("H1", "hospital", region="510101")
-    _baseline(world, "H1")
-    first = [world.patient(f"V{i}", region="510121") for i in range(5)]
-    second = [world.patient(f"W{i}", region="510121") for i in range(5)]
-    for trip in (0, 20, 41):  # the bus runs two sets of villagers on different days
-        for pid in first:
-            _admit(world, pid, "H1", start=trip, stay=4, fund=3500.0, self_share=0.0)
-        for pid in second:
-            _admit(world, pid, "H1", start=trip + 10, stay=4, fund=3500.0, self_share=0.0)
-    return first, second
-
-
-def test_cohorts_brought_to_the_same_institution_are_one_ring_when_asked(world):
-    from dataclasses import replace
-
-    first, second = _two_busloads(world)
-    settings = DetectionSettings()
-    settings = replace(settings, car_shuttle=replace(settings.car_shuttle, merge_same_institution=True))
-    rings = detect_car_shuttle(world.con(), settings)
-    assert len(rings) == 1
-    assert sorted(rings[0].members_of("patient")) == sorted(first + second)
-    assert len(rings[0].settlement_ids) == 30
-
-
-def test_cohort_groups_stay_apart_by_default(world):
-    _two_busloads(world)
-    assert len(detect_car_shuttle(world.con(), DetectionSettings())) == 2
 
 
 def _takeover(world, movers: int):
     """Shuttle B runs to H1 all along; shuttle A runs to H2, then ``movers`` of A's
     villagers are brought, on trips of their own, to H1."""
-    world.facility("H1", "hospital", region="510101")
-    world.facility("H2", "hospital", region="510101")
-    _baseline(world, "H1")
-    _baseline(world, "H2")
-    b = [world.patient(f"B{i}", region="510121") for i in range(5)]
-    a = [world.patient(f"A{i}", region="510121") for i in range(5)]
-    for trip in (0, 20, 41, 62):
-        for pid in b:
-            _admit(world, pid, "H1", start=trip, stay=4, fund=3500.0, self_share=0.0)
-    for trip in (5, 26):
-        for pid in a:
-            _admit(world, pid, "H2", start=trip, stay=4, fund=3500.0, self_share=0.0)
-    for trip in (50, 71):
-        for pid in a[:movers]:
-            _admit(world, pid, "H1", start=trip, stay=4, fund=3500.0, self_share=0.0)
+    h1, h2 = _hospital(world, "H1"), _hospital(world, "H2")
+    b = _villagers(world, "B", 5)
+    a = _villagers(world, "A", 5)
+    _bus(world, b, h1, trips=(0, 17, 41, 66), self_share=0.0)
+    _bus(world, a, h2, trips=(5, 26), self_share=0.0)
+    _bus(world, a[:movers], h1, trips=(50, 71), self_share=0.0)
     return a, b
 
 
 def test_villagers_moved_to_another_shuttles_hospital_join_its_ring(world):
     a, b = _takeover(world, movers=3)
-    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    rings = detect_car_shuttle(world.con(), tuned("car_shuttle", join_same_operation=False))
     assert len(rings) == 1
     assert sorted(rings[0].members_of("patient")) == sorted(a + b)
     assert rings[0].members_of("facility") == ["H1", "H2"]
+    off = tuned("car_shuttle", join_same_operation=False, join_share=0.0)
+    assert len(detect_car_shuttle(world.con(), off)) == 2
 
 
 def test_one_villager_changing_hospital_does_not_join_two_shuttles(world):
@@ -144,6 +154,90 @@ def test_one_villager_changing_hospital_does_not_join_two_shuttles(world):
     assert len(detect_car_shuttle(world.con(), DetectionSettings())) == 2
 
 
-def test_moved_villager_join_can_be_turned_off(world):
-    _takeover(world, movers=3)
-    assert len(detect_car_shuttle(world.con(), tuned("car_shuttle", join_share=0.0))) == 2
+# --- look-alikes are not reported ------------------------------------------------------------
+
+def test_outbreak_admitted_once_is_not_a_ring_even_when_fees_are_waived(world):
+    """An outbreak admits people together once: one joint admission links nobody."""
+    h = _hospital(world)
+    _bus(world, _villagers(world, "O", 10), h, trips=(3,), self_share=0.0, diagnosis="A09.0")
+    assert detect_car_shuttle(world.con(), DetectionSettings()) == []
+
+
+def test_charity_campaign_with_different_patients_each_time_is_not_a_ring(world):
+    """Cataract campaigns: many patients from one county, waived, one trip each."""
+    h = _hospital(world)
+    for k, trip in enumerate((5, 35, 65)):
+        _bus(world, _villagers(world, f"K{k}-", 15), h, trips=(trip,), self_share=0.0, stay=2, diagnosis="H25.9")
+    assert detect_car_shuttle(world.con(), DetectionSettings()) == []
+
+
+def _dialysis(world):
+    h = _hospital(world)
+    shift = _villagers(world, "D", 6)
+    for week in range(12):  # every Tuesday morning, day ward
+        for pid in shift:
+            _admit(world, pid, h, start=7 * week + 1, stay=0, fund=400.0, self_share=0.1, diagnosis="N18.5")
+    return shift
+
+
+def test_dialysis_shift_is_explained_by_its_weekly_routine(world):
+    """Same patients, same weekday every week, same diagnosis: a routine, not a bus."""
+    _dialysis(world)
+    assert detect_car_shuttle(world.con(), DetectionSettings()) == []
+    assert len(detect_car_shuttle(world.con(), tuned("car_shuttle", routine_min_trips=10_000))) == 1
+
+
+def test_care_home_residents_admitted_together_are_explained_by_their_address(world):
+    """One address: a family or a care home travels together (household_share)."""
+    h = _hospital(world)
+    residents = _villagers(world, "N", 5, address="sunset home, 3 river road")
+    _bus(world, residents, h, trips=(2, 19, 37, 60))
+    assert detect_car_shuttle(world.con(), DetectionSettings()) == []
+    assert len(detect_car_shuttle(world.con(), tuned("car_shuttle", household_share=1.01))) == 1
+
+
+def _referral_centre(world, per_day=30, days=120, seed=7):
+    """A regional cardiac centre: many patients a day from every county, some readmitted."""
+    rng = random.Random(seed)
+    world.facility("RC", "hospital", region=TOWN)
+    codes = ("I20.0", "I21.9", "I25.1", "I50.9", "I48.0")
+    for i in range(per_day * days // 2):
+        pid = world.patient(f"R{i}", region=f"5101{rng.randint(10, 40)}", birth_date=date(rng.randint(1935, 1990), 1, 1))
+        for start in sorted(rng.sample(range(days), rng.choice((1, 1, 2, 3, 4)))):
+            _admit(world, pid, "RC", start=start, stay=rng.randint(3, 12), fund=9000.0, self_share=0.25,
+                   diagnosis=rng.choice(codes))
+
+
+def test_busy_referral_centre_does_not_make_chance_cohorts(world):
+    """Pairs meeting on two or three days at a hospital admitting ~30 a day are chance."""
+    _referral_centre(world)
+    con = world.con()
+    assert detect_car_shuttle(con, DetectionSettings()) == []
+    cfg = DetectionSettings().car_shuttle
+    with car_shuttle._temp_tables(con):
+        assert len(car_shuttle._coordinated_pairs(con, cfg)) <= 2
+    loose = tuned("car_shuttle", max_chance_partners=1e9).car_shuttle
+    with car_shuttle._temp_tables(con):
+        assert len(car_shuttle._coordinated_pairs(con, loose)) > 50
+
+
+def test_shuttle_inside_a_busy_referral_centre_is_found(world):
+    _referral_centre(world)
+    villagers = _villagers(world, "V", 8)
+    _bus(world, villagers, "RC", trips=(3, 21, 48, 62, 95), stay=3, diagnosis="I25.1")
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert set(villagers) <= set(rings[0].members_of("patient"))
+
+
+def test_a_plan_that_pays_everything_is_not_a_waiver(world):
+    """Villagers whose own stays elsewhere are free too (medical assistance): no fee_waiver evidence."""
+    h = _hospital(world)
+    world.facility("H9", "hospital", region=TOWN)
+    villagers = _villagers(world, "V", 6)
+    _bus(world, villagers, h, trips=(2, 19, 37, 60), self_share=0.0)
+    for i, pid in enumerate(villagers):
+        _admit(world, pid, "H9", start=90 + 3 * i, stay=6, fund=2000.0, self_share=0.0, diagnosis="J18.9")
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert len(rings) == 1  # still a shuttle: the same people, trip after trip, from one village
+    assert "fee_waiver" not in {e.kind for e in rings[0].evidence}
