@@ -62,6 +62,10 @@ class BorrowedCardsSettings:
     """Two cards settled at one facility by any counter within this many minutes are also
     co-presented (no operator or device recorded, or a batch spread over counters); shorter
     than ``window_minutes`` because a counter alone says less than one hand or one phone."""
+    skip_inpatient: bool = True
+    """Inpatient settlements are left out of batches: a rented card is presented at a
+    counter for outpatient care or drugs, while a group admitted and discharged together
+    is what a car shuttle (or an outbreak) looks like, judged by that detector."""
     min_shared_days: int = 2
     """A card pair must be co-presented on at least this many different days: one shared
     queue (a screening day, an outbreak) happens once, a pool comes back."""

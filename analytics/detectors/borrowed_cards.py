@@ -47,6 +47,7 @@ from ringscope.analytics.detectors.base import (
     pair_settlements_sql,
     register_groups,
     rows,
+    union_groups,
 )
 from ringscope.analytics.link_analysis import centrality, top_node
 from ringscope.analytics.ring import Evidence, Member, Ring
@@ -61,6 +62,7 @@ CREATE OR REPLACE TEMP TABLE _rs_bc_events AS
 SELECT settlement_id, card_id, facility_id, operator_id, device_id,
        CAST(settled_at AS DATE) AS day, epoch(settled_at) AS ts, hour(settled_at) AS hh
 FROM settlements WHERE card_id IS NOT NULL AND settled_at IS NOT NULL AND facility_id IS NOT NULL
+  AND NOT (coalesce(kind, '') = 'inpatient' AND $skip_inpatient)
 """
 
 # Co-presentations: windowed self-joins (only neighbours in time pair, so a hub stays linear).
@@ -194,6 +196,36 @@ SELECT arg_min(grp, (log10_p, grp)) AS grp, 'card:' || card_id, 'card', card_id
 FROM scored WHERE log10_p <= $log10_alpha GROUP BY card_id
 """
 
+# Two pools whose cards were co-presented with each other on repeated days, beyond what the
+# two pools' volumes at those facilities explain, are one gang (its batches mix old and new
+# cards); unrelated gangs at one busy counter meet only by chance.
+_LINKED_POOLS_SQL = f"""
+WITH cross_days AS (
+    SELECT least(g1.grp, g2.grp) AS ga, greatest(g1.grp, g2.grp) AS gb, n.facility_id,
+           list(DISTINCT n.day) FILTER (WHERE n.close_any) AS d_any,
+           list(DISTINCT n.day) FILTER (WHERE n.close_strong) AS d_strong
+    FROM _rs_bc_near n JOIN _rs_bc_groups g1 ON g1.id = n.card_a JOIN _rs_bc_groups g2 ON g2.id = n.card_b
+    WHERE g1.grp <> g2.grp GROUP BY ALL
+), pool_volume AS (
+    SELECT g.grp, e.facility_id, count(*) AS n FROM _rs_bc_events e JOIN _rs_bc_groups g ON g.id = e.card_id
+    GROUP BY ALL
+), tested AS (
+    SELECT x.ga, x.gb,
+           len(list_distinct(flatten(list(coalesce(x.d_any, []))))) AS k_any,
+           len(list_distinct(flatten(list(coalesce(x.d_strong, []))))) AS k_strong,
+           sum(va.n * vb.n * c.c_any) AS e_any, sum(va.n * vb.n * c.c_strong) AS e_strong
+    FROM cross_days x
+    JOIN pool_volume va ON va.grp = x.ga AND va.facility_id = x.facility_id
+    JOIN pool_volume vb ON vb.grp = x.gb AND vb.facility_id = x.facility_id
+    JOIN _rs_bc_chance c ON c.facility_id = x.facility_id
+    GROUP BY ALL
+)
+SELECT ga, gb FROM tested
+WHERE greatest(k_any, k_strong) >= $min_days
+  AND least({_LOG10_TAIL.format(k='k_any', e='e_any')}, {_LOG10_TAIL.format(k='k_strong', e='e_strong')}) <= $log10_alpha
+ORDER BY 1, 2
+"""
+
 # Pool settlements: those taking part in a co-presentation between two cards of one pool.
 _POOL_SQL = pair_settlements_sql("_rs_bc_pool", "_rs_bc_near", "_rs_bc_groups", "card_a", "card_b")
 
@@ -283,6 +315,9 @@ all_rows AS (
     SELECT p.card_id, count(DISTINCT p.settlement_id) AS fitting
     FROM care p JOIN care o ON o.card_id = p.card_id AND o.item = p.item AND NOT o.in_pool
     WHERE p.in_pool GROUP BY 1
+), own_kind AS (  -- the card's own payments outside the pool, per kind of settlement
+    SELECT card_id, coalesce(kind, '') AS kind, median(fund_paid) AS own_median
+    FROM all_rows WHERE NOT in_pool GROUP BY ALL
 ), overlap AS (  -- the same card at another facility within hours of a pool settlement
     SELECT a.card_id, count(DISTINCT a.settlement_id) AS n
     FROM all_rows a JOIN all_rows b ON b.card_id = a.card_id AND b.facility_id <> a.facility_id
@@ -301,7 +336,7 @@ SELECT a.grp, a.card_id, any_value(a.holder_id), any_value(a.household),
        coalesce(median(a.fund_paid) FILTER (WHERE a.in_pool), 0.0),
        coalesce(median(a.fund_median) FILTER (WHERE a.in_pool), 0.0),
        count(*) FILTER (WHERE NOT a.in_pool),
-       median(a.fund_paid) FILTER (WHERE NOT a.in_pool),
+       median(ok.own_median) FILTER (WHERE a.in_pool),
        CASE WHEN count(*) FILTER (WHERE NOT a.in_pool) > 0
             THEN coalesce(any_value(fit.fitting), 0) / count(*) FILTER (WHERE a.in_pool) END,
        coalesce(list(DISTINCT a.facility_id ORDER BY a.facility_id) FILTER (WHERE a.in_pool), []),
@@ -309,6 +344,7 @@ SELECT a.grp, a.card_id, any_value(a.holder_id), any_value(a.household),
        coalesce(list(DISTINCT a.device_id ORDER BY a.device_id) FILTER (WHERE a.in_pool AND a.device_id IS NOT NULL), []),
        min(a.settled_at) FILTER (WHERE a.in_pool), max(a.settled_at) FILTER (WHERE a.in_pool)
 FROM all_rows a LEFT JOIN fit USING (card_id) LEFT JOIN overlap ov USING (card_id)
+LEFT JOIN own_kind ok ON ok.card_id = a.card_id AND ok.kind = coalesce(a.kind, '')
 GROUP BY a.grp, a.card_id HAVING count(*) FILTER (WHERE a.in_pool) > 0
 ORDER BY a.grp, a.card_id
 """
@@ -404,7 +440,7 @@ def _coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSettin
     cfg = settings.borrowed_cards
     windows = {"window": cfg.window_minutes * 60, "facility_window": cfg.facility_window_minutes * 60}
     alpha = math.log10(cfg.chance_alpha)
-    con.execute(_EVENTS_SQL)
+    con.execute(_EVENTS_SQL, {"skip_inpatient": cfg.skip_inpatient})
     con.execute(_NEAR_SQL, windows)
     con.execute(_CHANCE_SQL, windows)
     con.execute(_VISITS_SQL)
@@ -420,6 +456,12 @@ def _coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSettin
     register_groups(con, "_rs_bc_groups", groups)
     con.execute(_ATTACH_SQL, {"min_days": cfg.min_shared_days, "min_links": cfg.attach_min_links,
                               "log10_alpha": alpha})
+    links = rows(con, _LINKED_POOLS_SQL, {"min_days": cfg.min_shared_days, "log10_alpha": alpha})
+    if links:
+        current = defaultdict(list)
+        for grp, node in rows(con, "SELECT grp, node FROM _rs_bc_groups ORDER BY grp, node"):
+            current[grp].append(node)
+        register_groups(con, "_rs_bc_groups", union_groups([current[g] for g in range(max(current) + 1)], links))
     con.execute(_POOL_SQL)
     return edge_rows
 
