@@ -54,7 +54,7 @@ from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import BorrowedCardsSettings, DetectionSettings
 
 SCHEME = "borrowed_cards"
-_TEMP = ("_rs_bc_events", "_rs_bc_near", "_rs_bc_chance", "_rs_bc_visits", "_rs_bc_edges",
+_TEMP = ("_rs_bc_events", "_rs_bc_repeat", "_rs_bc_near", "_rs_bc_chance", "_rs_bc_visits", "_rs_bc_edges",
          "_rs_bc_groups", "_rs_bc_pool", "_rs_bc_fac_base", "_rs_bc_devices")
 
 _EVENTS_SQL = """
@@ -65,24 +65,31 @@ FROM settlements WHERE card_id IS NOT NULL AND settled_at IS NOT NULL AND facili
   AND NOT (coalesce(kind, '') = 'inpatient' AND $skip_inpatient)
 """
 
+# Only cards seen on repeated days can be co-presented on repeated days: the joins skip the rest.
+_REPEAT_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_bc_repeat AS
+SELECT * FROM _rs_bc_events WHERE card_id IN (
+    SELECT card_id FROM _rs_bc_events GROUP BY 1 HAVING count(DISTINCT day) >= $min_days)
+"""
+
 # Co-presentations: windowed self-joins (only neighbours in time pair, so a hub stays linear).
 _NEAR_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_near AS
 WITH j AS (
     SELECT a.settlement_id AS s1, b.settlement_id AS s2, a.card_id AS c1, b.card_id AS c2,
            a.facility_id, a.day, false AS strong
-    FROM _rs_bc_events a JOIN _rs_bc_events b
+    FROM _rs_bc_repeat a JOIN _rs_bc_repeat b
       ON a.facility_id = b.facility_id AND a.day = b.day AND b.ts BETWEEN a.ts AND a.ts + $facility_window
     WHERE (b.ts > a.ts OR b.settlement_id > a.settlement_id) AND a.card_id <> b.card_id
     UNION ALL
     SELECT a.settlement_id, b.settlement_id, a.card_id, b.card_id, a.facility_id, a.day, true
-    FROM _rs_bc_events a JOIN _rs_bc_events b
+    FROM _rs_bc_repeat a JOIN _rs_bc_repeat b
       ON a.facility_id = b.facility_id AND a.operator_id = b.operator_id AND a.day = b.day
      AND b.ts BETWEEN a.ts AND a.ts + $window
     WHERE (b.ts > a.ts OR b.settlement_id > a.settlement_id) AND a.card_id <> b.card_id
     UNION ALL
     SELECT a.settlement_id, b.settlement_id, a.card_id, b.card_id, a.facility_id, a.day, true
-    FROM _rs_bc_events a JOIN _rs_bc_events b
+    FROM _rs_bc_repeat a JOIN _rs_bc_repeat b
       ON a.facility_id = b.facility_id AND a.device_id = b.device_id AND a.day = b.day
      AND b.ts BETWEEN a.ts AND a.ts + $window
     WHERE (b.ts > a.ts OR b.settlement_id > a.settlement_id) AND a.card_id <> b.card_id
@@ -128,19 +135,20 @@ _LOG10_TAIL = """CASE WHEN {k} > {e} THEN
 # Card pairs co-presented on repeated days, more often than chance predicts.
 _EDGES_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _rs_bc_edges AS
-WITH per_facility AS (
-    SELECT card_a, card_b, facility_id,
-           list(DISTINCT day) FILTER (WHERE close_any) AS d_any,
-           list(DISTINCT day) FILTER (WHERE close_strong) AS d_strong
-    FROM _rs_bc_near GROUP BY ALL
-), candidates AS (
-    SELECT card_a, card_b FROM _rs_bc_near GROUP BY ALL HAVING count(DISTINCT day) >= $min_days
+WITH candidates AS (  -- pairs seen on two days at least (cheap test first)
+    SELECT card_a, card_b FROM _rs_bc_near GROUP BY ALL HAVING min(day) < max(day)
+), per_facility AS (
+    SELECT n.card_a, n.card_b, n.facility_id,
+           list(DISTINCT n.day) FILTER (WHERE n.close_any) AS d_any,
+           list(DISTINCT n.day) FILTER (WHERE n.close_strong) AS d_strong
+    FROM _rs_bc_near n SEMI JOIN candidates c ON c.card_a = n.card_a AND c.card_b = n.card_b
+    GROUP BY ALL
 ), tested AS (
     SELECT p.card_a, p.card_b,
            len(list_distinct(flatten(list(coalesce(p.d_any, []))))) AS k_any,
            len(list_distinct(flatten(list(coalesce(p.d_strong, []))))) AS k_strong,
            sum(va.n * vb.n * c.c_any) AS e_any, sum(va.n * vb.n * c.c_strong) AS e_strong
-    FROM per_facility p JOIN candidates USING (card_a, card_b)
+    FROM per_facility p
     JOIN _rs_bc_visits va ON va.card_id = p.card_a AND va.facility_id = p.facility_id
     JOIN _rs_bc_visits vb ON vb.card_id = p.card_b AND vb.facility_id = p.facility_id
     JOIN _rs_bc_chance c ON c.facility_id = p.facility_id
@@ -441,6 +449,7 @@ def _coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSettin
     windows = {"window": cfg.window_minutes * 60, "facility_window": cfg.facility_window_minutes * 60}
     alpha = math.log10(cfg.chance_alpha)
     con.execute(_EVENTS_SQL, {"skip_inpatient": cfg.skip_inpatient})
+    con.execute(_REPEAT_SQL, {"min_days": cfg.min_shared_days})
     con.execute(_NEAR_SQL, windows)
     con.execute(_CHANCE_SQL, windows)
     con.execute(_VISITS_SQL)
