@@ -136,7 +136,7 @@ _LOG10_TAIL = """CASE WHEN {k} > {e} THEN
 _EDGES_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _rs_bc_edges AS
 WITH candidates AS (  -- pairs seen on two days at least (cheap test first)
-    SELECT card_a, card_b FROM _rs_bc_near GROUP BY ALL HAVING min(day) < max(day)
+    SELECT card_a, card_b FROM _rs_bc_near GROUP BY ALL HAVING $min_days <= 1 OR min(day) < max(day)
 ), per_facility AS (
     SELECT n.card_a, n.card_b, n.facility_id,
            list(DISTINCT n.day) FILTER (WHERE n.close_any) AS d_any,
@@ -566,8 +566,8 @@ def _evidence(cards: list[CardSigns], a: Assessment, mean_days: float, devices: 
         f"{n}张分属{households}个家庭的医保卡被集中在几分钟内连续结算，每对卡平均共同出现{mean_days:.1f}天，远超机构就诊量可解释的程度。",
         float(n))]
     counts = {
-        "far_from_home": (sum(_far(c, cfg) for c in cards), "were used mostly far from the holder's home region, "
-                          "well above the facilities' usual share", "主要在参保地以外使用，明显高于机构平时的异地比例"),
+        "far_from_home": (sum(_far(c, cfg) for c in cards), ("were used mostly far from the holder's home region, "
+                          "well above the facilities' usual share"), "主要在参保地以外使用，明显高于机构平时的异地比例"),
         "after_death": (sum(c.after_death > 0 for c in cards), "were used after the holder's recorded death",
                         "在持卡人死亡后仍被使用"),
         "other_person": (sum(c.other_person > 0 for c in cards), "were used for someone other than the holder",
@@ -587,8 +587,8 @@ def _evidence(cards: list[CardSigns], a: Assessment, mean_days: float, devices: 
          "批量结算金额高于同一张卡平时的水平。"),
         ("care_not_in_history", a.care_misfit, "The batches bring care the holders do not get otherwise.",
          "批量结算的诊疗或药品不符合持卡人自己的就医史。"),
-        ("roaming_device", a.roaming_device, f"{len(devices)} device(s) presented cards of more unrelated households, "
-         "at several places, than phones normally do.", f"{len(devices)}台设备在多处为多个无关家庭的卡结算，远超一般手机。"),
+        ("roaming_device", a.roaming_device, (f"{len(devices)} device(s) presented cards of more unrelated households, "
+         "at several places, than phones normally do."), f"{len(devices)}台设备在多处为多个无关家庭的卡结算，远超一般手机。"),
         ("explained_household", -a.one_household, "Part of the pool is one household or one address (explanation).",
          "部分卡属于同一家庭或同一地址（可解释因素）。"),
         ("explained_history", -a.care_fits_history, "Part of the batches is care the holders always get (explanation).",
