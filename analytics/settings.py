@@ -97,6 +97,10 @@ class BorrowedCardsSettings:
     """Median pool payment this many times the facility's median for the same kind of
     settlement (or the card's own median elsewhere) counts as a full indication; the
     strength grows with the log of the ratio (2x = a third)."""
+    min_baseline_settlements: int = 5
+    """A facility's payments for one diagnosis group serve as the baseline for that care
+    once it has this many of them outside the pools (a specialist's patients are compared
+    with what that care costs there); otherwise its median for the kind of settlement."""
     roaming_device_full: float = 2.0
     """A device used at several facilities and presenting cards of more households than all
     but 10^-this of such devices (1 % at 2.0) is a full indication: family phones carry

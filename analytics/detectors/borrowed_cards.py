@@ -205,13 +205,16 @@ FROM scored WHERE log10_p <= $log10_alpha GROUP BY card_id
 """
 
 # Two pools whose cards were co-presented with each other on repeated days, beyond what the
-# two pools' volumes at those facilities explain, are one gang (its batches mix old and new
-# cards); unrelated gangs at one busy counter meet only by chance.
+# two pools' volumes at those facilities explain, and through several cards on each side, are
+# one gang (its batches mix old and new cards); unrelated gangs at one busy counter meet only
+# by chance, and one stray card is no link.
 _LINKED_POOLS_SQL = f"""
 WITH cross_days AS (
     SELECT least(g1.grp, g2.grp) AS ga, greatest(g1.grp, g2.grp) AS gb, n.facility_id,
            list(DISTINCT n.day) FILTER (WHERE n.close_any) AS d_any,
-           list(DISTINCT n.day) FILTER (WHERE n.close_strong) AS d_strong
+           list(DISTINCT n.day) FILTER (WHERE n.close_strong) AS d_strong,
+           list(DISTINCT CASE WHEN g1.grp < g2.grp THEN n.card_a ELSE n.card_b END) AS cards_a,
+           list(DISTINCT CASE WHEN g1.grp < g2.grp THEN n.card_b ELSE n.card_a END) AS cards_b
     FROM _rs_bc_near n JOIN _rs_bc_groups g1 ON g1.id = n.card_a JOIN _rs_bc_groups g2 ON g2.id = n.card_b
     WHERE g1.grp <> g2.grp GROUP BY ALL
 ), pool_volume AS (
@@ -221,6 +224,8 @@ WITH cross_days AS (
     SELECT x.ga, x.gb,
            len(list_distinct(flatten(list(coalesce(x.d_any, []))))) AS k_any,
            len(list_distinct(flatten(list(coalesce(x.d_strong, []))))) AS k_strong,
+           len(list_distinct(flatten(list(x.cards_a)))) AS n_a,
+           len(list_distinct(flatten(list(x.cards_b)))) AS n_b,
            sum(va.n * vb.n * c.c_any) AS e_any, sum(va.n * vb.n * c.c_strong) AS e_strong
     FROM cross_days x
     JOIN pool_volume va ON va.grp = x.ga AND va.facility_id = x.facility_id
@@ -229,7 +234,7 @@ WITH cross_days AS (
     GROUP BY ALL
 )
 SELECT ga, gb FROM tested
-WHERE greatest(k_any, k_strong) >= $min_days
+WHERE greatest(k_any, k_strong) >= $min_days AND least(n_a, n_b) >= $min_links
   AND least({_LOG10_TAIL.format(k='k_any', e='e_any')}, {_LOG10_TAIL.format(k='k_strong', e='e_strong')}) <= $log10_alpha
 ORDER BY 1, 2
 """
@@ -237,17 +242,26 @@ ORDER BY 1, 2
 # Pool settlements: those taking part in a co-presentation between two cards of one pool.
 _POOL_SQL = pair_settlements_sql("_rs_bc_pool", "_rs_bc_near", "_rs_bc_groups", "card_a", "card_b")
 
-# Each facility's own baseline, without the pools: its share of far-from-home patients and its
-# median fund payment per settlement kind.
+# Each facility's own baseline, without the pools: its share of far-from-home patients, and its
+# median fund payment per kind of settlement and, where it has enough of them, per diagnosis
+# group (a specialist's patients cost what that care costs there, not what a cold costs).
 _FAC_BASE_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_fac_base AS
-SELECT s.facility_id, coalesce(s.kind, '') AS kind,
-       avg(CASE WHEN left(p.region_code, $plen) <> left(f.region_code, $plen) THEN 1.0 ELSE 0.0 END) AS far_base,
-       median(s.fund_paid) AS fund_median
-FROM settlements s JOIN cards c ON c.card_id = s.card_id JOIN patients p ON p.patient_id = c.patient_id
-JOIN facilities f ON f.facility_id = s.facility_id
-WHERE s.settlement_id NOT IN (SELECT settlement_id FROM _rs_bc_pool)
-GROUP BY ALL
+WITH base AS (
+    SELECT s.facility_id, coalesce(s.kind, '') AS kind, coalesce(left(s.diagnosis_code, 3), '') AS dx, s.fund_paid,
+           CASE WHEN left(p.region_code, $plen) <> left(f.region_code, $plen) THEN 1.0 ELSE 0.0 END AS far
+    FROM settlements s JOIN cards c ON c.card_id = s.card_id JOIN patients p ON p.patient_id = c.patient_id
+    JOIN facilities f ON f.facility_id = s.facility_id
+    WHERE s.settlement_id NOT IN (SELECT settlement_id FROM _rs_bc_pool)
+), by_kind AS (
+    SELECT facility_id, kind, avg(far) AS far_base, median(fund_paid) AS fund_median FROM base GROUP BY ALL
+), by_dx AS (
+    SELECT facility_id, kind, dx, median(fund_paid) AS dx_median FROM base
+    WHERE dx <> '' GROUP BY ALL HAVING count(*) >= $min_dx
+)
+SELECT facility_id, kind, '' AS dx, far_base, fund_median FROM by_kind
+UNION ALL
+SELECT facility_id, kind, dx, NULL, dx_median FROM by_dx
 """
 
 # Phones and terminals: how many households' cards each presented, at how many facilities, and
@@ -308,11 +322,13 @@ all_rows AS (
     SELECT pc.grp, s.*, (s.settlement_id IN (SELECT settlement_id FROM _rs_bc_pool)) AS in_pool,
            c.patient_id AS holder_id, p.region_code AS holder_region, p.death_date, p.gender, p.birth_date,
            coalesce(p.address, p.phone, c.patient_id) AS household, f.region_code AS facility_region,
-           fb.far_base, fb.fund_median
+           fb.far_base, coalesce(fd.fund_median, fb.fund_median) AS fund_median
     FROM pool_cards pc JOIN settlements s ON s.card_id = pc.card_id
     JOIN cards c ON c.card_id = s.card_id JOIN patients p ON p.patient_id = c.patient_id
     JOIN facilities f ON f.facility_id = s.facility_id
-    LEFT JOIN _rs_bc_fac_base fb ON fb.facility_id = s.facility_id AND fb.kind = coalesce(s.kind, '')
+    LEFT JOIN _rs_bc_fac_base fb ON fb.facility_id = s.facility_id AND fb.kind = coalesce(s.kind, '') AND fb.dx = ''
+    LEFT JOIN _rs_bc_fac_base fd ON fd.facility_id = s.facility_id AND fd.kind = coalesce(s.kind, '')
+     AND fd.dx = left(s.diagnosis_code, 3)
 ), care AS (  -- what each settlement was for: diagnosis group and drugs
     SELECT a.settlement_id, a.card_id, a.in_pool, 'dx:' || left(a.diagnosis_code, 3) AS item
     FROM all_rows a WHERE a.diagnosis_code IS NOT NULL
@@ -465,7 +481,8 @@ def _coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSettin
     register_groups(con, "_rs_bc_groups", groups)
     con.execute(_ATTACH_SQL, {"min_days": cfg.min_shared_days, "min_links": cfg.attach_min_links,
                               "log10_alpha": alpha})
-    links = rows(con, _LINKED_POOLS_SQL, {"min_days": cfg.min_shared_days, "log10_alpha": alpha})
+    links = rows(con, _LINKED_POOLS_SQL, {"min_days": cfg.min_shared_days, "log10_alpha": alpha,
+                                          "min_links": cfg.attach_min_links})
     if links:
         current = defaultdict(list)
         for grp, node in rows(con, "SELECT grp, node FROM _rs_bc_groups ORDER BY grp, node"):
@@ -529,7 +546,7 @@ def detect_borrowed_cards(
         edge_rows = _coordinated_pools(con, settings, engine)
         if not edge_rows:
             return []
-        con.execute(_FAC_BASE_SQL, {"plen": cfg.far_prefix_len})
+        con.execute(_FAC_BASE_SQL, {"plen": cfg.far_prefix_len, "min_dx": cfg.min_baseline_settlements})
         con.execute(_DEVICES_SQL)
         signs = [CardSigns(*r) for r in rows(con, _CARD_SIGNS_SQL, {"plen": cfg.far_prefix_len,
                                                                     "overlap": cfg.overlap_minutes * 60})]
