@@ -65,38 +65,31 @@ FROM settlements WHERE card_id IS NOT NULL AND settled_at IS NOT NULL AND facili
   AND NOT (coalesce(kind, '') = 'inpatient' AND $skip_inpatient)
 """
 
-# Only cards seen on repeated days can be co-presented on repeated days: the joins skip the rest.
+# Only cards seen on two days or more can be co-presented on repeated days: the joins skip the
+# rest (a cheap superset; the edge test counts the days exactly).
 _REPEAT_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_repeat AS
-SELECT * FROM _rs_bc_events WHERE card_id IN (
-    SELECT card_id FROM _rs_bc_events GROUP BY 1 HAVING count(DISTINCT day) >= $min_days)
+SELECT * FROM _rs_bc_events WHERE $min_days <= 1 OR card_id IN (
+    SELECT card_id FROM _rs_bc_events GROUP BY 1 HAVING min(day) < max(day))
 """
 
-# Co-presentations: windowed self-joins (only neighbours in time pair, so a hub stays linear).
+# Co-presentations: one windowed self-join per facility and day (only neighbours in time pair,
+# so a hub stays linear): within the facility window at any counter, or within the longer
+# window by the same operator or device.
 _NEAR_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_near AS
 WITH j AS (
-    SELECT a.settlement_id AS s1, b.settlement_id AS s2, a.card_id AS c1, b.card_id AS c2,
-           a.facility_id, a.day, false AS strong
+    SELECT a.settlement_id AS s1, b.settlement_id AS s2,
+           least(a.card_id, b.card_id) AS card_a, greatest(a.card_id, b.card_id) AS card_b, a.facility_id, a.day,
+           b.ts - a.ts <= $facility_window AS close_any,
+           b.ts - a.ts <= $window AND (coalesce(a.operator_id = b.operator_id, false)
+                                        OR coalesce(a.device_id = b.device_id, false)) AS close_strong
     FROM _rs_bc_repeat a JOIN _rs_bc_repeat b
-      ON a.facility_id = b.facility_id AND a.day = b.day AND b.ts BETWEEN a.ts AND a.ts + $facility_window
-    WHERE (b.ts > a.ts OR b.settlement_id > a.settlement_id) AND a.card_id <> b.card_id
-    UNION ALL
-    SELECT a.settlement_id, b.settlement_id, a.card_id, b.card_id, a.facility_id, a.day, true
-    FROM _rs_bc_repeat a JOIN _rs_bc_repeat b
-      ON a.facility_id = b.facility_id AND a.operator_id = b.operator_id AND a.day = b.day
-     AND b.ts BETWEEN a.ts AND a.ts + $window
-    WHERE (b.ts > a.ts OR b.settlement_id > a.settlement_id) AND a.card_id <> b.card_id
-    UNION ALL
-    SELECT a.settlement_id, b.settlement_id, a.card_id, b.card_id, a.facility_id, a.day, true
-    FROM _rs_bc_repeat a JOIN _rs_bc_repeat b
-      ON a.facility_id = b.facility_id AND a.device_id = b.device_id AND a.day = b.day
-     AND b.ts BETWEEN a.ts AND a.ts + $window
+      ON a.facility_id = b.facility_id AND a.day = b.day
+     AND b.ts BETWEEN a.ts AND a.ts + greatest($window, $facility_window)
     WHERE (b.ts > a.ts OR b.settlement_id > a.settlement_id) AND a.card_id <> b.card_id
 )
-SELECT s1, s2, least(c1, c2) AS card_a, greatest(c1, c2) AS card_b, facility_id, day,
-       bool_or(NOT strong) AS close_any, bool_or(strong) AS close_strong
-FROM j GROUP BY ALL
+SELECT * FROM j WHERE close_any OR close_strong
 """
 
 # What chance predicts at each facility: the probability that two of its settlements fall on
@@ -253,6 +246,7 @@ WITH base AS (
     FROM settlements s JOIN cards c ON c.card_id = s.card_id JOIN patients p ON p.patient_id = c.patient_id
     JOIN facilities f ON f.facility_id = s.facility_id
     WHERE s.settlement_id NOT IN (SELECT settlement_id FROM _rs_bc_pool)
+      AND s.facility_id IN (SELECT DISTINCT s2.facility_id FROM settlements s2 JOIN _rs_bc_groups g ON g.id = s2.card_id)
 ), by_kind AS (
     SELECT facility_id, kind, avg(far) AS far_base, median(fund_paid) AS fund_median FROM base GROUP BY ALL
 ), by_dx AS (
@@ -269,17 +263,23 @@ SELECT facility_id, kind, dx, NULL, dx_median FROM by_dx
 # household; a terminal stays at one counter; a gang phone does neither).
 _DEVICES_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_devices AS
-WITH d AS (
-    SELECT s.device_id, count(*) AS n, count(DISTINCT s.facility_id) AS facilities,
-           count(DISTINCT coalesce(p.address, p.phone, c.patient_id)) AS households
+WITH places AS (
+    SELECT device_id, count(*) AS n, count(DISTINCT facility_id) AS facilities
+    FROM settlements WHERE device_id IS NOT NULL GROUP BY 1
+), pool_devices AS (
+    SELECT DISTINCT s.device_id FROM settlements s JOIN _rs_bc_groups g ON g.id = s.card_id
+    WHERE s.device_id IS NOT NULL
+), d AS (  -- households only where they matter: devices used at several places, and the pools'
+    SELECT s.device_id, count(DISTINCT coalesce(p.address, p.phone, c.patient_id)) AS households
     FROM settlements s JOIN cards c ON c.card_id = s.card_id JOIN patients p ON p.patient_id = c.patient_id
-    WHERE s.device_id IS NOT NULL GROUP BY 1
-), roaming AS (SELECT * FROM d WHERE facilities >= 2)
-SELECT d.device_id, d.n, d.facilities, d.households,
-       CASE WHEN d.facilities >= 2
+    WHERE s.device_id IN (SELECT device_id FROM places WHERE facilities >= 2 UNION SELECT device_id FROM pool_devices)
+    GROUP BY 1
+), roaming AS (SELECT d.households FROM d JOIN places USING (device_id) WHERE places.facilities >= 2)
+SELECT pl.device_id, pl.n, pl.facilities, d.households,
+       CASE WHEN pl.facilities >= 2
             THEN (SELECT count(*) FROM roaming r WHERE r.households >= d.households) / (SELECT count(*) FROM roaming)
             ELSE 1.0 END AS tail_share
-FROM d WHERE d.device_id IN (SELECT device_id FROM settlements s JOIN _rs_bc_groups g ON g.id = s.card_id)
+FROM pool_devices JOIN places pl USING (device_id) JOIN d USING (device_id)
 """
 
 
