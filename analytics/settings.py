@@ -101,6 +101,11 @@ class BorrowedCardsSettings:
     """A facility's payments for one diagnosis group serve as the baseline for that care
     once it has this many of them outside the pools (a specialist's patients are compared
     with what that care costs there); otherwise its median for the kind of settlement."""
+    spacing_ratio_full: float = 16.0
+    """Batch settlements following each other this many times closer than the facility's
+    own consecutive settlements normally do (its median gap on a day) count as a full
+    indication of strict sequence; grows with the log of the ratio. A quiet clinic that
+    suddenly settles a card every two minutes is telling; a hub's counter is not."""
     roaming_device_full: float = 2.0
     """A device used at several facilities and presenting cards of more households than all
     but 10^-this of such devices (1 % at 2.0) is a full indication: family phones carry

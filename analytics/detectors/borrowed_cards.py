@@ -54,7 +54,7 @@ from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import BorrowedCardsSettings, DetectionSettings
 
 SCHEME = "borrowed_cards"
-_TEMP = ("_rs_bc_events", "_rs_bc_repeat", "_rs_bc_near", "_rs_bc_chance", "_rs_bc_visits", "_rs_bc_edges",
+_TEMP = ("_rs_bc_events", "_rs_bc_spacing", "_rs_bc_repeat", "_rs_bc_near", "_rs_bc_chance", "_rs_bc_visits", "_rs_bc_edges",
          "_rs_bc_groups", "_rs_bc_pool", "_rs_bc_fac_base", "_rs_bc_devices")
 
 _EVENTS_SQL = """
@@ -283,6 +283,34 @@ FROM pool_devices JOIN places pl USING (device_id) JOIN d USING (device_id)
 """
 
 
+# Strict sequence: how much closer together a card's batch settlements follow each other than
+# the facility's own settlements normally do (median gap between consecutive settlements on a
+# day there).  Minutes apart means nothing at a hub that settles one patient a minute.
+_SPACING_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_bc_spacing AS
+WITH pool_facilities AS (
+    SELECT DISTINCT e.facility_id FROM _rs_bc_events e JOIN _rs_bc_groups g ON g.id = e.card_id
+), normal AS (
+    SELECT facility_id, median(gap) AS normal_gap FROM (
+        SELECT facility_id, ts - lag(ts) OVER (PARTITION BY facility_id, day ORDER BY ts, settlement_id) AS gap
+        FROM _rs_bc_events WHERE facility_id IN (SELECT facility_id FROM pool_facilities))
+    WHERE gap IS NOT NULL GROUP BY 1
+), pool_rows AS (
+    SELECT g.grp, e.* FROM _rs_bc_events e JOIN _rs_bc_pool p USING (settlement_id)
+    JOIN _rs_bc_groups g ON g.id = e.card_id AND g.grp = p.grp
+), pool_gaps AS (
+    SELECT card_id, facility_id,
+           ts - lag(ts) OVER (PARTITION BY grp, facility_id, day ORDER BY ts, settlement_id) AS gap,
+           count(DISTINCT card_id) OVER (PARTITION BY grp, facility_id, day) AS batch_cards
+    FROM pool_rows
+)
+SELECT card_id, coalesce(median(n.normal_gap / greatest(pg.gap, 30.0))
+                         FILTER (WHERE pg.gap IS NOT NULL AND pg.gap <= $window), 0.0) AS spacing_ratio,
+       median(batch_cards) AS batch_cards
+FROM pool_gaps pg JOIN normal n USING (facility_id) GROUP BY 1
+"""
+
+
 class CardSigns(NamedTuple):
     """One pool card: its holder, its misuse signs and how its pool use fits its own history."""
 
@@ -296,6 +324,8 @@ class CardSigns(NamedTuple):
     other_person: int
     care_mismatch: int
     overlaps: int
+    spacing_ratio: float
+    batch_cards: float
     pool_settlements: int
     pool_fund_median: float
     facility_fund_median: float
@@ -355,7 +385,8 @@ SELECT a.grp, a.card_id, any_value(a.holder_id), any_value(a.household),
        count(*) FILTER (WHERE a.in_pool AND a.death_date IS NOT NULL AND CAST(a.settled_at AS DATE) > a.death_date),
        count(*) FILTER (WHERE a.in_pool AND a.patient_id IS NOT NULL AND a.patient_id <> a.holder_id),
        count(*) FILTER (WHERE a.in_pool AND ({_SEX_AGE_MISFIT})),
-       coalesce(any_value(ov.n), 0),
+       coalesce(any_value(ov.n), 0), coalesce(any_value(sp.spacing_ratio), 0.0),
+       coalesce(any_value(sp.batch_cards), 0.0),
        count(*) FILTER (WHERE a.in_pool),
        coalesce(median(a.fund_paid) FILTER (WHERE a.in_pool), 0.0),
        coalesce(median(a.fund_median) FILTER (WHERE a.in_pool), 0.0),
@@ -368,6 +399,7 @@ SELECT a.grp, a.card_id, any_value(a.holder_id), any_value(a.household),
        coalesce(list(DISTINCT a.device_id ORDER BY a.device_id) FILTER (WHERE a.in_pool AND a.device_id IS NOT NULL), []),
        min(a.settled_at) FILTER (WHERE a.in_pool), max(a.settled_at) FILTER (WHERE a.in_pool)
 FROM all_rows a LEFT JOIN fit USING (card_id) LEFT JOIN overlap ov USING (card_id)
+LEFT JOIN _rs_bc_spacing sp ON sp.card_id = a.card_id
 LEFT JOIN own_kind ok ON ok.card_id = a.card_id AND ok.kind = coalesce(a.kind, '')
 GROUP BY a.grp, a.card_id HAVING count(*) FILTER (WHERE a.in_pool) > 0
 ORDER BY a.grp, a.card_id
@@ -393,13 +425,14 @@ class Assessment:
     care_misfit: float = 0.0
     roaming_device: float = 0.0
     overlap: float = 0.0
+    strict_sequence: float = 0.0
     one_household: float = 0.0
     care_fits_history: float = 0.0
 
     def score(self, cfg: BorrowedCardsSettings) -> float:
         """Indications add, explanations subtract; no single term is required."""
         signs = (cfg.misuse_weight * self.misuse + self.amount_facility + self.amount_own
-                 + self.care_misfit + self.roaming_device + self.overlap)
+                 + self.care_misfit + self.roaming_device + self.overlap + self.strict_sequence)
         return signs - cfg.household_weight * self.one_household - self.care_fits_history
 
 
@@ -442,6 +475,9 @@ def assess(cards: list[CardSigns], devices: dict[str, Device], cfg: BorrowedCard
     if tails:
         a.roaming_device = min(1.0, -math.log10(max(min(tails), 1e-9)) / cfg.roaming_device_full)
     a.overlap = sum(c.overlaps > 0 for c in cards) / n
+    # closer together than the facility's usual spacing, in runs of more than two cards
+    run = min(1.0, max(0.0, (statistics.median(c.batch_cards for c in cards) - 2) / 3))
+    a.strict_sequence = run * _ratio_strength(statistics.median(c.spacing_ratio for c in cards), cfg.spacing_ratio_full)
     households: dict[str, int] = defaultdict(int)
     for c in cards:
         households[c.household] += 1
@@ -548,6 +584,7 @@ def detect_borrowed_cards(
             return []
         con.execute(_FAC_BASE_SQL, {"plen": cfg.far_prefix_len, "min_dx": cfg.min_baseline_settlements})
         con.execute(_DEVICES_SQL)
+        con.execute(_SPACING_SQL, {"window": cfg.window_minutes * 60})
         signs = [CardSigns(*r) for r in rows(con, _CARD_SIGNS_SQL, {"plen": cfg.far_prefix_len,
                                                                     "overlap": cfg.overlap_minutes * 60})]
         devices = {r[0]: Device(*r) for r in rows(con, "SELECT * FROM _rs_bc_devices")}
