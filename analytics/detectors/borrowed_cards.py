@@ -54,8 +54,8 @@ from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import BorrowedCardsSettings, DetectionSettings
 
 SCHEME = "borrowed_cards"
-_TEMP = ("_rs_bc_events", "_rs_bc_spacing", "_rs_bc_repeat", "_rs_bc_near", "_rs_bc_chance", "_rs_bc_visits", "_rs_bc_edges",
-         "_rs_bc_groups", "_rs_bc_pool", "_rs_bc_fac_base", "_rs_bc_devices")
+_TEMP = ("_rs_bc_events", "_rs_bc_repeat", "_rs_bc_near", "_rs_bc_chance", "_rs_bc_visits", "_rs_bc_edges",
+         "_rs_bc_groups", "_rs_bc_pool", "_rs_bc_fac_base", "_rs_bc_devices", "_rs_bc_spacing")
 
 _EVENTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_events AS
