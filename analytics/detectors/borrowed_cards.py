@@ -156,7 +156,8 @@ WHERE greatest(k_any, k_strong) >= $min_days AND log10_p <= $log10_alpha
 """
 
 # Cards outside every pool that were co-presented with a pool's cards on repeated days, more
-# often than the pool's volume at those facilities explains, join it (batches bring new cards).
+# often than the pool's batch days at those facilities explain, and on a good share of their
+# own visits there, join it (batches bring new cards; a regular who met a batch twice does not).
 _ATTACH_SQL = f"""
 INSERT INTO _rs_bc_groups
 WITH ends AS (
@@ -168,7 +169,7 @@ WITH ends AS (
 ), outside AS (
     SELECT * FROM ends WHERE card_id NOT IN (SELECT id FROM _rs_bc_groups)
 ), pool_volume AS (
-    SELECT g.grp, e.facility_id, count(*) AS n FROM _rs_bc_events e JOIN _rs_bc_groups g ON g.id = e.card_id
+    SELECT g.grp, e.facility_id, count(DISTINCT e.day) AS n FROM _rs_bc_events e JOIN _rs_bc_groups g ON g.id = e.card_id
     GROUP BY ALL
 ), per_facility AS (
     SELECT o.grp, o.card_id, o.facility_id,
@@ -180,7 +181,7 @@ WITH ends AS (
     SELECT p.grp, p.card_id,
            len(list_distinct(flatten(list(coalesce(p.d_any, []))))) AS k_any,
            len(list_distinct(flatten(list(coalesce(p.d_strong, []))))) AS k_strong,
-           len(list_distinct(flatten(list(p.partners)))) AS n_partners,
+           len(list_distinct(flatten(list(p.partners)))) AS n_partners, sum(v.n) AS own_visits,
            sum(v.n * pv.n * c.c_any) AS e_any, sum(v.n * pv.n * c.c_strong) AS e_strong
     FROM per_facility p
     JOIN _rs_bc_visits v ON v.card_id = p.card_id AND v.facility_id = p.facility_id
@@ -192,13 +193,14 @@ WITH ends AS (
                                {_LOG10_TAIL.format(k='k_strong', e='e_strong')}) AS log10_p
     FROM tested
     WHERE greatest(k_any, k_strong) >= $min_days AND n_partners >= $min_links
+      AND greatest(k_any, k_strong) >= $share * own_visits
 )
 SELECT arg_min(grp, (log10_p, grp)) AS grp, 'card:' || card_id, 'card', card_id
 FROM scored WHERE log10_p <= $log10_alpha GROUP BY card_id
 """
 
 # Two pools whose cards were co-presented with each other on repeated days, beyond what the
-# two pools' volumes at those facilities explain, and through several cards on each side, are
+# two pools' batch days at those facilities explain, and through several cards on each side, are
 # one gang (its batches mix old and new cards); unrelated gangs at one busy counter meet only
 # by chance, and one stray card is no link.
 _LINKED_POOLS_SQL = f"""
@@ -211,7 +213,7 @@ WITH cross_days AS (
     FROM _rs_bc_near n JOIN _rs_bc_groups g1 ON g1.id = n.card_a JOIN _rs_bc_groups g2 ON g2.id = n.card_b
     WHERE g1.grp <> g2.grp GROUP BY ALL
 ), pool_volume AS (
-    SELECT g.grp, e.facility_id, count(*) AS n FROM _rs_bc_events e JOIN _rs_bc_groups g ON g.id = e.card_id
+    SELECT g.grp, e.facility_id, count(DISTINCT e.day) AS n FROM _rs_bc_events e JOIN _rs_bc_groups g ON g.id = e.card_id
     GROUP BY ALL
 ), tested AS (
     SELECT x.ga, x.gb,
@@ -516,7 +518,7 @@ def _coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSettin
         return []
     register_groups(con, "_rs_bc_groups", groups)
     con.execute(_ATTACH_SQL, {"min_days": cfg.min_shared_days, "min_links": cfg.attach_min_links,
-                              "log10_alpha": alpha})
+                              "log10_alpha": alpha, "share": cfg.attach_share})
     links = rows(con, _LINKED_POOLS_SQL, {"min_days": cfg.min_shared_days, "log10_alpha": alpha,
                                           "min_links": cfg.attach_min_links})
     if links:
