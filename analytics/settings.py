@@ -107,8 +107,8 @@ class BorrowedCardsSettings:
     with what that care costs there); otherwise its median for the kind of settlement."""
     spacing_ratio_full: float = 16.0
     """Batch settlements following each other this many times closer than the facility's
-    own consecutive settlements normally do (its median gap on a day) count as a full
-    indication of strict sequence; grows with the log of the ratio. A quiet clinic that
+    own consecutive settlements normally do (its mean gap: opening hours over daily
+    volume) count as a full indication of strict sequence; grows with the log of the ratio. A quiet clinic that
     suddenly settles a card every two minutes is telling; a hub's counter is not."""
     roaming_device_full: float = 2.0
     """A device used at several facilities and presenting cards of more households than all

@@ -99,7 +99,7 @@ SELECT * FROM j WHERE close_any OR close_strong
 _CHANCE_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_chance AS
 WITH hours AS (SELECT facility_id, hh, count(*) AS n FROM _rs_bc_events GROUP BY ALL),
-profile AS (SELECT facility_id, sum(n * n) / (sum(n) * sum(n)) AS conc FROM hours GROUP BY 1),
+profile AS (SELECT facility_id, sum(n * n) / (sum(n) * sum(n)) AS conc, sum(n) AS total FROM hours GROUP BY 1),
 open_days AS (SELECT facility_id, count(DISTINCT day) AS n_days FROM _rs_bc_events GROUP BY 1),
 ops AS (SELECT facility_id, sum(n * n) / (sum(n) * sum(n)) AS q FROM
         (SELECT facility_id, operator_id, count(*) AS n FROM _rs_bc_events
@@ -108,6 +108,7 @@ devs AS (SELECT facility_id, sum(n * n) / (sum(n) * sum(n)) AS q FROM
          (SELECT facility_id, device_id, count(*) AS n FROM _rs_bc_events
           WHERE device_id IS NOT NULL GROUP BY ALL) GROUP BY 1)
 SELECT facility_id,
+       3600.0 / conc / (total / n_days) AS normal_gap,  -- mean gap: effective opening hours / daily volume
        conc / n_days * least(1.0, 2.0 * $facility_window / 3600.0) AS c_any,
        conc / n_days * least(1.0, 2.0 * $window / 3600.0)
            * least(1.0, coalesce(ops.q, 0.0) + coalesce(devs.q, 0.0)) AS c_strong
@@ -248,7 +249,7 @@ WITH base AS (
     FROM settlements s JOIN cards c ON c.card_id = s.card_id JOIN patients p ON p.patient_id = c.patient_id
     JOIN facilities f ON f.facility_id = s.facility_id
     WHERE s.settlement_id NOT IN (SELECT settlement_id FROM _rs_bc_pool)
-      AND s.facility_id IN (SELECT DISTINCT s2.facility_id FROM settlements s2 JOIN _rs_bc_groups g ON g.id = s2.card_id)
+      AND s.facility_id IN (SELECT DISTINCT e.facility_id FROM _rs_bc_events e JOIN _rs_bc_pool USING (settlement_id))
 ), by_kind AS (
     SELECT facility_id, kind, avg(far) AS far_base, median(fund_paid) AS fund_median FROM base GROUP BY ALL
 ), by_dx AS (
@@ -286,18 +287,12 @@ FROM pool_devices JOIN places pl USING (device_id) JOIN d USING (device_id)
 
 
 # Strict sequence: how much closer together a card's batch settlements follow each other than
-# the facility's own settlements normally do (median gap between consecutive settlements on a
-# day there).  Minutes apart means nothing at a hub that settles one patient a minute.
+# the facility's own settlements normally do (its mean gap: effective opening hours over its
+# daily volume).  Minutes apart means nothing at a hub that settles one patient a minute.
 _SPACING_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_spacing AS
-WITH pool_facilities AS (
-    SELECT DISTINCT e.facility_id FROM _rs_bc_events e JOIN _rs_bc_groups g ON g.id = e.card_id
-), normal AS (
-    SELECT facility_id, median(gap) AS normal_gap FROM (
-        SELECT facility_id, ts - lag(ts) OVER (PARTITION BY facility_id, day ORDER BY ts, settlement_id) AS gap
-        FROM _rs_bc_events WHERE facility_id IN (SELECT facility_id FROM pool_facilities))
-    WHERE gap IS NOT NULL GROUP BY 1
-), pool_rows AS (
+WITH normal AS (SELECT facility_id, normal_gap FROM _rs_bc_chance),
+pool_rows AS (
     SELECT g.grp, e.* FROM _rs_bc_events e JOIN _rs_bc_pool p USING (settlement_id)
     JOIN _rs_bc_groups g ON g.id = e.card_id AND g.grp = p.grp
 ), pool_gaps AS (
