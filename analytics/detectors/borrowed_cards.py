@@ -141,7 +141,8 @@ WITH candidates AS (  -- pairs seen on two days at least (cheap test first)
     SELECT p.card_a, p.card_b,
            len(list_distinct(flatten(list(coalesce(p.d_any, []))))) AS k_any,
            len(list_distinct(flatten(list(coalesce(p.d_strong, []))))) AS k_strong,
-           sum(va.n * vb.n * c.c_any) AS e_any, sum(va.n * vb.n * c.c_strong) AS e_strong
+           sum(va.n * vb.n * c.c_any) AS e_any, sum(va.n * vb.n * c.c_strong) AS e_strong,
+           greatest(sum(va.n), sum(vb.n)) AS more_visits
     FROM per_facility p
     JOIN _rs_bc_visits va ON va.card_id = p.card_a AND va.facility_id = p.facility_id
     JOIN _rs_bc_visits vb ON vb.card_id = p.card_b AND vb.facility_id = p.facility_id
@@ -154,6 +155,7 @@ WITH candidates AS (  -- pairs seen on two days at least (cheap test first)
 )
 SELECT card_a, card_b, greatest(k_any, k_strong) AS shared_days, log10_p FROM scored
 WHERE greatest(k_any, k_strong) >= $min_days AND log10_p <= $log10_alpha
+  AND greatest(k_any, k_strong) >= $share * more_visits
 """
 
 # Cards outside every pool that were co-presented with a pool's cards on repeated days, more
@@ -502,7 +504,7 @@ def _coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSettin
     con.execute(_NEAR_SQL, windows)
     con.execute(_CHANCE_SQL, windows)
     con.execute(_VISITS_SQL)
-    con.execute(_EDGES_SQL, {"min_days": cfg.min_shared_days, "log10_alpha": alpha})
+    con.execute(_EDGES_SQL, {"min_days": cfg.min_shared_days, "log10_alpha": alpha, "share": cfg.min_visit_share})
     edge_rows = rows(con, "SELECT 'card:' || card_a, 'card:' || card_b, shared_days FROM _rs_bc_edges ORDER BY 1, 2")
     if not edge_rows:
         return []
@@ -513,7 +515,7 @@ def _coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSettin
         return []
     register_groups(con, "_rs_bc_groups", groups)
     con.execute(_ATTACH_SQL, {"min_days": cfg.min_shared_days, "min_links": cfg.attach_min_links,
-                              "log10_alpha": alpha, "share": cfg.attach_share})
+                              "log10_alpha": alpha, "share": cfg.min_visit_share})
     links = rows(con, _LINKED_POOLS_SQL, {"min_days": cfg.min_shared_days, "log10_alpha": alpha,
                                           "min_links": cfg.attach_min_links})
     if links:

@@ -67,6 +67,22 @@ def test_local_living_holders_at_one_counter_are_a_ring(world):
     assert sorted(rings[0].members_of("card")) == sorted(f"C{h}" for h in holders)
 
 
+def test_regular_who_met_the_batches_twice_does_not_join_the_pool(world):
+    """A local regular of the clinic, there every fortnight, happened to be at the counter
+    during two of the gang's batches: twice out of many visits is no membership."""
+    holders = _local_gang(world, operator="OP1")
+    regular = world.patient("REG", region="440101", address="old town 1")
+    for d in range(5, 90, 14):  # days 5, 19, 33, ... two of them are batch days at batch time
+        world.settle(regular, "F1", day(d, 14, 6) if d in (5, 33) else day(d, 9, 0),
+                     fund=60.0, diagnosis_code="J06.9", operator_id="OP1")
+    rings = detect_borrowed_cards(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("card")) == sorted(f"C{h}" for h in holders)
+    # without the share-of-own-visits check the regular would be dragged in
+    loose = detect_borrowed_cards(world.con(), tuned("borrowed_cards", min_visit_share=0.0))
+    assert "CREG" in loose[0].members_of("card")
+
+
 def test_pool_presented_from_gang_phones_only_is_a_ring(world):
     """No operators anywhere: two gang phones present the cards at two clinics."""
     for fid in ("F1", "F2"):
@@ -111,7 +127,8 @@ def test_nursing_home_carer_presenting_residents_is_not_a_ring(world):
 
 def test_busy_counter_with_unrelated_regulars_minutes_apart_is_not_a_ring(world):
     """Hard negative: at a referral centre's busy counter, regulars from far away are minutes
-    apart on some days by chance; their visit counts and the hourly volume predict it."""
+    apart on some days by chance; their visit counts and the hourly volume predict it, and
+    two days together among some thirty visits each is no share of their visits."""
     world.facility("REF", "hospital", region="440101")
     crowd(world, "REF", n=40, visits=15, span_days=150, region="230204", fund=300.0, operator_id="OPR")
     trio = [world.patient(f"T{i}", region="230204", address=f"far {i}") for i in range(3)]
@@ -122,8 +139,10 @@ def test_busy_counter_with_unrelated_regulars_minutes_apart_is_not_a_ring(world)
         batch(world, trio, "REF", day(d, 15, 0), gap_minutes=3, fund=300.0, diagnosis_code="J06.9",
               operator_id="OPR")
     assert detect_borrowed_cards(world.con(), DetectionSettings()) == []
-    # without the chance test (every repeated co-presentation linked) the trio would be reported
-    assert detect_borrowed_cards(world.con(), tuned("borrowed_cards", chance_alpha=1.0))
+    assert detect_borrowed_cards(world.con(), tuned("borrowed_cards", chance_alpha=1.0)) == []
+    assert detect_borrowed_cards(world.con(), tuned("borrowed_cards", min_visit_share=0.0)) == []
+    # without both (every repeated co-presentation linked) the trio would be reported
+    assert detect_borrowed_cards(world.con(), tuned("borrowed_cards", chance_alpha=1.0, min_visit_share=0.0))
 
 
 def test_chain_pharmacies_sharing_staff_is_not_a_ring(world):
