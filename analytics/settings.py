@@ -79,12 +79,13 @@ class BorrowedCardsSettings:
     """A card outside the pools joins one when it was co-presented with at least this many of
     its cards, on ``min_shared_days`` days, beyond what the pool's volume at those
     facilities explains (same chance test): batches bring partly new cards each time."""
-    min_visit_share: float = 0.5
+    min_visit_share: float = 0.34
     """Co-presentation must also be a real share of the cards' own visits there: a linked
     pair was together on at least this share of the visits of the card that came more
     often, and a card joining a pool on this share of its own visits. A gang's card comes
     with the batch; a regular of the clinic, or a nursing-home resident, who met a gang's
-    batch or another regular twice among many visits does not."""
+    batch or another regular twice among many visits does not. A third, not a half: gangs
+    rotate their cards through the batches and holders also visit on their own."""
     min_cards: int = 3
     """Smallest pool reported."""
     report_score: float = 1.0

@@ -68,11 +68,11 @@ def test_local_living_holders_at_one_counter_are_a_ring(world):
 
 
 def test_regular_who_met_the_batches_twice_does_not_join_the_pool(world):
-    """A local regular of the clinic, there every fortnight, happened to be at the counter
+    """A local regular of the clinic, there every week, happened to be at the counter
     during two of the gang's batches: twice out of many visits is no membership."""
     holders = _local_gang(world, operator="OP1")
     regular = world.patient("REG", region="440101", address="old town 1")
-    for d in range(5, 90, 14):  # days 5, 19, 33, ... two of them are batch days at batch time
+    for d in range(5, 90, 7):  # weekly; twice at the counter right in a batch
         world.settle(regular, "F1", day(d, 14, 6) if d in (5, 33) else day(d, 9, 0),
                      fund=60.0, diagnosis_code="J06.9", operator_id="OP1")
     rings = detect_borrowed_cards(world.con(), DetectionSettings())
