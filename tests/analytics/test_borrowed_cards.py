@@ -1,7 +1,7 @@
-from tests.analytics.worlds import day
-
 from ringscope.analytics.detectors.borrowed_cards import detect_borrowed_cards
 from ringscope.analytics.settings import DetectionSettings
+
+from tests.analytics.worlds import batch, crowd, day, tuned
 
 
 def _background(world, facility, n=8):
@@ -9,6 +9,16 @@ def _background(world, facility, n=8):
     for i in range(n):
         pid = world.patient(f"L{facility}{i}", region="440101")
         world.settle(pid, facility, day(i * 3, 8, 0), operator_id="OPX")
+
+
+def _local_holders(world, n=6, prefix="H"):
+    """Living holders of the facility's own city, each with ordinary care of their own at home."""
+    world.facility("HOME", "clinic", region="440101")
+    holders = [world.patient(f"{prefix}{i}", region="440101", address=f"street {i}") for i in range(n)]
+    for i, pid in enumerate(holders):
+        for d in (3, 31, 59, 87):
+            world.settle(pid, "HOME", day(d + i, 9, 0), fund=40.0, diagnosis_code="I10")
+    return holders
 
 
 def test_pool_of_far_cards_settled_together_is_a_ring(world):
@@ -27,15 +37,112 @@ def test_pool_of_far_cards_settled_together_is_a_ring(world):
     assert len(rings[0].settlement_ids) == 15
 
 
-def test_family_sharing_a_phone_is_not_a_ring(world):
-    """Hard negative: a family's cards presented from one phone, at home, often together."""
+def _local_gang(world, operator):
+    """Local living holders' cards in batches at a busy clinic: high amounts, care they never get."""
     world.facility("F1", "clinic", region="440101")
-    _background(world, "F1")
-    family = [world.patient(f"M{i}", region="440101", address="same flat", phone="13800000000") for i in range(4)]
-    for d in (0, 7, 15, 30):
-        for i, pid in enumerate(family):
-            world.settle(pid, "F1", day(d, 9, i), device_id="DV1", operator_id="OP2")
+    crowd(world, "F1", operator_id=operator)
+    holders = _local_holders(world)
+    for k, d in enumerate((5, 19, 33, 47, 61)):
+        stack = [holders[(k + i) % 6] for i in range(5)]  # partly different cards each time
+        batch(world, stack, "F1", day(d, 14, 0), fund=900.0, diagnosis_code="E11.9", operator_id=operator)
+    return holders
+
+
+def test_local_living_holders_in_operator_bursts_are_a_ring(world):
+    """No far use, nobody dead, no device ids: one operator's repeated bursts of the same cards."""
+    holders = _local_gang(world, operator="OP1")
+    rings = detect_borrowed_cards(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("card")) == sorted(f"C{h}" for h in holders)
+    kinds = {e.kind for e in rings[0].evidence}
+    assert "far_from_home" not in kinds and "after_death" not in kinds
+    assert {"amount_above_facility", "care_not_in_history"} <= kinds
+
+
+def test_local_living_holders_at_one_counter_are_a_ring(world):
+    """Neither operator nor device recorded: the bursts at one counter are enough."""
+    holders = _local_gang(world, operator=None)
+    rings = detect_borrowed_cards(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("card")) == sorted(f"C{h}" for h in holders)
+
+
+def test_regular_who_met_the_batches_twice_does_not_join_the_pool(world):
+    """A local regular of the clinic, there every week, happened to be at the counter
+    during two of the gang's batches: twice out of many visits is no membership."""
+    holders = _local_gang(world, operator="OP1")
+    regular = world.patient("REG", region="440101", address="old town 1")
+    for d in range(5, 90, 7):  # weekly; twice at the counter right in a batch
+        world.settle(regular, "F1", day(d, 14, 6) if d in (5, 33) else day(d, 9, 0),
+                     fund=60.0, diagnosis_code="J06.9", operator_id="OP1")
+    rings = detect_borrowed_cards(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("card")) == sorted(f"C{h}" for h in holders)
+    # without the share-of-own-visits check the regular would be dragged in
+    loose = detect_borrowed_cards(world.con(), tuned("borrowed_cards", min_visit_share=0.0))
+    assert "CREG" in loose[0].members_of("card")
+
+
+def test_pool_presented_from_gang_phones_only_is_a_ring(world):
+    """No operators anywhere: two gang phones present the cards at two clinics."""
+    for fid in ("F1", "F2"):
+        world.facility(fid, "clinic", region="440101")
+        crowd(world, fid, prefix=f"crowd{fid}", seed=len(fid) + ord(fid[-1]))
+    holders = _local_holders(world)
+    for k, d in enumerate((5, 12, 26, 40, 54, 68)):
+        stack = [holders[(k + i) % 6] for i in range(4)]
+        batch(world, stack, "F1" if k % 2 else "F2", day(d, 10, 30), fund=700.0, diagnosis_code="I25.1",
+              device_id="GANG1" if k % 3 else "GANG2")
+    rings = detect_borrowed_cards(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("card")) == sorted(f"C{h}" for h in holders)
+    assert set(rings[0].members_of("device")) == {"GANG1", "GANG2"}
+
+
+def _family_or_home(world, address, phone_of, n, device):
+    """Cards of one address presented together from one phone, monthly, for costly care."""
+    world.facility("F1", "clinic", region="440101")
+    crowd(world, "F1")
+    people = [world.patient(f"M{i}", region="440101", address=address, phone=phone_of(i)) for i in range(n)]
+    for d in (2, 32, 62, 92):
+        batch(world, people, "F1", day(d, 9, 0), gap_minutes=2, fund=600.0, diagnosis_code="I25.1",
+              device_id=device, operator_id="OP2")
+    return people
+
+
+def test_family_sharing_one_phone_is_not_a_ring(world):
+    """Hard negative: a family presents its cards from one phone, together, again and again."""
+    _family_or_home(world, "same flat", lambda i: "13800000000", 4, "FAMILY-PHONE")
     assert detect_borrowed_cards(world.con(), DetectionSettings()) == []
+    # the one-household explanation is what keeps them out (their care is costly for the clinic)
+    assert len(detect_borrowed_cards(world.con(), tuned("borrowed_cards", household_weight=0.0))) == 1
+
+
+def test_nursing_home_carer_presenting_residents_is_not_a_ring(world):
+    """Hard negative: a carer presents the residents' cards (one address) every month."""
+    _family_or_home(world, "Fushou care home, 77 Jianshe Rd", lambda i: f"1390000{i:04d}", 10, "CARER-PHONE")
+    assert detect_borrowed_cards(world.con(), DetectionSettings()) == []
+    assert len(detect_borrowed_cards(world.con(), tuned("borrowed_cards", household_weight=0.0))) == 1
+
+
+def test_busy_counter_with_unrelated_regulars_minutes_apart_is_not_a_ring(world):
+    """Hard negative: at a referral centre's busy counter, regulars from far away are minutes
+    apart on some days by chance; their visit counts and the hourly volume predict it, and
+    two days together among some thirty visits each is no share of their visits."""
+    world.facility("REF", "hospital", region="440101")
+    crowd(world, "REF", n=40, visits=15, span_days=150, region="230204", fund=300.0, operator_id="OPR")
+    trio = [world.patient(f"T{i}", region="230204", address=f"far {i}") for i in range(3)]
+    for pid in trio:  # regular visits of their own, on different days
+        for d in range(3 + int(pid[1]), 150, 6):
+            world.settle(pid, "REF", day(d, 11, 0), fund=300.0, diagnosis_code="J06.9", operator_id="OPR")
+    for d in (40, 100):  # and twice they happen to queue together
+        batch(world, trio, "REF", day(d, 15, 0), gap_minutes=3, fund=300.0, diagnosis_code="J06.9",
+              operator_id="OPR")
+    assert detect_borrowed_cards(world.con(), DetectionSettings()) == []
+    assert detect_borrowed_cards(world.con(), tuned("borrowed_cards", chance_alpha=1.0)) == []
+    assert detect_borrowed_cards(world.con(), tuned("borrowed_cards", min_visit_share=0.0)) == []
+    # without both (every repeated co-presentation linked) the trio would be reported
+    assert detect_borrowed_cards(world.con(), tuned("borrowed_cards", chance_alpha=1.0, min_visit_share=0.0))
 
 
 def test_chain_pharmacies_sharing_staff_is_not_a_ring(world):
@@ -50,10 +157,15 @@ def test_chain_pharmacies_sharing_staff_is_not_a_ring(world):
 
 
 def test_screening_day_once_is_not_a_ring(world):
-    """Hard negative: many far cards together on one day only (no repetition)."""
+    """Hard negative: many far cards together on one day only.
+
+    Kept out twice: the day is never repeated (``min_shared_days``), and one shared hour of
+    one-time visitors is not improbable at all (the chance test)."""
     world.facility("F1", "hospital", region="440101")
     _background(world, "F1")
     for i in range(10):
         pid = world.patient(f"S{i}", region="230204")
         world.settle(pid, "F1", day(3, 9, i), operator_id="OP1")
     assert detect_borrowed_cards(world.con(), DetectionSettings()) == []
+    assert detect_borrowed_cards(world.con(), tuned("borrowed_cards", min_shared_days=1)) == []
+    assert detect_borrowed_cards(world.con(), tuned("borrowed_cards", min_shared_days=1, chance_alpha=1.0))

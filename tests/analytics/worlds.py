@@ -83,3 +83,25 @@ def tuned(section: str, **values: Any):
 
     settings = DetectionSettings()
     return replace(settings, **{section: replace(getattr(settings, section), **values)})
+
+
+def crowd(world: World, facility: str, n: int = 40, visits: int = 6, span_days: int = 90, region: str = "440101",
+          fund: float = 60.0, seed: int = 1, prefix: str = "crowd", **kw: Any) -> list[str]:
+    """``n`` unrelated patients of ``facility`` each visiting alone ``visits`` times, at random
+    days and opening hours (08:00-17:00): the facility's ordinary volume and baseline."""
+    import random
+
+    rnd = random.Random(seed)
+    people = [world.patient(f"{prefix}{facility}{i}", region=region) for i in range(n)]
+    for pid in people:
+        for _ in range(visits):
+            at = day(rnd.randrange(span_days), rnd.randrange(8, 17), rnd.randrange(60))
+            world.settle(pid, facility, at, fund=fund, diagnosis_code="J06.9", **kw)
+    return people
+
+
+def batch(world: World, people: Iterable[str], facility: str, at: datetime, gap_minutes: int = 4,
+          **kw: Any) -> list[str]:
+    """One batch: the cards of ``people`` settled one after another, ``gap_minutes`` apart."""
+    return [world.settle(pid, facility, at + timedelta(minutes=gap_minutes * i), **kw)
+            for i, pid in enumerate(people)]
