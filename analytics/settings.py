@@ -175,7 +175,7 @@ class CarShuttleSettings:
 
 @dataclass(frozen=True)
 class OverPrescriptionSettings:
-    min_supply_ratio: float = 2.0
+    min_supply_ratio: float = 1.5
     """Days of supply (units / max_daily_units) over days elapsed for a patient and drug, as a
     multiple of the drug's own baseline: at twice what the drug's patients usually get the
     patient holds far more than they can take; chronic patients refilling a little early stay
@@ -204,9 +204,13 @@ class OverPrescriptionSettings:
     least this many over-supplied patients (one patient's habit is not a flow)..."""
     flow_min_days: int = 3
     """...on at least this many different days (repetition over time, never one co-occurrence)."""
-    pharmacy_share: float = 0.15
+    pharmacy_share: float = 0.05
     """...and at least this share of the prescriber's surplus fills: a pharmacy a patient used
     once on holiday is not the ring's."""
+    market_region_digits: int = 4
+    """The drug's market around a pharmacy: facilities whose region code shares this many
+    leading digits with it (4 = the city).  A specialist (DTP) pharmacy that fills a rare drug
+    for the whole city takes most of that market, so a prescriber sending it there is no sign."""
     early_refill_fraction: float = 0.5
     """A refill is early when it comes before this share of the previous fill's days of supply
     has passed: at half the supply left the patient cannot have needed it.  Compared with the
@@ -240,6 +244,13 @@ class OverPrescriptionSettings:
     weight_unfit: float = 0.5
     """Weight of patients whose diagnoses fit none of the drug's usual indications.  Half
     weight: diagnoses are often missing on pharmacy fills."""
+    weight_focus: float = 1.0
+    """Weight of the share of everything the group's prescribers wrote for its patients that
+    was surplus of its main drugs: a scheme is about pushing a drug, a practice's multi-morbid
+    patients get a little too much of many different chronic drugs now and then."""
+    focus_drugs: int = 2
+    """How many of the group's most over-supplied drugs count as its main drugs (schemes push
+    one or two)."""
     long_prescription_weight: float = 0.5
     """Subtracted from the score times the share of surplus fills whose declared days cover
     their units: long prescriptions for chronic patients (60-90 days, refilled at visits)."""
@@ -271,9 +282,9 @@ class OverPrescriptionSettings:
 
     @property
     def indication_weights(self) -> tuple[float, ...]:
-        """The weights in the order surplus, unusual, concentration, early, costly, unfit."""
+        """The weights in the order surplus, unusual, concentration, early, costly, unfit, focus."""
         return (self.weight_surplus, self.weight_unusual, self.weight_concentration, self.weight_early,
-                self.weight_costly, self.weight_unfit)
+                self.weight_costly, self.weight_unfit, self.weight_focus)
 
 
 @dataclass(frozen=True)

@@ -216,6 +216,7 @@ class GroupFacts(NamedTuple):
     died_soon: float  # patients who died within `palliative_days` of their last fill
     flow_share: float  # surplus fills at the group's filling places
     flow_ref: float  # where the prescribers' other fills and the drug's other fills go
+    focus: float  # the group's surplus fills that are of its main surplus drug(s)
 
 
 # Per drug: diagnoses that at least `fit_share` of its prescribers use on its fills (one vote
@@ -235,6 +236,29 @@ _DRUG_COST_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_drug_cost AS
 SELECT drug_code, percent_rank() OVER (ORDER BY daily) AS cost_rank FROM (
     SELECT drug_code, median(amount / supply_days) AS daily FROM _rs_op_fills WHERE supply_days > 0 GROUP BY drug_code)
+"""
+
+# Focus: a scheme pushes one or two drugs through all its patients; a practice's
+# multi-morbid patients get a little too much of many different chronic drugs.  The share of
+# everything the group's prescribers wrote for its patients that was surplus of the group's
+# top `focus_drugs` surplus drugs.
+_GROUP_FOCUS_SQL = """
+WITH gpres AS (SELECT grp, id AS prescriber_id FROM _rs_op_groups WHERE type = 'prescriber'),
+gpat AS (SELECT grp, id AS patient_id FROM _rs_op_groups WHERE type = 'patient'),
+written AS (
+    SELECT g.grp, f.settlement_id, f.drug_code, f.patient_id FROM _rs_op_fills f
+    JOIN gpres g USING (prescriber_id) JOIN gpat t ON t.grp = g.grp AND t.patient_id = f.patient_id
+), surplus AS (
+    SELECT w.* FROM written w JOIN _rs_op_xfills x USING (settlement_id, drug_code)
+), top AS (
+    SELECT grp, drug_code, row_number() OVER (PARTITION BY grp ORDER BY count(*) DESC, drug_code) AS k
+    FROM surplus GROUP BY grp, drug_code
+)
+SELECT w.grp, count(*) FILTER (WHERE s.settlement_id IS NOT NULL AND t.k <= $focus_drugs) / count(*)
+FROM written w
+LEFT JOIN surplus s ON s.grp = w.grp AND s.settlement_id = w.settlement_id AND s.drug_code = w.drug_code
+LEFT JOIN top t ON t.grp = w.grp AND t.drug_code = w.drug_code
+GROUP BY w.grp ORDER BY 1
 """
 
 # One row per group: its patients' surplus pairs (with their main prescriber in the group).
@@ -266,8 +290,10 @@ GROUP BY gp.grp ORDER BY 1
 """
 
 # Concentration: the share of the group's surplus fills at its pharmacies, against the larger
-# of where its prescribers' other fills go and where other prescribers' fills of the same
-# drugs go (a DTP pharmacy serving the region for a rare drug is simply its market).  Surplus
+# of where its prescribers' other fills go and how concentrated the same drugs' fills by
+# other prescribers in the pharmacies' city are (the share of the city's top pharmacies, as
+# many as the group has): a rare drug that one or two specialist (DTP) pharmacies fill for
+# the whole city is concentrated for everyone.  Surplus
 # dispensed by the practice itself shows no concentration: every colleague dispenses there.
 _GROUP_FLOW_SQL = """
 WITH gpres AS (SELECT grp, id AS prescriber_id FROM _rs_op_groups WHERE type = 'prescriber'),
@@ -284,12 +310,22 @@ places AS (
     WHERE NOT EXISTS (SELECT 1 FROM _rs_op_xfills x WHERE x.settlement_id = f.settlement_id AND x.drug_code = f.drug_code)
     GROUP BY g.grp
 ), drugs AS (SELECT DISTINCT grp, drug_code FROM surplus),
-market AS (
-    SELECT d.grp, avg(CASE WHEN pl.facility_id IS NOT NULL THEN 1.0 ELSE 0.0 END) AS share
+cities AS (
+    SELECT DISTINCT pl.grp, left(fc.region_code, $city_digits) AS city
+    FROM places pl JOIN facilities fc USING (facility_id)
+), market_fac AS (
+    SELECT d.grp, f.facility_id, count(*) AS n
     FROM drugs d JOIN _rs_op_fills f USING (drug_code)
-    LEFT JOIN places pl ON pl.grp = d.grp AND pl.facility_id = f.facility_id
+    JOIN facilities fc ON fc.facility_id = f.facility_id
     WHERE f.prescriber_id IS NOT NULL AND f.prescriber_id NOT IN (SELECT prescriber_id FROM gpres g2 WHERE g2.grp = d.grp)
-    GROUP BY d.grp
+      AND (fc.region_code IS NULL OR NOT EXISTS (SELECT 1 FROM cities c WHERE c.grp = d.grp AND c.city IS NOT NULL)
+           OR left(fc.region_code, $city_digits) IN (SELECT city FROM cities c WHERE c.grp = d.grp))
+    GROUP BY d.grp, f.facility_id
+), n_places AS (SELECT grp, count(*) AS n FROM places GROUP BY grp),
+market AS (
+    SELECT m.grp, sum(m.n) FILTER (WHERE m.k <= np.n) / sum(m.n) AS share
+    FROM (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY n DESC, facility_id) AS k FROM market_fac) m
+    JOIN n_places np USING (grp) GROUP BY m.grp
 )
 SELECT s.grp, avg(CASE WHEN pl.facility_id IS NOT NULL THEN 1.0 ELSE 0.0 END),
        greatest(coalesce(any_value(o.share), 0.0), coalesce(any_value(m.share), 0.0))
@@ -347,6 +383,7 @@ class Assessment(NamedTuple):
     early: float
     costly: float
     unfit: float
+    focus: float
     long_prescription: float
     palliative: float
     score: float
@@ -367,10 +404,10 @@ def assess(facts: GroupFacts, chance: float, cfg: OverPrescriptionSettings) -> A
     concentration = _clip((facts.flow_share - facts.flow_ref) / max(1.0 - facts.flow_ref, 1e-9))
     early = _clip((facts.early_share - facts.early_base) / max(1.0 - facts.early_base, 1e-9))
     weights = cfg.indication_weights
-    values = (surplus, unusual, concentration, early, facts.cost_rank, facts.unfit)
+    values = (surplus, unusual, concentration, early, facts.cost_rank, facts.unfit, facts.focus)
     mean = sum(w * v for w, v in zip(weights, values)) / sum(weights)
     score = mean - cfg.long_prescription_weight * facts.declared_cover - cfg.palliative_weight * facts.died_soon
-    return Assessment(surplus, unusual, concentration, early, facts.cost_rank, facts.unfit,
+    return Assessment(surplus, unusual, concentration, early, facts.cost_rank, facts.unfit, facts.focus,
                       facts.declared_cover, facts.died_soon, score)
 
 
@@ -416,13 +453,14 @@ def _group_facts(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings,
     register_groups(con, "_rs_op_groups", groups)
     con.execute(_DRUG_FIT_SQL, {"fit_share": cfg.indication_fit_share, "min_prescribers": cfg.baseline_min_prescribers})
     con.execute(_DRUG_COST_SQL)
-    flows = {r[0]: (r[1], r[2]) for r in rows(con, _GROUP_FLOW_SQL)}
+    flows = {r[0]: (r[1], r[2]) for r in rows(con, _GROUP_FLOW_SQL, {"city_digits": cfg.market_region_digits})}
+    focus = dict(rows(con, _GROUP_FOCUS_SQL, {"focus_drugs": cfg.focus_drugs}))
     out = {}
     for grp, n, excess, early, early_base, cost, unfit, cover, died in rows(
             con, _GROUP_PAIRS_SQL, {"palliative": cfg.palliative_days}):
         share, ref = flows.get(grp, (0.0, 1.0))
         out[grp] = GroupFacts(grp, n, float(excess), float(early), float(early_base), float(cost), float(unfit),
-                              float(cover), float(died), float(share), float(ref))
+                              float(cover), float(died), float(share), float(ref), float(focus.get(grp, 0.0)))
     return out
 
 
