@@ -290,22 +290,51 @@ class OverPrescriptionSettings:
 @dataclass(frozen=True)
 class MaternitySettings:
     pregnancy_days: int = 280
-    """Employment that started fewer than this many days before the delivery began
-    after conception: insured status bought for the birth."""
+    """Employment that started fewer than this many days before the delivery began after
+    conception: insured status bought for the birth.  The tenure indication is 0 at a full
+    pregnancy and 1 at half of one."""
     salary_over_region: float = 2.5
-    """Salary base at least this many times the regional median (salaries of other
-    employments in the employer's region): inflated to raise the allowance."""
+    """A salary base this many times the regional median (or the employer's other staff's
+    median) makes the salary indication 1 (0 at the median, on a log scale between)."""
     recent_registration_days: int = 365
-    """Employer registered fewer than this many days before its first claim."""
-    min_signals: int = 2
-    """Claim-level signals (short tenure, inflated salary, recent employer) a claim
-    needs to be suspicious; one alone fits a small new firm or a well-paid woman."""
-    min_suspicious_share: float = 0.5
-    """Share of an employer's claims that must be suspicious for it to be a shell."""
+    """The employer-age indication is 1 for an employer registered on the delivery day and
+    falls to 0 at twice this many days: young firms are a sign, old ones are no proof of
+    honesty (shells are also old companies bought up), so age is never a gate."""
+    weight_tenure: float = 1.0
+    """Weight of short tenure at delivery in the combined claim score."""
+    weight_salary_region: float = 1.0
+    """Weight of the salary base against the region's median."""
+    weight_salary_staff: float = 0.5
+    """Weight of the salary base against the employer's staff who never claimed (half: a
+    shell often has no other staff, then the indication is unknown)."""
+    weight_young: float = 0.5
+    """Weight of the employer's youth at the delivery (half: shells may be bought up)."""
+    weight_claimant_share: float = 1.0
+    """Weight of the share of the employer's staff who claimed through it: a shell exists to
+    file claims, a real firm's births are a few of its many employees."""
+    weight_claims_rate: float = 0.5
+    """Weight of the employer's claims against the region's claims per employee (binomial
+    chance; 1 at 1 in 10,000)."""
+    weight_coordination: float = 1.0
+    """Weight of the identifiers (phone, address, agent) shared with other claim-filing
+    employers, as the share of that identifier's employers that file claims: an accounting
+    agent's dozens of honest firms or an incubator's tenants rarely all file claims."""
+    min_score: float = 0.5
+    """An employer is suspicious when its claims' combined score averages this (every
+    indication half-way to clear): one unusual claim among ordinary ones averages below."""
     min_claims: int = 2
-    """Claims a ring (one shell or several linked by phone/address/agent) needs."""
+    """Claims a ring (one shell or several linked by phone/address/agent) needs: a single
+    claim is one woman's story, not a scheme."""
     link_by_agent: bool = True
-    """Link suspicious employers registered by the same agent (besides phone/address)."""
+    """Suspicious employers registered by the same agent are linked (besides phone/address),
+    and the agent counts in the coordination indication."""
+
+    @property
+    def indication_weights(self) -> tuple[float, ...]:
+        """Weights in the order tenure, salary/region, salary/staff, young, claimant share,
+        claims rate, coordination."""
+        return (self.weight_tenure, self.weight_salary_region, self.weight_salary_staff, self.weight_young,
+                self.weight_claimant_share, self.weight_claims_rate, self.weight_coordination)
 
 
 @dataclass(frozen=True)

@@ -33,17 +33,17 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 import duckdb
-from scipy.stats import binom
-
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
 from ringscope.analytics.detectors.base import drop, register_groups, rows
 from ringscope.analytics.link_analysis import centrality, top_node
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings, OverPrescriptionSettings
+from scipy.stats import binom
 
 SCHEME = "over_prescription"
 
