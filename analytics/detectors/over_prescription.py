@@ -262,6 +262,8 @@ GROUP BY w.grp ORDER BY 1
 """
 
 # One row per group: its patients' surplus pairs (with their main prescriber in the group).
+# A drug with no usual diagnoses in the data (diagnoses not recorded) leaves its patients'
+# fit unknown (one half), neither a sign nor an explanation.
 _GROUP_PAIRS_SQL = """
 WITH gp AS (
     SELECT g.grp, e.* FROM _rs_op_excess e
@@ -282,7 +284,11 @@ SELECT gp.grp, count(DISTINCT gp.patient_id),
        sum(gp.early_refills) / greatest(sum(gp.refills), 1),
        sum(gp.early_rate * gp.refills) / greatest(sum(gp.refills), 1),
        avg(coalesce(dc.cost_rank, 0.5)),
-       1 - (SELECT count(*) FROM fits f WHERE f.grp = gp.grp) / count(DISTINCT gp.patient_id),
+       ((SELECT count(DISTINCT patient_id) FROM gp g2 WHERE g2.grp = gp.grp
+           AND g2.drug_code IN (SELECT drug_code FROM _rs_op_drug_fit))
+        - (SELECT count(*) FROM fits f WHERE f.grp = gp.grp)
+        + 0.5 * (SELECT count(DISTINCT patient_id) FROM gp g2 WHERE g2.grp = gp.grp
+                 AND g2.drug_code NOT IN (SELECT drug_code FROM _rs_op_drug_fit))) / count(DISTINCT gp.patient_id),
        sum(gp.declared_cover) / sum(gp.fills),
        (SELECT count(*) FROM deaths d WHERE d.grp = gp.grp) / count(DISTINCT gp.patient_id)
 FROM gp LEFT JOIN _rs_op_drug_cost dc USING (drug_code)
