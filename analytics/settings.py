@@ -199,7 +199,7 @@ class OverPrescriptionSettings:
     """The others' over-supply rate for a drug (the chance indication) is shrunk towards the
     rate over all drugs by this many pseudo-patients, so a drug few others prescribe does not
     get a rate of 0 or 1."""
-    flow_min_patients: int = 2
+    flow_min_patients: int = 1
     """Coordination: a prescriber's surplus to one filling place links them when it carries at
     least this many over-supplied patients (one patient's habit is not a flow)..."""
     flow_min_days: int = 3

@@ -81,6 +81,8 @@ GROUP BY s.settlement_id, coalesce(s.patient_id, c.patient_id), s.prescriber_id,
 
 # Each patient and drug: the supply filled before the last fill against the days it had to
 # last (at least `grace` days, so one large legal fill followed by a stock-up is not excess),
+# and no more than the main prescriber's own fills show (extra boxes bought without them, by a
+# nursing home's proxy or a doctor shopper, are not that prescriber's flow),
 # the prescriber who wrote most of it
 # (ties to the larger id), refills that came before the previous fill could have been
 # used up, and fills whose declared days cover their units (a long prescription).
@@ -102,8 +104,16 @@ WITH seq AS (
            count(*) FILTER (WHERE declared_days > 0 AND supply_days <= $cover * declared_days) AS declared_cover,
            max(settled_at) AS last_at
     FROM seq GROUP BY patient_id, drug_code
+), by_writer AS (
+    SELECT patient_id, drug_code, prescriber_id, sum(supply_days) AS supply,
+           date_diff('day', min(settled_at), max(settled_at)) AS span,
+           arg_max(supply_days, (settled_at, supply_days)) AS last_supply
+    FROM _rs_op_fills WHERE patient_id IS NOT NULL AND prescriber_id IS NOT NULL GROUP BY ALL
 )
-SELECT *, (supply - last_supply) / greatest(span, $grace) AS ratio FROM per_pair WHERE fills >= $min_fills
+SELECT p.*, least((p.supply - p.last_supply) / greatest(p.span, $grace),
+                  coalesce((w.supply - w.last_supply) / greatest(w.span, $grace), 0.0)) AS ratio
+FROM per_pair p LEFT JOIN by_writer w USING (patient_id, drug_code, prescriber_id)
+WHERE p.fills >= $min_fills
 """
 
 # The drug's own baseline: how much of it prescribers' patients usually get against the
