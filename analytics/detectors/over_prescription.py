@@ -306,11 +306,10 @@ GROUP BY gp.grp ORDER BY 1
 """
 
 # Concentration: the share of the group's surplus fills at its pharmacies, against the larger
-# of where its prescribers' other fills go and how concentrated the same drugs' fills by
-# other prescribers in the pharmacies' city are (the share of the city's top pharmacies, as
-# many as the group has): a rare drug that one or two specialist (DTP) pharmacies fill for
-# the whole city is concentrated for everyone.  Surplus
-# dispensed by the practice itself shows no concentration: every colleague dispenses there.
+# of where its prescribers' other fills go and the share of other prescribers' fills of the same
+# drugs in the pharmacies' city that these pharmacies make (a specialist (DTP) pharmacy that
+# fills a rare drug for the whole city is simply its market).  Surplus dispensed by the practice
+# itself shows no concentration: every colleague dispenses there.
 _GROUP_FLOW_SQL = """
 WITH gpres AS (SELECT grp, id AS prescriber_id FROM _rs_op_groups WHERE type = 'prescriber'),
 places AS (
@@ -329,19 +328,15 @@ places AS (
 cities AS (
     SELECT DISTINCT pl.grp, left(fc.region_code, $city_digits) AS city
     FROM places pl JOIN facilities fc USING (facility_id)
-), market_fac AS (
-    SELECT d.grp, f.facility_id, count(*) AS n
+), market AS (
+    SELECT d.grp, avg(CASE WHEN pl.facility_id IS NOT NULL THEN 1.0 ELSE 0.0 END) AS share
     FROM drugs d JOIN _rs_op_fills f USING (drug_code)
     JOIN facilities fc ON fc.facility_id = f.facility_id
+    LEFT JOIN places pl ON pl.grp = d.grp AND pl.facility_id = f.facility_id
     WHERE f.prescriber_id IS NOT NULL AND f.prescriber_id NOT IN (SELECT prescriber_id FROM gpres g2 WHERE g2.grp = d.grp)
       AND (fc.region_code IS NULL OR NOT EXISTS (SELECT 1 FROM cities c WHERE c.grp = d.grp AND c.city IS NOT NULL)
            OR left(fc.region_code, $city_digits) IN (SELECT city FROM cities c WHERE c.grp = d.grp))
-    GROUP BY d.grp, f.facility_id
-), n_places AS (SELECT grp, count(*) AS n FROM places GROUP BY grp),
-market AS (
-    SELECT m.grp, sum(m.n) FILTER (WHERE m.k <= np.n) / sum(m.n) AS share
-    FROM (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY n DESC, facility_id) AS k FROM market_fac) m
-    JOIN n_places np USING (grp) GROUP BY m.grp
+    GROUP BY d.grp
 )
 SELECT s.grp, avg(CASE WHEN pl.facility_id IS NOT NULL THEN 1.0 ELSE 0.0 END),
        greatest(coalesce(any_value(o.share), 0.0), coalesce(any_value(m.share), 0.0))
