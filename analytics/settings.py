@@ -46,6 +46,12 @@ class TraceResaleSettings:
     correction_same_day_only: bool = True
     """A second scan by the same card at the same facility on the same day is a
     correction (contract section 1), not resale."""
+    same_holder_is_not_resale: bool = True
+    """A later scan by a holder who already had the box (the same card or the same patient),
+    on any day and at any facility, is the box coming back to its owner (a refund and
+    re-purchase, a transfer between hospitals recording the patient's own medicine), not a
+    second person buying it; a code on a different drug is a keying error.  Resale needs a
+    second person."""
     leiden_above: int = 60
     """Components with more nodes than this are split with Leiden, so that two
     buy-back networks joined by one stray box are reported apart."""

@@ -7,7 +7,9 @@ and claim them again).  Steps:
 
 1. SQL: every trace code in more than one settlement, in time order; a
    later scan by the same card at the same facility on the same day is a
-   correction (contract section 1) and is dropped.  The first buyer is the
+   correction (contract section 1) and is dropped, and so is a later scan by
+   a holder who already had the box (a refund and re-purchase, a transfer
+   between hospitals: the box never changed hands).  The first buyer is the
    seller; each later settlement is a resale at its facility.
 2. SQL: seller–facility edges weighted by resold boxes, keeping sellers
    with repeated resales.
@@ -47,8 +49,12 @@ JOIN settlements s USING (settlement_id)
 LEFT JOIN cards c ON c.card_id = s.card_id
 """
 
-# A later scan is a correction when an earlier scan of the same box has the same
-# card, facility and calendar day.  Everything else after the first scan is resale.
+# A later scan is a correction when an earlier scan of the same box has the same card,
+# facility and calendar day.  A later scan by a holder who already had the box (same card or
+# same patient) is the box coming back to its owner, never a second person: a refund and
+# re-purchase at the pharmacy, a transfer between hospitals that records the patient's own
+# medicine again.  A code on a different drug is a keying error, not the same box.
+# Everything else after the first scan is resale.
 _RESALES_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_tr_resales AS
 SELECT later.trace_code, later.drug_code,
@@ -60,11 +66,13 @@ FROM _rs_tr_scans later
 JOIN _rs_tr_scans first ON first.trace_code = later.trace_code AND first.scan_no = 1
 WHERE later.scan_no > 1
   AND first.patient_id IS NOT NULL
+  AND NOT ($same_holder AND later.drug_code IS DISTINCT FROM first.drug_code)
   AND NOT EXISTS (
       SELECT 1 FROM _rs_tr_scans earlier
       WHERE earlier.trace_code = later.trace_code AND earlier.scan_no < later.scan_no
-        AND earlier.card_id = later.card_id AND earlier.facility_id = later.facility_id
-        AND (NOT $same_day OR CAST(earlier.settled_at AS DATE) = CAST(later.settled_at AS DATE))
+        AND (($same_holder AND (earlier.card_id = later.card_id OR earlier.patient_id = later.patient_id))
+             OR (earlier.card_id = later.card_id AND earlier.facility_id = later.facility_id
+                 AND (NOT $same_day OR CAST(earlier.settled_at AS DATE) = CAST(later.settled_at AS DATE))))
   )
 """
 
@@ -144,7 +152,7 @@ def detect_trace_resale(
     """
     cfg = settings.trace_resale
     con.execute(_EVENTS_SQL)
-    con.execute(_RESALES_SQL, {"same_day": cfg.correction_same_day_only})
+    con.execute(_RESALES_SQL, {"same_day": cfg.correction_same_day_only, "same_holder": cfg.same_holder_is_not_resale})
     edge_rows = rows(con, _EDGES_SQL, {"min_boxes": cfg.min_resold_boxes_per_seller,
                                        "min_ring_boxes": cfg.min_boxes_per_ring, "attach": cfg.attach_one_box_sellers})
     if not edge_rows:
