@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 import duckdb
-
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
 from ringscope.analytics.detectors.base import drop, register_groups, rows
 from ringscope.analytics.link_analysis import centrality, top_node

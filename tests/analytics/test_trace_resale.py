@@ -1,10 +1,10 @@
 from decimal import Decimal
 
-from tests.analytics.worlds import day
-
 from ringscope.analytics.detectors.trace_resale import detect_trace_resale
 from ringscope.analytics.fund_loss import attach_fund_loss
 from ringscope.analytics.settings import DetectionSettings
+
+from tests.analytics.worlds import day
 
 
 def _resale_world(world):
