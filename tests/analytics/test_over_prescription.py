@@ -186,7 +186,7 @@ def test_chance_of_so_many_weighs_count_and_rate_together():
 
 def _long_prescriptions_at_a_health_centre(world):
     """Chronic patients of a community health centre: 90-day long prescriptions (declared days
-    cover the units), collected every month from whichever of its three GPs is on duty."""
+    cover the units), collected every month from their family doctor (one of three GPs)."""
     world.drug("D1", max_daily=1.0)
     _peers(world)
     world.facility("CHC", "community_health_center")
@@ -194,7 +194,7 @@ def _long_prescriptions_at_a_health_centre(world):
     for i in range(6):
         pid = world.patient(f"L{i}")
         for m in range(6):
-            world.settle(pid, "CHC", day(m * 30), prescriber_id=gps[(i + m) % 3],
+            world.settle(pid, "CHC", day(m * 30), prescriber_id=gps[i % 3],
                          lines=[{"drug_code": "D1", "quantity": 90, "days_supply": 90}])
 
 
@@ -225,3 +225,41 @@ def test_dtp_pharmacy_filling_a_rare_drug_for_the_city_is_not_a_ring(world):
                 world.settle(pid, "DTP", day(m * 28), prescriber_id=doc, kind="pharmacy",
                              lines=[{"drug_code": "R1", "quantity": 21}, {"drug_code": "R1", "quantity": 21}])
     assert detect_over_prescription(world.con(), DetectionSettings()) == []
+
+
+def test_palliative_patients_who_died_soon_after_are_not_a_ring(world):
+    """Look-alike: end-of-life patients of one doctor get doses far above the usual maximum,
+    refilled early at the pharmacy next to the hospice, and die within weeks of the last fill.
+    Without the palliative explanation the same data would be a ring."""
+    world.drug("D1", max_daily=1.0)
+    _peers(world)
+    _doc, patients = _ring_doctor(world)
+    for row in world.t["patients"]:
+        if row["patient_id"] in patients:
+            row["death_date"] = day(120).date()
+    assert detect_over_prescription(world.con(), DetectionSettings()) == []
+    unexplained = DetectionSettings.from_dict({"over_prescription": {"palliative_weight": 0.0}})
+    assert len(detect_over_prescription(world.con(), unexplained)) == 1
+
+
+def test_surplus_dispensed_by_the_clinic_itself_is_still_a_ring(world):
+    """No pharmacy at all: a clinic's two doctors dispense the surplus of one drug themselves.
+    The practice's own dispensary ties them; no pharmacy member is required."""
+    world.drug("D1", max_daily=1.0)
+    _peers(world)
+    _rare_excess_elsewhere(world)
+    world.facility("C1", "clinic")
+    docs = [world.prescriber(f"DR{i}", "C1") for i in range(2)]
+    excess = []
+    for d, doc in enumerate(docs):
+        for i in range(3):
+            pid = world.patient(f"X{d}{i}")
+            excess.append(pid)
+            for m in range(8):
+                world.settle(pid, "C1", day(m * 15), prescriber_id=doc,
+                             lines=[{"drug_code": "D1", "quantity": 60}])
+    rings = detect_over_prescription(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("prescriber")) == docs
+    assert sorted(rings[0].members_of("patient")) == sorted(excess)
+    assert rings[0].members_of("facility") == []
