@@ -65,18 +65,21 @@ def _temp_tables(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 # prescription stated, when recorded.
 _FILLS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_fills AS
-SELECT s.settlement_id, coalesce(s.patient_id, c.patient_id) AS patient_id, s.prescriber_id,
-       s.facility_id, any_value(f.kind) AS facility_kind, coalesce(any_value(pr.facility_id) = s.facility_id, false) AS own_practice,
-       d.drug_code, s.settled_at, sum(d.quantity) / any_value(dr.max_daily_units) AS supply_days,
-       max(d.days_supply) AS declared_days, sum(d.amount) AS amount, any_value(s.diagnosis_code) AS diagnosis_code
-FROM dispensings d
-JOIN settlements s USING (settlement_id)
-JOIN drugs dr ON dr.drug_code = d.drug_code
+WITH lines AS (
+    SELECT settlement_id, drug_code, sum(quantity) AS quantity, max(days_supply) AS declared_days, sum(amount) AS amount
+    FROM dispensings WHERE quantity > 0 GROUP BY settlement_id, drug_code
+)
+SELECT l.settlement_id, coalesce(s.patient_id, c.patient_id) AS patient_id, s.prescriber_id,
+       s.facility_id, f.kind AS facility_kind, coalesce(pr.facility_id = s.facility_id, false) AS own_practice,
+       l.drug_code, s.settled_at, l.quantity / dr.max_daily_units AS supply_days,
+       l.declared_days, l.amount, s.diagnosis_code
+FROM lines l
+JOIN drugs dr ON dr.drug_code = l.drug_code
+JOIN settlements s ON s.settlement_id = l.settlement_id
 JOIN facilities f ON f.facility_id = s.facility_id
 LEFT JOIN cards c ON c.card_id = s.card_id
 LEFT JOIN prescribers pr ON pr.prescriber_id = s.prescriber_id
-WHERE dr.max_daily_units > 0 AND d.quantity > 0
-GROUP BY s.settlement_id, coalesce(s.patient_id, c.patient_id), s.prescriber_id, s.facility_id, d.drug_code, s.settled_at
+WHERE dr.max_daily_units > 0
 """
 
 # Each patient and drug: the supply filled before the last fill against the days it had to
@@ -88,10 +91,15 @@ GROUP BY s.settlement_id, coalesce(s.patient_id, c.patient_id), s.prescriber_id,
 # used up, and fills whose declared days cover their units (a long prescription).
 _PAIRS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_pairs AS
-WITH seq AS (
+WITH repeated AS (
+    SELECT patient_id, drug_code FROM _rs_op_fills WHERE patient_id IS NOT NULL
+    GROUP BY patient_id, drug_code HAVING count(*) >= $min_fills
+), pf AS (
+    SELECT * FROM _rs_op_fills SEMI JOIN repeated USING (patient_id, drug_code)
+), seq AS (
     SELECT *, lag(settled_at) OVER w AS prev_at, lag(supply_days) OVER w AS prev_supply,
            count(*) OVER (PARTITION BY patient_id, drug_code, prescriber_id) AS n_by_prescriber
-    FROM _rs_op_fills WHERE patient_id IS NOT NULL
+    FROM pf
     WINDOW w AS (PARTITION BY patient_id, drug_code ORDER BY settled_at, settlement_id)
 ), per_pair AS (
     SELECT patient_id, drug_code, count(*) AS fills, sum(supply_days) AS supply,
@@ -108,12 +116,11 @@ WITH seq AS (
     SELECT patient_id, drug_code, prescriber_id, sum(supply_days) AS supply,
            date_diff('day', min(settled_at), max(settled_at)) AS span,
            arg_max(supply_days, (settled_at, supply_days)) AS last_supply
-    FROM _rs_op_fills WHERE patient_id IS NOT NULL AND prescriber_id IS NOT NULL GROUP BY ALL
+    FROM pf WHERE prescriber_id IS NOT NULL GROUP BY ALL
 )
 SELECT p.*, least((p.supply - p.last_supply) / greatest(p.span, $grace),
                   coalesce((w.supply - w.last_supply) / greatest(w.span, $grace), 0.0)) AS ratio
 FROM per_pair p LEFT JOIN by_writer w USING (patient_id, drug_code, prescriber_id)
-WHERE p.fills >= $min_fills
 """
 
 # The drug's own baseline: how much of it prescribers' patients usually get against the
@@ -147,8 +154,7 @@ WHERE p.ratio >= $min_ratio * coalesce(b.baseline, 1.0)
 _SELLERS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_sellers AS
 WITH repeated AS (
-    SELECT trace_code FROM dispensings WHERE trace_code IS NOT NULL
-    GROUP BY trace_code HAVING count(DISTINCT settlement_id) > 1
+    SELECT trace_code FROM dispensings WHERE trace_code IS NOT NULL GROUP BY trace_code HAVING count(*) > 1
 ), scans AS (
     SELECT d.trace_code, s.card_id, s.facility_id, s.settled_at, coalesce(s.patient_id, c.patient_id) AS patient_id,
            row_number() OVER (PARTITION BY d.trace_code ORDER BY s.settled_at, s.settlement_id) AS scan_no,
@@ -325,18 +331,29 @@ places AS (
     WHERE NOT EXISTS (SELECT 1 FROM _rs_op_xfills x WHERE x.settlement_id = f.settlement_id AND x.drug_code = f.drug_code)
     GROUP BY g.grp
 ), drugs AS (SELECT DISTINCT grp, drug_code FROM surplus),
-cities AS (
-    SELECT DISTINCT pl.grp, left(fc.region_code, $city_digits) AS city
-    FROM places pl JOIN facilities fc USING (facility_id)
-), market AS (
-    SELECT d.grp, avg(CASE WHEN pl.facility_id IS NOT NULL THEN 1.0 ELSE 0.0 END) AS share
-    FROM drugs d JOIN _rs_op_fills f USING (drug_code)
-    JOIN facilities fc ON fc.facility_id = f.facility_id
-    LEFT JOIN places pl ON pl.grp = d.grp AND pl.facility_id = f.facility_id
-    WHERE f.prescriber_id IS NOT NULL AND f.prescriber_id NOT IN (SELECT prescriber_id FROM gpres g2 WHERE g2.grp = d.grp)
-      AND (fc.region_code IS NULL OR NOT EXISTS (SELECT 1 FROM cities c WHERE c.grp = d.grp AND c.city IS NOT NULL)
-           OR left(fc.region_code, $city_digits) IN (SELECT city FROM cities c WHERE c.grp = d.grp))
+city_of AS (
+    SELECT facility_id, left(region_code, $city_digits) AS city FROM facilities WHERE region_code IS NOT NULL
+), cities AS (
+    SELECT DISTINCT pl.grp, c.city FROM places pl JOIN city_of c USING (facility_id)
+), everyone AS (
+    SELECT f.drug_code, c.city, f.facility_id, count(*) AS n
+    FROM _rs_op_fills f JOIN city_of c USING (facility_id) WHERE f.prescriber_id IS NOT NULL GROUP BY ALL
+), own AS (
+    SELECT g.grp, f.drug_code, c.city, f.facility_id, count(*) AS n
+    FROM _rs_op_fills f JOIN gpres g USING (prescriber_id) JOIN city_of c USING (facility_id) GROUP BY ALL
+), in_city AS (
+    SELECT d.grp, sum(e.n) AS n, coalesce(sum(e.n) FILTER (WHERE pl.facility_id IS NOT NULL), 0) AS at_places
+    FROM drugs d JOIN cities ct USING (grp) JOIN everyone e ON e.drug_code = d.drug_code AND e.city = ct.city
+    LEFT JOIN places pl ON pl.grp = d.grp AND pl.facility_id = e.facility_id
     GROUP BY d.grp
+), own_in_city AS (
+    SELECT d.grp, sum(o.n) AS n, coalesce(sum(o.n) FILTER (WHERE pl.facility_id IS NOT NULL), 0) AS at_places
+    FROM drugs d JOIN cities ct USING (grp) JOIN own o ON o.grp = d.grp AND o.drug_code = d.drug_code AND o.city = ct.city
+    LEFT JOIN places pl ON pl.grp = d.grp AND pl.facility_id = o.facility_id
+    GROUP BY d.grp
+), market AS (
+    SELECT i.grp, (i.at_places - coalesce(o.at_places, 0)) / nullif(i.n - coalesce(o.n, 0), 0) AS share
+    FROM in_city i LEFT JOIN own_in_city o USING (grp)
 )
 SELECT s.grp, avg(CASE WHEN pl.facility_id IS NOT NULL THEN 1.0 ELSE 0.0 END),
        greatest(coalesce(any_value(o.share), 0.0), coalesce(any_value(m.share), 0.0))
@@ -549,6 +566,7 @@ def detect_over_prescription(
         _prepare(con, settings)
         views = _prescriber_views(con, cfg)
         groups, edge_rows = _groups(con, settings, engine)
+        groups = [g for g in groups if sum(k.startswith("patient:") for k in g) >= cfg.min_patients]
         if not groups:
             return []
         facts = _group_facts(con, cfg, groups)

@@ -35,17 +35,25 @@ SCHEME = "trace_resale"
 _EVENTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_tr_scans AS
 WITH repeated AS (
-    SELECT trace_code FROM dispensings WHERE trace_code IS NOT NULL
-    GROUP BY trace_code HAVING count(DISTINCT settlement_id) > 1
+    -- two lines of one settlement with the same code (a keying slip) pass here and are then
+    -- the same card at the same facility on the same day: a correction, never a resale
+    SELECT trace_code FROM dispensings WHERE trace_code IS NOT NULL GROUP BY trace_code HAVING count(*) > 1
+), scans AS (
+    SELECT d.trace_code, d.drug_code, s.settlement_id, s.card_id,
+           coalesce(s.patient_id, c.patient_id) AS patient_id,
+           s.facility_id, s.settled_at,
+           row_number() OVER (PARTITION BY d.trace_code ORDER BY s.settled_at, s.settlement_id) AS scan_no
+    FROM dispensings d
+    JOIN repeated USING (trace_code)
+    JOIN settlements s USING (settlement_id)
+    LEFT JOIN cards c ON c.card_id = s.card_id
 )
-SELECT d.trace_code, d.drug_code, s.settlement_id, s.card_id,
-       coalesce(s.patient_id, c.patient_id) AS patient_id,
-       s.facility_id, s.settled_at,
-       row_number() OVER (PARTITION BY d.trace_code ORDER BY s.settled_at, s.settlement_id) AS scan_no
-FROM dispensings d
-JOIN repeated USING (trace_code)
-JOIN settlements s USING (settlement_id)
-LEFT JOIN cards c ON c.card_id = s.card_id
+SELECT *,
+       min(scan_no) OVER (PARTITION BY trace_code, card_id, facility_id, CAST(settled_at AS DATE)) AS first_same_day,
+       min(scan_no) OVER (PARTITION BY trace_code, card_id, facility_id) AS first_same_place,
+       min(scan_no) OVER (PARTITION BY trace_code, card_id) AS first_same_card,
+       min(scan_no) OVER (PARTITION BY trace_code, patient_id) AS first_same_patient
+FROM scans
 """
 
 # A later scan is a correction when an earlier scan of the same box has the same card,
@@ -65,14 +73,10 @@ FROM _rs_tr_scans later
 JOIN _rs_tr_scans first ON first.trace_code = later.trace_code AND first.scan_no = 1
 WHERE later.scan_no > 1
   AND first.patient_id IS NOT NULL
-  AND NOT ($same_holder AND later.drug_code IS DISTINCT FROM first.drug_code)
-  AND NOT EXISTS (
-      SELECT 1 FROM _rs_tr_scans earlier
-      WHERE earlier.trace_code = later.trace_code AND earlier.scan_no < later.scan_no
-        AND (($same_holder AND (earlier.card_id = later.card_id OR earlier.patient_id = later.patient_id))
-             OR (earlier.card_id = later.card_id AND earlier.facility_id = later.facility_id
-                 AND (NOT $same_day OR CAST(earlier.settled_at AS DATE) = CAST(later.settled_at AS DATE))))
-  )
+  AND NOT (CASE WHEN $same_day THEN later.first_same_day ELSE later.first_same_place END < later.scan_no)
+  AND NOT ($same_holder AND (later.first_same_card < later.scan_no
+                             OR (later.patient_id IS NOT NULL AND later.first_same_patient < later.scan_no)
+                             OR later.drug_code IS DISTINCT FROM first.drug_code))
 """
 
 # Sellers with repeated resales, plus any seller whose box was re-sold by a facility that
