@@ -22,6 +22,10 @@ and claim them again).  Steps:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import NamedTuple
 
 import duckdb
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
@@ -138,6 +142,32 @@ FROM _rs_tr_ring_resales r GROUP BY r.reseller_id
 """
 
 
+class Resale(NamedTuple):
+    """One resold box: who sold it, who re-sold it, with which card, when."""
+
+    grp: int
+    seller_id: str
+    reseller_id: str
+    collector_card_id: str
+    trace_code: str
+    drug_code: str
+    origin_facility_id: str
+    bought_at: datetime
+    resold_at: datetime
+
+
+_TEMP = ("_rs_tr_scans", "_rs_tr_resales", "_rs_tr_groups", "_rs_tr_ring_resales")
+
+
+@contextmanager
+def _temp_tables(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The detector's temp tables are dropped however it ends."""
+    try:
+        yield
+    finally:
+        drop(con, *_TEMP)
+
+
 def detect_trace_resale(
     con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
 ) -> list[Ring]:
@@ -154,109 +184,111 @@ def detect_trace_resale(
     members, ordered deterministically.
     """
     cfg = settings.trace_resale
-    con.execute(_EVENTS_SQL)
-    con.execute(_RESALES_SQL, {"same_day": cfg.correction_same_day_only, "same_holder": cfg.same_holder_is_not_resale})
-    edge_rows = rows(con, _EDGES_SQL, {"min_boxes": cfg.min_resold_boxes_per_seller,
-                                       "min_ring_boxes": cfg.min_boxes_per_ring, "attach": cfg.attach_one_box_sellers})
-    if not edge_rows:
-        drop(con, "_rs_tr_scans", "_rs_tr_resales")
-        return []
-    groups = find_groups(
-        WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above, cfg.leiden_resolution, settings.seed
-    )
-    register_groups(con, "_rs_tr_groups", groups)
-    con.execute(_GROUP_FACTS_SQL)
-    facts = rows(con, """
-        SELECT grp, seller_id, reseller_id, collector_card_id, trace_code, drug_code,
-               origin_facility_id, bought_at, resold_at
-        FROM _rs_tr_ring_resales ORDER BY grp, trace_code, resold_at""")
-    loss_rows = rows(con, _LOSS_SQL)
-    baseline = {r[0]: (r[1], r[2]) for r in rows(con, _BASELINE_SQL)}
-    drop(con, "_rs_tr_scans", "_rs_tr_resales", "_rs_tr_groups", "_rs_tr_ring_resales")
-
-    by_group: dict[int, list[tuple]] = defaultdict(list)
+    with _temp_tables(con):
+        con.execute(_EVENTS_SQL)
+        con.execute(_RESALES_SQL, {"same_day": cfg.correction_same_day_only, "same_holder": cfg.same_holder_is_not_resale})
+        edge_rows = rows(con, _EDGES_SQL, {"min_boxes": cfg.min_resold_boxes_per_seller,
+                                           "min_ring_boxes": cfg.min_boxes_per_ring, "attach": cfg.attach_one_box_sellers})
+        if not edge_rows:
+            return []
+        groups = find_groups(
+            WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above, cfg.leiden_resolution, settings.seed
+        )
+        register_groups(con, "_rs_tr_groups", groups)
+        con.execute(_GROUP_FACTS_SQL)
+        facts = [Resale(*r) for r in rows(con, """
+            SELECT grp, seller_id, reseller_id, collector_card_id, trace_code, drug_code,
+                   origin_facility_id, bought_at, resold_at
+            FROM _rs_tr_ring_resales ORDER BY grp, trace_code, resold_at""")]
+        loss_rows = rows(con, _LOSS_SQL)
+        baseline = {r[0]: (r[1], r[2]) for r in rows(con, _BASELINE_SQL)}
+    by_group: dict[int, list[Resale]] = defaultdict(list)
     for f in facts:
-        by_group[f[0]].append(f)
+        by_group[f.grp].append(f)
     settlements: dict[int, list[str]] = defaultdict(list)
     for grp, sid in loss_rows:
         settlements[grp].append(sid)
-
     rings: list[Ring] = []
     for grp, items in sorted(by_group.items()):
-        boxes = {f[4] for f in items}
-        sellers = sorted({f[1] for f in items})
-        resellers = sorted({f[2] for f in items})
-        if len(boxes) < cfg.min_boxes_per_ring or len(sellers) < cfg.min_sellers:
-            continue
-        collectors = sorted({f[3] for f in items})
-        weights: dict[tuple[str, str], float] = defaultdict(float)
-        for f in items:
-            weights[(f"patient:{f[1]}", f"facility:{f[2]}")] += 1
-            weights[(f"card:{f[3]}", f"facility:{f[2]}")] += 1
-        scores = centrality((a, b, w) for (a, b), w in weights.items())
-        organizer = top_node(scores, "facility:")
-        members = [Member("patient", s, "seller") for s in sellers]
-        members += [
-            Member("facility", r, "organizer" if f"facility:{r}" == organizer else "reseller") for r in resellers
-        ]
-        members += [Member("card", c, "collector") for c in collectors]
-        days = [(f[8] - f[7]).total_seconds() / 86400 for f in items]
-        days.sort()
-        median_days = days[len(days) // 2]
-        cross_facility = sum(1 for f in items if f[6] != f[2]) / len(items)
-        resold_share = max(
-            (baseline[r][0] / baseline[r][1]) if baseline.get(r) and baseline[r][1] else 0.0 for r in resellers
-        )
-        first_at, last_at = min(f[7] for f in items), max(f[8] for f in items)
-        sample = items[0]
-        evidence = [
-            Evidence(
-                "duplicate_trace_code",
-                f"{len(boxes)} drug boxes bought with {len(sellers)} patients' cards were reimbursed a second time "
-                f"at {len(resellers)} other facilit{'y' if len(resellers) == 1 else 'ies'}.",
-                f"{len(boxes)}盒药品先由{len(sellers)}名参保人购买报销，又在{len(resellers)}家机构再次医保结算（追溯码重复）。",
-                float(len(boxes)),
-            ),
-            Evidence(
-                "resale_chain",
-                f"Example: box {sample[4]} was bought by patient {sample[1]} at {sample[6]} on "
-                f"{sample[7]:%Y-%m-%d} and reimbursed again at {sample[2]} on {sample[8]:%Y-%m-%d}.",
-                f"示例：追溯码{sample[4]}于{sample[7]:%Y-%m-%d}由参保人{sample[1]}在{sample[6]}购买，"
-                f"{sample[8]:%Y-%m-%d}在{sample[2]}再次结算。",
-            ),
-            Evidence(
-                "resale_speed",
-                f"Half of the boxes came back within {median_days:.0f} days of the first purchase; "
-                f"{cross_facility:.0%} were re-sold at a different facility.",
-                f"半数药盒在首次购买后{median_days:.0f}天内回流；{cross_facility:.0%}在另一家机构再次销售。",
-                round(median_days, 1),
-            ),
-            Evidence(
-                "reseller_share",
-                f"At the main re-selling facility {resold_share:.0%} of its traced boxes had been reimbursed before.",
-                f"主要回收销售机构的追溯码药品中有{resold_share:.0%}此前已报销过。",
-                round(resold_share, 3),
-            ),
-        ]
-        if len(collectors) < len(boxes):
-            evidence.append(Evidence(
-                "collector_cards",
-                f"The resold boxes were claimed again through {len(collectors)} card(s).",
-                f"回流药品通过{len(collectors)}张医保卡再次结算。",
-                float(len(collectors)),
-            ))
-        rings.append(Ring(
-            scheme=SCHEME,
-            members=members,
-            settlement_ids=settlements.get(grp, []),
-            evidence=evidence,
-            features={
-                "size": float(len(sellers) + len(resellers)),
-                "evidence_count": float(len(boxes)),
-                "per_member": len(boxes) / max(1, len(sellers)),
-                "baseline_ratio": resold_share,
-                "active_days": (last_at - first_at).total_seconds() / 86400,
-                "signal_strength": min(1.0, 0.5 + 0.5 * min(1.0, len(boxes) / (4 * cfg.min_boxes_per_ring))),
-            },
-        ))
+        if len({f.trace_code for f in items}) >= cfg.min_boxes_per_ring and len({f.seller_id for f in items}) >= cfg.min_sellers:
+            rings.append(_ring(items, settlements.get(grp, []), baseline, cfg))
     return rings
+
+
+def _ring(items: list[Resale], settlement_ids: list[str], baseline: dict[str, tuple[int, int]], cfg) -> Ring:
+    """One buy-back network: members with roles (the busiest re-seller organises), evidence, features."""
+    boxes = {f.trace_code for f in items}
+    sellers = sorted({f.seller_id for f in items})
+    resellers = sorted({f.reseller_id for f in items})
+    collectors = sorted({f.collector_card_id for f in items})
+    weights: dict[tuple[str, str], float] = defaultdict(float)
+    for f in items:
+        weights[(f"patient:{f.seller_id}", f"facility:{f.reseller_id}")] += 1
+        weights[(f"card:{f.collector_card_id}", f"facility:{f.reseller_id}")] += 1
+    organizer = top_node(centrality((a, b, w) for (a, b), w in weights.items()), "facility:")
+    members = [Member("patient", s, "seller") for s in sellers]
+    members += [Member("facility", r, "organizer" if f"facility:{r}" == organizer else "reseller") for r in resellers]
+    members += [Member("card", c, "collector") for c in collectors]
+    days = sorted((f.resold_at - f.bought_at).total_seconds() / 86400 for f in items)
+    resold_share = max(
+        (baseline[r][0] / baseline[r][1]) if baseline.get(r) and baseline[r][1] else 0.0 for r in resellers
+    )
+    first_at, last_at = min(f.bought_at for f in items), max(f.resold_at for f in items)
+    return Ring(
+        scheme=SCHEME,
+        members=members,
+        settlement_ids=settlement_ids,
+        evidence=_evidence(items, boxes, sellers, resellers, collectors, days[len(days) // 2], resold_share),
+        features={
+            "size": float(len(sellers) + len(resellers)),
+            "evidence_count": float(len(boxes)),
+            "per_member": len(boxes) / max(1, len(sellers)),
+            "baseline_ratio": resold_share,
+            "active_days": (last_at - first_at).total_seconds() / 86400,
+            "signal_strength": min(1.0, 0.5 + 0.5 * min(1.0, len(boxes) / (4 * cfg.min_boxes_per_ring))),
+        },
+    )
+
+
+def _evidence(items: list[Resale], boxes: set[str], sellers: list[str], resellers: list[str], collectors: list[str],
+              median_days: float, resold_share: float) -> list[Evidence]:
+    """The boxes, an example chain, the speed of return and the re-seller's share, in words."""
+    cross_facility = sum(1 for f in items if f.origin_facility_id != f.reseller_id) / len(items)
+    sample = items[0]
+    evidence = [
+        Evidence(
+            "duplicate_trace_code",
+            f"{len(boxes)} drug boxes bought with {len(sellers)} patients' cards were reimbursed a second time "
+            f"at {len(resellers)} other facilit{'y' if len(resellers) == 1 else 'ies'}.",
+            f"{len(boxes)}盒药品先由{len(sellers)}名参保人购买报销，又在{len(resellers)}家机构再次医保结算（追溯码重复）。",
+            float(len(boxes)),
+        ),
+        Evidence(
+            "resale_chain",
+            f"Example: box {sample.trace_code} was bought by patient {sample.seller_id} at {sample.origin_facility_id} on "
+            f"{sample.bought_at:%Y-%m-%d} and reimbursed again at {sample.reseller_id} on {sample.resold_at:%Y-%m-%d}.",
+            f"示例：追溯码{sample.trace_code}于{sample.bought_at:%Y-%m-%d}由参保人{sample.seller_id}在{sample.origin_facility_id}购买，"
+            f"{sample.resold_at:%Y-%m-%d}在{sample.reseller_id}再次结算。",
+        ),
+        Evidence(
+            "resale_speed",
+            f"Half of the boxes came back within {median_days:.0f} days of the first purchase; "
+            f"{cross_facility:.0%} were re-sold at a different facility.",
+            f"半数药盒在首次购买后{median_days:.0f}天内回流；{cross_facility:.0%}在另一家机构再次销售。",
+            round(median_days, 1),
+        ),
+        Evidence(
+            "reseller_share",
+            f"At the main re-selling facility {resold_share:.0%} of its traced boxes had been reimbursed before.",
+            f"主要回收销售机构的追溯码药品中有{resold_share:.0%}此前已报销过。",
+            round(resold_share, 3),
+        ),
+    ]
+    if len(collectors) < len(boxes):
+        evidence.append(Evidence(
+            "collector_cards",
+            f"The resold boxes were claimed again through {len(collectors)} card(s).",
+            f"回流药品通过{len(collectors)}张医保卡再次结算。",
+            float(len(collectors)),
+        ))
+    return evidence
