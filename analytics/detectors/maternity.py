@@ -263,19 +263,33 @@ def detect_maternity(
 
 
 def _ring(employers: list[str], shared: list[str], items: list[tuple[Claim, ClaimScore]], cfg: MaternitySettings) -> Ring:
-    """The reported ring with its evidence in an investigator's words."""
-    n = len(items)
+    """The reported ring: employers and claimants, every claim through the shells, evidence, features."""
     claims = [c for c, _s in items]
-    scores = [s for _c, s in items]
-    total = sum(float(c.amount) for c in claims)
+    mean_score = sum(s.score for _c, s in items) / len(items)
+    ratios = sorted(c.salary / c.region_norm for c in claims if c.salary and c.region_norm)
     members = [Member("employer", e, "shell_employer") for e in employers]
     members += [Member("patient", p, "claimant") for p in sorted({c.patient_id for c in claims})]
-    short = sum(1 for c in claims if c.tenure_days is not None and c.tenure_days < cfg.pregnancy_days)
-    tenures = sorted(c.tenure_days for c in claims if c.tenure_days is not None)
-    ratios = sorted(c.salary / c.region_norm for c in claims if c.salary and c.region_norm)
-    inflated = sum(1 for r in ratios if r >= cfg.salary_over_region)
-    recent = sum(1 for c in claims if c.employer_age_days is not None and c.employer_age_days < cfg.recent_registration_days)
-    mean_score = sum(s.score for s in scores) / n
+    claimed = sorted(c.claimed_on for c in claims)
+    return Ring(
+        scheme=SCHEME, members=members, claim_ids=[c.claim_id for c in claims],
+        evidence=_evidence(employers, shared, claims, ratios, mean_score, cfg),
+        features={
+            "size": float(len(members)),
+            "evidence_count": float(len(claims)),
+            "per_member": len(claims) / len(employers),
+            "baseline_ratio": ratios[len(ratios) // 2] if ratios else 0.0,
+            "active_days": float((claimed[-1] - claimed[0]).days),
+            "signal_strength": _clip(mean_score),
+        },
+    )
+
+
+def _evidence(employers: list[str], shared: list[str], claims: list[Claim], ratios: list[float],
+              mean_score: float, cfg: MaternitySettings) -> list[Evidence]:
+    """The indications in an investigator's words; shared identifiers only when two or more
+    employers share them (one employer "sharing" its own address says nothing)."""
+    n = len(claims)
+    total = sum(float(c.amount) for c in claims)
     label = "employer" if len(employers) == 1 else "employers"
     evidence = [Evidence(
         "shell_employer_claims",
@@ -284,8 +298,10 @@ def _ring(employers: list[str], shared: list[str], items: list[tuple[Claim, Clai
         f"staff, claims per employee, shared registration).",
         f"{len(employers)}家疑似空壳单位共申领生育待遇{n}笔，合计{fmt_money(total)}元，综合可疑度{mean_score:.2f}。",
         float(n))]
+    tenures = sorted(c.tenure_days for c in claims if c.tenure_days is not None)
+    short = sum(1 for t in tenures if t < cfg.pregnancy_days)
     if short:
-        med = tenures[len(tenures) // 2] if tenures else 0
+        med = tenures[len(tenures) // 2]
         evidence.append(Evidence(
             "short_tenure",
             f"{short} of {n} claimants joined the employer fewer than {cfg.pregnancy_days} days before delivery "
@@ -294,20 +310,22 @@ def _ring(employers: list[str], shared: list[str], items: list[tuple[Claim, Clai
             float(med)))
     if ratios:
         med_ratio = ratios[len(ratios) // 2]
+        inflated = sum(1 for r in ratios if r >= cfg.salary_over_region)
         evidence.append(Evidence(
             "inflated_salary",
             f"The claims declare a median salary base {med_ratio:.1f} times the regional median "
             f"({inflated} at least {cfg.salary_over_region:g} times).",
             f"申领缴费基数中位数为当地中位数的{med_ratio:.1f}倍（{inflated}笔达到{cfg.salary_over_region:g}倍以上）。",
             round(med_ratio, 2)))
+    recent = sum(1 for c in claims if c.employer_age_days is not None and c.employer_age_days < cfg.recent_registration_days)
     if recent:
         evidence.append(Evidence(
             "recent_employer",
             f"{recent} claim(s) came from an employer registered less than {cfg.recent_registration_days} days before the delivery.",
             f"{recent}笔申领来自分娩前不足{cfg.recent_registration_days}天注册的单位。",
             float(recent)))
-    staff = sum(c.staff for c in {c.employer_id: c for c in claims}.values())
-    claimants = sum(c.claimants for c in {c.employer_id: c for c in claims}.values())
+    firms = {c.employer_id: c for c in claims}.values()
+    staff, claimants = sum(c.staff for c in firms), sum(c.claimants for c in firms)
     evidence.append(Evidence(
         "claimants_among_staff",
         f"{claimants} of the {staff} people ever employed by the {label} claimed maternity benefits through it.",
@@ -320,15 +338,4 @@ def _ring(employers: list[str], shared: list[str], items: list[tuple[Claim, Clai
             f"The employers share {', '.join(kinds)} ({len(shared)} shared identifier(s)).",
             f"这些单位共用{'、'.join({'phone': '电话', 'address': '地址', 'agent': '代理机构'}[k] for k in kinds)}。",
             float(len(shared))))
-    claimed = sorted(c.claimed_on for c in claims)
-    return Ring(
-        scheme=SCHEME, members=members, claim_ids=[c.claim_id for c in claims], evidence=evidence,
-        features={
-            "size": float(len(members)),
-            "evidence_count": float(n),
-            "per_member": n / len(employers),
-            "baseline_ratio": ratios[len(ratios) // 2] if ratios else 0.0,
-            "active_days": float((claimed[-1] - claimed[0]).days),
-            "signal_strength": _clip(mean_score),
-        },
-    )
+    return evidence
