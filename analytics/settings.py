@@ -207,7 +207,9 @@ class OverPrescriptionSettings:
     get a rate of 0 or 1."""
     flow_min_patients: int = 1
     """Coordination: a prescriber's surplus to one filling place links them when it carries at
-    least this many over-supplied patients (one patient's habit is not a flow)..."""
+    least this many over-supplied patients; one is enough when it repeats over days (a small
+    ring's second doctor may have one patient filling again and again at the ring's pharmacy;
+    on 13 development drops 1 found three more rings and no false one)..."""
     flow_min_days: int = 3
     """...on at least this many different days (repetition over time, never one co-occurrence)."""
     pharmacy_share: float = 0.05
