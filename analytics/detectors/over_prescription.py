@@ -570,15 +570,7 @@ def detect_over_prescription(
         if not groups:
             return []
         facts = _group_facts(con, cfg, groups)
-        keep: list[tuple[int, list[str], Assessment]] = []
-        for grp, group in enumerate(groups):
-            f = facts.get(grp)
-            prescribers = [k.split(":", 1)[1] for k in group if k.startswith("prescriber:")]
-            if f is None or f.patients < cfg.min_patients:
-                continue
-            verdict = assess(f, group_chance(prescribers, views), cfg)
-            if verdict.score >= cfg.min_score:
-                keep.append((grp, list(group), verdict))
+        keep = _verdicts(groups, facts, views, cfg)
         kept = [g for _i, g, _a in keep]
         weak_ratios = _attach_milder_patients(con, cfg, kept)
         register_groups(con, "_rs_op_groups", kept)
@@ -591,6 +583,21 @@ def detect_over_prescription(
             JOIN _rs_op_groups g ON g.type = 'patient' AND g.id = x.patient_id GROUP BY 1""")}
     return [_ring(group, verdict, facts[orig], loss.get(i, []), ratios, period.get(i), edge_rows)
             for i, (orig, group, verdict) in enumerate(keep)]
+
+
+def _verdicts(groups: list[list[str]], facts: dict[int, GroupFacts], views: dict[str, tuple[int, int, float]],
+              cfg: OverPrescriptionSettings) -> list[tuple[int, list[str], Assessment]]:
+    """The groups whose combined score reaches ``min_score``, with their group number and assessment."""
+    keep = []
+    for grp, group in enumerate(groups):
+        f = facts.get(grp)
+        if f is None or f.patients < cfg.min_patients:
+            continue
+        prescribers = [k.split(":", 1)[1] for k in group if k.startswith("prescriber:")]
+        verdict = assess(f, group_chance(prescribers, views), cfg)
+        if verdict.score >= cfg.min_score:
+            keep.append((grp, list(group), verdict))
+    return keep
 
 
 def _ring(group: list[str], a: Assessment, f: GroupFacts, settlement_ids: list[str], ratios: dict[str, float],
