@@ -46,6 +46,12 @@ class TraceResaleSettings:
     correction_same_day_only: bool = True
     """A second scan by the same card at the same facility on the same day is a
     correction (contract section 1), not resale."""
+    same_holder_is_not_resale: bool = True
+    """A later scan by a holder who already had the box (the same card or the same patient),
+    on any day and at any facility, is the box coming back to its owner (a refund and
+    re-purchase, a transfer between hospitals recording the patient's own medicine), not a
+    second person buying it; a code on a different drug is a keying error.  Resale needs a
+    second person."""
     leiden_above: int = 60
     """Components with more nodes than this are split with Leiden, so that two
     buy-back networks joined by one stray box are reported apart."""
@@ -284,76 +290,95 @@ class CarShuttleSettings:
 
 @dataclass(frozen=True)
 class OverPrescriptionSettings:
-    min_supply_ratio: float = 2.0
-    """Days of supply (units / max_daily_units) over days elapsed for a patient and drug:
-    above this the patient gets at least twice the clinical maximum; chronic patients
-    refilling a little early stay below."""
+    min_supply_ratio: float = 1.5
+    """Days of supply (units / max_daily_units) over days elapsed for a patient and drug, as a
+    multiple of the drug's own baseline: at twice what the drug's patients usually get the
+    patient holds far more than they can take; chronic patients refilling a little early stay
+    below.  Only such patients are candidates (a scheme is about the surplus)."""
     grace_days: int = 30
     """Days added to the elapsed span so that a single large, legal 30-day fill is not
     counted as excess."""
     min_fills: int = 3
     """Fills of the drug needed before the ratio is trusted."""
     min_patients: int = 3
-    """Excess patients a ring (its prescribers together) needs before it is reported."""
-    min_patients_per_prescriber: int = 1
-    """Excess patients a prescriber needs to be linked into a ring at all: doctors of one
-    practice often split a scheme's patients between them."""
+    """Over-supplied patients a ring (its prescribers together) needs before it is reported:
+    one or two patients with a surplus are individual care, three through one flow a pattern."""
     baseline_min_prescribers: int = 5
-    """A drug's own baseline supply ratio (median over prescribers of their patients' median)
-    is used when at least this many prescribers wrote it; otherwise the clinical maximum
-    (ratio 1.0) is the baseline.  Excess means ``min_supply_ratio`` times the baseline."""
+    """A drug's own baselines (supply ratio, early-refill rate, usual diagnoses) are used when
+    at least this many prescribers wrote it; otherwise the clinical maximum (ratio 1.0) stands."""
     baseline_quantile: float = 0.25
-    """Which of the prescribers' votes sets a drug's baseline: the lower quartile, so that
-    where most prescribers of a drug over-supply it (the drugs table's maximum is off) the
-    bar moves, but rings writing a good part of a rare drug cannot lift it."""
-    max_chance: float = 0.01
-    """A prescriber is unusual for a drug when so many of their patients on it got excess
-    that it would happen with at most this probability if they were like the other
-    prescribers of the drug (binomial upper tail against the others' excess rate).  Only
-    unusual prescriber–drug pairs are linked into rings.  Lower it for fewer, surer rings."""
-    min_excess_share: float = 0.33
-    """Share of everything the ring's prescribers wrote for the ring's patients that was the
-    surplus.  In a scheme the surplus is what the relationship is about; a busy doctor's
-    multi-morbid patients get many drugs and now and then a little too much of one.  A third
-    by default; 0 switches the test off."""
-    support_max_chance: float = 0.2
-    """A prescriber less unusual than ``max_chance`` but within this chance joins a ring that
-    an unusual colleague founded (same practice or same pharmacies), never founds one."""
-    founderless_max_chance: float = 0.001
-    """Two or more such prescribers tied together (shared pharmacies or patients) with no
-    founder among them are still a ring when together they are this unlikely: colleagues
-    splitting a scheme two or three patients each, none standing out alone.  A tenth of
-    ``max_chance`` because each prescriber's most telling view was picked; 0 switches it off."""
+    """Which of the prescribers' votes sets a drug's baseline supply: the lower quartile, so
+    that where most prescribers of a drug over-supply it (the drugs table's maximum is off)
+    the bar moves, but rings writing a good part of a rare drug cannot lift it."""
     baseline_prior_patients: float = 20.0
-    """The others' excess rate for a drug is shrunk towards the rate over all drugs by this
-    many pseudo-patients, so a drug few others prescribe does not get a rate of 0 or 1."""
-    pharmacy_share: float = 0.15
-    """A pharmacy belongs to the ring when it filled at least this share of a ring
-    prescriber's excess fills at pharmacies."""
-    top_pharmacies: int = 2
-    """For the evidence: the share of a ring's excess fills at its prescriber's top this-many
-    pharmacies ('few pharmacies'), next to the same share for prescribers in general."""
-    pharmacies_only: bool = False
-    """Count only fills at pharmacies as excess evidence.  Off by default: a practice with
-    no cooperating pharmacy nearby dispenses the surplus itself.  Ring members of type
-    facility are always the pharmacies that filled the excess, never the practice."""
-    main_prescriber_only: bool = True
-    """A patient's surplus of a drug links them to the prescriber who wrote most of it only:
-    a patient collecting a drug from many doctors (doctor shopping) is not any one doctor's
-    scheme patient."""
-    join_practice: bool = False
-    """Link unusual prescribers of one practice (their institution in the prescribers file)
-    into one ring: doctors of a practice may split a scheme's patients, and where the practice
-    dispenses the surplus itself no pharmacy ties them together.  Off by default: a hospital
-    holds several unrelated doctors, and on our measurements linking them cost more rings
-    (merged) than it found (20k and 1M patients)."""
-    exclude_resale_sellers: bool = True
-    """Patients who first bought boxes that were later reimbursed again (at least
-    ``trace_resale.min_resold_boxes_per_seller``) are left to the trace_resale detector:
-    their surplus is stock for resale, with no prescriber in on it."""
+    """The others' over-supply rate for a drug (the chance indication) is shrunk towards the
+    rate over all drugs by this many pseudo-patients, so a drug few others prescribe does not
+    get a rate of 0 or 1."""
+    flow_min_patients: int = 1
+    """Coordination: a prescriber's surplus to one filling place links them when it carries at
+    least this many over-supplied patients; one is enough when it repeats over days (a small
+    ring's second doctor may have one patient filling again and again at the ring's pharmacy;
+    on 13 development drops 1 found three more rings and no false one)..."""
+    flow_min_days: int = 3
+    """...on at least this many different days (repetition over time, never one co-occurrence)."""
+    pharmacy_share: float = 0.05
+    """...and at least this share of the prescriber's surplus fills: a pharmacy a patient used
+    once on holiday is not the ring's."""
+    market_region_digits: int = 4
+    """The drug's market around a pharmacy: facilities whose region code shares this many
+    leading digits with it (4 = the city).  A specialist (DTP) pharmacy that fills a rare drug
+    for the whole city takes most of that market, so a prescriber sending it there is no sign."""
+    early_refill_fraction: float = 0.5
+    """A refill is early when it comes before this share of the previous fill's days of supply
+    has passed: at half the supply left the patient cannot have needed it.  Compared with the
+    drug's usual early-refill rate (its prescribers' median)."""
+    declared_cover_tolerance: float = 1.25
+    """A fill's declared days (dispensings.days_supply) cover its units when the units are at
+    most this multiple of declared days x the daily maximum (a box rounds up): a long
+    prescription the prescriber stated openly.  Units far above the declared days are the
+    scheme's signature; without declared days the explanation is simply unavailable."""
+    indication_fit_share: float = 0.2
+    """A diagnosis is one of a drug's usual indications when at least this share of the drug's
+    prescribers use it on its fills (one vote each, so a ring cannot define its own drug's
+    indications).  Patients none of whose diagnoses fit are an indication of the scheme."""
+    palliative_days: int = 90
+    """Patients who died within this many days of their last fill were in end-of-life care,
+    where doses beyond the usual maximum are legitimate (palliative opioids)."""
+    weight_surplus: float = 1.0
+    """Weight of the surplus against the drug's baseline in the combined score (1 at four
+    times the baseline)."""
+    weight_unusual: float = 1.0
+    """Weight of the prescribers' over-supplied patients against the other prescribers of the
+    drug (binomial chance; 1 at 1 in 10,000)."""
+    weight_concentration: float = 1.0
+    """Weight of the surplus's concentration on the ring's places, against where the
+    prescribers' other fills and other prescribers' fills of the drug go."""
+    weight_early: float = 1.0
+    """Weight of early refills against the drug's usual rate."""
+    weight_costly: float = 0.5
+    """Weight of the drugs' daily cost (percentile among drugs): resale pays for costly drugs.
+    Half weight: many legitimate chronic drugs are costly too."""
+    weight_unfit: float = 0.5
+    """Weight of patients whose diagnoses fit none of the drug's usual indications.  Half
+    weight: diagnoses are often missing on pharmacy fills."""
+    weight_focus: float = 1.0
+    """Weight of the share of everything the group's prescribers wrote for its patients that
+    was surplus of its main drugs: a scheme is about pushing a drug, a practice's multi-morbid
+    patients get a little too much of many different chronic drugs now and then."""
+    focus_drugs: int = 2
+    """How many of the group's most over-supplied drugs count as its main drugs (schemes push
+    one or two)."""
+    long_prescription_weight: float = 0.5
+    """Subtracted from the score times the share of surplus fills whose declared days cover
+    their units: long prescriptions for chronic patients (60-90 days, refilled at visits)."""
+    palliative_weight: float = 0.5
+    """Subtracted times the share of patients who died soon after their last fill."""
+    min_score: float = 0.5
+    """A group is reported when its weighted indications minus explanations reach this: on
+    average every indication half-way to clear."""
     leiden_above: int = 40
-    """Prescriber–patient–pharmacy components larger than this are tried for a Leiden split:
-    one prescriber may feed two separate pharmacy rings."""
+    """Prescriber-patient-place components larger than this are tried for a Leiden split: a
+    busy pharmacy may receive the flows of two separate rings."""
     leiden_resolution: float = 1.0
     """Resolution for that split."""
     split_min_modularity: float = 0.5
@@ -362,45 +387,71 @@ class OverPrescriptionSettings:
     doctors already scores 0.3-0.45: only a clearly higher value means separate rings."""
     attach_min_ratio: float = 1.5
     """Once a ring is found, a further patient of its prescribers joins it with a milder
-    excess (supply at least this many times the clinical maximum, i.e. a sustained half-again
-    surplus, far above early refills) when the ring's pharmacies filled most of it: the
-    ring's context makes a weaker signal meaningful.  Set it to ``min_supply_ratio`` to
-    switch attaching off."""
+    surplus (at least this many times the drug's baseline, a sustained half-again surplus,
+    far above early refills) when the ring's places filled most of it: the ring's context
+    makes a weaker signal meaningful.  Set it to ``min_supply_ratio`` to switch it off."""
     attach_pharmacy_share: float = 0.5
-    """Share of such a patient's fills of the drug that the ring's pharmacies must have made."""
-    join_share: float = 0.3
-    """Two groups are one ring when at least this share of one group's excess patients
-    moved to the other group's pharmacies (all their excess fills at one pharmacy before
-    the first at a pharmacy of the other group): a ring that takes over another's patients
-    has them fill at its own pharmacies.  0 turns the join off."""
-    join_min_patients: int = 2
-    """...and at least this many of them: one patient who changed pharmacy is no link."""
-    join_same_practice_drug: bool = True
-    """Two groups are one ring when a founder of each works at the same practice and both
-    are unusual (``max_chance``) on the same drug: a clinic's doctors splitting one scheme,
-    each with their own patients, dispensing the surplus themselves.  Narrower than
-    ``join_practice`` (any colleagues), which merges unrelated doctors of a big hospital."""
+    """Share of such a patient's fills of the drug that the ring's places must have made."""
+    exclude_resale_sellers: bool = True
+    """Patients who first bought boxes that were later reimbursed again (at least
+    ``trace_resale.min_resold_boxes_per_seller``) are left to the trace_resale detector:
+    their surplus is stock for resale, with no prescriber in on it."""
+
+    @property
+    def indication_weights(self) -> tuple[float, ...]:
+        """The weights in the order surplus, unusual, concentration, early, costly, unfit, focus."""
+        return (self.weight_surplus, self.weight_unusual, self.weight_concentration, self.weight_early,
+                self.weight_costly, self.weight_unfit, self.weight_focus)
 
 
 @dataclass(frozen=True)
 class MaternitySettings:
     pregnancy_days: int = 280
-    """Employment that started fewer than this many days before the delivery began
-    after conception: insured status bought for the birth."""
+    """Employment that started fewer than this many days before the delivery began after
+    conception: insured status bought for the birth.  The tenure indication is 0 at a full
+    pregnancy and 1 at half of one."""
     salary_over_region: float = 2.5
-    """Salary base at least this many times the regional median (salaries of other
-    employments in the employer's region): inflated to raise the allowance."""
+    """A salary base this many times the regional median (or the employer's other staff's
+    median) makes the salary indication 1 (0 at the median, on a log scale between)."""
     recent_registration_days: int = 365
-    """Employer registered fewer than this many days before its first claim."""
-    min_signals: int = 2
-    """Claim-level signals (short tenure, inflated salary, recent employer) a claim
-    needs to be suspicious; one alone fits a small new firm or a well-paid woman."""
-    min_suspicious_share: float = 0.5
-    """Share of an employer's claims that must be suspicious for it to be a shell."""
+    """The employer-age indication is 1 for an employer registered on the delivery day and
+    falls to 0 at twice this many days: young firms are a sign, old ones are no proof of
+    honesty (shells are also old companies bought up), so age is never a gate."""
+    weight_tenure: float = 1.0
+    """Weight of short tenure at delivery in the combined claim score."""
+    weight_salary_region: float = 1.0
+    """Weight of the salary base against the region's median."""
+    weight_salary_staff: float = 0.5
+    """Weight of the salary base against the employer's staff who never claimed (half: a
+    shell often has no other staff, then the indication is unknown)."""
+    weight_young: float = 0.5
+    """Weight of the employer's youth at the delivery (half: shells may be bought up)."""
+    weight_claimant_share: float = 1.0
+    """Weight of the share of the employer's staff who claimed through it: a shell exists to
+    file claims, a real firm's births are a few of its many employees."""
+    weight_claims_rate: float = 0.5
+    """Weight of the employer's claims against the region's claims per employee (binomial
+    chance; 1 at 1 in 10,000)."""
+    weight_coordination: float = 1.0
+    """Weight of the identifiers (phone, address, agent) shared with other claim-filing
+    employers, as the share of that identifier's employers that file claims: an accounting
+    agent's dozens of honest firms or an incubator's tenants rarely all file claims."""
+    min_score: float = 0.5
+    """An employer is suspicious when its claims' combined score averages this (every
+    indication half-way to clear): one unusual claim among ordinary ones averages below."""
     min_claims: int = 2
-    """Claims a ring (one shell or several linked by phone/address/agent) needs."""
+    """Claims a ring (one shell or several linked by phone/address/agent) needs: a single
+    claim is one woman's story, not a scheme."""
     link_by_agent: bool = True
-    """Link suspicious employers registered by the same agent (besides phone/address)."""
+    """Suspicious employers registered by the same agent are linked (besides phone/address),
+    and the agent counts in the coordination indication."""
+
+    @property
+    def indication_weights(self) -> tuple[float, ...]:
+        """Weights in the order tenure, salary/region, salary/staff, young, claimant share,
+        claims rate, coordination."""
+        return (self.weight_tenure, self.weight_salary_region, self.weight_salary_staff, self.weight_young,
+                self.weight_claimant_share, self.weight_claims_rate, self.weight_coordination)
 
 
 @dataclass(frozen=True)

@@ -1,145 +1,152 @@
-"""Over-prescription with kickbacks: prescribers, their patients and the pharmacies that fill.
+"""Over-prescription with kickbacks: prescribers, their patients and the places that fill.
 
 A prescriber writes far more of a drug than a patient can take, the boxes
 are filled at one or two cooperating pharmacies (or dispensed by the
 practice itself) and resold; the prescriber gets a kickback (NHSA notices
-on "超量开药").  Every step compares behaviour with a baseline from the data:
+on "超量开药").  An investigator's reasoning, step by step:
 
-1. SQL: per patient and drug, units supplied over the clinical maximum
-   (``quantity / max_daily_units``) against the days that elapsed; the
-   drug's own baseline (lower quartile of one-vote-per-prescriber medians)
-   scales the bar, so a drug everyone gets ahead of time is not excess.
-2. SQL + a binomial tail: per prescriber, how many of their patients got
-   excess against the OTHER prescribers' rate for the same drugs; unusual
-   prescribers found rings, mildly unusual ones can only join one.
-3. Graph: prescriber–patient (main prescriber only), patient–pharmacy and
-   prescriber–pharmacy edges weighted by excess fills; components, Leiden
-   only for large components with a clear split.
-4. Ring tests: enough excess patients, the prescribers together unusual,
-   and the surplus a real part of what the doctors wrote for these patients.
-5. Fund loss: the ring patients' fills of their over-supplied drugs written
+1. COORDINATION (candidates).  Per patient and drug, the units supplied
+   (``quantity / max_daily_units``) against the days that elapsed, judged
+   against the drug's own baseline; a patient is over-supplied at
+   ``min_supply_ratio`` times that baseline.  A prescriber's surplus that
+   flows repeatedly (several patients, several days) to the same filling
+   place is the coordination a scheme cannot avoid: prescriber->pharmacy
+   flows (or the practice's own dispensary) tie doctors, patients and
+   pharmacies into groups (components, Leiden for large ones).
+2. INDICATIONS, each against its own baseline, combined into one score:
+   the surplus against the drug's baseline; the prescriber's share of
+   over-supplied patients against the other prescribers of the drug (a
+   binomial chance); the flow's concentration on the group's pharmacies
+   against where the prescribers' other fills and the drug's other fills
+   go; early refills against the drug's usual refill rhythm; costly
+   drugs (daily cost against the other drugs); patients whose own
+   diagnoses fit none of the drug's usual indications.  None is a gate.
+3. EXPLANATIONS lower the score: long prescriptions whose declared days
+   cover the units (the chronic patient's 60-90 day prescription, refilled
+   on visits), a specialist/DTP pharmacy that fills the drug for the whole
+   region (it is the drug's market, concentration means nothing there),
+   palliative care (patients who died soon after the last fill).
+4. Fund loss: the ring patients' fills of their over-supplied drugs written
    by the ring's prescribers at the ring's pharmacies or practice.
-
-A chronic patient with large legitimate supplies stays near ratio 1-1.5, a
-doctor shopper belongs to no one doctor, and a busy doctor's multi-morbid
-patients get a little too much of one drug among many: none makes a ring.
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NamedTuple
 
 import duckdb
-from scipy.stats import binom
-
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
-from ringscope.analytics.detectors.base import drop, moved_links, register_groups, rows, union_groups
+from ringscope.analytics.detectors.base import drop, register_groups, rows
 from ringscope.analytics.link_analysis import centrality, top_node
 from ringscope.analytics.ring import Evidence, Member, Ring
-from ringscope.analytics.settings import DetectionSettings
+from ringscope.analytics.settings import DetectionSettings, OverPrescriptionSettings
+from scipy.stats import binom
 
 SCHEME = "over_prescription"
 
+_TEMP = ("_rs_op_sellers", "_rs_op_fills", "_rs_op_pairs", "_rs_op_baseline", "_rs_op_excess", "_rs_op_xfills",
+         "_rs_op_groups", "_rs_op_drug_fit", "_rs_op_drug_cost")
+
+
+@contextmanager
+def _temp_tables(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The detector's temp tables are dropped however it ends (no stale table for the next run)."""
+    try:
+        yield
+    finally:
+        drop(con, *_TEMP)
+
+
+# One row per settlement and drug: a prescription as filled.  Lines of one settlement are
+# added up (a box per line when trace codes are recorded); `declared_days` is what the
+# prescription stated, when recorded.
 _FILLS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_fills AS
-SELECT s.settlement_id, coalesce(s.patient_id, c.patient_id) AS patient_id, s.prescriber_id,
-       s.facility_id, f.kind AS facility_kind, d.drug_code, s.settled_at,
-       d.quantity / dr.max_daily_units AS supply_days
-FROM dispensings d
-JOIN settlements s USING (settlement_id)
-JOIN drugs dr ON dr.drug_code = d.drug_code
+WITH lines AS (
+    SELECT settlement_id, drug_code, sum(quantity) AS quantity, max(days_supply) AS declared_days, sum(amount) AS amount
+    FROM dispensings WHERE quantity > 0 GROUP BY settlement_id, drug_code
+)
+SELECT l.settlement_id, coalesce(s.patient_id, c.patient_id) AS patient_id, s.prescriber_id,
+       s.facility_id, f.kind AS facility_kind, coalesce(pr.facility_id = s.facility_id, false) AS own_practice,
+       l.drug_code, s.settled_at, l.quantity / dr.max_daily_units AS supply_days,
+       l.declared_days, l.amount, s.diagnosis_code
+FROM lines l
+JOIN drugs dr ON dr.drug_code = l.drug_code
+JOIN settlements s ON s.settlement_id = l.settlement_id
 JOIN facilities f ON f.facility_id = s.facility_id
 LEFT JOIN cards c ON c.card_id = s.card_id
-WHERE dr.max_daily_units > 0 AND d.quantity > 0
+LEFT JOIN prescribers pr ON pr.prescriber_id = s.prescriber_id
+WHERE dr.max_daily_units > 0
 """
 
-# Each patient and drug: supply over elapsed days, and the prescriber who wrote most of it
-# (ties to the larger id, so the same data always gives the same answer).
+# Each patient and drug: the supply filled before the last fill against the days it had to
+# last (at least `grace` days, so one large legal fill followed by a stock-up is not excess),
+# and no more than the main prescriber's own fills show (extra boxes bought without them, by a
+# nursing home's proxy or a doctor shopper, are not that prescriber's flow),
+# the prescriber who wrote most of it
+# (ties to the larger id), refills that came before the previous fill could have been
+# used up, and fills whose declared days cover their units (a long prescription).
 _PAIRS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_pairs AS
-WITH per_pair AS (
-    SELECT patient_id, drug_code, count(DISTINCT settlement_id) AS fills, sum(supply_days) AS supply,
+WITH repeated AS (
+    SELECT patient_id, drug_code FROM _rs_op_fills WHERE patient_id IS NOT NULL
+    GROUP BY patient_id, drug_code HAVING count(*) >= $min_fills
+), pf AS (
+    SELECT * FROM _rs_op_fills SEMI JOIN repeated USING (patient_id, drug_code)
+), seq AS (
+    SELECT *, lag(settled_at) OVER w AS prev_at, lag(supply_days) OVER w AS prev_supply,
+           count(*) OVER (PARTITION BY patient_id, drug_code, prescriber_id) AS n_by_prescriber
+    FROM pf
+    WINDOW w AS (PARTITION BY patient_id, drug_code ORDER BY settled_at, settlement_id)
+), per_pair AS (
+    SELECT patient_id, drug_code, count(*) AS fills, sum(supply_days) AS supply,
            date_diff('day', min(settled_at), max(settled_at)) AS span,
            arg_max(supply_days, (settled_at, supply_days)) AS last_supply,
-           arg_max(prescriber_id, CASE WHEN prescriber_id IS NOT NULL THEN (n_by_prescriber, prescriber_id) END) AS prescriber_id
-    FROM (SELECT *, count(*) OVER (PARTITION BY patient_id, drug_code, prescriber_id) AS n_by_prescriber
-          FROM _rs_op_fills WHERE patient_id IS NOT NULL)
-    GROUP BY patient_id, drug_code
+           arg_max(prescriber_id, CASE WHEN prescriber_id IS NOT NULL THEN (n_by_prescriber, prescriber_id) END) AS prescriber_id,
+           count(prev_at) AS refills,
+           count(*) FILTER (WHERE prev_at IS NOT NULL
+                            AND date_diff('hour', prev_at, settled_at) / 24.0 < $early * prev_supply) AS early_refills,
+           count(*) FILTER (WHERE declared_days > 0 AND supply_days <= $cover * declared_days) AS declared_cover,
+           max(settled_at) AS last_at
+    FROM seq GROUP BY patient_id, drug_code
+), by_writer AS (
+    SELECT patient_id, drug_code, prescriber_id, sum(supply_days) AS supply,
+           date_diff('day', min(settled_at), max(settled_at)) AS span,
+           arg_max(supply_days, (settled_at, supply_days)) AS last_supply
+    FROM pf WHERE prescriber_id IS NOT NULL GROUP BY ALL
 )
-SELECT patient_id, drug_code, prescriber_id, fills, supply, span,
-       supply / (span + greatest(last_supply, $grace)) AS ratio
-FROM per_pair WHERE fills >= $min_fills
+SELECT p.*, least((p.supply - p.last_supply) / greatest(p.span, $grace),
+                  coalesce((w.supply - w.last_supply) / greatest(w.span, $grace), 0.0)) AS ratio
+FROM per_pair p LEFT JOIN by_writer w USING (patient_id, drug_code, prescriber_id)
 """
 
 # The drug's own baseline: how much of it prescribers' patients usually get against the
 # clinical maximum.  One vote per prescriber (the median of their patients), and a low
 # quantile of those votes, so even rings that write a good part of a rare drug cannot
-# lift it; with too few prescribers the clinical maximum (1.0) stands.
+# lift it; with too few prescribers the clinical maximum (1.0) stands.  The same votes
+# give the drug's usual early-refill rate.
 _DRUG_BASELINE_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_baseline AS
 WITH per_prescriber AS (
-    SELECT drug_code, prescriber_id, median(ratio) AS ratio
+    SELECT drug_code, prescriber_id, median(ratio) AS ratio,
+           sum(early_refills) / greatest(sum(refills), 1) AS early
     FROM _rs_op_pairs WHERE prescriber_id IS NOT NULL GROUP BY ALL
 )
 SELECT drug_code,
        CASE WHEN count(*) >= $min_prescribers THEN greatest(1.0, quantile_cont(ratio, $quantile)) ELSE 1.0 END AS baseline,
+       CASE WHEN count(*) >= $min_prescribers THEN median(early) ELSE 0.0 END AS early_rate,
        count(*) AS prescribers
 FROM per_prescriber GROUP BY drug_code
 """
 
 _EXCESS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_excess AS
-SELECT p.patient_id, p.drug_code, p.fills, p.supply, p.span, p.ratio, coalesce(b.baseline, 1.0) AS baseline
+SELECT p.*, coalesce(b.baseline, 1.0) AS baseline, coalesce(b.early_rate, 0.0) AS early_rate
 FROM _rs_op_pairs p LEFT JOIN _rs_op_baseline b USING (drug_code)
 WHERE p.ratio >= $min_ratio * coalesce(b.baseline, 1.0)
-"""
-
-# Per prescriber: how many of their patients got excess, against what the other prescribers
-# of the same drugs would give.  A patient belongs to the main prescriber of their fills of
-# the drug.  The others' excess rate for a drug leaves this prescriber out and is shrunk
-# towards the all-drug rate by `prior` pseudo-patients, so neither a drug that is often
-# over-supplied nor a ring that dominates a rare drug misleads.  Two views: drug by drug
-# (a hospital doctor's one pushed drug among hundreds of ordinary patients), and all drugs
-# pooled (a doctor spreading the excess over two or three drugs).
-_PRESCRIBER_SQL = """
-WITH pd AS (
-    SELECT p.prescriber_id, p.drug_code, count(*) AS n, count(e.patient_id) AS k
-    FROM _rs_op_pairs p LEFT JOIN _rs_op_excess e USING (patient_id, drug_code)
-    WHERE p.prescriber_id IS NOT NULL GROUP BY ALL
-), ordinary AS (
-    SELECT * FROM pd WHERE prescriber_id NOT IN (SELECT prescriber_id FROM _rs_op_flagged)
-), drug AS (
-    SELECT drug_code, sum(n) AS n_all, sum(k) AS k_all FROM ordinary GROUP BY drug_code
-), everyone AS (
-    SELECT greatest(sum(k), 1) / greatest(sum(n), 1) AS rate FROM ordinary
-), rated AS (
-    SELECT pd.prescriber_id, pd.drug_code, pd.n, pd.k,
-           CASE WHEN pd.prescriber_id IN (SELECT prescriber_id FROM _rs_op_flagged)
-                THEN (coalesce(drug.k_all, 0) + $prior * everyone.rate) / (coalesce(drug.n_all, 0) + $prior)
-                ELSE (drug.k_all - pd.k + $prior * everyone.rate) / (drug.n_all - pd.n + $prior) END AS base_rate
-    FROM pd LEFT JOIN drug USING (drug_code) CROSS JOIN everyone
-), patients AS (
-    SELECT p.prescriber_id, count(DISTINCT p.patient_id) AS n, count(DISTINCT e.patient_id) AS k
-    FROM _rs_op_pairs p LEFT JOIN _rs_op_excess e USING (patient_id, drug_code)
-    WHERE p.prescriber_id IS NOT NULL GROUP BY ALL
-)
-SELECT prescriber_id, drug_code, n, k, base_rate FROM rated WHERE k > 0
-UNION ALL
-SELECT patients.prescriber_id, NULL, patients.n, patients.k,
-       least(1.0, sum(rated.n * rated.base_rate) / patients.n)
-FROM patients JOIN rated USING (prescriber_id)
-WHERE patients.k > 0
-GROUP BY patients.prescriber_id, patients.n, patients.k
-ORDER BY 1, 2 NULLS LAST
-"""
-
-_EXCESS_FILLS_SQL = """
-CREATE OR REPLACE TEMP TABLE _rs_op_xfills AS
-SELECT f.*, e.ratio FROM _rs_op_fills f JOIN _rs_op_excess e USING (patient_id, drug_code)
-JOIN _rs_op_unusual u ON u.prescriber_id = f.prescriber_id
-JOIN _rs_op_pairs p ON p.patient_id = f.patient_id AND p.drug_code = f.drug_code
-WHERE f.prescriber_id IS NOT NULL AND (NOT $pharmacies_only OR f.facility_kind = 'pharmacy')
-  AND (NOT $main_only OR p.prescriber_id = f.prescriber_id)
-  AND NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
 """
 
 # Patients who bought boxes that were reimbursed again elsewhere: their surplus is the
@@ -147,8 +154,7 @@ WHERE f.prescriber_id IS NOT NULL AND (NOT $pharmacies_only OR f.facility_kind =
 _SELLERS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_sellers AS
 WITH repeated AS (
-    SELECT trace_code FROM dispensings WHERE trace_code IS NOT NULL
-    GROUP BY trace_code HAVING count(DISTINCT settlement_id) > 1
+    SELECT trace_code FROM dispensings WHERE trace_code IS NOT NULL GROUP BY trace_code HAVING count(*) > 1
 ), scans AS (
     SELECT d.trace_code, s.card_id, s.facility_id, s.settled_at, coalesce(s.patient_id, c.patient_id) AS patient_id,
            row_number() OVER (PARTITION BY d.trace_code ORDER BY s.settled_at, s.settlement_id) AS scan_no,
@@ -161,152 +167,200 @@ WHERE scan_no = 1 AND same_day_same_card = 1 AND patient_id IS NOT NULL
 GROUP BY patient_id HAVING count(DISTINCT trace_code) >= $min_boxes
 """
 
-# Prescriber concentration: share of the prescriber's excess fills at the top pharmacy,
-# against the median top-pharmacy share of all prescribers' fills (the peer baseline).
-_PRESCRIBERS_SQL = """
-WITH all_fills AS (
-    SELECT prescriber_id, facility_id, count(DISTINCT settlement_id) AS n
-    FROM _rs_op_fills WHERE prescriber_id IS NOT NULL AND (NOT $pharmacies_only OR facility_kind = 'pharmacy') GROUP BY ALL
-), peer AS (
-    SELECT median(top_share) AS peer_share FROM (
-        SELECT prescriber_id, sum(n) FILTER (WHERE k <= $top_k) / sum(n) AS top_share
-        FROM (SELECT *, row_number() OVER (PARTITION BY prescriber_id ORDER BY n DESC, facility_id) AS k FROM all_fills)
-        GROUP BY prescriber_id HAVING sum(n) >= 5)
-), x AS (
-    SELECT prescriber_id, facility_id, count(DISTINCT settlement_id) AS n,
-           row_number() OVER (PARTITION BY prescriber_id ORDER BY count(DISTINCT settlement_id) DESC, facility_id) AS k
-    FROM _rs_op_xfills GROUP BY prescriber_id, facility_id
-), per AS (
-    SELECT prescriber_id, sum(n) AS fills, sum(n) FILTER (WHERE k <= $top_k) / sum(n) AS top_share FROM x GROUP BY prescriber_id
-), pats AS (
-    SELECT prescriber_id, count(DISTINCT patient_id) AS patients FROM _rs_op_xfills GROUP BY prescriber_id
+# The surplus as filled: each over-supplied patient's fills of the drug written by their main
+# prescriber (a doctor shopper's many doctors are nobody's scheme).
+_EXCESS_FILLS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_op_xfills AS
+SELECT f.*, e.ratio FROM _rs_op_fills f
+JOIN _rs_op_excess e ON e.patient_id = f.patient_id AND e.drug_code = f.drug_code AND e.prescriber_id = f.prescriber_id
+WHERE NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
+"""
+
+# Per prescriber and drug: patients and over-supplied patients; the others' rate for the drug
+# leaves the prescriber out and is shrunk towards the all-drug rate by `prior` pseudo-patients.
+_PRESCRIBER_SQL = """
+WITH pd AS (
+    SELECT p.prescriber_id, p.drug_code, count(*) AS n, count(e.patient_id) AS k
+    FROM _rs_op_pairs p LEFT JOIN _rs_op_excess e USING (patient_id, drug_code)
+    WHERE p.prescriber_id IS NOT NULL GROUP BY ALL
+), drug AS (
+    SELECT drug_code, sum(n) AS n_all, sum(k) AS k_all FROM pd GROUP BY drug_code
+), everyone AS (
+    SELECT greatest(sum(k), 1) / greatest(sum(n), 1) AS rate FROM pd
 )
-SELECT per.prescriber_id, pats.patients, per.fills, per.top_share, coalesce(peer.peer_share, 0.0)
-FROM per JOIN pats USING (prescriber_id) CROSS JOIN peer
-WHERE pats.patients >= $min_patients
-ORDER BY 1
-"""
-
-
-# Milder excess (between attach_min_ratio and min_supply_ratio), per patient, drug,
-# prescriber and facility, for the candidate prescribers only.
-_WEAK_FILLS_SQL = """
-WITH weak AS (
-    SELECT p.patient_id, p.drug_code, p.ratio
-    FROM _rs_op_pairs p LEFT JOIN _rs_op_baseline b USING (drug_code)
-    WHERE p.ratio >= $attach_ratio * coalesce(b.baseline, 1.0)
-)
-SELECT f.patient_id, w.ratio, f.prescriber_id, f.facility_id, count(DISTINCT f.settlement_id) AS n
-FROM _rs_op_fills f JOIN weak w USING (patient_id, drug_code)
-WHERE f.prescriber_id IN (SELECT prescriber_id FROM _rs_op_cand)
-  AND NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
-GROUP BY ALL ORDER BY ALL
-"""
-
-
-def _attach_milder_patients(con, cfg, groups: list[list[str]], settings: DetectionSettings) -> dict[str, float]:
-    """Add to each ring the patients of its prescribers with a milder excess filled at its pharmacies.
-
-    A patient already in a ring stays where the strong signal put them; a patient who
-    qualifies for two rings joins the one whose pharmacies filled more of their excess.
-    Returns the attached patients' ratios (for the evidence).
-    """
-    if cfg.attach_min_ratio >= cfg.min_supply_ratio or not groups:
-        return {}
-    found = rows(con, _WEAK_FILLS_SQL, {"attach_ratio": cfg.attach_min_ratio,
-                                       "exclude_sellers": cfg.exclude_resale_sellers})
-    placed = {k for g in groups for k in g if k.startswith("patient:")}
-    ring_of_prescriber = {k: i for i, g in enumerate(groups) for k in g if k.startswith("prescriber:")}
-    pharmacies = [{k.split(":", 1)[1] for k in g if k.startswith("facility:")} for g in groups]
-    fills: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])  # (patient, ring) -> [at ring pharmacies, all]
-    ratio_of: dict[str, float] = {}
-    for patient, ratio, prescriber, facility, n in found:
-        ring = ring_of_prescriber.get(f"prescriber:{prescriber}")
-        if ring is None or f"patient:{patient}" in placed:
-            continue
-        tally = fills[(patient, ring)]
-        tally[0] += n if facility in pharmacies[ring] else 0
-        tally[1] += n
-        ratio_of[patient] = max(ratio_of.get(patient, 0.0), ratio)
-    best: dict[str, tuple[int, int]] = {}
-    for (patient, ring), (at_ring, total) in sorted(fills.items()):
-        if total and at_ring / total >= cfg.attach_pharmacy_share and at_ring > best.get(patient, (0, -1))[0]:
-            best[patient] = (at_ring, ring)
-    for patient, (_n, ring) in sorted(best.items()):
-        groups[ring].append(f"patient:{patient}")
-    return {p: ratio_of[p] for p in best}
-
-
-# What the ring's prescribers wrote for the ring's patients, and how much of it was the
-# surplus: in a scheme the surplus is what the relationship is about; a busy doctor's
-# multi-morbid patients get many drugs, a little too much of one now and then.
-_EXCESS_SHARE_SQL = """
-WITH g AS (SELECT * FROM _rs_op_groups),
-written AS (
-    SELECT DISTINCT gp.grp, s.settlement_id
-    FROM settlements s LEFT JOIN cards c ON c.card_id = s.card_id
-    JOIN g gp ON gp.type = 'prescriber' AND gp.id = s.prescriber_id
-    JOIN g gt ON gt.type = 'patient' AND gt.id = coalesce(s.patient_id, c.patient_id) AND gt.grp = gp.grp
-), surplus AS (
-    SELECT DISTINCT gp.grp, x.settlement_id
-    FROM _rs_op_xfills x
-    JOIN g gp ON gp.type = 'prescriber' AND gp.id = x.prescriber_id
-    JOIN g gt ON gt.type = 'patient' AND gt.id = x.patient_id AND gt.grp = gp.grp
-)
-SELECT w.grp, count(DISTINCT s.settlement_id) / count(DISTINCT w.settlement_id)
-FROM written w LEFT JOIN surplus s ON s.grp = w.grp AND s.settlement_id = w.settlement_id
-GROUP BY w.grp ORDER BY 1
-"""
-
-
-# Excess patients of one group who moved to another group's pharmacy: all their excess
-# fills at one pharmacy come before the first at a pharmacy of the other group.  A ring
-# that takes over another's patients has them fill at its own pharmacies.
-_MOVED_SQL = """
-WITH pharm AS (
-    SELECT grp, id AS facility_id FROM _rs_op_groups WHERE type = 'facility'
-), fills AS (
-    SELECT g.grp, x.patient_id, x.facility_id, min(x.settled_at) AS first_at, max(x.settled_at) AS last_at
-    FROM _rs_op_xfills x JOIN _rs_op_groups g ON g.type = 'patient' AND g.id = x.patient_id
-    WHERE x.facility_kind = 'pharmacy'
-    GROUP BY ALL
-), moved AS (
-    SELECT o.grp, o.patient_id, n.facility_id AS new_facility
-    FROM fills o JOIN fills n
-      ON n.grp = o.grp AND n.patient_id = o.patient_id AND n.facility_id <> o.facility_id AND o.last_at < n.first_at
-), sizes AS (SELECT grp, count(*) AS n FROM _rs_op_groups WHERE type = 'patient' GROUP BY grp)
-SELECT m.grp, p.grp AS other, count(DISTINCT m.patient_id) AS n, any_value(sizes.n) AS size
-FROM moved m JOIN pharm p ON p.facility_id = m.new_facility AND p.grp <> m.grp
-JOIN sizes ON sizes.grp = m.grp
-GROUP BY 1, 2 ORDER BY 1, 2
-"""
-
-
-# Groups whose founders work at the same practice and are unusual on the same drug: a
-# clinic's doctors splitting one scheme, each with their own patients, dispensing the
-# surplus themselves (no pharmacy ties them).
-_SAME_PRACTICE_SQL = """
-SELECT DISTINCT g1.grp, g2.grp
-FROM _rs_op_groups g1
-JOIN prescribers p1 ON g1.type = 'prescriber' AND p1.prescriber_id = g1.id
-JOIN _rs_op_pushed d1 ON d1.prescriber_id = p1.prescriber_id
-JOIN prescribers p2 ON p2.facility_id = p1.facility_id AND p2.prescriber_id <> p1.prescriber_id
-JOIN _rs_op_groups g2 ON g2.type = 'prescriber' AND g2.id = p2.prescriber_id AND g2.grp <> g1.grp
-JOIN _rs_op_pushed d2 ON d2.prescriber_id = p2.prescriber_id AND d2.drug_code = d1.drug_code
-WHERE p1.facility_id IS NOT NULL
+SELECT pd.prescriber_id, pd.drug_code, pd.n, pd.k,
+       (drug.k_all - pd.k + $prior * everyone.rate) / (drug.n_all - pd.n + $prior) AS base_rate
+FROM pd JOIN drug USING (drug_code) CROSS JOIN everyone
+WHERE pd.prescriber_id IN (SELECT prescriber_id FROM _rs_op_xfills)
 ORDER BY 1, 2
 """
 
+# Flows: a prescriber's surplus to one filling place, kept when it repeats over patients and
+# days.  The practice's own dispensary is a 'practice' node (it ties colleagues who dispense
+# the surplus themselves, but is no ring member: the contract lists pharmacies).  Patients
+# are not in this graph: they join their main prescriber's group afterwards, so a ring of
+# several doctors and dozens of patients is grouped by its flows, not split into stars.
+_FLOWS_SQL = """
+WITH flow AS (
+    SELECT prescriber_id, facility_id, any_value(own_practice) AS own, any_value(facility_kind) AS kind,
+           count(DISTINCT patient_id) AS patients, count(DISTINCT CAST(settled_at AS DATE)) AS days,
+           count(*) AS n, count(*) / sum(count(*)) OVER (PARTITION BY prescriber_id) AS share
+    FROM _rs_op_xfills WHERE prescriber_id IS NOT NULL GROUP BY prescriber_id, facility_id
+)
+SELECT 'prescriber:' || prescriber_id,
+       CASE WHEN own OR kind <> 'pharmacy' THEN 'practice:' ELSE 'facility:' END || facility_id, n
+FROM flow WHERE patients >= $flow_patients AND days >= $flow_days AND share >= $share
+ORDER BY 1, 2
+"""
 
-def _moved_patient_links(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[int, int]]:
-    """Groups whose excess patients moved to another group's pharmacies.
+_PATIENTS_SQL = """
+SELECT DISTINCT prescriber_id, patient_id FROM _rs_op_xfills WHERE prescriber_id IS NOT NULL ORDER BY 1, 2
+"""
 
-    When one ring takes over another's patients, they keep their prescriber but stop
-    filling at their old pharmacy and fill at the new owner's.  A few movers
-    (``join_min_patients``, and ``join_share`` of their group) link the two groups;
-    one patient who changed pharmacy does not.
-    """
-    return moved_links(rows(con, _MOVED_SQL), cfg.join_min_patients, cfg.join_share)
+
+class GroupFacts(NamedTuple):
+    """What the indications and explanations of one group are computed from."""
+
+    grp: int
+    patients: int
+    median_excess: float  # median over patients of supply ratio / drug baseline
+    early_share: float  # refills before the previous fill was used up
+    early_base: float  # the drugs' usual early-refill rate
+    cost_rank: float  # the drugs' daily cost, percentile among all drugs
+    unfit: float  # patients whose diagnoses fit none of the drug's usual indications
+    declared_cover: float  # surplus fills whose declared days cover their units
+    died_soon: float  # patients who died within `palliative_days` of their last fill
+    flow_share: float  # surplus fills at the group's filling places
+    flow_ref: float  # where the prescribers' other fills and the drug's other fills go
+    focus: float  # the group's surplus fills that are of its main surplus drug(s)
+
+
+# Per drug: diagnoses that at least `fit_share` of its prescribers use on its fills (one vote
+# per prescriber, so one ring cannot make its own diagnosis the drug's indication), and the
+# daily cost at the clinical maximum, as a percentile among drugs.
+_DRUG_FIT_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_op_drug_fit AS
+WITH votes AS (
+    SELECT DISTINCT drug_code, prescriber_id, diagnosis_code FROM _rs_op_fills
+    WHERE diagnosis_code IS NOT NULL AND prescriber_id IS NOT NULL
+), writers AS (SELECT drug_code, count(DISTINCT prescriber_id) AS n FROM votes GROUP BY drug_code)
+SELECT v.drug_code, v.diagnosis_code FROM votes v JOIN writers w USING (drug_code)
+GROUP BY v.drug_code, v.diagnosis_code, w.n HAVING count(*) >= $fit_share * w.n AND w.n >= $min_prescribers
+"""
+
+_DRUG_COST_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_op_drug_cost AS
+SELECT drug_code, percent_rank() OVER (ORDER BY daily) AS cost_rank FROM (
+    SELECT drug_code, median(amount / supply_days) AS daily FROM _rs_op_fills WHERE supply_days > 0 GROUP BY drug_code)
+"""
+
+# Focus: a scheme pushes one or two drugs through all its patients; a practice's
+# multi-morbid patients get a little too much of many different chronic drugs.  The share of
+# everything the group's prescribers wrote for its patients that was surplus of the group's
+# top `focus_drugs` surplus drugs.
+_GROUP_FOCUS_SQL = """
+WITH gpres AS (SELECT grp, id AS prescriber_id FROM _rs_op_groups WHERE type = 'prescriber'),
+gpat AS (SELECT grp, id AS patient_id FROM _rs_op_groups WHERE type = 'patient'),
+written AS (
+    SELECT g.grp, f.settlement_id, f.drug_code, f.patient_id FROM _rs_op_fills f
+    JOIN gpres g USING (prescriber_id) JOIN gpat t ON t.grp = g.grp AND t.patient_id = f.patient_id
+), surplus AS (
+    SELECT w.* FROM written w JOIN _rs_op_xfills x USING (settlement_id, drug_code)
+), top AS (
+    SELECT grp, drug_code, row_number() OVER (PARTITION BY grp ORDER BY count(*) DESC, drug_code) AS k
+    FROM surplus GROUP BY grp, drug_code
+)
+SELECT w.grp, count(*) FILTER (WHERE s.settlement_id IS NOT NULL AND t.k <= $focus_drugs) / count(*)
+FROM written w
+LEFT JOIN surplus s ON s.grp = w.grp AND s.settlement_id = w.settlement_id AND s.drug_code = w.drug_code
+LEFT JOIN top t ON t.grp = w.grp AND t.drug_code = w.drug_code
+GROUP BY w.grp ORDER BY 1
+"""
+
+# One row per group: its patients' surplus pairs (with their main prescriber in the group).
+# A drug with no usual diagnoses in the data (diagnoses not recorded) leaves its patients'
+# fit unknown (one half), neither a sign nor an explanation.
+_GROUP_PAIRS_SQL = """
+WITH gp AS (
+    SELECT g.grp, e.* FROM _rs_op_excess e
+    JOIN _rs_op_groups g ON g.type = 'patient' AND g.id = e.patient_id
+    JOIN _rs_op_groups gd ON gd.type = 'prescriber' AND gd.id = e.prescriber_id AND gd.grp = g.grp
+), fits AS (
+    SELECT DISTINCT gp.grp, gp.patient_id FROM gp
+    JOIN settlements s ON s.patient_id = gp.patient_id
+    JOIN _rs_op_drug_fit df ON df.drug_code = gp.drug_code AND df.diagnosis_code = s.diagnosis_code
+), deaths AS (
+    SELECT DISTINCT gp.grp, gp.patient_id FROM gp JOIN patients p USING (patient_id)
+    WHERE p.death_date IS NOT NULL AND date_diff('day', CAST(gp.last_at AS DATE), p.death_date) <= $palliative
+), per_patient AS (
+    SELECT grp, patient_id, max(ratio / baseline) AS excess FROM gp GROUP BY ALL
+)
+SELECT gp.grp, count(DISTINCT gp.patient_id),
+       (SELECT median(excess) FROM per_patient pp WHERE pp.grp = gp.grp),
+       sum(gp.early_refills) / greatest(sum(gp.refills), 1),
+       sum(gp.early_rate * gp.refills) / greatest(sum(gp.refills), 1),
+       avg(coalesce(dc.cost_rank, 0.5)),
+       ((SELECT count(DISTINCT patient_id) FROM gp g2 WHERE g2.grp = gp.grp
+           AND g2.drug_code IN (SELECT drug_code FROM _rs_op_drug_fit))
+        - (SELECT count(*) FROM fits f WHERE f.grp = gp.grp)
+        + 0.5 * (SELECT count(DISTINCT patient_id) FROM gp g2 WHERE g2.grp = gp.grp
+                 AND g2.drug_code NOT IN (SELECT drug_code FROM _rs_op_drug_fit))) / count(DISTINCT gp.patient_id),
+       sum(gp.declared_cover) / sum(gp.fills),
+       (SELECT count(*) FROM deaths d WHERE d.grp = gp.grp) / count(DISTINCT gp.patient_id)
+FROM gp LEFT JOIN _rs_op_drug_cost dc USING (drug_code)
+GROUP BY gp.grp ORDER BY 1
+"""
+
+# Concentration: the share of the group's surplus fills at its pharmacies, against the larger
+# of where its prescribers' other fills go and the share of other prescribers' fills of the same
+# drugs in the pharmacies' city that these pharmacies make (a specialist (DTP) pharmacy that
+# fills a rare drug for the whole city is simply its market).  Surplus dispensed by the practice
+# itself shows no concentration: every colleague dispenses there.
+_GROUP_FLOW_SQL = """
+WITH gpres AS (SELECT grp, id AS prescriber_id FROM _rs_op_groups WHERE type = 'prescriber'),
+places AS (
+    SELECT grp, id AS facility_id FROM _rs_op_groups WHERE type = 'facility'
+), surplus AS (
+    SELECT g.grp, x.facility_id, x.drug_code FROM _rs_op_xfills x
+    JOIN gpres g USING (prescriber_id)
+    JOIN _rs_op_groups gt ON gt.type = 'patient' AND gt.id = x.patient_id AND gt.grp = g.grp
+), own_other AS (
+    SELECT g.grp, avg(CASE WHEN pl.facility_id IS NOT NULL THEN 1.0 ELSE 0.0 END) AS share
+    FROM _rs_op_fills f JOIN gpres g USING (prescriber_id)
+    LEFT JOIN places pl ON pl.grp = g.grp AND pl.facility_id = f.facility_id
+    WHERE NOT EXISTS (SELECT 1 FROM _rs_op_xfills x WHERE x.settlement_id = f.settlement_id AND x.drug_code = f.drug_code)
+    GROUP BY g.grp
+), drugs AS (SELECT DISTINCT grp, drug_code FROM surplus),
+city_of AS (
+    SELECT facility_id, left(region_code, $city_digits) AS city FROM facilities WHERE region_code IS NOT NULL
+), cities AS (
+    SELECT DISTINCT pl.grp, c.city FROM places pl JOIN city_of c USING (facility_id)
+), everyone AS (
+    SELECT f.drug_code, c.city, f.facility_id, count(*) AS n
+    FROM _rs_op_fills f JOIN city_of c USING (facility_id) WHERE f.prescriber_id IS NOT NULL GROUP BY ALL
+), own AS (
+    SELECT g.grp, f.drug_code, c.city, f.facility_id, count(*) AS n
+    FROM _rs_op_fills f JOIN gpres g USING (prescriber_id) JOIN city_of c USING (facility_id) GROUP BY ALL
+), in_city AS (
+    SELECT d.grp, sum(e.n) AS n, coalesce(sum(e.n) FILTER (WHERE pl.facility_id IS NOT NULL), 0) AS at_places
+    FROM drugs d JOIN cities ct USING (grp) JOIN everyone e ON e.drug_code = d.drug_code AND e.city = ct.city
+    LEFT JOIN places pl ON pl.grp = d.grp AND pl.facility_id = e.facility_id
+    GROUP BY d.grp
+), own_in_city AS (
+    SELECT d.grp, sum(o.n) AS n, coalesce(sum(o.n) FILTER (WHERE pl.facility_id IS NOT NULL), 0) AS at_places
+    FROM drugs d JOIN cities ct USING (grp) JOIN own o ON o.grp = d.grp AND o.drug_code = d.drug_code AND o.city = ct.city
+    LEFT JOIN places pl ON pl.grp = d.grp AND pl.facility_id = o.facility_id
+    GROUP BY d.grp
+), market AS (
+    SELECT i.grp, (i.at_places - coalesce(o.at_places, 0)) / nullif(i.n - coalesce(o.n, 0), 0) AS share
+    FROM in_city i LEFT JOIN own_in_city o USING (grp)
+)
+SELECT s.grp, avg(CASE WHEN pl.facility_id IS NOT NULL THEN 1.0 ELSE 0.0 END),
+       greatest(coalesce(any_value(o.share), 0.0), coalesce(any_value(m.share), 0.0))
+FROM surplus s LEFT JOIN places pl ON pl.grp = s.grp AND pl.facility_id = s.facility_id
+LEFT JOIN own_other o ON o.grp = s.grp LEFT JOIN market m ON m.grp = s.grp
+GROUP BY s.grp ORDER BY 1
+"""
 
 
 def chance_of_so_many(k: int, n: int, base_rate: float) -> float:
@@ -319,223 +373,300 @@ def chance_of_so_many(k: int, n: int, base_rate: float) -> float:
     return float(binom.sf(k - 1, n, min(max(base_rate, 1e-9), 1.0)))
 
 
-def _mark_unusual_prescribing(con: duckdb.DuckDBPyConnection, cfg) -> set[str]:
-    """Table ``_rs_op_unusual``: prescribers whose patients' excess is unlikely by chance.
+def _prescriber_views(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings) -> dict[str, tuple[int, int, float]]:
+    """Per prescriber their most telling drug: (over-supplied patients, patients, others' rate).
 
-    Unusual on one drug (a scheme pushes one or two drugs), or over all drugs pooled: there
-    a patient on several drugs has several chances to look over-supplied, so the rate per
-    patient is the expected number of over-supplied drugs at the others' rates (capped at
-    1), which errs towards the prescriber.  The smallest chance is kept.  Prescribers
-    unusual on one drug below ``max_chance`` can found a ring; the others below
-    ``support_max_chance`` (either view) only join a ring a founder stands in: a colleague
-    with two suspicious patients is telling only there; a doctor whose few patients each
-    got a little too much of a different drug founds nothing.  Two passes: the others'
-    rate in the second leaves out the first pass's founders, so two rings pushing the same
-    drug do not hide each other.
-    Returns (prescriber -> (chance, k, n, rate), founders).
+    A scheme pushes one or two drugs; the drug whose count is least likely by chance
+    against the other prescribers of it is the prescriber's view for the group test.
     """
-    con.execute("CREATE OR REPLACE TEMP TABLE _rs_op_flagged (prescriber_id VARCHAR)")
-    for _pass in range(2):  # the second pass leaves the first pass's founders out of the others' rate
-        best: dict[str, tuple[float, int, int, float]] = {}
-        founders: set[str] = set()
-        pushed: set[tuple[str, str]] = set()
-        for prescriber, drug, n, k, rate in rows(con, _PRESCRIBER_SQL, {"prior": cfg.baseline_prior_patients}):
-            chance = chance_of_so_many(k, n, rate)
-            if drug is not None and chance <= cfg.max_chance:
-                founders.add(prescriber)
-                pushed.add((prescriber, drug))
-            if chance <= max(cfg.max_chance, cfg.support_max_chance) and chance < best.get(prescriber, (2.0,))[0]:
-                best[prescriber] = (chance, k, n, rate)
-        if not founders or _pass == 1:  # nothing to leave out, or done: a further pass changes nothing
-            break
-        con.executemany("INSERT INTO _rs_op_flagged VALUES (?)", [(f,) for f in sorted(founders)])
-    con.execute("""CREATE OR REPLACE TEMP TABLE _rs_op_unusual (prescriber_id VARCHAR, chance DOUBLE,
-                   k BIGINT, n BIGINT, base_rate DOUBLE)""")
-    if best:
-        con.executemany("INSERT INTO _rs_op_unusual VALUES (?, ?, ?, ?, ?)",
-                        [(p, *v) for p, v in sorted(best.items())])
-    con.execute("CREATE OR REPLACE TEMP TABLE _rs_op_pushed (prescriber_id VARCHAR, drug_code VARCHAR)")
-    if pushed:
-        con.executemany("INSERT INTO _rs_op_pushed VALUES (?, ?)", sorted(pushed))
-    return best, founders
+    best: dict[str, tuple[float, int, int, float]] = {}
+    for prescriber, _drug, n, k, rate in rows(con, _PRESCRIBER_SQL, {"prior": cfg.baseline_prior_patients}):
+        if k == 0:
+            continue
+        chance = chance_of_so_many(k, n, rate)
+        if chance < best.get(prescriber, (2.0,))[0]:
+            best[prescriber] = (chance, k, n, rate)
+    return {p: (k, n, rate) for p, (_c, k, n, rate) in best.items()}
 
 
-def group_chance(prescribers: list[str], unusual: dict[str, tuple[float, int, int, float]]) -> float:
-    """The chance test again for a ring's prescribers taken together (their telling view each).
+def group_chance(prescribers: list[str], views: dict[str, tuple[int, int, float]]) -> float:
+    """The chance test for a group's prescribers taken together (their telling view each).
 
-    Colleagues who each look only mildly odd can make a very unlikely group; a founder
-    joined by ordinary colleagues through a shared patient or two does not.
+    Colleagues who each look only mildly odd can make a very unlikely group; a busy
+    doctor with a couple of over-supplied patients among many stays likely.
     """
-    k = sum(unusual[p][1] for p in prescribers)
-    n = sum(unusual[p][2] for p in prescribers)
-    expected = sum(unusual[p][2] * unusual[p][3] for p in prescribers)
+    known = [views[p] for p in prescribers if p in views]
+    k = sum(v[0] for v in known)
+    n = sum(v[1] for v in known)
+    expected = sum(v[1] * v[2] for v in known)
     return chance_of_so_many(k, n, expected / n) if n else 1.0
 
 
-def _founded(group: list[str], founders: set[str], unusual: dict, cfg) -> bool:
-    """Whether a linked group of prescribers, patients and pharmacies is a ring.
+class Assessment(NamedTuple):
+    """A group's indications (0-1 each), explanations (0-1 each) and combined score."""
 
-    A founder (unusual alone on one drug) and the group together unusual; or, with no
-    founder, two or more prescribers who are together far more unusual
-    (``founderless_max_chance``): colleagues splitting a scheme two or three patients
-    each, around one pharmacy, none of whom stands out alone.  The stricter bar pays for
-    picking each prescriber's most telling view.
+    surplus: float
+    unusual: float
+    concentration: float
+    early: float
+    costly: float
+    unfit: float
+    focus: float
+    long_prescription: float
+    palliative: float
+    score: float
+
+
+def assess(facts: GroupFacts, chance: float, cfg: OverPrescriptionSettings) -> Assessment:
+    """Indications against their baselines, averaged with their weights, minus explanations.
+
+    Each indication is scaled to 0-1 at the point where an investigator would call it
+    clear: supply four times the drug's baseline, a 1-in-10,000 chance, all surplus at
+    places nobody else sends it to, every refill early where the drug's patients are on
+    time, the costliest drug, no patient whose diagnoses fit the drug.  None decides
+    alone; the weighted mean does.  Explanations then subtract: a long prescription
+    whose declared days cover the units, patients in palliative care.
     """
-    prescribers = [k.split(":", 1)[1] for k in group if k.startswith("prescriber:")]
-    chance = group_chance(prescribers, unusual)
-    if any(p in founders for p in prescribers):
-        return chance <= cfg.max_chance
-    return len(prescribers) >= 2 and chance <= cfg.founderless_max_chance
+    surplus = _clip(math.log2(max(facts.median_excess, 1.0)) / 2.0)
+    unusual = _clip(-math.log10(max(chance, 1e-300)) / 4.0)
+    concentration = _clip((facts.flow_share - facts.flow_ref) / max(1.0 - facts.flow_ref, 1e-9))
+    early = _clip((facts.early_share - facts.early_base) / max(1.0 - facts.early_base, 1e-9))
+    weights = cfg.indication_weights
+    values = (surplus, unusual, concentration, early, facts.cost_rank, facts.unfit, facts.focus)
+    mean = sum(w * v for w, v in zip(weights, values)) / sum(weights)
+    score = mean - cfg.long_prescription_weight * facts.declared_cover - cfg.palliative_weight * facts.died_soon
+    return Assessment(surplus, unusual, concentration, early, facts.cost_rank, facts.unfit, facts.focus,
+                      facts.declared_cover, facts.died_soon, score)
+
+
+def _clip(x: float) -> float:
+    return min(1.0, max(0.0, x))
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, settings: DetectionSettings) -> None:
+    """The named SQL steps up to the surplus fills (tables ``_rs_op_*``)."""
+    cfg = settings.over_prescription
+    con.execute(_FILLS_SQL)
+    con.execute(_PAIRS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills,
+                             "early": cfg.early_refill_fraction, "cover": cfg.declared_cover_tolerance})
+    con.execute(_DRUG_BASELINE_SQL, {"min_prescribers": cfg.baseline_min_prescribers,
+                                     "quantile": cfg.baseline_quantile})
+    con.execute(_EXCESS_SQL, {"min_ratio": cfg.min_supply_ratio})
+    con.execute(_SELLERS_SQL, {"min_boxes": settings.trace_resale.min_resold_boxes_per_seller})
+    con.execute(_EXCESS_FILLS_SQL, {"exclude_sellers": cfg.exclude_resale_sellers})
+
+
+def _groups(con: duckdb.DuckDBPyConnection, settings: DetectionSettings,
+            engine: CommunityEngine | None) -> tuple[list[list[str]], list[tuple]]:
+    """Prescribers tied by repeated surplus flows to the same places (components, Leiden for hubs),
+    each with their over-supplied patients; a prescriber with no repeated flow stands alone."""
+    cfg = settings.over_prescription
+    flow_rows = rows(con, _FLOWS_SQL, {"flow_patients": cfg.flow_min_patients, "flow_days": cfg.flow_min_days,
+                                       "share": cfg.pharmacy_share})
+    groups = find_groups(WeightedEdges.from_rows(flow_rows), engine, cfg.leiden_above, cfg.leiden_resolution,
+                         settings.seed, cfg.split_min_modularity)
+    patients: dict[str, list[str]] = defaultdict(list)
+    for prescriber, patient in rows(con, _PATIENTS_SQL):
+        patients[f"prescriber:{prescriber}"].append(f"patient:{patient}")
+    grouped = {k for g in groups for k in g}
+    groups += [[p] for p in sorted(patients) if p not in grouped]
+    groups = [g + sorted({pt for k in g for pt in patients.get(k, [])}) for g in groups]
+    edge_rows = flow_rows + [(p, pt, 1) for p, pts in sorted(patients.items()) for pt in pts]
+    return groups, edge_rows
+
+
+def _group_facts(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings,
+                 groups: list[list[str]]) -> dict[int, GroupFacts]:
+    """Per group the numbers behind its indications and explanations (two set-based queries)."""
+    register_groups(con, "_rs_op_groups", groups)
+    con.execute(_DRUG_FIT_SQL, {"fit_share": cfg.indication_fit_share, "min_prescribers": cfg.baseline_min_prescribers})
+    con.execute(_DRUG_COST_SQL)
+    flows = {r[0]: (r[1], r[2]) for r in rows(con, _GROUP_FLOW_SQL, {"city_digits": cfg.market_region_digits})}
+    focus = dict(rows(con, _GROUP_FOCUS_SQL, {"focus_drugs": cfg.focus_drugs}))
+    out = {}
+    for grp, n, excess, early, early_base, cost, unfit, cover, died in rows(
+            con, _GROUP_PAIRS_SQL, {"palliative": cfg.palliative_days}):
+        share, ref = flows.get(grp, (0.0, 1.0))
+        out[grp] = GroupFacts(grp, n, float(excess), float(early), float(early_base), float(cost), float(unfit),
+                              float(cover), float(died), float(share), float(ref), float(focus.get(grp, 0.0)))
+    return out
+
+
+def _attach_milder_patients(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings,
+                            groups: list[list[str]]) -> dict[str, float]:
+    """Add to each ring the patients of its prescribers with a milder surplus filled at its places.
+
+    The ring's context makes a weaker signal meaningful: a patient with a sustained
+    half-again surplus, filled mostly where the ring's surplus goes.  A patient already in
+    a ring stays; one who qualifies for two joins the ring whose places filled more.
+    """
+    if cfg.attach_min_ratio >= cfg.min_supply_ratio or not groups:
+        return {}
+    found = rows(con, _WEAK_FILLS_SQL, {"attach_ratio": cfg.attach_min_ratio, "exclude_sellers": cfg.exclude_resale_sellers})
+    placed = {k for g in groups for k in g if k.startswith("patient:")}
+    ring_of = {k.split(":", 1)[1]: i for i, g in enumerate(groups) for k in g if k.startswith("prescriber:")}
+    places = [{k.split(":", 1)[1] for k in g if k.startswith(("facility:", "practice:"))} for g in groups]
+    tally: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    ratio_of: dict[str, float] = {}
+    for patient, ratio, prescriber, facility, n in found:
+        ring = ring_of.get(prescriber)
+        if ring is None or f"patient:{patient}" in placed:
+            continue
+        t = tally[(patient, ring)]
+        t[0] += n if facility in places[ring] else 0
+        t[1] += n
+        ratio_of[patient] = max(ratio_of.get(patient, 0.0), ratio)
+    best: dict[str, tuple[int, int]] = {}
+    for (patient, ring), (at_ring, total) in sorted(tally.items()):
+        if total and at_ring / total >= cfg.attach_pharmacy_share and at_ring > best.get(patient, (0, -1))[0]:
+            best[patient] = (at_ring, ring)
+    for patient, (_n, ring) in sorted(best.items()):
+        groups[ring].append(f"patient:{patient}")
+    return {p: ratio_of[p] for p in best}
+
+
+_WEAK_FILLS_SQL = """
+WITH weak AS (
+    SELECT p.patient_id, p.drug_code, p.prescriber_id, p.ratio
+    FROM _rs_op_pairs p LEFT JOIN _rs_op_baseline b USING (drug_code)
+    WHERE p.ratio >= $attach_ratio * coalesce(b.baseline, 1.0)
+)
+SELECT f.patient_id, w.ratio, f.prescriber_id, f.facility_id, count(*) AS n
+FROM _rs_op_fills f JOIN weak w ON w.patient_id = f.patient_id AND w.drug_code = f.drug_code AND w.prescriber_id = f.prescriber_id
+WHERE NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
+GROUP BY ALL ORDER BY ALL
+"""
+
+# The ring's transactions: its patients' fills of their over-supplied drugs written by the
+# ring's prescribers at the ring's pharmacies or practice.
+_LOSS_SQL = """
+WITH g AS (SELECT * FROM _rs_op_groups)
+SELECT DISTINCT gp.grp, f.settlement_id
+FROM _rs_op_fills f
+JOIN g gp ON gp.type = 'prescriber' AND gp.id = f.prescriber_id
+JOIN g gt ON gt.type = 'patient' AND gt.id = f.patient_id AND gt.grp = gp.grp
+JOIN _rs_op_pairs sp ON sp.patient_id = f.patient_id AND sp.drug_code = f.drug_code
+LEFT JOIN _rs_op_baseline b ON b.drug_code = f.drug_code
+WHERE (f.own_practice OR EXISTS (SELECT 1 FROM g gf WHERE gf.type = 'facility' AND gf.id = f.facility_id AND gf.grp = gp.grp))
+  AND sp.ratio >= $attach * coalesce(b.baseline, 1.0)
+ORDER BY 1, 2
+"""
 
 
 def detect_over_prescription(
     con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
 ) -> list[Ring]:
-    """Prescribers with many excess-supply patients concentrated at few pharmacies.
+    """Prescribers whose surplus flows repeatedly to the same places, scored on combined indications.
 
-    Members: prescribers (``prescriber``), their excess patients (``patient``),
-    the pharmacies that filled the excess (``pharmacy``).
+    Members: prescribers (``prescriber``), their over-supplied patients (``patient``),
+    the pharmacies that filled the surplus (``pharmacy``).
     """
     cfg = settings.over_prescription
-    temp = ("_rs_op_sellers", "_rs_op_fills", "_rs_op_pairs", "_rs_op_baseline", "_rs_op_excess", "_rs_op_unusual",
-            "_rs_op_flagged", "_rs_op_xfills", "_rs_op_groups", "_rs_op_cand",
-            "_rs_op_weak", "_rs_op_pushed")
-    con.execute(_FILLS_SQL)
-    con.execute(_PAIRS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills})
-    con.execute(_DRUG_BASELINE_SQL, {"min_prescribers": cfg.baseline_min_prescribers,
-                                     "quantile": cfg.baseline_quantile})
-    con.execute(_EXCESS_SQL, {"min_ratio": cfg.min_supply_ratio})
-    con.execute(_SELLERS_SQL, {"min_boxes": settings.trace_resale.min_resold_boxes_per_seller})
-    unusual, founders = _mark_unusual_prescribing(con, cfg)
-    con.execute(_EXCESS_FILLS_SQL, {"pharmacies_only": cfg.pharmacies_only, "exclude_sellers": cfg.exclude_resale_sellers,
-                                    "main_only": cfg.main_prescriber_only})
-    cands = rows(con, _PRESCRIBERS_SQL, {"min_patients": cfg.min_patients_per_prescriber,
-                                         "top_k": cfg.top_pharmacies, "pharmacies_only": cfg.pharmacies_only})
-    if not cands:
-        drop(con, *temp)
-        return []
-    cand_info = {c[0]: c for c in cands}
-    con.execute("CREATE OR REPLACE TEMP TABLE _rs_op_cand (prescriber_id VARCHAR)")
-    con.executemany("INSERT INTO _rs_op_cand VALUES (?)", [(c,) for c in sorted(cand_info)])
-    edge_rows = rows(con, """
-        WITH x AS (SELECT * FROM _rs_op_xfills WHERE prescriber_id IN (SELECT prescriber_id FROM _rs_op_cand)),
-        pharm AS (
-            SELECT prescriber_id, facility_id, any_value(facility_kind) AS kind, count(DISTINCT settlement_id) AS n,
-                   count(DISTINCT settlement_id) / sum(count(DISTINCT settlement_id)) OVER (PARTITION BY prescriber_id) AS share
-            FROM x WHERE facility_kind = 'pharmacy' GROUP BY prescriber_id, facility_id
-        )
-        SELECT 'prescriber:' || x.prescriber_id, 'patient:' || x.patient_id, count(DISTINCT x.settlement_id)
-        FROM x GROUP BY ALL
-        UNION ALL
-        SELECT 'patient:' || x.patient_id, 'facility:' || x.facility_id, count(DISTINCT x.settlement_id)
-        FROM x JOIN pharm p USING (prescriber_id, facility_id) WHERE p.share >= $share AND p.kind = 'pharmacy'
-        GROUP BY ALL
-        UNION ALL
-        SELECT 'prescriber:' || prescriber_id, 'facility:' || facility_id, n FROM pharm
-        WHERE share >= $share AND kind = 'pharmacy'
-        UNION ALL
-        SELECT 'prescriber:' || x.prescriber_id, 'practice:' || pr.facility_id, count(DISTINCT x.settlement_id)
-        FROM x JOIN prescribers pr USING (prescriber_id) WHERE $join_practice AND pr.facility_id IS NOT NULL
-        GROUP BY ALL
-        ORDER BY 1, 2""", {"share": cfg.pharmacy_share, "join_practice": cfg.join_practice})
-    groups = find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above, cfg.leiden_resolution,
-                         settings.seed, cfg.split_min_modularity)
-    # The practice node only ties its doctors together; it is not a ring member.
-    groups = [[k for k in g if not k.startswith("practice:")] for g in groups if _founded(g, founders, unusual, cfg)]
-    if (cfg.join_share > 0 or cfg.join_same_practice_drug) and len(groups) > 1:
-        register_groups(con, "_rs_op_groups", groups)
-        links = _moved_patient_links(con, cfg) if cfg.join_share > 0 else []
-        if cfg.join_same_practice_drug:
-            links += rows(con, _SAME_PRACTICE_SQL)
-        groups = union_groups(groups, links)
-    weak_ratios = _attach_milder_patients(con, cfg, groups, settings)
-    register_groups(con, "_rs_op_groups", groups)
-    loss = defaultdict(list)
-    for grp, sid in rows(con, """
-        WITH g AS (SELECT * FROM _rs_op_groups)
-        SELECT DISTINCT gp.grp, s.settlement_id
-        FROM settlements s
-        LEFT JOIN cards c ON c.card_id = s.card_id
-        JOIN g gp ON gp.type = 'prescriber' AND gp.id = s.prescriber_id
-        JOIN g gt ON gt.type = 'patient' AND gt.id = coalesce(s.patient_id, c.patient_id) AND gt.grp = gp.grp
-        WHERE (EXISTS (SELECT 1 FROM g gf WHERE gf.type = 'facility' AND gf.id = s.facility_id AND gf.grp = gp.grp)
-               OR s.facility_id IN (SELECT facility_id FROM prescribers pr WHERE pr.prescriber_id = s.prescriber_id))
-          AND EXISTS (SELECT 1 FROM dispensings d
-                      JOIN _rs_op_pairs sp ON sp.drug_code = d.drug_code AND sp.patient_id = gt.id
-                      LEFT JOIN _rs_op_baseline b ON b.drug_code = d.drug_code
-                      WHERE d.settlement_id = s.settlement_id AND sp.ratio >= $attach * coalesce(b.baseline, 1.0))
-        ORDER BY 1, 2""", {"attach": min(cfg.attach_min_ratio, cfg.min_supply_ratio)}):
-        loss[grp].append(sid)
-    ratios = {**weak_ratios, **{r[0]: r[1] for r in rows(con, "SELECT patient_id, max(ratio) FROM _rs_op_excess GROUP BY 1")}}
-    kinds = {r[0]: r[1] for r in rows(con, "SELECT facility_id, kind FROM facilities WHERE facility_id IN (SELECT id FROM _rs_op_groups WHERE type = 'facility')")}
-    period = {r[0]: (r[1], r[2]) for r in rows(con, """
-        SELECT g.grp, min(x.settled_at), max(x.settled_at) FROM _rs_op_xfills x
-        JOIN _rs_op_groups g ON g.type = 'patient' AND g.id = x.patient_id GROUP BY 1""")}
-    excess_share = dict(rows(con, _EXCESS_SHARE_SQL))
-    drop(con, *temp)
+    with _temp_tables(con):
+        _prepare(con, settings)
+        views = _prescriber_views(con, cfg)
+        groups, edge_rows = _groups(con, settings, engine)
+        groups = [g for g in groups if sum(k.startswith("patient:") for k in g) >= cfg.min_patients]
+        if not groups:
+            return []
+        facts = _group_facts(con, cfg, groups)
+        keep = _verdicts(groups, facts, views, cfg)
+        kept = [g for _i, g, _a in keep]
+        weak_ratios = _attach_milder_patients(con, cfg, kept)
+        register_groups(con, "_rs_op_groups", kept)
+        loss: dict[int, list[str]] = defaultdict(list)
+        for grp, sid in rows(con, _LOSS_SQL, {"attach": min(cfg.attach_min_ratio, cfg.min_supply_ratio)}):
+            loss[grp].append(sid)
+        ratios = {**weak_ratios, **dict(rows(con, "SELECT patient_id, max(ratio) FROM _rs_op_excess GROUP BY 1"))}
+        period = {r[0]: (r[1], r[2]) for r in rows(con, """
+            SELECT g.grp, min(x.settled_at), max(x.settled_at) FROM _rs_op_xfills x
+            JOIN _rs_op_groups g ON g.type = 'patient' AND g.id = x.patient_id GROUP BY 1""")}
+    return [_ring(group, verdict, facts[orig], loss.get(i, []), ratios, period.get(i), edge_rows)
+            for i, (orig, group, verdict) in enumerate(keep)]
 
-    rings: list[Ring] = []
+
+def _verdicts(groups: list[list[str]], facts: dict[int, GroupFacts], views: dict[str, tuple[int, int, float]],
+              cfg: OverPrescriptionSettings) -> list[tuple[int, list[str], Assessment]]:
+    """The groups whose combined score reaches ``min_score``, with their group number and assessment."""
+    keep = []
     for grp, group in enumerate(groups):
-        prescribers = [k.split(":", 1)[1] for k in group if k.startswith("prescriber:")]
-        patients = [k.split(":", 1)[1] for k in group if k.startswith("patient:")]
-        pharmacies = [k.split(":", 1)[1] for k in group if k.startswith("facility:")]
-        if not prescribers or len(patients) < cfg.min_patients or excess_share.get(grp, 0.0) < cfg.min_excess_share:
+        f = facts.get(grp)
+        if f is None or f.patients < cfg.min_patients:
             continue
-        keys = set(group)
-        ring_edges = [e for e in edge_rows if e[0] in keys and e[1] in keys]
-        scores = centrality(ring_edges)
-        organizer = top_node(scores, "prescriber:")
-        members = [Member("prescriber", p, "organizer" if f"prescriber:{p}" == organizer else "prescriber") for p in prescribers]
-        members += [Member("facility", f, "pharmacy" if kinds.get(f) == "pharmacy" else "dispensing_facility") for f in pharmacies]
-        members += [Member("patient", p, "patient") for p in patients]
-        pat_ratios = sorted(ratios.get(p, 0.0) for p in patients)
-        median_ratio = pat_ratios[len(pat_ratios) // 2]
-        top_share = max(cand_info[p][3] for p in prescribers)
-        peer_share = cand_info[prescribers[0]][4]
-        excess_fills = sum(e[2] for e in ring_edges if e[0].startswith("prescriber:"))
-        first_at, last_at = period.get(grp, (None, None))
-        share = float(excess_share.get(grp, 0.0))
-        evidence = [
-            Evidence(
-                "excess_supply",
-                f"{len(patients)} patients of {len(prescribers)} prescriber(s) received a median {median_ratio:.1f} times "
-                f"the supply the clinical daily maximum allows for the time that passed.",
-                f"{len(prescribers)}名医师的{len(patients)}名患者获得的药量中位数为按最大日用量计算应有量的{median_ratio:.1f}倍（超量开药）。",
-                round(median_ratio, 2),
-            ),
-            Evidence(
-                "pharmacy_concentration",
-                f"{top_share:.0%} of the excess prescriptions were filled at the prescriber's top {cfg.top_pharmacies} "
-                f"pharmacies; for prescribers in general these take {peer_share:.0%}.",
-                f"超量处方中{top_share:.0%}集中在该医师最常用的{cfg.top_pharmacies}家药店，而一般医师为{peer_share:.0%}。",
-                round(top_share, 3),
-            ),
-            Evidence(
-                "surplus_share",
-                f"{share:.0%} of what the ring's prescriber(s) wrote for these patients was the surplus.",
-                f"该医师为这些患者开具的处方中{share:.0%}属于超量部分。",
-                round(share, 3),
-            ),
-            Evidence(
-                "prescriber_patient_pharmacy",
-                f"{excess_fills} excess fills tie the prescriber(s), {len(patients)} patients and "
-                f"{len(pharmacies)} pharmac{'y' if len(pharmacies) == 1 else 'ies'} into one dense group.",
-                f"{excess_fills}笔超量取药将医师、{len(patients)}名患者和{len(pharmacies)}家药店紧密联系在一起。",
-                float(excess_fills),
-            ),
-        ]
-        rings.append(Ring(
-            scheme=SCHEME,
-            members=members,
-            settlement_ids=loss.get(grp, []),
-            evidence=evidence,
-            features={
-                "size": float(len(group)),
-                "evidence_count": float(excess_fills),
-                "per_member": median_ratio,
-                "baseline_ratio": top_share / max(peer_share, 0.01),
-                "active_days": ((last_at - first_at).total_seconds() / 86400) if first_at else 0.0,
-                "signal_strength": min(1.0, 0.4 + 0.1 * min(median_ratio, 4.0) + 0.2 * top_share),
-            },
-        ))
-    return rings
+        prescribers = [k.split(":", 1)[1] for k in group if k.startswith("prescriber:")]
+        verdict = assess(f, group_chance(prescribers, views), cfg)
+        if verdict.score >= cfg.min_score:
+            keep.append((grp, list(group), verdict))
+    return keep
+
+
+def _ring(group: list[str], a: Assessment, f: GroupFacts, settlement_ids: list[str], ratios: dict[str, float],
+          period: tuple | None, edge_rows: list[tuple]) -> Ring:
+    """The reported ring: members with roles, evidence an investigator reads, features for scoring."""
+    prescribers = [k.split(":", 1)[1] for k in group if k.startswith("prescriber:")]
+    patients = [k.split(":", 1)[1] for k in group if k.startswith("patient:")]
+    pharmacies = [k.split(":", 1)[1] for k in group if k.startswith("facility:")]
+    keys = set(group)
+    ring_edges = [e for e in edge_rows if e[0] in keys and e[1] in keys]
+    organizer = top_node(centrality(ring_edges), "prescriber:")
+    members = [Member("prescriber", p, "organizer" if f"prescriber:{p}" == organizer else "prescriber") for p in prescribers]
+    members += [Member("facility", ph, "pharmacy") for ph in pharmacies]
+    members += [Member("patient", p, "patient") for p in patients]
+    pat_ratios = sorted(ratios.get(p, 0.0) for p in patients)
+    median_ratio = pat_ratios[len(pat_ratios) // 2]
+    first_at, last_at = period or (None, None)
+    return Ring(
+        scheme=SCHEME, members=members, settlement_ids=settlement_ids, evidence=_evidence(len(prescribers), patients, pharmacies, median_ratio, a, f),
+        features={
+            "size": float(len(group)),
+            "evidence_count": float(len(settlement_ids)),
+            "per_member": median_ratio,
+            "baseline_ratio": f.median_excess,
+            "active_days": ((last_at - first_at).total_seconds() / 86400) if first_at else 0.0,
+            "signal_strength": _clip(a.score),
+        },
+    )
+
+
+def _evidence(n_prescribers: int, patients: list[str], pharmacies: list[str], median_ratio: float,
+              a: Assessment, f: GroupFacts) -> list[Evidence]:
+    """The indications in an investigator's words, each with its baseline."""
+    n = len(patients)
+    out = [
+        Evidence("excess_supply",
+                 f"{n} patients of {n_prescribers} prescriber(s) received a median {median_ratio:.1f} times the supply "
+                 f"the clinical daily maximum allows for the time that passed ({f.median_excess:.1f} times what the "
+                 f"drug's prescribers usually give).",
+                 f"{n_prescribers}名医师的{n}名患者获得的药量中位数为按最大日用量计算应有量的{median_ratio:.1f}倍"
+                 f"（为该药一般处方量的{f.median_excess:.1f}倍）。",
+                 round(median_ratio, 2)),
+        Evidence("unusual_prescriber",
+                 f"So many over-supplied patients among the prescriber(s)' patients of the drug would happen by chance "
+                 f"at the other prescribers' rate with strength {a.unusual:.2f} (1 = less than 1 in 10,000).",
+                 f"与同药其他医师相比，该医师超量患者之多难以用偶然解释（强度{a.unusual:.2f}）。",
+                 round(a.unusual, 3)),
+        Evidence("pharmacy_concentration",
+                 f"{f.flow_share:.0%} of the surplus was filled at the ring's "
+                 f"{'pharmacies' if pharmacies else 'practice'}; the prescribers' other fills and other prescribers' "
+                 f"fills of the same drugs go there {f.flow_ref:.0%}.",
+                 f"超量处方中{f.flow_share:.0%}集中在该团伙的取药机构，而该医师其他处方及同药其他医师处方仅{f.flow_ref:.0%}。",
+                 round(f.flow_share, 3)),
+        Evidence("early_refills",
+                 f"{f.early_share:.0%} of refills came before the previous supply could have been used up "
+                 f"(usual for these drugs: {f.early_base:.0%}).",
+                 f"{f.early_share:.0%}的续药发生在上次药量用完之前（该药一般为{f.early_base:.0%}）。",
+                 round(f.early_share, 3)),
+        Evidence("costly_drug",
+                 f"The drugs' daily cost ranks above {f.cost_rank:.0%} of the drugs dispensed; "
+                 f"{f.unfit:.0%} of the patients have no diagnosis that fits the drug's usual indications.",
+                 f"该药日费用高于{f.cost_rank:.0%}的药品；{f.unfit:.0%}的患者无与该药常见适应症相符的诊断。",
+                 round(f.cost_rank, 3)),
+    ]
+    if f.declared_cover > 0 or f.died_soon > 0:
+        out.append(Evidence("explanations_weighed",
+                            f"Weighed against: {f.declared_cover:.0%} of the fills were long prescriptions whose declared "
+                            f"days cover the units; {f.died_soon:.0%} of the patients died soon after (palliative care).",
+                            f"已考虑的合理解释：{f.declared_cover:.0%}的处方为申报天数覆盖药量的长处方；"
+                            f"{f.died_soon:.0%}的患者在末次取药后不久死亡（安宁疗护）。",
+                            round(f.declared_cover, 3)))
+    return out

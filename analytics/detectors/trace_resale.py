@@ -7,7 +7,9 @@ and claim them again).  Steps:
 
 1. SQL: every trace code in more than one settlement, in time order; a
    later scan by the same card at the same facility on the same day is a
-   correction (contract section 1) and is dropped.  The first buyer is the
+   correction (contract section 1) and is dropped, and so is a later scan by
+   a holder who already had the box (a refund and re-purchase, a transfer
+   between hospitals: the box never changed hands).  The first buyer is the
    seller; each later settlement is a resale at its facility.
 2. SQL: seller–facility edges weighted by resold boxes, keeping sellers
    with repeated resales.
@@ -20,9 +22,12 @@ and claim them again).  Steps:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import NamedTuple
 
 import duckdb
-
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
 from ringscope.analytics.detectors.base import drop, register_groups, rows
 from ringscope.analytics.link_analysis import centrality, top_node
@@ -34,21 +39,33 @@ SCHEME = "trace_resale"
 _EVENTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_tr_scans AS
 WITH repeated AS (
-    SELECT trace_code FROM dispensings WHERE trace_code IS NOT NULL
-    GROUP BY trace_code HAVING count(DISTINCT settlement_id) > 1
+    -- two lines of one settlement with the same code (a keying slip) pass here and are then
+    -- the same card at the same facility on the same day: a correction, never a resale
+    SELECT trace_code FROM dispensings WHERE trace_code IS NOT NULL GROUP BY trace_code HAVING count(*) > 1
+), scans AS (
+    SELECT d.trace_code, d.drug_code, s.settlement_id, s.card_id,
+           coalesce(s.patient_id, c.patient_id) AS patient_id,
+           s.facility_id, s.settled_at,
+           row_number() OVER (PARTITION BY d.trace_code ORDER BY s.settled_at, s.settlement_id) AS scan_no
+    FROM dispensings d
+    JOIN repeated USING (trace_code)
+    JOIN settlements s USING (settlement_id)
+    LEFT JOIN cards c ON c.card_id = s.card_id
 )
-SELECT d.trace_code, d.drug_code, s.settlement_id, s.card_id,
-       coalesce(s.patient_id, c.patient_id) AS patient_id,
-       s.facility_id, s.settled_at,
-       row_number() OVER (PARTITION BY d.trace_code ORDER BY s.settled_at, s.settlement_id) AS scan_no
-FROM dispensings d
-JOIN repeated USING (trace_code)
-JOIN settlements s USING (settlement_id)
-LEFT JOIN cards c ON c.card_id = s.card_id
+SELECT *,
+       min(scan_no) OVER (PARTITION BY trace_code, card_id, facility_id, CAST(settled_at AS DATE)) AS first_same_day,
+       min(scan_no) OVER (PARTITION BY trace_code, card_id, facility_id) AS first_same_place,
+       min(scan_no) OVER (PARTITION BY trace_code, card_id) AS first_same_card,
+       min(scan_no) OVER (PARTITION BY trace_code, patient_id) AS first_same_patient
+FROM scans
 """
 
-# A later scan is a correction when an earlier scan of the same box has the same
-# card, facility and calendar day.  Everything else after the first scan is resale.
+# A later scan is a correction when an earlier scan of the same box has the same card,
+# facility and calendar day.  A later scan by a holder who already had the box (same card or
+# same patient) is the box coming back to its owner, never a second person: a refund and
+# re-purchase at the pharmacy, a transfer between hospitals that records the patient's own
+# medicine again.  A code on a different drug is a keying error, not the same box.
+# Everything else after the first scan is resale.
 _RESALES_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_tr_resales AS
 SELECT later.trace_code, later.drug_code,
@@ -60,12 +77,10 @@ FROM _rs_tr_scans later
 JOIN _rs_tr_scans first ON first.trace_code = later.trace_code AND first.scan_no = 1
 WHERE later.scan_no > 1
   AND first.patient_id IS NOT NULL
-  AND NOT EXISTS (
-      SELECT 1 FROM _rs_tr_scans earlier
-      WHERE earlier.trace_code = later.trace_code AND earlier.scan_no < later.scan_no
-        AND earlier.card_id = later.card_id AND earlier.facility_id = later.facility_id
-        AND (NOT $same_day OR CAST(earlier.settled_at AS DATE) = CAST(later.settled_at AS DATE))
-  )
+  AND NOT (CASE WHEN $same_day THEN later.first_same_day ELSE later.first_same_place END < later.scan_no)
+  AND NOT ($same_holder AND (later.first_same_card < later.scan_no
+                             OR (later.patient_id IS NOT NULL AND later.first_same_patient < later.scan_no)
+                             OR later.drug_code IS DISTINCT FROM first.drug_code))
 """
 
 # Sellers with repeated resales, plus any seller whose box was re-sold by a facility that
@@ -127,6 +142,32 @@ FROM _rs_tr_ring_resales r GROUP BY r.reseller_id
 """
 
 
+class Resale(NamedTuple):
+    """One resold box: who sold it, who re-sold it, with which card, when."""
+
+    grp: int
+    seller_id: str
+    reseller_id: str
+    collector_card_id: str
+    trace_code: str
+    drug_code: str
+    origin_facility_id: str
+    bought_at: datetime
+    resold_at: datetime
+
+
+_TEMP = ("_rs_tr_scans", "_rs_tr_resales", "_rs_tr_groups", "_rs_tr_ring_resales")
+
+
+@contextmanager
+def _temp_tables(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The detector's temp tables are dropped however it ends."""
+    try:
+        yield
+    finally:
+        drop(con, *_TEMP)
+
+
 def detect_trace_resale(
     con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
 ) -> list[Ring]:
@@ -143,109 +184,111 @@ def detect_trace_resale(
     members, ordered deterministically.
     """
     cfg = settings.trace_resale
-    con.execute(_EVENTS_SQL)
-    con.execute(_RESALES_SQL, {"same_day": cfg.correction_same_day_only})
-    edge_rows = rows(con, _EDGES_SQL, {"min_boxes": cfg.min_resold_boxes_per_seller,
-                                       "min_ring_boxes": cfg.min_boxes_per_ring, "attach": cfg.attach_one_box_sellers})
-    if not edge_rows:
-        drop(con, "_rs_tr_scans", "_rs_tr_resales")
-        return []
-    groups = find_groups(
-        WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above, cfg.leiden_resolution, settings.seed
-    )
-    register_groups(con, "_rs_tr_groups", groups)
-    con.execute(_GROUP_FACTS_SQL)
-    facts = rows(con, """
-        SELECT grp, seller_id, reseller_id, collector_card_id, trace_code, drug_code,
-               origin_facility_id, bought_at, resold_at
-        FROM _rs_tr_ring_resales ORDER BY grp, trace_code, resold_at""")
-    loss_rows = rows(con, _LOSS_SQL)
-    baseline = {r[0]: (r[1], r[2]) for r in rows(con, _BASELINE_SQL)}
-    drop(con, "_rs_tr_scans", "_rs_tr_resales", "_rs_tr_groups", "_rs_tr_ring_resales")
-
-    by_group: dict[int, list[tuple]] = defaultdict(list)
+    with _temp_tables(con):
+        con.execute(_EVENTS_SQL)
+        con.execute(_RESALES_SQL, {"same_day": cfg.correction_same_day_only, "same_holder": cfg.same_holder_is_not_resale})
+        edge_rows = rows(con, _EDGES_SQL, {"min_boxes": cfg.min_resold_boxes_per_seller,
+                                           "min_ring_boxes": cfg.min_boxes_per_ring, "attach": cfg.attach_one_box_sellers})
+        if not edge_rows:
+            return []
+        groups = find_groups(
+            WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above, cfg.leiden_resolution, settings.seed
+        )
+        register_groups(con, "_rs_tr_groups", groups)
+        con.execute(_GROUP_FACTS_SQL)
+        facts = [Resale(*r) for r in rows(con, """
+            SELECT grp, seller_id, reseller_id, collector_card_id, trace_code, drug_code,
+                   origin_facility_id, bought_at, resold_at
+            FROM _rs_tr_ring_resales ORDER BY grp, trace_code, resold_at""")]
+        loss_rows = rows(con, _LOSS_SQL)
+        baseline = {r[0]: (r[1], r[2]) for r in rows(con, _BASELINE_SQL)}
+    by_group: dict[int, list[Resale]] = defaultdict(list)
     for f in facts:
-        by_group[f[0]].append(f)
+        by_group[f.grp].append(f)
     settlements: dict[int, list[str]] = defaultdict(list)
     for grp, sid in loss_rows:
         settlements[grp].append(sid)
-
     rings: list[Ring] = []
     for grp, items in sorted(by_group.items()):
-        boxes = {f[4] for f in items}
-        sellers = sorted({f[1] for f in items})
-        resellers = sorted({f[2] for f in items})
-        if len(boxes) < cfg.min_boxes_per_ring or len(sellers) < cfg.min_sellers:
-            continue
-        collectors = sorted({f[3] for f in items})
-        weights: dict[tuple[str, str], float] = defaultdict(float)
-        for f in items:
-            weights[(f"patient:{f[1]}", f"facility:{f[2]}")] += 1
-            weights[(f"card:{f[3]}", f"facility:{f[2]}")] += 1
-        scores = centrality((a, b, w) for (a, b), w in weights.items())
-        organizer = top_node(scores, "facility:")
-        members = [Member("patient", s, "seller") for s in sellers]
-        members += [
-            Member("facility", r, "organizer" if f"facility:{r}" == organizer else "reseller") for r in resellers
-        ]
-        members += [Member("card", c, "collector") for c in collectors]
-        days = [(f[8] - f[7]).total_seconds() / 86400 for f in items]
-        days.sort()
-        median_days = days[len(days) // 2]
-        cross_facility = sum(1 for f in items if f[6] != f[2]) / len(items)
-        resold_share = max(
-            (baseline[r][0] / baseline[r][1]) if baseline.get(r) and baseline[r][1] else 0.0 for r in resellers
-        )
-        first_at, last_at = min(f[7] for f in items), max(f[8] for f in items)
-        sample = items[0]
-        evidence = [
-            Evidence(
-                "duplicate_trace_code",
-                f"{len(boxes)} drug boxes bought with {len(sellers)} patients' cards were reimbursed a second time "
-                f"at {len(resellers)} other facilit{'y' if len(resellers) == 1 else 'ies'}.",
-                f"{len(boxes)}盒药品先由{len(sellers)}名参保人购买报销，又在{len(resellers)}家机构再次医保结算（追溯码重复）。",
-                float(len(boxes)),
-            ),
-            Evidence(
-                "resale_chain",
-                f"Example: box {sample[4]} was bought by patient {sample[1]} at {sample[6]} on "
-                f"{sample[7]:%Y-%m-%d} and reimbursed again at {sample[2]} on {sample[8]:%Y-%m-%d}.",
-                f"示例：追溯码{sample[4]}于{sample[7]:%Y-%m-%d}由参保人{sample[1]}在{sample[6]}购买，"
-                f"{sample[8]:%Y-%m-%d}在{sample[2]}再次结算。",
-            ),
-            Evidence(
-                "resale_speed",
-                f"Half of the boxes came back within {median_days:.0f} days of the first purchase; "
-                f"{cross_facility:.0%} were re-sold at a different facility.",
-                f"半数药盒在首次购买后{median_days:.0f}天内回流；{cross_facility:.0%}在另一家机构再次销售。",
-                round(median_days, 1),
-            ),
-            Evidence(
-                "reseller_share",
-                f"At the main re-selling facility {resold_share:.0%} of its traced boxes had been reimbursed before.",
-                f"主要回收销售机构的追溯码药品中有{resold_share:.0%}此前已报销过。",
-                round(resold_share, 3),
-            ),
-        ]
-        if len(collectors) < len(boxes):
-            evidence.append(Evidence(
-                "collector_cards",
-                f"The resold boxes were claimed again through {len(collectors)} card(s).",
-                f"回流药品通过{len(collectors)}张医保卡再次结算。",
-                float(len(collectors)),
-            ))
-        rings.append(Ring(
-            scheme=SCHEME,
-            members=members,
-            settlement_ids=settlements.get(grp, []),
-            evidence=evidence,
-            features={
-                "size": float(len(sellers) + len(resellers)),
-                "evidence_count": float(len(boxes)),
-                "per_member": len(boxes) / max(1, len(sellers)),
-                "baseline_ratio": resold_share,
-                "active_days": (last_at - first_at).total_seconds() / 86400,
-                "signal_strength": min(1.0, 0.5 + 0.5 * min(1.0, len(boxes) / (4 * cfg.min_boxes_per_ring))),
-            },
-        ))
+        if len({f.trace_code for f in items}) >= cfg.min_boxes_per_ring and len({f.seller_id for f in items}) >= cfg.min_sellers:
+            rings.append(_ring(items, settlements.get(grp, []), baseline, cfg))
     return rings
+
+
+def _ring(items: list[Resale], settlement_ids: list[str], baseline: dict[str, tuple[int, int]], cfg) -> Ring:
+    """One buy-back network: members with roles (the busiest re-seller organises), evidence, features."""
+    boxes = {f.trace_code for f in items}
+    sellers = sorted({f.seller_id for f in items})
+    resellers = sorted({f.reseller_id for f in items})
+    collectors = sorted({f.collector_card_id for f in items})
+    weights: dict[tuple[str, str], float] = defaultdict(float)
+    for f in items:
+        weights[(f"patient:{f.seller_id}", f"facility:{f.reseller_id}")] += 1
+        weights[(f"card:{f.collector_card_id}", f"facility:{f.reseller_id}")] += 1
+    organizer = top_node(centrality((a, b, w) for (a, b), w in weights.items()), "facility:")
+    members = [Member("patient", s, "seller") for s in sellers]
+    members += [Member("facility", r, "organizer" if f"facility:{r}" == organizer else "reseller") for r in resellers]
+    members += [Member("card", c, "collector") for c in collectors]
+    days = sorted((f.resold_at - f.bought_at).total_seconds() / 86400 for f in items)
+    resold_share = max(
+        (baseline[r][0] / baseline[r][1]) if baseline.get(r) and baseline[r][1] else 0.0 for r in resellers
+    )
+    first_at, last_at = min(f.bought_at for f in items), max(f.resold_at for f in items)
+    return Ring(
+        scheme=SCHEME,
+        members=members,
+        settlement_ids=settlement_ids,
+        evidence=_evidence(items, boxes, sellers, resellers, collectors, days[len(days) // 2], resold_share),
+        features={
+            "size": float(len(sellers) + len(resellers)),
+            "evidence_count": float(len(boxes)),
+            "per_member": len(boxes) / max(1, len(sellers)),
+            "baseline_ratio": resold_share,
+            "active_days": (last_at - first_at).total_seconds() / 86400,
+            "signal_strength": min(1.0, 0.5 + 0.5 * min(1.0, len(boxes) / (4 * cfg.min_boxes_per_ring))),
+        },
+    )
+
+
+def _evidence(items: list[Resale], boxes: set[str], sellers: list[str], resellers: list[str], collectors: list[str],
+              median_days: float, resold_share: float) -> list[Evidence]:
+    """The boxes, an example chain, the speed of return and the re-seller's share, in words."""
+    cross_facility = sum(1 for f in items if f.origin_facility_id != f.reseller_id) / len(items)
+    sample = items[0]
+    evidence = [
+        Evidence(
+            "duplicate_trace_code",
+            f"{len(boxes)} drug boxes bought with {len(sellers)} patients' cards were reimbursed a second time "
+            f"at {len(resellers)} other facilit{'y' if len(resellers) == 1 else 'ies'}.",
+            f"{len(boxes)}盒药品先由{len(sellers)}名参保人购买报销，又在{len(resellers)}家机构再次医保结算（追溯码重复）。",
+            float(len(boxes)),
+        ),
+        Evidence(
+            "resale_chain",
+            f"Example: box {sample.trace_code} was bought by patient {sample.seller_id} at {sample.origin_facility_id} on "
+            f"{sample.bought_at:%Y-%m-%d} and reimbursed again at {sample.reseller_id} on {sample.resold_at:%Y-%m-%d}.",
+            f"示例：追溯码{sample.trace_code}于{sample.bought_at:%Y-%m-%d}由参保人{sample.seller_id}在{sample.origin_facility_id}购买，"
+            f"{sample.resold_at:%Y-%m-%d}在{sample.reseller_id}再次结算。",
+        ),
+        Evidence(
+            "resale_speed",
+            f"Half of the boxes came back within {median_days:.0f} days of the first purchase; "
+            f"{cross_facility:.0%} were re-sold at a different facility.",
+            f"半数药盒在首次购买后{median_days:.0f}天内回流；{cross_facility:.0%}在另一家机构再次销售。",
+            round(median_days, 1),
+        ),
+        Evidence(
+            "reseller_share",
+            f"At the main re-selling facility {resold_share:.0%} of its traced boxes had been reimbursed before.",
+            f"主要回收销售机构的追溯码药品中有{resold_share:.0%}此前已报销过。",
+            round(resold_share, 3),
+        ),
+    ]
+    if len(collectors) < len(boxes):
+        evidence.append(Evidence(
+            "collector_cards",
+            f"The resold boxes were claimed again through {len(collectors)} card(s).",
+            f"回流药品通过{len(collectors)}张医保卡再次结算。",
+            float(len(collectors)),
+        ))
+    return evidence

@@ -1,10 +1,10 @@
 from decimal import Decimal
 
-from tests.analytics.worlds import day
-
 from ringscope.analytics.detectors.trace_resale import detect_trace_resale
 from ringscope.analytics.fund_loss import attach_fund_loss
 from ringscope.analytics.settings import DetectionSettings
+
+from tests.analytics.worlds import day
 
 
 def _resale_world(world):
@@ -62,3 +62,49 @@ def test_one_stray_box_is_not_a_ring(world):
     world.settle("P1", "H1", day(0), lines=[{"drug_code": "D1", "quantity": 28, "trace_code": code}])
     world.settle("K1", "PH1", day(5), lines=[{"drug_code": "D1", "quantity": 28, "trace_code": code}])
     assert detect_trace_resale(world.con(), DetectionSettings()) == []
+
+
+def test_refund_and_repurchase_by_the_same_card_is_not_resale(world):
+    """Look-alike: a pharmacy takes boxes back (refund) and the same card buys them again days
+    later; the box never reached a second person.  Counted as resale only if the same-holder
+    explanation is switched off."""
+    world.facility("PH2", "pharmacy")
+    world.drug("D1")
+    world.patient("P4")
+    for k in range(6):
+        code = f"8{k:019d}"
+        world.settle("P4", "PH2", day(3 * k), lines=[{"drug_code": "D1", "quantity": 10, "trace_code": code}])
+        world.settle("P4", "PH2", day(3 * k + 2), lines=[{"drug_code": "D1", "quantity": 10, "trace_code": code}])
+    assert detect_trace_resale(world.con(), DetectionSettings()) == []
+    off = DetectionSettings.from_dict({"trace_resale": {"same_holder_is_not_resale": False}})
+    assert len(detect_trace_resale(world.con(), off)) == 1
+
+
+def test_hospital_transfer_recording_the_patients_own_boxes_is_not_resale(world):
+    """Look-alike: inpatients transferred from H1 to H2 bring their boxes, which H2 records
+    again under the same patient (a second card of theirs)."""
+    world.facility("H1", "hospital")
+    world.facility("H2", "hospital")
+    world.drug("D1")
+    for i in range(3):
+        pid = world.patient(f"T{i}")
+        world.t["cards"].append({"card_id": f"C{pid}-2", "patient_id": pid})
+        for k in range(2):
+            code = f"7{i}{k:018d}"
+            world.settle(pid, "H1", day(10 * i + k), kind="inpatient",
+                         lines=[{"drug_code": "D1", "quantity": 28, "trace_code": code}])
+            world.settle(pid, "H2", day(10 * i + k + 3), kind="inpatient", card_id=f"C{pid}-2",
+                         lines=[{"drug_code": "D1", "quantity": 28, "trace_code": code}])
+    assert detect_trace_resale(world.con(), DetectionSettings()) == []
+    off = DetectionSettings.from_dict({"trace_resale": {"same_holder_is_not_resale": False}})
+    assert len(detect_trace_resale(world.con(), off)) == 1
+
+
+def test_resale_without_collector_cards_recorded_is_still_a_ring(world):
+    """The resale settlements carry no patient id (only the card): the box still reached a
+    second person's card, and the ring stands."""
+    _resale_world(world)
+    for row in world.t["settlements"]:
+        if row["card_id"] == "CK1":
+            row["patient_id"] = None
+    assert len(detect_trace_resale(world.con(), DetectionSettings())) == 1
