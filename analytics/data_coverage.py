@@ -2,11 +2,13 @@
 
 The contract makes many columns optional, and another system's export may
 leave out exactly the one a detector lives on: without trace codes no resold
-box can be seen, without operator or device ids no stack of rented cards.
+box can be seen.  Other inputs only feed one indication among several
+(operator or device ids for rented cards, self-paid amounts for waived
+fees): without them the detector still finds rings, with less confidence.
 A run that then reports no rings of that kind would read as "none found"
-when the detector was blind.  :func:`coverage_gaps` names, per scheme, the
-inputs that are missing, so the CLI and the weekly job can say so next to
-the rings.
+when the detector was blind or half-blind.  :func:`coverage_gaps` names, per
+scheme, the inputs that are missing, so the CLI and the weekly job can say
+so next to the rings.
 
 The inputs are a fixed list in code (table, predicate), so every identifier
 in the SQL below comes from this module, never from the data or the user.
@@ -37,8 +39,10 @@ NEEDS: tuple[Need, ...] = (
          "药品明细中没有追溯码，无法发现同一盒药被重复报销"),
     Need("borrowed_cards", "settlements", "operator_id IS NOT NULL OR device_id IS NOT NULL",
          "settlements.operator_id / device_id",
-         "no settlement names its operator or device, so cards settled together in one sitting cannot be tied",
-         "结算记录中没有经办人或设备编号，无法发现同一批集中刷卡的医保卡"),
+         "no settlement names its operator or device: card pools are still found from cards settled minutes "
+         "apart at one place, but gang phones and one clerk's batches cannot back them, so small pools may be missed",
+         "结算记录中没有经办人或设备编号：仍可根据同一机构几分钟内连续结算发现医保卡池，"
+         "但无法用团伙手机或同一经办人批量刷卡加以印证，小的卡池可能漏检"),
     Need("borrowed_cards", "patients", "region_code IS NOT NULL OR death_date IS NOT NULL OR birth_date IS NOT NULL",
          "patients.region_code / death_date / birth_date",
          "holders have no region, death or birth date, so no card shows a misuse sign",
@@ -48,8 +52,10 @@ NEEDS: tuple[Need, ...] = (
          "no settlement is marked as an inpatient stay, so no joint admission can be seen",
          "结算记录中没有住院标记或入院日期，无法发现集体住院"),
     Need("car_shuttle", "settlements", "self_paid IS NOT NULL", "settlements.self_paid",
-         "no settlement says what the patient paid, so no fee waiver can be seen",
-         "结算记录中没有个人自付金额，无法发现减免自付费用"),
+         "no settlement says what the patient paid: bussed cohorts are still found from repeated joint "
+         "admissions, but waived fees cannot back them, so weak cohorts may be missed",
+         "结算记录中没有个人自付金额：仍可根据反复集体住院发现包车团伙，但无法用减免自付费用加以印证，"
+         "证据较弱的团伙可能漏检"),
     Need("over_prescription", "drugs", "max_daily_units > 0", "drugs.max_daily_units",
          "no drug has a maximum daily dose, so no supply can be measured against it",
          "药品目录中没有最大日用量，无法判断是否超量开药"),
