@@ -268,7 +268,8 @@ def test_surplus_dispensed_by_the_clinic_itself_is_still_a_ring(world):
 def _pushing_doctor(world, doc, practice, drug, pharmacies, prefix):
     """`doc` at `practice`: four patients each get 8 x 60 units of `drug` in ~105 days (about 4x),
     filled in turn at `pharmacies`."""
-    world.facility(practice, "hospital")
+    if practice not in {f["facility_id"] for f in world.t["facilities"]}:
+        world.facility(practice, "hospital")
     world.prescriber(doc, practice)
     patients = [world.patient(f"{prefix}{i}") for i in range(4)]
     for i, pid in enumerate(patients):
@@ -322,3 +323,17 @@ def test_honest_doctor_whose_patients_fill_at_a_rings_pharmacy_is_not_pulled_in(
     assert len(rings) == 1
     assert rings[0].members_of("prescriber") == ["DR1"]
     assert sorted(rings[0].members_of("patient")) == sorted(core)
+
+
+def test_two_doctors_of_one_hospital_with_their_own_pharmacies_are_two_rings(world):
+    """One hospital alone ties nobody (a large one has hundreds of doctors): two of its doctors
+    each pushing a drug through their own pharmacy are two rings; colleagues are one ring only
+    when their surplus also reaches a pharmacy in common."""
+    world.drug("D1", max_daily=1.0)
+    _peers(world)
+    for ph in ("PHA", "PHB"):
+        world.facility(ph, "pharmacy")
+    _pushing_doctor(world, "DRA", "HBIG", "D1", ["PHA"], "A")
+    _pushing_doctor(world, "DRB", "HBIG", "D1", ["PHB"], "B")
+    rings = sorted(detect_over_prescription(world.con(), DetectionSettings()), key=lambda r: r.members_of("prescriber"))
+    assert [r.members_of("prescriber") for r in rings] == [["DRA"], ["DRB"]]
