@@ -324,6 +324,14 @@ class OverPrescriptionSettings:
     pharmacy_share: float = 0.05
     """...and at least this share of the prescriber's surplus fills: a pharmacy a patient used
     once on holiday is not the ring's."""
+    unit_min_shared_places: int = 2
+    """Prescribers of different practices (each with repeated surplus flows) are one ring when
+    their flows reach at least this many pharmacies in common (repetition across places).
+    A single busy pharmacy filling for two rings and for honest doctors is no tie, nor is the
+    same common drug filled there (honest doctors write it too): rings are split by what their
+    prescribers do, not by where they fill.  Colleagues of one practice already share a place,
+    so one pharmacy in common ties them.  On the v3 drops 2 split every pair of rings sharing
+    a pharmacy."""
     market_region_digits: int = 4
     """The drug's market around a pharmacy: facilities whose region code shares this many
     leading digits with it (4 = the city).  A specialist (DTP) pharmacy that fills a rare drug

@@ -10,9 +10,12 @@ on "超量开药").  An investigator's reasoning, step by step:
    against the drug's own baseline; a patient is over-supplied at
    ``min_supply_ratio`` times that baseline.  A prescriber's surplus that
    flows repeatedly (several patients, several days) to the same filling
-   place is the coordination a scheme cannot avoid: prescriber->pharmacy
-   flows (or the practice's own dispensary) tie doctors, patients and
-   pharmacies into groups (components, Leiden for large ones).
+   place is the coordination a scheme cannot avoid.  Rings are split by
+   behaviour, not by where they fill: prescribers are one ring when they
+   dispense the surplus at their practice together, when colleagues send it
+   to the same pharmacy, or across practices when several pharmacies (not
+   one busy pharmacy) tie them; a pharmacy is a member of every ring whose surplus it
+   fills, and honest doctors filling there stay out.
 2. INDICATIONS, each against its own baseline, combined into one score:
    the surplus against the drug's baseline; the prescriber's share of
    over-supplied patients against the other prescribers of the drug (a
@@ -196,10 +199,9 @@ ORDER BY 1, 2
 """
 
 # Flows: a prescriber's surplus to one filling place, kept when it repeats over patients and
-# days.  The practice's own dispensary is a 'practice' node (it ties colleagues who dispense
-# the surplus themselves, but is no ring member: the contract lists pharmacies).  Patients
-# are not in this graph: they join their main prescriber's group afterwards, so a ring of
-# several doctors and dozens of patients is grouped by its flows, not split into stars.
+# days.  The practice's own dispensary is a 'practice' node (a flow that qualifies the
+# prescriber, but no ring member: the contract lists pharmacies).  Patients join their main
+# prescriber's ring afterwards.
 _FLOWS_SQL = """
 WITH flow AS (
     SELECT prescriber_id, facility_id, any_value(own_practice) AS own, any_value(facility_kind) AS kind,
@@ -456,23 +458,71 @@ def _prepare(con: duckdb.DuckDBPyConnection, settings: DetectionSettings) -> Non
     con.execute(_EXCESS_FILLS_SQL, {"exclude_sellers": cfg.exclude_resale_sellers})
 
 
+# Every pharmacy a prescriber's surplus reached (once is enough here), with the prescriber's
+# practice: colleagues already share the practice, one shared pharmacy on top ties them.
+_PRACTICE_SQL = """
+SELECT DISTINCT x.prescriber_id, coalesce(pr.facility_id, x.prescriber_id), x.facility_id FROM _rs_op_xfills x
+LEFT JOIN prescribers pr USING (prescriber_id)
+WHERE x.prescriber_id IS NOT NULL AND NOT x.own_practice AND x.facility_kind = 'pharmacy' ORDER BY ALL
+"""
+
+
 def _groups(con: duckdb.DuckDBPyConnection, settings: DetectionSettings,
             engine: CommunityEngine | None) -> tuple[list[list[str]], list[tuple]]:
-    """Prescribers tied by repeated surplus flows to the same places (components, Leiden for hubs),
-    each with their over-supplied patients; a prescriber with no repeated flow stands alone."""
+    """Rings split by behaviour, not by one shared place (see ``_ties``).  Each ring then holds
+    every pharmacy its prescribers' repeated surplus flows reach (a pharmacy may be a member of
+    several rings) and the prescribers' over-supplied patients."""
     cfg = settings.over_prescription
     flow_rows = rows(con, _FLOWS_SQL, {"flow_patients": cfg.flow_min_patients, "flow_days": cfg.flow_min_days,
                                        "share": cfg.pharmacy_share})
-    groups = find_groups(WeightedEdges.from_rows(flow_rows), engine, cfg.leiden_above, cfg.leiden_resolution,
-                         settings.seed, cfg.split_min_modularity)
+    reached = [(f"prescriber:{p}", practice, f"facility:{f}") for p, practice, f in rows(con, _PRACTICE_SQL)]
+    comps = find_groups(WeightedEdges.from_rows(_ties(flow_rows, reached, cfg.unit_min_shared_places)), engine,
+                        cfg.leiden_above, cfg.leiden_resolution, settings.seed, cfg.split_min_modularity)
+    places: dict[str, set[str]] = defaultdict(set)
+    for prescriber, place, _n in flow_rows:
+        if place.startswith("facility:"):
+            places[prescriber].add(place)
     patients: dict[str, list[str]] = defaultdict(list)
     for prescriber, patient in rows(con, _PATIENTS_SQL):
         patients[f"prescriber:{prescriber}"].append(f"patient:{patient}")
+    groups = [g for g in (sorted(k for k in c if k.startswith("prescriber:")) for c in comps) if g]
     grouped = {k for g in groups for k in g}
     groups += [[p] for p in sorted(patients) if p not in grouped]
-    groups = [g + sorted({pt for k in g for pt in patients.get(k, [])}) for g in groups]
+    groups = [g + sorted({f for k in g for f in places.get(k, ())}) + sorted({pt for k in g for pt in patients.get(k, [])})
+              for g in groups]
     edge_rows = flow_rows + [(p, pt, 1) for p, pts in sorted(patients.items()) for pt in pts]
     return groups, edge_rows
+
+
+def _ties(flow_rows: list[tuple], reached: list[tuple[str, str, str]], min_places: int) -> list[tuple]:
+    """What ties prescribers into one ring: more than one shared place.
+
+    A busy pharmacy fills for many prescribers and sometimes for two rings: one pharmacy in
+    common is no tie (nor is the same common drug filled there: honest doctors write it too),
+    and neither is one hospital alone (a large one has hundreds of doctors).  Prescribers with
+    repeated surplus flows are tied when they dispense the surplus at their own practice
+    together (a practice node), when colleagues of one practice send surplus to the same
+    pharmacy (practice and pharmacy: two places in common), and across practices when their
+    repeated flows reach ``min_places`` pharmacies in common (a ring that absorbed another and
+    moved its fills to the same pharmacies).  Only prescribers with repeated surplus flows
+    take part, so the pairs stay few even at a hub pharmacy.
+    """
+    flowing = {r[0] for r in flow_rows}
+    links: list[tuple] = [(p, place, 1.0) for p, place, _n in flow_rows if place.startswith("practice:")]
+    links += [(p, f"at:{practice}|{place}", 1.0) for p, practice, place in reached if p in flowing]
+    places: dict[str, set[str]] = defaultdict(set)
+    for prescriber, place, _n in flow_rows:
+        if place.startswith("facility:"):
+            places[prescriber].add(place)
+    at_place: dict[str, list[str]] = defaultdict(list)
+    for prescriber in sorted(places):
+        for place in places[prescriber]:
+            at_place[place].append(prescriber)
+    pairs = set()
+    for prescribers in at_place.values():
+        for i, a in enumerate(prescribers):
+            pairs.update((a, b) for b in prescribers[i + 1:] if len(places[a] & places[b]) >= min_places)
+    return links + [(a, b, 1.0) for a, b in sorted(pairs)]
 
 
 def _group_facts(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings,

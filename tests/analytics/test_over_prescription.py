@@ -263,3 +263,77 @@ def test_surplus_dispensed_by_the_clinic_itself_is_still_a_ring(world):
     assert sorted(rings[0].members_of("prescriber")) == docs
     assert sorted(rings[0].members_of("patient")) == sorted(excess)
     assert rings[0].members_of("facility") == []
+
+
+def _pushing_doctor(world, doc, practice, drug, pharmacies, prefix):
+    """`doc` at `practice`: four patients each get 8 x 60 units of `drug` in ~105 days (about 4x),
+    filled in turn at `pharmacies`."""
+    if practice not in {f["facility_id"] for f in world.t["facilities"]}:
+        world.facility(practice, "hospital")
+    world.prescriber(doc, practice)
+    patients = [world.patient(f"{prefix}{i}") for i in range(4)]
+    for i, pid in enumerate(patients):
+        for m in range(8):
+            world.settle(pid, pharmacies[(i + m) % len(pharmacies)], day(m * 15), prescriber_id=doc, kind="pharmacy",
+                         lines=[{"drug_code": drug, "quantity": 60}])
+    return patients
+
+
+def test_two_rings_sharing_one_pharmacy_are_two_rings(world):
+    """Two practices push different drugs, each through its own pharmacy and one busy pharmacy
+    they share: a single pharmacy in common ties nobody, so two rings are reported, and the
+    shared pharmacy is a member of both."""
+    world.drug("D1", max_daily=1.0)
+    world.drug("D2", max_daily=1.0)
+    _peers(world)
+    for d in range(4):  # ordinary prescribers of D2 too, so D2 has its own baseline
+        doc = world.prescriber(f"DOCB{d}", "H2")
+        for p in range(3):
+            pid = world.patient(f"QB{d}{p}")
+            for m in range(4):
+                world.settle(pid, f"PX{(p + m) % 3}", day(m * 30), prescriber_id=doc, kind="pharmacy",
+                             lines=[{"drug_code": "D2", "quantity": 30}])
+    for ph in ("PHA", "PHB", "PHS"):
+        world.facility(ph, "pharmacy")
+    first = _pushing_doctor(world, "DRA", "HA", "D1", ["PHA", "PHS"], "A")
+    second = _pushing_doctor(world, "DRB", "HB", "D2", ["PHB", "PHS"], "B")
+    rings = sorted(detect_over_prescription(world.con(), DetectionSettings()), key=lambda r: r.members_of("prescriber"))
+    assert [r.members_of("prescriber") for r in rings] == [["DRA"], ["DRB"]]
+    assert sorted(rings[0].members_of("facility")) == ["PHA", "PHS"]
+    assert sorted(rings[1].members_of("facility")) == ["PHB", "PHS"]
+    assert sorted(rings[0].members_of("patient")) == sorted(first)
+    assert sorted(rings[1].members_of("patient")) == sorted(second)
+
+
+def test_honest_doctor_whose_patients_fill_at_a_rings_pharmacy_is_not_pulled_in(world):
+    """A doctor at another practice has two patients with a sustained 2x surplus who fill at the
+    ring's pharmacy (a repeated flow, but two patients are individual care): the pharmacy
+    they share with the ring does not make the doctor or the patients ring members."""
+    world.drug("D1", max_daily=1.0)
+    _peers(world)
+    _doc, core = _ring_doctor(world)
+    world.facility("H4", "hospital")
+    honest = world.prescriber("HON", "H4")
+    for i in range(2):
+        pid = world.patient(f"HP{i}")
+        for m in range(4):
+            world.settle(pid, "PH1" if m < 3 else "PX0", day(m * 30), prescriber_id=honest, kind="pharmacy",
+                         lines=[{"drug_code": "D1", "quantity": 60}])
+    rings = detect_over_prescription(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert rings[0].members_of("prescriber") == ["DR1"]
+    assert sorted(rings[0].members_of("patient")) == sorted(core)
+
+
+def test_two_doctors_of_one_hospital_with_their_own_pharmacies_are_two_rings(world):
+    """One hospital alone ties nobody (a large one has hundreds of doctors): two of its doctors
+    each pushing a drug through their own pharmacy are two rings; colleagues are one ring only
+    when their surplus also reaches a pharmacy in common."""
+    world.drug("D1", max_daily=1.0)
+    _peers(world)
+    for ph in ("PHA", "PHB"):
+        world.facility(ph, "pharmacy")
+    _pushing_doctor(world, "DRA", "HBIG", "D1", ["PHA"], "A")
+    _pushing_doctor(world, "DRB", "HBIG", "D1", ["PHB"], "B")
+    rings = sorted(detect_over_prescription(world.con(), DetectionSettings()), key=lambda r: r.members_of("prescriber"))
+    assert [r.members_of("prescriber") for r in rings] == [["DRA"], ["DRB"]]
