@@ -55,7 +55,8 @@ from ringscope.analytics.settings import BorrowedCardsSettings, DetectionSetting
 
 SCHEME = "borrowed_cards"
 _TEMP = ("_rs_bc_events", "_rs_bc_repeat", "_rs_bc_near", "_rs_bc_chance", "_rs_bc_visits", "_rs_bc_edges",
-         "_rs_bc_groups", "_rs_bc_pool", "_rs_bc_fac_base", "_rs_bc_devices", "_rs_bc_spacing")
+         "_rs_bc_groups", "_rs_bc_pool", "_rs_bc_fac_base", "_rs_bc_devices", "_rs_bc_spacing",
+         "_rs_bc_sessions", "_rs_bc_inside", "_rs_bc_runs", "_rs_bc_batch_links")
 
 _EVENTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_events AS
@@ -235,6 +236,120 @@ SELECT ga, gb FROM tested
 WHERE greatest(k_any, k_strong) >= $min_days AND least(n_a, n_b) >= $min_links
   AND least({_LOG10_TAIL.format(k='k_any', e='e_any')}, {_LOG10_TAIL.format(k='k_strong', e='e_strong')}) <= $log10_alpha
 ORDER BY 1, 2
+"""
+
+# Batches seen without any pool: runs of settlements of returning cards (seen on two days or
+# more) at one facility and day, each following the previous one within the facility's normal
+# gap between settlements (at least the facility window, at most the operator window).  At a
+# quiet clinic a stack of cards settled every quarter hour is one run; at a hub, where someone
+# is settled every minute, runs stay short.  Works without operators or devices recorded.
+_RUNS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_bc_runs AS
+WITH ordered AS (
+    SELECT r.settlement_id, r.card_id, r.facility_id, r.day, r.ts,
+           r.ts - lag(r.ts) OVER (PARTITION BY r.facility_id, r.day ORDER BY r.ts, r.settlement_id) AS gap,
+           least($window, greatest($facility_window, c.normal_gap)) AS chain
+    FROM _rs_bc_repeat r JOIN _rs_bc_chance c USING (facility_id)
+)
+SELECT facility_id, day, card_id, ts, chain,
+       sum(CASE WHEN gap IS NULL OR gap > chain THEN 1 ELSE 0 END)
+           OVER (PARTITION BY facility_id, day ORDER BY ts, settlement_id ROWS UNBOUNDED PRECEDING) AS run
+FROM ordered
+"""
+
+# A batch is a run far larger than the facility's own pace explains (Poisson: the settlements
+# its normal gap predicts over the run's span, against the run's cards) -- a stack of cards,
+# not the ordinary trickle.  Two batches on different days sharing ``min_links`` cards are one
+# gang's: one-off bursts (a screening day, an outbreak) never share their cards again.  Runs
+# are joined through their cards (each card's own days only), never all pairs of runs.
+_BATCH_LINKS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _rs_bc_batch_links AS
+WITH sizes AS (
+    SELECT r.facility_id, r.day, r.run, count(DISTINCT r.card_id) AS m,
+           (max(r.ts) - min(r.ts) + any_value(r.chain)) / any_value(c.normal_gap) AS e
+    FROM _rs_bc_runs r JOIN _rs_bc_chance c USING (facility_id) GROUP BY ALL
+    HAVING count(DISTINCT r.card_id) >= $min_links
+), batches AS (
+    SELECT * FROM sizes WHERE {_LOG10_TAIL.format(k='(m - 1)', e='e')} <= $log10_alpha
+), cards AS (
+    SELECT DISTINCT r.facility_id, r.day, r.run, r.card_id FROM _rs_bc_runs r
+    SEMI JOIN batches b ON b.facility_id = r.facility_id AND b.day = r.day AND b.run = r.run
+)
+SELECT a.facility_id, a.day AS d1, a.run AS r1, b.day AS d2, b.run AS r2
+FROM cards a JOIN cards b ON a.card_id = b.card_id AND a.facility_id = b.facility_id AND a.day < b.day
+GROUP BY ALL HAVING count(*) >= $min_links
+"""
+
+# The cards of the linked batches, with their visits to the facility.
+_BATCH_CARDS_SQL = """
+WITH linked AS (
+    SELECT facility_id, d1 AS day, r1 AS run FROM _rs_bc_batch_links
+    UNION SELECT facility_id, d2, r2 FROM _rs_bc_batch_links
+)
+SELECT DISTINCT r.facility_id, r.day, r.run, r.card_id, v.n FROM _rs_bc_runs r
+SEMI JOIN linked l ON l.facility_id = r.facility_id AND l.day = r.day AND l.run = r.run
+JOIN _rs_bc_visits v ON v.card_id = r.card_id AND v.facility_id = r.facility_id
+ORDER BY ALL
+"""
+
+# A pool's batches (sessions): runs of its cards settled at one facility on one day, each
+# within the window of the previous one, holding at least ``min_links`` of its cards, widened
+# by the window on both sides (the batch's next card may come that late).  The batch, not the
+# card pair, is the unit of coordination: gangs rotate their cards, so a pair repeats rarely
+# while the gang's batches keep coming back.
+_SESSIONS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_bc_sessions AS
+WITH pool_events AS (
+    SELECT g.grp, e.facility_id, e.day, e.ts, e.card_id,
+           lag(e.ts) OVER (PARTITION BY g.grp, e.facility_id, e.day ORDER BY e.ts, e.settlement_id) AS prev_ts
+    FROM _rs_bc_events e JOIN _rs_bc_groups g ON g.id = e.card_id
+), runs AS (
+    SELECT *, sum(CASE WHEN prev_ts IS NULL OR ts - prev_ts > $window THEN 1 ELSE 0 END)
+              OVER (PARTITION BY grp, facility_id, day ORDER BY ts, card_id ROWS UNBOUNDED PRECEDING) AS run
+    FROM pool_events
+)
+SELECT grp, facility_id, day, run, min(ts) - $window AS t0, max(ts) + $window AS t1
+FROM runs GROUP BY ALL HAVING count(DISTINCT card_id) >= $min_links
+"""
+
+# Every settlement inside a pool's batches (windowed join on facility and day: linear).
+_INSIDE_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_bc_inside AS
+SELECT DISTINCT s.grp, e.settlement_id, e.card_id, e.facility_id, e.day
+FROM _rs_bc_sessions s JOIN _rs_bc_events e
+  ON e.facility_id = s.facility_id AND e.day = s.day AND e.ts BETWEEN s.t0 AND s.t1
+"""
+
+# Cards settled inside a pool's batches on repeated days, more often than chance predicts (the
+# share of the facility's settlements that fall inside those batches, times the card's own
+# visits there) and on a good share of their own visits: the card comes with the gang's
+# batches.  Cards of other pools are tested too (their pool and the gang are one).
+_SESSION_TEST_SQL = f"""
+WITH totals AS (SELECT facility_id, sum(n) AS total FROM _rs_bc_visits GROUP BY 1),
+covered AS (
+    SELECT i.grp, i.facility_id, count(*) / any_value(t.total) AS p
+    FROM _rs_bc_inside i JOIN totals t USING (facility_id) GROUP BY ALL
+), per_card AS (
+    SELECT i.grp, i.card_id, i.facility_id, any_value(g.grp) AS own_grp, count(DISTINCT i.day) AS k
+    FROM _rs_bc_inside i LEFT JOIN _rs_bc_groups g ON g.id = i.card_id
+    WHERE g.grp IS DISTINCT FROM i.grp GROUP BY ALL
+), tested AS (
+    SELECT p.grp, p.card_id, any_value(p.own_grp) AS own_grp, sum(p.k) AS k, sum(v.n * c.p) AS e,
+           sum(v.n) AS own_visits
+    FROM per_card p JOIN _rs_bc_visits v USING (card_id, facility_id) JOIN covered c USING (grp, facility_id)
+    GROUP BY ALL
+)
+SELECT grp, card_id, own_grp, {_LOG10_TAIL.format(k='k', e='e')} AS log10_p FROM tested
+WHERE k >= $min_days AND k >= $share * own_visits AND {_LOG10_TAIL.format(k='k', e='e')} <= $log10_alpha
+ORDER BY grp, card_id
+"""
+
+# The settlements of each pool's cards inside its own batches belong to the pool too (a card
+# joined through the batches may never sit within the window of one particular partner).
+_SESSION_POOL_SQL = """
+INSERT INTO _rs_bc_pool
+SELECT i.grp, i.settlement_id FROM _rs_bc_inside i JOIN _rs_bc_groups g ON g.id = i.card_id AND g.grp = i.grp
+EXCEPT SELECT grp, settlement_id FROM _rs_bc_pool
 """
 
 # Pool settlements: those taking part in a co-presentation between two cards of one pool.
@@ -506,11 +621,10 @@ def _coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSettin
     con.execute(_VISITS_SQL)
     con.execute(_EDGES_SQL, {"min_days": cfg.min_shared_days, "log10_alpha": alpha, "share": cfg.min_visit_share})
     edge_rows = rows(con, "SELECT 'card:' || card_a, 'card:' || card_b, shared_days FROM _rs_bc_edges ORDER BY 1, 2")
-    if not edge_rows:
-        return []
     groups = [g for g in find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above,
                                      cfg.leiden_resolution, settings.seed, cfg.leiden_min_modularity)
-              if len(g) >= 2]
+              if len(g) >= 2] if edge_rows else []
+    groups = _with_batch_gangs(groups, _batch_gangs(con, cfg, windows, alpha))
     if not groups:
         return []
     register_groups(con, "_rs_bc_groups", groups)
@@ -519,12 +633,106 @@ def _coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSettin
     links = rows(con, _LINKED_POOLS_SQL, {"min_days": cfg.min_shared_days, "log10_alpha": alpha,
                                           "min_links": cfg.attach_min_links})
     if links:
-        current = defaultdict(list)
-        for grp, node in rows(con, "SELECT grp, node FROM _rs_bc_groups ORDER BY grp, node"):
-            current[grp].append(node)
-        register_groups(con, "_rs_bc_groups", union_groups([current[g] for g in range(max(current) + 1)], links))
+        _regroup(con, links, [])
+    batch_params = {"window": windows["window"], "min_links": cfg.attach_min_links}
+    for _ in range(cfg.batch_rounds):
+        if not _grow_by_batches(con, cfg, alpha, batch_params):
+            break
     con.execute(_POOL_SQL)
+    con.execute(_SESSIONS_SQL, batch_params)
+    con.execute(_INSIDE_SQL)
+    con.execute(_SESSION_POOL_SQL)
     return edge_rows
+
+
+def _batch_gangs(con: duckdb.DuckDBPyConnection, cfg: BorrowedCardsSettings, windows: dict[str, int],
+                 alpha: float) -> list[list[str]]:
+    """Gangs found from their batches: runs linked (chance test) into chains of one gang.
+
+    A card belongs to the gang when it came in the chain's batches on ``min_shared_days``
+    days and on ``min_visit_share`` of its visits there: a rotating gang's cards come back
+    with its batches while any two of them rarely meet twice; a regular who was settled next
+    to a batch once or twice among many visits does not belong.
+    """
+    con.execute(_RUNS_SQL, windows)
+    con.execute(_BATCH_LINKS_SQL, {"min_links": cfg.attach_min_links, "log10_alpha": alpha})
+    parent: dict[tuple, tuple] = {}
+
+    def root(b: tuple) -> tuple:
+        parent.setdefault(b, b)
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        return b
+
+    for fac, d1, r1, d2, r2 in rows(con, "SELECT * FROM _rs_bc_batch_links ORDER BY ALL"):
+        ra, rb = root((fac, d1, r1)), root((fac, d2, r2))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    days: dict[tuple, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    visits: dict[tuple[str, str], int] = {}
+    for fac, day, run, card, n in rows(con, _BATCH_CARDS_SQL):
+        days[root((fac, day, run))][card].add(day)
+        visits[(fac, card)] = n
+    gangs = []
+    for chain, cards in sorted(days.items()):
+        keep = [f"card:{c}" for c, ds in sorted(cards.items())
+                if len(ds) >= cfg.min_shared_days and len(ds) >= cfg.min_visit_share * visits[(chain[0], c)]]
+        if len(keep) >= 2:
+            gangs.append(keep)
+    return gangs
+
+
+def _with_batch_gangs(groups: list[list[str]], gangs: list[list[str]]) -> list[list[str]]:
+    """Pools from repeated pairs and gangs from linked batches, joined where they share a card."""
+    everything = groups + gangs
+    first: dict[str, int] = {}
+    links = []
+    for i, group in enumerate(everything):
+        for key in group:
+            if key in first:
+                links.append((first[key], i))
+            else:
+                first[key] = i
+    return union_groups(everything, links) if everything else []
+
+
+def _regroup(con: duckdb.DuckDBPyConnection, links: list[tuple[int, int]], joined: list[tuple[int, str]]) -> None:
+    """Re-register the pools: ``links`` merge pools, ``joined`` (pool, card key) add cards."""
+    current: dict[int, list[str]] = defaultdict(list)
+    for grp, node in rows(con, "SELECT grp, node FROM _rs_bc_groups ORDER BY grp, node"):
+        current[grp].append(node)
+    for grp, key in joined:
+        current[grp].append(key)
+    register_groups(con, "_rs_bc_groups", union_groups([current[g] for g in range(max(current) + 1)], links))
+
+
+def _grow_by_batches(con: duckdb.DuckDBPyConnection, cfg: BorrowedCardsSettings, alpha: float,
+                     batch_params: dict[str, int]) -> bool:
+    """One round of growing pools through their batches; True when anything changed.
+
+    A card outside every pool that comes with a pool's batches (chance test) joins the pool it
+    fits best.  Two pools are one gang when ``attach_min_links`` cards of one came with the
+    other's batches: gangs rotate their cards, so fragments found from repeated pairs share
+    the batches, not the pairs.
+    """
+    con.execute(_SESSIONS_SQL, batch_params)
+    con.execute(_INSIDE_SQL)
+    found = rows(con, _SESSION_TEST_SQL, {"min_days": cfg.min_shared_days, "share": cfg.min_visit_share,
+                                          "log10_alpha": alpha})
+    best: dict[str, tuple[float, int]] = {}
+    crossing: dict[tuple[int, int], int] = defaultdict(int)
+    for grp, card, own_grp, log10_p in found:
+        if own_grp is None:
+            best[card] = min(best.get(card, (log10_p, grp)), (log10_p, grp))
+        else:
+            crossing[(min(grp, own_grp), max(grp, own_grp))] += 1
+    links = sorted(pair for pair, n in crossing.items() if n >= cfg.attach_min_links)
+    joined = sorted((grp, f"card:{card}") for card, (_, grp) in best.items())
+    if not links and not joined:
+        return False
+    _regroup(con, links, joined)
+    return True
 
 
 def _merge_by_gang_device(by_group: dict[int, list[CardSigns]], devices: dict[str, Device],
