@@ -92,14 +92,6 @@ class BorrowedCardsSettings:
     with the batch; a regular of the clinic, or a nursing-home resident, who met a gang's
     batch or another regular twice among many visits does not. A third, not a half: gangs
     rotate their cards through the batches and holders also visit on their own."""
-    batch_rounds: int = 4
-    """Rounds of growing pools through their batches (runs of a pool's cards at one facility
-    and day, each within ``window_minutes`` of the previous, widened by that window): a card
-    that came with a pool's batches on ``min_shared_days`` days, improbably by chance (the
-    share of the facility's settlements inside those batches times the card's own visits
-    there) and on ``min_visit_share`` of its visits joins it; pools whose batches carried
-    ``attach_min_links`` of each other's cards merge.  Each round's new cards widen the
-    batches; gangs rotate their cards, so pairs repeat rarely while batches always do."""
     min_cards: int = 3
     """Smallest pool reported."""
     report_score: float = 1.0

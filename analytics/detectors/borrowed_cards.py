@@ -56,7 +56,7 @@ from ringscope.analytics.settings import BorrowedCardsSettings, DetectionSetting
 SCHEME = "borrowed_cards"
 _TEMP = ("_rs_bc_events", "_rs_bc_repeat", "_rs_bc_near", "_rs_bc_chance", "_rs_bc_visits", "_rs_bc_edges",
          "_rs_bc_groups", "_rs_bc_pool", "_rs_bc_fac_base", "_rs_bc_devices", "_rs_bc_spacing",
-         "_rs_bc_sessions", "_rs_bc_inside", "_rs_bc_runs", "_rs_bc_batch_links")
+         "_rs_bc_sessions", "_rs_bc_runs", "_rs_bc_batch_links")
 
 _EVENTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_events AS
@@ -294,9 +294,9 @@ ORDER BY ALL
 
 # A pool's batches (sessions): runs of its cards settled at one facility on one day, each
 # within the window of the previous one, holding at least ``min_links`` of its cards, widened
-# by the window on both sides (the batch's next card may come that late).  The batch, not the
-# card pair, is the unit of coordination: gangs rotate their cards, so a pair repeats rarely
-# while the gang's batches keep coming back.
+# by the window on both sides (the batch's next card may come that late).  They say which
+# settlements are the pool's: a card found through the batches may never sit within the
+# window of one particular partner.
 _SESSIONS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_sessions AS
 WITH pool_events AS (
@@ -312,43 +312,13 @@ SELECT grp, facility_id, day, run, min(ts) - $window AS t0, max(ts) + $window AS
 FROM runs GROUP BY ALL HAVING count(DISTINCT card_id) >= $min_links
 """
 
-# Every settlement inside a pool's batches (windowed join on facility and day: linear).
-_INSIDE_SQL = """
-CREATE OR REPLACE TEMP TABLE _rs_bc_inside AS
-SELECT DISTINCT s.grp, e.settlement_id, e.card_id, e.facility_id, e.day
-FROM _rs_bc_sessions s JOIN _rs_bc_events e
-  ON e.facility_id = s.facility_id AND e.day = s.day AND e.ts BETWEEN s.t0 AND s.t1
-"""
-
-# Cards settled inside a pool's batches on repeated days, more often than chance predicts (the
-# share of the facility's settlements that fall inside those batches, times the card's own
-# visits there) and on a good share of their own visits: the card comes with the gang's
-# batches.  Cards of other pools are tested too (their pool and the gang are one).
-_SESSION_TEST_SQL = f"""
-WITH totals AS (SELECT facility_id, sum(n) AS total FROM _rs_bc_visits GROUP BY 1),
-covered AS (
-    SELECT i.grp, i.facility_id, count(*) / any_value(t.total) AS p
-    FROM _rs_bc_inside i JOIN totals t USING (facility_id) GROUP BY ALL
-), per_card AS (
-    SELECT i.grp, i.card_id, i.facility_id, any_value(g.grp) AS own_grp, count(DISTINCT i.day) AS k
-    FROM _rs_bc_inside i LEFT JOIN _rs_bc_groups g ON g.id = i.card_id
-    WHERE g.grp IS DISTINCT FROM i.grp GROUP BY ALL
-), tested AS (
-    SELECT p.grp, p.card_id, any_value(p.own_grp) AS own_grp, sum(p.k) AS k, sum(v.n * c.p) AS e,
-           sum(v.n) AS own_visits
-    FROM per_card p JOIN _rs_bc_visits v USING (card_id, facility_id) JOIN covered c USING (grp, facility_id)
-    GROUP BY ALL
-)
-SELECT grp, card_id, own_grp, {_LOG10_TAIL.format(k='k', e='e')} AS log10_p FROM tested
-WHERE k >= $min_days AND k >= $share * own_visits AND {_LOG10_TAIL.format(k='k', e='e')} <= $log10_alpha
-ORDER BY grp, card_id
-"""
-
-# The settlements of each pool's cards inside its own batches belong to the pool too (a card
-# joined through the batches may never sit within the window of one particular partner).
+# The settlements of each pool's cards inside its own batches belong to the pool too
+# (windowed join on facility and day: linear).
 _SESSION_POOL_SQL = """
 INSERT INTO _rs_bc_pool
-SELECT i.grp, i.settlement_id FROM _rs_bc_inside i JOIN _rs_bc_groups g ON g.id = i.card_id AND g.grp = i.grp
+SELECT s.grp, e.settlement_id FROM _rs_bc_sessions s
+JOIN _rs_bc_events e ON e.facility_id = s.facility_id AND e.day = s.day AND e.ts BETWEEN s.t0 AND s.t1
+JOIN _rs_bc_groups g ON g.id = e.card_id AND g.grp = s.grp
 EXCEPT SELECT grp, settlement_id FROM _rs_bc_pool
 """
 
@@ -609,8 +579,9 @@ def _temp_tables(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSettings,
-                       engine: CommunityEngine | None) -> list[tuple[str, str, float]]:
-    """Co-presentations, the chance test, pools (registered as _rs_bc_groups); returns the edges."""
+                       engine: CommunityEngine | None) -> list[tuple[str, str, float]] | None:
+    """Co-presentations, the chance test, pools (registered as _rs_bc_groups); returns the pair
+    edges (empty when the pools come from batches alone), or None when there is no pool."""
     cfg = settings.borrowed_cards
     windows = {"window": cfg.window_minutes * 60, "facility_window": cfg.facility_window_minutes * 60}
     alpha = math.log10(cfg.chance_alpha)
@@ -626,21 +597,16 @@ def _coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSettin
               if len(g) >= 2] if edge_rows else []
     groups = _with_batch_gangs(groups, _batch_gangs(con, cfg, windows, alpha))
     if not groups:
-        return []
+        return None
     register_groups(con, "_rs_bc_groups", groups)
     con.execute(_ATTACH_SQL, {"min_days": cfg.min_shared_days, "min_links": cfg.attach_min_links,
                               "log10_alpha": alpha, "share": cfg.min_visit_share})
     links = rows(con, _LINKED_POOLS_SQL, {"min_days": cfg.min_shared_days, "log10_alpha": alpha,
                                           "min_links": cfg.attach_min_links})
     if links:
-        _regroup(con, links, [])
-    batch_params = {"window": windows["window"], "min_links": cfg.attach_min_links}
-    for _ in range(cfg.batch_rounds):
-        if not _grow_by_batches(con, cfg, alpha, batch_params):
-            break
+        _regroup(con, links)
     con.execute(_POOL_SQL)
-    con.execute(_SESSIONS_SQL, batch_params)
-    con.execute(_INSIDE_SQL)
+    con.execute(_SESSIONS_SQL, {"window": windows["window"], "min_links": cfg.attach_min_links})
     con.execute(_SESSION_POOL_SQL)
     return edge_rows
 
@@ -697,42 +663,12 @@ def _with_batch_gangs(groups: list[list[str]], gangs: list[list[str]]) -> list[l
     return union_groups(everything, links) if everything else []
 
 
-def _regroup(con: duckdb.DuckDBPyConnection, links: list[tuple[int, int]], joined: list[tuple[int, str]]) -> None:
-    """Re-register the pools: ``links`` merge pools, ``joined`` (pool, card key) add cards."""
+def _regroup(con: duckdb.DuckDBPyConnection, links: list[tuple[int, int]]) -> None:
+    """Re-register the pools with ``links`` (pairs of pool numbers) merged."""
     current: dict[int, list[str]] = defaultdict(list)
     for grp, node in rows(con, "SELECT grp, node FROM _rs_bc_groups ORDER BY grp, node"):
         current[grp].append(node)
-    for grp, key in joined:
-        current[grp].append(key)
     register_groups(con, "_rs_bc_groups", union_groups([current[g] for g in range(max(current) + 1)], links))
-
-
-def _grow_by_batches(con: duckdb.DuckDBPyConnection, cfg: BorrowedCardsSettings, alpha: float,
-                     batch_params: dict[str, int]) -> bool:
-    """One round of growing pools through their batches; True when anything changed.
-
-    A card outside every pool that comes with a pool's batches (chance test) joins the pool it
-    fits best.  Two pools are one gang when ``attach_min_links`` cards of one came with the
-    other's batches: gangs rotate their cards, so fragments found from repeated pairs share
-    the batches, not the pairs.
-    """
-    con.execute(_SESSIONS_SQL, batch_params)
-    con.execute(_INSIDE_SQL)
-    found = rows(con, _SESSION_TEST_SQL, {"min_days": cfg.min_shared_days, "share": cfg.min_visit_share,
-                                          "log10_alpha": alpha})
-    best: dict[str, tuple[float, int]] = {}
-    crossing: dict[tuple[int, int], int] = defaultdict(int)
-    for grp, card, own_grp, log10_p in found:
-        if own_grp is None:
-            best[card] = min(best.get(card, (log10_p, grp)), (log10_p, grp))
-        else:
-            crossing[(min(grp, own_grp), max(grp, own_grp))] += 1
-    links = sorted(pair for pair, n in crossing.items() if n >= cfg.attach_min_links)
-    joined = sorted((grp, f"card:{card}") for card, (_, grp) in best.items())
-    if not links and not joined:
-        return False
-    _regroup(con, links, joined)
-    return True
 
 
 def _merge_by_gang_device(by_group: dict[int, list[CardSigns]], devices: dict[str, Device],
@@ -787,7 +723,7 @@ def detect_borrowed_cards(
     cfg = settings.borrowed_cards
     with _temp_tables(con):
         edge_rows = _coordinated_pools(con, settings, engine)
-        if not edge_rows:
+        if edge_rows is None:
             return []
         con.execute(_FAC_BASE_SQL, {"plen": cfg.far_prefix_len, "min_dx": cfg.min_baseline_settlements})
         con.execute(_DEVICES_SQL)
