@@ -18,6 +18,15 @@ layers, like an investigator:
    seen three times each, always together, do not).  Components of the
    links (Leiden above a size) are the pools; a card tied to a pool as
    improbably (same test against the pool's volume there) joins it.
+   Gangs rotate their cards, so a pair may meet in few batches while the
+   gang's batches keep coming back: the batch is also a unit.  A run of
+   returning cards at one facility and day, each within the facility's
+   normal gap of the previous one, is a batch when it holds far more cards
+   than the facility's pace predicts; batches on different days sharing
+   cards are one gang's, and the cards that came in its batches on repeated
+   days (and on a good share of their visits) are its pool.  This needs no
+   operator, no device and no two cards within the facility window (slow
+   batches at a counter that records nothing).
 2. Indications, each against its own baseline, summed into one score, none
    required: cards used far from home (vs the facility's far share), after
    death, for another person, for care misfitting sex/age, at two places
