@@ -247,45 +247,46 @@ WHERE greatest(k_any, k_strong) >= $min_days AND least(n_a, n_b) >= $min_links
 ORDER BY 1, 2
 """
 
-# Batches seen without any pool: runs of settlements of returning cards (seen on two days or
-# more) at one facility and day, each following the previous one within the facility's normal
-# gap between settlements (at least the facility window, at most the operator window).  At a
-# quiet clinic a stack of cards settled every quarter hour is one run; at a hub, where someone
-# is settled every minute, runs stay short.  Works without operators or devices recorded.
-_RUNS_SQL = """
+# Batches seen without any pool.  A run is a sequence of settlements of returning cards (seen
+# on two days or more) at one facility and day, each following the previous one within the
+# facility's normal gap between settlements (at least the facility window, at most the
+# operator window): at a quiet clinic a stack of cards settled every quarter hour is one run;
+# at a hub, where someone is settled every minute, runs stay short.  A run is a batch when it
+# holds far more cards than the facility's own pace explains (Poisson: the settlements its
+# normal gap predicts over the run's span) -- a stack of cards, not the ordinary trickle.
+# Works without operators or devices recorded.  Only the batches' cards are kept.
+_RUNS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _rs_bc_runs AS
 WITH ordered AS (
-    SELECT r.settlement_id, r.card_id, r.facility_id, r.day, r.ts,
-           r.ts - lag(r.ts) OVER (PARTITION BY r.facility_id, r.day ORDER BY r.ts, r.settlement_id) AS gap,
+    SELECT r.settlement_id, r.card_id, r.facility_id, r.day, r.ts, c.normal_gap,
+           r.ts - lag(r.ts) OVER w AS gap, lead(r.ts) OVER w - r.ts AS next_gap,
            least($window, greatest($facility_window, c.normal_gap)) AS chain
     FROM _rs_bc_repeat r JOIN _rs_bc_chance c USING (facility_id)
-)
-SELECT facility_id, day, card_id, ts, chain,
-       sum(CASE WHEN gap IS NULL OR gap > chain THEN 1 ELSE 0 END)
-           OVER (PARTITION BY facility_id, day ORDER BY ts, settlement_id ROWS UNBOUNDED PRECEDING) AS run
-FROM ordered
-"""
-
-# A batch is a run far larger than the facility's own pace explains (Poisson: the settlements
-# its normal gap predicts over the run's span, against the run's cards) -- a stack of cards,
-# not the ordinary trickle.  Two batches on different days sharing ``min_links`` cards are one
-# gang's: one-off bursts (a screening day, an outbreak) never share their cards again.  Runs
-# are joined through their cards (each card's own days only), never all pairs of runs.
-_BATCH_LINKS_SQL = f"""
-CREATE OR REPLACE TEMP TABLE _rs_bc_batch_links AS
-WITH sizes AS (
-    SELECT r.facility_id, r.day, r.run, count(DISTINCT r.card_id) AS m,
-           (max(r.ts) - min(r.ts) + any_value(r.chain)) / any_value(c.normal_gap) AS e
-    FROM _rs_bc_runs r JOIN _rs_bc_chance c USING (facility_id) GROUP BY ALL
-    HAVING count(DISTINCT r.card_id) >= $min_links
+    WINDOW w AS (PARTITION BY r.facility_id, r.day ORDER BY r.ts, r.settlement_id)
+), chained AS (  -- settlements alone in their run cannot be part of a batch
+    SELECT * FROM ordered WHERE gap <= chain OR next_gap <= chain
+), numbered AS MATERIALIZED (
+    SELECT *, sum(CASE WHEN gap IS NULL OR gap > chain THEN 1 ELSE 0 END)
+              OVER (PARTITION BY facility_id, day ORDER BY ts, settlement_id ROWS UNBOUNDED PRECEDING) AS run
+    FROM chained
+), sizes AS (
+    SELECT facility_id, day, run, count(DISTINCT card_id) AS m,
+           (max(ts) - min(ts) + any_value(chain)) / any_value(normal_gap) AS e
+    FROM numbered GROUP BY ALL HAVING count(DISTINCT card_id) >= $min_links
 ), batches AS (
     SELECT * FROM sizes WHERE {_LOG10_TAIL.format(k='(m - 1)', e='e')} <= $log10_alpha
-), cards AS (
-    SELECT DISTINCT r.facility_id, r.day, r.run, r.card_id FROM _rs_bc_runs r
-    SEMI JOIN batches b ON b.facility_id = r.facility_id AND b.day = r.day AND b.run = r.run
 )
+SELECT DISTINCT n.facility_id, n.day, n.run, n.card_id FROM numbered n
+SEMI JOIN batches b ON b.facility_id = n.facility_id AND b.day = n.day AND b.run = n.run
+"""
+
+# Two batches at one facility on different days sharing ``min_links`` cards are one gang's:
+# one-off bursts (a screening day, an outbreak) never share their cards again.  Batches are
+# joined through their cards (each card's own days only), never all pairs of runs.
+_BATCH_LINKS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_bc_batch_links AS
 SELECT a.facility_id, a.day AS d1, a.run AS r1, b.day AS d2, b.run AS r2
-FROM cards a JOIN cards b ON a.card_id = b.card_id AND a.facility_id = b.facility_id AND a.day < b.day
+FROM _rs_bc_runs a JOIN _rs_bc_runs b ON a.card_id = b.card_id AND a.facility_id = b.facility_id AND a.day < b.day
 GROUP BY ALL HAVING count(*) >= $min_links
 """
 
@@ -629,8 +630,8 @@ def _batch_gangs(con: duckdb.DuckDBPyConnection, cfg: BorrowedCardsSettings, win
     with its batches while any two of them rarely meet twice; a regular who was settled next
     to a batch once or twice among many visits does not belong.
     """
-    con.execute(_RUNS_SQL, windows)
-    con.execute(_BATCH_LINKS_SQL, {"min_links": cfg.attach_min_links, "log10_alpha": alpha})
+    con.execute(_RUNS_SQL, {**windows, "min_links": cfg.attach_min_links, "log10_alpha": alpha})
+    con.execute(_BATCH_LINKS_SQL, {"min_links": cfg.attach_min_links})
     parent: dict[tuple, tuple] = {}
 
     def root(b: tuple) -> tuple:
