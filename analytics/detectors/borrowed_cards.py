@@ -18,6 +18,15 @@ layers, like an investigator:
    seen three times each, always together, do not).  Components of the
    links (Leiden above a size) are the pools; a card tied to a pool as
    improbably (same test against the pool's volume there) joins it.
+   Gangs rotate their cards, so a pair may meet in few batches while the
+   gang's batches keep coming back: the batch is also a unit.  A run of
+   returning cards at one facility and day, each within the facility's
+   normal gap of the previous one, is a batch when it holds far more cards
+   than the facility's pace predicts; batches on different days sharing
+   cards are one gang's, and the cards that came in its batches on repeated
+   days (and on a good share of their visits) are its pool.  This needs no
+   operator, no device and no two cards within the facility window (slow
+   batches at a counter that records nothing).
 2. Indications, each against its own baseline, summed into one score, none
    required: cards used far from home (vs the facility's far share), after
    death, for another person, for care misfitting sex/age, at two places
@@ -55,7 +64,8 @@ from ringscope.analytics.settings import BorrowedCardsSettings, DetectionSetting
 
 SCHEME = "borrowed_cards"
 _TEMP = ("_rs_bc_events", "_rs_bc_repeat", "_rs_bc_near", "_rs_bc_chance", "_rs_bc_visits", "_rs_bc_edges",
-         "_rs_bc_groups", "_rs_bc_pool", "_rs_bc_fac_base", "_rs_bc_devices", "_rs_bc_spacing")
+         "_rs_bc_groups", "_rs_bc_pool", "_rs_bc_fac_base", "_rs_bc_devices", "_rs_bc_spacing",
+         "_rs_bc_sessions", "_rs_bc_runs", "_rs_bc_batch_links")
 
 _EVENTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_events AS
@@ -235,6 +245,91 @@ SELECT ga, gb FROM tested
 WHERE greatest(k_any, k_strong) >= $min_days AND least(n_a, n_b) >= $min_links
   AND least({_LOG10_TAIL.format(k='k_any', e='e_any')}, {_LOG10_TAIL.format(k='k_strong', e='e_strong')}) <= $log10_alpha
 ORDER BY 1, 2
+"""
+
+# Batches seen without any pool.  A run is a sequence of settlements of returning cards (seen
+# on two days or more) at one facility and day, each following the previous one within the
+# facility's normal gap between settlements (at least the facility window, at most the
+# operator window): at a quiet clinic a stack of cards settled every quarter hour is one run;
+# at a hub, where someone is settled every minute, runs stay short.  A run is a batch when it
+# holds far more cards than the facility's own pace explains (Poisson: the settlements its
+# normal gap predicts over the run's span) -- a stack of cards, not the ordinary trickle.
+# Works without operators or devices recorded.  Only the batches' cards are kept.
+_RUNS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _rs_bc_runs AS
+WITH ordered AS (
+    SELECT r.settlement_id, r.card_id, r.facility_id, r.day, r.ts, c.normal_gap,
+           r.ts - lag(r.ts) OVER w AS gap, lead(r.ts) OVER w - r.ts AS next_gap,
+           least($window, greatest($facility_window, c.normal_gap)) AS chain
+    FROM _rs_bc_repeat r JOIN _rs_bc_chance c USING (facility_id)
+    WINDOW w AS (PARTITION BY r.facility_id, r.day ORDER BY r.ts, r.settlement_id)
+), chained AS (  -- settlements alone in their run cannot be part of a batch
+    SELECT * FROM ordered WHERE gap <= chain OR next_gap <= chain
+), numbered AS MATERIALIZED (
+    SELECT *, sum(CASE WHEN gap IS NULL OR gap > chain THEN 1 ELSE 0 END)
+              OVER (PARTITION BY facility_id, day ORDER BY ts, settlement_id ROWS UNBOUNDED PRECEDING) AS run
+    FROM chained
+), sizes AS (
+    SELECT facility_id, day, run, count(DISTINCT card_id) AS m,
+           (max(ts) - min(ts) + any_value(chain)) / any_value(normal_gap) AS e
+    FROM numbered GROUP BY ALL HAVING count(DISTINCT card_id) >= $min_links
+), batches AS (
+    SELECT * FROM sizes WHERE {_LOG10_TAIL.format(k='(m - 1)', e='e')} <= $log10_alpha
+)
+SELECT DISTINCT n.facility_id, n.day, n.run, n.card_id FROM numbered n
+SEMI JOIN batches b ON b.facility_id = n.facility_id AND b.day = n.day AND b.run = n.run
+"""
+
+# Two batches at one facility on different days sharing ``min_links`` cards are one gang's:
+# one-off bursts (a screening day, an outbreak) never share their cards again.  Batches are
+# joined through their cards (each card's own days only), never all pairs of runs.
+_BATCH_LINKS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_bc_batch_links AS
+SELECT a.facility_id, a.day AS d1, a.run AS r1, b.day AS d2, b.run AS r2
+FROM _rs_bc_runs a JOIN _rs_bc_runs b ON a.card_id = b.card_id AND a.facility_id = b.facility_id AND a.day < b.day
+GROUP BY ALL HAVING count(*) >= $min_links
+"""
+
+# The cards of the linked batches, with their visits to the facility.
+_BATCH_CARDS_SQL = """
+WITH linked AS (
+    SELECT facility_id, d1 AS day, r1 AS run FROM _rs_bc_batch_links
+    UNION SELECT facility_id, d2, r2 FROM _rs_bc_batch_links
+)
+SELECT DISTINCT r.facility_id, r.day, r.run, r.card_id, v.n FROM _rs_bc_runs r
+SEMI JOIN linked l ON l.facility_id = r.facility_id AND l.day = r.day AND l.run = r.run
+JOIN _rs_bc_visits v ON v.card_id = r.card_id AND v.facility_id = r.facility_id
+ORDER BY ALL
+"""
+
+# A pool's batches (sessions): runs of its cards settled at one facility on one day, each
+# within the window of the previous one, holding at least ``min_links`` of its cards, widened
+# by the window on both sides (the batch's next card may come that late).  They say which
+# settlements are the pool's: a card found through the batches may never sit within the
+# window of one particular partner.
+_SESSIONS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_bc_sessions AS
+WITH pool_events AS (
+    SELECT g.grp, e.facility_id, e.day, e.ts, e.card_id,
+           lag(e.ts) OVER (PARTITION BY g.grp, e.facility_id, e.day ORDER BY e.ts, e.settlement_id) AS prev_ts
+    FROM _rs_bc_events e JOIN _rs_bc_groups g ON g.id = e.card_id
+), runs AS (
+    SELECT *, sum(CASE WHEN prev_ts IS NULL OR ts - prev_ts > $window THEN 1 ELSE 0 END)
+              OVER (PARTITION BY grp, facility_id, day ORDER BY ts, card_id ROWS UNBOUNDED PRECEDING) AS run
+    FROM pool_events
+)
+SELECT grp, facility_id, day, run, min(ts) - $window AS t0, max(ts) + $window AS t1
+FROM runs GROUP BY ALL HAVING count(DISTINCT card_id) >= $min_links
+"""
+
+# The settlements of each pool's cards inside its own batches belong to the pool too
+# (windowed join on facility and day: linear).
+_SESSION_POOL_SQL = """
+INSERT INTO _rs_bc_pool
+SELECT s.grp, e.settlement_id FROM _rs_bc_sessions s
+JOIN _rs_bc_events e ON e.facility_id = s.facility_id AND e.day = s.day AND e.ts BETWEEN s.t0 AND s.t1
+JOIN _rs_bc_groups g ON g.id = e.card_id AND g.grp = s.grp
+EXCEPT SELECT grp, settlement_id FROM _rs_bc_pool
 """
 
 # Pool settlements: those taking part in a co-presentation between two cards of one pool.
@@ -494,8 +589,9 @@ def _temp_tables(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSettings,
-                       engine: CommunityEngine | None) -> list[tuple[str, str, float]]:
-    """Co-presentations, the chance test, pools (registered as _rs_bc_groups); returns the edges."""
+                       engine: CommunityEngine | None) -> list[tuple[str, str, float]] | None:
+    """Co-presentations, the chance test, pools (registered as _rs_bc_groups); returns the pair
+    edges (empty when the pools come from batches alone), or None when there is no pool."""
     cfg = settings.borrowed_cards
     windows = {"window": cfg.window_minutes * 60, "facility_window": cfg.facility_window_minutes * 60}
     alpha = math.log10(cfg.chance_alpha)
@@ -506,25 +602,83 @@ def _coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSettin
     con.execute(_VISITS_SQL)
     con.execute(_EDGES_SQL, {"min_days": cfg.min_shared_days, "log10_alpha": alpha, "share": cfg.min_visit_share})
     edge_rows = rows(con, "SELECT 'card:' || card_a, 'card:' || card_b, shared_days FROM _rs_bc_edges ORDER BY 1, 2")
-    if not edge_rows:
-        return []
     groups = [g for g in find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above,
                                      cfg.leiden_resolution, settings.seed, cfg.leiden_min_modularity)
-              if len(g) >= 2]
+              if len(g) >= 2] if edge_rows else []
+    groups = _with_batch_gangs(groups, _batch_gangs(con, cfg, windows, alpha))
     if not groups:
-        return []
+        return None
     register_groups(con, "_rs_bc_groups", groups)
     con.execute(_ATTACH_SQL, {"min_days": cfg.min_shared_days, "min_links": cfg.attach_min_links,
                               "log10_alpha": alpha, "share": cfg.min_visit_share})
     links = rows(con, _LINKED_POOLS_SQL, {"min_days": cfg.min_shared_days, "log10_alpha": alpha,
                                           "min_links": cfg.attach_min_links})
     if links:
-        current = defaultdict(list)
-        for grp, node in rows(con, "SELECT grp, node FROM _rs_bc_groups ORDER BY grp, node"):
-            current[grp].append(node)
-        register_groups(con, "_rs_bc_groups", union_groups([current[g] for g in range(max(current) + 1)], links))
+        _regroup(con, links)
     con.execute(_POOL_SQL)
+    con.execute(_SESSIONS_SQL, {"window": windows["window"], "min_links": cfg.attach_min_links})
+    con.execute(_SESSION_POOL_SQL)
     return edge_rows
+
+
+def _batch_gangs(con: duckdb.DuckDBPyConnection, cfg: BorrowedCardsSettings, windows: dict[str, int],
+                 alpha: float) -> list[list[str]]:
+    """Gangs found from their batches: runs linked (chance test) into chains of one gang.
+
+    A card belongs to the gang when it came in the chain's batches on ``min_shared_days``
+    days and on ``min_visit_share`` of its visits there: a rotating gang's cards come back
+    with its batches while any two of them rarely meet twice; a regular who was settled next
+    to a batch once or twice among many visits does not belong.
+    """
+    con.execute(_RUNS_SQL, {**windows, "min_links": cfg.attach_min_links, "log10_alpha": alpha})
+    con.execute(_BATCH_LINKS_SQL, {"min_links": cfg.attach_min_links})
+    parent: dict[tuple, tuple] = {}
+
+    def root(b: tuple) -> tuple:
+        parent.setdefault(b, b)
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        return b
+
+    for fac, d1, r1, d2, r2 in rows(con, "SELECT * FROM _rs_bc_batch_links ORDER BY ALL"):
+        ra, rb = root((fac, d1, r1)), root((fac, d2, r2))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    days: dict[tuple, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    visits: dict[tuple[str, str], int] = {}
+    for fac, day, run, card, n in rows(con, _BATCH_CARDS_SQL):
+        days[root((fac, day, run))][card].add(day)
+        visits[(fac, card)] = n
+    gangs = []
+    for chain, cards in sorted(days.items()):
+        keep = [f"card:{c}" for c, ds in sorted(cards.items())
+                if len(ds) >= cfg.min_shared_days and len(ds) >= cfg.min_visit_share * visits[(chain[0], c)]]
+        if len(keep) >= 2:
+            gangs.append(keep)
+    return gangs
+
+
+def _with_batch_gangs(groups: list[list[str]], gangs: list[list[str]]) -> list[list[str]]:
+    """Pools from repeated pairs and gangs from linked batches, joined where they share a card."""
+    everything = groups + gangs
+    first: dict[str, int] = {}
+    links = []
+    for i, group in enumerate(everything):
+        for key in group:
+            if key in first:
+                links.append((first[key], i))
+            else:
+                first[key] = i
+    return union_groups(everything, links) if everything else []
+
+
+def _regroup(con: duckdb.DuckDBPyConnection, links: list[tuple[int, int]]) -> None:
+    """Re-register the pools with ``links`` (pairs of pool numbers) merged."""
+    current: dict[int, list[str]] = defaultdict(list)
+    for grp, node in rows(con, "SELECT grp, node FROM _rs_bc_groups ORDER BY grp, node"):
+        current[grp].append(node)
+    register_groups(con, "_rs_bc_groups", union_groups([current[g] for g in range(max(current) + 1)], links))
 
 
 def _merge_by_gang_device(by_group: dict[int, list[CardSigns]], devices: dict[str, Device],
@@ -579,7 +733,7 @@ def detect_borrowed_cards(
     cfg = settings.borrowed_cards
     with _temp_tables(con):
         edge_rows = _coordinated_pools(con, settings, engine)
-        if not edge_rows:
+        if edge_rows is None:
             return []
         con.execute(_FAC_BASE_SQL, {"plen": cfg.far_prefix_len, "min_dx": cfg.min_baseline_settlements})
         con.execute(_DEVICES_SQL)

@@ -169,3 +169,65 @@ def test_screening_day_once_is_not_a_ring(world):
     assert detect_borrowed_cards(world.con(), DetectionSettings()) == []
     assert detect_borrowed_cards(world.con(), tuned("borrowed_cards", min_shared_days=1)) == []
     assert detect_borrowed_cards(world.con(), tuned("borrowed_cards", min_shared_days=1, chance_alpha=1.0))
+
+
+def _rotating_gang(world):
+    """A gang rotating twelve local cards through slow batches at a clinic recording no operator
+    and no device: each batch takes six cards twelve minutes apart, the next cards in turn,
+    so no two cards are ever settled within the facility window of each other and
+    any pair meets in few batches, while the gang's batches keep sharing cards."""
+    world.facility("F1", "clinic", region="440101")
+    crowd(world, "F1", n=30, visits=4, operator_id=None)
+    holders = _local_holders(world, n=12)
+    for k, d in enumerate((5, 12, 19, 26, 33, 40, 47, 54)):
+        stack = [holders[(5 * k + i) % 12] for i in range(6)]
+        batch(world, stack, "F1", day(d, 13, 0), gap_minutes=12, fund=900.0, diagnosis_code="E11.9")
+    return holders
+
+
+def test_rotating_gang_in_slow_batches_at_a_counter_recording_nothing_is_a_ring(world):
+    """No pair is ever within the facility window and no operator or device ties them: only
+    the batches (runs far beyond the clinic's pace, sharing cards across days) find the gang."""
+    holders = _rotating_gang(world)
+    rings = detect_borrowed_cards(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("card")) == sorted(f"C{h}" for h in holders)
+    assert len(rings[0].settlement_ids) == 48
+    # the runs must be batches beyond the clinic's pace: with a pace test no run passes, no gang
+    assert detect_borrowed_cards(world.con(), tuned("borrowed_cards", chance_alpha=1e-30)) == []
+
+
+def test_regular_clinic_days_at_a_busy_hospital_are_not_batches(world):
+    """Hard negative: a referral hospital's weekly clinic brings the same unrelated patients from
+    far away in a stream every week; at the hospital's own pace (someone every few minutes)
+    their runs are no stack of cards, so their repeated runs link nothing."""
+    world.facility("REF", "hospital", region="440101")
+    crowd(world, "REF", n=120, visits=20, span_days=90, operator_id=None)
+    regulars = [world.patient(f"W{i}", region="230204", address=f"lane {i}") for i in range(8)]
+    for d in range(0, 90, 7):
+        batch(world, regulars, "REF", day(d, 9, 0), gap_minutes=12, fund=300.0, diagnosis_code="I10")
+    assert detect_borrowed_cards(world.con(), DetectionSettings()) == []
+    # the pace test is what keeps them apart: without it their runs would make a pool
+    loose = detect_borrowed_cards(world.con(), tuned("borrowed_cards", chance_alpha=1.0, report_score=-9.0))
+    assert any({f"C{r}" for r in regulars} <= set(ring.members_of("card")) for ring in loose)
+    assert detect_borrowed_cards(world.con(), tuned("borrowed_cards", report_score=-9.0)) == []
+
+
+def test_weekly_treatment_shift_of_chronic_patients_is_not_a_ring(world):
+    """Hard negative: a small clinic's weekly treatment shift (the same patients one after the
+    other, every week, the care each of them also gets at home, at ordinary amounts).  The
+    shift is the clinic's own routine, so it sets the clinic's pace and is no burst beyond it;
+    and were it taken for batches, the care-fits-history explanation would still keep it out."""
+    world.facility("F1", "clinic", region="440101")
+    crowd(world, "F1", n=30, visits=4, operator_id=None, fund=60.0)
+    world.facility("HOME", "clinic", region="440101")
+    patients = [world.patient(f"D{i}", region="440101", address=f"road {i}") for i in range(6)]
+    for i, pid in enumerate(patients):
+        for d in (1, 29, 57, 85):
+            world.settle(pid, "HOME", day(d + i, 16, 0), fund=60.0, diagnosis_code="N18.5")
+    for d in range(3, 90, 7):
+        batch(world, patients, "F1", day(d, 8, 0), gap_minutes=20, fund=60.0, diagnosis_code="N18.5")
+    assert detect_borrowed_cards(world.con(), DetectionSettings()) == []
+    assert detect_borrowed_cards(world.con(), tuned("borrowed_cards", chance_alpha=1.0)) == []
+    shift = detect_borrowed_cards(world.con(), tuned("borrowed_cards", chance_alpha=1.0, report_score=-9.0))
+    assert [e.value for e in shift[0].evidence if e.kind == "explained_history"] == [-1.0]
