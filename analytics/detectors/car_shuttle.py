@@ -65,7 +65,7 @@ _TEMP = ("_rs_cs_adm", "_rs_cs_fac", "_rs_cs_rep", "_rs_cs_pairs", "_rs_cs_group
 # Strong indications (each alone is what an investigator would open a file on) weigh 1,
 # supporting ones (common among honest inpatients too) 0.5; explanations subtract.
 _STRONG, _SUPPORTING = 1.0, 0.5
-_HOUSEHOLD_PENALTY, _ROUTINE_PENALTY, _HISTORY_PENALTY = 3.0, 3.0, 1.0
+_PENALTY = {"household": 3.0, "treatment_course": 3.0, "campaign": 3.0, "fits_history": 1.0}
 
 
 @contextmanager
@@ -708,17 +708,96 @@ def _shows(count: Count | None, cfg: CarShuttleSettings) -> bool:
 
 # --- step 4: explanations -------------------------------------------------------------------
 
-def _routine(trip_days: list[date], cfg: CarShuttleSettings) -> str:
-    """'weekday' or 'interval' when the trips keep a schedule (dialysis shifts, chemo cycles)."""
-    if len(trip_days) < cfg.routine_min_trips:
-        return ""
-    weekday = Counter(d.weekday() for d in trip_days).most_common(1)[0][1]
-    if weekday >= cfg.routine_share * len(trip_days):
-        return "weekday"
-    gaps = [(b - a).days for a, b in pairwise(trip_days)]
+# Each cohort patient's admission days at the cohort's institutions (all of them, joint or not)
+# and the days of their joint admissions with the cohort: the patient's own schedule there.
+_SCHEDULE_SQL = """
+WITH inst AS (SELECT DISTINCT grp, facility_id FROM _rs_cs_cohort),
+joint AS (SELECT grp, patient_id, list(DISTINCT day ORDER BY day) AS days FROM _rs_cs_cohort GROUP BY ALL),
+own AS (
+    SELECT j.grp, j.patient_id, list(DISTINCT a.day ORDER BY a.day) AS days
+    FROM joint j JOIN inst i USING (grp)
+    JOIN _rs_cs_adm a ON a.patient_id = j.patient_id AND a.facility_id = i.facility_id
+    GROUP BY ALL
+)
+SELECT o.grp, o.days, j.days FROM own o JOIN joint j USING (grp, patient_id) ORDER BY o.grp, o.patient_id
+"""
+
+
+# The intake of each cohort's first trip at each of its institutions: the patients admitted
+# there in its window with one of the cohort's diagnosis groups, and how many of them were
+# admitted there again later (a campaign's second round brings back some, a bus all).
+_INTAKE_SQL = _TRIPS_CTE + """,
+groups AS (
+    SELECT DISTINCT c.grp, a.diagnosis_group FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id)
+    WHERE a.diagnosis_group IS NOT NULL
+), intake AS (
+    SELECT DISTINCT t.grp, a.facility_id, a.patient_id, t.hi FROM trips t
+    JOIN _rs_cs_adm a ON a.facility_id = t.facility_id AND a.day BETWEEN t.lo AND t.hi
+    JOIN groups g ON g.grp = t.grp AND g.diagnosis_group = a.diagnosis_group
+    WHERE t.trip = 1
+), back AS (
+    SELECT i.grp, i.patient_id, bool_or(a.day > i.hi) AS returned FROM intake i
+    JOIN _rs_cs_adm a ON a.facility_id = i.facility_id AND a.patient_id = i.patient_id GROUP BY ALL
+)
+SELECT grp, count(*), count(*) FILTER (WHERE returned) FROM back GROUP BY grp ORDER BY grp
+"""
+
+
+class Schedule(NamedTuple):
+    """One patient's admission days at the cohort's institutions, and those shared with the cohort."""
+    own: list[date]
+    joint: list[date]
+
+
+def _schedules(con: duckdb.DuckDBPyConnection) -> dict[int, list[Schedule]]:
+    out: dict[int, list[Schedule]] = defaultdict(list)
+    for grp, own, joint in rows(con, _SCHEDULE_SQL):
+        out[grp].append(Schedule(list(own), list(joint)))
+    return out
+
+
+def _intakes(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[int, tuple[int, int]]:
+    """Each cohort's first-trip intake and how many of it came back."""
+    found = rows(con, _INTAKE_SQL, {"gap": cfg.occasion_gap_days, "window": cfg.cohort_window_days})
+    return {grp: (int(n), int(back)) for grp, n, back in found}
+
+
+def _on_course(days: list[date], cfg: CarShuttleSettings) -> bool:
+    """The patient's own admissions keep one interval: a course of treatment cycles.
+
+    Chemotherapy every three weeks, rehabilitation every four, a weekly infusion: the
+    patient comes back on a fixed interval of their own.  A villager on a bus rides
+    whenever the organiser takes them, so their intervals wander even when the bus keeps
+    a fixed weekday.
+    """
+    if len(days) < cfg.course_min_admissions:
+        return False
+    gaps = [(b - a).days for a, b in pairwise(days)]
     mid = median(gaps)
-    near = sum(abs(g - mid) <= cfg.routine_tolerance_days for g in gaps)
-    return "interval" if near >= cfg.routine_share * len(gaps) else ""
+    return sum(abs(g - mid) <= cfg.routine_tolerance_days for g in gaps) >= cfg.routine_share * len(gaps)
+
+
+def _trip_index(days: list[date], gap: int) -> dict[date, int]:
+    """Number the cohort's joint days by trip (days more than ``gap`` apart start a new trip)."""
+    index, trip, last = {}, 0, None
+    for d in days:
+        if last is not None and (d - last).days > gap:
+            trip += 1
+        index[d], last = trip, d
+    return index
+
+
+def _campaign_patients(schedules: list[Schedule], cfg: CarShuttleSettings) -> int:
+    """Patients who came on the cohort's first trip and were admitted there at most twice.
+
+    A campaign (cataract operations, a screening round, an outbreak with its check-up)
+    takes everybody in at once and brings some back once for the second eye or the
+    follow-up; the cohort never repeats as a whole (fewer than ``campaign_share`` of the
+    first trip's intake with the cohort's diagnoses come back).  A shuttle brings its
+    villagers back trip after trip, and new ones join on later trips.
+    """
+    trip = _trip_index(sorted({d for s in schedules for d in s.joint}), cfg.occasion_gap_days)
+    return sum(1 for s in schedules if s.joint and trip[s.joint[0]] == 0 and len(s.own) <= cfg.campaign_max_admissions)
 
 
 class Judgement(NamedTuple):
@@ -727,23 +806,38 @@ class Judgement(NamedTuple):
     explained: list[str]
 
 
-def _judge(cohort: Cohort, counts: dict[str, dict[int, Count]], household: int,
-           cfg: CarShuttleSettings) -> Judgement:
-    """Indications add their weight, explanations subtract theirs."""
-    shown = [k for k in _INDICATION_SQL if _shows(counts[k].get(cohort.grp), cfg)]
-    score = sum(_WEIGHT[k] for k in shown)
+class Profile(NamedTuple):
+    """What the judgement needs: the cohorts, indication counts, households and schedules."""
+    cohorts: list[Cohort]
+    counts: dict[str, dict[int, Count]]
+    households: dict[int, int]
+    schedules: dict[int, list[Schedule]]
+    intakes: dict[int, tuple[int, int]]
+
+
+def _explanations(cohort: Cohort, profile: Profile, cfg: CarShuttleSettings) -> list[str]:
+    """The legitimate reasons a cohort may travel together that its data shows."""
+    n = len(cohort.patients)
+    schedules = profile.schedules.get(cohort.grp, [])
     explained = []
-    if household >= cfg.household_share * len(cohort.patients):
+    if profile.households.get(cohort.grp, 0) >= cfg.household_share * n:
         explained.append("household")
-        score -= _HOUSEHOLD_PENALTY
-    routine = _routine(cohort.trip_days, cfg)
-    if routine:
-        explained.append(f"routine_{routine}")
-        score -= _ROUTINE_PENALTY
-    history = counts["no_prior_care"].get(cohort.grp)
+    if sum(_on_course(s.own, cfg) for s in schedules) >= cfg.routine_share * n:
+        explained.append("treatment_course")
+    intake, returned = profile.intakes.get(cohort.grp, (0, 0))
+    if _campaign_patients(schedules, cfg) >= cfg.campaign_share * n and returned < cfg.campaign_share * intake:
+        explained.append("campaign")
+    history = profile.counts["no_prior_care"].get(cohort.grp)
     if history and history.total and 1 - history.hits / history.total >= cfg.history_fit_share:
         explained.append("fits_history")
-        score -= _HISTORY_PENALTY
+    return explained
+
+
+def _judge(cohort: Cohort, profile: Profile, cfg: CarShuttleSettings) -> Judgement:
+    """Indications add their weight, explanations subtract theirs."""
+    shown = [k for k in _INDICATION_SQL if _shows(profile.counts[k].get(cohort.grp), cfg)]
+    explained = _explanations(cohort, profile, cfg)
+    score = sum(_WEIGHT[k] for k in shown) - sum(_PENALTY[k] for k in explained)
     return Judgement(score, shown, explained)
 
 
@@ -799,10 +893,12 @@ def _indication_evidence(kind: str, c: Count) -> Evidence:
 _EXPLANATION_TEXT = {
     "household": ("Many of them share one address (a family or care home); this lowers the score.",
                   "其中多人同一住址（家庭或养老机构），降低可疑度。"),
-    "routine_weekday": ("Their trips fall on one weekday, like a treatment shift; this lowers the score.",
-                        "其入院集中在每周固定一天，类似固定治疗班次，降低可疑度。"),
-    "routine_interval": ("Their trips keep a fixed interval, like a treatment cycle; this lowers the score.",
-                         "其入院间隔固定，类似周期性治疗，降低可疑度。"),
+    "treatment_course": ("Each of them comes back on a fixed interval of their own, like treatment cycles; "
+                         "this lowers the score.",
+                         "每人按各自固定间隔反复入院，类似周期性治疗，降低可疑度。"),
+    "campaign": ("They were all admitted on one trip and came back at most once, like a campaign with a "
+                 "follow-up round; this lowers the score.",
+                 "均在同一批入院、至多复诊一次，类似义诊手术及复查，降低可疑度。"),
     "fits_history": ("Most stays follow earlier care for the same condition; this lowers the score.",
                      "多数住院此前已有同病种就诊记录，降低可疑度。"),
 }
@@ -875,10 +971,10 @@ def _operation_links(cohorts: list[Cohort], counts: dict[str, dict[int, Count]],
     return sorted(links)
 
 
-def _profile(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings,
-             edge_rows: list[tuple]) -> tuple[list[Cohort], dict[str, dict[int, Count]], dict[int, int]]:
-    """The registered cohorts, every indication's counts, and the largest household of each."""
-    return _cohort_rows(con, cfg, edge_rows), _counts(con, cfg), dict(rows(con, _HOUSEHOLD_SQL))
+def _profile(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, edge_rows: list[tuple]) -> Profile:
+    """The registered cohorts, every indication's counts, the largest household and the schedules."""
+    return Profile(_cohort_rows(con, cfg, edge_rows), _counts(con, cfg), dict(rows(con, _HOUSEHOLD_SQL)),
+                   _schedules(con), _intakes(con, cfg))
 
 
 def detect_car_shuttle(
@@ -900,19 +996,19 @@ def detect_car_shuttle(
         if not groups:
             return []
         groups = _cohorts(con, cfg, groups)
-        cohorts, counts, households = _profile(con, cfg, edge_rows)
-        links = _operation_links(cohorts, counts, cfg) if cfg.join_same_operation else []
+        profile = _profile(con, cfg, edge_rows)
+        links = _operation_links(profile.cohorts, profile.counts, cfg) if cfg.join_same_operation else []
         if links:
             _register(con, cfg, union_groups(groups, links))
-            cohorts, counts, households = _profile(con, cfg, edge_rows)
+            profile = _profile(con, cfg, edge_rows)
     rings = []
-    for cohort in cohorts:
+    for cohort in profile.cohorts:
         if len(cohort.patients) < cfg.min_patients or len(cohort.trip_days) < cfg.min_shared_trips:
             continue
-        judgement = _judge(cohort, counts, households.get(cohort.grp, 0), cfg)
+        judgement = _judge(cohort, profile, cfg)
         if judgement.score < cfg.min_score:
             continue
         if cfg.require_fee_waiver and "fee_waiver" not in judgement.shown:
             continue
-        rings.append(_ring(cohort, judgement, counts))
+        rings.append(_ring(cohort, judgement, profile.counts))
     return rings

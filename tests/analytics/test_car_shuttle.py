@@ -184,7 +184,7 @@ def test_dialysis_shift_is_explained_by_its_weekly_routine(world):
     """Same patients, same weekday every week, same diagnosis: a routine, not a bus."""
     _dialysis(world)
     assert detect_car_shuttle(world.con(), DetectionSettings()) == []
-    assert len(detect_car_shuttle(world.con(), tuned("car_shuttle", routine_min_trips=10_000))) == 1
+    assert len(detect_car_shuttle(world.con(), tuned("car_shuttle", course_min_admissions=10_000))) == 1
 
 
 def test_care_home_residents_admitted_together_are_explained_by_their_address(world):
