@@ -241,6 +241,12 @@ class CarShuttleSettings:
     history_fit_share: float = 0.7
     """Explanation: at least this share of the cohort's admissions follow earlier care of
     the patient for the same condition (diagnosis group) elsewhere or as an outpatient."""
+    habit_share: float = 0.2
+    """How a cohort is handled at an institution: the diagnoses, admitting doctors and
+    settling operators of at least this share of its admissions there (a stray admission
+    is no habit).  Fragments of one bus, cohorts of one operation and villagers taken over
+    by another organiser are handled alike; two rings that merely use one hospital bring
+    their own diagnoses or work with their own doctor or clerk."""
     join_same_operation: bool = True
     """Cohorts at one institution whose trips run over the same period (or follow each other
     within the longest interval between their own trips), whose patients come

@@ -88,7 +88,7 @@ SELECT s.settlement_id, s.facility_id, f.kind AS facility_kind, f.region_code AS
             THEN greatest(0, date_diff('day', s.admitted_on, s.discharged_on)) END AS stay_days,
        CASE WHEN s.total_amount > 0 THEN CAST(coalesce(s.self_paid, s.total_amount - s.fund_paid) AS DOUBLE)
                                          / CAST(s.total_amount AS DOUBLE) END AS self_share,
-       s.diagnosis_code, left(s.diagnosis_code, 3) AS diagnosis_group, s.operator_id, s.device_id,
+       s.diagnosis_code, left(s.diagnosis_code, 3) AS diagnosis_group, s.operator_id, s.device_id, s.prescriber_id,
        p.region_code, nullif(trim(p.address), '') AS address,
        date_diff('year', p.birth_date, coalesce(s.admitted_on, CAST(s.settled_at AS DATE))) AS age
 FROM settlements s
@@ -239,8 +239,30 @@ WHERE n >= $institution_share * total
 ORDER BY 1, 2
 """
 
+# How each cohort is handled at each of its institutions: the diagnoses, admitting doctors and
+# settling operators of at least ``habit_share`` of its admissions there (a stray admission is no habit).  One organiser's busloads are billed alike; another
+# ring using the same hospital brings its own diagnoses and works with its own doctor or clerk.
+_BILLED_CTE = """ranked AS (
+    SELECT grp, facility_id, what, value,
+           count(*) / sum(count(*)) OVER (PARTITION BY grp, facility_id, what) AS share
+    FROM (SELECT c.grp, c.facility_id, 'dx' AS what, a.diagnosis_code AS value
+          FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id)
+          UNION ALL SELECT c.grp, c.facility_id, 'doctor', a.prescriber_id
+          FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id)
+          UNION ALL SELECT c.grp, c.facility_id, 'operator', a.operator_id
+          FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id))
+    WHERE value IS NOT NULL GROUP BY grp, facility_id, what, value
+), billed AS (
+    SELECT grp, facility_id, list(value) FILTER (WHERE what = 'dx') AS codes,
+           list(value) FILTER (WHERE what = 'doctor') AS doctors, list(value) FILTER (WHERE what = 'operator') AS operators
+    FROM ranked WHERE share >= $habit_share GROUP BY grp, facility_id
+)"""
+
 # Villagers of one cohort whose joint trips to one institution all came before their joint
 # trips to another cohort's institution: an organiser that took over another's villages.
+# With the movers handled there like the other cohort (``matched``: one of its diagnoses, by
+# its doctors and operators where recorded): when two rings use that hospital, the new owner
+# is the one handling the movers as its own.
 _MOVED_SQL = """
 WITH inst AS (""" + _INSTITUTIONS_SQL.replace("ORDER BY 1, 2", "") + """),
 sizes AS (SELECT grp, count(*) AS n FROM _rs_cs_groups WHERE type = 'patient' GROUP BY grp),
@@ -250,8 +272,17 @@ stays AS (
     SELECT o.grp, o.patient_id, n.facility_id AS new_facility
     FROM stays o JOIN stays n ON n.grp = o.grp AND n.patient_id = o.patient_id
      AND n.facility_id <> o.facility_id AND o.last_on < n.first_on
+), """ + _BILLED_CTE + """, arrived AS (
+    SELECT j.grp, j.patient_id, j.facility_id, a.diagnosis_code, a.prescriber_id, a.operator_id
+    FROM _rs_cs_joint j JOIN _rs_cs_adm a USING (settlement_id) WHERE a.diagnosis_code IS NOT NULL
 )
-SELECT m.grp, i.grp AS other, count(DISTINCT m.patient_id) AS n, any_value(sizes.n) AS size
+SELECT m.grp, i.grp AS other, count(DISTINCT m.patient_id) AS n, any_value(sizes.n) AS size,
+       count(DISTINCT m.patient_id) FILTER (WHERE EXISTS (
+           SELECT 1 FROM arrived x JOIN billed o ON o.grp = i.grp AND o.facility_id = x.facility_id
+            AND list_contains(o.codes, x.diagnosis_code)
+            AND (x.prescriber_id IS NULL OR o.doctors IS NULL OR list_contains(o.doctors, x.prescriber_id))
+            AND (x.operator_id IS NULL OR o.operators IS NULL OR list_contains(o.operators, x.operator_id))
+           WHERE x.grp = m.grp AND x.patient_id = m.patient_id AND x.facility_id = m.new_facility)) AS matched
 FROM moved m JOIN inst i ON i.facility_id = m.new_facility AND i.grp <> m.grp
 JOIN sizes ON sizes.grp = m.grp
 GROUP BY 1, 2 ORDER BY 1, 2
@@ -283,13 +314,17 @@ WITH days AS (
 
 # Two cohorts at one institution whose trips fall on the same days, and the institution's
 # working days (to judge how often that happens by chance).
-_SHARED_TRIPS_SQL = _TRIPS_CTE + """
+_SHARED_TRIPS_SQL = _TRIPS_CTE + """, """ + _BILLED_CTE + """
 SELECT a.grp, b.grp, a.facility_id, any_value(f.chance_days),
        (SELECT count(*) FROM trips t WHERE t.grp = a.grp AND t.facility_id = a.facility_id),
        (SELECT count(*) FROM trips t WHERE t.grp = b.grp AND t.facility_id = a.facility_id),
-       count(DISTINCT a.trip), avg(date_diff('day', a.lo, a.hi) + date_diff('day', b.lo, b.hi) + 1)
+       count(DISTINCT a.trip), avg(date_diff('day', a.lo, a.hi) + date_diff('day', b.lo, b.hi) + 1),
+       any_value(coalesce(list_has_any(ca.codes, cb.codes), true) AND coalesce(list_has_any(ca.doctors, cb.doctors), true)
+                 AND coalesce(list_has_any(ca.operators, cb.operators), true))
 FROM trips a JOIN trips b ON b.facility_id = a.facility_id AND b.grp > a.grp AND b.lo <= a.hi AND a.lo <= b.hi
 JOIN _rs_cs_fac f ON f.facility_id = a.facility_id
+LEFT JOIN billed ca ON ca.grp = a.grp AND ca.facility_id = a.facility_id
+LEFT JOIN billed cb ON cb.grp = b.grp AND cb.facility_id = a.facility_id
 GROUP BY a.grp, b.grp, a.facility_id ORDER BY 1, 2, 3
 """
 
@@ -352,11 +387,15 @@ def _same_bus_links(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> 
     people who rode together often; they share its trips.  Two shuttles that merely use
     one hospital run on their own days: with ``t1`` and ``t2`` trips of about ``w`` days
     over ``D`` working days, about ``t1 * t2 * w / D`` fall together by chance; or
-    one cohort made most of its trips (``same_bus_share``) with the other.
+    one cohort made most of its trips (``same_bus_share``) with the other.  Fragments of
+    one bus are handled alike there (commonest diagnoses, doctors and operators overlap,
+    each where recorded); another ring sharing the hospital, meeting it on a day or two
+    by chance, brings its own diagnoses or works with its own doctor or clerk.
     """
-    found = rows(con, _SHARED_TRIPS_SQL, {"gap": cfg.occasion_gap_days, "window": cfg.cohort_window_days})
-    return [(a, b) for a, b, _, days, t1, t2, shared, width in found
-            if shared >= cfg.min_shared_trips
+    found = rows(con, _SHARED_TRIPS_SQL, {"gap": cfg.occasion_gap_days, "window": cfg.cohort_window_days,
+                                          "habit_share": cfg.habit_share})
+    return [(a, b) for a, b, _, days, t1, t2, shared, width, same_billing in found
+            if shared >= cfg.min_shared_trips and same_billing
             and (shared >= cfg.same_bus_share * min(t1, t2)
                  or _poisson_tail(int(shared), t1 * t2 * float(width) / float(days)) <= cfg.max_chance_partners)]
 
@@ -402,6 +441,18 @@ def _grow(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[
     return union_groups(grown, links) if links else grown
 
 
+def _new_owners(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list[tuple]:
+    """Cohorts whose villagers moved to another cohort's institution (grp, other, movers, size).
+
+    When the movers are billed there for the diagnoses of some of the cohorts using that
+    institution, only those took them over; otherwise (an owner billing its own way, or
+    the movers keeping their old diagnoses) every cohort there is a candidate.
+    """
+    found = rows(con, _MOVED_SQL, {"institution_share": cfg.institution_share, "habit_share": cfg.habit_share})
+    billing = {grp for grp, _, _, _, matched in found if matched}
+    return [(grp, other, n, size) for grp, other, n, size, matched in found if matched or grp not in billing]
+
+
 def _cohorts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[list[str]]) -> list[list[str]]:
     """Register the cohorts: grown by their riders, joined when villagers moved between them.
 
@@ -419,8 +470,7 @@ def _cohorts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: li
         if settled:
             break
     if cfg.join_share > 0 and len(groups) > 1:
-        found = rows(con, _MOVED_SQL, {"institution_share": cfg.institution_share})
-        links = moved_links(found, cfg.join_min_patients, cfg.join_share)
+        links = moved_links(_new_owners(con, cfg), cfg.join_min_patients, cfg.join_share)
         if links:
             groups = union_groups(groups, links)
             _register(con, cfg, groups)
@@ -813,6 +863,7 @@ class Profile(NamedTuple):
     households: dict[int, int]
     schedules: dict[int, list[Schedule]]
     intakes: dict[int, tuple[int, int]]
+    visits: dict[str, list[Visits]]
 
 
 def _explanations(cohort: Cohort, profile: Profile, cfg: CarShuttleSettings) -> list[str]:
@@ -935,38 +986,68 @@ def _ring(cohort: Cohort, judgement: Judgement, counts: dict[str, dict[int, Coun
     )
 
 
+# Each cohort's admissions at each of its institutions: the days and the two commonest
+# diagnoses billed there (a cohort's villagers may be billed differently at two hospitals).
+_AT_FACILITY_SQL = "WITH " + _BILLED_CTE + """,
+days AS (SELECT grp, facility_id, list(DISTINCT day ORDER BY day) AS days FROM _rs_cs_cohort GROUP BY ALL)
+SELECT d.grp, d.facility_id, d.days, b.codes, b.doctors, b.operators
+FROM days d LEFT JOIN billed b USING (grp, facility_id) ORDER BY 1, 2
+"""
+
+
+class Visits(NamedTuple):
+    """A cohort's joint admission days at one institution and how it was handled there
+    (commonest diagnoses, doctors, operators; None when not recorded)."""
+    grp: int
+    days: list[date]
+    codes: list[str] | None
+    doctors: list[str] | None
+    operators: list[str] | None
+
+
+def _visits(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[str, list[Visits]]:
+    out: dict[str, list[Visits]] = defaultdict(list)
+    for grp, facility, days, codes, doctors, operators in rows(con, _AT_FACILITY_SQL, {"habit_share": cfg.habit_share}):
+        out[facility].append(Visits(grp, list(days), codes, doctors, operators))
+    return out
+
+
+def _billed_alike(a: Visits, b: Visits) -> bool:
+    """Same diagnoses, doctors and operators (each where both record it)."""
+    return all(x is None or y is None or bool(set(x) & set(y))
+               for x, y in ((a.codes, b.codes), (a.doctors, b.doctors), (a.operators, b.operators)))
+
+
 def _longest_interval(days: list[date]) -> int:
     return max(((b - a).days for a, b in pairwise(days)), default=0)
 
 
-def _operation_links(cohorts: list[Cohort], counts: dict[str, dict[int, Count]],
-                     cfg: CarShuttleSettings) -> list[tuple[int, int]]:
+def _one_operation(a: Visits, b: Visits, cfg: CarShuttleSettings) -> bool:
+    """Two cohorts' visits to one institution over the same period, handled the same way
+    (their commonest diagnoses overlap, and their doctors and operators where recorded)."""
+    gap = max(cfg.occasion_gap_days, _longest_interval(a.days), _longest_interval(b.days))
+    overlap = (min(a.days) - max(b.days)).days <= gap and (min(b.days) - max(a.days)).days <= gap
+    return overlap and bool(a.codes) and bool(b.codes) and _billed_alike(a, b)
+
+
+def _operation_links(profile: Profile, cfg: CarShuttleSettings) -> list[tuple[int, int]]:
     """Cohorts that are one operation: same institution, same time, same villages, same diagnoses.
 
     A bus seats fewer than the organiser's pool, so it brings different villagers on
     alternate trips and leaves cohorts that never ride together, and villagers come and
-    go.  Cohorts at one institution whose trips run over the same months (or follow each
-    other within the longest interval between their own trips), whose patients come from the same
-    home region and whose commonest diagnoses overlap are one operation; a dialysis or
-    chemotherapy group at the same hospital differs in diagnoses, another organiser's
-    villagers in region.
+    go.  Cohorts at one institution whose trips there run over the same months (or follow
+    each other within the longest interval between their own trips), whose patients come
+    from the same home region and whose commonest diagnoses there overlap are one
+    operation; a dialysis or chemotherapy group at the same hospital differs in
+    diagnoses, another organiser's villagers in region.
     """
-    by_facility: dict[str, list[Cohort]] = defaultdict(list)
-    for c in cohorts:
-        for f in c.facilities:
-            by_facility[f].append(c)
+    region = {grp: c.detail for grp, c in profile.counts["same_origin"].items()}
     links = set()
-    for group in by_facility.values():
-        for i, a in enumerate(group):
-            for b in group[i + 1:]:
-                if not a.trip_days or not b.trip_days:
-                    continue
-                gap = max(cfg.occasion_gap_days, _longest_interval(a.trip_days), _longest_interval(b.trip_days))
-                overlap = (min(a.trip_days) - max(b.trip_days)).days <= gap and (min(b.trip_days) - max(a.trip_days)).days <= gap
-                ra, rb = (counts["same_origin"].get(x.grp) for x in (a, b))
-                da, db = (set((counts["uniform_diagnosis"].get(x.grp) or Count(0, 0, None)).detail.split(", ")) - {""}
-                          for x in (a, b))
-                if overlap and ra and rb and ra.detail == rb.detail and da & db:
+    for visits in profile.visits.values():
+        for i, a in enumerate(visits):
+            for b in visits[i + 1:]:
+                if region.get(a.grp) is not None and region.get(a.grp) == region.get(b.grp) \
+                        and _one_operation(a, b, cfg):
                     links.add((min(a.grp, b.grp), max(a.grp, b.grp)))
     return sorted(links)
 
@@ -974,7 +1055,7 @@ def _operation_links(cohorts: list[Cohort], counts: dict[str, dict[int, Count]],
 def _profile(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, edge_rows: list[tuple]) -> Profile:
     """The registered cohorts, every indication's counts, the largest household and the schedules."""
     return Profile(_cohort_rows(con, cfg, edge_rows), _counts(con, cfg), dict(rows(con, _HOUSEHOLD_SQL)),
-                   _schedules(con), _intakes(con, cfg))
+                   _schedules(con), _intakes(con, cfg), _visits(con, cfg))
 
 
 def detect_car_shuttle(
@@ -997,7 +1078,7 @@ def detect_car_shuttle(
             return []
         groups = _cohorts(con, cfg, groups)
         profile = _profile(con, cfg, edge_rows)
-        links = _operation_links(profile.cohorts, profile.counts, cfg) if cfg.join_same_operation else []
+        links = _operation_links(profile, cfg) if cfg.join_same_operation else []
         if links:
             _register(con, cfg, union_groups(groups, links))
             profile = _profile(con, cfg, edge_rows)
