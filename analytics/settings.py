@@ -131,11 +131,12 @@ class CarShuttleSettings:
     twenty patients.  At a regional referral centre admitting a hundred a day, two cardiac
     patients meet on two trips by chance; the same fifteen villagers on four trips do not."""
     weekday_prior: float = 5.0
-    """Pseudo-admissions per weekday added to an institution's weekday profile (its
-    admissions by weekday, each day counting at most its median daily admissions, so a
-    busload does not make its weekday the usual one) before the profile's concentration
-    shrinks its working days: a small hospital's few admissions must not make it look
-    weekday-only."""
+    """Pseudo-admissions per weekday added to an institution's weekday profile (the
+    admissions by weekday of its ordinary intake, patients admitted there on fewer than
+    ``min_shared_trips`` days, each day counting at most its median daily admissions, so
+    neither the repeat patients under test nor a busload make their weekday the usual one)
+    before the profile's concentration shrinks its working days: a small hospital's few
+    admissions must not make it look weekday-only."""
     min_links: int = 2
     """A cohort member needs this many linked partners inside the cohort (pruned repeatedly):
     a bus carries many people, while a chance pair at a busy hospital has no third partner."""

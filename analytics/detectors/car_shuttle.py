@@ -101,16 +101,21 @@ WHERE f.kind <> 'pharmacy' AND (s.kind = 'inpatient' OR s.admitted_on IS NOT NUL
 
 # The days over which an institution's admissions spread: its active span (any settlement),
 # shrunk by how much its admissions favour some weekdays, since two patients of a hospital
-# that admits on weekdays only meet more often by chance.  Each day counts at most the
-# institution's median daily admissions: a busload on a Tuesday must not make Tuesday its usual day.
+# that admits on weekdays only meet more often by chance.  The weekdays are learnt from its
+# ordinary intake, the patients admitted there on fewer days than a pair needs to share
+# trips: the repeat patients are the ones under test, and a hospital that admits little but
+# the Saturday bus must not make Saturday its working day.  Each day counts at most the
+# median daily admissions: a busload of one-off patients does not make its weekday the usual one.
 _FACILITY_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_cs_fac AS
 WITH span AS (
     SELECT facility_id, date_diff('day', min(coalesce(admitted_on, CAST(settled_at AS DATE))),
                                   max(CAST(settled_at AS DATE))) + 1 AS span_days
     FROM settlements WHERE facility_id IN (SELECT facility_id FROM _rs_cs_adm) GROUP BY 1
+), visits AS (
+    SELECT facility_id, patient_id FROM _rs_cs_adm GROUP BY 1, 2 HAVING count(DISTINCT day) < $min_trips
 ), daily AS (
-    SELECT facility_id, day, count(*) AS n FROM _rs_cs_adm GROUP BY 1, 2
+    SELECT facility_id, day, count(*) AS n FROM _rs_cs_adm JOIN visits USING (facility_id, patient_id) GROUP BY 1, 2
 ), capped AS (
     SELECT facility_id, dayofweek(day) AS wd,
            least(n, median(n) OVER (PARTITION BY facility_id)) AS n FROM daily
@@ -178,7 +183,7 @@ GROUP BY 1, 2 ORDER BY 1, 2
 def _coordinated_pairs(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list[tuple]:
     """Patient pairs admitted together on more separate trips than chance allows."""
     con.execute(_ADMISSIONS_SQL)
-    con.execute(_FACILITY_SQL, {"prior": cfg.weekday_prior})
+    con.execute(_FACILITY_SQL, {"prior": cfg.weekday_prior, "min_trips": cfg.min_shared_trips})
     con.execute(_REPEAT_SQL, {"min_trips": cfg.min_shared_trips})
     con.execute(_PAIRS_SQL, {"window": cfg.cohort_window_days})
     return rows(con, _EDGES_SQL, {"gap": cfg.occasion_gap_days, "min_trips": cfg.min_shared_trips,
