@@ -746,7 +746,9 @@ def _binomial_tail(hits: int, total: int, p: float) -> float:
         return 0.0
     if p >= 1.0:
         return 1.0
-    return min(1.0, sum(math.comb(total, j) * p ** j * (1 - p) ** (total - j) for j in range(hits, total + 1)))
+    log_p, log_q = math.log(p), math.log1p(-p)
+    return min(1.0, sum(math.exp(math.lgamma(total + 1) - math.lgamma(j + 1) - math.lgamma(total - j + 1)
+                                 + j * log_p + (total - j) * log_q) for j in range(hits, total + 1)))
 
 
 def _shows(count: Count | None, cfg: CarShuttleSettings) -> bool:
