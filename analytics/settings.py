@@ -229,16 +229,15 @@ class CarShuttleSettings:
     course.  0: a cycle repeats exactly; one delayed cycle in five is still allowed by
     ``routine_share``."""
     campaign_max_admissions: int = 2
-    """Explanation (one-off campaign): a patient who came on the cohort's first trip and was
-    admitted to its institutions at most this many times in all: a cataract campaign
-    operates each eye once, a screening or an outbreak brings people back once for the
-    follow-up ..."""
+    """Explanation (one-off campaign): a patient admitted to the cohort's institutions at
+    most this many times in all: a cataract campaign operates each eye once, a screening
+    or an outbreak brings people back once for the follow-up ..."""
     campaign_share: float = 0.8
-    """...and the cohort is explained when this share of its patients did so (everybody taken
-    in at once) while fewer than this share of its first trip's intake (the patients
-    admitted there then with one of the cohort's diagnosis groups) came back: the cohort
-    never repeats as a whole, some come back for the second eye.  A shuttle brings its
-    villagers back trip after trip, and new ones join on later trips."""
+    """...and the cohort is explained when this share of its patients are such, while fewer
+    than this share of the intake of its trips (the patients admitted there in their
+    windows with one of the cohort's diagnosis groups) ever came back: the cohort never
+    repeats as a whole, some come back for the second eye.  A shuttle brings its
+    villagers back trip after trip."""
     history_fit_share: float = 0.7
     """Explanation: at least this share of the cohort's admissions follow earlier care of
     the patient for the same condition (diagnosis group) elsewhere or as an outpatient."""

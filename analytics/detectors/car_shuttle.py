@@ -780,20 +780,20 @@ SELECT o.grp, o.days, j.days FROM own o JOIN joint j USING (grp, patient_id) ORD
 """
 
 
-# The intake of each cohort's first trip at each of its institutions: the patients admitted
-# there in its window with one of the cohort's diagnosis groups, and how many of them were
-# admitted there again later (a campaign's second round brings back some, a bus all).
+# The intake of each cohort's trips at each of its institutions: the patients admitted there
+# in their windows with one of the cohort's diagnosis groups, and how many of them came back
+# (admitted there on days further apart than one trip): a campaign's second round brings
+# back some, a bus all.
 _INTAKE_SQL = _TRIPS_CTE + """,
 groups AS (
     SELECT DISTINCT c.grp, a.diagnosis_group FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id)
     WHERE a.diagnosis_group IS NOT NULL
 ), intake AS (
-    SELECT DISTINCT t.grp, a.facility_id, a.patient_id, t.hi FROM trips t
+    SELECT DISTINCT t.grp, a.facility_id, a.patient_id FROM trips t
     JOIN _rs_cs_adm a ON a.facility_id = t.facility_id AND a.day BETWEEN t.lo AND t.hi
     JOIN groups g ON g.grp = t.grp AND g.diagnosis_group = a.diagnosis_group
-    WHERE t.trip = 1
 ), back AS (
-    SELECT i.grp, i.patient_id, bool_or(a.day > i.hi) AS returned FROM intake i
+    SELECT i.grp, i.patient_id, date_diff('day', min(a.day), max(a.day)) > $gap AS returned FROM intake i
     JOIN _rs_cs_adm a ON a.facility_id = i.facility_id AND a.patient_id = i.patient_id GROUP BY ALL
 )
 SELECT grp, count(*), count(*) FILTER (WHERE returned) FROM back GROUP BY grp ORDER BY grp
@@ -834,27 +834,15 @@ def _on_course(days: list[date], cfg: CarShuttleSettings) -> bool:
     return sum(abs(g - mid) <= cfg.routine_tolerance_days for g in gaps) >= cfg.routine_share * len(gaps)
 
 
-def _trip_index(days: list[date], gap: int) -> dict[date, int]:
-    """Number the cohort's joint days by trip (days more than ``gap`` apart start a new trip)."""
-    index, trip, last = {}, 0, None
-    for d in days:
-        if last is not None and (d - last).days > gap:
-            trip += 1
-        index[d], last = trip, d
-    return index
-
-
 def _campaign_patients(schedules: list[Schedule], cfg: CarShuttleSettings) -> int:
-    """Patients who came on the cohort's first trip and were admitted there at most twice.
+    """Patients admitted to the cohort's institutions at most ``campaign_max_admissions`` times.
 
     A campaign (cataract operations, a screening round, an outbreak with its check-up)
-    takes everybody in at once and brings some back once for the second eye or the
+    treats each patient once and brings some back once for the second eye or the
     follow-up; the cohort never repeats as a whole (fewer than ``campaign_share`` of the
-    first trip's intake with the cohort's diagnoses come back).  A shuttle brings its
-    villagers back trip after trip, and new ones join on later trips.
+    intake of its trips come back).  A shuttle brings its villagers back trip after trip.
     """
-    trip = _trip_index(sorted({d for s in schedules for d in s.joint}), cfg.occasion_gap_days)
-    return sum(1 for s in schedules if s.joint and trip[s.joint[0]] == 0 and len(s.own) <= cfg.campaign_max_admissions)
+    return sum(1 for s in schedules if len(s.own) <= cfg.campaign_max_admissions)
 
 
 class Judgement(NamedTuple):
