@@ -30,10 +30,17 @@ hospital simply does not collect the share), so nothing here hangs on it.
    short stays, elderly patients, stays with no prior care for the condition,
    many readmissions, the same staff or terminals settling the cohort.
 4. **Explanations** lower the score: one household or care home (one
-   address), an institutional routine (trips on a fixed weekday or fixed
-   interval: dialysis shifts, chemotherapy cycles), stays that fit the
-   patients' own earlier care.  Outbreaks and charity campaigns admit people
-   together once and never pass step 1.
+   address); a course of treatment (each patient keeps a fixed interval of
+   their own: chemotherapy or rehabilitation cycles, weekly shifts; a bus
+   may keep a weekday, its villagers do not); a one-off campaign (each
+   patient admitted at most twice, and most of the intake never came back:
+   cataract operations with a second-eye round); stays that fit the
+   patients' own earlier care.  Outbreaks and campaigns admitting people
+   together once never pass step 1.
+
+Rings sharing a hospital stay apart unless handled alike there (diagnoses,
+doctors, operators): one organiser's busloads are billed alike, another
+ring that meets its bus by chance on a day or two is not.
 """
 from __future__ import annotations
 
