@@ -172,11 +172,12 @@ class CarShuttleSettings:
     twenty patients.  At a regional referral centre admitting a hundred a day, two cardiac
     patients meet on two trips by chance; the same fifteen villagers on four trips do not."""
     weekday_prior: float = 5.0
-    """Pseudo-admissions per weekday added to an institution's weekday profile (its
-    admissions by weekday, each day counting at most its median daily admissions, so a
-    busload does not make its weekday the usual one) before the profile's concentration
-    shrinks its working days: a small hospital's few admissions must not make it look
-    weekday-only."""
+    """Pseudo-admissions per weekday added to an institution's weekday profile (the
+    admissions by weekday of its ordinary intake, patients admitted there on fewer than
+    ``min_shared_trips`` days, each day counting at most its median daily admissions, so
+    neither the repeat patients under test nor a busload make their weekday the usual one)
+    before the profile's concentration shrinks its working days: a small hospital's few
+    admissions must not make it look weekday-only."""
     min_links: int = 2
     """A cohort member needs this many linked partners inside the cohort (pruned repeatedly):
     a bus carries many people, while a chance pair at a busy hospital has no third partner."""
@@ -254,21 +255,39 @@ class CarShuttleSettings:
     """Explanation: at least this share of the cohort lives at one address (a family, a
     care home admitted together).  Not half: villagers are bussed as couples, and a couple
     is half of a four-villager cohort."""
-    routine_min_trips: int = 5
-    """Explanation: a schedule needs at least this many trips to be recognised (with fewer,
-    a bus run on random days lands on one weekday or on equal intervals too often)."""
+    course_min_admissions: int = 3
+    """Explanation (treatment course): a patient is on a course when admitted to the cohort's
+    institutions at least this many times (two intervals to compare) ..."""
     routine_share: float = 0.8
-    """...and this share of the trips on one weekday, or of the intervals between trips
-    within ``routine_tolerance_days`` of their median (weekly dialysis shifts, three-weekly
-    chemotherapy cycles).  A bus run on whatever day the organiser finds villagers keeps
-    no schedule."""
+    """...with this share of their own intervals within ``routine_tolerance_days`` of their
+    median interval (chemotherapy every 21 days, rehabilitation every 28, a weekly
+    infusion), and the cohort is explained when this share of its patients are on a
+    course.  A villager rides whenever the organiser takes them, so their intervals
+    wander even when the bus keeps a fixed weekday; a random schedule gives two equal
+    intervals in a row rarely, and most of a cohort doing so practically never."""
     routine_tolerance_days: int = 0
-    """Days an interval may differ from the median interval and still keep the schedule.
-    0: a treatment cycle repeats exactly (7, 14, 21 days); buses every ten days or so do
-    not, and one holiday shift in five intervals is still allowed by ``routine_share``."""
+    """Days an interval may differ from the patient's median interval and still keep the
+    course.  0: a cycle repeats exactly; one delayed cycle in five is still allowed by
+    ``routine_share``."""
+    campaign_max_admissions: int = 2
+    """Explanation (one-off campaign): a patient admitted to the cohort's institutions at
+    most this many times in all: a cataract campaign operates each eye once, a screening
+    or an outbreak brings people back once for the follow-up ..."""
+    campaign_share: float = 0.8
+    """...and the cohort is explained when this share of its patients are such, while fewer
+    than this share of the intake of its trips (the patients admitted there in their
+    windows with one of the cohort's diagnosis groups) ever came back: the cohort never
+    repeats as a whole, some come back for the second eye.  A shuttle brings its
+    villagers back trip after trip."""
     history_fit_share: float = 0.7
     """Explanation: at least this share of the cohort's admissions follow earlier care of
     the patient for the same condition (diagnosis group) elsewhere or as an outpatient."""
+    habit_share: float = 0.2
+    """How a cohort is handled at an institution: the diagnoses, admitting doctors and
+    settling operators of at least this share of its admissions there (a stray admission
+    is no habit).  Fragments of one bus, cohorts of one operation and villagers taken over
+    by another organiser are handled alike; two rings that merely use one hospital bring
+    their own diagnoses or work with their own doctor or clerk."""
     join_same_operation: bool = True
     """Cohorts at one institution whose trips run over the same period (or follow each other
     within the longest interval between their own trips), whose patients come

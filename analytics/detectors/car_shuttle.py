@@ -30,10 +30,17 @@ hospital simply does not collect the share), so nothing here hangs on it.
    short stays, elderly patients, stays with no prior care for the condition,
    many readmissions, the same staff or terminals settling the cohort.
 4. **Explanations** lower the score: one household or care home (one
-   address), an institutional routine (trips on a fixed weekday or fixed
-   interval: dialysis shifts, chemotherapy cycles), stays that fit the
-   patients' own earlier care.  Outbreaks and charity campaigns admit people
-   together once and never pass step 1.
+   address); a course of treatment (each patient keeps a fixed interval of
+   their own: chemotherapy or rehabilitation cycles, weekly shifts; a bus
+   may keep a weekday, its villagers do not); a one-off campaign (each
+   patient admitted at most twice, and most of the intake never came back:
+   cataract operations with a second-eye round); stays that fit the
+   patients' own earlier care.  Outbreaks and campaigns admitting people
+   together once never pass step 1.
+
+Rings sharing a hospital stay apart unless handled alike there (diagnoses,
+doctors, operators): one organiser's busloads are billed alike, another
+ring that meets its bus by chance on a day or two is not.
 """
 from __future__ import annotations
 
@@ -65,7 +72,7 @@ _TEMP = ("_rs_cs_adm", "_rs_cs_fac", "_rs_cs_rep", "_rs_cs_pairs", "_rs_cs_group
 # Strong indications (each alone is what an investigator would open a file on) weigh 1,
 # supporting ones (common among honest inpatients too) 0.5; explanations subtract.
 _STRONG, _SUPPORTING = 1.0, 0.5
-_HOUSEHOLD_PENALTY, _ROUTINE_PENALTY, _HISTORY_PENALTY = 3.0, 3.0, 1.0
+_PENALTY = {"household": 3.0, "treatment_course": 3.0, "campaign": 3.0, "fits_history": 1.0}
 
 
 @contextmanager
@@ -88,7 +95,7 @@ SELECT s.settlement_id, s.facility_id, f.kind AS facility_kind, f.region_code AS
             THEN greatest(0, date_diff('day', s.admitted_on, s.discharged_on)) END AS stay_days,
        CASE WHEN s.total_amount > 0 THEN CAST(coalesce(s.self_paid, s.total_amount - s.fund_paid) AS DOUBLE)
                                          / CAST(s.total_amount AS DOUBLE) END AS self_share,
-       s.diagnosis_code, left(s.diagnosis_code, 3) AS diagnosis_group, s.operator_id, s.device_id,
+       s.diagnosis_code, left(s.diagnosis_code, 3) AS diagnosis_group, s.operator_id, s.device_id, s.prescriber_id,
        p.region_code, nullif(trim(p.address), '') AS address,
        date_diff('year', p.birth_date, coalesce(s.admitted_on, CAST(s.settled_at AS DATE))) AS age
 FROM settlements s
@@ -101,16 +108,21 @@ WHERE f.kind <> 'pharmacy' AND (s.kind = 'inpatient' OR s.admitted_on IS NOT NUL
 
 # The days over which an institution's admissions spread: its active span (any settlement),
 # shrunk by how much its admissions favour some weekdays, since two patients of a hospital
-# that admits on weekdays only meet more often by chance.  Each day counts at most the
-# institution's median daily admissions: a busload on a Tuesday must not make Tuesday its usual day.
+# that admits on weekdays only meet more often by chance.  The weekdays are learnt from its
+# ordinary intake, the patients admitted there on fewer days than a pair needs to share
+# trips: the repeat patients are the ones under test, and a hospital that admits little but
+# the Saturday bus must not make Saturday its working day.  Each day counts at most the
+# median daily admissions: a busload of one-off patients does not make its weekday the usual one.
 _FACILITY_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_cs_fac AS
 WITH span AS (
     SELECT facility_id, date_diff('day', min(coalesce(admitted_on, CAST(settled_at AS DATE))),
                                   max(CAST(settled_at AS DATE))) + 1 AS span_days
     FROM settlements WHERE facility_id IN (SELECT facility_id FROM _rs_cs_adm) GROUP BY 1
+), visits AS (
+    SELECT facility_id, patient_id FROM _rs_cs_adm GROUP BY 1, 2 HAVING count(DISTINCT day) < $min_trips
 ), daily AS (
-    SELECT facility_id, day, count(*) AS n FROM _rs_cs_adm GROUP BY 1, 2
+    SELECT facility_id, day, count(*) AS n FROM _rs_cs_adm JOIN visits USING (facility_id, patient_id) GROUP BY 1, 2
 ), capped AS (
     SELECT facility_id, dayofweek(day) AS wd,
            least(n, median(n) OVER (PARTITION BY facility_id)) AS n FROM daily
@@ -178,7 +190,7 @@ GROUP BY 1, 2 ORDER BY 1, 2
 def _coordinated_pairs(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list[tuple]:
     """Patient pairs admitted together on more separate trips than chance allows."""
     con.execute(_ADMISSIONS_SQL)
-    con.execute(_FACILITY_SQL, {"prior": cfg.weekday_prior})
+    con.execute(_FACILITY_SQL, {"prior": cfg.weekday_prior, "min_trips": cfg.min_shared_trips})
     con.execute(_REPEAT_SQL, {"min_trips": cfg.min_shared_trips})
     con.execute(_PAIRS_SQL, {"window": cfg.cohort_window_days})
     return rows(con, _EDGES_SQL, {"gap": cfg.occasion_gap_days, "min_trips": cfg.min_shared_trips,
@@ -239,8 +251,30 @@ WHERE n >= $institution_share * total
 ORDER BY 1, 2
 """
 
+# How each cohort is handled at each of its institutions: the diagnoses, admitting doctors and
+# settling operators of at least ``habit_share`` of its admissions there (a stray admission is no habit).  One organiser's busloads are billed alike; another
+# ring using the same hospital brings its own diagnoses and works with its own doctor or clerk.
+_BILLED_CTE = """ranked AS (
+    SELECT grp, facility_id, what, value,
+           count(*) / sum(count(*)) OVER (PARTITION BY grp, facility_id, what) AS share
+    FROM (SELECT c.grp, c.facility_id, 'dx' AS what, a.diagnosis_code AS value
+          FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id)
+          UNION ALL SELECT c.grp, c.facility_id, 'doctor', a.prescriber_id
+          FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id)
+          UNION ALL SELECT c.grp, c.facility_id, 'operator', a.operator_id
+          FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id))
+    WHERE value IS NOT NULL GROUP BY grp, facility_id, what, value
+), billed AS (
+    SELECT grp, facility_id, list(value) FILTER (WHERE what = 'dx') AS codes,
+           list(value) FILTER (WHERE what = 'doctor') AS doctors, list(value) FILTER (WHERE what = 'operator') AS operators
+    FROM ranked WHERE share >= $habit_share GROUP BY grp, facility_id
+)"""
+
 # Villagers of one cohort whose joint trips to one institution all came before their joint
 # trips to another cohort's institution: an organiser that took over another's villages.
+# With the movers handled there like the other cohort (``matched``: one of its diagnoses, by
+# its doctors and operators where recorded): when two rings use that hospital, the new owner
+# is the one handling the movers as its own.
 _MOVED_SQL = """
 WITH inst AS (""" + _INSTITUTIONS_SQL.replace("ORDER BY 1, 2", "") + """),
 sizes AS (SELECT grp, count(*) AS n FROM _rs_cs_groups WHERE type = 'patient' GROUP BY grp),
@@ -250,8 +284,17 @@ stays AS (
     SELECT o.grp, o.patient_id, n.facility_id AS new_facility
     FROM stays o JOIN stays n ON n.grp = o.grp AND n.patient_id = o.patient_id
      AND n.facility_id <> o.facility_id AND o.last_on < n.first_on
+), """ + _BILLED_CTE + """, arrived AS (
+    SELECT j.grp, j.patient_id, j.facility_id, a.diagnosis_code, a.prescriber_id, a.operator_id
+    FROM _rs_cs_joint j JOIN _rs_cs_adm a USING (settlement_id) WHERE a.diagnosis_code IS NOT NULL
 )
-SELECT m.grp, i.grp AS other, count(DISTINCT m.patient_id) AS n, any_value(sizes.n) AS size
+SELECT m.grp, i.grp AS other, count(DISTINCT m.patient_id) AS n, any_value(sizes.n) AS size,
+       count(DISTINCT m.patient_id) FILTER (WHERE EXISTS (
+           SELECT 1 FROM arrived x JOIN billed o ON o.grp = i.grp AND o.facility_id = x.facility_id
+            AND list_contains(o.codes, x.diagnosis_code)
+            AND (x.prescriber_id IS NULL OR o.doctors IS NULL OR list_contains(o.doctors, x.prescriber_id))
+            AND (x.operator_id IS NULL OR o.operators IS NULL OR list_contains(o.operators, x.operator_id))
+           WHERE x.grp = m.grp AND x.patient_id = m.patient_id AND x.facility_id = m.new_facility)) AS matched
 FROM moved m JOIN inst i ON i.facility_id = m.new_facility AND i.grp <> m.grp
 JOIN sizes ON sizes.grp = m.grp
 GROUP BY 1, 2 ORDER BY 1, 2
@@ -283,13 +326,17 @@ WITH days AS (
 
 # Two cohorts at one institution whose trips fall on the same days, and the institution's
 # working days (to judge how often that happens by chance).
-_SHARED_TRIPS_SQL = _TRIPS_CTE + """
+_SHARED_TRIPS_SQL = _TRIPS_CTE + """, """ + _BILLED_CTE + """
 SELECT a.grp, b.grp, a.facility_id, any_value(f.chance_days),
        (SELECT count(*) FROM trips t WHERE t.grp = a.grp AND t.facility_id = a.facility_id),
        (SELECT count(*) FROM trips t WHERE t.grp = b.grp AND t.facility_id = a.facility_id),
-       count(DISTINCT a.trip), avg(date_diff('day', a.lo, a.hi) + date_diff('day', b.lo, b.hi) + 1)
+       count(DISTINCT a.trip), avg(date_diff('day', a.lo, a.hi) + date_diff('day', b.lo, b.hi) + 1),
+       any_value(coalesce(list_has_any(ca.codes, cb.codes), true) AND coalesce(list_has_any(ca.doctors, cb.doctors), true)
+                 AND coalesce(list_has_any(ca.operators, cb.operators), true))
 FROM trips a JOIN trips b ON b.facility_id = a.facility_id AND b.grp > a.grp AND b.lo <= a.hi AND a.lo <= b.hi
 JOIN _rs_cs_fac f ON f.facility_id = a.facility_id
+LEFT JOIN billed ca ON ca.grp = a.grp AND ca.facility_id = a.facility_id
+LEFT JOIN billed cb ON cb.grp = b.grp AND cb.facility_id = a.facility_id
 GROUP BY a.grp, b.grp, a.facility_id ORDER BY 1, 2, 3
 """
 
@@ -352,11 +399,15 @@ def _same_bus_links(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> 
     people who rode together often; they share its trips.  Two shuttles that merely use
     one hospital run on their own days: with ``t1`` and ``t2`` trips of about ``w`` days
     over ``D`` working days, about ``t1 * t2 * w / D`` fall together by chance; or
-    one cohort made most of its trips (``same_bus_share``) with the other.
+    one cohort made most of its trips (``same_bus_share``) with the other.  Fragments of
+    one bus are handled alike there (commonest diagnoses, doctors and operators overlap,
+    each where recorded); another ring sharing the hospital, meeting it on a day or two
+    by chance, brings its own diagnoses or works with its own doctor or clerk.
     """
-    found = rows(con, _SHARED_TRIPS_SQL, {"gap": cfg.occasion_gap_days, "window": cfg.cohort_window_days})
-    return [(a, b) for a, b, _, days, t1, t2, shared, width in found
-            if shared >= cfg.min_shared_trips
+    found = rows(con, _SHARED_TRIPS_SQL, {"gap": cfg.occasion_gap_days, "window": cfg.cohort_window_days,
+                                          "habit_share": cfg.habit_share})
+    return [(a, b) for a, b, _, days, t1, t2, shared, width, same_billing in found
+            if shared >= cfg.min_shared_trips and same_billing
             and (shared >= cfg.same_bus_share * min(t1, t2)
                  or _poisson_tail(int(shared), t1 * t2 * float(width) / float(days)) <= cfg.max_chance_partners)]
 
@@ -402,6 +453,18 @@ def _grow(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[
     return union_groups(grown, links) if links else grown
 
 
+def _new_owners(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list[tuple]:
+    """Cohorts whose villagers moved to another cohort's institution (grp, other, movers, size).
+
+    When the movers are billed there for the diagnoses of some of the cohorts using that
+    institution, only those took them over; otherwise (an owner billing its own way, or
+    the movers keeping their old diagnoses) every cohort there is a candidate.
+    """
+    found = rows(con, _MOVED_SQL, {"institution_share": cfg.institution_share, "habit_share": cfg.habit_share})
+    billing = {grp for grp, _, _, _, matched in found if matched}
+    return [(grp, other, n, size) for grp, other, n, size, matched in found if matched or grp not in billing]
+
+
 def _cohorts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[list[str]]) -> list[list[str]]:
     """Register the cohorts: grown by their riders, joined when villagers moved between them.
 
@@ -419,8 +482,7 @@ def _cohorts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: li
         if settled:
             break
     if cfg.join_share > 0 and len(groups) > 1:
-        found = rows(con, _MOVED_SQL, {"institution_share": cfg.institution_share})
-        links = moved_links(found, cfg.join_min_patients, cfg.join_share)
+        links = moved_links(_new_owners(con, cfg), cfg.join_min_patients, cfg.join_share)
         if links:
             groups = union_groups(groups, links)
             _register(con, cfg, groups)
@@ -691,7 +753,9 @@ def _binomial_tail(hits: int, total: int, p: float) -> float:
         return 0.0
     if p >= 1.0:
         return 1.0
-    return min(1.0, sum(math.comb(total, j) * p ** j * (1 - p) ** (total - j) for j in range(hits, total + 1)))
+    log_p, log_q = math.log(p), math.log1p(-p)
+    return min(1.0, sum(math.exp(math.lgamma(total + 1) - math.lgamma(j + 1) - math.lgamma(total - j + 1)
+                                 + j * log_p + (total - j) * log_q) for j in range(hits, total + 1)))
 
 
 def _shows(count: Count | None, cfg: CarShuttleSettings) -> bool:
@@ -708,17 +772,84 @@ def _shows(count: Count | None, cfg: CarShuttleSettings) -> bool:
 
 # --- step 4: explanations -------------------------------------------------------------------
 
-def _routine(trip_days: list[date], cfg: CarShuttleSettings) -> str:
-    """'weekday' or 'interval' when the trips keep a schedule (dialysis shifts, chemo cycles)."""
-    if len(trip_days) < cfg.routine_min_trips:
-        return ""
-    weekday = Counter(d.weekday() for d in trip_days).most_common(1)[0][1]
-    if weekday >= cfg.routine_share * len(trip_days):
-        return "weekday"
-    gaps = [(b - a).days for a, b in pairwise(trip_days)]
+# Each cohort patient's admission days at the cohort's institutions (all of them, joint or not)
+# and the days of their joint admissions with the cohort: the patient's own schedule there.
+_SCHEDULE_SQL = """
+WITH inst AS (SELECT DISTINCT grp, facility_id FROM _rs_cs_cohort),
+joint AS (SELECT grp, patient_id, list(DISTINCT day ORDER BY day) AS days FROM _rs_cs_cohort GROUP BY ALL),
+own AS (
+    SELECT j.grp, j.patient_id, list(DISTINCT a.day ORDER BY a.day) AS days
+    FROM joint j JOIN inst i USING (grp)
+    JOIN _rs_cs_adm a ON a.patient_id = j.patient_id AND a.facility_id = i.facility_id
+    GROUP BY ALL
+)
+SELECT o.grp, o.days, j.days FROM own o JOIN joint j USING (grp, patient_id) ORDER BY o.grp, o.patient_id
+"""
+
+
+# The intake of each cohort's trips at each of its institutions: the patients admitted there
+# in their windows with one of the cohort's diagnosis groups, and how many of them came back
+# (admitted there on days further apart than one trip): a campaign's second round brings
+# back some, a bus all.
+_INTAKE_SQL = _TRIPS_CTE + """,
+groups AS (
+    SELECT DISTINCT c.grp, a.diagnosis_group FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id)
+    WHERE a.diagnosis_group IS NOT NULL
+), intake AS (
+    SELECT DISTINCT t.grp, a.facility_id, a.patient_id FROM trips t
+    JOIN _rs_cs_adm a ON a.facility_id = t.facility_id AND a.day BETWEEN t.lo AND t.hi
+    JOIN groups g ON g.grp = t.grp AND g.diagnosis_group = a.diagnosis_group
+), back AS (
+    SELECT i.grp, i.patient_id, date_diff('day', min(a.day), max(a.day)) > $gap AS returned FROM intake i
+    JOIN _rs_cs_adm a ON a.facility_id = i.facility_id AND a.patient_id = i.patient_id GROUP BY ALL
+)
+SELECT grp, count(*), count(*) FILTER (WHERE returned) FROM back GROUP BY grp ORDER BY grp
+"""
+
+
+class Schedule(NamedTuple):
+    """One patient's admission days at the cohort's institutions, and those shared with the cohort."""
+    own: list[date]
+    joint: list[date]
+
+
+def _schedules(con: duckdb.DuckDBPyConnection) -> dict[int, list[Schedule]]:
+    out: dict[int, list[Schedule]] = defaultdict(list)
+    for grp, own, joint in rows(con, _SCHEDULE_SQL):
+        out[grp].append(Schedule(list(own), list(joint)))
+    return out
+
+
+def _intakes(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[int, tuple[int, int]]:
+    """Each cohort's first-trip intake and how many of it came back."""
+    found = rows(con, _INTAKE_SQL, {"gap": cfg.occasion_gap_days, "window": cfg.cohort_window_days})
+    return {grp: (int(n), int(back)) for grp, n, back in found}
+
+
+def _on_course(days: list[date], cfg: CarShuttleSettings) -> bool:
+    """The patient's own admissions keep one interval: a course of treatment cycles.
+
+    Chemotherapy every three weeks, rehabilitation every four, a weekly infusion: the
+    patient comes back on a fixed interval of their own.  A villager on a bus rides
+    whenever the organiser takes them, so their intervals wander even when the bus keeps
+    a fixed weekday.
+    """
+    if len(days) < cfg.course_min_admissions:
+        return False
+    gaps = [(b - a).days for a, b in pairwise(days)]
     mid = median(gaps)
-    near = sum(abs(g - mid) <= cfg.routine_tolerance_days for g in gaps)
-    return "interval" if near >= cfg.routine_share * len(gaps) else ""
+    return sum(abs(g - mid) <= cfg.routine_tolerance_days for g in gaps) >= cfg.routine_share * len(gaps)
+
+
+def _campaign_patients(schedules: list[Schedule], cfg: CarShuttleSettings) -> int:
+    """Patients admitted to the cohort's institutions at most ``campaign_max_admissions`` times.
+
+    A campaign (cataract operations, a screening round, an outbreak with its check-up)
+    treats each patient once and brings some back once for the second eye or the
+    follow-up; the cohort never repeats as a whole (fewer than ``campaign_share`` of the
+    intake of its trips come back).  A shuttle brings its villagers back trip after trip.
+    """
+    return sum(1 for s in schedules if len(s.own) <= cfg.campaign_max_admissions)
 
 
 class Judgement(NamedTuple):
@@ -727,23 +858,39 @@ class Judgement(NamedTuple):
     explained: list[str]
 
 
-def _judge(cohort: Cohort, counts: dict[str, dict[int, Count]], household: int,
-           cfg: CarShuttleSettings) -> Judgement:
-    """Indications add their weight, explanations subtract theirs."""
-    shown = [k for k in _INDICATION_SQL if _shows(counts[k].get(cohort.grp), cfg)]
-    score = sum(_WEIGHT[k] for k in shown)
+class Profile(NamedTuple):
+    """What the judgement needs: the cohorts, indication counts, households and schedules."""
+    cohorts: list[Cohort]
+    counts: dict[str, dict[int, Count]]
+    households: dict[int, int]
+    schedules: dict[int, list[Schedule]]
+    intakes: dict[int, tuple[int, int]]
+    visits: dict[str, list[Visits]]
+
+
+def _explanations(cohort: Cohort, profile: Profile, cfg: CarShuttleSettings) -> list[str]:
+    """The legitimate reasons a cohort may travel together that its data shows."""
+    n = len(cohort.patients)
+    schedules = profile.schedules.get(cohort.grp, [])
     explained = []
-    if household >= cfg.household_share * len(cohort.patients):
+    if profile.households.get(cohort.grp, 0) >= cfg.household_share * n:
         explained.append("household")
-        score -= _HOUSEHOLD_PENALTY
-    routine = _routine(cohort.trip_days, cfg)
-    if routine:
-        explained.append(f"routine_{routine}")
-        score -= _ROUTINE_PENALTY
-    history = counts["no_prior_care"].get(cohort.grp)
+    if sum(_on_course(s.own, cfg) for s in schedules) >= cfg.routine_share * n:
+        explained.append("treatment_course")
+    intake, returned = profile.intakes.get(cohort.grp, (0, 0))
+    if _campaign_patients(schedules, cfg) >= cfg.campaign_share * n and returned < cfg.campaign_share * intake:
+        explained.append("campaign")
+    history = profile.counts["no_prior_care"].get(cohort.grp)
     if history and history.total and 1 - history.hits / history.total >= cfg.history_fit_share:
         explained.append("fits_history")
-        score -= _HISTORY_PENALTY
+    return explained
+
+
+def _judge(cohort: Cohort, profile: Profile, cfg: CarShuttleSettings) -> Judgement:
+    """Indications add their weight, explanations subtract theirs."""
+    shown = [k for k in _INDICATION_SQL if _shows(profile.counts[k].get(cohort.grp), cfg)]
+    explained = _explanations(cohort, profile, cfg)
+    score = sum(_WEIGHT[k] for k in shown) - sum(_PENALTY[k] for k in explained)
     return Judgement(score, shown, explained)
 
 
@@ -799,10 +946,12 @@ def _indication_evidence(kind: str, c: Count) -> Evidence:
 _EXPLANATION_TEXT = {
     "household": ("Many of them share one address (a family or care home); this lowers the score.",
                   "其中多人同一住址（家庭或养老机构），降低可疑度。"),
-    "routine_weekday": ("Their trips fall on one weekday, like a treatment shift; this lowers the score.",
-                        "其入院集中在每周固定一天，类似固定治疗班次，降低可疑度。"),
-    "routine_interval": ("Their trips keep a fixed interval, like a treatment cycle; this lowers the score.",
-                         "其入院间隔固定，类似周期性治疗，降低可疑度。"),
+    "treatment_course": ("Each of them comes back on a fixed interval of their own, like treatment cycles; "
+                         "this lowers the score.",
+                         "每人按各自固定间隔反复入院，类似周期性治疗，降低可疑度。"),
+    "campaign": ("They were all admitted on one trip and came back at most once, like a campaign with a "
+                 "follow-up round; this lowers the score.",
+                 "均在同一批入院、至多复诊一次，类似义诊手术及复查，降低可疑度。"),
     "fits_history": ("Most stays follow earlier care for the same condition; this lowers the score.",
                      "多数住院此前已有同病种就诊记录，降低可疑度。"),
 }
@@ -839,46 +988,76 @@ def _ring(cohort: Cohort, judgement: Judgement, counts: dict[str, dict[int, Coun
     )
 
 
+# Each cohort's admissions at each of its institutions: the days and the two commonest
+# diagnoses billed there (a cohort's villagers may be billed differently at two hospitals).
+_AT_FACILITY_SQL = "WITH " + _BILLED_CTE + """,
+days AS (SELECT grp, facility_id, list(DISTINCT day ORDER BY day) AS days FROM _rs_cs_cohort GROUP BY ALL)
+SELECT d.grp, d.facility_id, d.days, b.codes, b.doctors, b.operators
+FROM days d LEFT JOIN billed b USING (grp, facility_id) ORDER BY 1, 2
+"""
+
+
+class Visits(NamedTuple):
+    """A cohort's joint admission days at one institution and how it was handled there
+    (commonest diagnoses, doctors, operators; None when not recorded)."""
+    grp: int
+    days: list[date]
+    codes: list[str] | None
+    doctors: list[str] | None
+    operators: list[str] | None
+
+
+def _visits(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[str, list[Visits]]:
+    out: dict[str, list[Visits]] = defaultdict(list)
+    for grp, facility, days, codes, doctors, operators in rows(con, _AT_FACILITY_SQL, {"habit_share": cfg.habit_share}):
+        out[facility].append(Visits(grp, list(days), codes, doctors, operators))
+    return out
+
+
+def _billed_alike(a: Visits, b: Visits) -> bool:
+    """Same diagnoses, doctors and operators (each where both record it)."""
+    return all(x is None or y is None or bool(set(x) & set(y))
+               for x, y in ((a.codes, b.codes), (a.doctors, b.doctors), (a.operators, b.operators)))
+
+
 def _longest_interval(days: list[date]) -> int:
     return max(((b - a).days for a, b in pairwise(days)), default=0)
 
 
-def _operation_links(cohorts: list[Cohort], counts: dict[str, dict[int, Count]],
-                     cfg: CarShuttleSettings) -> list[tuple[int, int]]:
+def _one_operation(a: Visits, b: Visits, cfg: CarShuttleSettings) -> bool:
+    """Two cohorts' visits to one institution over the same period, handled the same way
+    (their commonest diagnoses overlap, and their doctors and operators where recorded)."""
+    gap = max(cfg.occasion_gap_days, _longest_interval(a.days), _longest_interval(b.days))
+    overlap = (min(a.days) - max(b.days)).days <= gap and (min(b.days) - max(a.days)).days <= gap
+    return overlap and bool(a.codes) and bool(b.codes) and _billed_alike(a, b)
+
+
+def _operation_links(profile: Profile, cfg: CarShuttleSettings) -> list[tuple[int, int]]:
     """Cohorts that are one operation: same institution, same time, same villages, same diagnoses.
 
     A bus seats fewer than the organiser's pool, so it brings different villagers on
     alternate trips and leaves cohorts that never ride together, and villagers come and
-    go.  Cohorts at one institution whose trips run over the same months (or follow each
-    other within the longest interval between their own trips), whose patients come from the same
-    home region and whose commonest diagnoses overlap are one operation; a dialysis or
-    chemotherapy group at the same hospital differs in diagnoses, another organiser's
-    villagers in region.
+    go.  Cohorts at one institution whose trips there run over the same months (or follow
+    each other within the longest interval between their own trips), whose patients come
+    from the same home region and whose commonest diagnoses there overlap are one
+    operation; a dialysis or chemotherapy group at the same hospital differs in
+    diagnoses, another organiser's villagers in region.
     """
-    by_facility: dict[str, list[Cohort]] = defaultdict(list)
-    for c in cohorts:
-        for f in c.facilities:
-            by_facility[f].append(c)
+    region = {grp: c.detail for grp, c in profile.counts["same_origin"].items()}
     links = set()
-    for group in by_facility.values():
-        for i, a in enumerate(group):
-            for b in group[i + 1:]:
-                if not a.trip_days or not b.trip_days:
-                    continue
-                gap = max(cfg.occasion_gap_days, _longest_interval(a.trip_days), _longest_interval(b.trip_days))
-                overlap = (min(a.trip_days) - max(b.trip_days)).days <= gap and (min(b.trip_days) - max(a.trip_days)).days <= gap
-                ra, rb = (counts["same_origin"].get(x.grp) for x in (a, b))
-                da, db = (set((counts["uniform_diagnosis"].get(x.grp) or Count(0, 0, None)).detail.split(", ")) - {""}
-                          for x in (a, b))
-                if overlap and ra and rb and ra.detail == rb.detail and da & db:
+    for visits in profile.visits.values():
+        for i, a in enumerate(visits):
+            for b in visits[i + 1:]:
+                if region.get(a.grp) is not None and region.get(a.grp) == region.get(b.grp) \
+                        and _one_operation(a, b, cfg):
                     links.add((min(a.grp, b.grp), max(a.grp, b.grp)))
     return sorted(links)
 
 
-def _profile(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings,
-             edge_rows: list[tuple]) -> tuple[list[Cohort], dict[str, dict[int, Count]], dict[int, int]]:
-    """The registered cohorts, every indication's counts, and the largest household of each."""
-    return _cohort_rows(con, cfg, edge_rows), _counts(con, cfg), dict(rows(con, _HOUSEHOLD_SQL))
+def _profile(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, edge_rows: list[tuple]) -> Profile:
+    """The registered cohorts, every indication's counts, the largest household and the schedules."""
+    return Profile(_cohort_rows(con, cfg, edge_rows), _counts(con, cfg), dict(rows(con, _HOUSEHOLD_SQL)),
+                   _schedules(con), _intakes(con, cfg), _visits(con, cfg))
 
 
 def detect_car_shuttle(
@@ -900,19 +1079,19 @@ def detect_car_shuttle(
         if not groups:
             return []
         groups = _cohorts(con, cfg, groups)
-        cohorts, counts, households = _profile(con, cfg, edge_rows)
-        links = _operation_links(cohorts, counts, cfg) if cfg.join_same_operation else []
+        profile = _profile(con, cfg, edge_rows)
+        links = _operation_links(profile, cfg) if cfg.join_same_operation else []
         if links:
             _register(con, cfg, union_groups(groups, links))
-            cohorts, counts, households = _profile(con, cfg, edge_rows)
+            profile = _profile(con, cfg, edge_rows)
     rings = []
-    for cohort in cohorts:
+    for cohort in profile.cohorts:
         if len(cohort.patients) < cfg.min_patients or len(cohort.trip_days) < cfg.min_shared_trips:
             continue
-        judgement = _judge(cohort, counts, households.get(cohort.grp, 0), cfg)
+        judgement = _judge(cohort, profile, cfg)
         if judgement.score < cfg.min_score:
             continue
         if cfg.require_fee_waiver and "fee_waiver" not in judgement.shown:
             continue
-        rings.append(_ring(cohort, judgement, counts))
+        rings.append(_ring(cohort, judgement, profile.counts))
     return rings

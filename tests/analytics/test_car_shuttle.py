@@ -1,6 +1,7 @@
 """Car shuttles: the same villagers admitted together on repeated trips, judged on combined
 indications against the institution's other inpatients, with explanations that clear
-look-alikes (households, treatment routines, campaigns, busy referral centres)."""
+look-alikes (households, treatment courses, charity campaigns with a second round, busy
+referral centres and their treatment cycles)."""
 import random
 from datetime import date, timedelta
 
@@ -14,12 +15,12 @@ VILLAGE = "510121"  # the villagers' county
 TOWN = "510101"  # where the hospital's ordinary inpatients live
 
 
-def _admit(world, pid, facility, start, stay, fund, self_share, diagnosis="I63.9"):
+def _admit(world, pid, facility, start, stay, fund, self_share, diagnosis="I63.9", **kw):
     total = round(fund / (1 - self_share), 2) if self_share < 1 else fund
     return world.settle(pid, facility, day(start + stay, 16), fund=fund, total=total,
                         self_paid=round(total - fund, 2), kind="inpatient",
                         admitted_on=(day(start)).date(), discharged_on=(day(start) + timedelta(days=stay)).date(),
-                        diagnosis_code=diagnosis)
+                        diagnosis_code=diagnosis, **kw)
 
 
 def _baseline(world, facility, n=40):
@@ -33,11 +34,11 @@ def _villagers(world, prefix, n, region=VILLAGE, **kw):
     return [world.patient(f"{prefix}{i}", region=region, birth_date=date(1948, 1, 1), **kw) for i in range(n)]
 
 
-def _bus(world, people, facility, trips, self_share=0.3, stay=4, diagnosis="I63.9"):
+def _bus(world, people, facility, trips, self_share=0.3, stay=4, diagnosis="I63.9", **kw):
     for trip in trips:
         for i, pid in enumerate(people):
             _admit(world, pid, facility, start=trip + (i % 2), stay=stay, fund=3500.0, self_share=self_share,
-                   diagnosis=diagnosis)
+                   diagnosis=diagnosis, **kw)
 
 
 def _hospital(world, fid="H1"):
@@ -88,6 +89,62 @@ def test_passengers_changing_every_trip_still_make_one_ring(world):
     rings = detect_car_shuttle(world.con(), DetectionSettings())
     assert len(rings) == 1
     assert sorted(rings[0].members_of("patient")) == sorted(villagers)
+
+
+def test_bus_on_a_fixed_weekday_is_not_a_treatment_routine(world):
+    """A bus every other Saturday, villagers taking turns: the bus keeps a schedule, the
+    villagers do not (each one's own intervals wander), so no treatment-course explanation."""
+    h = _hospital(world)
+    villagers = _villagers(world, "V", 8)
+    for k in range(8):  # day 6 is a Saturday; every 14 days
+        riders = [villagers[(3 * k + j) % 8] for j in range(4 + k % 3)]
+        for pid in riders:
+            _admit(world, pid, h, start=6 + 14 * k, stay=4, fund=3500.0, self_share=0.3)
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("patient")) == sorted(villagers)
+    assert not {e.kind for e in rings[0].evidence} & {"treatment_course"}
+
+
+def test_saturday_bus_at_a_hospital_that_admits_little_else_is_found(world):
+    """A township hospital admitting nobody but the Saturday bus: its weekdays are learnt from its
+    one-off patients, so the villagers meeting every Saturday are not a coincidence of its calendar."""
+    world.facility("T1", "hospital", region=VILLAGE)
+    for i in range(12):  # a few ordinary one-off patients, any weekday
+        pid = world.patient(f"Z{i}", region=VILLAGE, birth_date=date(1960 + i, 1, 1))
+        _admit(world, pid, "T1", start=5 * i + 1, stay=6, fund=3000.0, self_share=0.3, diagnosis=f"K{i:02d}")
+    villagers = _villagers(world, "V", 8)
+    for k in range(20):  # every Saturday (day 6 is one); each half of the village skips every third week
+        riders = (villagers[:4] if k % 3 != 2 else []) + (villagers[4:] if k % 3 != 0 else [])
+        for pid in riders:
+            _admit(world, pid, "T1", start=6 + 7 * k, stay=4, fund=3500.0, self_share=0.3)
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("patient")) == sorted(villagers)
+
+
+def test_two_shuttles_meeting_by_chance_at_one_hospital_stay_apart(world):
+    """Two villages' buses to one hospital fall on the same day three times; they bring other
+    diagnoses and other doctors, so they are not one bus (billed alike, habit_share)."""
+    h = _hospital(world)
+    first = _villagers(world, "V", 5)
+    second = _villagers(world, "W", 5)
+    _bus(world, first, h, trips=(2, 16, 33, 47, 64), prescriber_id="D1", operator_id="O1")
+    _bus(world, second, h, trips=(2, 24, 33, 47, 70), diagnosis="J44.1", prescriber_id="D2", operator_id="O2")
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert sorted(sorted(r.members_of("patient")) for r in rings) == [sorted(first), sorted(second)]
+    merged = detect_car_shuttle(world.con(), tuned("car_shuttle", habit_share=1.01, join_same_operation=False))
+    assert len(merged) == 1
+
+
+def test_a_whole_busload_brought_back_is_not_a_campaign(world):
+    """Everybody on the first trip and admitted twice, but the whole cohort came back:
+    not a campaign whose second round brings back some (campaign_share of the intake)."""
+    h = _hospital(world)
+    villagers = _villagers(world, "V", 6)
+    _bus(world, villagers, h, trips=(2, 30), self_share=0.0)
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert len(rings) == 1 and "campaign" not in {e.kind for e in rings[0].evidence}
 
 
 def test_two_shuttles_at_one_hospital_are_split_by_who_travels_together(world):
@@ -171,6 +228,43 @@ def test_charity_campaign_with_different_patients_each_time_is_not_a_ring(world)
     assert detect_car_shuttle(world.con(), DetectionSettings()) == []
 
 
+def test_charity_campaign_with_a_second_eye_round_is_explained(world):
+    """Cataract campaign: twenty villagers operated on over two days, fees covered, eight of
+    them back six weeks later for the second eye.  Everybody came on the first trip, nobody
+    more than twice, and the return is part of the intake: a campaign, not a shuttle."""
+    h = _hospital(world)
+    villagers = _villagers(world, "K", 20)
+    for i, pid in enumerate(villagers):
+        _admit(world, pid, h, start=5 + i % 2, stay=2, fund=3000.0, self_share=0.0, diagnosis="H25.9")
+    for pid in villagers[:8]:
+        _admit(world, pid, h, start=47, stay=2, fund=3000.0, self_share=0.0, diagnosis="H25.9")
+    assert detect_car_shuttle(world.con(), DetectionSettings()) == []
+    assert len(detect_car_shuttle(world.con(), tuned("car_shuttle", campaign_share=1.01))) == 1
+
+
+def _treatment_cycles(world, cycle: int, cohorts: int = 3):
+    """A referral centre's chemotherapy: cohorts of five patients from many counties start on
+    the centre's Monday admission day and come back together every ``cycle`` days, four
+    cycles, each patient with their own stay and normal co-payment."""
+    h = _hospital(world, "RC")
+    rng = random.Random(cycle)
+    for c in range(cohorts):
+        people = [world.patient(f"C{c}-{i}", region=TOWN, birth_date=date(rng.randint(1945, 1990), 1, 1))
+                  for i in range(5)]
+        for k in range(4):
+            for pid in people:
+                _admit(world, pid, h, start=1 + 7 * c + cycle * k, stay=rng.randint(1, 6), fund=6000.0,
+                       self_share=0.3, diagnosis="Z51.1")
+
+
+def test_referral_centre_treatment_cycles_are_explained_by_each_patients_course(world):
+    """Few patients, few cycles, the same diagnosis and readmissions: without the course
+    explanation this is reported; each patient keeps their own 21-day clock, so it is not."""
+    _treatment_cycles(world, cycle=21)
+    assert detect_car_shuttle(world.con(), DetectionSettings()) == []
+    assert len(detect_car_shuttle(world.con(), tuned("car_shuttle", course_min_admissions=10_000))) >= 1
+
+
 def _dialysis(world):
     h = _hospital(world)
     shift = _villagers(world, "D", 6)
@@ -184,7 +278,7 @@ def test_dialysis_shift_is_explained_by_its_weekly_routine(world):
     """Same patients, same weekday every week, same diagnosis: a routine, not a bus."""
     _dialysis(world)
     assert detect_car_shuttle(world.con(), DetectionSettings()) == []
-    assert len(detect_car_shuttle(world.con(), tuned("car_shuttle", routine_min_trips=10_000))) == 1
+    assert len(detect_car_shuttle(world.con(), tuned("car_shuttle", course_min_admissions=10_000))) == 1
 
 
 def test_care_home_residents_admitted_together_are_explained_by_their_address(world):
