@@ -72,7 +72,7 @@ def _copies_sql(source: str, columns: list[str], copies: int, table: str) -> str
         return f"SELECT * FROM {source}"
     if table == "facilities":  # shared, except the ring facilities: one per copy
         shared = f"SELECT * FROM {source} WHERE facility_id NOT IN (SELECT id FROM ring_facilities)"
-        own = [f"SELECT " + ", ".join(_expr(c) for c in columns).replace("$copy", str(k))
+        own = ["SELECT " + ", ".join(_expr(c) for c in columns).replace("$copy", str(k))
                + f" FROM {source} WHERE facility_id IN (SELECT id FROM ring_facilities)" for k in range(copies)]
         return " UNION ALL ".join([shared] + own)
     parts = []

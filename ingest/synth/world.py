@@ -16,7 +16,7 @@ from ringscope.ingest.synth.employers import (Employers, Employments, build_empl
 from ringscope.ingest.synth.facilities import (CHC, MAJOR_HOSPITAL, PHARMACY, VILLAGE_CLINIC,
                                                Facilities, build_facilities)
 from ringscope.ingest.synth.facts import Counters
-from ringscope.ingest.synth.population import NO_DAY, Population, build_population
+from ringscope.ingest.synth.population import Population, build_population
 from ringscope.ingest.synth.regions import RegionTable, region_table
 from ringscope.ingest.synth.settings import GeneratorSettings
 

@@ -15,7 +15,7 @@ def _resale_world(world):
     n = 0
     for seller in ("P1", "P2", "P3"):
         world.patient(seller)
-        for k in range(2):
+        for _ in range(2):
             n += 1
             code = f"{n:020d}"
             world.settle(seller, "H1", day(n), fund=50.0, lines=[{"drug_code": "D1", "quantity": 28, "trace_code": code}])

@@ -143,8 +143,7 @@ def _resell(world: World, plan: RingPlan, builder: FactBuilder, truth: Truth,
         reseller = hub["resellers"][int(rng.integers(0, len(hub["resellers"])))]
         county = int(fac.county[reseller])
         buyer = _buyer(world, rng, county, day)
-        units = lambda d: int(cat.box_units[d])
-        lines = [(drug, units(drug), units(drug) * int(cat.unit_price_cents[drug]), box, -1)
+        lines = [(drug, int(cat.box_units[drug]), int(cat.box_units[drug]) * int(cat.unit_price_cents[drug]), box, -1)
                  for _, drug, box, _ in take]
         sid, fund = builder.settlement(
             card=pop.card_for(buyer, day), patient=buyer, facility=reseller,
