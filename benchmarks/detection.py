@@ -326,8 +326,9 @@ def _pooled_lines(results: dict[str, Any]) -> list[str]:
     clean = results.get("clean")
     if clean:
         lines += ["", f"**Clean drop** ({Path(clean['drop']).name}: {clean['patients']:,} patients, no ring planted): "
-                  f"{clean['rings']} ring(s) reported = **{clean['per_100k']} false rings per 100,000 patients** ("
-                  + ", ".join(f"{k} {v}" for k, v in clean["per_scheme"].items() if v) + ")."]
+                  f"{clean['rings']} ring(s) reported = **{clean['per_100k']} false rings per 100,000 patients**"
+                  + "".join(f" ({', '.join(f'{k} {v}' for k, v in clean['per_scheme'].items() if v)})"
+                            for _ in [0] if clean["rings"]) + "."]
     return lines
 
 

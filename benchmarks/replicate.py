@@ -15,8 +15,10 @@ into one folder, so that a 20k drop becomes a 200k one with ten times the rings:
   each box's trace code (first two digits replaced by the copy number, so codes
   stay 20 digits and never collide across copies); ID numbers are blanked
   (their check digit cannot survive a rename);
-* **shifted in time**: copy ``k`` happens ``k`` days later, so copies interleave
-  at the shared facilities instead of coinciding to the second.
+* **shifted in time**: copy ``k`` happens ``k`` days and ``k`` × 47 minutes later
+  (dates ``k`` days), so copies interleave at the shared facilities instead of
+  coinciding to the second, and a gang's copies do not keep the same hour of the
+  day at the same counter (which would make ten gangs one, at any scale).
 
 Truth (rings, ring settlements, hard negatives) is renamed the same way; ring ids
 get the copy prefix.  The copies never share people, so every true ring stays a
@@ -53,7 +55,8 @@ def _expr(column: str) -> str:
     if column in SHIFTED:
         return (f"CASE WHEN coalesce({c}, '') = '' THEN {c} WHEN length({c}) = 10 "
                 f"THEN strftime(CAST({c} AS DATE) + to_days($copy), '%Y-%m-%d') "
-                f"ELSE strftime(CAST({c} AS TIMESTAMP) + to_days($copy), '%Y-%m-%dT%H:%M:%S') END AS {c}")
+                f"ELSE strftime(CAST({c} AS TIMESTAMP) + to_days($copy) + to_minutes($copy * 47), '%Y-%m-%dT%H:%M:%S') "
+                f"END AS {c}")
     if column == "trace_code":
         return f"CASE WHEN coalesce({c}, '') = '' THEN {c} ELSE lpad(CAST($copy AS VARCHAR), 2, '0') || {c}[3:] END AS {c}"
     if column == "id_number":
