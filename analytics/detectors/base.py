@@ -7,7 +7,8 @@ the detector's name so that detectors never collide on one connection.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Sequence
 
 import duckdb
 import pandas as pd
@@ -35,6 +36,16 @@ def register_groups(con: duckdb.DuckDBPyConnection, name: str, groups: Iterable[
 def drop(con: duckdb.DuckDBPyConnection, *names: str) -> None:
     for n in names:
         con.execute(f"DROP TABLE IF EXISTS {n}")
+
+
+@contextmanager
+def temp_tables(con: duckdb.DuckDBPyConnection, *names: str) -> Iterator[None]:
+    """A detector's temp tables (its own constants), dropped however the detector ends,
+    so that no stale table is read by the next run on the same connection."""
+    try:
+        yield
+    finally:
+        drop(con, *names)
 
 
 def fmt_money(value: Any) -> str:

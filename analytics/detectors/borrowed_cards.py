@@ -43,8 +43,6 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -52,7 +50,7 @@ from typing import NamedTuple
 import duckdb
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
 from ringscope.analytics.detectors.base import (
-    drop,
+    temp_tables,
     pair_settlements_sql,
     register_groups,
     rows,
@@ -579,14 +577,6 @@ def assess(cards: list[CardSigns], devices: dict[str, Device], cfg: BorrowedCard
     return a
 
 
-@contextmanager
-def _temp_tables(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """The detector's temp tables, dropped whatever happens."""
-    try:
-        yield
-    finally:
-        drop(con, *_TEMP)
-
 
 def _coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSettings,
                        engine: CommunityEngine | None) -> list[tuple[str, str, float]] | None:
@@ -731,7 +721,7 @@ def detect_borrowed_cards(
     two or more of them were presented from (role ``device``).
     """
     cfg = settings.borrowed_cards
-    with _temp_tables(con):
+    with temp_tables(con, *_TEMP):
         edge_rows = _coordinated_pools(con, settings, engine)
         if edge_rows is None:
             return []

@@ -46,8 +46,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from itertools import pairwise
 from statistics import median
@@ -56,7 +54,7 @@ from typing import NamedTuple
 import duckdb
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
 from ringscope.analytics.detectors.base import (
-    drop,
+    temp_tables,
     moved_links,
     register_groups,
     rows,
@@ -74,14 +72,6 @@ _TEMP = ("_rs_cs_adm", "_rs_cs_fac", "_rs_cs_rep", "_rs_cs_pairs", "_rs_cs_group
 _STRONG, _SUPPORTING = 1.0, 0.5
 _PENALTY = {"household": 3.0, "treatment_course": 3.0, "campaign": 3.0, "fits_history": 1.0}
 
-
-@contextmanager
-def _temp_tables(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Every temp table of the detector is dropped, whatever happens."""
-    try:
-        yield
-    finally:
-        drop(con, *_TEMP)
 
 
 # --- step 1: admissions and coordination -----------------------------------------------
@@ -1069,7 +1059,7 @@ def detect_car_shuttle(
     institutions (role ``institution``).
     """
     cfg = settings.car_shuttle
-    with _temp_tables(con):
+    with temp_tables(con, *_TEMP):
         edge_rows = _coordinated_pairs(con, cfg)
         if not edge_rows:
             return []

@@ -32,13 +32,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import NamedTuple
 
 import duckdb
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
-from ringscope.analytics.detectors.base import drop, fmt_money, rows
+from ringscope.analytics.detectors.base import fmt_money, rows, temp_tables
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings, MaternitySettings
 from scipy.stats import binom
@@ -47,14 +45,6 @@ SCHEME = "maternity"
 
 _TEMP = ("_rs_mt_claims", "_rs_mt_employers")
 
-
-@contextmanager
-def _temp_tables(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """The detector's temp tables are dropped however it ends."""
-    try:
-        yield
-    finally:
-        drop(con, *_TEMP)
 
 
 # Per employer: staff, claimants, the median salary of staff who never claimed through it,
@@ -246,7 +236,7 @@ def detect_maternity(
     ring's ``claim_ids`` are every claim through its shells.
     """
     cfg = settings.maternity
-    with _temp_tables(con):
+    with temp_tables(con, *_TEMP):
         con.execute(_EMPLOYERS_SQL, {"use_agent": cfg.link_by_agent})
         con.execute(_CLAIMS_SQL)
         claims = [Claim(*r) for r in rows(con, "SELECT * FROM _rs_mt_claims ORDER BY employer_id, claim_id")]

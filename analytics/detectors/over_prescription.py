@@ -36,13 +36,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import NamedTuple
 
 import duckdb
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
-from ringscope.analytics.detectors.base import drop, register_groups, rows
+from ringscope.analytics.detectors.base import register_groups, rows, temp_tables
 from ringscope.analytics.link_analysis import centrality, top_node
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings, OverPrescriptionSettings
@@ -53,14 +51,6 @@ SCHEME = "over_prescription"
 _TEMP = ("_rs_op_sellers", "_rs_op_fills", "_rs_op_pairs", "_rs_op_baseline", "_rs_op_excess", "_rs_op_xfills",
          "_rs_op_groups", "_rs_op_drug_fit", "_rs_op_drug_cost")
 
-
-@contextmanager
-def _temp_tables(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """The detector's temp tables are dropped however it ends (no stale table for the next run)."""
-    try:
-        yield
-    finally:
-        drop(con, *_TEMP)
 
 
 # One row per settlement and drug: a prescription as filled.  Lines of one settlement are
@@ -612,7 +602,7 @@ def detect_over_prescription(
     the pharmacies that filled the surplus (``pharmacy``).
     """
     cfg = settings.over_prescription
-    with _temp_tables(con):
+    with temp_tables(con, *_TEMP):
         _prepare(con, settings)
         views = _prescriber_views(con, cfg)
         groups, edge_rows = _groups(con, settings, engine)

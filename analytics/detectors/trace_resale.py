@@ -22,14 +22,12 @@ and claim them again).  Steps:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import NamedTuple
 
 import duckdb
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
-from ringscope.analytics.detectors.base import drop, register_groups, rows
+from ringscope.analytics.detectors.base import register_groups, rows, temp_tables
 from ringscope.analytics.link_analysis import centrality, top_node
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings
@@ -159,14 +157,6 @@ class Resale(NamedTuple):
 _TEMP = ("_rs_tr_scans", "_rs_tr_resales", "_rs_tr_groups", "_rs_tr_ring_resales")
 
 
-@contextmanager
-def _temp_tables(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """The detector's temp tables are dropped however it ends."""
-    try:
-        yield
-    finally:
-        drop(con, *_TEMP)
-
 
 def detect_trace_resale(
     con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
@@ -184,7 +174,7 @@ def detect_trace_resale(
     members, ordered deterministically.
     """
     cfg = settings.trace_resale
-    with _temp_tables(con):
+    with temp_tables(con, *_TEMP):
         con.execute(_EVENTS_SQL)
         con.execute(_RESALES_SQL, {"same_day": cfg.correction_same_day_only, "same_holder": cfg.same_holder_is_not_resale})
         edge_rows = rows(con, _EDGES_SQL, {"min_boxes": cfg.min_resold_boxes_per_seller,

@@ -144,31 +144,10 @@ def _colleagues_two_patients_each(world, excess_each: int):
     return docs, excess
 
 
-def _colleagues_two_patients_each(world):
-    """Three doctors of one hospital, each with two over-supplied patients among four on D1,
-    all the surplus filled at PH1: no doctor stands out alone."""
-    world.drug("D1", max_daily=1.0)
-    _peers(world)
-    _rare_excess_elsewhere(world)
-    world.facility("H1", "hospital")
-    world.facility("PH1", "pharmacy")
-    docs = [world.prescriber(f"DR{i}", "H1") for i in range(3)]
-    excess = []
-    for doc in docs:
-        for i in range(4):
-            pid = world.patient(f"X{doc}{i}")
-            over = i < 2
-            excess += [pid] if over else []
-            for m in range(8 if over else 4):
-                world.settle(pid, "PH1" if over else f"PX{i % 3}", day(m * (15 if over else 30)), prescriber_id=doc,
-                             kind="pharmacy", lines=[{"drug_code": "D1", "quantity": 60 if over else 30}])
-    return docs, excess
-
-
 def test_colleagues_splitting_a_scheme_through_one_pharmacy_are_a_ring_without_a_founder(world):
     """No doctor has the three patients a ring needs, and none needs to be unusual alone: the
     repeated flow of their surplus to one pharmacy ties them, the combined indications decide."""
-    docs, excess = _colleagues_two_patients_each(world)
+    docs, excess = _colleagues_two_patients_each(world, 2)
     rings = detect_over_prescription(world.con(), DetectionSettings())
     assert len(rings) == 1
     assert sorted(rings[0].members_of("prescriber")) == sorted(docs)
