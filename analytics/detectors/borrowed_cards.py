@@ -680,7 +680,7 @@ def _merge_by_gang_device(by_group: dict[int, list[CardSigns]], devices: dict[st
     """
     if not cfg.merge_by_device:
         return by_group
-    pool_use: dict[str, int] = defaultdict(int)
+    pool_use: dict[str, float] = defaultdict(float)
     groups_of: dict[str, set[int]] = defaultdict(set)
     for grp, cards in by_group.items():
         per_device: dict[str, int] = defaultdict(int)

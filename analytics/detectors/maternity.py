@@ -30,6 +30,8 @@ ordinary employer has short tenure and nothing else.
 """
 from __future__ import annotations
 
+from datetime import date
+
 import math
 from collections import defaultdict
 from typing import NamedTuple
@@ -121,7 +123,7 @@ class Claim(NamedTuple):
     patient_id: str
     employer_id: str
     amount: float
-    claimed_on: object
+    claimed_on: date
     tenure_days: int | None
     salary: float | None
     region_norm: float | None

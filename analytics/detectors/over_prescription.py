@@ -508,7 +508,7 @@ def _ties(flow_rows: list[tuple], reached: list[tuple[str, str, str]], min_place
     for prescriber in sorted(places):
         for place in places[prescriber]:
             at_place[place].append(prescriber)
-    pairs = set()
+    pairs: set[tuple[str, str]] = set()
     for prescribers in at_place.values():
         for i, a in enumerate(prescribers):
             pairs.update((a, b) for b in prescribers[i + 1:] if len(places[a] & places[b]) >= min_places)

@@ -33,7 +33,8 @@ def _write_drop(world: World, folder):
         "T1,trace_resale,patient,P3,seller\nT1,trace_resale,facility,PH1,reseller\n", encoding="utf-8")
 
 
-def test_detect_keeps_ids_and_evaluate_reports(tmp_path):
+def _ingested_resale_drop(tmp_path):
+    """A small resale drop written as CSV and ingested through the CLI: (runner, drop, workspace)."""
     world = _resale_world(World())
     # valid 18-digit id numbers are optional: leave them empty
     drop = tmp_path / "drop"
@@ -42,6 +43,11 @@ def test_detect_keeps_ids_and_evaluate_reports(tmp_path):
     runner = CliRunner()
     res = runner.invoke(app, ["ingest", str(drop), "-w", str(ws)])
     assert res.exit_code == 0, res.output
+    return runner, drop, ws
+
+
+def test_detect_keeps_ids_and_evaluate_reports(tmp_path):
+    runner, drop, ws = _ingested_resale_drop(tmp_path)
     out = tmp_path / "rings.json"
     for _ in range(2):
         res = runner.invoke(app, ["detect", "-w", str(ws), "--out", str(out)])
@@ -66,12 +72,7 @@ def test_evaluate_without_truth_is_a_one_line_error(tmp_path):
 
 
 def test_detect_with_a_named_scorer_that_is_missing_stops_with_the_reason(tmp_path):
-    world = _resale_world(World())
-    drop = tmp_path / "drop"
-    _write_drop(world, drop)
-    ws = tmp_path / "ws"
-    runner = CliRunner()
-    assert runner.invoke(app, ["ingest", str(drop), "-w", str(ws)]).exit_code == 0
+    runner, _drop, ws = _ingested_resale_drop(tmp_path)
     conf = tmp_path / "ringscope.toml"
     conf.write_text('[detection.scoring]\nmodel_path = "latest"\n', encoding="utf-8")
     res = runner.invoke(app, ["detect", "-w", str(ws), "--config", str(conf), "--out", str(tmp_path / "r.json")])

@@ -13,13 +13,18 @@ def _peers(world):
     world.facility("H2", "hospital")
     for k in range(3):
         world.facility(f"PX{k}", "pharmacy")
+    _ordinary_prescribers(world, "D1", "")
+
+
+def _ordinary_prescribers(world, drug: str, tag: str):
+    """Four prescribers at H2 whose three patients each refill ``drug`` on time at the PX pharmacies."""
     for d in range(4):
-        doc = world.prescriber(f"DOC{d}", "H2")
+        doc = world.prescriber(f"DOC{tag}{d}", "H2")
         for p in range(3):
-            pid = world.patient(f"Q{d}{p}")
+            pid = world.patient(f"Q{tag}{d}{p}")
             for m in range(4):
                 world.settle(pid, f"PX{(p + m) % 3}", day(m * 30), prescriber_id=doc, kind="pharmacy",
-                             lines=[{"drug_code": "D1", "quantity": 30}])
+                             lines=[{"drug_code": drug, "quantity": 30}])
 
 
 def _ring_doctor(world):
@@ -265,13 +270,7 @@ def test_two_rings_sharing_one_pharmacy_are_two_rings(world):
     world.drug("D1", max_daily=1.0)
     world.drug("D2", max_daily=1.0)
     _peers(world)
-    for d in range(4):  # ordinary prescribers of D2 too, so D2 has its own baseline
-        doc = world.prescriber(f"DOCB{d}", "H2")
-        for p in range(3):
-            pid = world.patient(f"QB{d}{p}")
-            for m in range(4):
-                world.settle(pid, f"PX{(p + m) % 3}", day(m * 30), prescriber_id=doc, kind="pharmacy",
-                             lines=[{"drug_code": "D2", "quantity": 30}])
+    _ordinary_prescribers(world, "D2", "B")  # ordinary prescribers of D2 too: D2 has its own baseline
     for ph in ("PHA", "PHB", "PHS"):
         world.facility(ph, "pharmacy")
     first = _pushing_doctor(world, "DRA", "HA", "D1", ["PHA", "PHS"], "A")
