@@ -15,6 +15,8 @@ relationship types only from ``graph.model``'s whitelist.
 from __future__ import annotations
 
 import json
+import socket
+from urllib.parse import urlsplit
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
@@ -97,9 +99,29 @@ def resolve_neo4j_config(config: StoreConfig) -> Neo4jConfig:
     return cfg
 
 
+def _listening(uri: str) -> bool:
+    """Whether anything accepts a connection at the URI's host and port.
+
+    Without a password the driver cannot tell "wrong server" from "no
+    server", and a missing server is the likelier mistake on a new machine:
+    asking for a password then sends the user the wrong way.
+    """
+    parts = urlsplit(uri)
+    try:
+        with socket.create_connection((parts.hostname or "localhost", parts.port or 7687), timeout=2.0):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
 def connect(cfg: Neo4jConfig) -> Driver:
     """An open, authenticated driver, or StoreUnavailable in one line."""
     if cfg.password is None:
+        if not _listening(cfg.uri):
+            raise StoreUnavailable(
+                f"nothing is listening at {cfg.uri}: start Neo4j with `ringscope neo4j install && "
+                "ringscope neo4j start`, or set NEO4J_URI to your server"
+            )
         raise StoreUnavailable(
             f"no password for Neo4j at {cfg.uri}: set NEO4J_PASSWORD (or run `ringscope neo4j install`)"
         )

@@ -13,6 +13,7 @@ import typer
 
 from ringscope.app.console import make_console
 from ringscope.app.commands.detect import detect, evaluate
+from ringscope.app.commands.generate import MIN_PATIENTS, generation_table
 from ringscope.app.commands.ingest import run_ingest, summary_table
 from ringscope.app.options import ConfigOpt, WorkspaceOpt, config_from
 
@@ -20,7 +21,7 @@ console = make_console()
 
 
 def demo(
-    patients: int = typer.Option(5000, "--patients", min=500, help="Size of the demo population."),
+    patients: int = typer.Option(5000, "--patients", min=MIN_PATIENTS, help="Size of the demo population."),
     seed: int = typer.Option(7, "--seed", help="Random seed of the demo data."),
     workspace: Optional[Path] = WorkspaceOpt,
     config: Optional[Path] = ConfigOpt,
@@ -33,7 +34,7 @@ def demo(
     console.rule("1/4 generate")
     with console.status(f"Generating {patients:,} insured people with planted rings (seed {seed})…"):
         summary = generate_drop(drop, patients, seed)
-    console.print(f"Demo drop written to {drop}: {summary}")
+    console.print(generation_table(summary))
     console.rule("2/4 ingest")
     report = run_ingest(cfg, drop, None)
     console.print(summary_table(report))

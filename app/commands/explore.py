@@ -36,7 +36,8 @@ def explore(
     workspace: Optional[Path] = WorkspaceOpt,
     store: Optional[str] = StoreOpt,
     config: Optional[Path] = ConfigOpt,
-    port: int = typer.Option(8501, "--port", help="Port to serve on."),
+    port: int = typer.Option(8501, "--port", envvar="STREAMLIT_SERVER_PORT", show_envvar=True,
+                             help="Port to serve on."),
     address: str = typer.Option("127.0.0.1", "--address", help="Address to listen on (default: this machine only)."),
 ) -> None:
     """Open the explorer: overview, ring queue, ring detail, search and link analysis."""

@@ -123,7 +123,8 @@ def returned_boxes(world: World, builder: FactBuilder, truth: Truth, rng: np.ran
         if pharmacy < 0 or len(customers) < 4:
             continue
         world.reserve(customers)
-        for first, second in customers.reshape(-1, 2).tolist():
+        pairs = customers[: len(customers) // 2 * 2]  # fewer candidates than asked leaves an odd count
+        for first, second in pairs.reshape(-1, 2).tolist():
             day = world.start + int(rng.integers(0, world.days - 5))
             diag, drug = own_care(world, rng, first)
             line = box_lines(world, builder, drug, 1, traced=True)

@@ -39,3 +39,36 @@ def test_unreachable_neo4j_names_the_uri(tmp_path):
     assert res.returncode == 3, res.stderr
     assert "bolt://127.0.0.1:1" in res.stderr and "Traceback" not in res.stderr
     assert len([l for l in res.stderr.splitlines() if l.strip()]) == 1
+
+
+def test_neo4j_with_no_password_and_no_server_says_nothing_listens(tmp_path):
+    """A new user without a server must be told to start one, not to find a password."""
+    drop = minimal_drop(tmp_path / "d")
+    res = subprocess.run(
+        [*RINGSCOPE, "ingest", str(drop), "-w", str(tmp_path / "ws"), "--store", "neo4j"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "NEO4J_URI": "bolt://127.0.0.1:1"},
+    )
+    assert res.returncode == 3, res.stderr
+    assert "nothing is listening at bolt://127.0.0.1:1" in res.stderr
+    assert "password" not in res.stderr and "Traceback" not in res.stderr
+
+
+def test_generate_below_the_planting_floor_is_a_usage_error(tmp_path):
+    res = run("generate", "--out", str(tmp_path / "g"), "--patients", "200", cwd=tmp_path)
+    assert res.returncode == 2 and "--patients" in res.stderr
+    assert "Traceback" not in res.stderr and not (tmp_path / "g").exists()
+
+
+def test_generate_prints_a_table_not_a_python_object(tmp_path):
+    res = run("generate", "--out", str(tmp_path / "g"), "--patients", "500", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "GenerationSummary(" not in res.stdout and "settlements" in res.stdout
+    assert "planted fund loss" in res.stdout
+
+
+def test_explore_port_follows_streamlit_own_variable(tmp_path):
+    """Deployments that set STREAMLIT_SERVER_PORT for Streamlit get the same port from ``explore``."""
+    res = subprocess.run([*RINGSCOPE, "explore", "--help"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=60, env={"PATH": "/usr/bin:/bin", "COLUMNS": "200"})
+    assert "STREAMLIT_SERVER_PORT" in res.stdout

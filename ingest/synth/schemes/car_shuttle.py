@@ -197,7 +197,7 @@ def _bystanders(world, builder, truth, rng, hub, day) -> None:
     pop, fac, cat, shape = world.pop, world.facilities, world.catalogue, world.settings.schemes
     lo, hi = shape.shuttle_bystanders_per_round
     people = world.people_in(hub["county"])
-    for _ in range(int(rng.integers(lo, hi + 1))):
+    for _ in range(int(rng.integers(lo, hi + 1)) if len(people) else 0):  # a small world can leave a county empty
         person = int(people[int(rng.integers(0, len(people)))])
         if world.reserved[person] or pop.death_day[person] <= day + 15 or pop.age_on(person, day) < 18:
             continue

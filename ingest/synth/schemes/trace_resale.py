@@ -168,7 +168,7 @@ def _buyer(world: World, rng: np.random.Generator, county: int, day: int) -> int
     """A random living insured person of the county (not a ring member)."""
     pop = world.pop
     people = world.people_in(county)
-    for _ in range(50):
+    for _ in range(50 if len(people) else 0):  # a small world can leave a county empty
         p = int(people[int(rng.integers(0, len(people)))])
         if pop.death_day[p] > day and not world.reserved[p]:
             return p
