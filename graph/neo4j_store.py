@@ -116,12 +116,12 @@ def _listening(uri: str) -> bool:
 
 def connect(cfg: Neo4jConfig) -> Driver:
     """An open, authenticated driver, or StoreUnavailable in one line."""
+    if not _listening(cfg.uri):  # fail in a second, not after the driver's retries
+        raise StoreUnavailable(
+            f"nothing is listening at {cfg.uri}: start Neo4j with `ringscope neo4j install && "
+            "ringscope neo4j start`, or set NEO4J_URI to your server"
+        )
     if cfg.password is None:
-        if not _listening(cfg.uri):
-            raise StoreUnavailable(
-                f"nothing is listening at {cfg.uri}: start Neo4j with `ringscope neo4j install && "
-                "ringscope neo4j start`, or set NEO4J_URI to your server"
-            )
         raise StoreUnavailable(
             f"no password for Neo4j at {cfg.uri}: set NEO4J_PASSWORD (or run `ringscope neo4j install`)"
         )
