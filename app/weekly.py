@@ -271,6 +271,27 @@ def detect_and_book(cfg, con, on_step: Callable[[str, str], None] | None = None)
     return result.rings, run_id
 
 
+def triage_window_end(con, week: str, fingerprint: str) -> datetime | None:
+    """When the week's triage window closes: the record time to keep, or None for "now".
+
+    A report lists the decisions taken between the previous week's run and
+    this week's.  A re-run of the same drop keeps the original time, so an
+    unchanged re-run is byte-identical, unless investigators decided since:
+    then the window moves to the re-run and the report shows them.  Once a
+    later week is recorded the window stays put, so windows never overlap.
+    """
+    existing = con.execute("SELECT drop_fingerprint, recorded_at FROM history_weeks WHERE week = ?",
+                           [week]).fetchall()
+    if not existing or existing[0][0] != fingerprint:
+        return None
+    recorded_at = existing[0][1]
+    later = con.execute("SELECT count(*) FROM history_weeks WHERE week > ?", [week]).fetchall()[0][0]
+    decided_since = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'ring_triage_log'").fetchall()[0][0] and \
+        con.execute("SELECT count(*) FROM ring_triage_log WHERE updated_at > ?", [recorded_at]).fetchall()[0][0]
+    return None if decided_since and not later else recorded_at
+
+
 def chosen_scorer(cfg, settings):
     """The rank scorer, or the trained one that ``[detection.scoring] model_path`` opts into."""
     from ringscope.analytics.scoring import RankScorer, ScorerError, load_scorer
@@ -329,10 +350,7 @@ def run_weekly(
             prev = previous_week(con, week)
             previous = week_members(con, prev) if prev else {}
             rows, lineage, evolution = history_rows(rings, previous)
-            existing = con.execute(
-                "SELECT drop_fingerprint, recorded_at FROM history_weeks WHERE week = ?", [week]).fetchall()
-            # a re-run of the same drop keeps the week's original record time (the triage window stays put)
-            recorded_at = existing[0][1] if existing and existing[0][0] == fingerprint else None
+            recorded_at = triage_window_end(con, week, fingerprint)
             record_week(con, WeekRun(week=week, run_id=run_id, drop_id=drop_id, drop_fingerprint=fingerprint,
                                      previous_week=prev, data_as_of=data_as_of(con)),
                         rows, lineage, recorded_at=recorded_at)

@@ -18,18 +18,19 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from ringscope.analytics.data_coverage import coverage_gaps
+from ringscope.analytics.ring_region import ring_regions
 from ringscope.app.errors import UserError
 from ringscope.app.pii import mask_name, mask_text
+from ringscope.app.report.week_activity import WeekActivity, week_activity, week_losses
 from ringscope.graph.ring_history import ensure_history_schema, previous_week, week_trend
 
 DEFAULT_EXPLORER_URL = "http://127.0.0.1:8501"
 TOP_N = 20
 LIST_LIMIT = 50  # rows per list section; the rest is counted, not listed
 KEY_MEMBERS = 3
-# Member types whose region says where a ring operates (before where its patients live).
-_PLACE_TYPES = ("facility", "employer", "prescriber")
 # Member types whose name is personal data (masked unless unmasked).
 _PERSONAL_TYPES = ("patient", "card", "prescriber")
 
@@ -92,6 +93,8 @@ class ReportData:
     counts_not_listed: dict[str, int] = field(default_factory=dict)
     # inputs a detector depends on that this data lacks: "no rings of that kind" is then not a finding
     data_gaps: list[Any] = field(default_factory=list)
+    # the week's own figures (data dated in it, ring loss dated in it), apart from the cumulative totals
+    activity: WeekActivity | None = None
 
     @property
     def generated_at(self) -> str:
@@ -108,45 +111,32 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()[0])
+    ).fetchall()[0][0])  # fetchall: DuckDB refuses other work while a fetchone() result stays open
 
 
 def _ring_provinces(con: duckdb.DuckDBPyConnection, week: str) -> dict[str, str]:
-    """Province (first two digits of the region code) where each ring operates.
+    """Province (first two digits of the region code) where each of the week's rings operates.
 
-    The most frequent province among the ring's facilities, employers and
-    prescribers' facilities; for rings without any, among its patients (and
-    card holders).  Ties go to the smaller code, so the answer is stable.
+    The rule is the explorer's and the referral's (``analytics.ring_region``):
+    where the fund paid the ring's settlements, then its member places, then
+    its people; the week's settlements come from the run the week recorded.
     """
-    have = {t: _table_exists(con, t) for t in ("patients", "cards", "facilities", "employers", "prescribers")}
-    parts = []
-    if have["facilities"]:
-        parts.append("SELECT m.ring_id, 0 AS prio, f.region_code FROM m JOIN facilities f "
-                     "ON m.member_type = 'facility' AND f.facility_id = m.member_id")
-    if have["employers"]:
-        parts.append("SELECT m.ring_id, 0, e.region_code FROM m JOIN employers e "
-                     "ON m.member_type = 'employer' AND e.employer_id = m.member_id")
-    if have["prescribers"] and have["facilities"]:
-        parts.append("SELECT m.ring_id, 0, f.region_code FROM m JOIN prescribers p "
-                     "ON m.member_type = 'prescriber' AND p.prescriber_id = m.member_id "
-                     "JOIN facilities f ON f.facility_id = p.facility_id")
-    if have["patients"]:
-        parts.append("SELECT m.ring_id, 1, p.region_code FROM m JOIN patients p "
-                     "ON m.member_type = 'patient' AND p.patient_id = m.member_id")
-        if have["cards"]:
-            parts.append("SELECT m.ring_id, 1, p.region_code FROM m JOIN cards c "
-                         "ON m.member_type = 'card' AND c.card_id = m.member_id JOIN patients p ON p.patient_id = c.patient_id")
-    if not parts:
-        return {}
-    sql = (
-        "WITH m AS (SELECT ring_id, member_type, member_id FROM history_members WHERE week = ?), "
-        f"codes AS ({' UNION ALL '.join(parts)}), "
-        "counted AS (SELECT ring_id, prio, substr(region_code, 1, 2) AS province, count(*) AS n FROM codes "
-        "WHERE region_code IS NOT NULL AND length(region_code) >= 2 GROUP BY ALL), "
-        "ranked AS (SELECT *, row_number() OVER (PARTITION BY ring_id ORDER BY prio, n DESC, province) AS k FROM counted) "
-        "SELECT ring_id, province FROM ranked WHERE k = 1"
-    )
-    return dict(con.execute(sql, [week]).fetchall())
+    con = con.cursor()  # own cursor: registering frames while another result is open is refused
+    members = pd.DataFrame(con.execute(
+        "SELECT ring_id, member_type, member_id FROM history_members WHERE week = ?", [week]).fetchall(),
+        columns=["ring_id", "member_type", "member_id"], dtype="object")
+    paid_rows = con.execute(
+        "SELECT t.ring_id, t.txn_id FROM ring_book_txns t JOIN history_weeks w ON w.run_id = t.run_id "
+        "WHERE w.week = ? AND t.kind = 'settlement'", [week]).fetchall() if _table_exists(con, "ring_book_txns") else []
+    paid = pd.DataFrame(paid_rows, columns=["ring_id", "settlement_id"], dtype="object")
+    con.register("_rs_rp_members", members)
+    con.register("_rs_rp_paid", paid)
+    try:
+        regions = ring_regions(con, "_rs_rp_paid", "_rs_rp_members")
+    finally:
+        con.unregister("_rs_rp_members")
+        con.unregister("_rs_rp_paid")
+    return {ring_id: code[:2] for ring_id, code in regions.items()}
 
 
 def _key_members(con: duckdb.DuckDBPyConnection, week: str, ring_ids: list[str], unmask: bool) -> dict[str, list[KeyMember]]:
@@ -302,7 +292,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
                              mask_text(d["note"] or "") if not unmask else (d["note"] or ""), base + d["ring_id"])
                    for d in decisions]
     monday, sunday = week_bounds(week)
-    trend = [{**t, "fund_loss": float(t["fund_loss"] or 0)} for t in week_trend(con, week)][-12:]
+    trend = _trend(con, week)
     return ReportData(
         week=week, monday=monday.isoformat(), sunday=sunday.isoformat(), previous_week=prev_week,
         data_as_of=head["data_as_of"], masked=not unmask, totals=totals, previous_totals=previous_totals,
@@ -314,5 +304,15 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
         by_scheme=by_scheme, by_region=by_region, trend=trend, triage_available=triage_found,
         counts_not_listed={"new": max(0, len(new) - LIST_LIMIT), "changed": max(0, len(changed) - LIST_LIMIT),
                            "dissolved": max(0, len(dissolved) - LIST_LIMIT)},
-        data_gaps=coverage_gaps(con),
+        data_gaps=coverage_gaps(con), activity=week_activity(con, head["run_id"], monday),
     )
+
+
+def _trend(con: duckdb.DuckDBPyConnection, week: str) -> list[dict[str, Any]]:
+    """The last 12 recorded weeks: cumulative rings and loss, and each week's own ring loss."""
+    from ringscope.app.weekly import week_bounds
+
+    rows = week_trend(con, week)[-12:]
+    runs = dict(con.execute("SELECT week, run_id FROM history_weeks WHERE week <= ?", [week]).fetchall())
+    own = week_losses(con, [(t["week"], runs.get(t["week"]), week_bounds(t["week"])[0]) for t in rows])
+    return [{**t, "fund_loss": float(t["fund_loss"] or 0), "week_loss": float(own[t["week"]])} for t in rows]

@@ -37,7 +37,15 @@ def money(value: float | None) -> str:
 def summary_paragraphs(d: ReportData, msg: Messages) -> list[str]:
     """The executive summary, a few generated sentences."""
     scheme = lambda s: msg.get(f"scheme.{s}", s)  # noqa: E731
-    out = [msg("summary.text", week=d.week, rings=d.totals["rings"], fund_loss=money(d.totals["fund_loss"]))]
+    out = []
+    if d.activity is not None:
+        week = dict(monday=d.monday, sunday=d.sunday)
+        if not d.activity.has_data:
+            out.append(msg("summary.text_no_data", **week))
+        out.append(msg("summary.text_week", **week, settlements=f"{d.activity.settlements:,}",
+                       claims=f"{d.activity.claims:,}", new=d.status_counts.get("new", 0),
+                       txns=f"{d.activity.ring_transactions:,}", week_loss=money(d.activity.ring_loss)))
+    out.append(msg("summary.text", week=d.week, rings=d.totals["rings"], fund_loss=money(d.totals["fund_loss"])))
     if d.previous_totals is None:
         out.append(msg("summary.text_first"))
     else:
@@ -58,7 +66,7 @@ def charts(d: ReportData, msg: Messages) -> list[dict[str, str]]:
     scheme = lambda s: msg.get(f"scheme.{s}", s)  # noqa: E731
     trend = trend_chart(
         [t["week"] for t in d.trend], [int(t["rings"] or 0) for t in d.trend],
-        [round(t["fund_loss"] / 10_000, 2) for t in d.trend],
+        [round(t["week_loss"] / 10_000, 2) for t in d.trend],
         msg("chart.trend_title"), msg("chart.trend_rings"), msg("chart.trend_loss"),
     )
     by_scheme = bar_chart([(scheme(s["scheme"]), round(float(s["fund_loss"] or 0) / 10_000, 2)) for s in d.by_scheme],

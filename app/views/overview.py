@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from ringscope.app.i18n import Translator
 from ringscope.app.ring_source import RingSet
 from ringscope.app.triage import Triage
+from ringscope.analytics.ring_region import ring_regions
 from ringscope.app.views.regions import city_name, province_name
 
 RING_COLUMNS = ["ring_id", "scheme", "score", "fund_loss", "size", "settlements", "region_code", "province", "city",
@@ -28,7 +29,7 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> No
 
 
 def _ring_places(con: duckdb.DuckDBPyConnection, rings: RingSet) -> pd.DataFrame:
-    """ring_id, region_code, first_settled for every ring (set-based)."""
+    """ring_id, region_code (the one rule of ``analytics.ring_region``), first_settled for every ring."""
     con = con.cursor()  # own cursor: DuckDB 2 refuses work while another result on the connection is open
     txn = pd.DataFrame([(r.ring_id, s) for r in rings.rings for s in r.settlement_ids],
                        columns=["ring_id", "settlement_id"], dtype="object")
@@ -36,33 +37,24 @@ def _ring_places(con: duckdb.DuckDBPyConnection, rings: RingSet) -> pd.DataFrame
                        columns=["ring_id", "type", "id"], dtype="object")
     _register(con, "_rs_ov_txn", txn)
     _register(con, "_rs_ov_mem", mem)
+    _register(con, "_rs_ov_mem_typed", mem.rename(columns={"type": "member_type", "id": "member_id"}))
     try:
-        return con.execute("""
-            WITH s AS (
-                SELECT t.ring_id, f.region_code, s.settled_at FROM _rs_ov_txn t
-                JOIN settlements s USING (settlement_id) LEFT JOIN facilities f USING (facility_id)
-            ), m AS (
-                SELECT m.ring_id, coalesce(f.region_code, p.region_code, e.region_code) AS region_code
-                FROM _rs_ov_mem m
-                LEFT JOIN facilities f ON m.type = 'facility' AND f.facility_id = m.id
-                LEFT JOIN patients p ON m.type = 'patient' AND p.patient_id = m.id
-                LEFT JOIN employers e ON m.type = 'employer' AND e.employer_id = m.id
-            ), c AS (
-                SELECT m.ring_id, min(c.claimed_on)::TIMESTAMP AS claimed FROM _rs_ov_mem m
-                JOIN maternity_claims c ON (m.type = 'employer' AND c.employer_id = m.id)
-                GROUP BY m.ring_id
-            ), r AS (SELECT DISTINCT ring_id FROM _rs_ov_mem UNION SELECT DISTINCT ring_id FROM _rs_ov_txn)
-            SELECT r.ring_id,
-                   coalesce((SELECT mode(region_code) FROM s WHERE s.ring_id = r.ring_id AND region_code IS NOT NULL),
-                            (SELECT mode(region_code) FROM m WHERE m.ring_id = r.ring_id AND region_code IS NOT NULL))
-                       AS region_code,
-                   coalesce((SELECT min(settled_at) FROM s WHERE s.ring_id = r.ring_id),
-                            (SELECT claimed FROM c WHERE c.ring_id = r.ring_id)) AS first_settled
-            FROM r
-        """).fetchdf()
+        regions = ring_regions(con, "_rs_ov_txn", "_rs_ov_mem_typed")
+        firsts = con.execute("""
+            WITH s AS (SELECT t.ring_id, min(s.settled_at) AS first_settled FROM _rs_ov_txn t
+                       JOIN settlements s USING (settlement_id) GROUP BY t.ring_id),
+            c AS (SELECT m.ring_id, min(c.claimed_on)::TIMESTAMP AS claimed FROM _rs_ov_mem m
+                  JOIN maternity_claims c ON (m.type = 'employer' AND c.employer_id = m.id) GROUP BY m.ring_id),
+            r AS (SELECT DISTINCT ring_id FROM _rs_ov_mem UNION SELECT DISTINCT ring_id FROM _rs_ov_txn)
+            SELECT r.ring_id, coalesce(s.first_settled, c.claimed) AS first_settled
+            FROM r LEFT JOIN s USING (ring_id) LEFT JOIN c USING (ring_id)
+        """).fetchall()
     finally:
         con.unregister("_rs_ov_txn")
         con.unregister("_rs_ov_mem")
+        con.unregister("_rs_ov_mem_typed")
+    return pd.DataFrame([(rid, regions.get(rid), first) for rid, first in firsts],
+                        columns=["ring_id", "region_code", "first_settled"])
 
 
 def ring_table(rings: RingSet, con: duckdb.DuckDBPyConnection | None, triage: Mapping[str, Triage],

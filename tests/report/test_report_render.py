@@ -78,7 +78,7 @@ def test_html_masks_personal_data(rendered):
 def test_chinese_report_reads_in_chinese(rendered):
     text = "".join(parse(rendered["zh.html"]).text)
     assert "新发现" in text and "合并" in text and "湖北省" in text and "药品追溯码倒卖" in text
-    assert "2026-W47 共识别出 3 个疑似欺诈团伙" in text
+    assert "截至 2026-W47，累计识别疑似欺诈团伙 3 个" in text
 
 
 def test_report_names_detectors_that_were_blind(rendered):

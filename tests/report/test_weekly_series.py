@@ -208,3 +208,21 @@ def test_report_command_while_lock_held_and_exit_codes(series, tmp_path):
     _o, err = p.communicate(timeout=120)
     assert p.returncode == 0, err
     assert (tmp_path / f"ringscope-report-{ISO_WEEKS[-1]}-en.html").exists()
+
+
+def test_rerun_after_a_decision_reports_it(series):
+    """An analyst confirms a ring after the week's run and re-runs the week: the report shows the decision."""
+    from ringscope.app.triage import set_triage
+    from ringscope.graph.factory import open_store
+
+    ws, cfg = series["ws"], series["cfg"]
+    con = duckdb.connect(str(ws / "ringscope.duckdb"), read_only=True)
+    ring_id = con.execute("SELECT ring_id FROM history_rings WHERE week = ? AND present ORDER BY ring_id LIMIT 1",
+                          [ISO_WEEKS[-1]]).fetchall()[0][0]
+    con.close()
+    with open_store(cfg.store) as store:
+        set_triage(store.relational(), ring_id, "confirmed", notes="checked on site", updated_by="analyst")
+    again = run_weekly(cfg, series["dir"] / f"week-{WEEKS:02d}", ISO_WEEKS[-1], formats=("html",), langs=("zh",))
+    html = next(f for f in again.files if f.suffix == ".html").read_text(encoding="utf-8")
+    confirmed = html.split('id="triage"')[1].split("</section>")[0]
+    assert ring_id in confirmed and "checked on site" in confirmed
