@@ -79,5 +79,16 @@ def test_injection_looking_ids_are_just_ids(any_store, tmp_path):
 
 
 def test_relational_has_the_contract_tables(any_store, tmp_path):
-    con = loaded(any_store, tmp_path).relational()
-    assert con.execute("SELECT sum(fund_paid) FROM settlements").fetchone()[0] == Decimal("137.20")
+    """The tables detectors read and the graph explorers walk hold the same settlements.
+
+    On Neo4j ``relational()`` is the workspace catalogue, so the catalogue
+    sum alone would pass whatever the server holds: each settlement id must
+    also be a Settlement node of the store's own graph.
+    """
+    store = loaded(any_store, tmp_path)
+    con = store.relational()
+    assert con.execute("SELECT sum(fund_paid) FROM settlements").fetchall()[0][0] == Decimal("137.20")
+    ids = [row[0] for row in con.execute("SELECT settlement_id FROM settlements ORDER BY 1").fetchall()]
+    assert ids == ["S001", "S002"]
+    assert all(store.get_node("Settlement", sid) is not None for sid in ids)
+    assert store.counts()["Settlement"] == len(ids)
