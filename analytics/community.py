@@ -146,7 +146,3 @@ def find_groups(
         else:
             out.append(sorted(comp))
     return _canonical(out)
-
-
-def default_engine() -> CommunityEngine:
-    return IgraphEngine()

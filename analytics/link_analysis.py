@@ -6,21 +6,13 @@ graphs built from the ring's own weighted edges.  PageRank (Page et al.
 activity flows through them; betweenness centrality (Brandes 2001) marks
 brokers between sub-groups.  The top-ranked member of the organising type
 (the reselling pharmacy, the pooling device, the prescriber) gets the role
-``organizer``.  Jaccard similarity compares member sets (ring matching,
-ring ids across runs, evaluation).
+``organizer``.
 """
 from __future__ import annotations
 
 from typing import Iterable
 
 import networkx as nx
-
-
-def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
-    """|A ∩ B| / |A ∪ B|; 0 for two empty sets."""
-    sa, sb = set(a), set(b)
-    union = sa | sb
-    return len(sa & sb) / len(union) if union else 0.0
 
 
 def centrality(edges: Iterable[tuple[str, str, float]]) -> dict[str, tuple[float, float]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,3 @@ def load_config(
         app=dict(data.get("app", {})),
         source=cfg_path,
     )
-
-
-def with_store(cfg: RingScopeConfig, kind: str) -> RingScopeConfig:
-    return replace(cfg, store=replace(cfg.store, kind=kind))

@@ -37,7 +37,6 @@ Every function takes a DuckDB connection (the DuckDB store's own, from
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
@@ -65,14 +64,6 @@ DDL = (
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in DDL:
         con.execute(stmt)
-
-
-@dataclass(frozen=True)
-class BookRing:
-    """What the ring book needs of a ring (``analytics.ring.Ring`` satisfies it)."""
-
-    scheme: str
-    members: Sequence[Any]  # .type, .id, .role
 
 
 def _keys(ring: Any) -> frozenset[str]:

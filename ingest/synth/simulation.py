@@ -15,7 +15,7 @@ import numpy as np
 
 from ringscope.ingest.synth.background import background_chunk, plan_background
 from ringscope.ingest.synth.employers import ordinary_claims
-from ringscope.ingest.synth.facts import (DAY, Claims, Dispensings, FactBuilder, Settlements, concat,
+from ringscope.ingest.synth.facts import (Claims, Dispensings, FactBuilder, Settlements, concat,
                                           length, subset)
 from ringscope.ingest.synth.settings import GeneratorSettings
 from ringscope.ingest.synth.truth import Truth
@@ -84,7 +84,3 @@ def simulate(settings: GeneratorSettings, patients: int, seed: int, start: int, 
                                      world.delivery, world.start, world.days, world.counters), planted_c])
     claims = subset(claims, np.lexsort((claims.claim, claims.claimed)))
     return Simulation(world, truth, planted_s, planted_d, claims, rings)
-
-
-def settlement_day(s: Settlements) -> np.ndarray:
-    return s.t // DAY

@@ -2,7 +2,7 @@ import pytest
 
 from ringscope.analytics.community import IgraphEngine, WeightedEdges, find_groups
 from ringscope.analytics.community_gds import engine_for_store
-from ringscope.analytics.link_analysis import centrality, jaccard, top_node
+from ringscope.analytics.link_analysis import centrality, top_node
 
 
 def _two_cliques_joined():
@@ -33,7 +33,6 @@ def test_groups_are_deterministic():
 def test_link_analysis_ranks_the_hub():
     scores = centrality([("facility:F", f"patient:{i}", 2.0) for i in range(5)] + [("patient:0", "patient:1", 1.0)])
     assert top_node(scores, "facility:") == "facility:F"
-    assert jaccard({"a", "b"}, {"b", "c"}) == pytest.approx(1 / 3)
 
 
 def test_engine_choice():
