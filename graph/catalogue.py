@@ -98,14 +98,16 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, present: tuple[str, ...],
     updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in cols if c not in spec.key)
     updates = (updates + ", " if updates else "") + "_extra = excluded._extra, _drop_id = excluded._drop_id"
     key = ", ".join(q(k) for k in spec.key)
-    # Columns absent from this file keep their stored values: insert stored ones back.
+    # The contract: an empty cell is a missing value.  Columns absent from this
+    # file, and blank cells of columns it has, keep their stored values; a drop
+    # cannot erase a stored value (docs/ingest.md, "Empty cells").
     select_cols = ", ".join(
-        f"o.{q(c)}" if c in present or c in spec.key else f"s.{q(c)}" for c in cols
+        q(c) if c in spec.key else f"coalesce(o.{q(c)}, s.{q(c)})" if c in present else f"s.{q(c)}"
+        for c in cols
     )
-    join = " AND ".join(f"s.{q(k)} = o.{q(k)}" for k in spec.key)
     con.execute(
         f"INSERT INTO {q(table)} ({insert_cols}, _extra, _drop_id) "
-        f"SELECT {select_cols}, coalesce(o._extra, s._extra), ? FROM {ok} o LEFT JOIN {q(table)} s ON {join} "
+        f"SELECT {select_cols}, coalesce(o._extra, s._extra), ? FROM {ok} o LEFT JOIN {q(table)} s USING ({key}) "
         f"ON CONFLICT ({key}) DO UPDATE SET {updates}",
         [drop_id],
     )
