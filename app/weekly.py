@@ -225,7 +225,7 @@ def history_rows(rings: Sequence, previous: dict[str, tuple[str, frozenset[str],
             fund_loss=float(ring.fund_loss), fund_loss_before=ch.fund_loss_before,
             evidence=[e.to_json() if hasattr(e, "to_json") else dict(e) for e in ring.evidence],
         ))
-    lineage = [LineageRow(l.current_id, l.previous_id, l.shared, l.overlap) for l in evolution.links]
+    lineage = [LineageRow(k.current_id, k.previous_id, k.shared, k.overlap) for k in evolution.links]
     return rows, lineage, evolution
 
 
@@ -321,6 +321,8 @@ def run_weekly(
                 say(f"ingest {drop_dir}")
                 report = store.ingest_drop(Path(drop_dir), mapping)
                 drop_id, ingested = report.drop_id, True
+                for warning in report.warnings:
+                    say(f"warning: {warning}")
             else:
                 say(f"drop already loaded as {drop_id}; not loading it again")
             say("detect")

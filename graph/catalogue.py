@@ -21,7 +21,7 @@ import duckdb
 from ringscope.ingest.contract import LOAD_ORDER, TABLES
 from ringscope.ingest.errors import IngestError
 from ringscope.ingest.mapping import HeaderMapping
-from ringscope.ingest.stage import locate_files, stage_file
+from ringscope.ingest.stage import locate_files, skipped_files, stage_file
 from ringscope.ingest.validate import REJECTS_DDL, TableOutcome, validate_table
 from ringscope.ingest.validate_sql import duckdb_type, q
 
@@ -60,6 +60,7 @@ class DropReport:
     fingerprint: str
     tables: list[TableOutcome] = field(default_factory=list)
     rejects_file: str | None = None
+    warnings: list[str] = field(default_factory=list)  # files in the drop folder that were not loaded
 
     @property
     def loaded(self) -> int:
@@ -129,7 +130,7 @@ def ingest_drop(
     fp = fingerprint_drop(files)
     started = datetime.now(timezone.utc)
     drop_id = f"D{started:%Y%m%d%H%M%S%f}-{fp[:8]}"
-    report = DropReport(drop_id, str(drop_dir.resolve()), fp)
+    report = DropReport(drop_id, str(drop_dir.resolve()), fp, warnings=skipped_files(drop_dir, files))
     stored = {t for t in TABLES}
     con.execute("BEGIN TRANSACTION")
     try:
@@ -165,7 +166,8 @@ def ingest_drop(
             report.rejects_file = str(path)
         con.execute(
             "INSERT INTO ingest_drops VALUES (?, ?, ?, ?, now(), 'loaded', ?, ?)",
-            [drop_id, report.source, fp, started, json.dumps({"loaded": report.loaded, "rejected": report.rejected}),
+            [drop_id, report.source, fp, started, json.dumps({"loaded": report.loaded, "rejected": report.rejected, "warnings": report.warnings},
+                                    ensure_ascii=False),
              report.rejects_file],
         )
         con.execute("COMMIT")
