@@ -9,6 +9,7 @@ file lands, or (on a file that cannot be used at all) nothing does.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,8 @@ from typing import Callable
 
 import duckdb
 
+from ringscope.graph.store import StoreError
+from ringscope.graph.workspace_files import remove_scratch
 from ringscope.ingest.contract import LOAD_ORDER, TABLES
 from ringscope.ingest.errors import IngestError
 from ringscope.ingest.mapping import HeaderMapping
@@ -171,15 +174,49 @@ def ingest_drop(
              report.rejects_file],
         )
         con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as exc:
+        _rollback(con)
+        failure = storage_failure(exc, rejects_dir.parent)
+        if failure is not None:
+            raise failure from None
         raise
     finally:
+        remove_scratch(scratch_dir)
         for table in TABLES:
             con.execute(f"DROP TABLE IF EXISTS {q('stg_' + table)}")
             con.execute(f"DROP TABLE IF EXISTS {q('ok_' + table)}")
     step("done", 1.0)
     return report
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo the drop.  DuckDB has already ended a transaction whose COMMIT failed
+    (e.g. the disk filled while writing the WAL); its "no transaction is active"
+    must not hide the real reason."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass
+
+
+_NO_SPACE = "No space left on device"
+
+
+def storage_failure(exc: BaseException, workspace: Path) -> StoreError | None:
+    """A one-line StoreError for a workspace that cannot be written (disk full, quota, I/O), else None."""
+    text = str(exc)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+        reason = exc.strerror or text
+    elif isinstance(exc, (duckdb.IOException, duckdb.TransactionException)) and (
+        _NO_SPACE in text or "Could not write" in text or isinstance(exc, duckdb.IOException)
+    ):
+        reason = _NO_SPACE if _NO_SPACE in text else text.splitlines()[0]
+    else:
+        return None
+    return StoreError(
+        f"cannot write to the workspace {workspace}: {reason}; nothing of the drop was stored: "
+        "free space and run the ingest again"
+    )
 
 
 def record_failed_drop(con: duckdb.DuckDBPyConnection, drop_dir: Path, error: IngestError) -> None:
