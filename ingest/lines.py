@@ -58,14 +58,15 @@ def cell_line_breaks(con: duckdb.DuckDBPyConnection, read_csv_sql: str, params: 
     return int(breaks), int(blanks)
 
 
-def refuse_lost_lines(file: str, physical: int, accounted: int, swallowed: tuple[int, str, int] | None) -> None:
+def refuse_lost_lines(file: str, physical: int, accounted: int, swallowed: tuple[int, str] | None) -> None:
     """Raise the refusal: where the loss starts when a rejected record swallowed lines, else the counts."""
     if swallowed is not None:
-        line, column, spans = swallowed
+        line, column = swallowed
         raise IngestError(
             file,
-            f"a quote opened here is never closed properly: the value runs over lines {line}–{line + spans - 1} "
-            f"of {physical}, which would be lost; fix the quote and send the file again (nothing was stored)",
+            f"a quote opened here never closes properly, so the value runs on over the lines after it: "
+            f"{max(physical - accounted, 1)} of the file's {physical} lines would be lost; "
+            "fix the quote and send the file again (nothing was stored)",
             line=line, column=column or None,
         )
     raise IngestError(

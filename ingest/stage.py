@@ -206,7 +206,7 @@ def _stage_csv(
         "SELECT line, coalesce(column_name, ''), error_type, error_message, csv_line FROM _csv_rejects ORDER BY line"
     ).fetchall()
     seen: set[int] = set()
-    swallowed: tuple[int, str, int] | None = None
+    swallowed: tuple[int, str] | None = None
     for line, column, etype, message, text in bad:
         if line in seen:
             continue
@@ -214,9 +214,9 @@ def _stage_csv(
         if column.startswith("_c") and column[2:].isdigit() and int(column[2:]) < len(headers):
             column = headers[int(column[2:])]  # back to the file's own header
         staged.malformed.append((int(line), column, f"malformed CSV record ({etype.lower()}): {message}"))
-        spans = (text or "").strip("\r\n").count("\n") + 1  # DuckDB may include the blank lines before it
-        if spans > 1 and swallowed is None:
-            swallowed = (int(line), column, spans)
+        # a rejected record over several lines takes them with it (DuckDB's text may start with blank lines)
+        if "\n" in (text or "").strip("\r\n") and swallowed is None:
+            swallowed = (int(line), column)
     staged.rows = con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
     _account_for_every_line(con, staged, readable, headers, swallowed)
     if not seen:
@@ -242,7 +242,7 @@ def _read_csv_sql(extra: str = "") -> str:
 
 def _account_for_every_line(
     con: duckdb.DuckDBPyConnection, staged: StagedTable, readable: Path, headers: list[str],
-    swallowed: tuple[int, str, int] | None,
+    swallowed: tuple[int, str] | None,
 ) -> None:
     """Refuse the drop unless every physical line is the header, a record (stored or
     rejected), a line break inside a quoted value, or a blank line."""
