@@ -30,6 +30,8 @@ from ringscope.ingest.validate_sql import q
 # header of thousands of columns is a broken export, and reading it would take
 # minutes and gigabytes before failing.  Refused on the header alone.
 MAX_HEADER_COLUMNS = 1000
+# Addresses may hold a line break or two; a value over this many lines is a runaway quote.
+MAX_VALUE_LINES = 20
 
 
 @dataclass
@@ -255,5 +257,22 @@ def _account_for_every_line(
             len(headers),
         )
         accounted += breaks - blank_inside
+        _refuse_runaway_value(con, staged)
     if accounted != physical or swallowed is not None:
         refuse_lost_lines(staged.file, physical, accounted, swallowed)
+
+
+def _refuse_runaway_value(con: duckdb.DuckDBPyConnection, staged: StagedTable) -> None:
+    """A quote that closes hundreds of lines later turns those records into one value
+    that is "stored" yet lost; no contract column holds more than a few lines."""
+    spans = [f"{{'col': '{c}', 'n': length({q(c)}) - length(replace({q(c)}, chr(10), ''))}}" for c in staged.columns]
+    if not spans:
+        return
+    found = con.execute(
+        f"SELECT _line, u.col, u.n FROM (SELECT _line, unnest([{', '.join(spans)}]) AS u FROM {q(staged.stage_table)}) "
+        "WHERE u.n >= ? ORDER BY _line LIMIT 1", [MAX_VALUE_LINES]).fetchall()
+    if found:
+        line, column, breaks = found[0]
+        raise IngestError(staged.file, f"a quoted value runs over {breaks + 1} lines (at most {MAX_VALUE_LINES} are "
+                                       "accepted): a quote probably closes far later than it should; fix it and "
+                                       "send the file again (nothing was stored)", line=int(line), column=column)

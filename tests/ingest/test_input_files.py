@@ -111,3 +111,16 @@ def test_parquet_timestamp_with_time_zone_loads(tmp_path, ingest, duck):
     assert report.rejected == 0
     settled = duck.relational().execute("SELECT settled_at FROM settlements").fetchone()[0]
     assert str(settled) == "2026-03-01 09:00:00"  # 01:00 UTC is 09:00 China Standard Time
+
+
+def test_a_quote_closing_far_too_late_is_refused_not_stored_as_one_value(tmp_path, ingest, duck):
+    lines = patients_lines(100, broken_at=5)
+    lines[60] += '"'  # the quote opened on line 5 closes on line 61: 56 records would become one address
+    drop = tmp_path / "d"
+    drop.mkdir()
+    (drop / "patients.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(IngestError) as err:
+        ingest(drop)
+    assert (err.value.line, err.value.column) == (5, "address")
+    assert "runs over 57 lines" in err.value.reason
+    assert duck.relational().execute("SELECT count(*) FROM patients").fetchone()[0] == 0
