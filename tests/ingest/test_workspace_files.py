@@ -103,3 +103,17 @@ def test_disk_full_during_ingest_is_one_line_with_the_real_reason(tmp_path):
     assert run.stderr.strip().splitlines() == [
         f"Error: cannot write to the workspace {mnt}/ws: No space left on device; nothing of the drop was "
         "stored: free space and run the ingest again"]
+
+
+def test_ingest_and_weekly_print_the_skipped_file_warnings(tmp_path):
+    drop = minimal_drop(tmp_path / "d")
+    (drop / "drugs.csv").rename(drop / "[bold]Drugs.CSV")  # also: a file name is text, never console markup
+    (drop / "dispensings.csv").unlink()
+    warning = "[bold]Drugs.CSV: skipped: not a contract table name"
+    ingest = cli("ingest", str(drop), "-w", str(tmp_path / "ws1"), umask=0o022)
+    assert ingest.returncode == 0, ingest.stderr
+    assert f"Warning: {warning}" in " ".join(ingest.stdout.split())
+    weekly = cli("weekly", str(drop), "--week", "2026-W10", "--format", "html", "--lang", "en",
+                 "-w", str(tmp_path / "ws2"), umask=0o022)
+    assert weekly.returncode == 0, weekly.stderr
+    assert f"warning: {warning}" in " ".join(weekly.stdout.split())
