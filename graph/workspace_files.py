@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
+
+# Files that make a folder a RingScope workspace (graph.config.CATALOGUE_FILE, the config file).
+WORKSPACE_MARKERS = ("ringscope.duckdb", "ringscope.toml")
 
 def umask_for(file_mode: int, dir_mode: int) -> int:
     """The umask under which new files get at most ``file_mode`` and folders ``dir_mode``."""
@@ -26,10 +30,22 @@ def umask_for(file_mode: int, dir_mode: int) -> int:
 def open_workspace(workspace: Path, file_mode: int, dir_mode: int, files: tuple[Path, ...] = ()) -> None:
     """Narrow the umask, create the workspace if needed, and close it and ``files`` to others."""
     os.umask(umask_for(file_mode, dir_mode))
+    created = not workspace.exists()
     workspace.mkdir(parents=True, exist_ok=True)
-    restrict(workspace, dir_mode)
+    if created or _is_workspace(workspace):
+        restrict(workspace, dir_mode)
     for path in files:
         restrict(path, file_mode)
+
+
+def _is_workspace(folder: Path) -> bool:
+    """A RingScope workspace, not a shared folder someone pointed ``-w`` at (``/tmp``, a home):
+    those are never chmod-ed, only what RingScope writes into them is private."""
+    try:
+        sticky = bool(folder.stat().st_mode & stat.S_ISVTX)
+    except OSError:
+        return False
+    return not sticky and any((folder / name).exists() for name in WORKSPACE_MARKERS)
 
 
 def restrict(path: Path, mode: int) -> None:

@@ -117,3 +117,16 @@ def test_ingest_and_weekly_print_the_skipped_file_warnings(tmp_path):
                  "-w", str(tmp_path / "ws2"), umask=0o022)
     assert weekly.returncode == 0, weekly.stderr
     assert f"warning: {warning}" in " ".join(weekly.stdout.split())
+
+
+def test_a_shared_folder_given_as_workspace_is_never_chmod_ed(tmp_path):
+    """``-w /tmp`` must not make /tmp private: only RingScope's own files and folders are closed."""
+    from ringscope.graph.workspace_files import open_workspace
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    (shared / "ringscope.duckdb").write_bytes(b"")
+    open_workspace(shared, 0o600, 0o700, (shared / "ringscope.duckdb",))
+    assert oct(stat.S_IMODE(shared.stat().st_mode)) == "0o1777"
+    assert oct(stat.S_IMODE((shared / "ringscope.duckdb").stat().st_mode)) == "0o600"
