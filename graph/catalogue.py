@@ -158,15 +158,7 @@ def ingest_drop(
         for i, staged in enumerate(staged_all):
             step(f"store {staged.spec.name}", 0.8 + 0.18 * i / len(order))
             _merge(con, staged.spec.name, staged.columns, drop_id)
-        n_rejects = con.execute("SELECT count(*) FROM _rejects").fetchone()[0]
-        if n_rejects:
-            rejects_dir.mkdir(parents=True, exist_ok=True)
-            path = rejects_dir / f"{drop_id}-rejects.csv"
-            con.execute(
-                "COPY (SELECT file, line, column_name AS column, value, reason, table_name AS table "
-                f"FROM _rejects ORDER BY table_name, line, column_name) TO '{_path_literal(path)}' (HEADER, DELIMITER ',')"
-            )
-            report.rejects_file = str(path)
+        report.rejects_file = _write_rejects(con, rejects_dir, drop_id)
         con.execute(
             "INSERT INTO ingest_drops VALUES (?, ?, ?, ?, now(), 'loaded', ?, ?)",
             [drop_id, report.source, fp, started, json.dumps({"loaded": report.loaded, "rejected": report.rejected, "warnings": report.warnings},
@@ -187,6 +179,19 @@ def ingest_drop(
             con.execute(f"DROP TABLE IF EXISTS {q('ok_' + table)}")
     step("done", 1.0)
     return report
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, rejects_dir: Path, drop_id: str) -> str | None:
+    """The drop's rejects as CSV (file, line, column, value, reason, table), or None when there are none."""
+    if not con.execute("SELECT count(*) FROM _rejects").fetchall()[0][0]:
+        return None
+    rejects_dir.mkdir(parents=True, exist_ok=True)
+    path = rejects_dir / f"{drop_id}-rejects.csv"
+    con.execute(
+        "COPY (SELECT file, line, column_name AS column, value, reason, table_name AS table "
+        f"FROM _rejects ORDER BY table_name, line, column_name) TO '{_path_literal(path)}' (HEADER, DELIMITER ',')"
+    )
+    return str(path)
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
