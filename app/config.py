@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ringscope.graph.config import DEFAULT_WORKSPACE, Neo4jConfig, StoreConfig
+from ringscope.graph.config import DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, DEFAULT_WORKSPACE, Neo4jConfig, StoreConfig
 
 
 class ConfigError(Exception):
@@ -62,9 +62,33 @@ def load_config(
     kind = (store or env.get("RINGSCOPE_STORE") or data.get("store", {}).get("kind") or "duckdb").lower()
     if kind not in ("duckdb", "neo4j"):
         raise ConfigError(f"store must be 'duckdb' or 'neo4j', not {kind!r}")
+    file_mode, dir_mode = _workspace_modes(data.get("workspace", {}))
     return RingScopeConfig(
-        store=StoreConfig(workspace=ws, kind=kind, neo4j=neo4j),
+        store=StoreConfig(workspace=ws, kind=kind, neo4j=neo4j, file_mode=file_mode, dir_mode=dir_mode),
         detection=dict(data.get("detection", {})),
         app=dict(data.get("app", {})),
         source=cfg_path,
     )
+
+
+def _mode(table: dict[str, Any], key: str, default: int, widest: int, owner: int) -> int:
+    """An octal permission string ("0640") from ``[workspace]``; the owner keeps ``owner`` bits."""
+    raw = table.get(key)
+    if raw is None:
+        return default
+    try:
+        mode = int(str(raw), 8)
+    except ValueError:
+        raise ConfigError(f"[workspace] {key} must be an octal mode like \"{default:04o}\", not {raw!r}") from None
+    if mode & ~widest or mode & owner != owner:
+        raise ConfigError(f"[workspace] {key} = {raw!r}: must keep {owner:04o} for the owner and stay within "
+                          f"{widest:04o}")
+    return mode
+
+
+def _workspace_modes(table: Any) -> tuple[int, int]:
+    """``[workspace] file_mode`` / ``dir_mode``: who else may read the workspace (default: nobody)."""
+    if not isinstance(table, dict):
+        raise ConfigError("[workspace] must be a table")
+    return (_mode(table, "file_mode", DEFAULT_FILE_MODE, 0o666, 0o600),
+            _mode(table, "dir_mode", DEFAULT_DIR_MODE, 0o777, 0o700))

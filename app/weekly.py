@@ -4,12 +4,11 @@
 a systemd timer; docs/scheduling.md) starts once a week.  It is built to be
 left alone:
 
-* **One at a time.**  A :class:`WorkspaceLock` (a file created with
-  ``O_EXCL`` in the workspace, holding the run's pid, and kept ``flock``-ed
-  while the run lives) makes a second run exit with code 4 instead of
-  interleaving with the first.  A lock left behind by a killed run is
-  recognised as stale (no process holds the ``flock`` and its pid is gone)
-  and taken over.
+* **One at a time.**  A :class:`WorkspaceLock` (an ``flock`` on a file in the
+  workspace, held while the run lives) makes a second run exit with code 4
+  instead of interleaving with the first.  The kernel drops the ``flock``
+  when its holder dies, so a file left behind by a killed run never blocks,
+  even when its recorded pid now belongs to another process.
 * **Safe to re-run.**  A drop already loaded (same fingerprint) is not loaded
   again; the week's detection run and history replace the earlier ones of the
   same week; the report is stamped with the data's own latest time, not the
@@ -80,27 +79,16 @@ def week_after(week: str, n: int = 1) -> str:
 
 # --- the lock ----------------------------------------------------------------
 
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, someone else's
-        return True
-    return True
-
-
 class WorkspaceLock:
     """An exclusive lock on a workspace for the length of one run.
 
-    The lock file is created with ``O_CREAT | O_EXCL`` (only one creator wins),
-    records ``{"pid", "host", "started_at", "command"}``, and stays
-    ``flock``-ed by its holder.  When the file exists, the lock is held unless
-    it is stale: nobody holds its ``flock`` (the kernel drops it when a process
-    dies) and the recorded pid no longer runs on this host.  A stale file is
-    removed and creation retried once.
+    The lock is the kernel's ``flock`` on ``ringscope.lock``, nothing else: the
+    kernel drops it the moment its holder exits, however it dies, so a lock
+    left by a killed run never blocks the next one.  The pid, host and command
+    written into the file only explain a refusal; they are never used to
+    decide it (a recorded pid may long since belong to an unrelated process).
+    The holder removes the file on release; a run that locked a file removed
+    under it (its inode no longer at the path) simply tries again.
     """
 
     def __init__(self, workspace: Path, command: str = "weekly"):
@@ -114,54 +102,38 @@ class WorkspaceLock:
         except (OSError, ValueError):
             return {}
 
-    def _is_stale(self) -> bool:
+    def _still_at_path(self, fd: int) -> bool:
         try:
-            fd = os.open(self.path, os.O_RDWR)
+            here, there = os.fstat(fd), os.stat(self.path)
         except FileNotFoundError:
-            return True
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return False  # a live process holds it
-            info = self.holder()
-            same_host = info.get("host") in (None, socket.gethostname())
-            pid = int(info.get("pid") or 0)
-            return not (same_host and _pid_alive(pid) and pid != os.getpid())
-        finally:
-            os.close(fd)
+            return False
+        return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
     def acquire(self) -> "WorkspaceLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        for attempt in (1, 2):
+        for _attempt in range(10):
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
             try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o644)
-            except FileExistsError:
-                if attempt == 1 and self._is_stale():
-                    try:
-                        self.path.unlink()
-                    except FileNotFoundError:
-                        pass
-                    continue
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
                 info = self.holder()
                 raise LockHeld(
                     f"another RingScope run holds the workspace lock {self.path} "
                     f"(pid {info.get('pid', '?')} on {info.get('host', '?')}, {info.get('command', '?')} "
-                    f"since {info.get('started_at', '?')}); wait for it to finish, or remove the file "
-                    "if that process is gone"
+                    f"since {info.get('started_at', '?')}); wait for it to finish"
                 ) from None
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:  # someone replaced a stale file between our unlink and open
+            if not self._still_at_path(fd):  # released and removed between our open and flock
                 os.close(fd)
-                raise LockHeld(f"another RingScope run took the workspace lock {self.path} just now") from None
+                continue
             record = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
                       "started_at": datetime.now(SHANGHAI).isoformat(timespec="seconds")}
+            os.ftruncate(fd, 0)
             os.write(fd, json.dumps(record).encode())
             os.fsync(fd)
             self._fd = fd
             return self
-        raise LockHeld(f"could not take the workspace lock {self.path}")  # pragma: no cover
+        raise LockHeld(f"could not take the workspace lock {self.path}: it keeps being replaced")
 
     def release(self) -> None:
         if self._fd is None:
@@ -225,7 +197,7 @@ def history_rows(rings: Sequence, previous: dict[str, tuple[str, frozenset[str],
             fund_loss=float(ring.fund_loss), fund_loss_before=ch.fund_loss_before,
             evidence=[e.to_json() if hasattr(e, "to_json") else dict(e) for e in ring.evidence],
         ))
-    lineage = [LineageRow(l.current_id, l.previous_id, l.shared, l.overlap) for l in evolution.links]
+    lineage = [LineageRow(k.current_id, k.previous_id, k.shared, k.overlap) for k in evolution.links]
     return rows, lineage, evolution
 
 
@@ -342,6 +314,8 @@ def run_weekly(
                 say(f"ingest {drop_dir}")
                 report = store.ingest_drop(Path(drop_dir), mapping)
                 drop_id, ingested = report.drop_id, True
+                for warning in report.warnings:
+                    say(f"warning: {warning}")
             else:
                 say(f"drop already loaded as {drop_id}; not loading it again")
             say("detect")

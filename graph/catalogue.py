@@ -9,6 +9,7 @@ file lands, or (on a file that cannot be used at all) nothing does.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -18,10 +19,12 @@ from typing import Callable
 
 import duckdb
 
+from ringscope.graph.store import StoreError
+from ringscope.graph.workspace_files import remove_scratch
 from ringscope.ingest.contract import LOAD_ORDER, TABLES
 from ringscope.ingest.errors import IngestError
 from ringscope.ingest.mapping import HeaderMapping
-from ringscope.ingest.stage import locate_files, stage_file
+from ringscope.ingest.stage import locate_files, skipped_files, stage_file
 from ringscope.ingest.validate import REJECTS_DDL, TableOutcome, validate_table
 from ringscope.ingest.validate_sql import duckdb_type, q
 
@@ -60,6 +63,7 @@ class DropReport:
     fingerprint: str
     tables: list[TableOutcome] = field(default_factory=list)
     rejects_file: str | None = None
+    warnings: list[str] = field(default_factory=list)  # files in the drop folder that were not loaded
 
     @property
     def loaded(self) -> int:
@@ -98,14 +102,16 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, present: tuple[str, ...],
     updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in cols if c not in spec.key)
     updates = (updates + ", " if updates else "") + "_extra = excluded._extra, _drop_id = excluded._drop_id"
     key = ", ".join(q(k) for k in spec.key)
-    # Columns absent from this file keep their stored values: insert stored ones back.
+    # The contract: an empty cell is a missing value.  Columns absent from this
+    # file, and blank cells of columns it has, keep their stored values; a drop
+    # cannot erase a stored value (docs/ingest.md, "Empty cells").
     select_cols = ", ".join(
-        f"o.{q(c)}" if c in present or c in spec.key else f"s.{q(c)}" for c in cols
+        q(c) if c in spec.key else f"coalesce(o.{q(c)}, s.{q(c)})" if c in present else f"s.{q(c)}"
+        for c in cols
     )
-    join = " AND ".join(f"s.{q(k)} = o.{q(k)}" for k in spec.key)
     con.execute(
         f"INSERT INTO {q(table)} ({insert_cols}, _extra, _drop_id) "
-        f"SELECT {select_cols}, coalesce(o._extra, s._extra), ? FROM {ok} o LEFT JOIN {q(table)} s ON {join} "
+        f"SELECT {select_cols}, coalesce(o._extra, s._extra), ? FROM {ok} o LEFT JOIN {q(table)} s USING ({key}) "
         f"ON CONFLICT ({key}) DO UPDATE SET {updates}",
         [drop_id],
     )
@@ -127,7 +133,7 @@ def ingest_drop(
     fp = fingerprint_drop(files)
     started = datetime.now(timezone.utc)
     drop_id = f"D{started:%Y%m%d%H%M%S%f}-{fp[:8]}"
-    report = DropReport(drop_id, str(drop_dir.resolve()), fp)
+    report = DropReport(drop_id, str(drop_dir.resolve()), fp, warnings=skipped_files(drop_dir, files))
     stored = {t for t in TABLES}
     con.execute("BEGIN TRANSACTION")
     try:
@@ -152,30 +158,70 @@ def ingest_drop(
         for i, staged in enumerate(staged_all):
             step(f"store {staged.spec.name}", 0.8 + 0.18 * i / len(order))
             _merge(con, staged.spec.name, staged.columns, drop_id)
-        n_rejects = con.execute("SELECT count(*) FROM _rejects").fetchone()[0]
-        if n_rejects:
-            rejects_dir.mkdir(parents=True, exist_ok=True)
-            path = rejects_dir / f"{drop_id}-rejects.csv"
-            con.execute(
-                "COPY (SELECT file, line, column_name AS column, value, reason, table_name AS table "
-                f"FROM _rejects ORDER BY table_name, line, column_name) TO '{_path_literal(path)}' (HEADER, DELIMITER ',')"
-            )
-            report.rejects_file = str(path)
+        report.rejects_file = _write_rejects(con, rejects_dir, drop_id)
         con.execute(
             "INSERT INTO ingest_drops VALUES (?, ?, ?, ?, now(), 'loaded', ?, ?)",
-            [drop_id, report.source, fp, started, json.dumps({"loaded": report.loaded, "rejected": report.rejected}),
+            [drop_id, report.source, fp, started, json.dumps({"loaded": report.loaded, "rejected": report.rejected, "warnings": report.warnings},
+                                    ensure_ascii=False),
              report.rejects_file],
         )
         con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as exc:
+        _rollback(con)
+        failure = storage_failure(exc, rejects_dir.parent)
+        if failure is not None:
+            raise failure from None
         raise
     finally:
+        remove_scratch(scratch_dir)
         for table in TABLES:
             con.execute(f"DROP TABLE IF EXISTS {q('stg_' + table)}")
             con.execute(f"DROP TABLE IF EXISTS {q('ok_' + table)}")
     step("done", 1.0)
     return report
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, rejects_dir: Path, drop_id: str) -> str | None:
+    """The drop's rejects as CSV (file, line, column, value, reason, table), or None when there are none."""
+    if not con.execute("SELECT count(*) FROM _rejects").fetchall()[0][0]:
+        return None
+    rejects_dir.mkdir(parents=True, exist_ok=True)
+    path = rejects_dir / f"{drop_id}-rejects.csv"
+    con.execute(
+        "COPY (SELECT file, line, column_name AS column, value, reason, table_name AS table "
+        f"FROM _rejects ORDER BY table_name, line, column_name) TO '{_path_literal(path)}' (HEADER, DELIMITER ',')"
+    )
+    return str(path)
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo the drop.  DuckDB has already ended a transaction whose COMMIT failed
+    (e.g. the disk filled while writing the WAL); its "no transaction is active"
+    must not hide the real reason."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass
+
+
+_NO_SPACE = "No space left on device"
+
+
+def storage_failure(exc: BaseException, workspace: Path) -> StoreError | None:
+    """A one-line StoreError for a workspace that cannot be written (disk full, quota, I/O), else None."""
+    text = str(exc)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+        reason = exc.strerror or text
+    elif isinstance(exc, (duckdb.IOException, duckdb.TransactionException)) and (
+        _NO_SPACE in text or "Could not write" in text or isinstance(exc, duckdb.IOException)
+    ):
+        reason = _NO_SPACE if _NO_SPACE in text else text.splitlines()[0]
+    else:
+        return None
+    return StoreError(
+        f"cannot write to the workspace {workspace}: {reason}; nothing of the drop was stored: "
+        "free space and run the ingest again"
+    )
 
 
 def record_failed_drop(con: duckdb.DuckDBPyConnection, drop_dir: Path, error: IngestError) -> None:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_WORKSPACE = Path("ringscope-workspace")
+DEFAULT_FILE_MODE = 0o600  # workspace files: the owner only (graph.workspace_files)
+DEFAULT_DIR_MODE = 0o700
 CATALOGUE_FILE = "ringscope.duckdb"
 
 
@@ -25,6 +27,8 @@ class StoreConfig:
     workspace: Path = DEFAULT_WORKSPACE
     kind: str = "duckdb"  # "duckdb" (embedded default) or "neo4j"
     neo4j: Neo4jConfig = Neo4jConfig()
+    file_mode: int = DEFAULT_FILE_MODE  # [workspace] file_mode
+    dir_mode: int = DEFAULT_DIR_MODE  # [workspace] dir_mode
 
     @property
     def catalogue_path(self) -> Path:

@@ -15,6 +15,7 @@ from ringscope.graph.catalogue import DropReport, Progress, ensure_schema, inges
 from ringscope.graph.config import StoreConfig
 from ringscope.graph.model import LABELS, NODE_SQL, REL_TYPE_NAMES, edges_view_sql, nodes_view_sql
 from ringscope.graph.traversal import AdjacencyQueries
+from ringscope.graph.workspace_files import catalogue_files, open_workspace
 from ringscope.graph.store import Edge, Node, NodeRef, Store, StoreUnavailable, Subgraph
 from ringscope.ingest.errors import IngestError
 from ringscope.ingest.mapping import HeaderMapping
@@ -28,7 +29,7 @@ class DuckDBStore(AdjacencyQueries, Store):
         path = config.catalogue_path
         if read_only and not path.exists():
             raise StoreUnavailable(f"no workspace data at {path}: run `ringscope ingest DROP_DIR` first")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        open_workspace(path.parent, config.file_mode, config.dir_mode, catalogue_files(path))
         try:
             self.con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:

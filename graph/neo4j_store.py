@@ -32,6 +32,7 @@ from ringscope.graph.neo4j_loader import WORKERS, ProjectionReport, project_cata
 from ringscope.graph.neo4j_schema import NAMED_LABELS, ensure_schema
 from ringscope.graph.traversal import AdjacencyQueries
 from ringscope.graph.store import Edge, Node, NodeRef, Store, StoreError, StoreUnavailable, Subgraph
+from ringscope.graph.workspace_files import catalogue_files, open_workspace
 from ringscope.ingest.contract import MONEY, TABLES
 from ringscope.ingest.errors import IngestError
 from ringscope.ingest.mapping import HeaderMapping
@@ -186,7 +187,7 @@ class Neo4jStore(AdjacencyQueries, Store):
             path = self.config.catalogue_path
             if self.read_only and not path.exists():
                 raise StoreUnavailable(f"no workspace data at {path}: run `ringscope ingest DROP_DIR` first")
-            path.parent.mkdir(parents=True, exist_ok=True)
+            open_workspace(path.parent, self.config.file_mode, self.config.dir_mode, catalogue_files(path))
             try:
                 self._con = duckdb.connect(str(path), read_only=self.read_only)
             except duckdb.IOException as exc:

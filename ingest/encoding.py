@@ -40,7 +40,32 @@ def detect_encoding(path: Path) -> str:
         return "utf-8"
     if _decodes(path, "gb18030"):
         return "gb18030"
-    raise IngestError(path.name, "not readable as UTF-8, UTF-8 with BOM or GB18030")
+    line, byte, encoding = _first_bad_line(path)
+    raise IngestError(
+        path.name,
+        f"not readable as UTF-8, UTF-8 with BOM or GB18030: byte 0x{byte:02X} cannot be decoded "
+        f"(read as {encoding}, the encoding that gets furthest)",
+        line=line,
+    )
+
+
+def _first_bad_line(path: Path) -> tuple[int, int, str]:
+    """(line, offending byte, encoding) where decoding first fails, for the encoding that gets furthest.
+
+    A line break never falls inside a UTF-8 or GB18030 character, so lines can
+    be decoded one at a time.  Only run for a file about to be refused.
+    """
+    furthest = (0, 0, "UTF-8")
+    for encoding in ("utf-8", "gb18030"):
+        with open(path, "rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                try:
+                    raw.decode(encoding)
+                except UnicodeDecodeError as exc:
+                    if number > furthest[0]:
+                        furthest = (number, raw[exc.start], encoding.upper())
+                    break
+    return furthest
 
 
 def to_utf8(path: Path, encoding: str, scratch_dir: Path) -> Path:

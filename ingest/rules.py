@@ -23,6 +23,18 @@ _TRACE = re.compile(r"^[0-9]{20}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
 _ID18 = re.compile(r"^[0-9]{17}[0-9X]$")
 
+# Ranges: the store's types (DECIMAL(14,2), BIGINT, DOUBLE, TIMESTAMP) and the
+# world's clocks (UTC-12:00 to UTC+14:00).  Checked before any cast, so one
+# out-of-range cell is a rejected row with its reason, never an aborted drop.
+MONEY_INTEGER_DIGITS = 12  # DECIMAL(14,2): at most 999999999999.99
+NUMBER_MAX = 1e15  # quantities, days' supply, max daily units: far beyond any real one, and finite
+MAX_OFFSET_MINUTES = 14 * 60
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+MONEY_TOO_LARGE = "amount too large (at most 999999999999.99 yuan)"
+INT_OUT_OF_RANGE = "whole number out of range"
+NUMBER_TOO_LARGE = "number too large (at most 1e15)"
+OFFSET_OUT_OF_RANGE = "UTC offset out of range (at most ±14:00, minutes 00-59)"
+
 
 def id_number_check_digit(first17: str) -> str:
     """GB 11643-1999 check character for the first 17 digits."""
@@ -62,6 +74,11 @@ def datetime_problem(value: str) -> str | None:
         datetime.fromisoformat(f"{m.group(1)}T{m.group(2)}")
     except ValueError:
         return "not a datetime (YYYY-MM-DDTHH:MM:SS, optional offset)"
+    offset = (m.group(4) or "").replace(":", "")
+    if offset not in ("", "Z"):
+        hours, minutes = int(offset[1:3]), int(offset[3:5])
+        if hours * 60 + minutes > MAX_OFFSET_MINUTES or minutes > 59:
+            return OFFSET_OUT_OF_RANGE
     return None
 
 
@@ -70,11 +87,15 @@ def money_problem(value: str) -> str | None:
         return "amount is negative"
     if not _MONEY.match(value):
         return "not an amount in yuan (digits, at most two decimals)"
+    if len(value.split(".")[0].lstrip("0")) > MONEY_INTEGER_DIGITS:
+        return MONEY_TOO_LARGE
     return None
 
 
 def int_problem(value: str) -> str | None:
-    return None if _INT.match(value) else "not a whole number"
+    if not _INT.match(value):
+        return "not a whole number"
+    return None if BIGINT_MIN <= int(value) <= BIGINT_MAX else INT_OUT_OF_RANGE
 
 
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
@@ -85,6 +106,8 @@ def number_problem(value: str) -> str | None:
         return "not a number"
     if value.startswith("-") and float(value) != 0:
         return "number is negative"
+    if float(value) > NUMBER_MAX:
+        return NUMBER_TOO_LARGE
     return None
 
 

@@ -12,6 +12,7 @@ physical line unless an earlier quoted field spans several lines.
 from __future__ import annotations
 
 import csv
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +21,17 @@ import duckdb
 from ringscope.ingest.contract import TABLES, TableSpec
 from ringscope.ingest.encoding import detect_encoding, to_utf8
 from ringscope.ingest.errors import IngestError
+from ringscope.ingest.lines import cell_line_breaks, count_lines, refuse_lost_lines
 from ringscope.ingest.mapping import HeaderMapping
 from ringscope.ingest.validate_sql import q
+
+
+# The widest contract table has 16 columns; a source may add extras, but a
+# header of thousands of columns is a broken export, and reading it would take
+# minutes and gigabytes before failing.  Refused on the header alone.
+MAX_HEADER_COLUMNS = 1000
+# Addresses may hold a line break or two; a value over this many lines is a runaway quote.
+MAX_VALUE_LINES = 20
 
 
 @dataclass
@@ -61,19 +71,63 @@ def locate_files(drop_dir: Path, mapping: HeaderMapping) -> dict[str, Path]:
     return found
 
 
-def _header(con: duckdb.DuckDBPyConnection, path: Path, parquet: bool) -> list[str]:
+TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+def skipped_files(drop_dir: Path, used: dict[str, Path]) -> list[str]:
+    """One warning per entry of the drop folder that is not loaded and may have been meant to be.
+
+    A table file named a little wrong (``settlement.csv``, ``Cards.CSV``) or a
+    symbolic link that loops or dangles would otherwise be skipped without a
+    word, and a weekly run would quietly load less than was sent.
+    """
+    taken = {p.name for p in used.values()}
+    warnings = []
+    for entry in sorted(drop_dir.iterdir(), key=lambda p: p.name):
+        if entry.name in taken:
+            continue
+        if entry.is_symlink() and not entry.exists():
+            warnings.append(f"{entry.name}: skipped: a symbolic link that loops or points nowhere")
+        elif entry.is_file() and entry.suffix.lower() in TABLE_SUFFIXES:
+            close = difflib.get_close_matches(entry.stem.lower(), list(TABLES), n=1, cutoff=0.8)
+            if close:
+                warnings.append(f"{entry.name}: skipped: looks like the {close[0]} table; "
+                                f"name it {close[0]}{entry.suffix.lower()}")
+            else:
+                warnings.append(f"{entry.name}: skipped: not a contract table name ({', '.join(TABLES)})")
+    return warnings
+
+
+def _refuse_wide(name: str, n: int) -> None:
+    if n > MAX_HEADER_COLUMNS:
+        raise IngestError(name, f"the header has {n} columns, more than the {MAX_HEADER_COLUMNS} RingScope reads; "
+                                "is this the right file, exported with the right delimiter?", line=1)
+
+
+def _header(con: duckdb.DuckDBPyConnection, path: Path, parquet: bool, name: str) -> tuple[list[str], list[str]]:
+    """The file's column names and, for Parquet, their types (CSV: all text)."""
     if parquet:
-        rel = con.execute("SELECT * FROM read_parquet(?) LIMIT 0", [str(path)])
-        names = [d[0] for d in rel.description]
-        rel.fetchall()
-        return names
+        # the schema's leaf count first: reading a 300k-column schema fully is what takes minutes
+        _refuse_wide(name, con.execute("SELECT count(*) - 1 FROM parquet_schema(?)", [str(path)]).fetchall()[0][0])
+        described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+        return [d[0] for d in described], [str(d[1]) for d in described]
     with open(path, encoding="utf-8-sig", newline="") as fh:
         try:
-            return next(csv.reader(fh))
+            names = next(csv.reader(fh))
         except StopIteration:
-            raise IngestError(path.name, "the file is empty: a header row is required", line=1) from None
+            raise IngestError(name, "the file is empty: a header row is required", line=1) from None
         except csv.Error as exc:
-            raise IngestError(path.name, f"the header row is not valid CSV: {exc}", line=1) from None
+            raise IngestError(name, f"the header row is not valid CSV: {exc}", line=1) from None
+    _refuse_wide(name, len(names))
+    return names, ["VARCHAR"] * len(names)
+
+
+def _as_text(ref: str, type_name: str) -> str:
+    """A staged cell as text.  An instant with a time zone is written in UTC with ``Z``,
+    a form the contract's datetime rule accepts (DuckDB's own ``+00`` is not)."""
+    if type_name == "TIMESTAMP WITH TIME ZONE":
+        return f"strftime({ref} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%f') || 'Z'"
+    return f"CAST({ref} AS VARCHAR)"
 
 
 def stage_file(
@@ -88,7 +142,7 @@ def stage_file(
     encoding = "parquet" if parquet else detect_encoding(path)
     readable = path if parquet else to_utf8(path, encoding, scratch_dir)
     try:
-        headers = _header(con, readable, parquet)
+        headers, types = _header(con, readable, parquet, path.name)
     except duckdb.Error as exc:
         raise IngestError(path.name, f"cannot be read as {'Parquet' if parquet else 'CSV'}: {str(exc).splitlines()[0]}") from None
 
@@ -113,10 +167,10 @@ def stage_file(
         )
 
     ref = (lambda i: f"#{i + 1}") if parquet else (lambda i: f"_c{i}")
-    select = [f"CAST({ref(i)} AS VARCHAR) AS {q(dst)}" for dst, i in mapped.items()]
+    select = [f"{_as_text(ref(i), types[i])} AS {q(dst)}" for dst, i in mapped.items()]
     params: list = []
     if extras:
-        pairs = ", ".join(f"?, CAST({ref(i)} AS VARCHAR)" for i, _h in extras)
+        pairs = ", ".join(f"?, {_as_text(ref(i), types[i])}" for i, _h in extras)
         params = [h for _i, h in extras]
         select.append(f"CAST(json_object({pairs}) AS VARCHAR) AS _extra")
     else:
@@ -143,26 +197,30 @@ def _stage_csv(
 ) -> None:
     target = q(staged.stage_table)
     con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_scans")
+    columns = {f"_c{i}": "VARCHAR" for i in range(len(headers))}
     # The window keeps file order (insertion order is preserved), giving record numbers.
     con.execute(
         f"CREATE TEMP TABLE {target} AS SELECT row_number() OVER () + 1 AS _line, {cols} "
-        "FROM read_csv(?, columns = ?, header = true, "
-        "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-        "store_rejects = true, rejects_table = '_csv_rejects', rejects_scan = '_csv_scans', "
-        "max_line_size = 10000000)",
-        [*params, str(readable), {f"_c{i}": "VARCHAR" for i in range(len(headers))}],
+        f"FROM {_read_csv_sql(_KEEP_REJECTS)}",
+        [*params, str(readable), columns],
     )
     bad = con.execute(
-        "SELECT line, coalesce(column_name, ''), error_type, error_message FROM _csv_rejects ORDER BY line"
+        "SELECT line, coalesce(column_name, ''), error_type, error_message, csv_line FROM _csv_rejects ORDER BY line"
     ).fetchall()
     seen: set[int] = set()
-    for line, column, etype, message in bad:
+    swallowed: tuple[int, str] | None = None
+    for line, column, etype, message, text in bad:
         if line in seen:
             continue
         seen.add(line)
         if column.startswith("_c") and column[2:].isdigit() and int(column[2:]) < len(headers):
             column = headers[int(column[2:])]  # back to the file's own header
         staged.malformed.append((int(line), column, f"malformed CSV record ({etype.lower()}): {message}"))
+        # a rejected record over several lines takes them with it (DuckDB's text may start with blank lines)
+        if "\n" in (text or "").strip("\r\n") and swallowed is None:
+            swallowed = (int(line), column)
+    staged.rows = con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
+    _account_for_every_line(con, staged, readable, headers, swallowed)
     if not seen:
         return
     # Records DuckDB skipped shift later line numbers: line = record + 1 + skipped-before.
@@ -173,3 +231,48 @@ def _stage_csv(
         f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT r._line + s.k AS _line, r.* EXCLUDE (_line) "
         f"FROM {target} r ASOF JOIN _skips s ON r._line - 1 >= s.rec_from"
     )
+
+
+_KEEP_REJECTS = "store_rejects = true, rejects_table = '_csv_rejects', rejects_scan = '_csv_scans'"
+
+
+def _read_csv_sql(extra: str = "") -> str:
+    """The one way a drop's CSV is read: every cell text, nothing guessed (parameters: path, columns)."""
+    return ("read_csv(?, columns = ?, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+            f"max_line_size = 10000000{', ' + extra if extra else ''})")
+
+
+def _account_for_every_line(
+    con: duckdb.DuckDBPyConnection, staged: StagedTable, readable: Path, headers: list[str],
+    swallowed: tuple[int, str] | None,
+) -> None:
+    """Refuse the drop unless every physical line is the header, a record (stored or
+    rejected), a line break inside a quoted value, or a blank line."""
+    physical, blanks = count_lines(readable)
+    accounted = 1 + sum(h.count("\n") for h in headers) + staged.rows + len(staged.malformed) + blanks
+    if accounted != physical and swallowed is None:
+        # multi-line quoted values: count their line breaks (a second read, only for such files)
+        breaks, blank_inside = cell_line_breaks(
+            con, _read_csv_sql("ignore_errors = true"), [str(readable), {f"_c{i}": "VARCHAR" for i in range(len(headers))}],
+            len(headers),
+        )
+        accounted += breaks - blank_inside
+        _refuse_runaway_value(con, staged)
+    if accounted != physical or swallowed is not None:
+        refuse_lost_lines(staged.file, physical, accounted, swallowed)
+
+
+def _refuse_runaway_value(con: duckdb.DuckDBPyConnection, staged: StagedTable) -> None:
+    """A quote that closes hundreds of lines later turns those records into one value
+    that is "stored" yet lost; no contract column holds more than a few lines."""
+    spans = [f"{{'col': '{c}', 'n': length({q(c)}) - length(replace({q(c)}, chr(10), ''))}}" for c in staged.columns]
+    if not spans:
+        return
+    found = con.execute(
+        f"SELECT _line, u.col, u.n FROM (SELECT _line, unnest([{', '.join(spans)}]) AS u FROM {q(staged.stage_table)}) "
+        "WHERE u.n >= ? ORDER BY _line LIMIT 1", [MAX_VALUE_LINES]).fetchall()
+    if found:
+        line, column, breaks = found[0]
+        raise IngestError(staged.file, f"a quoted value runs over {breaks + 1} lines (at most {MAX_VALUE_LINES} are "
+                                       "accepted): a quote probably closes far later than it should; fix it and "
+                                       "send the file again (nothing was stored)", line=int(line), column=column)

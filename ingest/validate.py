@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import duckdb
 
-from ringscope.ingest.contract import TableSpec
 from ringscope.ingest.stage import StagedTable
 from ringscope.ingest.validate_sql import column_problem_sql, duckdb_type, q, row_problems_sql, typed_sql
 
@@ -158,7 +157,8 @@ def _compare_with_stored(con, staged: StagedTable, out: TableOutcome, stored_tab
     spec, ok = staged.spec, q(f"ok_{staged.spec.name}")
     if spec.name in stored_tables and con.execute(f"SELECT count(*) FROM main.{q(spec.name)}").fetchone()[0]:
         join = " AND ".join(f"s.{q(k)} = o.{q(k)}" for k in spec.key)
-        same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM o.{c}" for c in present)
+        # A blank cell says nothing (empty = missing), so it never differs from the stored value.
+        same = " AND ".join(f"(o.{c} IS NULL OR s.{c} IS NOT DISTINCT FROM o.{c})" for c in present)
         if spec.fact:
             _reject(
                 con, staged,

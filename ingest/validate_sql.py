@@ -8,6 +8,7 @@ expression against its Python twin in ``ingest.rules``.
 """
 from __future__ import annotations
 
+from ringscope.ingest import rules
 from ringscope.ingest.contract import Column, TableSpec
 
 
@@ -28,28 +29,51 @@ def _weighted_sum(u: str) -> str:
     return " + ".join(f"CAST(substr({u}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_ID_WEIGHTS))
 
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# Range limits shared with the Python twins (ingest.rules): a value passing its
+# format must also fit the store's type, so a cast can never abort a drop.
+MONEY_INTEGER_DIGITS = rules.MONEY_INTEGER_DIGITS
+NUMBER_MAX = rules.NUMBER_MAX
+MAX_OFFSET_MINUTES = rules.MAX_OFFSET_MINUTES
+MONEY_TOO_LARGE, INT_OUT_OF_RANGE = rules.MONEY_TOO_LARGE, rules.INT_OUT_OF_RANGE
+NUMBER_TOO_LARGE, OFFSET_OUT_OF_RANGE = rules.NUMBER_TOO_LARGE, rules.OFFSET_OUT_OF_RANGE
 DATETIME_RE = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}:[0-9]{2})(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
+
+
+def _offset_part(c: str, start: int) -> str:
+    """Hours (start 2) or minutes (start 4) of the datetime's offset; 0 without one."""
+    off = f"replace(regexp_extract({c}, '{DATETIME_RE}', 4), ':', '')"
+    return f"coalesce(TRY_CAST(substr({off}, {start}, 2) AS INTEGER), 0)"
+
+
+def _offset_minutes(c: str) -> str:
+    return f"({_offset_part(c, 2)} * 60 + {_offset_part(c, 4)})"
 
 
 def _kind_problem(kind: str, c: str) -> str | None:
     if kind == "date":
         return (f"CASE WHEN NOT regexp_full_match({c}, '{DATE_RE}') OR TRY_CAST({c} AS DATE) IS NULL "
-                "THEN 'not a date (YYYY-MM-DD)' END")
+                f"OR starts_with({c}, '0000') THEN 'not a date (YYYY-MM-DD)' END")
     if kind == "datetime":
         return (f"CASE WHEN NOT regexp_full_match({c}, '{DATETIME_RE}') "
                 f"OR TRY_CAST(regexp_extract({c}, '{DATETIME_RE}', 1) || ' ' || "
-                f"regexp_extract({c}, '{DATETIME_RE}', 2) AS TIMESTAMP) IS NULL "
-                "THEN 'not a datetime (YYYY-MM-DDTHH:MM:SS, optional offset)' END")
+                f"regexp_extract({c}, '{DATETIME_RE}', 2) AS TIMESTAMP) IS NULL OR starts_with({c}, '0000') "
+                "THEN 'not a datetime (YYYY-MM-DDTHH:MM:SS, optional offset)' "
+                f"WHEN {_offset_minutes(c)} > {MAX_OFFSET_MINUTES} OR {_offset_part(c, 4)} > 59 "
+                f"THEN '{OFFSET_OUT_OF_RANGE}' END")
     if kind == "money":
         return (f"CASE WHEN regexp_full_match({c}, '^-[0-9]+(\\.[0-9]+)?$') "
                 "THEN 'amount is negative' "
                 f"WHEN NOT regexp_full_match({c}, '^[0-9]+(\\.[0-9]{{1,2}})?$') "
-                "THEN 'not an amount in yuan (digits, at most two decimals)' END")
+                "THEN 'not an amount in yuan (digits, at most two decimals)' "
+                f"WHEN length(ltrim(split_part({c}, '.', 1), '0')) > {MONEY_INTEGER_DIGITS} "
+                f"THEN '{MONEY_TOO_LARGE}' END")
     if kind == "int":
-        return f"CASE WHEN NOT regexp_full_match({c}, '^-?[0-9]+$') THEN 'not a whole number' END"
+        return (f"CASE WHEN NOT regexp_full_match({c}, '^-?[0-9]+$') THEN 'not a whole number' "
+                f"WHEN TRY_CAST({c} AS BIGINT) IS NULL THEN '{INT_OUT_OF_RANGE}' END")
     if kind == "number":
         return (f"CASE WHEN NOT regexp_full_match({c}, '^-?[0-9]+(\\.[0-9]+)?$') THEN 'not a number' "
-                f"WHEN starts_with({c}, '-') AND CAST({c} AS DOUBLE) <> 0 THEN 'number is negative' END")
+                f"WHEN starts_with({c}, '-') AND CAST({c} AS DOUBLE) <> 0 THEN 'number is negative' "
+                f"WHEN CAST({c} AS DOUBLE) > {NUMBER_MAX!r} THEN '{NUMBER_TOO_LARGE}' END")
     if kind == "bool":
         return f"CASE WHEN lower({c}) NOT IN ('true', 'false') THEN 'not true/false' END"
     if kind == "region":
@@ -64,6 +88,7 @@ def _kind_problem(kind: str, c: str) -> str | None:
             f"CASE WHEN NOT regexp_full_match({u}, '^[0-9]{{17}}[0-9X]$') "
             "THEN 'ID number must be 17 digits and a check digit or X' "
             f"WHEN TRY_CAST(substr({u}, 7, 4) || '-' || substr({u}, 11, 2) || '-' || substr({u}, 13, 2) AS DATE) IS NULL "
+            f"OR substr({u}, 7, 4) = '0000' "
             "THEN 'ID number has an impossible birth date' "
             f"WHEN substr('10X98765432', 1 + (({_weighted_sum(u)}) % 11)::INTEGER, 1) "
             f"<> substr({u}, 18, 1) "

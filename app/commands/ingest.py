@@ -50,6 +50,8 @@ def ingest(
     """Validate every row of a drop and load the good ones (atomically)."""
     cfg = config_from(workspace, store, config)
     report = run_ingest(cfg, drop_dir, mapping)
+    for warning in report.warnings:
+        console.print(f"Warning: {warning}", style="yellow", highlight=False, markup=False)
     console.print(summary_table(report))
     console.print(f"Loaded {report.loaded} rows, rejected {report.rejected}.")
     if report.rejects_file:

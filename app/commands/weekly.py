@@ -67,7 +67,7 @@ def weekly(
     lang = split_list(langs, ("zh", "en"), "--lang")
     wk = week or current_week()
     outcome = run_weekly(cfg, drop_dir, wk, out, fmt, lang, mapping, explorer_url,
-                         step=lambda m: console.print(f"[dim]{wk}: {m}[/dim]"))
+                         step=lambda m: console.print(f"{wk}: {m}", style="dim", markup=False, highlight=False))
     counts = ", ".join(f"{k} {v}" for k, v in outcome.status_counts.items() if v)
     console.print(f"{outcome.week}: {outcome.rings} rings ({counts or 'none'}); "
                   f"compared with {outcome.previous_week or 'nothing (first week)'}; run {outcome.run_id}.")

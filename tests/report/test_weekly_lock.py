@@ -7,7 +7,6 @@ import subprocess
 import sys
 from datetime import datetime
 
-import duckdb
 import pytest
 
 from ringscope.app.errors import LockHeld
@@ -39,15 +38,32 @@ def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
         assert json.loads((tmp_path / LOCK_FILE).read_text())["pid"] == os.getpid()
 
 
-def test_lock_file_of_a_live_process_is_respected(tmp_path):
-    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+def test_lock_file_naming_a_reused_pid_does_not_block(tmp_path):
+    """The recorded pid now belongs to an unrelated live process, but nobody holds the flock (issue 17, item 16)."""
+    unrelated = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        (tmp_path / LOCK_FILE).write_text(json.dumps({"pid": live.pid, "host": os.uname().nodename}))
-        with pytest.raises(LockHeld):
+        (tmp_path / LOCK_FILE).write_text(json.dumps({"pid": unrelated.pid, "host": os.uname().nodename}))
+        with WorkspaceLock(tmp_path):
+            assert json.loads((tmp_path / LOCK_FILE).read_text())["pid"] == os.getpid()
+    finally:
+        unrelated.kill()
+        unrelated.wait()
+
+
+def test_a_live_holder_of_the_flock_is_respected(tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from ringscope.app.weekly import WorkspaceLock; "
+         f"lock = WorkspaceLock({str(tmp_path)!r}, command='weekly test').acquire(); print('held', flush=True); "
+         "time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(LockHeld, match=f"pid {holder.pid} .*weekly test"):
             WorkspaceLock(tmp_path).acquire()
     finally:
-        live.kill()
-        live.wait()
+        holder.kill()
+        holder.wait()
+    with WorkspaceLock(tmp_path):  # the kernel dropped the dead holder's flock
+        pass
 
 
 def test_iso_weeks():
