@@ -5,8 +5,12 @@ gather the case from the store (masked unless unmasking is allowed); write
 the summary (HTML and PDF per language), the annexes (CSV and XLSX), the
 ring graph (PNG and HTML) and the ring itself (ring.json) into a payload
 folder; make it a BagIt bag with provenance in bag-info; zip it; verify the
-zip; write the audit record; and only then move the zip into place.  If the
-audit log cannot be written the package is not delivered (``app.audit``).
+zip; sign its tag manifest with the bureau key when ``ringscope keys init``
+made one (``signing``); write the audit record; and only then move the zip
+into place.  bag-info carries the audit log's head before the export
+(``Audit-Log-Head``), and the export's audit record carries the tag
+manifest's SHA-256, so package and log vouch for each other.  If the audit
+log cannot be written the package is not delivered (``app.audit``).
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from typing import Any, Sequence
 
 from ringscope.app import audit
 from ringscope.app.errors import UserError
-from ringscope.app.export import access, annexes, graph_files, summary, wording
+from ringscope.app.export import access, annexes, graph_files, signing, summary, wording
 from ringscope.app.export.bag import make_bag, replace_atomically, verify_package, zip_folder
 from ringscope.app.export.case import CaseFile, gather_case
 from ringscope.app.ring_source import RingRecord, find_ring
@@ -43,7 +47,7 @@ def _ring_json(case: CaseFile) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
-def _bag_info(case: CaseFile, user_name: str, export_time: datetime) -> dict[str, Any]:
+def _bag_info(case: CaseFile, user_name: str, export_time: datetime, audit_head: tuple[int, str]) -> dict[str, Any]:
     ring = case.ring
     return {
         "Source-Organization": "RingScope",
@@ -64,6 +68,7 @@ def _bag_info(case: CaseFile, user_name: str, export_time: datetime) -> dict[str
         "Personal-Data": "masked" if case.masked else "unmasked",
         "Exported-By": printable(user_name),
         "Export-Time": export_time.isoformat(timespec="seconds"),
+        "Audit-Log-Head": f"{audit_head[0]} {audit_head[1]}",
     }
 
 
@@ -137,7 +142,10 @@ def build_referral(
     with tempfile.TemporaryDirectory(prefix="ringscope-export-") as tmp:
         bag_dir = Path(tmp) / root
         write_payload(case, bag_dir, langs)
-        make_bag(bag_dir, _bag_info(case, who.name, when))
+        make_bag(bag_dir, _bag_info(case, who.name, when, audit.head(config.workspace)))
+        key = _bureau_key(config.workspace)
+        if key is not None:
+            signing.sign_bag(bag_dir, key)
         tmp_zip = Path(tmp) / "package.zip"
         zip_folder(bag_dir, tmp_zip, root)
         report = verify_package(tmp_zip)
@@ -154,6 +162,13 @@ def build_referral(
                          role=who.role, details={"via": "referral export", "file": str(out_path.resolve())})
         replace_atomically(tmp_zip, out_path)
     return out_path
+
+
+def _bureau_key(workspace: Path) -> Any:
+    try:
+        return signing.load_private_key(workspace)
+    except signing.SigningError as exc:
+        raise UserError(f"cannot sign the package: {exc}") from None
 
 
 def _tagmanifest_digest(bag_dir: Path) -> str:
