@@ -9,38 +9,20 @@ is wrong.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from ringscope.app.console import make_console
-from ringscope.app import auth
-from ringscope.app.errors import UserError
 from ringscope.app.export import PackageError, VerifyReport, build_referral, signing, verify_package
 from ringscope.app.export.provenance import check_against_workspace
-from ringscope.app.export.access import local_user, users_configured
+from ringscope.app.login import cli_user
 from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
 from ringscope.graph.factory import open_store
 
 console = make_console()
 err = make_console(stderr=True)
-
-
-def _resolve_user(cfg, name: Optional[str]) -> auth.User:
-    """The configured user after a password check, or a local user when none are configured."""
-    if not users_configured(cfg):
-        return local_user(name)
-    if not name:
-        raise UserError("users are configured: pass --user NAME (password from RINGSCOPE_PASSWORD or the prompt)")
-    password = os.environ.get("RINGSCOPE_PASSWORD")
-    if password is None:
-        password = typer.prompt(f"Password for {name}", hide_input=True)
-    user = auth.load_directory(cfg.app).authenticate(name, password)
-    if user is None:
-        raise UserError(f"unknown user {name!r} or wrong password")
-    return user
 
 
 def export(
@@ -56,7 +38,7 @@ def export(
 ) -> None:
     """Build the referral package of one ring: summary (PDF/HTML, zh/en), annexes, graph, as a BagIt zip."""
     cfg = config_from(workspace, store, config)
-    who = _resolve_user(cfg, user)
+    who = cli_user(cfg, user, via="cli:export")
     with open_store(cfg.store, read_only=True) as st:
         path = build_referral(st, ring_id, out, user=who, unmask=unmask, lang=tuple(lang), config=cfg,
                               rings_file=rings)

@@ -21,7 +21,8 @@ import duckdb
 
 from ringscope.analytics.data_coverage import coverage_gaps
 from ringscope.app.errors import UserError
-from ringscope.app.pii import mask_name, mask_text
+from ringscope.app.free_text import mask_free_text
+from ringscope.app.pii import mask_name
 from ringscope.graph.ring_history import ensure_history_schema, previous_week, week_trend
 
 DEFAULT_EXPLORER_URL = "http://127.0.0.1:8501"
@@ -194,13 +195,13 @@ def _personal_names(con: duckdb.DuckDBPyConnection, week: str, ring_ids: list[st
     return out
 
 
-def _evidence(raw: str | None, names: list[str], unmask: bool) -> list[dict[str, str]]:
+def _evidence(raw: str | None, names: list[str], unmask: bool, con: Any = None) -> list[dict[str, str]]:
     items = json.loads(raw) if raw else []
     out = []
     for item in items[:2]:
         text, text_zh = str(item.get("text", "")), str(item.get("text_zh", item.get("text", "")))
         if not unmask:
-            text, text_zh = mask_text(text, names), mask_text(text_zh, names)
+            text, text_zh = mask_free_text(con, text, tuple(names)), mask_free_text(con, text_zh, tuple(names))
         out.append({"kind": str(item.get("kind", "")), "text": text, "text_zh": text_zh})
     return out
 
@@ -272,7 +273,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
             parents=list(r["parents"] or []),
             province=(provinces if r["present"] else prev_provinces).get(rid),
             link=base + rid, key_members=key_members.get(rid, []) if r["present"] else [],
-            evidence=_evidence(r.get("evidence"), names.get(rid, []), unmask) if rid in listed else [],
+            evidence=_evidence(r.get("evidence"), names.get(rid, []), unmask, con) if rid in listed else [],
         )
 
     status_counts = {s: 0 for s in ("new", "grown", "merged", "split", "shrunk", "persisting", "dissolved")}
@@ -299,7 +300,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
 
     triage_found, decisions = read_triage(con, prev_head["recorded_at"] if prev_head else None, head["recorded_at"])
     triage_rows = [TriageRow(d["ring_id"], d["decision"], d["decided_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-                             mask_text(d["note"] or "") if not unmask else (d["note"] or ""), base + d["ring_id"])
+                             mask_free_text(con, d["note"] or "") if not unmask else (d["note"] or ""), base + d["ring_id"])
                    for d in decisions]
     monday, sunday = week_bounds(week)
     trend = [{**t, "fund_loss": float(t["fund_loss"] or 0)} for t in week_trend(con, week)][-12:]
