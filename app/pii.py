@@ -100,7 +100,8 @@ def mask_text(text: str | None, names: Iterable[str] = (), values: Iterable[str]
     out = str(text)
     for value in sorted({v for v in values if v and len(v) >= 7}, key=len, reverse=True):
         spaced = _SEP.join(re.escape(c) for c in value)
-        out = re.sub(r"(?<![0-9])" + spaced + r"(?![0-9])", lambda m, v=value: _mask_value(v), out, flags=re.I)
+        out = re.sub(r"(?<![0-9])" + spaced + r"(?![0-9])", _mask_value(value).replace("\\", "\\\\"), out,
+                     flags=re.I)
     out = TEXT_ID_RE.sub(_mask_text_id, out)
     out = TEXT_PHONE_RE.sub(_mask_text_phone, out)
     for name in sorted({n for n in names if n and len(n) >= 2}, key=len, reverse=True):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 import pandas as pd
 
@@ -97,7 +98,7 @@ def neighbourhood(store: Store, ref: NodeRef, hops: int, node_limit: int = 300) 
     return store.neighbourhood(ref, hops=hops, node_limit=node_limit)
 
 
-def graph_html(sub: Subgraph, lang: str, mask: bool, focus: list[NodeRef] = ()) -> str:
+def graph_html(sub: Subgraph, lang: str, mask: bool, focus: Sequence[NodeRef] = ()) -> str:
     roles = {r.key: "focus" for r in focus}
     return to_html(prepare_graph(sub, roles, lang=lang, mask=mask), lang=lang, height="560px")
 
