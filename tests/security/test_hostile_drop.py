@@ -53,7 +53,7 @@ class Hostile:
                                                 encoding="utf-8")
         assert runner.invoke(app, ["keys", "init", "-w", str(self.ws)]).exit_code == 0
         result = runner.invoke(app, ["weekly", str(self.drop), "--week", WEEK, "-w", str(self.ws),
-                                     "--format", "html,pdf", "--lang", "zh,en"])
+                                     "--format", "html,pdf", "--lang", "zh"])
         assert result.exit_code == 0, result.output
         con = duckdb.connect(str(self.ws / "ringscope.duckdb"), read_only=True)
         try:
@@ -106,7 +106,7 @@ def test_nothing_lost(hostile):
 def test_report_nothing_runs_nothing_leaks(hostile, tmp_path):
     folder = hostile.ws / "reports" / WEEK
     htmls = sorted(folder.glob("*.html"))
-    assert len(htmls) == 2 and len(sorted(folder.glob("*.pdf"))) == 2
+    assert len(htmls) == 1 and len(sorted(folder.glob("*.pdf"))) == 1
     for html in htmls:
         text = html.read_text(encoding="utf-8")
         assert hostile.ring in text
@@ -134,6 +134,7 @@ def test_export_and_verify(hostile, tmp_path, monkeypatch):
                                         markup=name.endswith(".html"))
 
 
+@pytest.mark.browser
 def test_explorer_pages_in_a_browser(hostile, tmp_path):
     from tests.app.test_explorer_browser import CHROMIUM, CHROMIUM_ARGS, free_port
 
@@ -159,7 +160,10 @@ def test_explorer_pages_in_a_browser(hostile, tmp_path):
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             for path in ("overview", "queue", f"ring?ring={_quote(hostile.ring)}", "search"):
                 page.goto(f"{url}/{path}", wait_until="domcontentloaded")
-                page.get_by_text("总览", exact=True).first.wait_for()
+                try:
+                    page.get_by_text("个人信息已脱敏", exact=False).first.wait_for()
+                except Exception:  # noqa: BLE001 - say what the page shows instead
+                    pytest.fail(f"{path}: the page did not render: {page.inner_text('body')[:2000]}")
                 if path == "search":
                     box = page.get_by_label(re.compile("编号|Id"))
                     box.fill(hostile.renames_by_payload("<script>")[:12])
