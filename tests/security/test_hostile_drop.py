@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 
 from ringscope.app import auth
 from ringscope.app.cli import app
-from ringscope.app.export.annexes import is_formula_like
 from ringscope.app.pii import find_unmasked_id_numbers
 from tests.security.hostile import LONG_ID, XSS_FLAG, hostile_ids, make_hostile
 
@@ -34,6 +33,14 @@ language = "zh"
 role = "supervisor"
 password_hash = "{zhao}"
 """
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def is_formula_like(cell: str) -> bool:
+    """OWASP: a cell a spreadsheet would evaluate (judged here, not by the code under test)."""
+    return cell.startswith(("=", "+", "-", "@", "\t", "\r")) and not PLAIN_NUMBER.fullmatch(cell)
+
+
 RAW_MARKUP = (f"<script>window.{XSS_FLAG}", "<img src=x onerror", f"onerror=\"window.{XSS_FLAG}")
 
 
