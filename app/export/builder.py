@@ -151,17 +151,23 @@ def build_referral(
         report = verify_package(tmp_zip)
         if not report.ok:
             raise UserError("the package failed its own check: " + "; ".join(report.lines()))
-        audit.record(config.workspace, user=who.name, action=audit.EXPORT, target=f"ring:{ring.ring_id}",
-                     role=who.role, details={
-                         "file": str(out_path.resolve()), "unmasked": unmask, "languages": list(langs),
-                         "sha256_tagmanifest": _tagmanifest_digest(bag_dir),
-                         "export_time": when.isoformat(), "detection_run": ring.run_id,
-                     })
-        if unmask:  # an unmasked export is also an unmasking, logged as the explorer logs one
-            audit.record(config.workspace, user=who.name, action=audit.UNMASK, target=f"ring:{ring.ring_id}",
-                         role=who.role, details={"via": "referral export", "file": str(out_path.resolve())})
+        _record_export(config.workspace, who, ring, out_path, unmask, langs, when, _tagmanifest_digest(bag_dir))
         replace_atomically(tmp_zip, out_path)
     return out_path
+
+
+def _record_export(workspace: Path, who: Any, ring: RingRecord, out_path: Path, unmask: bool,
+                   langs: Sequence[str], when: datetime, tagmanifest_sha256: str) -> None:
+    """The export's audit record (which ``verify --workspace`` finds by the tag manifest's digest)."""
+    audit.record(workspace, user=who.name, action=audit.EXPORT, target=f"ring:{ring.ring_id}",
+                 role=who.role, details={
+                     "file": str(out_path.resolve()), "unmasked": unmask, "languages": list(langs),
+                     "sha256_tagmanifest": tagmanifest_sha256,
+                     "export_time": when.isoformat(), "detection_run": ring.run_id,
+                 })
+    if unmask:  # an unmasked export is also an unmasking, logged as the explorer logs one
+        audit.record(workspace, user=who.name, action=audit.UNMASK, target=f"ring:{ring.ring_id}",
+                     role=who.role, details={"via": "referral export", "file": str(out_path.resolve())})
 
 
 def _bureau_key(workspace: Path) -> Any:
