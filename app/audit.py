@@ -123,11 +123,26 @@ def iter_events(workspace: Path | str) -> Iterator[dict[str, Any]]:
     path = audit_path(workspace)
     if not path.exists():
         return
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if line:
-                yield json.loads(line)
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                event = _decode(line)
+                if event is not None:
+                    yield event
+    except OSError as exc:
+        raise AuditError(f"cannot read the audit log {path}: {exc.strerror}") from None
+
+
+def _decode(line: str) -> dict[str, Any] | None:
+    """One record, or ``None`` for a blank or damaged line (``ringscope audit verify`` names those)."""
+    line = line.strip()
+    if not line:
+        return None
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
 
 
 def read_events(workspace: Path | str, action: str | None = None, user: str | None = None) -> list[dict[str, Any]]:
