@@ -9,8 +9,13 @@ password hash; each role has or lacks the rights:
 * ``export`` — build a referral package.
 
 Passwords are stored as ``scrypt$N$r$p$salt$hash`` (``hashlib.scrypt``, random
-16-byte salt, base64); ``ringscope hash-password`` prints one.  Comparison is
-constant-time.  Example::
+16-byte salt, base64) at N=2^17, r=8, p=1 (OWASP Password Storage Cheat
+Sheet); ``ringscope hash-password`` prints one, reading the password from a
+prompt or standard input, never the command line.  Hashes weaker than
+:data:`MIN_SCRYPT_N` or :data:`MIN_PBKDF2_ITERATIONS` (OWASP's 600,000 for
+PBKDF2-HMAC-SHA256) are refused when the users are loaded, naming the user,
+since a stolen config file would give their passwords up cheaply.
+Comparison is constant-time.  Example::
 
     [app.roles]
     analyst = []
@@ -19,7 +24,7 @@ constant-time.  Example::
 
     [app.users.li_wei]
     role = "investigator"
-    password_hash = "scrypt$16384$8$1$...$..."
+    password_hash = "scrypt$131072$8$1$...$..."
 """
 from __future__ import annotations
 
@@ -44,7 +49,10 @@ DEFAULT_ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset({UNMASK, EXPORT}),
 }
 
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**17, 8, 1
+MIN_SCRYPT_N, MIN_SCRYPT_R = 2**17, 8
+MIN_PBKDF2_ITERATIONS = 600_000
+_SCRYPT_MAXMEM = 512 * 1024 * 1024  # N=2^17, r=8 needs 128 MiB; hashlib's default cap is 32 MiB
 
 
 class AuthConfigError(Exception):
@@ -53,7 +61,8 @@ class AuthConfigError(Exception):
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
     salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32,
+                            maxmem=_SCRYPT_MAXMEM)
     b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
     return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${b64(salt)}${b64(digest)}"
 
@@ -65,7 +74,7 @@ def verify_password(password: str, stored: str) -> bool:
         if scheme == "scrypt":
             n, r, p, salt, want = parts
             got = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                                 p=int(p), dklen=len(base64.b64decode(want)))
+                                 p=int(p), dklen=len(base64.b64decode(want)), maxmem=_SCRYPT_MAXMEM)
         elif scheme == "pbkdf2_sha256":
             iterations, salt, want = parts
             got = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), base64.b64decode(salt), int(iterations),
@@ -75,6 +84,34 @@ def verify_password(password: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, base64.b64decode(want))
+
+
+def weakness(stored: str) -> str | None:
+    """Why a stored hash is too weak to accept, or ``None`` when it is strong enough (or unparseable)."""
+    scheme, *parts = stored.split("$")
+    try:
+        if scheme == "scrypt" and len(parts) == 5:
+            n, r = int(parts[0]), int(parts[1])
+            if n < MIN_SCRYPT_N or r < MIN_SCRYPT_R:
+                return f"scrypt N={n}, r={r} is below N={MIN_SCRYPT_N}, r={MIN_SCRYPT_R}"
+        elif scheme == "pbkdf2_sha256" and len(parts) == 3:
+            if int(parts[0]) < MIN_PBKDF2_ITERATIONS:
+                return f"pbkdf2_sha256 with {int(parts[0]):,} iterations is below {MIN_PBKDF2_ITERATIONS:,}"
+        else:
+            return "not a scrypt$N$r$p$salt$hash or pbkdf2_sha256$iterations$salt$hash string"
+    except ValueError:
+        return "the hash's parameters are not numbers"
+    return None
+
+
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash to check unknown names against, so that they cost as much as known ones (made once)."""
+    if not _DUMMY:
+        _DUMMY.append(hash_password(secrets.token_hex(8)))
+    return _DUMMY[0]
 
 
 @dataclass(frozen=True)
@@ -99,7 +136,7 @@ class UserDirectory:
     def authenticate(self, name: str, password: str) -> User | None:
         """The user when name and password match, else ``None`` (same cost either way)."""
         entry = self._hashes.get(name)
-        stored = entry[1] if entry else hash_password("x", salt=b"\0" * 16)
+        stored = entry[1] if entry else _dummy_hash()
         ok = verify_password(password or "", stored)
         if not entry or not ok:
             return None
@@ -127,6 +164,10 @@ def _parse_users(table: Mapping[str, Any], roles: Mapping[str, frozenset[str]], 
         role = entry.get("role", "analyst")
         if role not in roles:
             raise AuthConfigError(f"{where}: user {name!r} has unknown role {role!r}; known roles: {sorted(roles)}")
+        weak = weakness(str(entry["password_hash"]))
+        if weak:
+            raise AuthConfigError(f"{where}: user {name!r} has a weak or unusable password_hash ({weak}); "
+                                  "make a new one with `ringscope hash-password`")
         users[str(name)] = (role, str(entry["password_hash"]))
     return users
 

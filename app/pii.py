@@ -18,6 +18,12 @@ from typing import Any, Iterable, Mapping
 
 ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z.])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# Free text writes the same numbers in many ways: after a letter ("ID532…", "身份证532…"), in groups
+# separated by spaces, hyphens or dots ("110105 19900101 1234", "1101-0519-9001-0112-34"), phones with
+# the country code ("+86 138…", "0086-138…", "(+86)138…", "86-138…") or grouped 3-4-4.
+_SEP = r"[ \u00a0\u3000.\-]?"
+TEXT_ID_RE = re.compile(r"(?<![0-9])\d(?:" + _SEP + r"\d){16}" + _SEP + r"[\dXx](?![0-9Xx])")
+TEXT_PHONE_RE = re.compile(r"(?<![0-9])(?:(?:\(?(?:\+|00)86\)?|86)" + _SEP + r")?1[3-9]\d(?:" + _SEP + r"\d){8}(?![0-9])")
 
 # Which node properties and which labels' captions are personal data.
 PERSONAL_PROPS: frozenset[str] = frozenset({"name", "id_number", "phone", "address", "birth_date"})
@@ -73,15 +79,38 @@ _MASKERS = {
 }
 
 
-def mask_text(text: str | None, names: Iterable[str] = ()) -> str:
-    """Mask ID numbers and mobile numbers found in free text, and the given names."""
+def _mask_text_id(match: re.Match) -> str:
+    digits = re.sub(r"[^0-9Xx]", "", match.group(0))
+    return mask_id_number(digits)
+
+
+def _mask_text_phone(match: re.Match) -> str:
+    digits = re.sub(r"[^0-9]", "", match.group(0))
+    return mask_phone(digits[-11:])
+
+
+def mask_text(text: str | None, names: Iterable[str] = (), values: Iterable[str] = ()) -> str:
+    """Mask ID numbers and mobile numbers found in free text, the given names and the given known values.
+
+    ``values`` are ID numbers or phones known to the store (``app.free_text``): they are masked
+    wherever they occur, even written with separators between the digits.
+    """
     if not text:
         return ""
-    out = ID_NUMBER_RE.sub(lambda m: mask_id_number(m.group(0)), str(text))
-    out = PHONE_RE.sub(lambda m: mask_phone(m.group(0)), out)
+    out = str(text)
+    for value in sorted({v for v in values if v and len(v) >= 7}, key=len, reverse=True):
+        spaced = _SEP.join(re.escape(c) for c in value)
+        out = re.sub(r"(?<![0-9])" + spaced + r"(?![0-9])", _mask_value(value).replace("\\", "\\\\"), out,
+                     flags=re.I)
+    out = TEXT_ID_RE.sub(_mask_text_id, out)
+    out = TEXT_PHONE_RE.sub(_mask_text_phone, out)
     for name in sorted({n for n in names if n and len(n) >= 2}, key=len, reverse=True):
         out = out.replace(name, mask_name(name))
     return out
+
+
+def _mask_value(value: str) -> str:
+    return mask_phone(value) if len(value) == 11 and value.isdigit() else mask_id_number(value)
 
 
 def mask_props(props: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,8 +11,10 @@ from typing import Optional
 import typer
 
 from ringscope.app.auth import hash_password
+from ringscope.app.errors import UserError
 from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
 
+MIN_PASSWORD_LEN = 8
 APP_FILE = Path(__file__).resolve().parent.parent / "explorer" / "app.py"
 
 
@@ -46,11 +48,21 @@ def explore(
     raise typer.Exit(subprocess.call(streamlit_command(port, address), env=explorer_env(cfg)))
 
 
-def hash_password_cmd(
-    password: Optional[str] = typer.Option(None, "--password", help="The password (asked for when omitted)."),
-) -> None:
-    """Print a salted scrypt hash to put in a user's password_hash (config file or RINGSCOPE_USERS_FILE)."""
-    typer.echo(hash_password(password if password is not None else getpass.getpass("Password: ")))
+def hash_password_cmd() -> None:
+    """Print a salted scrypt hash for a user's password_hash; the password is read from the prompt or stdin.
+
+    Never from the command line, where other local users see it (``ps``, shell history):
+    ``ringscope hash-password`` asks twice on a terminal, or reads one line from a pipe.
+    """
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise UserError("the two passwords differ; nothing printed")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD_LEN:
+        raise UserError(f"a password needs at least {MIN_PASSWORD_LEN} characters")
+    typer.echo(hash_password(password))
 
 
 def register(app: typer.Typer) -> None:

@@ -2,41 +2,27 @@
 
 ``export`` builds the referral package for public security (docs/referral.md);
 ``verify`` checks one: every file against the SHA-256 manifests, naming each
-file added, missing or changed, and exits 1 when anything is wrong.
+file added, missing or changed, the Ed25519 signature over the tag manifest
+(against ``--public-key`` or the workspace's key when given), and with
+``--workspace`` the export's record in the audit log; exits 1 when anything
+is wrong.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from ringscope.app.console import make_console
-from ringscope.app import auth
-from ringscope.app.errors import UserError
-from ringscope.app.export import PackageError, build_referral, verify_package
-from ringscope.app.export.access import local_user, users_configured
+from ringscope.app.export import PackageError, VerifyReport, build_referral, signing, verify_package
+from ringscope.app.export.provenance import check_against_workspace
+from ringscope.app.login import cli_user
 from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
 from ringscope.graph.factory import open_store
 
 console = make_console()
 err = make_console(stderr=True)
-
-
-def _resolve_user(cfg, name: Optional[str]) -> auth.User:
-    """The configured user after a password check, or a local user when none are configured."""
-    if not users_configured(cfg):
-        return local_user(name)
-    if not name:
-        raise UserError("users are configured: pass --user NAME (password from RINGSCOPE_PASSWORD or the prompt)")
-    password = os.environ.get("RINGSCOPE_PASSWORD")
-    if password is None:
-        password = typer.prompt(f"Password for {name}", hide_input=True)
-    user = auth.load_directory(cfg.app).authenticate(name, password)
-    if user is None:
-        raise UserError(f"unknown user {name!r} or wrong password")
-    return user
 
 
 def export(
@@ -52,7 +38,7 @@ def export(
 ) -> None:
     """Build the referral package of one ring: summary (PDF/HTML, zh/en), annexes, graph, as a BagIt zip."""
     cfg = config_from(workspace, store, config)
-    who = _resolve_user(cfg, user)
+    who = cli_user(cfg, user, via="cli:export")
     with open_store(cfg.store, read_only=True) as st:
         path = build_referral(st, ring_id, out, user=who, unmask=unmask, lang=tuple(lang), config=cfg,
                               rings_file=rings)
@@ -61,23 +47,55 @@ def export(
                   f"personal data {'UNMASKED' if unmask else 'masked'}).", highlight=False)
 
 
-def verify(package: Path = typer.Argument(..., help="A referral package (.zip) made by `ringscope export`.")) -> None:
-    """Check a referral package: every file against its SHA-256 manifest; exit 1 if anything differs."""
+def verify(
+    package: Path = typer.Argument(..., help="A referral package (.zip) made by `ringscope export`."),
+    public_key: Optional[str] = typer.Option(None, "--public-key", help="The bureau's public key (base64, as "
+                                             "`ringscope keys init` prints it, or a file holding it): the "
+                                             "package must be signed by it."),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help="The workspace that made the "
+                                             "package: check its key and that its audit log records this export."),
+) -> None:
+    """Check a referral package: manifests, signature and, with --workspace, the export's audit record."""
     try:
-        report = verify_package(package)
-    except PackageError as exc:
+        expected = _expected_key(public_key, workspace)
+        report = verify_package(package, expected_key=expected)
+        if workspace is not None and report.ok:
+            check_against_workspace(report, workspace)
+    except (PackageError, signing.SigningError) as exc:
         err.print(f"INVALID: {exc}", style="red", highlight=False, markup=False)
         raise typer.Exit(1)
     if report.ok:
-        info = report.info
-        console.print(f"VALID: {package}: {report.files_checked} files match their SHA-256 manifests "
-                      f"(ring {info.get('Ring-Id', '?')}, exported {info.get('Export-Time', '?')}, "
-                      f"RingScope {info.get('RingScope-Version', '?')}).", highlight=False, markup=False)
+        _print_valid(package, report, pinned=expected is not None)
         return
     err.print(f"INVALID: {package}", style="red", highlight=False, markup=False)
     for line in report.lines():
         err.print(f"  {line}", highlight=False, markup=False)
     raise typer.Exit(1)
+
+
+def _expected_key(public_key: Optional[str], workspace: Optional[Path]) -> Optional[bytes]:
+    if public_key:
+        return signing.parse_public_key(public_key)
+    if workspace is not None:
+        return signing.workspace_public_key(workspace)
+    return None
+
+
+def _print_valid(package: Path, report: VerifyReport, pinned: bool) -> None:
+    info = report.info
+    console.print(f"VALID: {package}: {report.files_checked} files match their SHA-256 manifests "
+                  f"(ring {info.get('Ring-Id', '?')}, exported {info.get('Export-Time', '?')}, "
+                  f"RingScope {info.get('RingScope-Version', '?')}).", highlight=False, markup=False)
+    if report.signed:
+        whose = "the expected key" if pinned else "a key you must compare with the bureau's"
+        console.print(f"SIGNED by {whose}: {report.fingerprint}", highlight=False, markup=False)
+    else:
+        console.print("NOT SIGNED: the manifests prove the files were not damaged, not that nobody changed "
+                      "them (anyone can recompute a manifest); ask for a signed package.", highlight=False,
+                      markup=False)
+    if "Audit-Record" in info:
+        console.print(f"AUDIT: the workspace's log records this export ({info['Audit-Record']}); "
+                      "the log's chain is intact.", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

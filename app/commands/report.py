@@ -2,7 +2,9 @@
 
 Reads the week's ring history (written by ``ringscope weekly``) and writes
 HTML and/or PDF, Chinese and/or English.  Personal data is masked unless
-``--unmask`` is given, which is recorded in the audit log.
+``--unmask`` is given by a configured user with the ``unmask`` right whose
+password checks out (as for ``export --unmask``); the unmasking, or its
+refusal, is recorded in the audit log.
 """
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ def report(
     formats: str = ReportFormatOpt,
     langs: str = ReportLangOpt,
     unmask: bool = typer.Option(False, "--unmask", help="Show names, ID numbers and phones in clear (audit-logged)."),
-    user: Optional[str] = typer.Option(None, "--user", help="Who asks for an unmasked report (for the audit log)."),
+    user: Optional[str] = typer.Option(None, "--user", help="Who asks for an unmasked report: a configured user "
+                                       "with the 'unmask' right (password from RINGSCOPE_PASSWORD or the prompt)."),
     explorer_url: Optional[str] = ExplorerUrlOpt,
     workspace: Optional[Path] = WorkspaceOpt,
     store: Optional[str] = StoreOpt,
@@ -37,11 +40,22 @@ def report(
     from ringscope.app.report.api import generate_report
 
     cfg = config_from(workspace, store, config)
+    who = _unmasking_user(cfg, user) if unmask else None
     files = generate_report(cfg, week, out, split_list(formats, ("html", "pdf"), "--format"),
-                            split_list(langs, ("zh", "en"), "--lang"), unmask=unmask, user=user,
+                            split_list(langs, ("zh", "en"), "--lang"), unmask=unmask, user=who,
                             explorer_url=explorer_url)
     for f in files:
         console.print(f"Wrote {f}")
+
+
+def _unmasking_user(cfg, name: Optional[str]):
+    """The authenticated user asking for an unmasked report (rights are checked by ``generate_report``)."""
+    from ringscope.app.export.access import users_configured
+    from ringscope.app.login import cli_user
+
+    if not users_configured(cfg) or not name:
+        return name  # refused and audited by generate_report, with the reason
+    return cli_user(cfg, name, via="cli:report")
 
 
 def register(app: typer.Typer) -> None:

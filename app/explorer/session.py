@@ -15,6 +15,7 @@ from ringscope.app import audit
 from ringscope.app.auth import UNMASK, AuthConfigError, User, UserDirectory, load_directory
 from ringscope.app.config import RingScopeConfig, load_config
 from ringscope.app.i18n import LANGUAGES, Translator, normalise_language
+from ringscope.app.login import LoginRefused, login
 from ringscope.app.ring_source import RingSet, load_rings
 from ringscope.graph.factory import open_store
 from ringscope.graph.store import Store
@@ -104,12 +105,15 @@ def _login_box(cfg: RingScopeConfig, tr: Translator) -> User | None:
     password = box.text_input(tr("auth.password"), type="password", key="login_password")
     submitted = box.button(tr("auth.login_button"), key="login_button")
     if submitted:
-        found = users.authenticate(name.strip(), password)
-        if found is None:
-            audit.record(cfg.workspace, user=name.strip() or "anonymous", action=audit.LOGIN_FAILED, target="explorer")
-            st.sidebar.error(tr("auth.login_failed"))
+        try:
+            found = login(cfg.workspace, users, name, password, via="explorer")
+        except LoginRefused as exc:
+            throttled = str(exc).startswith("too many")
+            st.sidebar.error(tr("auth.login_throttled") if throttled else tr("auth.login_failed"))
             return None
-        audit.record(cfg.workspace, user=found.name, action=audit.LOGIN, target="explorer", role=found.role)
+        except audit.AuditError as exc:
+            st.sidebar.error(str(exc))
+            return None
         st.session_state["user"] = found
         st.session_state.pop("login_password", None)
         st.rerun()
@@ -171,3 +175,66 @@ def _note_unmask(ctx: Context, target: str, details: dict | None = None) -> bool
     logged.add(target)
     return True
 
+
+
+def users_configured(ctx: Context) -> bool:
+    users = directory(ctx.cfg)
+    return users is None or bool(users.names)  # a broken users file counts as configured: fail closed
+
+
+def may_write(ctx: Context) -> bool:
+    """Whether this visitor may change anything: with users configured, only a logged-in user may."""
+    return ctx.user is not None or not users_configured(ctx)
+
+
+def writer_name(ctx: Context) -> str:
+    """Who a write is recorded as: the logged-in user, or the machine's user when nobody is configured."""
+    if ctx.user is not None:
+        return ctx.user.name
+    from ringscope.app.export.access import local_user
+
+    return local_user(None).name
+
+
+def refuse_write(ctx: Context, target: str) -> None:
+    """Record and show a refused write (a visitor who is not logged in)."""
+    try:
+        audit.record(ctx.cfg.workspace, user="anonymous", action="triage_denied", target=target)
+    except audit.AuditError:
+        pass  # refused either way
+    st.error(ctx.tr("ring.triage_login_needed"))
+
+
+def anchor_audit_head(ctx: Context, con) -> None:
+    """Keep the audit log's head in the store after a write (``app.audit_chain``)."""
+    from ringscope.app.audit_chain import anchor
+
+    try:
+        seq, head = audit.head(ctx.cfg.workspace)
+        if seq:
+            anchor(con, seq, head)
+    except (audit.AuditError, Exception):  # noqa: BLE001 - the write is done; the next verify anchors again
+        pass
+
+
+def audit_search(ctx: Context, query: str, labels: list[str]) -> None:
+    """Record a search once per session and query (reruns are not new searches), its personal values masked.
+
+    When the log cannot be written the search is not run: the page stops with the error.
+    """
+    from ringscope.app.views.search import audit_query
+
+    query = (query or "").strip()
+    if not query:
+        return
+    done: set = st.session_state.setdefault("_search_logged", set())
+    if query in done:
+        return
+    try:
+        audit.record(ctx.cfg.workspace, user=ctx.user.name if ctx.user else "anonymous", action="search",
+                     target="explorer:search", role=ctx.user.role if ctx.user else None,
+                     details={"query": audit_query(query), "labels": list(labels), "masked": ctx.mask})
+    except audit.AuditError as exc:
+        st.error(str(exc))
+        st.stop()
+    done.add(query)

@@ -3,10 +3,14 @@
 CSV files carry a byte-order mark so that Excel on Chinese Windows opens
 them as UTF-8 (without it Excel assumes GBK and the names break).  Money is
 written as plain decimals with two places ("68.60"), exactly what the fund
-loss was summed from.  Cells that a spreadsheet would run as a formula
-(starting with ``=``, ``+``, ``@``, or ``-`` not followed by a digit) get a
-leading apostrophe in the CSV (OWASP "CSV injection"); in the XLSX every text
-is written as a string cell, so nothing is ever a formula.
+loss was summed from.  Every cell that a spreadsheet would evaluate — one
+starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (OWASP
+"CSV injection") — gets a leading apostrophe in the CSV, unless the whole
+cell is a plain number such as ``-12.50`` (a number is never a formula, and
+``-2+3+cmd|...`` is not a number).  In the XLSX every text is a string cell,
+and a text that starts like a formula also carries Excel's "quote prefix",
+so it stays text even when someone edits the cell; plain numbers, negative
+ones included, are written as numbers.
 
 The XLSX is reproducible: its document properties carry a fixed creation
 time, and xlsxwriter stamps its zip entries with a constant date.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -88,7 +93,18 @@ ANNEXES: tuple[Annex, ...] = (
     Annex("fund_loss", ("level", "type", "id", "name", "count", "amount"), frozenset({"amount"}), _fund_loss_rows),
 )
 
-_FORMULA_START = ("=", "+", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)\Z")
+
+
+def is_plain_number(text: str) -> bool:
+    """A decimal number and nothing else (what a spreadsheet reads as a number, never a formula)."""
+    return bool(_PLAIN_NUMBER.match(text))
+
+
+def is_formula_like(text: str) -> bool:
+    """Whether a spreadsheet would evaluate ``text`` (OWASP's list of leading characters)."""
+    return text.startswith(_FORMULA_START) and not is_plain_number(text)
 
 
 def _cell(value: Any) -> str:
@@ -97,9 +113,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     text = str(value)
-    if text.startswith(_FORMULA_START) or (text.startswith("-") and not text[1:2].isdigit()):
-        return "'" + text
-    return text
+    return "'" + text if is_formula_like(text) else text
 
 
 def write_csv(annex: Annex, case: CaseFile, out: Path) -> None:
@@ -110,7 +124,7 @@ def write_csv(annex: Annex, case: CaseFile, out: Path) -> None:
             writer.writerow([_cell(row.get(c)) for c in annex.columns])
 
 
-def write_xlsx(case: CaseFile, out: Path, title: str) -> None:
+def write_xlsx(case: CaseFile, out: Path, title: str, annexes: Iterable[Annex] = ANNEXES) -> None:
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False,
@@ -118,7 +132,8 @@ def write_xlsx(case: CaseFile, out: Path, title: str) -> None:
     wb.set_properties({"title": title, "author": "RingScope", "created": FIXED_XLSX_TIME})
     head = wb.add_format({"bold": True, "bg_color": "#EEEEEE"})
     money_fmt = wb.add_format({"num_format": "#,##0.00"})
-    for annex in ANNEXES:
+    as_text = wb.add_format({"quote_prefix": True})
+    for annex in annexes:
         ws = wb.add_worksheet(annex.name)
         for col, name in enumerate(annex.columns):
             ws.write_string(0, col, name, head)
@@ -133,11 +148,21 @@ def write_xlsx(case: CaseFile, out: Path, title: str) -> None:
                 elif isinstance(value, int) and not isinstance(value, bool):
                     ws.write_number(r, col, value)
                 else:
-                    ws.write_string(r, col, str(value))
+                    _write_text(ws, r, col, str(value), as_text)
         ws.freeze_panes(1, 0)
         if r:
             ws.autofilter(0, 0, r, len(annex.columns) - 1)
     wb.close()
+
+
+def _write_text(ws: Any, row: int, col: int, text: str, as_text: Any) -> None:
+    """A text cell: a negative plain number stays a number, a formula-like text is quote-prefixed."""
+    if text.startswith("-") and is_plain_number(text):
+        ws.write_number(row, col, float(text))
+    elif is_formula_like(text):
+        ws.write_string(row, col, text, as_text)
+    else:
+        ws.write_string(row, col, text)
 
 
 def write_annexes(case: CaseFile, folder: Path, title: str) -> list[Path]:

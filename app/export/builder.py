@@ -5,8 +5,12 @@ gather the case from the store (masked unless unmasking is allowed); write
 the summary (HTML and PDF per language), the annexes (CSV and XLSX), the
 ring graph (PNG and HTML) and the ring itself (ring.json) into a payload
 folder; make it a BagIt bag with provenance in bag-info; zip it; verify the
-zip; write the audit record; and only then move the zip into place.  If the
-audit log cannot be written the package is not delivered (``app.audit``).
+zip; sign its tag manifest with the bureau key when ``ringscope keys init``
+made one (``signing``); write the audit record; and only then move the zip
+into place.  bag-info carries the audit log's head before the export
+(``Audit-Log-Head``), and the export's audit record carries the tag
+manifest's SHA-256, so package and log vouch for each other.  If the audit
+log cannot be written the package is not delivered (``app.audit``).
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from typing import Any, Sequence
 
 from ringscope.app import audit
 from ringscope.app.errors import UserError
-from ringscope.app.export import access, annexes, graph_files, summary, wording
+from ringscope.app.export import access, annexes, graph_files, signing, summary, wording
 from ringscope.app.export.bag import make_bag, replace_atomically, verify_package, zip_folder
 from ringscope.app.export.case import CaseFile, gather_case
 from ringscope.app.ring_source import RingRecord, find_ring
@@ -43,7 +47,7 @@ def _ring_json(case: CaseFile) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
-def _bag_info(case: CaseFile, user_name: str, export_time: datetime) -> dict[str, Any]:
+def _bag_info(case: CaseFile, user_name: str, export_time: datetime, audit_head: tuple[int, str]) -> dict[str, Any]:
     ring = case.ring
     return {
         "Source-Organization": "RingScope",
@@ -64,6 +68,7 @@ def _bag_info(case: CaseFile, user_name: str, export_time: datetime) -> dict[str
         "Personal-Data": "masked" if case.masked else "unmasked",
         "Exported-By": printable(user_name),
         "Export-Time": export_time.isoformat(timespec="seconds"),
+        "Audit-Log-Head": f"{audit_head[0]} {audit_head[1]}",
     }
 
 
@@ -137,23 +142,39 @@ def build_referral(
     with tempfile.TemporaryDirectory(prefix="ringscope-export-") as tmp:
         bag_dir = Path(tmp) / root
         write_payload(case, bag_dir, langs)
-        make_bag(bag_dir, _bag_info(case, who.name, when))
+        make_bag(bag_dir, _bag_info(case, who.name, when, audit.head(config.workspace)))
+        key = _bureau_key(config.workspace)
+        if key is not None:
+            signing.sign_bag(bag_dir, key)
         tmp_zip = Path(tmp) / "package.zip"
         zip_folder(bag_dir, tmp_zip, root)
         report = verify_package(tmp_zip)
         if not report.ok:
             raise UserError("the package failed its own check: " + "; ".join(report.lines()))
-        audit.record(config.workspace, user=who.name, action=audit.EXPORT, target=f"ring:{ring.ring_id}",
-                     role=who.role, details={
-                         "file": str(out_path.resolve()), "unmasked": unmask, "languages": list(langs),
-                         "sha256_tagmanifest": _tagmanifest_digest(bag_dir),
-                         "export_time": when.isoformat(), "detection_run": ring.run_id,
-                     })
-        if unmask:  # an unmasked export is also an unmasking, logged as the explorer logs one
-            audit.record(config.workspace, user=who.name, action=audit.UNMASK, target=f"ring:{ring.ring_id}",
-                         role=who.role, details={"via": "referral export", "file": str(out_path.resolve())})
+        _record_export(config.workspace, who, ring, out_path, unmask, langs, when, _tagmanifest_digest(bag_dir))
         replace_atomically(tmp_zip, out_path)
     return out_path
+
+
+def _record_export(workspace: Path, who: Any, ring: RingRecord, out_path: Path, unmask: bool,
+                   langs: Sequence[str], when: datetime, tagmanifest_sha256: str) -> None:
+    """The export's audit record (which ``verify --workspace`` finds by the tag manifest's digest)."""
+    audit.record(workspace, user=who.name, action=audit.EXPORT, target=f"ring:{ring.ring_id}",
+                 role=who.role, details={
+                     "file": str(out_path.resolve()), "unmasked": unmask, "languages": list(langs),
+                     "sha256_tagmanifest": tagmanifest_sha256,
+                     "export_time": when.isoformat(), "detection_run": ring.run_id,
+                 })
+    if unmask:  # an unmasked export is also an unmasking, logged as the explorer logs one
+        audit.record(workspace, user=who.name, action=audit.UNMASK, target=f"ring:{ring.ring_id}",
+                     role=who.role, details={"via": "referral export", "file": str(out_path.resolve())})
+
+
+def _bureau_key(workspace: Path) -> Any:
+    try:
+        return signing.load_private_key(workspace)
+    except signing.SigningError as exc:
+        raise UserError(f"cannot sign the package: {exc}") from None
 
 
 def _tagmanifest_digest(bag_dir: Path) -> str:

@@ -241,7 +241,7 @@ def _cst(value: Any) -> str:
 
 def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool = True) -> CaseFile:
     """Read, attribute and mask everything the referral states about ``ring``."""
-    masker = Masker(enabled=masked)
+    masker = Masker(enabled=masked, con=con)
     sids = list(ring.settlement_ids)
     settlements = _rows(con, SETTLEMENTS_SQL, [sids])
     claims = _rows(con, CLAIMS_SQL, [list(ring.claim_ids)]) if ring.claim_ids else []

@@ -11,8 +11,10 @@ case names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ringscope.app import pii
+from ringscope.app.free_text import mask_free_text
 
 PERSONAL_FIELDS = ("name", "id_number", "phone", "address", "birth_date")
 
@@ -23,6 +25,7 @@ class Masker:
 
     enabled: bool = True
     names_seen: set[str] = field(default_factory=set)
+    con: Any = None  # the store's connection: its own names, ID numbers and phones are masked in free text
 
     def field(self, field_name: str, value: object) -> object:
         if field_name == "name" and value:
@@ -32,7 +35,7 @@ class Masker:
         return getattr(pii, f"mask_{field_name}")(str(value))
 
     def text(self, value: str) -> str:
-        """Scrub free text: ID numbers, mobile numbers and the names seen so far."""
+        """Scrub free text: the store's known personal values, ID/phone patterns and the names seen so far."""
         if not self.enabled or not value:
             return value
-        return pii.mask_text(value, self.names_seen)
+        return mask_free_text(self.con, value, tuple(self.names_seen))

@@ -23,7 +23,8 @@ import pandas as pd
 from ringscope.analytics.data_coverage import coverage_gaps
 from ringscope.analytics.ring_region import ring_regions
 from ringscope.app.errors import UserError
-from ringscope.app.pii import mask_name, mask_text
+from ringscope.app.free_text import mask_free_text
+from ringscope.app.pii import mask_name
 from ringscope.app.report.week_activity import WeekActivity, week_activity, week_losses
 from ringscope.graph.ring_history import ensure_history_schema, previous_week, week_trend
 
@@ -184,13 +185,13 @@ def _personal_names(con: duckdb.DuckDBPyConnection, week: str, ring_ids: list[st
     return out
 
 
-def _evidence(raw: str | None, names: list[str], unmask: bool) -> list[dict[str, str]]:
+def _evidence(raw: str | None, names: list[str], unmask: bool, con: Any = None) -> list[dict[str, str]]:
     items = json.loads(raw) if raw else []
     out = []
     for item in items[:2]:
         text, text_zh = str(item.get("text", "")), str(item.get("text_zh", item.get("text", "")))
         if not unmask:
-            text, text_zh = mask_text(text, names), mask_text(text_zh, names)
+            text, text_zh = mask_free_text(con, text, tuple(names)), mask_free_text(con, text_zh, tuple(names))
         out.append({"kind": str(item.get("kind", "")), "text": text, "text_zh": text_zh})
     return out
 
@@ -262,7 +263,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
             parents=list(r["parents"] or []),
             province=(provinces if r["present"] else prev_provinces).get(rid),
             link=base + rid, key_members=key_members.get(rid, []) if r["present"] else [],
-            evidence=_evidence(r.get("evidence"), names.get(rid, []), unmask) if rid in listed else [],
+            evidence=_evidence(r.get("evidence"), names.get(rid, []), unmask, con) if rid in listed else [],
         )
 
     status_counts = {s: 0 for s in ("new", "grown", "merged", "split", "shrunk", "persisting", "dissolved")}
@@ -289,7 +290,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
 
     triage_found, decisions = read_triage(con, prev_head["recorded_at"] if prev_head else None, head["recorded_at"])
     triage_rows = [TriageRow(d["ring_id"], d["decision"], d["decided_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-                             mask_text(d["note"] or "") if not unmask else (d["note"] or ""), base + d["ring_id"])
+                             mask_free_text(con, d["note"] or "") if not unmask else (d["note"] or ""), base + d["ring_id"])
                    for d in decisions]
     monday, sunday = week_bounds(week)
     trend = _trend(con, week)

@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from ringscope.app import pii
+from ringscope.app.free_text import mask_free_text
 from ringscope.app.i18n import Translator
 from ringscope.app.ring_graph import GraphView, member_roles, prepare_graph, to_html
 from ringscope.app.ring_source import RingRecord
@@ -110,9 +111,11 @@ def personal_names(con: duckdb.DuckDBPyConnection, ring: RingRecord) -> list[str
     return [n for n in df["name"] if isinstance(n, str)]
 
 
-def evidence_lines(ring: RingRecord, lang: str, mask: bool, names: list[str]) -> list[str]:
+def evidence_lines(ring: RingRecord, lang: str, mask: bool, names: list[str],
+                   con: duckdb.DuckDBPyConnection | None = None) -> list[str]:
+    """Evidence sentences, masked with the ring's names and the store's own known values (``app.free_text``)."""
     lines = [e.in_language(lang) for e in ring.evidence]
-    return [pii.mask_text(line, names) for line in lines] if mask else lines
+    return [mask_free_text(con, line, tuple(names)) for line in lines] if mask else lines
 
 
 def settlement_timeline(con: duckdb.DuckDBPyConnection, ring: RingRecord) -> pd.DataFrame:
@@ -188,7 +191,7 @@ def build_ring_detail(store: Store, ring: RingRecord, lang: str = "zh", mask: bo
     timeline = settlement_timeline(con, ring)
     members = members_table(con, ring, tr, mask)
     names = personal_names(con, ring) if mask else []
-    evidence = evidence_lines(ring, lang, mask, names)
+    evidence = evidence_lines(ring, lang, mask, names, con)
     timings["tables"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     roles = member_roles((m.type, m.id, m.role) for m in ring.members)

@@ -1,6 +1,9 @@
 """Entity search and link analysis: search results, neighbourhoods, shortest paths."""
 from __future__ import annotations
 
+import re
+from typing import Sequence
+
 import pandas as pd
 
 from ringscope.app import pii
@@ -14,11 +17,64 @@ SEARCHABLE = ("Patient", "Card", "Institution", "Pharmacy", "Prescriber", "Emplo
               "Settlement", "Phone")
 
 
-def search_entities(store: Store, text: str, labels: list[str] | None = None, limit: int = 50) -> list[Node]:
+# Labels whose caption is a person's name, and labels whose id itself is personal data.
+NAME_CAPTION_LABELS = frozenset({"Patient", "Prescriber"})
+PERSONAL_ID_LABELS = frozenset(pii.PERSONAL_ID_LABELS)
+_ID_NUMBER = re.compile(r"\d{17}[\dXx]")
+_MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
+
+
+def search_entities(store: Store, text: str, labels: list[str] | None = None, limit: int = 50,
+                    masked: bool = False) -> list[Node]:
+    """Entities matching ``text``; for a masked viewer, never by a personal value it cannot see.
+
+    Masked, a name search finds nobody (it would confirm the name), and phones and addresses are
+    found only by their full value (a prefix search would spell a masked phone out digit by digit).
+    A full ID number or mobile finds the patient (exact lookup: it reveals nothing the viewer did
+    not type); the page audit-logs every search.
+    """
     text = (text or "").strip()
-    if not text:
+    wanted = [lb for lb in (labels or SEARCHABLE) if lb in LABELS]
+    if not text or not wanted:
         return []
-    return store.search(text, labels=[l for l in (labels or SEARCHABLE) if l in LABELS], limit=limit)
+    if not masked:
+        return store.search(text, labels=wanted, limit=limit)
+    open_labels = [lb for lb in wanted if lb not in PERSONAL_ID_LABELS]
+    found = [n for n in store.search(text, labels=open_labels, limit=limit)
+             if _shown_match(n, text)] if open_labels else []  # an empty list means "every label" to the store
+    return _exact_personal(store, text, wanted) + found
+
+
+def _shown_match(node: Node, text: str) -> bool:
+    """Whether a masked viewer may see why ``node`` matched: by its id, or by a caption that is not a name."""
+    return node.id.startswith(text) or node.label not in NAME_CAPTION_LABELS
+
+
+def _exact_personal(store: Store, text: str, wanted: list[str]) -> list[Node]:
+    """Exact lookups by a full phone or ID number (equality, never a prefix or substring)."""
+    squeezed = re.sub(r"[\s\-()]", "", text)
+    found: list[Node] = []
+    mobile = _MOBILE.fullmatch(squeezed)
+    if mobile and "Phone" in wanted:
+        node = store.get_node("Phone", mobile.group(1))
+        found += [node] if node else []
+    if _ID_NUMBER.fullmatch(squeezed) and "Patient" in wanted:
+        con = store.relational()
+        rows = con.execute("SELECT patient_id FROM patients WHERE upper(id_number) = ? ORDER BY patient_id LIMIT 5",
+                           [squeezed.upper()]).fetchall() if _has_patients(con) else []
+        found += [n for n in (store.get_node("Patient", r[0]) for r in rows) if n is not None]
+    return found
+
+
+def _has_patients(con) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'patients'").fetchone()[0])
+
+
+def audit_query(text: str) -> str:
+    """The query as the audit log keeps it: personal values masked (the log is read by auditors)."""
+    mobile = _MOBILE.fullmatch(re.sub(r"[\s\-()]", "", text))
+    return pii.mask_phone(mobile.group(1)) if mobile else pii.mask_text(text)
 
 
 def result_rows(nodes: list[Node], tr: Translator, mask: bool) -> pd.DataFrame:
@@ -42,7 +98,7 @@ def neighbourhood(store: Store, ref: NodeRef, hops: int, node_limit: int = 300) 
     return store.neighbourhood(ref, hops=hops, node_limit=node_limit)
 
 
-def graph_html(sub: Subgraph, lang: str, mask: bool, focus: list[NodeRef] = ()) -> str:
+def graph_html(sub: Subgraph, lang: str, mask: bool, focus: Sequence[NodeRef] = ()) -> str:
     roles = {r.key: "focus" for r in focus}
     return to_html(prepare_graph(sub, roles, lang=lang, mask=mask), lang=lang, height="560px")
 

@@ -76,7 +76,7 @@ def test_ring_detail_shows_graph_members_evidence_timeline_and_chains(explorer_w
 
 
 def test_triage_is_saved_and_survives_redetection(explorer_ws):
-    at = open_page(start(), "pages/ring.py")
+    at = open_page(login(start(), "an", PASSWORDS["an"]), "pages/ring.py")  # users configured: writes need a login
     at.selectbox(key="triage_status_R-000001").select("investigating").run()
     at.text_input(key="triage_assignee_R-000001").input("王芳").run()
     at.text_area(key="triage_notes_R-000001").input("约谈药店").run()
@@ -147,7 +147,7 @@ def test_export_needs_the_export_right(explorer_ws):
 
 
 def test_triage_table_lives_in_the_catalogue(explorer_ws):
-    at = open_page(start(), "pages/ring.py")
+    at = open_page(login(start(), "an", PASSWORDS["an"]), "pages/ring.py")
     click(at, "保存处置")
     # The same process may open the catalogue again (DuckDB shares the instance): the row is there.
     con = duckdb.connect(str(explorer_ws / "ringscope.duckdb"))

@@ -8,7 +8,7 @@ import pytest
 
 from ringscope.app import auth
 from ringscope.app.config import load_config
-from ringscope.app.export import build_referral
+from ringscope.app.export import build_referral, signing
 from ringscope.graph.duckdb_store import DuckDBStore
 from ringscope.ingest.mapping import HeaderMapping
 from tests.export.case_drop import referral_drop, write_rings_json
@@ -45,6 +45,7 @@ class Case:
             boss=auth.hash_password("boss-pw"), analyst=auth.hash_password("analyst-pw"),
             clerk=auth.hash_password("clerk-pw")), encoding="utf-8")
         self.config = load_config(workspace=self.workspace, env={})
+        self.public_key = signing.init_key(self.workspace)  # packages are signed, as in a bureau
         self.store = DuckDBStore(self.config.store)
         self.store.ingest_drop(referral_drop(root / "drop"), HeaderMapping())
         write_rings_json(self.workspace / "rings.json", ("R-000001", WEIRD_ID))

@@ -13,11 +13,12 @@ def test_only_export_time_differs(masked_zip, masked_zip_later):
     ea, eb = entries(masked_zip), entries(masked_zip_later)
     differing = sorted(k for k in ea if ea[k] != eb[k])
     root = next(iter(ea)).split("/")[0]
-    assert differing == [f"{root}/bag-info.txt", f"{root}/tagmanifest-sha256.txt"]
+    # the signature signs the tag manifest, which names bag-info's digest
+    assert differing == [f"{root}/bag-info.txt", f"{root}/signature-ed25519.txt", f"{root}/tagmanifest-sha256.txt"]
     info_a = ea[f"{root}/bag-info.txt"].decode().splitlines()
     info_b = eb[f"{root}/bag-info.txt"].decode().splitlines()
     changed = sorted({line.split(":")[0] for line in set(info_a) ^ set(info_b)})
-    assert changed == ["Bagging-Date", "Export-Time"]
+    assert changed == ["Audit-Log-Head", "Bagging-Date", "Export-Time"]  # the log grew by the first export
     tag_a = ea[f"{root}/tagmanifest-sha256.txt"].decode().splitlines()
     tag_b = eb[f"{root}/tagmanifest-sha256.txt"].decode().splitlines()
     assert sorted({line.split()[1] for line in set(tag_a) ^ set(tag_b)}) == ["bag-info.txt"]

@@ -8,6 +8,7 @@ from ringscope.app.triage import STATUSES, get_triage, set_triage
 from ringscope.app.views import referral
 from ringscope.app.views.ring_detail import build_ring_detail, localise_columns, timeline_chart
 from ringscope.app import audit
+from ringscope.app.free_text import mask_free_text
 
 
 @st.cache_data(show_spinner=False, max_entries=16, ttl=900)
@@ -77,15 +78,30 @@ with tabs[4]:
 st.subheader(tr("ring.triage"))
 con = ctx.store.relational()
 current = get_triage(con.cursor(), ring_id)
+may_write = session.may_write(ctx)
+if not may_write:
+    st.caption(tr("ring.triage_login_needed"))
 status = st.selectbox(tr("ring.status"), list(STATUSES), index=STATUSES.index(current.status),
-                      format_func=lambda s: tr(f"status.{s}"), key=f"triage_status_{ring_id}")
-assignee = st.text_input(tr("ring.assignee"), value=current.assignee, key=f"triage_assignee_{ring_id}")
-notes = st.text_area(tr("ring.notes"), value=current.notes, key=f"triage_notes_{ring_id}")
-if st.button(tr("ring.save"), key=f"triage_save_{ring_id}"):
-    who = ctx.user.name if ctx.user else "anonymous"
+                      format_func=lambda s: tr(f"status.{s}"), key=f"triage_status_{ring_id}", disabled=not may_write)
+assignee = st.text_input(tr("ring.assignee"), value=current.assignee, key=f"triage_assignee_{ring_id}",
+                         disabled=not may_write)
+if mask:  # notes may name people: shown masked, and a masked viewer adds to them instead of rewriting them
+    if current.notes:
+        st.text(mask_free_text(con.cursor(), current.notes))
+    added = st.text_area(tr("ring.notes_add"), value="", key=f"triage_notes_{ring_id}", disabled=not may_write)
+    notes = "\n".join(part for part in (current.notes, added.strip()) if part)
+else:
+    notes = st.text_area(tr("ring.notes"), value=current.notes, key=f"triage_notes_{ring_id}", disabled=not may_write)
+if st.button(tr("ring.save"), key=f"triage_save_{ring_id}", disabled=not may_write):
+    if not session.may_write(ctx):  # never trust the disabled button alone
+        session.refuse_write(ctx, f"ring:{ring_id}")
+        st.stop()
+    who = session.writer_name(ctx)
     saved = set_triage(con.cursor(), ring_id, status, assignee, notes, updated_by=who)
     audit.record(ctx.cfg.workspace, user=who, action=audit.TRIAGE, target=f"ring:{ring_id}",
-                 details={"status": saved.status, "assignee": saved.assignee})
+                 details={"status": saved.status, "assignee": saved.assignee},
+                 role=ctx.user.role if ctx.user else None)
+    session.anchor_audit_head(ctx, con.cursor())
     st.success(tr("ring.saved", status=tr(f"status.{saved.status}")))
 
 st.subheader(tr("ring.export"))

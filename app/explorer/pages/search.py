@@ -8,10 +8,13 @@ ctx = session.current()
 tr = ctx.tr
 st.title(tr("search.title"))
 labels = st.multiselect(tr("search.labels"), list(sv.SEARCHABLE), default=list(sv.SEARCHABLE),
-                        format_func=lambda l: tr.maybe(f"label.{l}", l), key="s_labels")
+                        format_func=lambda lb: tr.maybe(f"label.{lb}", lb), key="s_labels")
 query = st.text_input(tr("search.query"), key="s_query")
-found = sv.search_entities(ctx.store, query, labels)
-mask = session.masked_for(ctx, f"search:{query}", {"page": "search"}) if found else ctx.mask
+if ctx.mask:
+    st.caption(tr("search.masked_search"))
+session.audit_search(ctx, query, labels)
+found = sv.search_entities(ctx.store, query, labels, masked=ctx.mask)
+mask = session.masked_for(ctx, "search", {"page": "search"}) if found else ctx.mask
 if query and not found:
     st.info(tr("search.none"))
 if found:
@@ -27,7 +30,8 @@ if found:
 
     st.subheader(tr("search.path_title"))
     query2 = st.text_input(tr("search.second_query"), key="s_query2")
-    ends = sv.search_entities(ctx.store, query2, labels)
+    session.audit_search(ctx, query2, labels)
+    ends = sv.search_entities(ctx.store, query2, labels, masked=ctx.mask)
     if ends:
         end = st.selectbox(tr("search.to"), ends, format_func=lambda n: sv.option_label(n, tr, mask), key="s_end")
         if st.button(tr("search.find_path"), key="s_find_path"):

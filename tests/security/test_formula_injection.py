@@ -1,0 +1,45 @@
+"""Item 15: every annex cell a spreadsheet would evaluate is neutralised; plain numbers stay numbers."""
+from __future__ import annotations
+
+import csv
+
+import openpyxl
+import pytest
+
+from ringscope.app.export.annexes import Annex, _cell, write_csv, write_xlsx
+
+PAYLOADS = ["-2+3+cmd|' /C calc'!A0", "=HYPERLINK(\"http://x\")", "+1+1", "@SUM(A1)", "\t=1+1", "\r=1+1",
+            "-A1", "--1"]
+NUMBERS = ["-12.50", "-3", "-0.5"]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_formula_like_cell_gets_an_apostrophe(payload):
+    assert _cell(payload) == "'" + payload
+
+
+@pytest.mark.parametrize("number", NUMBERS + ["12.50", "007"])
+def test_plain_numbers_are_left_alone_in_csv(number):
+    assert _cell(number) == number
+
+
+def _annex() -> Annex:
+    rows = [{"text": p, "qty": None} for p in PAYLOADS] + [{"text": "ok", "qty": n} for n in NUMBERS]
+    return Annex("hostile", ("text", "qty"), frozenset(), lambda case: rows)
+
+
+def test_csv_and_xlsx_never_hold_a_formula(tmp_path):
+    annex = _annex()
+    write_csv(annex, None, tmp_path / "h.csv")
+    with open(tmp_path / "h.csv", encoding="utf-8-sig", newline="") as fh:
+        cells = [r[0] for r in csv.reader(fh)][1:]
+    assert cells[:len(PAYLOADS)] == ["'" + p for p in PAYLOADS]
+
+    write_xlsx(None, tmp_path / "h.xlsx", "t", annexes=(annex,))
+    ws = openpyxl.load_workbook(tmp_path / "h.xlsx")["hostile"]
+    for r, payload in enumerate(PAYLOADS, 2):
+        cell = ws.cell(r, 1)
+        assert cell.data_type == "s" and cell.value.replace("_x000D_", "\r") == payload
+        assert cell.quotePrefix, f"{payload!r} is not quote-prefixed"
+    numbers = [ws.cell(r, 2).value for r in range(len(PAYLOADS) + 2, len(PAYLOADS) + 2 + len(NUMBERS))]
+    assert numbers == [float(n) for n in NUMBERS]
