@@ -53,7 +53,8 @@ def list_points(
                         f"{counts['withdrawn']} withdrawn)", title_justify="left")
     for col in ("entry", "person", "year", "ring", "rule", "responsibility", "points", "status", "running total",
                 "would trigger", "confirmed total", "evidence rows"):
-        table.add_column(col, justify="right" if col in ("points", "running total", "confirmed total", "year") else "left")
+        table.add_column(col, justify="right" if col in ("points", "running total", "confirmed total", "year") else "left",
+                         no_wrap=col in ("entry", "person", "ring", "rule"))  # ids are never cut
     for l in lines:
         p = l.proposal
         table.add_row(p.entry_id, f"{p.person_type} {p.person_id}", str(p.year), p.ring_id, p.rule, p.responsibility,

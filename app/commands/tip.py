@@ -87,7 +87,7 @@ def list_tips(
     cfg, ctx = _context(workspace, store, config)
     table = Table(title="Tips", title_justify="left")
     for col in ("tip", "received", "channel", "status", "links", "reward estimate (CNY)", "text (masked)"):
-        table.add_column(col, justify="right" if col.startswith("reward") else "left")
+        table.add_column(col, justify="right" if col.startswith("reward") else "left", no_wrap=col == "tip")
     with open_store(cfg.store, read_only=True) as st:
         con = st.relational()
         rings = load_rings(cfg.workspace, con, cfg.app)
