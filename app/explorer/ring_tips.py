@@ -1,0 +1,43 @@
+"""The ring page's tip-off and credit-point sections, kept out of the ring page itself.
+
+Tips: every tip linked to the ring, with how (member or neighbourhood) and
+whether verified.  Credit points: for a confirmed ring, each prescriber's,
+pharmacist's and operator's entry (stored status, or what would be proposed
+now), with the running total of their year and its consequence.
+"""
+from __future__ import annotations
+
+import duckdb
+import streamlit as st
+
+from ringscope.app.errors import UserError
+from ringscope.app.points.service import live_ring_lines
+from ringscope.app.points.settings import PointSettings
+from ringscope.app.ring_source import RingRecord
+from ringscope.app.triage import get_triage
+from ringscope.app.views import tips as tv
+
+
+def render(ctx, ring: RingRecord, con: duckdb.DuckDBPyConnection) -> None:
+    tr = ctx.tr
+    st.subheader(tr("tips.ring_section"))
+    tips = tv.ring_tips_table(con.cursor(), ring.ring_id, tr)
+    if tips.empty:
+        st.caption(tr("tips.ring_none"))
+    else:
+        st.table(tips, hide_index=True)  # a few rows: a plain table, readable and searchable
+    st.subheader(tr("points.ring_section"))
+    if get_triage(con.cursor(), ring.ring_id).status != "confirmed":
+        st.caption(tr("points.ring_unconfirmed"))
+        return
+    try:
+        settings = PointSettings.from_config(ctx.cfg.app, ctx.cfg.workspace)
+    except UserError as exc:  # a bad [app.points] table is the user's to fix; the page stays up
+        st.error(str(exc))
+        return
+    lines = live_ring_lines(con, ring, settings)
+    if lines:
+        st.table(tv.points_table(lines, tr), hide_index=True)
+        st.caption(tr("points.ring_hint", province=settings.province))
+    else:
+        st.caption(tr("points.ring_nobody"))
