@@ -38,6 +38,6 @@ def render(ctx, ring: RingRecord, con: duckdb.DuckDBPyConnection) -> None:
     lines = live_ring_lines(con, ring, settings)
     if lines:
         st.table(tv.points_table(lines, tr), hide_index=True)
-        st.caption(tr("points.ring_hint", province=settings.province))
+        st.caption(tr("points.ring_hint", province=tr.maybe(f"points.province_{settings.province}", settings.province)))
     else:
         st.caption(tr("points.ring_nobody"))

@@ -18,6 +18,7 @@ from ringscope.app.tips.settings import TipSettings
 
 CENT = Decimal("0.01")
 EARNING_STATUSES = ("verified", "rewarded")
+STATUS_ZH = {"received": "已受理", "verified": "已查实", "rewarded": "已奖励", "rejected": "不予查实"}
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def estimate_reward(tip_status: str, ring_losses: Iterable[tuple[str, Decimal]],
     if tip_status not in EARNING_STATUSES:
         return RewardEstimate(Decimal("0.00"), case_value, rings,
                               f"0: the tip is {tip_status}, only a verified tip earns a reward",
-                              f"0：举报状态为「{tip_status}」，查实后方可奖励")
+                              f"0：举报状态为「{STATUS_ZH.get(tip_status, tip_status)}」，查实后方可奖励")
     if not rings or case_value <= 0:
         return RewardEstimate(Decimal("0.00"), case_value, rings,
                               "0: no confirmed ring with a fund loss was linked to the tip",

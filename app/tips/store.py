@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
@@ -24,6 +24,7 @@ import duckdb
 
 from ringscope.app.errors import UserError
 
+CST = timezone(timedelta(hours=8))
 STATUSES: tuple[str, ...] = ("received", "verified", "rewarded", "rejected")
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "received": ("verified", "rejected"), "verified": ("rewarded", "rejected"), "rewarded": (), "rejected": (),
@@ -179,8 +180,15 @@ _TIP_COLS = ("tip_id, received_at, channel, coalesce(tip_ref, ''), text, status,
              "coalesce(reward_rule, ''), coalesce(reward_rule_zh, ''), coalesce(created_by, ''), created_at, extra")
 
 
+def _cst(value: datetime | None) -> datetime | None:
+    """Times are shown in China Standard Time whatever the session's zone (data contract convention)."""
+    return value.astimezone(CST) if isinstance(value, datetime) else value
+
+
 def _record(row: tuple) -> TipRecord:
-    return TipRecord(*row[:12], extra=json.loads(row[12] or "{}"))
+    values = list(row[:12])
+    values[1], values[11] = _cst(values[1]), _cst(values[11])
+    return TipRecord(*values, extra=json.loads(row[12] or "{}"))
 
 
 def get_tip(con: duckdb.DuckDBPyConnection, tip_id: str) -> TipRecord:
@@ -234,7 +242,7 @@ def contact_token(con: duckdb.DuckDBPyConnection, tip_id: str) -> bytes | None:
 def tip_history(con: duckdb.DuckDBPyConnection, tip_id: str) -> list[dict[str, Any]]:
     rows = con.execute("SELECT status, coalesce(note, ''), by_user, logged_at FROM tip_log WHERE tip_id = ? ORDER BY logged_at",
                        [tip_id]).fetchall()
-    return [{"status": s, "note": n, "by": b, "at": a} for s, n, b, a in rows]
+    return [{"status": s, "note": n, "by": b, "at": _cst(a)} for s, n, b, a in rows]
 
 
 def change_status(con: duckdb.DuckDBPyConnection, tip_id: str, status: str, by: str, note: str = "",
