@@ -92,6 +92,7 @@ class ReportData:
     counts_not_listed: dict[str, int] = field(default_factory=dict)
     # inputs a detector depends on that this data lacks: "no rings of that kind" is then not a finding
     data_gaps: list[Any] = field(default_factory=list)
+    tips_points: Any = None  # app.tips.weekly.TipsPointsWeek: tip-offs and credit points of the week
 
     @property
     def generated_at(self) -> str:
@@ -315,4 +316,11 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
         counts_not_listed={"new": max(0, len(new) - LIST_LIMIT), "changed": max(0, len(changed) - LIST_LIMIT),
                            "dissolved": max(0, len(dissolved) - LIST_LIMIT)},
         data_gaps=coverage_gaps(con),
+        tips_points=_tips_points(con, monday, sunday),
     )
+
+
+def _tips_points(con: duckdb.DuckDBPyConnection, monday: Any, sunday: Any) -> Any:
+    from ringscope.app.tips.weekly import week_figures
+
+    return week_figures(con, monday, sunday)
