@@ -67,10 +67,17 @@ def _bag_info(case: CaseFile, user_name: str, export_time: datetime) -> dict[str
     }
 
 
-def write_payload(case: CaseFile, payload: Path, langs: Sequence[str]) -> list[str]:
-    """Write every payload file under ``payload``; return their paths relative to it, sorted."""
+def write_payload(case: CaseFile, payload: Path, langs: Sequence[str],
+                  extra_files: dict[str, str] | None = None) -> list[str]:
+    """Write every payload file under ``payload``; return their paths relative to it, sorted.
+
+    ``extra_files`` (relative path -> text) are written too, e.g. the confirmed credit points.
+    """
     title = f"{wording.T['en']['ring']} {printable(case.ring.ring_id)} — {case.ring.scheme}"
     annexes.write_annexes(case, payload / "annexes", title)
+    for name, text in (extra_files or {}).items():
+        (payload / name).parent.mkdir(parents=True, exist_ok=True)
+        (payload / name).write_text(text, encoding="utf-8")
     graph_files.write_graph_files(case, payload / "graph", title)
     (payload / "ring.json").write_text(_ring_json(case), encoding="utf-8")
     names = [f"summary/summary-{lang}.{ext}" for lang in langs for ext in ("html", "pdf")]
@@ -131,12 +138,13 @@ def build_referral(
     con = store.relational().cursor()
     try:
         case = gather_case(con, ring, masked=not unmask)
+        extra = _credit_points_annex(con, ring.ring_id, config)
     finally:
         con.close()
     root = f"referral-{safe_component(ring.ring_id)}"
     with tempfile.TemporaryDirectory(prefix="ringscope-export-") as tmp:
         bag_dir = Path(tmp) / root
-        write_payload(case, bag_dir, langs)
+        write_payload(case, bag_dir, langs, extra)
         make_bag(bag_dir, _bag_info(case, who.name, when))
         tmp_zip = Path(tmp) / "package.zip"
         zip_folder(bag_dir, tmp_zip, root)
@@ -154,6 +162,15 @@ def build_referral(
                          role=who.role, details={"via": "referral export", "file": str(out_path.resolve())})
         replace_atomically(tmp_zip, out_path)
     return out_path
+
+
+def _credit_points_annex(con: Any, ring_id: str, config: Any) -> dict[str, str]:
+    """The ring's confirmed credit points (app.points) as annexes/credit-points.csv; none confirmed: no file."""
+    from ringscope.app.points.service import registry_csv, registry_rows
+    from ringscope.app.points.settings import PointSettings
+
+    rows = registry_rows(con, PointSettings.from_config(config.app, config.workspace), ring_ids=[ring_id])
+    return {"annexes/credit-points.csv": registry_csv(rows)} if rows else {}
 
 
 def _tagmanifest_digest(bag_dir: Path) -> str:
