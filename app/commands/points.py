@@ -55,11 +55,11 @@ def list_points(
                 "would trigger", "confirmed total", "evidence rows"):
         table.add_column(col, justify="right" if col in ("points", "running total", "confirmed total", "year") else "left",
                          no_wrap=col in ("entry", "person", "ring", "rule"))  # ids are never cut
-    for l in lines:
-        p = l.proposal
+    for item in lines:
+        p = item.proposal
         table.add_row(p.entry_id, f"{p.person_type} {p.person_id}", str(p.year), p.ring_id, p.rule, p.responsibility,
-                      str(p.points), l.status, str(l.running_total), CONSEQUENCE[l.consequence],
-                      f"{l.confirmed_total} {CONSEQUENCE[l.confirmed_consequence]}", str(len(p.evidence)))
+                      str(p.points), item.status, str(item.running_total), CONSEQUENCE[item.consequence],
+                      f"{item.confirmed_total} {CONSEQUENCE[item.confirmed_consequence]}", str(len(p.evidence)))
     console.print(table if lines else "No credit-point entries: none of the confirmed rings involves a prescriber, "
                                       "pharmacist or operator (or no ring is confirmed yet).")
 

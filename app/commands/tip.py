@@ -38,11 +38,11 @@ def _links_text(links) -> str:
     if not links:
         return "no ring, no suspicious structure nearby"
     out = []
-    for l in links:
-        where = "" if l.distance == 0 else f" ({l.distance} hops)"
-        label = {"ring": "ring", "drg_case": "DRG case", "shared_identifier": "shared identifier"}[l.target_kind]
-        target = l.target_id if l.target_kind != "shared_identifier" else _mask_key(l.target_id)
-        out.append(f"{'nearest ' if l.relation == 'nearest' else ''}{label} {target}{where}")
+    for item in links:
+        where = "" if item.distance == 0 else f" ({item.distance} hops)"
+        label = {"ring": "ring", "drg_case": "DRG case", "shared_identifier": "shared identifier"}[item.target_kind]
+        target = item.target_id if item.target_kind != "shared_identifier" else _mask_key(item.target_id)
+        out.append(f"{'nearest ' if item.relation == 'nearest' else ''}{label} {target}{where}")
     return "; ".join(out)
 
 

@@ -147,7 +147,9 @@ class YearLine:
 
 def running_totals(entries: Iterable[tuple[Proposal, str]], settings: PointSettings) -> list[YearLine]:
     """Per person and natural year: cumulative points in date order; a new year starts again at zero."""
-    lines, totals, confirmed = [], defaultdict(int), defaultdict(int)
+    lines: list[YearLine] = []
+    totals: dict[tuple[str, str, int], int] = defaultdict(int)
+    confirmed: dict[tuple[str, str, int], int] = defaultdict(int)
     ordered = sorted(entries, key=lambda e: (e[0].person_type, e[0].person_id, e[0].year, e[0].occurred_on,
                                              e[0].ring_id))
     for proposal, status in ordered:

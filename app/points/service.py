@@ -69,8 +69,8 @@ def ledger(con: duckdb.DuckDBPyConnection, settings: PointSettings, year: int | 
     entries = point_store.list_entries(con, statuses=("proposed", "confirmed", "rejected"))
     lines = running_totals(((e.proposal, e.status) for e in entries), settings)
     wanted = None if ring_ids is None else set(ring_ids)
-    return [l for l in lines if (year is None or l.proposal.year == year)
-            and (wanted is None or l.proposal.ring_id in wanted)]
+    return [item for item in lines if (year is None or item.proposal.year == year)
+            and (wanted is None or item.proposal.ring_id in wanted)]
 
 
 def live_ring_lines(con: duckdb.DuckDBPyConnection, ring: RingRecord, settings: PointSettings) -> list[YearLine]:
@@ -84,7 +84,7 @@ def live_ring_lines(con: duckdb.DuckDBPyConnection, ring: RingRecord, settings: 
               and e.status in ("proposed", "confirmed")]
     people = {(p.person_type, p.person_id) for p, _ in mine}
     lines = running_totals(mine + [o for o in others if (o[0].person_type, o[0].person_id) in people], settings)
-    return [l for l in lines if l.proposal.ring_id == ring.ring_id]
+    return [item for item in lines if item.proposal.ring_id == ring.ring_id]
 
 
 def decide(con: duckdb.DuckDBPyConnection, workspace: Path, entry_id: str, decision: str, user: User,

@@ -122,7 +122,7 @@ def link_tip(store: Store, matches: Iterable[Match], rings: Mapping[str, set[str
             if known is None or link.distance < known.distance:
                 links[(link.target_kind, link.target_id)] = link
     if links or not refs:
-        return sorted(links.values(), key=lambda l: (l.distance, l.target_kind, l.target_id))
+        return sorted(links.values(), key=lambda item: (item.distance, item.target_kind, item.target_id))
     return nearest_structure(store, refs, rings, settings)
 
 
@@ -134,15 +134,15 @@ def nearest_structure(store: Store, refs: list[NodeRef], rings: Mapping[str, set
     for ref in refs:
         sub = store.neighbourhood(ref, hops=settings.nearest_max_hops, node_limit=settings.neighbourhood_limit)
         distances = hop_distances(sub, ref)
-        best += [Link("ring", l.target_id, "nearest", l.distance, ref.key)
-                 for l in _hits(distances, rings, ref.key, "ring", settings.nearest_max_hops)]
+        best += [Link("ring", item.target_id, "nearest", item.distance, ref.key)
+                 for item in _hits(distances, rings, ref.key, "ring", settings.nearest_max_hops)]
         for key, users in _shared_identifiers(sub).items():
             if users >= settings.shared_identifier_min and key in distances:
                 here = (distances[key], -users, ref.key)
                 shared[key] = min(here, shared.get(key, here))
     if best:
-        closest = min(l.distance for l in best)
-        return sorted({l.target_id: l for l in best if l.distance == closest}.values(), key=lambda l: l.target_id)
+        closest = min(item.distance for item in best)
+        return sorted({item.target_id: item for item in best if item.distance == closest}.values(), key=lambda item: item.target_id)
     if shared:
         key, (dist, _neg, via) = min(shared.items(), key=lambda kv: (kv[1][0], kv[1][1], kv[0]))
         return [Link("shared_identifier", key, "shared_identifier", dist, via)]

@@ -27,6 +27,7 @@ from ringscope.app.errors import UserError
 from ringscope.app.tips import store as tip_store
 from ringscope.graph.catalogue import ensure_schema
 from ringscope.graph.store import NodeRef, Store
+from ringscope.ingest.contract import TABLES
 
 SEED_LABELS = {"Patient": "patients", "Card": "cards", "Institution": "facilities", "Pharmacy": "facilities",
                "Prescriber": "prescribers", "Employer": "employers"}
@@ -53,45 +54,48 @@ def _column(table: Any, name: str) -> list[str]:
     return sorted({str(v) for v in table.column(name).to_pylist() if v is not None})
 
 
+def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> Any:
+    """Rows as an Arrow table (a relation, not a DB-API result: no extra copy)."""
+    return con.sql(sql, params=params).to_arrow_table()
+
+
 def copy_neighbourhood(con: duckdb.DuckDBPyConnection, seeds: dict[str, set[str]], max_settlements: int
                        ) -> tuple[duckdb.DuckDBPyConnection, int]:
     """An in-memory store holding only the neighbourhood's rows (same schema as the catalogue)."""
     lists = [sorted(seeds["cards"]), sorted(seeds["patients"]), sorted(seeds["prescribers"]), sorted(seeds["facilities"])]
-    n = con.execute("SELECT count(*) FROM settlements WHERE list_contains(?, card_id) OR list_contains(?, patient_id) "
-                    "OR list_contains(?, prescriber_id) OR list_contains(?, facility_id)", lists).fetchone()[0]
+    where = ("WHERE list_contains(?, card_id) OR list_contains(?, patient_id) OR list_contains(?, prescriber_id) "
+             "OR list_contains(?, facility_id)")
+    n = int(con.execute(f"SELECT count(*) FROM settlements {where}", lists).fetchall()[0][0])
     if n > max_settlements:
         raise UserError(f"the neighbourhood holds {n:,} settlements, more than [app.tips] rerun_max_settlements "
                         f"({max_settlements:,}); run `ringscope detect` on the whole store instead")
     tables: dict[str, Any] = {}
-    tables["settlements"] = con.execute(
-        "SELECT * FROM settlements WHERE list_contains(?, card_id) OR list_contains(?, patient_id) "
-        "OR list_contains(?, prescriber_id) OR list_contains(?, facility_id)", lists).arrow()
+    tables["settlements"] = _arrow(con, f"SELECT * FROM settlements {where}", lists)
     s = tables["settlements"]
     cards = sorted(set(_column(s, "card_id")) | seeds["cards"])
-    tables["cards"] = con.execute("SELECT * FROM cards WHERE list_contains(?, card_id) OR list_contains(?, patient_id)",
-                                  [cards, sorted(seeds["patients"])]).arrow()
-    tables["dispensings"] = con.execute("SELECT * FROM dispensings WHERE list_contains(?, settlement_id)",
-                                        [_column(s, "settlement_id")]).arrow()
+    tables["cards"] = _arrow(con, "SELECT * FROM cards WHERE list_contains(?, card_id) OR list_contains(?, patient_id)",
+                             [cards, sorted(seeds["patients"])])
+    tables["dispensings"] = _arrow(con, "SELECT * FROM dispensings WHERE list_contains(?, settlement_id)",
+                                   [_column(s, "settlement_id")])
     people = sorted(set(_column(s, "patient_id")) | set(_column(tables["cards"], "patient_id")) | seeds["patients"])
     employers = sorted(seeds["employers"])
-    tables["employments"] = con.execute("SELECT * FROM employments WHERE list_contains(?, patient_id) "
-                                        "OR list_contains(?, employer_id)", [people, employers]).arrow()
-    tables["maternity_claims"] = con.execute("SELECT * FROM maternity_claims WHERE list_contains(?, patient_id) "
-                                             "OR list_contains(?, employer_id)", [people, employers]).arrow()
+    tables["employments"] = _arrow(con, "SELECT * FROM employments WHERE list_contains(?, patient_id) "
+                                        "OR list_contains(?, employer_id)", [people, employers])
+    tables["maternity_claims"] = _arrow(con, "SELECT * FROM maternity_claims WHERE list_contains(?, patient_id) "
+                                             "OR list_contains(?, employer_id)", [people, employers])
     employers = sorted(set(employers) | set(_column(tables["employments"], "employer_id"))
                        | set(_column(tables["maternity_claims"], "employer_id")))
     people = sorted(set(people) | set(_column(tables["employments"], "patient_id")))
-    tables["patients"] = con.execute("SELECT * FROM patients WHERE list_contains(?, patient_id)", [people]).arrow()
-    tables["employers"] = con.execute("SELECT * FROM employers WHERE list_contains(?, employer_id)", [employers]).arrow()
+    tables["patients"] = _arrow(con, "SELECT * FROM patients WHERE list_contains(?, patient_id)", [people])
+    tables["employers"] = _arrow(con, "SELECT * FROM employers WHERE list_contains(?, employer_id)", [employers])
     prescribers = sorted(set(_column(s, "prescriber_id")) | seeds["prescribers"])
-    tables["prescribers"] = con.execute("SELECT * FROM prescribers WHERE list_contains(?, prescriber_id)",
-                                        [prescribers]).arrow()
+    tables["prescribers"] = _arrow(con, "SELECT * FROM prescribers WHERE list_contains(?, prescriber_id)",
+                                   [prescribers])
     facilities = sorted(set(_column(s, "facility_id")) | seeds["facilities"]
                         | set(_column(tables["prescribers"], "facility_id")))
-    tables["facilities"] = con.execute("SELECT * FROM facilities WHERE list_contains(?, facility_id)",
-                                       [facilities]).arrow()
-    for reference in ("drugs", "drg_groups"):
-        tables[reference] = con.execute(f"SELECT * FROM {reference}").arrow()
+    tables["facilities"] = _arrow(con, "SELECT * FROM facilities WHERE list_contains(?, facility_id)", [facilities])
+    for reference in sorted(set(TABLES) - set(tables)):  # small reference tables (drugs, DRG groups): whole
+        tables[reference] = _arrow(con, f"SELECT * FROM {reference}", [])
     mem = duckdb.connect(":memory:")
     ensure_schema(mem)
     for name, rows in tables.items():

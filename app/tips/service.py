@@ -78,7 +78,7 @@ def _entity_rows(con: duckdb.DuckDBPyConnection, tip: TipInput, key: TipKey) -> 
 
 
 def _link_rows(links: Sequence[Link]) -> list[tip_store.LinkRow]:
-    return [tip_store.LinkRow(l.target_kind, l.target_id, l.relation, l.distance, l.via) for l in links]
+    return [tip_store.LinkRow(item.target_kind, item.target_id, item.relation, item.distance, item.via) for item in links]
 
 
 def add_tip_file(ctx: TipContext, store: Store, path: Path, user: str) -> list[Added]:
@@ -102,7 +102,7 @@ def add_tip_file(ctx: TipContext, store: Store, path: Path, user: str) -> list[A
     ids = tip_store.store_tips(con, [p[0] for p in prepared], user, str(path)) if prepared else []
     for tip_id, (_new, links) in zip(ids, prepared):
         audit.record(ctx.workspace, user=user, action=TIP_ADD, target=f"tip:{tip_id}",
-                     details={"file": str(path), "rings": [l.target_id for l in links if l.target_kind == "ring"]})
+                     details={"file": str(path), "rings": [item.target_id for item in links if item.target_kind == "ring"]})
         added.append(Added(tip_id, links))
     return sorted(added, key=lambda a: a.tip_id)
 
@@ -116,7 +116,7 @@ def relink(ctx: TipContext, store: Store, tip_id: str, user: str) -> list[Link]:
     links = link_tip(store, matches, ring_index(rings.rings), drg_case_index(ctx.workspace, ctx.app_config), ctx.settings)
     tip_store.replace_links(con, tip_id, _link_rows(links), user)
     audit.record(ctx.workspace, user=user, action=TIP_RELINK, target=f"tip:{tip_id}",
-                 details={"links": [f"{l.target_kind}:{l.target_id}" for l in links]})
+                 details={"links": [f"{item.target_kind}:{item.target_id}" for item in links]})
     return links
 
 
@@ -136,7 +136,7 @@ def current_estimate(ctx: TipContext, con: duckdb.DuckDBPyConnection, tip: tip_s
                      rings: RingSet | None = None) -> RewardEstimate:
     """The estimate now: verified links whose rings are confirmed, under the configured table."""
     rings = rings if rings is not None else load_rings(ctx.workspace, con, ctx.app_config)
-    verified = [l.target_id for l in tip_store.tip_links(con, tip.tip_id) if l.verified and l.target_kind == "ring"]
+    verified = [item.target_id for item in tip_store.tip_links(con, tip.tip_id) if item.verified and item.target_kind == "ring"]
     return estimate_reward(tip.status, confirmed_losses(con, rings, verified), ctx.settings)
 
 
@@ -144,17 +144,17 @@ def set_status(ctx: TipContext, con: duckdb.DuckDBPyConnection, tip_id: str, sta
                note: str = "", rings_led_to: Sequence[str] | None = None) -> tuple[tip_store.TipRecord, RewardEstimate]:
     """verify / reward / reject a tip; verifying marks the rings it led to (default: those it is linked to)."""
     links = tip_store.tip_links(con, tip_id)
-    linked = [l.target_id for l in links if l.target_kind in ("ring", "drg_case") and l.relation != "nearest"]
+    linked = [item.target_id for item in links if item.target_kind in ("ring", "drg_case") and item.relation != "nearest"]
     chosen: list[str] = []
     if status == "verified":
         chosen = list(rings_led_to) if rings_led_to else linked
-        unknown = sorted(set(chosen) - {l.target_id for l in links})
+        unknown = sorted(set(chosen) - {item.target_id for item in links})
         if unknown:
             raise tip_store.TipError(f"tip {tip_id} is not linked to {', '.join(unknown)}; "
                                      f"linked: {', '.join(linked) or 'none'}")
     tip = tip_store.get_tip(con, tip_id)
     ring_set = load_rings(ctx.workspace, con, ctx.app_config)
-    already = [l.target_id for l in links if l.verified and l.target_kind == "ring"]
+    already = [item.target_id for item in links if item.verified and item.target_kind == "ring"]
     counted = confirmed_losses(con, ring_set, sorted(set(already) | set(chosen)))
     estimate = estimate_reward(status, counted, ctx.settings)
     updated = tip_store.change_status(con, tip.tip_id, status, user, note, chosen,

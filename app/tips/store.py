@@ -121,7 +121,7 @@ def find_fingerprints(con: duckdb.DuckDBPyConnection, fingerprints: Sequence[str
 
 
 def _next_ids(con: duckdb.DuckDBPyConnection, n: int) -> list[str]:
-    row = con.execute("SELECT max(CAST(substr(tip_id, 3) AS BIGINT)) FROM tips WHERE tip_id LIKE 'T-%'").fetchone()
+    row = con.execute("SELECT max(CAST(substr(tip_id, 3) AS BIGINT)) FROM tips WHERE tip_id LIKE 'T-%'").fetchall()[0]
     start = int(row[0] or 0) + 1
     return [f"T-{i:06d}" for i in range(start, start + n)]
 
@@ -163,11 +163,11 @@ def replace_links(con: duckdb.DuckDBPyConnection, tip_id: str, links: Sequence[L
     """New links after re-linking (verified ones are kept as they were)."""
     get_tip(con, tip_id)
     now = datetime.now().astimezone()
-    kept = {(l.target_kind, l.target_id) for l in tip_links(con, tip_id) if l.verified}
+    kept = {(item.target_kind, item.target_id) for item in tip_links(con, tip_id) if item.verified}
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM tip_links WHERE tip_id = ? AND NOT verified", [tip_id])
-        _insert_links(con, tip_id, [l for l in links if (l.target_kind, l.target_id) not in kept], now)
+        _insert_links(con, tip_id, [item for item in links if (item.target_kind, item.target_id) not in kept], now)
         con.execute("INSERT INTO tip_log SELECT tip_id, status, 'relinked', ?, ?, ? FROM tips WHERE tip_id = ?",
                     [by, now, json.dumps({"links": len(links)}), tip_id])
         con.execute("COMMIT")
@@ -186,9 +186,11 @@ def _cst(value: datetime | None) -> datetime | None:
 
 
 def _record(row: tuple) -> TipRecord:
-    values = list(row[:12])
-    values[1], values[11] = _cst(values[1]), _cst(values[11])
-    return TipRecord(*values, extra=json.loads(row[12] or "{}"))
+    names = ("tip_id", "received_at", "channel", "tip_ref", "text", "status", "has_contact", "reward", "reward_rule",
+             "reward_rule_zh", "created_by", "created_at")
+    values = dict(zip(names, row))
+    values["received_at"], values["created_at"] = _cst(values["received_at"]), _cst(values["created_at"])
+    return TipRecord(**values, extra=json.loads(row[12] or "{}"))
 
 
 def get_tip(con: duckdb.DuckDBPyConnection, tip_id: str) -> TipRecord:
@@ -229,7 +231,7 @@ def tips_of_ring(con: duckdb.DuckDBPyConnection, ring_id: str) -> list[tuple[Tip
                        "ORDER BY tip_id", [ring_id]).fetchall()
     out = []
     for (tip_id,) in rows:
-        link = next(l for l in tip_links(con, tip_id) if l.target_kind == "ring" and l.target_id == ring_id)
+        link = next(item for item in tip_links(con, tip_id) if item.target_kind == "ring" and item.target_id == ring_id)
         out.append((get_tip(con, tip_id), link))
     return out
 

@@ -34,7 +34,7 @@ class TipsPointsWeek:
 
 
 def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()[0])
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchall()[0][0])
 
 
 def week_figures(con: duckdb.DuckDBPyConnection, monday: date, sunday: date) -> TipsPointsWeek:

@@ -35,7 +35,7 @@ def tip_list_table(con: duckdb.DuckDBPyConnection, tips: Iterable[tip_store.TipR
         links = tip_store.tip_links(con, t.tip_id)
         rows.append({"tip": t.tip_id, "received": f"{t.received_at:%Y-%m-%d %H:%M}", "channel": t.channel,
                      "status": tr.maybe(f"tips.status_{t.status}", t.status),
-                     "rings": ", ".join(l.target_id for l in links if l.target_kind in ("ring", "drg_case")),
+                     "rings": ", ".join(item.target_id for item in links if item.target_kind in ("ring", "drg_case")),
                      "reward": f"{estimates[t.tip_id].amount:,.2f}"})
     return _localise(pd.DataFrame(rows, columns=["tip", "received", "channel", "status", "rings", "reward"]), tr)
 
@@ -72,14 +72,14 @@ def entity_table(con: duckdb.DuckDBPyConnection, tip_id: str, tr: Translator, ma
 
 def links_table(links: Iterable[tip_store.LinkRow], tr: Translator, mask: bool) -> pd.DataFrame:
     rows = []
-    for l in links:
-        target = l.target_id
-        if l.target_kind == "shared_identifier":
+    for item in links:
+        target = item.target_id
+        if item.target_kind == "shared_identifier":
             label, _, node_id = target.partition(":")
             target = f"{tr.maybe(f'label.{label}', label)} {pii.mask_node_id(label, node_id) if mask else node_id}"
-        rows.append({"target": target, "kind": tr.maybe(f"tips.target_{l.target_kind}", l.target_kind),
-                     "relation": tr.maybe(f"tips.relation_{l.relation}", l.relation), "distance": l.distance,
-                     "via": l.via, "verified": "✓" if l.verified else ""})
+        rows.append({"target": target, "kind": tr.maybe(f"tips.target_{item.target_kind}", item.target_kind),
+                     "relation": tr.maybe(f"tips.relation_{item.relation}", item.relation), "distance": item.distance,
+                     "via": item.via, "verified": "✓" if item.verified else ""})
     return _localise(pd.DataFrame(rows, columns=["target", "kind", "relation", "distance", "via", "verified"]), tr)
 
 
@@ -93,22 +93,22 @@ def ring_tips_table(con: duckdb.DuckDBPyConnection, ring_id: str, tr: Translator
     """The tips linked to a ring, for the ring page (no free text: open the tip page for it)."""
     rows = [{"tip": t.tip_id, "received": f"{t.received_at:%Y-%m-%d}", "channel": t.channel,
              "status": tr.maybe(f"tips.status_{t.status}", t.status),
-             "relation": tr.maybe(f"tips.relation_{l.relation}", l.relation), "distance": l.distance,
-             "verified": "✓" if l.verified else ""}
-            for t, l in tip_store.tips_of_ring(con, ring_id)]
+             "relation": tr.maybe(f"tips.relation_{item.relation}", item.relation), "distance": item.distance,
+             "verified": "✓" if item.verified else ""}
+            for t, item in tip_store.tips_of_ring(con, ring_id)]
     return _localise(pd.DataFrame(rows, columns=["tip", "received", "channel", "status", "relation", "distance",
                                                  "verified"]), tr)
 
 
 def points_table(lines: Iterable[YearLine], tr: Translator) -> pd.DataFrame:
     """Credit-point entries with running totals and consequences (person ids are staff codes, not PII)."""
-    rows = [{"entry": l.proposal.entry_id, "person": f"{tr.maybe(f'points.person_{l.proposal.person_type}', l.proposal.person_type)} "
-                                                      f"{l.proposal.person_id}",
-             "year": l.proposal.year, "rule": tr.maybe(f"points.rule_{l.proposal.rule}", l.proposal.rule),
-             "responsibility": tr.maybe(f"points.degree_{l.proposal.responsibility}", l.proposal.responsibility),
-             "points": l.proposal.points, "status": tr.maybe(f"points.status_{l.status}", l.status),
-             "running_total": l.running_total, "consequence": tr.maybe(f"points.consequence_{l.consequence}", l.consequence),
-             "evidence": ", ".join(e["settlement_id"] for e in l.proposal.evidence)} for l in lines]
+    rows = [{"entry": item.proposal.entry_id, "person": f"{tr.maybe(f'points.person_{item.proposal.person_type}', item.proposal.person_type)} "
+                                                      f"{item.proposal.person_id}",
+             "year": item.proposal.year, "rule": tr.maybe(f"points.rule_{item.proposal.rule}", item.proposal.rule),
+             "responsibility": tr.maybe(f"points.degree_{item.proposal.responsibility}", item.proposal.responsibility),
+             "points": item.proposal.points, "status": tr.maybe(f"points.status_{item.status}", item.status),
+             "running_total": item.running_total, "consequence": tr.maybe(f"points.consequence_{item.consequence}", item.consequence),
+             "evidence": ", ".join(e["settlement_id"] for e in item.proposal.evidence)} for item in lines]
     cols = ["entry", "person", "year", "rule", "responsibility", "points", "status", "running_total", "consequence",
             "evidence"]
     return _localise(pd.DataFrame(rows, columns=cols), tr)

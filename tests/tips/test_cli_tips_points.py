@@ -63,7 +63,7 @@ def test_tip_and_points_commands_end_to_end(tip_ws, tmp_path, run):
 
     points = run(tip_ws, "points", "list", "--year", "2026")
     assert points.returncode == 0, points.stderr
-    row = next(l for l in points.stdout.splitlines() if "pharmacist PH1" in l)
+    row = next(item for item in points.stdout.splitlines() if "pharmacist PH1" in item)
     entry = row.strip("│ ").split()[0]
     assert entry.startswith("PE-") and len(entry) == 15 and "fraud_serious" in row and "terminate" in row
     refused = run(tip_ws, "points", "confirm", entry, user="li")
@@ -80,6 +80,6 @@ def test_bad_tip_file_is_one_line_exit_2(tip_ws, tmp_path, run):
     bad = tmp_path / "bad.json"
     bad.write_text('{"received_at": "2026-11-20T09:30:00", "channel": "wechat", "entities": []}', encoding="utf-8")
     res = run(tip_ws, "tip", "add", "--file", str(bad), user="li")
-    lines = [l for l in res.stderr.splitlines() if l.strip()]
+    lines = [item for item in res.stderr.splitlines() if item.strip()]
     assert res.returncode == 2 and len(lines) == 1 and "bad.json, line 1, column 1 (text): tip 1: missing key 'text'" \
         in lines[0]

@@ -20,20 +20,20 @@ def _links(tip_env, matches, cases=None):
 
 def test_a_member_named_links_its_ring_at_distance_zero(tip_env):
     links = _links(tip_env, [Match("Patient", "P001", "id")])
-    assert ("ring", "R-000001", "member", 0) in {(l.target_kind, l.target_id, l.relation, l.distance) for l in links}
+    assert ("ring", "R-000001", "member", 0) in {(item.target_kind, item.target_id, item.relation, item.distance) for item in links}
 
 
 def test_a_neighbour_links_the_ring_through_the_graph(tip_env):
     """Card C001 is no member, but its holder P001 is: one hop."""
     links = _links(tip_env, [Match("Card", "C001", "id")])
-    ring1 = [l for l in links if l.target_id == "R-000001"]
+    ring1 = [item for item in links if item.target_id == "R-000001"]
     assert ring1 and ring1[0].relation == "neighbourhood" and ring1[0].distance == 1
 
 
 def test_entities_in_no_ring_get_the_nearest_ring_beyond_reach(tip_env):
     """P006 shares a phone with P005, who holds card C005 of R-000004: three hops, beyond link_hops=2."""
     links = _links(tip_env, [Match("Patient", "P006", "name")])
-    assert [(l.target_id, l.relation, l.distance) for l in links] == [("R-000004", "nearest", 3)]
+    assert [(item.target_id, item.relation, item.distance) for item in links] == [("R-000004", "nearest", 3)]
 
 
 def test_shared_identifier_when_no_ring_is_within_reach(tip_env):
@@ -43,7 +43,7 @@ def test_shared_identifier_when_no_ring_is_within_reach(tip_env):
     rings = load_rings(cfg.workspace, store.relational(), cfg.app)
     near = replace(ctx.settings, nearest_max_hops=2)
     links = link_tip(store, [Match("Patient", "P006", "name")], ring_index(rings.rings), {}, near)
-    assert [(l.target_kind, l.target_id, l.distance) for l in links] == [("shared_identifier", "Phone:13900000009", 1)]
+    assert [(item.target_kind, item.target_id, item.distance) for item in links] == [("shared_identifier", "Phone:13900000009", 1)]
 
 
 def test_an_isolated_entity_links_to_nothing(tip_env):
@@ -58,7 +58,7 @@ def test_drg_cases_link_through_their_facility(tip_env):
     (cfg.workspace / "rings.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     cases = drg_case_index(cfg.workspace, cfg.app)
     links = _links(tip_env, [Match("Patient", "P008", "address")], cases)
-    assert ("drg_case", "DRG-0001", 0) in {(l.target_kind, l.target_id, l.distance) for l in links}
+    assert ("drg_case", "DRG-0001", 0) in {(item.target_kind, item.target_id, item.distance) for item in links}
 
 
 def test_tip_from_file_links_a_ring_and_is_stored_with_its_links(tip_env, tmp_path):
@@ -67,7 +67,7 @@ def test_tip_from_file_links_a_ring_and_is_stored_with_its_links(tip_env, tmp_pa
     [added] = add_tip_file(ctx, store, path, "li")
     assert added.tip_id == "T-000001"
     stored = tip_store.tip_links(store.relational(), added.tip_id)
-    assert ("ring", "R-000001", 0) in {(l.target_kind, l.target_id, l.distance) for l in stored}
+    assert ("ring", "R-000001", 0) in {(item.target_kind, item.target_id, item.distance) for item in stored}
     assert [t.tip_id for t, _ in tip_store.tips_of_ring(store.relational(), "R-000001")] == ["T-000001"]
     again = add_tip_file(ctx, store, path, "li")  # the same tip filed twice is not stored twice
     assert again[0].duplicate and again[0].tip_id == "T-000001"
@@ -82,5 +82,5 @@ def test_relink_keeps_verified_links(tip_env, tmp_path):
     set_status(ctx, store.relational(), added.tip_id, "verified", "li", rings_led_to=["R-000001"])
     links = relink(ctx, store, added.tip_id, "li")
     stored = tip_store.tip_links(store.relational(), added.tip_id)
-    assert any(l.target_id == "R-000001" and l.verified for l in stored)
-    assert len([l for l in stored if l.target_id == "R-000001"]) == 1 and links
+    assert any(item.target_id == "R-000001" and item.verified for item in stored)
+    assert len([item for item in stored if item.target_id == "R-000001"]) == 1 and links

@@ -25,7 +25,7 @@ def _confirm(con, *ring_ids):
 
 
 def _by_person(lines):
-    return {(l.proposal.person_type, l.proposal.person_id, l.proposal.ring_id): l for l in lines}
+    return {(item.proposal.person_type, item.proposal.person_id, item.proposal.ring_id): item for item in lines}
 
 
 def test_no_proposal_before_a_ring_is_confirmed(tip_env):
@@ -57,9 +57,9 @@ def test_year_roll_over_starts_each_natural_year_at_zero(tip_env):
     con = store.relational()
     _confirm(con, "R-000002", "R-000003")
     refresh(con, cfg.workspace, cfg.app, SETTINGS, "li")
-    dr1 = [l for l in ledger(con, SETTINGS) if l.proposal.person_id == "DR1"]
-    assert [(l.proposal.year, l.running_total, l.consequence) for l in dr1] == [(2025, 6, "none"), (2026, 6, "none")]
-    assert [l.proposal.ring_id for l in ledger(con, SETTINGS, year=2026) if l.proposal.person_id == "DR1"] == \
+    dr1 = [item for item in ledger(con, SETTINGS) if item.proposal.person_id == "DR1"]
+    assert [(item.proposal.year, item.running_total, item.consequence) for item in dr1] == [(2025, 6, "none"), (2026, 6, "none")]
+    assert [item.proposal.ring_id for item in ledger(con, SETTINGS, year=2026) if item.proposal.person_id == "DR1"] == \
         ["R-000003"]
 
 
@@ -68,9 +68,9 @@ def test_running_total_in_one_year_is_capped_and_triggers_consequences():
         return Proposal(f"E{ring}", "prescriber", "DR9", 2026, ring, "r", "main", points, f"2026-0{day}-01")
     lines = running_totals([(entry("A", 6, 1), "confirmed"), (entry("B", 4, 2), "proposed"),
                             (entry("C", 6, 3), "rejected"), (entry("D", 6, 4), "proposed")], SETTINGS)
-    assert [(l.running_total, l.consequence) for l in lines] == [(6, "none"), (10, "suspend"), (10, "suspend"),
+    assert [(item.running_total, item.consequence) for item in lines] == [(6, "none"), (10, "suspend"), (10, "suspend"),
                                                                  (12, "terminate")]
-    assert [l.confirmed_total for l in lines] == [6, 6, 6, 6]
+    assert [item.confirmed_total for item in lines] == [6, 6, 6, 6]
 
 
 def test_supervisor_confirmation_is_audited_and_needs_the_right(tip_env):
@@ -104,7 +104,7 @@ def test_decisions_survive_a_new_proposal_run_and_unconfirmed_rings_withdraw(tip
     counts = refresh(con, cfg.workspace, cfg.app, SETTINGS, "li")
     assert counts["withdrawn"] == 3  # PH1 and OP1 of the resale ring, operator OP2 of R-000002
     assert point_store.get_entry(con, kept).status == "confirmed"
-    assert [l.proposal.entry_id for l in ledger(con, SETTINGS)] == [kept]
+    assert [item.proposal.entry_id for item in ledger(con, SETTINGS)] == [kept]
 
 
 def test_registry_csv_lists_confirmed_entries_only(tip_env):

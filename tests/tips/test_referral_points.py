@@ -23,7 +23,7 @@ def test_confirmed_points_are_in_the_package_and_proposals_are_not(tip_env, tmp_
     refresh(con, cfg.workspace, cfg.app, settings, "zhao")
     first = build_referral(store, "R-000001", tmp_path / "before.zip", user=SUPERVISOR, config=cfg, lang=("zh",))
     assert ANNEX not in zipfile.ZipFile(first).namelist()  # proposals alone are never referred
-    ph1 = next(l.proposal.entry_id for l in ledger(con, settings) if l.proposal.person_id == "PH1")
+    ph1 = next(item.proposal.entry_id for item in ledger(con, settings) if item.proposal.person_id == "PH1")
     decide(con, cfg.workspace, ph1, "confirmed", SUPERVISOR)
     path = build_referral(store, "R-000001", tmp_path / "after.zip", user=SUPERVISOR, config=cfg, lang=("zh",))
     assert verify_package(path).ok

@@ -82,7 +82,7 @@ links = tip_store.tip_links(con, tip_id)
 st.markdown("**" + tr("tips.links") + "**")
 if links:
     st.table(tv.links_table(links, tr, mask), hide_index=True)
-    st.markdown(" ".join(f"[{l.target_id}](./ring?ring={l.target_id})" for l in links if l.target_kind == "ring"))
+    st.markdown(" ".join(f"[{item.target_id}](./ring?ring={item.target_id})" for item in links if item.target_kind == "ring"))
 else:
     st.caption(tr("tips.no_links"))
 
@@ -93,7 +93,7 @@ st.caption(tr("tips.reward_rule", rule=estimate.text(ctx.lang)))
 st.markdown("**" + tr("tips.lifecycle") + "**")
 allowed = tip_store.TRANSITIONS[tip.status]
 if who and allowed:
-    linked = [l.target_id for l in links if l.target_kind in ("ring", "drg_case") and l.relation != "nearest"]
+    linked = [item.target_id for item in links if item.target_kind in ("ring", "drg_case") and item.relation != "nearest"]
     led_to = st.multiselect(tr("tips.led_to"), linked, default=linked, key=f"tip_led_to_{tip_id}") \
         if "verified" in allowed else []
     note = st.text_input(tr("tips.note"), key=f"tip_note_{tip_id}")
@@ -115,7 +115,7 @@ if tip.has_contact:
     else:
         st.caption(tr("tips.contact_needs_right"))
 
-if who and not any(l.relation in ("member", "neighbourhood") for l in links):
+if who and not any(item.relation in ("member", "neighbourhood") for item in links):
     if st.button(tr("tips.rerun"), key="tip_rerun"):
         from ringscope.app.tips.rerun import focused_rerun
 
