@@ -11,7 +11,8 @@ import duckdb
 import streamlit as st
 
 from ringscope.app.errors import UserError
-from ringscope.app.points.service import live_ring_lines
+from ringscope.app.auth import CONFIRM_POINTS
+from ringscope.app.points.service import decide, live_ring_lines, refresh
 from ringscope.app.points.settings import PointSettings
 from ringscope.app.ring_source import RingRecord
 from ringscope.app.triage import get_triage
@@ -35,9 +36,32 @@ def render(ctx, ring: RingRecord, con: duckdb.DuckDBPyConnection) -> None:
     except UserError as exc:  # a bad [app.points] table is the user's to fix; the page stays up
         st.error(str(exc))
         return
+    _decision_box(ctx, ring, con, settings, live_ring_lines(con, ring, settings))
     lines = live_ring_lines(con, ring, settings)
     if lines:
         st.table(tv.points_table(lines, tr), hide_index=True)
         st.caption(tr("points.ring_hint", province=tr.maybe(f"points.province_{settings.province}", settings.province)))
     else:
         st.caption(tr("points.ring_nobody"))
+
+
+def _decision_box(ctx, ring: RingRecord, con: duckdb.DuckDBPyConnection, settings: PointSettings, lines) -> None:
+    """A supervisor confirms or rejects a proposed entry here; drawn before the table so it shows the result."""
+    user, tr = ctx.user, ctx.tr
+    pending = [item.proposal.entry_id for item in lines if item.status == "proposed"]
+    if user is None or not user.can(CONFIRM_POINTS) or not pending:
+        if pending:
+            st.caption(tr("points.needs_right"))
+        return
+    entry = st.selectbox(tr("points.pick"), pending, key=f"points_pick_{ring.ring_id}")
+    note = st.text_input(tr("points.note"), key=f"points_note_{ring.ring_id}")
+    left, right = st.columns(2)
+    for column, decision in ((left, "confirmed"), (right, "rejected")):
+        if column.button(tr(f"points.do_{decision}"), key=f"points_{decision}_{ring.ring_id}"):
+            try:
+                refresh(con, ctx.cfg.workspace, ctx.cfg.app, settings, user.name)  # the entry must be stored first
+                decided = decide(con, ctx.cfg.workspace, entry, decision, user, note)
+            except UserError as exc:
+                st.error(str(exc))
+            else:
+                st.success(tr("points.decided", entry=entry, status=tr(f"points.status_{decided.status}")))

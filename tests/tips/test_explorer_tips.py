@@ -66,3 +66,24 @@ def test_ring_page_shows_its_tip_and_members_points(explorer_tip_ws):
     tables = _walk_tables(at)
     assert "T-000001" in tables and "药师 PH1" in tables and "终止医保支付资格" in tables
     assert "经办人员 OP1" in tables
+
+
+def test_supervisor_confirms_a_proposal_on_the_ring_page_and_it_is_audited(explorer_tip_ws):
+    from ringscope.app import audit
+    from ringscope.app.points import store as point_store
+
+    at = open_page(login(start("zh"), "li", PASSWORDS["li"]), "pages/ring.py")
+    assert "须由具有 confirm_points 权限的主管确认或驳回拟记分。" in shown_text(at)  # investigator: no buttons
+    assert not [b for b in at.button if b.key and b.key.startswith("points_confirmed")]
+    at = open_page(login(start("zh"), "zhao", PASSWORDS["zhao"]), "pages/ring.py")
+    entry = at.selectbox(key="points_pick_R-000001").value
+    at.text_input(key="points_note_R-000001").input("处方与结算单已核对")
+    at = at.button(key="points_confirmed_R-000001").click().run()
+    assert not at.exception, at.exception
+    assert "已确认" in _walk_tables(at)
+    cfg = load_config(workspace=explorer_tip_ws, env={})
+    with open_store(cfg.store) as st:
+        stored = point_store.get_entry(st.relational(), entry)
+    assert (stored.status, stored.decided_by, stored.note) == ("confirmed", "zhao", "处方与结算单已核对")
+    assert [e["action"] for e in audit.read_events(explorer_tip_ws) if e["target"] == f"points:{entry}"] == \
+        ["points_confirm"]
