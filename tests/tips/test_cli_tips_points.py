@@ -26,6 +26,10 @@ class Result:
 def run(capsys, monkeypatch):
     """``ringscope ARGS -w WS [--user U]`` through the real entry point, in this process (fast)."""
     from ringscope.app import cli
+    from ringscope.app.commands import points as points_cmd, tip as tip_cmd
+
+    for module in (points_cmd, tip_cmd):  # wide enough for every column, whatever terminal runs the tests
+        monkeypatch.setattr(module.console, "width", 250)
 
     def invoke(ws: Path, *args: str, user: str | None = None) -> Result:
         monkeypatch.setenv("COLUMNS", "250")
