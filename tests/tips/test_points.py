@@ -129,3 +129,15 @@ def test_province_point_table_from_its_own_file(tmp_path):
     with pytest.raises(PointSettingsError, match="main must be points from 0 to 12"):
         PointSettings.from_config({"points": {"rules": {"x": {"schemes": ["a"], "main": 13, "important": 1,
                                                               "general": 1}}}}, tmp_path)
+
+
+def test_the_weekly_run_refreshes_proposals_as_user_weekly(tip_env):
+    from ringscope.app.weekly import _refresh_credit_points
+
+    cfg, _ctx, store = tip_env
+    con = store.relational()
+    _confirm(con, "R-000002")
+    _refresh_credit_points(cfg, con)
+    assert {item.proposal.person_id for item in ledger(con, SETTINGS)} == {"DR1", "OP2"}
+    [event] = audit.read_events(cfg.workspace, action="points_propose")
+    assert event["user"] == "weekly" and event["details"]["new"] == 2
