@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -78,6 +79,19 @@ def drg_case_index(workspace: Path, app_config: Mapping[str, Any] | None = None)
         for s in case.get("settlement_ids") or []:
             index[f"Settlement:{s}"].add(cid)
     return index
+
+
+def drg_case_losses(workspace: Path, app_config: Mapping[str, Any] | None = None) -> dict[str, Decimal]:
+    """DRG case id -> its fund loss (additional fund expenditure), from the same ``drg_cases`` list."""
+    path = Path((app_config or {}).get("rings_file") or Path(workspace) / "rings.json")
+    if not path.exists():
+        return {}
+    try:
+        cases = json.loads(path.read_text(encoding="utf-8")).get("drg_cases") or []
+    except (ValueError, AttributeError):
+        return {}
+    return {str(c["case_id"]): Decimal(str(c.get("fund_loss") or 0)) for c in cases
+            if isinstance(c, dict) and c.get("case_id")}
 
 
 def hop_distances(sub: Subgraph, start: NodeRef) -> dict[str, int]:

@@ -23,7 +23,7 @@ from ringscope.app.auth import TIPSTER_CONTACT, User
 from ringscope.app.ring_source import RingSet, load_rings
 from ringscope.app.tips import store as tip_store
 from ringscope.app.tips.intake import HASHED_TYPES, TipInput, read_tip_file
-from ringscope.app.tips.linking import Link, drg_case_index, link_tip, ring_index
+from ringscope.app.tips.linking import Link, drg_case_index, drg_case_losses, link_tip, ring_index
 from ringscope.app.tips.matching import Match, masked_value, match_entity
 from ringscope.app.tips.reward import RewardEstimate, estimate_reward
 from ringscope.app.tips.secrets import TipKey, load_key
@@ -120,15 +120,20 @@ def relink(ctx: TipContext, store: Store, tip_id: str, user: str) -> list[Link]:
     return links
 
 
-def confirmed_losses(con: duckdb.DuckDBPyConnection, rings: RingSet, ring_ids: Sequence[str]) -> list[tuple[str, Decimal]]:
-    """Fund loss of those of ``ring_ids`` that investigators confirmed (triage ``confirmed``)."""
+def confirmed_losses(con: duckdb.DuckDBPyConnection, rings: RingSet, ring_ids: Sequence[str],
+                     case_losses: dict[str, Decimal] | None = None) -> list[tuple[str, Decimal]]:
+    """Fund loss of those rings (or DRG cases) of ``ring_ids`` that investigators confirmed (triage ``confirmed``)."""
     triage = all_triage(con.cursor(), list(ring_ids))
     out = []
     for rid in ring_ids:
-        ring = rings.get(rid)
-        if ring is not None and triage[rid].status == "confirmed":
-            loss = ring.reported_fund_loss if ring.reported_fund_loss is not None else Decimal(str(ring.fund_loss))
-            out.append((rid, loss))
+        ring, case_loss = rings.get(rid), (case_losses or {}).get(rid)
+        if triage[rid].status != "confirmed":
+            continue
+        if ring is not None:
+            out.append((rid, ring.reported_fund_loss if ring.reported_fund_loss is not None
+                        else Decimal(str(ring.fund_loss))))
+        elif case_loss is not None:
+            out.append((rid, case_loss))
     return out
 
 
@@ -136,8 +141,10 @@ def current_estimate(ctx: TipContext, con: duckdb.DuckDBPyConnection, tip: tip_s
                      rings: RingSet | None = None) -> RewardEstimate:
     """The estimate now: verified links whose rings are confirmed, under the configured table."""
     rings = rings if rings is not None else load_rings(ctx.workspace, con, ctx.app_config)
-    verified = [item.target_id for item in tip_store.tip_links(con, tip.tip_id) if item.verified and item.target_kind == "ring"]
-    return estimate_reward(tip.status, confirmed_losses(con, rings, verified), ctx.settings)
+    verified = [item.target_id for item in tip_store.tip_links(con, tip.tip_id)
+                if item.verified and item.target_kind in ("ring", "drg_case")]
+    cases = drg_case_losses(ctx.workspace, ctx.app_config)
+    return estimate_reward(tip.status, confirmed_losses(con, rings, verified, cases), ctx.settings)
 
 
 def set_status(ctx: TipContext, con: duckdb.DuckDBPyConnection, tip_id: str, status: str, user: str,
@@ -154,8 +161,9 @@ def set_status(ctx: TipContext, con: duckdb.DuckDBPyConnection, tip_id: str, sta
                                      f"linked: {', '.join(linked) or 'none'}")
     tip = tip_store.get_tip(con, tip_id)
     ring_set = load_rings(ctx.workspace, con, ctx.app_config)
-    already = [item.target_id for item in links if item.verified and item.target_kind == "ring"]
-    counted = confirmed_losses(con, ring_set, sorted(set(already) | set(chosen)))
+    already = [item.target_id for item in links if item.verified and item.target_kind in ("ring", "drg_case")]
+    counted = confirmed_losses(con, ring_set, sorted(set(already) | set(chosen)),
+                               drg_case_losses(ctx.workspace, ctx.app_config))
     estimate = estimate_reward(status, counted, ctx.settings)
     updated = tip_store.change_status(con, tip.tip_id, status, user, note, chosen,
                                       (estimate.amount, estimate.rule, estimate.rule_zh))

@@ -84,3 +84,20 @@ def test_relink_keeps_verified_links(tip_env, tmp_path):
     stored = tip_store.tip_links(store.relational(), added.tip_id)
     assert any(item.target_id == "R-000001" and item.verified for item in stored)
     assert len([item for item in stored if item.target_id == "R-000001"]) == 1 and links
+
+
+def test_a_verified_tip_on_a_confirmed_drg_case_earns_from_the_case_loss(tip_env, tmp_path):
+    from decimal import Decimal
+
+    from ringscope.app.tips.service import set_status
+    from ringscope.app.triage import set_triage
+
+    cfg, ctx, store = tip_env
+    doc = json.loads((cfg.workspace / "rings.json").read_text(encoding="utf-8"))
+    doc["drg_cases"] = [{"case_id": "DRG-0001", "violation": "up_coding", "facility_id": "F03", "patient_id": "P008",
+                         "settlement_ids": ["S008"], "fund_loss": 50000.0, "score": 0.9, "evidence": []}]
+    (cfg.workspace / "rings.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    [added] = add_tip_file(ctx, store, write_tip(tmp_path / "t.json", [("patient", "P008")]), "li")
+    set_triage(store.relational().cursor(), "DRG-0001", "confirmed", updated_by="zhao")
+    _tip, est = set_status(ctx, store.relational(), added.tip_id, "verified", "li")
+    assert est.rings == ("DRG-0001",) and est.amount == Decimal("2200.00")  # 10,000×6% + 40,000×4%
