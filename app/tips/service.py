@@ -185,6 +185,14 @@ def read_contact(ctx: TipContext, con: duckdb.DuckDBPyConnection, tip_id: str, u
     return ctx.key.decrypt(token)
 
 
+def confirm_matches(ctx: TipContext, con: duckdb.DuckDBPyConnection, tip_id: str, seq: int, keys: Sequence[str],
+                    user: str) -> None:
+    """Keep the investigator's choice among an entity's matches; audit-logged like every write."""
+    tip_store.confirm_matches(con, tip_id, seq, keys, user)
+    audit.record(ctx.workspace, user=user, action="tip_matches", target=f"tip:{tip_id}",
+                 details={"entity": seq, "confirmed": sorted(keys)})
+
+
 def masked_text(con: duckdb.DuckDBPyConnection, tip_id: str, text: str) -> str:
     """The tip's free text with ID numbers, phones and every name it or its matches carry masked."""
     names = set()

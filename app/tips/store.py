@@ -146,6 +146,10 @@ def store_tips(con: duckdb.DuckDBPyConnection, tips: Sequence[NewTip], by: str, 
             con.execute("INSERT INTO tip_log VALUES (?, 'received', ?, ?, ?, ?)",
                         [tip_id, f"from {source_file}", by, now, json.dumps({"links": len(tip.links)})])
         con.execute("COMMIT")
+    except duckdb.ConstraintException:
+        con.execute("ROLLBACK")
+        raise TipError("another tip was stored at the same moment (or this one already was); nothing of this "
+                       "file was stored: add it again") from None
     except duckdb.Error:
         con.execute("ROLLBACK")
         raise

@@ -101,3 +101,21 @@ def test_a_verified_tip_on_a_confirmed_drg_case_earns_from_the_case_loss(tip_env
     set_triage(store.relational().cursor(), "DRG-0001", "confirmed", updated_by="zhao")
     _tip, est = set_status(ctx, store.relational(), added.tip_id, "verified", "li")
     assert est.rings == ("DRG-0001",) and est.amount == Decimal("2200.00")  # 10,000×6% + 40,000×4%
+
+
+def test_confirmed_matches_are_audited_and_relink_uses_only_them(tip_env, tmp_path):
+    from ringscope.app import audit
+    from ringscope.app.tips.service import confirm_matches
+
+    cfg, ctx, store = tip_env
+    con = store.relational()
+    # the phone 13900000009 is shared by P005 (who holds R-000004's card C005), P006 and P007
+    [added] = add_tip_file(ctx, store, write_tip(tmp_path / "t.json", [("phone", "13900000009")]), "li")
+    [entity] = tip_store.tip_entities(con, added.tip_id)
+    assert {m["id"] for m in entity.matches} == {"P005", "P006", "P007"}
+    assert any(x.target_id == "R-000004" and x.relation == "neighbourhood" for x in tip_store.tip_links(con, added.tip_id))
+    confirm_matches(ctx, con, added.tip_id, entity.seq, ["Patient:P007"], "li")
+    links = relink(ctx, store, added.tip_id, "li")
+    assert [(x.target_id, x.relation) for x in links] == [("R-000004", "nearest")]  # P007 alone is 3 hops away
+    assert [e["details"]["confirmed"] for e in audit.read_events(cfg.workspace, action="tip_matches")] == \
+        [["Patient:P007"]]

@@ -10,7 +10,7 @@ from ringscope.app.explorer import session
 from ringscope.app.ring_source import load_rings
 from ringscope.app.tips import store as tip_store
 from ringscope.app.tips.service import (
-    TipContext, add_tip_file, current_estimate, read_contact, set_status,
+    TipContext, add_tip_file, confirm_matches, current_estimate, read_contact, set_status,
 )
 from ringscope.app.views import tips as tv
 from ringscope.ingest.errors import IngestError
@@ -75,7 +75,7 @@ if entities and who:
                                        keys, default=list(e.confirmed), key=f"tip_confirm_{tip_id}_{e.seq}")
     if st.button(tr("tips.save_matches"), key="tip_save_matches"):
         for seq, keys in choice.items():
-            tip_store.confirm_matches(con, tip_id, seq, keys, who)
+            confirm_matches(tips_ctx, con, tip_id, seq, keys, who)
         st.success(tr("tips.matches_saved"))
 
 links = tip_store.tip_links(con, tip_id)
