@@ -7,6 +7,7 @@ import zipfile
 
 from ringscope.app.auth import User
 from ringscope.app.export import build_referral, verify_package
+from ringscope.app.export.builder import _credit_points_annex
 from ringscope.app.points.service import decide, ledger, refresh
 from ringscope.app.points.settings import PointSettings
 from ringscope.app.triage import set_triage
@@ -21,8 +22,7 @@ def test_confirmed_points_are_in_the_package_and_proposals_are_not(tip_env, tmp_
     set_triage(con.cursor(), "R-000001", "confirmed", updated_by="zhao")
     settings = PointSettings()
     refresh(con, cfg.workspace, cfg.app, settings, "zhao")
-    first = build_referral(store, "R-000001", tmp_path / "before.zip", user=SUPERVISOR, config=cfg, lang=("zh",))
-    assert ANNEX not in zipfile.ZipFile(first).namelist()  # proposals alone are never referred
+    assert _credit_points_annex(con, "R-000001", cfg) == {}  # proposals alone are never referred (no annex)
     ph1 = next(item.proposal.entry_id for item in ledger(con, settings) if item.proposal.person_id == "PH1")
     decide(con, cfg.workspace, ph1, "confirmed", SUPERVISOR)
     path = build_referral(store, "R-000001", tmp_path / "after.zip", user=SUPERVISOR, config=cfg, lang=("zh",))
