@@ -6,7 +6,9 @@ optionally ``[roles]``), never from code.  Each user has a role and a
 password hash; each role has or lacks the rights:
 
 * ``unmask`` — see names, ID numbers, phones and addresses in clear;
-* ``export`` — build a referral package.
+* ``export`` — build a referral package;
+* ``tipster_contact`` — read a tip-off's contact details (stored encrypted, ``app.tips``);
+* ``confirm_points`` — confirm or reject proposed credit points (``app.points``).
 
 Passwords are stored as ``scrypt$N$r$p$salt$hash`` (``hashlib.scrypt``, random
 16-byte salt, base64) at N=2^17, r=8, p=1 (OWASP Password Storage Cheat
@@ -40,13 +42,15 @@ from typing import Any, Mapping
 
 UNMASK = "unmask"
 EXPORT = "export"
-RIGHTS: tuple[str, ...] = (UNMASK, EXPORT)
+TIPSTER_CONTACT = "tipster_contact"
+CONFIRM_POINTS = "confirm_points"
+RIGHTS: tuple[str, ...] = (UNMASK, EXPORT, TIPSTER_CONTACT, CONFIRM_POINTS)
 
 DEFAULT_ROLES: dict[str, frozenset[str]] = {
     "analyst": frozenset(),
     "investigator": frozenset({UNMASK}),
-    "supervisor": frozenset({UNMASK, EXPORT}),
-    "admin": frozenset({UNMASK, EXPORT}),
+    "supervisor": frozenset({UNMASK, EXPORT, TIPSTER_CONTACT, CONFIRM_POINTS}),
+    "admin": frozenset({UNMASK, EXPORT, TIPSTER_CONTACT, CONFIRM_POINTS}),
 }
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**17, 8, 1

@@ -279,6 +279,14 @@ def report_dir(cfg, week: str) -> Path:
     return Path(cfg.workspace) / "reports" / week
 
 
+def _refresh_credit_points(cfg, con) -> None:
+    """Proposals follow the confirmed rings of this run, so the report counts this week's (docs/credit-points.md)."""
+    from ringscope.app.points.service import refresh
+    from ringscope.app.points.settings import PointSettings
+
+    refresh(con, cfg.workspace, cfg.app, PointSettings.from_config(cfg.app, cfg.workspace), "weekly")
+
+
 def run_weekly(
     cfg,
     drop_dir: Path,
@@ -328,6 +336,8 @@ def run_weekly(
             record_week(con, WeekRun(week=week, run_id=run_id, drop_id=drop_id, drop_fingerprint=fingerprint,
                                      previous_week=prev, data_as_of=data_as_of(con)),
                         rows, lineage, recorded_at=recorded_at)
+            say("credit points")
+            _refresh_credit_points(cfg, con)
             say("report")
             url = explorer_url or cfg.app.get("explorer_url") or DEFAULT_EXPLORER_URL
             data = build_report_data(con, week, explorer_url=url)

@@ -72,10 +72,17 @@ def _bag_info(case: CaseFile, user_name: str, export_time: datetime, audit_head:
     }
 
 
-def write_payload(case: CaseFile, payload: Path, langs: Sequence[str]) -> list[str]:
-    """Write every payload file under ``payload``; return their paths relative to it, sorted."""
+def write_payload(case: CaseFile, payload: Path, langs: Sequence[str],
+                  extra_files: dict[str, str] | None = None) -> list[str]:
+    """Write every payload file under ``payload``; return their paths relative to it, sorted.
+
+    ``extra_files`` (relative path -> text) are written too, e.g. the confirmed credit points.
+    """
     title = f"{wording.T['en']['ring']} {printable(case.ring.ring_id)} — {case.ring.scheme}"
     annexes.write_annexes(case, payload / "annexes", title)
+    for name, text in (extra_files or {}).items():
+        (payload / name).parent.mkdir(parents=True, exist_ok=True)
+        (payload / name).write_text(text, encoding="utf-8")
     graph_files.write_graph_files(case, payload / "graph", title)
     (payload / "ring.json").write_text(_ring_json(case), encoding="utf-8")
     names = [f"summary/summary-{lang}.{ext}" for lang in langs for ext in ("html", "pdf")]
@@ -136,12 +143,13 @@ def build_referral(
     con = store.relational().cursor()
     try:
         case = gather_case(con, ring, masked=not unmask)
+        extra = _credit_points_annex(con, ring.ring_id, config)
     finally:
         con.close()
     root = f"referral-{safe_component(ring.ring_id)}"
     with tempfile.TemporaryDirectory(prefix="ringscope-export-") as tmp:
         bag_dir = Path(tmp) / root
-        write_payload(case, bag_dir, langs)
+        write_payload(case, bag_dir, langs, extra)
         make_bag(bag_dir, _bag_info(case, who.name, when, audit.head(config.workspace)))
         key = _bureau_key(config.workspace)
         if key is not None:
@@ -175,6 +183,15 @@ def _bureau_key(workspace: Path) -> Any:
         return signing.load_private_key(workspace)
     except signing.SigningError as exc:
         raise UserError(f"cannot sign the package: {exc}") from None
+
+
+def _credit_points_annex(con: Any, ring_id: str, config: Any) -> dict[str, str]:
+    """The ring's confirmed credit points (app.points) as annexes/credit-points.csv; none confirmed: no file."""
+    from ringscope.app.points.service import registry_csv, registry_rows
+    from ringscope.app.points.settings import PointSettings
+
+    rows = registry_rows(con, PointSettings.from_config(config.app, config.workspace), ring_ids=[ring_id])
+    return {"annexes/credit-points.csv": registry_csv(rows)} if rows else {}
 
 
 def _tagmanifest_digest(bag_dir: Path) -> str:

@@ -96,6 +96,7 @@ class ReportData:
     data_gaps: list[Any] = field(default_factory=list)
     # the week's own figures (data dated in it, ring loss dated in it), apart from the cumulative totals
     activity: WeekActivity | None = None
+    tips_points: Any = None  # app.tips.weekly.TipsPointsWeek: tip-offs and credit points of the week
 
     @property
     def generated_at(self) -> str:
@@ -306,6 +307,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
         counts_not_listed={"new": max(0, len(new) - LIST_LIMIT), "changed": max(0, len(changed) - LIST_LIMIT),
                            "dissolved": max(0, len(dissolved) - LIST_LIMIT)},
         data_gaps=coverage_gaps(con), activity=week_activity(con, head["run_id"], monday),
+        tips_points=_tips_points(con, monday, sunday),
     )
 
 
@@ -317,3 +319,9 @@ def _trend(con: duckdb.DuckDBPyConnection, week: str) -> list[dict[str, Any]]:
     runs = dict(con.execute("SELECT week, run_id FROM history_weeks WHERE week <= ?", [week]).fetchall())
     own = week_losses(con, [(t["week"], runs.get(t["week"]), week_bounds(t["week"])[0]) for t in rows])
     return [{**t, "fund_loss": float(t["fund_loss"] or 0), "week_loss": float(own[t["week"]])} for t in rows]
+
+
+def _tips_points(con: duckdb.DuckDBPyConnection, monday: Any, sunday: Any) -> Any:
+    from ringscope.app.tips.weekly import week_figures
+
+    return week_figures(con, monday, sunday)

@@ -1,7 +1,7 @@
 """Ring detail: network, members, evidence, timeline, fund loss, resale chains, triage, export."""
 import streamlit as st
 
-from ringscope.app.explorer import session
+from ringscope.app.explorer import ring_tips, session
 from ringscope.app.ring_graph import drill, prepare_graph, to_html
 from ringscope.app.ring_source import RingRecord
 from ringscope.app.triage import STATUSES, get_triage, set_triage
@@ -103,6 +103,8 @@ if st.button(tr("ring.save"), key=f"triage_save_{ring_id}", disabled=not may_wri
                  role=ctx.user.role if ctx.user else None)
     session.anchor_audit_head(ctx, con.cursor())
     st.success(tr("ring.saved", status=tr(f"status.{saved.status}")))
+
+ring_tips.render(ctx, ring, con)  # the ring's tip-offs and its members' credit points
 
 st.subheader(tr("ring.export"))
 can_export = ctx.user is not None and ctx.user.can("export")
