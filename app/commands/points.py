@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from ringscope.app.commands.export import _resolve_user
+from ringscope.app.login import cli_user
 from ringscope.app.console import make_console
 from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
 from ringscope.graph.factory import open_store
@@ -68,7 +68,7 @@ def _decide(entry: str, decision: str, user, note: str, workspace, store, config
     from ringscope.app.points.service import decide
 
     cfg = config_from(workspace, store, config)
-    who = _resolve_user(cfg, user)
+    who = cli_user(cfg, user, via="cli:points")
     with open_store(cfg.store) as st:
         e = decide(st.relational(), cfg.workspace, entry, decision, who, note)
     p = e.proposal
@@ -104,7 +104,7 @@ def registry(out: Path = typer.Option(..., "--out", "-o", help="The CSV to write
     from ringscope.app.points.service import write_registry
 
     cfg = config_from(workspace, store, config)
-    who = _resolve_user(cfg, user)
+    who = cli_user(cfg, user, via="cli:points")
     with open_store(cfg.store, read_only=True) as st:
         n = write_registry(st.relational(), cfg.workspace, _settings(cfg), out, who.name, year)
     console.print(f"Wrote {n} confirmed entr{'y' if n == 1 else 'ies'} to {out}.", highlight=False, markup=False)

@@ -16,7 +16,7 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from ringscope.app.commands.export import _resolve_user
+from ringscope.app.login import cli_user
 from ringscope.app.console import make_console
 from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
 from ringscope.graph.factory import open_store
@@ -63,7 +63,7 @@ def add(
     from ringscope.app.tips.service import add_tip_file
 
     cfg, ctx = _context(workspace, store, config)
-    who = _resolve_user(cfg, user)
+    who = cli_user(cfg, user, via="cli:tip")
     with open_store(cfg.store) as st:
         added = add_tip_file(ctx, st, file, who.name)
     for a in added:
@@ -132,7 +132,7 @@ def _move(tip_id: str, status: str, user, note: str, rings: List[str], workspace
     from ringscope.app.tips.service import set_status
 
     cfg, ctx = _context(workspace, store, config)
-    who = _resolve_user(cfg, user)
+    who = cli_user(cfg, user, via="cli:tip")
     with open_store(cfg.store) as st:
         tip, est = set_status(ctx, st.relational(), tip_id, status, who.name, note, rings or None)
     console.print(f"{tip.tip_id} is now {tip.status}; reward estimate {est.amount:,.2f} CNY ({est.rule}).",
@@ -175,7 +175,7 @@ def relink_cmd(tip_id: str = typer.Argument(...), user: Optional[str] = UserOpt,
     from ringscope.app.tips.service import relink
 
     cfg, ctx = _context(workspace, store, config)
-    who = _resolve_user(cfg, user)
+    who = cli_user(cfg, user, via="cli:tip")
     with open_store(cfg.store) as st:
         links = relink(ctx, st, tip_id, who.name)
     console.print(f"{tip_id}: {_links_text(links)}", highlight=False, markup=False)
@@ -191,7 +191,7 @@ def rerun_cmd(tip_id: str = typer.Argument(...), user: Optional[str] = UserOpt,
     from ringscope.app.tips.rerun import focused_rerun
 
     cfg, ctx = _context(workspace, store, config)
-    who = _resolve_user(cfg, user)
+    who = cli_user(cfg, user, via="cli:tip")
     with open_store(cfg.store, read_only=True) as st:
         result = focused_rerun(cfg, ctx, st, tip_id, who.name, out)
     console.print(f"{tip_id}: focused run on {result.settlements} settlements of {result.seeds} named entities' "
@@ -210,7 +210,7 @@ def contact(tip_id: str = typer.Argument(...), user: Optional[str] = UserOpt,
     from ringscope.app.tips.service import read_contact
 
     cfg, ctx = _context(workspace, store, config)
-    who = _resolve_user(cfg, user)
+    who = cli_user(cfg, user, via="cli:tip")
     with open_store(cfg.store, read_only=True) as st:
         text = read_contact(ctx, st.relational(), tip_id, who)
     console.print(text or "(no contact given)", highlight=False, markup=False)
