@@ -22,4 +22,6 @@ def make_console(stderr: bool = False) -> Console:
             width = int(os.environ.get("COLUMNS", PIPE_WIDTH))
         except ValueError:
             width = PIPE_WIDTH
-    return Console(stderr=stderr, width=width)
+    # soft_wrap: a message stays one line whatever the width (a log line, a grep-able error);
+    # tables still fit the width
+    return Console(stderr=stderr, width=width, soft_wrap=True)
