@@ -545,6 +545,11 @@ class DrgSettings:
     """The break between discharge and readmission must be at most this many days, or at most the
     stay before it: a split patient is sent home for a weekend, while repeated short stays weeks
     apart (a bussed cohort, a scheduled course) stop in between and are judged by other rules."""
+    cohort_min_patients: int = 3
+    """When this many patients were admitted on the same day and readmitted on the same day at
+    one place, the readmission is a cohort moving together (a car shuttle, judged by that
+    detector), not one stay cut in pieces.  A hospital splitting stays to meet a monthly quota
+    discharges patients admitted on different days, so it is not exempted."""
     truncated_share: float = 0.5
     """A stay is cut short when it is below its group's ``min_los``; for groups listed without one,
     below this share of the group's median stay in the data."""

@@ -13,7 +13,10 @@ few days): the treatment went on, it did not end and start again; where the admi
 - a transfer for another condition: the readmission is a different ADRG and category;
 - a readmission after a complication: a different condition, after a complete stay;
 - repeated short admissions weeks apart (a bussed cohort, a scheduled course): each break is
-  longer than the stay before it, so the care stopped in between.
+  longer than the stay before it, so the care stopped in between;
+- a cohort moving in lockstep (several patients admitted together and readmitted together at
+  the same place): that is a bus, judged by the car-shuttle detector, not one
+  patient's stay cut in pieces.
 
 Loss (Detailed Rules, transaction by transaction): what the fund paid for the admissions
 beyond the one kept (the best-paid of the chain stands for the combined stay, which would
@@ -43,15 +46,20 @@ def link_readmissions(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> 
             FROM drg_episodes e LEFT JOIN drg_group_profiles p ON p.drg_code = e.drg_code
             WHERE e.patient_key IS NOT NULL
             WINDOW w AS (PARTITION BY e.patient_key, e.{place} ORDER BY e.admitted_on, e.discharged_on, e.settlement_id))
-        SELECT *, prev_id IS NOT NULL
+        , cohorts AS (
+            SELECT {place}, prev_admitted, admitted_on, count(DISTINCT patient_key) AS moving_together
+            FROM ordered WHERE prev_id IS NOT NULL GROUP BY ALL)
+        SELECT ordered.*, prev_id IS NOT NULL
+               AND coalesce(moving_together, 1) < ?
                AND date_diff('day', prev_discharged, admitted_on) BETWEEN 0 AND ?
                AND date_diff('day', prev_discharged, admitted_on) <= greatest(?, prev_los)
                AND (adrg = prev_adrg OR diagnosis_category = prev_category)
                AND prev_los < prev_min_los
                AND date_diff('day', prev_admitted, discharged_on) <= coalesce(max_los, 2.5 * group_median_los)
                AS is_split
-        FROM ordered
-    """, [settings.truncated_share, settings.readmission_window_days, settings.short_break_days])
+        FROM ordered LEFT JOIN cohorts USING ({place}, prev_admitted, admitted_on)
+    """, [settings.truncated_share, settings.cohort_min_patients, settings.readmission_window_days,
+          settings.short_break_days])
 
 
 def chain_splits(con: duckdb.DuckDBPyConnection) -> None:

@@ -48,3 +48,16 @@ def test_store_from_before_contract_1_1_gains_the_new_columns(tmp_path, workspac
     ensure_schema(con)
     cols = {r[0] for r in con.execute("DESCRIBE settlements").fetchall()}
     assert {"secondary_diagnoses", "procedure_codes", "drg_code"} <= cols
+
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+from ringscope.ingest import rules  # noqa: E402
+from tests.ingest.test_rules_sql_matches_python import sql_problem  # noqa: E402
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(value=st.one_of(st.from_regex(r"[A-Z][0-9]{2}(\.[0-9])?(;[A-Z][0-9]{2}(\.[0-9]{1,2})?){0,3};?", fullmatch=True),
+                       st.text(alphabet="AEIZ0123456789.;+- ", max_size=16)))
+def test_code_list_rule_sql_and_python_agree(value):
+    assert sql_problem("code_list", value) == rules.value_problem("code_list", value)

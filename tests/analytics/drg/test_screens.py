@@ -52,6 +52,14 @@ def test_split_lookalikes_are_not_cases(tmp_path, lookalike):
     assert [c.patient_id for c in result.cases if c.violation == "split_admission"] == ["P1"]
 
 
+def test_a_cohort_readmitted_together_is_left_to_the_car_shuttle_detector(tmp_path):
+    bus = [row for k in range(3) for row in (
+        stay(f"Y{k}a", f"P3{k}", "2026-03-01", f"2026-03-0{3 + k % 2}", "BR25", "I63.9"),
+        stay(f"Y{k}b", f"P3{k}", "2026-03-06", "2026-03-09", "BR25", "I63.9"))]
+    result = cases_of(tmp_path, SPLIT + bus)
+    assert [c.patient_id for c in result.cases if c.violation == "split_admission"] == ["P1"]
+
+
 def test_split_to_a_sister_institution_counts(tmp_path):
     rows = [SPLIT[0], stay("S2", "P1", "2026-03-04", "2026-03-09", "ES35", "J18.9", facility="H2")]
     drop = write_drop(tmp_path / "drop", rows)
