@@ -112,6 +112,10 @@ def detect(
                 console.print(f"[yellow]Ring book not updated ({str(exc).splitlines()[0]}); ids are provisional.[/yellow]")
                 provisional_ids(result.rings)
             rings = sort_rings(result.rings)
+            if run_id:
+                from ringscope.graph.drg_book import record_drg_cases
+
+                record_drg_cases(con, run_id, [c.to_json() for c in drg.cases])
     path = out or (Path(cfg.workspace) / "rings.json")
     extra = {"run_id": run_id, "scorer": result.scorer, "settings_hash": settings.digest()} if run_id else \
         {"scorer": result.scorer, "settings_hash": settings.digest()}

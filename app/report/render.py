@@ -20,7 +20,7 @@ from ringscope.app.report.charts import bar_chart, data_uri, trend_chart
 from ringscope.app.report.data import ReportData
 from ringscope.app.report.messages import LANGUAGES, Messages
 
-SECTIONS = ("summary", "new", "changed", "triage", "top", "by-scheme", "by-region", "charts", "dissolved")
+SECTIONS = ("summary", "new", "changed", "triage", "top", "by-scheme", "by-region", "charts", "dissolved", "drg")
 FORMATS = ("html", "pdf")
 
 _env = jinja2.Environment(
