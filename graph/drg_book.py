@@ -57,8 +57,8 @@ def record_drg_cases(con: duckdb.DuckDBPyConnection, run_id: str, cases: list[di
 
 
 def _exists(con: duckdb.DuckDBPyConnection) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'drg_book_cases'"
-                       ).fetchone()[0] > 0
+    row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'drg_book_cases'").fetchone()
+    return bool(row and row[0])
 
 
 def latest_drg_cases(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]] | None:

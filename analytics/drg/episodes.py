@@ -47,7 +47,8 @@ def build_episodes(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> int
         WHERE s.admitted_on IS NOT NULL AND s.discharged_on IS NOT NULL
           AND coalesce(s.kind, 'inpatient') = 'inpatient'
     """, params)
-    return int(con.execute("SELECT count(*) FROM drg_episodes").fetchone()[0])
+    row = con.execute("SELECT count(*) FROM drg_episodes").fetchone()
+    return int(row[0]) if row else 0
 
 
 def build_group_profiles(con: duckdb.DuckDBPyConnection) -> None:

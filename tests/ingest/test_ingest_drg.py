@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import csv
 
+from hypothesis import given, settings as hsettings, strategies as st
+
+from ringscope.ingest import rules
 from tests.analytics.drg.drgworld import GROUPS, stay, write_drop
 from tests.drops import write_table
+from tests.ingest.test_rules_sql_matches_python import sql_problem
 
 
 def rejects(report):
@@ -48,12 +52,6 @@ def test_store_from_before_contract_1_1_gains_the_new_columns(tmp_path, workspac
     ensure_schema(con)
     cols = {r[0] for r in con.execute("DESCRIBE settlements").fetchall()}
     assert {"secondary_diagnoses", "procedure_codes", "drg_code"} <= cols
-
-
-from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
-
-from ringscope.ingest import rules  # noqa: E402
-from tests.ingest.test_rules_sql_matches_python import sql_problem  # noqa: E402
 
 
 @hsettings(max_examples=200, deadline=None)

@@ -98,11 +98,11 @@ def build_groups(rng: np.random.Generator) -> DrgGroups:
             rows.append((adrg + level, name + LEVEL_NAME[level], adrg, mdc, level, w, median,
                          max(0, median // 2) if median > 1 else 0, max(2, int(round(median * 2.5)))))
     rate = int(rng.integers(900_000, 1_300_000))  # cents per unit of weight
-    weight = np.array([r[5] for r in rows])
+    weights = np.array([r[5] for r in rows])
     return DrgGroups(
         code=np.array([r[0] for r in rows]), name=np.array([r[1] for r in rows]),
         adrg=np.array([r[2] for r in rows]), mdc=np.array([r[3] for r in rows]),
-        level=np.array([r[4] for r in rows]), weight=weight,
-        payment_cents=np.round(weight * rate).astype(np.int64),
+        level=np.array([r[4] for r in rows]), weight=weights,
+        payment_cents=np.round(weights * rate).astype(np.int64),
         median_stay=np.array([r[6] for r in rows]), min_los=np.array([r[7] for r in rows]),
         max_los=np.array([r[8] for r in rows]), rate_cents=rate)

@@ -42,7 +42,8 @@ def chemotherapy_cycles(ward: Ward, hospital: int) -> None:
     """Four to six planned chemotherapy admissions every two to three weeks, each complete."""
     rng, g = ward.rng, ward.groups
     person = int(ward.patients(1)[0])
-    group, day, sids = g.index("RE19"), ward.world.start + int(rng.integers(3, 12)), []
+    group, day = g.index("RE19"), ward.world.start + int(rng.integers(3, 12))
+    sids: list[int] = []
     every = int(rng.integers(14, 22))
     while day + 4 < ward.world.end and len(sids) < int(rng.integers(4, 7)):
         los = int(rng.integers(max(1, int(g.min_los[group])), int(g.median_stay[group]) + 2))
@@ -56,7 +57,8 @@ def dialysis_series(ward: Ward, hospital: int) -> None:
     """Twice-weekly haemodialysis admitted and discharged the same day."""
     rng, g = ward.rng, ward.groups
     person = int(ward.patients(1)[0])
-    group, day, sids = g.index("LL19"), ward.world.start + int(rng.integers(1, 5)), []
+    group, day = g.index("LL19"), ward.world.start + int(rng.integers(1, 5))
+    sids: list[int] = []
     while day < ward.world.end - 1 and len(sids) < 16:
         sids.append(_write(ward, Stay(person, hospital, group, day, 0, typical_cost(g, group, rng), "N18.5", [],
                                       ["39.95"], [ward.world.catalogue.drug("氯化钠注射液")])))
