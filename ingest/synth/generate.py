@@ -108,13 +108,15 @@ def write_reference(writer: DropWriter, renderer: Renderer, sim: Simulation, sin
 
 
 def write_truth(folder: Path, sim: Simulation, renderer: Renderer, cutoff: int,
-                summary: GenerationSummary | None = None) -> None:
+                summary: GenerationSummary | None = None, drg: bool = True) -> None:
+    """Ring truth cut at ``cutoff``; with ``drg``, the DRG cases of the whole period (a single drop:
+    DRG truth is not cut by week, so the weekly series leaves it out)."""
     rings, ring_settlements, hard = sim.truth.tables(cutoff, renderer.facility_id)
     write_csv(folder / "rings.csv", rings)
     write_csv(folder / "ring_settlements.csv", ring_settlements)
     write_csv(folder / "hard_negatives.csv", hard)
     write_csv(folder / "ring_variants.csv", sim.truth.variant_table(cutoff))
-    if sim.drg_truth is not None:
+    if drg and sim.drg_truth is not None:
         cases, lookalikes = drg_truth_tables(sim.drg_truth, renderer.facility_id)
         write_csv(folder / "drg_cases.csv", cases)
         write_csv(folder / "drg_lookalikes.csv", lookalikes)
