@@ -6,7 +6,8 @@ An episode coded above the simplest group of its ADRG is examined when it has bo
   the patient (a real comorbidity is treated and recorded elsewhere too);
 - no *supporting treatment*: none of its procedures is unusual for the simple group (a real
   severe complication brings ventilation, transfusion, dialysis, a central line... that the
-  simple group's episodes rarely have).
+  simple group's episodes rarely have); where the data records no procedures for the ADRG at
+  all, a bill above nine in ten of the simple group's bills counts as the treatment.
 
 The group the record supports: the simplest group of the ADRG, or the next one up when a
 secondary diagnosis is corroborated by the patient's other settlements.  Loss: the coded
@@ -54,7 +55,7 @@ def usual_procedures(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> N
     con.execute("""
         CREATE OR REPLACE TEMP TABLE drg_usual_procedures AS
         WITH simple AS (
-            SELECT e.settlement_id, p.adrg, e.procedure_codes
+            SELECT e.settlement_id, p.adrg, e.procedure_codes, e.total_amount
             FROM drg_episodes e JOIN drg_group_profiles p ON p.drg_code = e.drg_code
             WHERE p.level_rank = 1),
         sizes AS (
@@ -63,12 +64,16 @@ def usual_procedures(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> N
         items AS (
             SELECT adrg, unnest(string_split(procedure_codes, ';')) AS code, settlement_id
             FROM simple WHERE procedure_codes <> ''),
+        bills AS (SELECT adrg, quantile_cont(total_amount, 0.9) AS p90_bill FROM simple GROUP BY adrg),
         usual AS (
             SELECT i.adrg, i.code, count(DISTINCT i.settlement_id) / any_value(z.with_procedures) AS share
             FROM items i JOIN sizes z USING (adrg) GROUP BY i.adrg, i.code HAVING share >= ?)
-        SELECT z.adrg, u.code, u.share FROM sizes z LEFT JOIN usual u USING (adrg)
+        SELECT z.adrg, u.code, u.share, z.with_procedures, b.p90_bill
+        FROM sizes z JOIN bills b USING (adrg) LEFT JOIN usual u USING (adrg)
     """, [settings.min_peer_episodes, settings.usual_procedure_share])
     # An ADRG judged with no usual procedure keeps one row with code NULL: every procedure is unusual there.
+    # ``with_procedures`` 0 means this data records no procedures for the ADRG: treatment is then read
+    # from the bill instead (a treated complication costs more than nine in ten simple stays).
 
 
 def flag_episodes(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> None:
@@ -95,6 +100,8 @@ def flag_episodes(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> None
              AND x.level_rank = least(j.level_rank - 1, CASE WHEN j.corroborated > 0 THEN 2 ELSE 1 END)
         JOIN drg_groups g ON g.drg_code = x.drg_code
         WHERE j.uncorroborated > 0 AND j.unusual_procedures = 0
+          AND NOT EXISTS (SELECT 1 FROM drg_usual_procedures b WHERE b.adrg = j.adrg AND b.with_procedures = 0
+                          AND j.total_amount > b.p90_bill)
     """, params)
 
 

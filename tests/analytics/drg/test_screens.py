@@ -131,3 +131,10 @@ def test_without_drg_data_the_screens_say_they_were_blind(tmp_path):
     labels = {gap.label for gap in result.gaps}
     assert {"drg_groups", "settlements.secondary_diagnoses", "settlements.procedure_codes"} <= labels
     assert all(c.violation != "up_coding" for c in result.cases)
+
+
+def test_without_procedures_a_costly_stay_counts_as_treated(tmp_path):
+    bare = [row[:13] + [""] for row in PEERS + [UPCODED]]
+    treated = stay("U2", "P11", "2026-03-01", "2026-03-15", "ES31", "J18.9", secondary="J96.0", total="19000.00")
+    result = cases_of(tmp_path, bare + [treated])
+    assert [c.settlement_ids for c in result.cases if c.violation == "up_coding"] == [["U1"]]
