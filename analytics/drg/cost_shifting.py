@@ -24,12 +24,17 @@ def candidate_visits(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> N
     """``drg_shift_candidates``: outpatient/pharmacy settlements near a stay of the same patient and institution."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE drg_shift_candidates AS
-        WITH visits AS (
+        WITH inpatients AS (SELECT DISTINCT patient_key FROM drg_episodes),
+        visits AS (  -- only at institutions with stays, only of patients with stays (semi-joins first)
             SELECT s.settlement_id, coalesce(s.patient_id, c.patient_id) AS patient_key, s.facility_id,
                    CAST(s.settled_at AS DATE) AS day, s.total_amount, s.fund_paid,
                    substr(s.diagnosis_code, 1, 3) AS diagnosis_category
-            FROM settlements s LEFT JOIN cards c ON c.card_id = s.card_id
-            WHERE s.kind IN ('outpatient', 'pharmacy') AND s.admitted_on IS NULL)
+            FROM settlements s LEFT JOIN cards c ON c.card_id = s.card_id AND s.patient_id IS NULL
+            WHERE s.kind IN ('outpatient', 'pharmacy') AND s.admitted_on IS NULL
+              AND s.facility_id IN (SELECT facility_id FROM drg_episodes)
+              AND (s.patient_id IN (SELECT patient_key FROM inpatients)
+                   OR (s.patient_id IS NULL AND s.card_id IN (
+                       SELECT card_id FROM cards WHERE patient_id IN (SELECT patient_key FROM inpatients)))))
         SELECT v.*, e.settlement_id AS stay_id, e.total_amount AS stay_amount, e.admitted_on, e.discharged_on,
                CASE WHEN v.day < e.admitted_on THEN date_diff('day', v.day, e.admitted_on)
                     ELSE date_diff('day', e.discharged_on, v.day) END AS distance
@@ -46,18 +51,19 @@ def shifted_visits(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> Non
         WITH nearest AS (
             SELECT * FROM drg_shift_candidates
             QUALIFY row_number() OVER (PARTITION BY settlement_id ORDER BY distance, stay_id) = 1),
-        stays AS (
-            SELECT e.settlement_id AS stay_id, e.diagnosis_category FROM drg_episodes e
-            WHERE e.settlement_id IN (SELECT stay_id FROM nearest)),
+        same_condition AS (  -- cheap tests first: the stay's condition, a real share of its bill
+            SELECT n.* FROM nearest n JOIN drg_episodes e ON e.settlement_id = n.stay_id
+            WHERE n.diagnosis_category = e.diagnosis_category
+              AND n.total_amount >= CAST(? AS DOUBLE) * n.stay_amount),
+        lines AS (  -- one scan of the dispensing lines, for these settlements and their stays only
+            SELECT settlement_id, drug_code FROM dispensings
+            WHERE settlement_id IN (SELECT settlement_id FROM same_condition UNION SELECT stay_id FROM same_condition)),
         shared_drugs AS (
             SELECT n.settlement_id, count(DISTINCT d.drug_code) AS shared
-            FROM nearest n JOIN dispensings d ON d.settlement_id = n.settlement_id
-            JOIN dispensings sd ON sd.settlement_id = n.stay_id AND sd.drug_code = d.drug_code
+            FROM same_condition n JOIN lines d ON d.settlement_id = n.settlement_id
+            JOIN lines sd ON sd.settlement_id = n.stay_id AND sd.drug_code = d.drug_code
             GROUP BY n.settlement_id)
-        SELECT n.*, k.shared
-        FROM nearest n JOIN stays t USING (stay_id) JOIN shared_drugs k USING (settlement_id)
-        WHERE n.diagnosis_category = t.diagnosis_category
-          AND n.total_amount >= CAST(? AS DOUBLE) * n.stay_amount
+        SELECT n.*, k.shared FROM same_condition n JOIN shared_drugs k USING (settlement_id)
     """, [settings.shift_min_share])
 
 

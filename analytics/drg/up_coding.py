@@ -37,16 +37,20 @@ def secondary_support(con: duckdb.DuckDBPyConnection) -> None:
         coded AS (
             SELECT settlement_id, patient_key, unnest(string_split(secondary_diagnoses, ';')) AS code
             FROM upper_episodes),
-        history AS (
+        patients AS (SELECT DISTINCT patient_key FROM upper_episodes),
+        history AS (  -- their settlements only: semi-joins first, so the cards join stays small
             SELECT coalesce(s.patient_id, c.patient_id) AS patient_key, s.settlement_id,
-                   s.diagnosis_code || ';' || coalesce(s.secondary_diagnoses, '') AS codes
-            FROM settlements s LEFT JOIN cards c ON c.card_id = s.card_id
-            WHERE coalesce(s.patient_id, c.patient_id) IN (SELECT patient_key FROM upper_episodes))
-        SELECT k.settlement_id, k.code,
-               EXISTS (SELECT 1 FROM history h WHERE h.patient_key = k.patient_key
-                       AND h.settlement_id <> k.settlement_id
-                       AND list_contains(string_split(h.codes, ';'), k.code)) AS seen_elsewhere
-        FROM coded k
+                   unnest(string_split(coalesce(s.diagnosis_code, '') || ';' || coalesce(s.secondary_diagnoses, ''), ';'))
+                   AS code
+            FROM settlements s LEFT JOIN cards c ON c.card_id = s.card_id AND s.patient_id IS NULL
+            WHERE s.patient_id IN (SELECT patient_key FROM patients)
+               OR (s.patient_id IS NULL AND s.card_id IN (SELECT card_id FROM cards
+                                                          WHERE patient_id IN (SELECT patient_key FROM patients)))),
+        seen AS (
+            SELECT DISTINCT k.settlement_id, k.code FROM coded k
+            JOIN history h ON h.patient_key = k.patient_key AND h.code = k.code AND h.settlement_id <> k.settlement_id)
+        SELECT k.settlement_id, k.code, n.code IS NOT NULL AS seen_elsewhere
+        FROM coded k LEFT JOIN seen n ON n.settlement_id = k.settlement_id AND n.code = k.code
     """)
 
 
