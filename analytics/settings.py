@@ -523,6 +523,57 @@ class ScoringSettings:
     """Rings scoring below this are not written to rings.json."""
 
 
+@dataclass(frozen=True)
+class DrgSettings:
+    """DRG/DIP payment screens (``[detection.drg]``, docs/drg.md)."""
+
+    enabled: bool = True
+    """Run the three DRG screens with every detection (they only read contract 1.1 columns)."""
+    payment_method: str = "rate"
+    """How the province pays a group: ``rate`` (费率法: the group's ``base_payment``, or its weight
+    times ``base_rate`` when no payment is listed) or ``points`` (点数法: weight x 100 points
+    times ``point_value``).  The Detailed Rules' loss is the difference in what the fund pays,
+    so it follows the method the bureau uses."""
+    base_rate: float = 10000.0
+    """Yuan per unit of weight under the rate method, for groups listed without a ``base_payment``."""
+    point_value: float = 100.0
+    """Yuan per point under the points method (provinces publish it each year after settlement)."""
+    readmission_window_days: int = 15
+    """Readmission within this many days after discharge, for the same condition, is examined as a
+    possible split (NHSA supervision practice counts 15-day readmissions for one disease)."""
+    short_break_days: int = 3
+    """The break between discharge and readmission must be at most this many days, or at most the
+    stay before it: a split patient is sent home for a weekend, while repeated short stays weeks
+    apart (a bussed cohort, a scheduled course) stop in between and are judged by other rules."""
+    cohort_min_patients: int = 3
+    """When this many patients were admitted on the same day and readmitted on the same day at
+    one place, the readmission is a cohort moving together (a car shuttle, judged by that
+    detector), not one stay cut in pieces.  A hospital splitting stays to meet a monthly quota
+    discharges patients admitted on different days, so it is not exempted."""
+    truncated_share: float = 0.5
+    """A stay is cut short when it is below its group's ``min_los``; for groups listed without one,
+    below this share of the group's median stay in the data."""
+    same_chain: bool = True
+    """A readmission to a sister institution (same ``chain_id``) counts like one to the same institution."""
+    usual_procedure_share: float = 0.2
+    """A procedure is usual for the simple group when at least this share of that group's episodes
+    (those with any procedure) carry it; a complication is supported when the episode has a
+    procedure that is not usual there (ventilation, transfusion, dialysis...)."""
+    min_peer_episodes: int = 20
+    """An ADRG's simple group needs this many episodes before procedures are judged usual or not."""
+    shift_days_before: int = 7
+    """Outpatient or pharmacy settlements up to this many days before admission are examined."""
+    shift_days_after: int = 7
+    """... and up to this many days after discharge."""
+    shift_min_share: float = 0.05
+    """A shifted settlement carries at least this share of the stay's bill: a follow-up visit or
+    the work-up that decided the admission costs far less than the stay's own treatment."""
+
+    def __post_init__(self) -> None:
+        if self.payment_method not in ("rate", "points"):
+            raise SettingsError("detection.drg.payment_method must be 'rate' or 'points'")
+
+
 _SECTIONS = {
     "trace_resale": TraceResaleSettings,
     "borrowed_cards": BorrowedCardsSettings,
@@ -531,6 +582,7 @@ _SECTIONS = {
     "maternity": MaternitySettings,
     "mixed": MixedSettings,
     "scoring": ScoringSettings,
+    "drg": DrgSettings,
 }
 
 
@@ -560,6 +612,8 @@ class DetectionSettings:
     """Merging rings of different schemes run by the same people (``[detection.mixed]``)."""
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     """How rings are scored (``[detection.scoring]``)."""
+    drg: DrgSettings = field(default_factory=DrgSettings)
+    """DRG/DIP payment screens (``[detection.drg]``, docs/drg.md)."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "DetectionSettings":

@@ -240,6 +240,11 @@ def detect_and_book(cfg, con, on_step: Callable[[str, str], None] | None = None)
     started = datetime.now(SHANGHAI)
     result = run_detection(con, settings, scorer=scorer, on_step=on_step)
     run_id = ring_book.record_run(con, result.rings, settings.digest(), result.scorer, started)
+    if settings.drg.enabled:  # DRG payment cases of the same run, beside the rings (issue 18)
+        from ringscope.analytics.drg.screens import run_drg_screens
+        from ringscope.graph.drg_book import record_drg_cases
+
+        record_drg_cases(con, run_id, [c.to_json() for c in run_drg_screens(con, settings.drg).cases])
     return result.rings, run_id
 
 

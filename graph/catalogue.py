@@ -40,6 +40,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         # their keys are checked by validation, so they skip the index cost.
         key = "" if spec.fact else ", PRIMARY KEY (" + ", ".join(q(k) for k in spec.key) + ")"
         con.execute(f"CREATE TABLE IF NOT EXISTS {q(spec.name)} ({cols}, _extra VARCHAR, _drop_id VARCHAR{key})")
+        for c in spec.columns:  # a store made under an older contract gains its new optional columns (1.1)
+            con.execute(f"ALTER TABLE {q(spec.name)} ADD COLUMN IF NOT EXISTS {q(c.name)} {duckdb_type(c)}")
     con.execute(
         "CREATE TABLE IF NOT EXISTS ingest_drops (drop_id VARCHAR PRIMARY KEY, source VARCHAR, fingerprint VARCHAR, "
         "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, status VARCHAR, message VARCHAR, rejects_file VARCHAR)"

@@ -1,4 +1,4 @@
-"""The data contract (shared/data-contract.md, version 1) as data.
+"""The data contract (shared/data-contract.md, version 1.1) as data.
 
 Every other module reads table names, keys, column types and foreign keys
 from here, so the contract is written down once.  Types are the logical
@@ -17,6 +17,8 @@ ID, TEXT, DATE, DATETIME, MONEY, INT, NUMBER, BOOL = (
     "id", "text", "date", "datetime", "money", "int", "number", "bool",
 )
 REGION, ID_NUMBER, TRACE_CODE, PHONE = "region", "id_number", "trace_code", "phone"
+CODE_LIST = "code_list"
+"""Contract 1.1: ICD-10 / ICD-9-CM-3 codes separated by ``;`` (secondary diagnoses, procedures)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,9 @@ class ForeignKey:
     column: str
     table: str
     target_column: str
+    when_present: bool = False
+    """Checked only when the referenced table is in the drop or holds rows in the store
+    (contract 1.1: ``drg_code`` -> drg_groups, an optional reference table)."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,8 @@ TABLES: dict[str, TableSpec] = {
                 _c("drg_code"),
                 _c("device_id", ID),
                 _c("operator_id", ID),
+                _c("secondary_diagnoses", CODE_LIST),
+                _c("procedure_codes", CODE_LIST),
             ),
             fact=True,
             foreign_keys=(
@@ -156,6 +163,7 @@ TABLES: dict[str, TableSpec] = {
                 ForeignKey("facility_id", "facilities", "facility_id"),
                 ForeignKey("patient_id", "patients", "patient_id"),
                 ForeignKey("prescriber_id", "prescribers", "prescriber_id"),
+                ForeignKey("drg_code", "drg_groups", "drg_code", when_present=True),
             ),
         ),
         TableSpec(
@@ -222,13 +230,27 @@ TABLES: dict[str, TableSpec] = {
                 ForeignKey("employer_id", "employers", "employer_id"),
             ),
         ),
+        TableSpec(
+            "drg_groups",
+            ("drg_code",),
+            (
+                _c("drg_code", ID, True),
+                _c("name"),
+                _c("adrg"),
+                _c("mdc"),
+                _c("weight", NUMBER),
+                _c("base_payment", MONEY),
+                _c("min_los", INT),
+                _c("max_los", INT),
+            ),
+        ),
     )
 }
 
 # Load order: referenced tables before the tables that point at them.
 LOAD_ORDER: tuple[str, ...] = (
     "patients", "cards", "facilities", "prescribers", "drugs",
-    "employers", "employments", "settlements", "dispensings", "maternity_claims",
+    "employers", "employments", "drg_groups", "settlements", "dispensings", "maternity_claims",
 )
 
 ENTITY_TYPES = ("patient", "card", "facility", "prescriber", "employer", "device")

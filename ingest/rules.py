@@ -127,6 +127,14 @@ def phone_problem(value: str) -> str | None:
     return None if _PHONE.match(value) else "not a phone number"
 
 
+_CODE_LIST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]*(;[A-Za-z0-9][A-Za-z0-9.+-]*)*$")
+
+
+def code_list_problem(value: str) -> str | None:
+    """Contract 1.1 code lists: ICD codes separated by ``;`` with no blanks or empty items."""
+    return None if _CODE_LIST.match(value) else "not a list of codes separated by ; (e.g. E11.9;I10)"
+
+
 PROBLEM_BY_KIND = {
     "date": date_problem,
     "datetime": datetime_problem,
@@ -138,6 +146,7 @@ PROBLEM_BY_KIND = {
     "trace_code": trace_code_problem,
     "phone": phone_problem,
     "id_number": id_number_problem,
+    "code_list": code_list_problem,
 }
 
 

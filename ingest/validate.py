@@ -114,6 +114,8 @@ def validate_table(
     for fk in spec.foreign_keys:
         if fk.column not in staged.columns:
             continue
+        if fk.when_present and not _referenced_table_present(con, fk.table, stored_tables, in_drop):
+            continue
         sources = []
         if fk.table in in_drop:
             sources.append(f"SELECT {q(fk.target_column)} AS k FROM {q('ok_' + fk.table)}")
@@ -129,6 +131,15 @@ def validate_table(
         )
     _drop_rejected(con, f"ok_{spec.name}", staged)
     return _compare_with_stored(con, staged, out, stored_tables, present)
+
+
+def _referenced_table_present(con: duckdb.DuckDBPyConnection, table: str, stored_tables: set[str],
+                              in_drop: set[str]) -> bool:
+    """An optional reference table (contract 1.1 drg_groups) counts once a drop brought it."""
+    if table in in_drop:
+        return True
+    return table in stored_tables and bool(
+        con.execute(f"SELECT EXISTS (SELECT 1 FROM main.{q(table)})").fetchone()[0])
 
 
 def _reject_count(con: duckdb.DuckDBPyConnection, table: str) -> int:

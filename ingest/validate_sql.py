@@ -82,6 +82,9 @@ def _kind_problem(kind: str, c: str) -> str | None:
         return f"CASE WHEN NOT regexp_full_match({c}, '^[0-9]{{20}}$') THEN 'trace code must be 20 digits' END"
     if kind == "phone":
         return f"CASE WHEN NOT regexp_full_match({c}, '^\\+?[0-9][0-9 \\-]{{4,19}}$') THEN 'not a phone number' END"
+    if kind == "code_list":
+        return (f"CASE WHEN NOT regexp_full_match({c}, '^[A-Za-z0-9][A-Za-z0-9.+-]*(;[A-Za-z0-9][A-Za-z0-9.+-]*)*$') "
+                "THEN 'not a list of codes separated by ; (e.g. E11.9;I10)' END")
     if kind == "id_number":
         u = f"upper({c})"
         return (
@@ -176,6 +179,10 @@ def row_problems_sql(spec: TableSpec) -> list[tuple[str, str]]:
             "CASE WHEN admitted_on IS NOT NULL AND discharged_on IS NOT NULL AND discharged_on < admitted_on "
             "THEN 'discharged before admitted' END",
         ))
+    if spec.name == "drg_groups":
+        rules.append(("min_los", "CASE WHEN min_los < 0 THEN 'stay length is negative' END"))
+        rules.append(("max_los", "CASE WHEN max_los < 0 THEN 'stay length is negative' "
+                                 "WHEN min_los IS NOT NULL AND max_los < min_los THEN 'max_los is below min_los' END"))
     if spec.name == "dispensings":
         rules.append(("line_no", "CASE WHEN line_no < 1 THEN 'line_no must be 1 or more' END"))
     if spec.name == "employments":

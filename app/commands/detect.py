@@ -95,6 +95,10 @@ def detect(
                     bar.advance(task)
 
             result = run_detection(con, settings, scorer=scorer, engine=engine, on_step=on_step)
+        from ringscope.analytics.drg.screens import run_drg_screens
+
+        drg = run_drg_screens(con, settings.drg)
+        result.timings.update(drg.timings)
         gaps = coverage_gaps(con, settings.schemes)
         run_id = ""
         if no_book:
@@ -108,14 +112,23 @@ def detect(
                 console.print(f"[yellow]Ring book not updated ({str(exc).splitlines()[0]}); ids are provisional.[/yellow]")
                 provisional_ids(result.rings)
             rings = sort_rings(result.rings)
+            if run_id:
+                from ringscope.graph.drg_book import record_drg_cases
+
+                record_drg_cases(con, run_id, [c.to_json() for c in drg.cases])
     path = out or (Path(cfg.workspace) / "rings.json")
     extra = {"run_id": run_id, "scorer": result.scorer, "settings_hash": settings.digest()} if run_id else \
         {"scorer": result.scorer, "settings_hash": settings.digest()}
+    extra["drg_cases"] = [c.to_json() for c in drg.cases]  # contract 1.1, section 3
     write_rings_json(path, rings, extra=extra)
     console.print(rings_table(rings, top))
+    if settings.drg.enabled:
+        from ringscope.app.commands.drg_output import drg_cases_table
+
+        console.print(drg_cases_table(drg.cases))
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
     console.print(f"Wrote {len(rings)} rings to {path} (scorer: {result.scorer}{', run ' + run_id if run_id else ''}). {timing}")
-    print_gaps(gaps)
+    print_gaps(gaps + (drg.gaps if settings.drg.enabled else []))
 
 
 def print_gaps(gaps) -> None:
@@ -142,6 +155,9 @@ def evaluate(
     except (FileNotFoundError, ValueError) as exc:
         raise UserError(str(exc)) from None
     report = run_eval(truth, detected_from_document(doc))
+    drg_report = _evaluate_drg(drop_dir, doc)
+    if drg_report is not None:
+        report["drg"] = drg_report
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
@@ -162,6 +178,26 @@ def evaluate(
     console.print(table)
     console.print(f"Hard-negative rings (members mostly planted look-alikes): {report['hard_negative_rings']} "
                   f"of {report['detected_rings']} ({report['hard_negative_share']:.1%}).")
+    if drg_report is not None:
+        from ringscope.app.commands.drg_output import drg_evaluation_table
+
+        console.print(drg_evaluation_table(drg_report))
+
+
+def _evaluate_drg(drop_dir: Path, doc: dict) -> dict | None:
+    """Contract 1.1: DRG cases against truth/drg_cases.csv when the drop has it (None otherwise)."""
+    from ringscope.analytics.drg.evaluation import evaluate_drg, load_drg_truth, load_lookalikes
+
+    try:
+        truth = load_drg_truth(drop_dir)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if truth is None:
+        return None
+    cases = doc.get("drg_cases") or []
+    if not isinstance(cases, list):
+        raise UserError("rings.json: drg_cases must be a list")
+    return evaluate_drg(truth, cases, load_lookalikes(drop_dir))
 
 
 def train(

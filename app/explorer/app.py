@@ -15,6 +15,7 @@ pages = [
     st.Page("pages/ring.py", title=tr("nav.ring"), url_path="ring"),
     st.Page("pages/search.py", title=tr("nav.search"), url_path="search"),
     st.Page("pages/tips.py", title=tr("tips.nav"), url_path="tips"),
+    st.Page("pages/drg.py", title=tr("nav.drg"), url_path="drg"),
 ]
 try:
     st.navigation(pages).run()

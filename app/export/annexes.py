@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ringscope.app.export.case import CaseFile
+from ringscope.app.export.drg_annex import COLUMNS as DRG_COLUMNS
 
 FIXED_XLSX_TIME = dt.datetime(2000, 1, 1)
 
@@ -91,6 +92,7 @@ ANNEXES: tuple[Annex, ...] = (
                            "facility_id", "card_id", "patient_id", "fund_paid", "in_ring"),
           frozenset({"fund_paid"}), _chain_rows),
     Annex("fund_loss", ("level", "type", "id", "name", "count", "amount"), frozenset({"amount"}), _fund_loss_rows),
+    Annex("drg_episodes", DRG_COLUMNS, frozenset({"difference"}), lambda c: c.drg_lines),
 )
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -24,6 +24,7 @@ import duckdb
 
 from ringscope.app.export import evidence as evidence_mod
 from ringscope.app.export.masking import Masker
+from ringscope.app.export.drg_annex import drg_rows
 from ringscope.app.ring_source import RingRecord
 
 CENT = Decimal("0.01")
@@ -64,6 +65,8 @@ class CaseFile:
     drops: list[dict[str, Any]]
     missing_settlement_ids: list[str] = field(default_factory=list)
     missing_claim_ids: list[str] = field(default_factory=list)
+    drg_lines: list[dict[str, Any]] = field(default_factory=list)
+    """DRG payment cases at the ring's institutions, per settlement (``drg_annex``, issue 18)."""
 
     @property
     def data_as_of(self) -> str:
@@ -295,4 +298,5 @@ def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool =
         drops=_drops(con),
         missing_settlement_ids=sorted(set(ring.settlement_ids) - found_s),
         missing_claim_ids=sorted(set(ring.claim_ids) - found_c),
+        drg_lines=drg_rows(con, {m.id for m in ring.members if m.type == "facility"}),
     )

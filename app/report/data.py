@@ -15,17 +15,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import duckdb
 import pandas as pd
 
 from ringscope.analytics.data_coverage import coverage_gaps
+from ringscope.analytics.drg.coverage import drg_coverage_gaps
 from ringscope.analytics.ring_region import ring_regions
 from ringscope.app.errors import UserError
 from ringscope.app.free_text import mask_free_text
 from ringscope.app.pii import mask_name
 from ringscope.app.report.week_activity import WeekActivity, week_activity, week_losses
+from ringscope.graph.drg_book import drg_cases_for_run
 from ringscope.graph.ring_history import ensure_history_schema, previous_week, week_trend
 
 DEFAULT_EXPLORER_URL = "http://127.0.0.1:8501"
@@ -97,6 +100,8 @@ class ReportData:
     # the week's own figures (data dated in it, ring loss dated in it), apart from the cumulative totals
     activity: WeekActivity | None = None
     tips_points: Any = None  # app.tips.weekly.TipsPointsWeek: tip-offs and credit points of the week
+    # DRG payment cases of the week's run (issue 18): institution cases beside the rings
+    drg: dict[str, Any] = field(default_factory=dict)
 
     @property
     def generated_at(self) -> str:
@@ -306,8 +311,8 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
         by_scheme=by_scheme, by_region=by_region, trend=trend, triage_available=triage_found,
         counts_not_listed={"new": max(0, len(new) - LIST_LIMIT), "changed": max(0, len(changed) - LIST_LIMIT),
                            "dissolved": max(0, len(dissolved) - LIST_LIMIT)},
-        data_gaps=coverage_gaps(con), activity=week_activity(con, head["run_id"], monday),
-        tips_points=_tips_points(con, monday, sunday),
+        data_gaps=coverage_gaps(con) + drg_coverage_gaps(con), activity=week_activity(con, head["run_id"], monday),
+        tips_points=_tips_points(con, monday, sunday), drg=drg_summary(drg_cases_for_run(con, head["run_id"] or "")),
     )
 
 
@@ -325,3 +330,25 @@ def _tips_points(con: duckdb.DuckDBPyConnection, monday: Any, sunday: Any) -> An
     from ringscope.app.tips.weekly import week_figures
 
     return week_figures(con, monday, sunday)
+
+
+def drg_summary(cases: list[dict[str, Any]], top_n: int = TOP_N) -> dict[str, Any]:
+    """Totals per violation and the institutions with the largest extra fund expenditure."""
+    by_violation: dict[str, dict[str, Any]] = {}
+    by_facility: dict[str, dict[str, Any]] = {}
+    for c in cases:
+        v = by_violation.setdefault(c["violation"], {"violation": c["violation"], "cases": 0, "fund_loss": Decimal(0)})
+        v["cases"] += 1
+        v["fund_loss"] += c["fund_loss"]
+        f = by_facility.setdefault(c["facility_id"], {"facility_id": c["facility_id"], "cases": 0, "episodes": 0,
+                                                      "fund_loss": Decimal(0), "violations": set()})
+        f["cases"] += 1
+        f["episodes"] += sum(1 for line in c["loss_lines"] if line["loss"] > 0)
+        f["fund_loss"] += c["fund_loss"]
+        f["violations"].add(c["violation"])
+    top = sorted(by_facility.values(), key=lambda f: (-f["fund_loss"], -f["episodes"], f["facility_id"]))[:top_n]
+    return {"cases": len(cases), "institutions": len(by_facility),
+            "fund_loss": float(sum((c["fund_loss"] for c in cases), Decimal(0))),
+            "by_violation": [{**v, "fund_loss": float(v["fund_loss"])} for v in by_violation.values()],
+            "top_institutions": [{**f, "fund_loss": float(f["fund_loss"]), "violations": sorted(f["violations"])}
+                                 for f in top]}

@@ -21,7 +21,7 @@ from ringscope.app.report.data import ReportData
 from ringscope.app.report.messages import LANGUAGES, Messages
 
 SECTIONS = ("summary", "new", "changed", "triage", "top", "by-scheme", "by-region", "charts", "dissolved",
-            "tips-points")
+            "tips-points", "drg")
 FORMATS = ("html", "pdf")
 
 _env = jinja2.Environment(

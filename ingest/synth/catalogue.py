@@ -15,6 +15,8 @@ from functools import cached_property
 
 import numpy as np
 
+from ringscope.ingest.synth.drg.groups import drg_group_codes
+
 # name, category, ATC or TCM class, unit price (yuan), max_daily_units,
 # typical daily units (internal only), units per box, controlled, group
 _DRUGS: tuple[tuple, ...] = (
@@ -152,10 +154,10 @@ _ACUTE: tuple[tuple, ...] = (
 
 # ICD-10, DRG, median total cost (yuan), median stay days
 _INPATIENT: tuple[tuple, ...] = (
-    ("J18.9", "ES31", 7_800, 8), ("I63.9", "BR23", 14_500, 11), ("I20.0", "FM39", 11_000, 7),
-    ("K80.2", "HC35", 16_000, 7), ("J44.1", "ET23", 10_500, 10), ("S72.0", "IC29", 38_000, 14),
-    ("N20.0", "LX13", 6_200, 5), ("K35.8", "GD19", 9_800, 6), ("I50.9", "FR23", 12_500, 10),
-    ("E11.9", "KS13", 7_200, 9), ("M51.2", "IU25", 8_600, 10), ("I67.9", "BU19", 6_900, 9),
+    ("J18.9", "ES35", 7_800, 8), ("I63.9", "BR25", 14_500, 11), ("I20.0", "FM39", 11_000, 7),
+    ("K80.2", "HC35", 16_000, 7), ("J44.1", "ET25", 10_500, 10), ("S72.0", "IC29", 38_000, 14),
+    ("N20.0", "LX15", 6_200, 5), ("K35.8", "GD19", 9_800, 6), ("I50.9", "FR25", 12_500, 10),
+    ("E11.9", "KS15", 7_200, 9), ("M51.2", "IU25", 8_600, 10), ("I67.9", "BU19", 6_900, 9),
     ("A05.9", "GZ15", 3_400, 4),
 )
 DELIVERY = ("O80", "OC19", 4_800, 3)
@@ -166,6 +168,9 @@ CATARACT = ("H25.9", "CB39", 4_800, 2)
 """Senile cataract, phacoemulsification with lens implant."""
 CHEMOTHERAPY = ("Z51.1", "RE19", 6_500, 3)
 """An admission for a course of chemotherapy."""
+DRG_EXTRA_DIAGNOSES = ("T81.4", "M17.0")
+"""Principal diagnoses only the DRG planters use: an infection after a procedure (a
+readmission for a complication) and bilateral knee arthrosis (staged replacements)."""
 OBSTETRIC_MISFIT = ("O26.9", "O99.8", "O80")
 """Pregnancy codes, used by borrowed-card gangs on cards that cannot be
 pregnant (men, the elderly)."""
@@ -237,10 +242,10 @@ def build_catalogue() -> Catalogue:
     group = np.array([d[8] for d in _DRUGS])
     diag_codes = sorted({c[0] for c in _CHRONIC} | {a[0] for a in _ACUTE} | {p[0] for p in _INPATIENT}
                         | {DELIVERY[0], CAESAREAN[0]} | set(OBSTETRIC_MISFIT)
-                        | {DIALYSIS[0], CATARACT[0], CHEMOTHERAPY[0]})
+                        | {DIALYSIS[0], CATARACT[0], CHEMOTHERAPY[0]} | set(DRG_EXTRA_DIAGNOSES))
     diagnosis_code = np.array(diag_codes)
     drg_code = np.array(sorted({p[1] for p in _INPATIENT} | {DELIVERY[1], CAESAREAN[1]}
-                               | {DIALYSIS[1], CATARACT[1], CHEMOTHERAPY[1]}))
+                               | {DIALYSIS[1], CATARACT[1], CHEMOTHERAPY[1]} | set(drg_group_codes())))
     index = {c: i for i, c in enumerate(diag_codes)}
     drg_index = {c: i for i, c in enumerate(drg_code)}
     chronic_weight = np.array([c[3] for c in _CHRONIC])

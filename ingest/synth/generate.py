@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ringscope.ingest.synth.drg.truth import drg_truth_tables
 from ringscope.ingest.synth.render import Renderer
 from ringscope.ingest.synth.settings import GeneratorSettings
 from ringscope.ingest.synth.simulation import Progress, Simulation, simulate
@@ -56,6 +57,8 @@ def generate_drop(out_dir: Path, patients: int, seed: int, *, start_date: dt.dat
     writer = DropWriter(out_dir)
     try:
         write_reference(writer, renderer, sim, None, world.end)
+        if sim.drg_groups is not None:
+            writer.write("drg_groups", sim.drg_groups.table())
         for settlements, dispensings in sim.fact_blocks(progress):
             writer.write("settlements", renderer.settlements(settlements))
             writer.write("dispensings", renderer.dispensings(dispensings))
@@ -105,12 +108,18 @@ def write_reference(writer: DropWriter, renderer: Renderer, sim: Simulation, sin
 
 
 def write_truth(folder: Path, sim: Simulation, renderer: Renderer, cutoff: int,
-                summary: GenerationSummary | None = None) -> None:
+                summary: GenerationSummary | None = None, drg: bool = True) -> None:
+    """Ring truth cut at ``cutoff``; with ``drg``, the DRG cases of the whole period (a single drop:
+    DRG truth is not cut by week, so the weekly series leaves it out)."""
     rings, ring_settlements, hard = sim.truth.tables(cutoff, renderer.facility_id)
     write_csv(folder / "rings.csv", rings)
     write_csv(folder / "ring_settlements.csv", ring_settlements)
     write_csv(folder / "hard_negatives.csv", hard)
     write_csv(folder / "ring_variants.csv", sim.truth.variant_table(cutoff))
+    if drg and sim.drg_truth is not None:
+        cases, lookalikes = drg_truth_tables(sim.drg_truth, renderer.facility_id)
+        write_csv(folder / "drg_cases.csv", cases)
+        write_csv(folder / "drg_lookalikes.csv", lookalikes)
     if summary is not None:
         summary.ring_members = rings.num_rows
         summary.ring_transactions = ring_settlements.num_rows

@@ -128,7 +128,21 @@ class Renderer:
             "drg_code": formats.take(self.world.catalogue.drg_code, s.drg),
             "device_id": ids.device_ids(np.maximum(s.device, 0), s.device < 0),
             "operator_id": ids.operator_ids(np.maximum(s.operator, 0), s.operator < 0),
+            **self._coding(s.sid),
         })
+
+    def _coding(self, sid: np.ndarray) -> dict[str, pa.Array]:
+        """Contract 1.1 ``secondary_diagnoses`` and ``procedure_codes`` of coded DRG episodes."""
+        coding = self.world.drg_coding
+        secondary = np.full(len(sid), "", dtype=object)
+        procedures = np.full(len(sid), "", dtype=object)
+        if coding:
+            coded = np.fromiter(coding, dtype=np.int64)
+            hit = np.flatnonzero(np.isin(sid, coded))
+            for i in hit.tolist():
+                secondary[i], procedures[i] = coding[int(sid[i])]
+        return {"secondary_diagnoses": formats.texts(secondary, secondary == ""),
+                "procedure_codes": formats.texts(procedures, procedures == "")}
 
     def dispensings(self, d: Dispensings) -> pa.Table:
         cat = self.world.catalogue

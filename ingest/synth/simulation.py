@@ -9,7 +9,7 @@ interleaved with ordinary ones (rows are sorted by time within each block).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -32,6 +32,10 @@ class Simulation:
     planted_dispensings: Dispensings
     claims: Claims
     rings_per_scheme: dict[str, int]
+    drg_groups: Any = None
+    """The DRG payment catalogue (``drg.groups.DrgGroups``), contract 1.1."""
+    drg_truth: Any = None
+    """Planted DRG cases and look-alikes (``drg.planting.DrgTruth``)."""
 
     @property
     def n_chunks(self) -> int:
@@ -63,6 +67,7 @@ class Simulation:
 
 def simulate(settings: GeneratorSettings, patients: int, seed: int, start: int, days: int,
              progress: Progress | None = None) -> Simulation:
+    from ringscope.ingest.synth.drg.planting import plant_drg
     from ringscope.ingest.synth.hard_negatives import plant_hard_negatives
     from ringscope.ingest.synth.schemes.planting import plant_rings
 
@@ -77,10 +82,11 @@ def simulate(settings: GeneratorSettings, patients: int, seed: int, start: int, 
     builder = FactBuilder(world.counters, world.records_device, world.records_operator)
     rings = plant_rings(world, builder, truth)
     plant_hard_negatives(world, builder, truth)
+    drg_groups, drg_truth = plant_drg(world, builder)
     if progress:
         progress("rings", 1.0)
     planted_s, planted_d, planted_c = builder.batches()
     claims = concat([ordinary_claims(world.rng(6), world.regions, world.employers, world.jobs,
                                      world.delivery, world.start, world.days, world.counters), planted_c])
     claims = subset(claims, np.lexsort((claims.claim, claims.claimed)))
-    return Simulation(world, truth, planted_s, planted_d, claims, rings)
+    return Simulation(world, truth, planted_s, planted_d, claims, rings, drg_groups, drg_truth)

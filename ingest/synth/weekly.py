@@ -61,6 +61,9 @@ def generate_weekly_series(out_dir: Path, patients: int, seed: int, weeks: int, 
         for w, writer in enumerate(writers):
             since = None if w == 0 else start + 7 * w
             write_reference(writer, renderer, sim, since, start + 7 * (w + 1))
+            if sim.drg_groups is not None:  # the DRG catalogue comes with the first week (contract 1.1)
+                groups = sim.drg_groups.table()
+                writer.write("drg_groups", groups if w == 0 else groups.slice(0, 0))
         for settlements, dispensings in sim.fact_blocks(progress):
             s_week = (settlements.t // DAY - start) // 7
             order = np.argsort(settlements.sid)
@@ -78,7 +81,7 @@ def generate_weekly_series(out_dir: Path, patients: int, seed: int, weeks: int, 
     for w, writer in enumerate(writers):
         week = GenerationSummary(writer.folder, patients, seed, start_date + dt.timedelta(days=7 * w), 7,
                                  rows=dict(writer.rows), rings=dict(sim.rings_per_scheme))
-        write_truth(writer.folder / "truth", sim, renderer, start + 7 * (w + 1), week)
+        write_truth(writer.folder / "truth", sim, renderer, start + 7 * (w + 1), week, drg=False)
         summary.weeks.append(week)
     summary.series = describe_series(sim.truth, start, weeks, start_date)
     (out_dir / "series.json").write_text(json.dumps(summary.series, ensure_ascii=False, indent=2) + "\n",

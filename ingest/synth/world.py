@@ -46,6 +46,8 @@ class World:
     chronic_drugs: np.ndarray = None  # [person, 2] drug indices, -1 none
     records_device: np.ndarray = None    # per facility: its settlements carry the device
     records_operator: np.ndarray = None  # per facility: its settlements carry the operator
+    drg_coding: dict = field(default_factory=dict)
+    """settlement number -> (secondary_diagnoses, procedure_codes) of a coded DRG episode (contract 1.1)."""
 
     @property
     def end(self) -> int:

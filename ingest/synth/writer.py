@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 TABLES = ("patients", "cards", "facilities", "prescribers", "drugs", "settlements", "dispensings",
-          "employers", "employments", "maternity_claims")
+          "employers", "employments", "maternity_claims", "drg_groups")
 FACT_TABLES = ("settlements", "dispensings", "maternity_claims")
 
 

@@ -54,7 +54,8 @@ def test_annexes_are_bom_csv_and_xlsx_sheets(masked_zip):
     import openpyxl
 
     wb = openpyxl.load_workbook(io.BytesIO(member(masked_zip, "annexes.xlsx")), read_only=True)
-    assert wb.sheetnames == ["members", "settlements", "dispensings", "claims", "evidence", "trace_chains", "fund_loss"]
+    assert wb.sheetnames == ["members", "settlements", "dispensings", "claims", "evidence", "trace_chains", "fund_loss",
+                             "drg_episodes"]
     rows = list(wb["dispensings"].iter_rows(values_only=True))
     assert rows[0][10] == "trace_code" and any(r[10] == BOX_1 for r in rows[1:])
 

@@ -14,6 +14,7 @@ HEADERS = {
     "facilities": "facility_id,kind,name,region_code,level,chain_id",
     "prescribers": "prescriber_id,name,facility_id,specialty",
     "drugs": "drug_code,name,category,unit_price,max_daily_units,controlled",
+    "drg_groups": "drg_code,name,adrg,mdc,weight,base_payment,min_los,max_los",
     "settlements": ("settlement_id,card_id,facility_id,settled_at,total_amount,fund_paid,patient_id,"
                     "prescriber_id,kind,self_paid,admitted_on,discharged_on,diagnosis_code,drg_code,"
                     "device_id,operator_id"),
