@@ -6,6 +6,8 @@ changing them changes what the package says, so they change with it.
 """
 from __future__ import annotations
 
+from ringscope.app.i18n import Translator
+
 LANGS = ("zh", "en")
 
 SCHEMES = {
@@ -32,7 +34,7 @@ ROLES_ZH = {"seller": "卖药人", "reseller": "回收转售方", "organizer": "
 T = {
     "zh": {
         "title": "涉嫌欺诈骗取医疗保障基金团伙案件移送材料",
-        "ring": "团伙编号", "scheme": "作案手段", "score": "检测评分", "run": "检测批次", "source": "团伙来源",
+        "ring": "团伙编号", "scheme": "作案手段", "score": "评分", "run": "检测批次", "source": "团伙来源",
         "tool": "生成工具", "data_as_of": "数据截至", "drops": "数据批次（编号与指纹）",
         "masking": "个人信息", "masked": "已脱敏（姓名、身份证号、电话、地址、出生日期按规定遮盖）",
         "unmasked": "未脱敏（经授权用户导出，注意保密）",
@@ -64,7 +66,7 @@ T = {
     },
     "en": {
         "title": "Referral of a suspected ring defrauding the medical-insurance fund",
-        "ring": "Ring", "scheme": "Scheme", "score": "Detection score", "run": "Detection run", "source": "Ring source",
+        "ring": "Ring", "scheme": "Scheme", "score": "Score", "run": "Detection run", "source": "Ring source",
         "tool": "Produced by", "data_as_of": "Data as of", "drops": "Data drops (id and fingerprint)",
         "masking": "Personal data", "masked": "masked (names, ID numbers, phones, addresses, birth dates partly hidden)",
         "unmasked": "NOT masked (exported by an authorised user; handle as confidential)",
@@ -103,13 +105,17 @@ T = {
 }
 
 
+# One vocabulary: scheme, entity and role names come from the explorer's catalogue (app/messages), so
+# the explorer, the weekly report and the referral name things the same way; the tables above remain
+# only as the fallback for a code the catalogue does not know.
 def scheme_name(scheme: str, lang: str) -> str:
-    return SCHEMES[lang].get(scheme, scheme)
+    return Translator(lang).maybe(f"scheme.{scheme}", SCHEMES[lang].get(scheme, scheme))
 
 
 def entity_name(entity_type: str, lang: str) -> str:
-    return ENTITY[lang].get(entity_type, entity_type)
+    return Translator(lang).maybe(f"entity.{entity_type}", ENTITY[lang].get(entity_type, entity_type))
 
 
 def role_name(role: str, lang: str) -> str:
-    return ROLES_ZH.get(role.lower(), role) if lang == "zh" else role
+    fallback = ROLES_ZH.get(role.lower(), role) if lang == "zh" else role
+    return Translator(lang).maybe(f"role.{role}", fallback)

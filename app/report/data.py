@@ -21,6 +21,7 @@ import duckdb
 
 from ringscope.analytics.data_coverage import coverage_gaps
 from ringscope.app.errors import UserError
+from ringscope.app.links import ring_url
 from ringscope.app.pii import mask_name, mask_text
 from ringscope.graph.ring_history import ensure_history_schema, previous_week, week_trend
 
@@ -246,7 +247,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
     head = head[0]
     prev_week = previous_week(con, week)
     prev_head = _rows(con, "SELECT * FROM history_weeks WHERE week = ?", [prev_week])[0] if prev_week else None
-    base = explorer_url.rstrip("/") + "/Ring?ring_id="
+    base = explorer_url  # links open the ring page's own URL (app.views.queue.ring_url)
 
     rings = _rows(con, "SELECT * FROM history_rings WHERE week = ? ORDER BY fund_loss DESC, ring_id", [week])
     present_ids = [r["ring_id"] for r in rings if r["present"]]
@@ -271,7 +272,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
             fund_loss=float(r["fund_loss"] or 0), fund_loss_before=float(r["fund_loss_before"] or 0),
             parents=list(r["parents"] or []),
             province=(provinces if r["present"] else prev_provinces).get(rid),
-            link=base + rid, key_members=key_members.get(rid, []) if r["present"] else [],
+            link=ring_url(rid, base), key_members=key_members.get(rid, []) if r["present"] else [],
             evidence=_evidence(r.get("evidence"), names.get(rid, []), unmask) if rid in listed else [],
         )
 

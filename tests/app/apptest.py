@@ -60,7 +60,7 @@ def graph_html(at: AppTest) -> str:
     return frames[0].proto.srcdoc if frames else ""
 
 
-RING_TABLES = ("members_table", "timeline_table", "fund_loss_table", "chains_table")
+RING_TABLES = ("edges_table", "members_table", "timeline_table", "fund_loss_table", "chains_table")
 
 
 def ring_tables(at: AppTest) -> dict:

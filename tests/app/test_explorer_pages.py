@@ -37,10 +37,10 @@ def test_overview_in_english(explorer_ws):
 def test_queue_lists_filters_and_opens_a_ring(explorer_ws):
     at = open_page(start(), "pages/queue.py")
     table = at.dataframe[0].value
-    assert list(table["团伙编号"]) == ["R-000001", "R-000002"]
+    assert list(table["团伙编号"]) == ["ring?ring=R-000001", "ring?ring=R-000002"]  # each id links its ring
     assert list(table["状态"]) == ["新发现", "新发现"]
     at.multiselect(key="q_schemes").select("borrowed_cards").run()
-    assert list(at.dataframe[0].value["团伙编号"]) == ["R-000002"]
+    assert list(at.dataframe[0].value["团伙编号"]) == ["ring?ring=R-000002"]
     at.selectbox(key="q_pick").select("R-000002").run()
     at.button(key="q_open").click().run()
     assert at.session_state["ring_id"] == "R-000002"
@@ -52,7 +52,7 @@ def test_queue_sorts_by_fund_loss_ascending(explorer_ws):
     at = open_page(start(), "pages/queue.py")
     at.selectbox(key="q_sort").select("fund_loss").run()
     at.checkbox(key="q_desc").uncheck().run()
-    assert list(at.dataframe[0].value["团伙编号"]) == ["R-000002", "R-000001"]
+    assert list(at.dataframe[0].value["团伙编号"]) == ["ring?ring=R-000002", "ring?ring=R-000001"]
 
 
 def test_ring_detail_shows_graph_members_evidence_timeline_and_chains(explorer_ws):
@@ -60,7 +60,7 @@ def test_ring_detail_shows_graph_members_evidence_timeline_and_chains(explorer_w
     assert not at.exception
     assert "R-000001" in at.markdown[0].value and "药品追溯码倒卖" in at.markdown[0].value
     html = graph_html(at)
-    assert "new vis.DataSet" in html and "ringscope-legend" in html and "追溯码倒卖路径" in html
+    assert "new vis.DataSet" in html and "ringscope-legend" in html and "同一盒药被再次报销" in html
     assert "<script src=\"http" not in html and "<link href=\"http" not in html
     evidence = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("- ")]
     assert len(evidence) == 1 and "重复报销两次" in evidence[0]
@@ -87,7 +87,7 @@ def test_triage_is_saved_and_survives_redetection(explorer_ws):
     rings["rings"][0]["score"] = 0.99
     (explorer_ws / "rings.json").write_text(json.dumps(rings, ensure_ascii=False), encoding="utf-8")
     at = open_page(start(), "pages/queue.py")
-    table = at.dataframe[0].value.set_index("团伙编号")
+    table = at.dataframe[0].value.set_index("团伙编号").rename(index=lambda u: u.split("=", 1)[-1])
     assert table.loc["R-000001", "状态"] == "调查中" and table.loc["R-000001", "负责人"] == "王芳"
 
 
