@@ -1,0 +1,84 @@
+"""Shareable URLs, the entity picture and the Chinese vocabulary, in a real browser (Debian chromium).
+
+One explorer server for the module's checks (starting Streamlit is the slow part).
+"""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from ringscope.app.links import ring_url
+from tests.app.test_explorer_browser import CHROMIUM, CHROMIUM_ARGS, explorer_server  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.browser
+
+# ASCII code words of the vocabulary that must never reach a Chinese page (scheme, role, edge and label codes).
+CODE_WORDS = ("trace_resale", "borrowed_cards", "car_shuttle", "over_prescription", "maternity", "seller", "reseller",
+              "borrowed", "hub", "shuttled", "shell_employer", "collector", "TREATED", "DISPENSED", "USED_IN",
+              "HOLDS", "VIA_DEVICE", "Patient", "Card", "Pharmacy", "Institution", "Settlement", "TraceCode",
+              "holds", "used_at", "via_device", "card_far_from_home", "Deploy")
+
+
+def vis_labels(page) -> list[str]:
+    """Labels of the drawn network (vis-network inside the picture's iframe), once it is drawn."""
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        for frame in page.frames:
+            try:
+                labels = frame.evaluate("() => (typeof network !== 'undefined' && network) ? "
+                                        "network.body.data.nodes.get().map(n => n.label) : []")
+            except Exception:  # a frame still loading
+                continue
+            if labels:
+                return labels
+        time.sleep(0.5)
+    return []
+
+
+def code_words_in(text: str) -> list[str]:
+    return [w for w in CODE_WORDS if re.search(rf"(?<![A-Za-z_]){re.escape(w)}(?![A-Za-z_])", text)]
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600}, locale="zh-CN")
+        page.set_default_timeout(120_000)
+        yield page
+        browser.close()
+
+
+def test_shared_ring_url_opens_that_ring_and_draws_the_card_pool_labelled(explorer_server, browser_page):  # noqa: F811
+    page = browser_page
+    page.goto(f"{explorer_server}/ring?ring=R-000002", wait_until="domcontentloaded")
+    page.get_by_text("R-000002 · 冒用医保卡").wait_for()
+    assert "ring=R-000002" in page.url  # the address bar keeps the ring: the URL can be shared
+    labels = vis_labels(page)
+    assert any("C002" in label and "被冒用" in label for label in labels), labels  # member labelled with its role
+    assert not any("Settlement" in label or label.startswith("S00") for label in labels)  # settlements folded
+
+
+def test_report_link_opens_its_ring(explorer_server, browser_page):  # noqa: F811
+    page = browser_page
+    page.goto(ring_url("R-000002", explorer_server), wait_until="domcontentloaded")  # as the weekly report writes it
+    page.get_by_text("R-000002 · 冒用医保卡").wait_for()
+    assert "找不到团伙" not in page.inner_text("body") and "Page not found" not in page.inner_text("body")
+
+
+def test_zh_pages_show_no_code_words(explorer_server, browser_page):  # noqa: F811
+    page = browser_page
+    found = {}
+    for path, marker in (("ring?ring=R-000001", "R-000001 · 药品追溯码倒卖"), ("ring?ring=R-000002", "R-000002 · 冒用医保卡"),
+                         ("queue", "显示 2 / 2 个团伙"), ("overview", "团伙数")):
+        page.goto(f"{explorer_server}/{path}", wait_until="domcontentloaded")
+        page.get_by_text(marker).first.wait_for()
+        time.sleep(1.0)
+        words = code_words_in(page.inner_text("body"))
+        if words:
+            found[path] = words
+    assert found == {}
