@@ -36,6 +36,7 @@ ROLE_COLOURS = {"organizer": "#d62728", "recruiter": "#d62728", "driver": "#e377
                 "employer": "#bcbd22", "claimant": "#1f77b4", "member": "#1f77b4", "patient": "#1f77b4",
                 "collector": "#d62728", "hub": "#d62728", "device": "#7f7f7f", "shuttled": "#1f77b4",
                 "shell_employer": "#bcbd22"}
+ROLE_COLOUR_OF = ROLE_COLOURS | {"admitting": "#8c564b"}
 MEMBER_COLOUR = "#1f77b4"
 CONTEXT_COLOUR = "#c7ccd1"
 RESOLD_COLOUR = "#d62728"
@@ -90,16 +91,21 @@ def ring_picture(con: duckdb.DuckDBPyConnection, ring: RingRecord,
     return build_picture(members, settlements, claims, chains or {}, names)
 
 
+def role_name(role: str, tr: Translator) -> str:
+    """A role in the reader's language ("shell employer" and "shell_employer" are one role)."""
+    return tr.maybe(f"role.{role.strip().lower().replace(' ', '_')}", role)
+
+
 def node_text(pic: EntityPicture, key: str, tr: Translator, mask: bool) -> str:
     n = pic.nodes[key]
     text = display_name(n, mask)
     if n.member:
-        text += "\n" + tr.maybe(f"role.{n.role}", n.role)
+        text += "\n" + role_name(n.role, tr)
     return text
 
 
 def colour_of(role: str, member: bool) -> str:
-    return ROLE_COLOURS.get(role, MEMBER_COLOUR) if member else CONTEXT_COLOUR
+    return ROLE_COLOUR_OF.get(role.strip().lower().replace(" ", "_"), MEMBER_COLOUR) if member else CONTEXT_COLOUR
 
 
 def layout(pic: EntityPicture, seed: int = 20261206) -> dict[str, tuple[float, float]]:
@@ -132,7 +138,7 @@ def legend_html(pic: EntityPicture, tr: Translator) -> str:
     types = sorted({n.type for n in pic.nodes.values()})
     role_items = "".join(
         f'<span class="rs-item"><span class="rs-dot" style="background:{colour_of(r, True)}"></span>'
-        f'{html_lib.escape(tr.maybe("role." + r, r))}</span>' for r in roles)
+        f'{html_lib.escape(role_name(r, tr))}</span>' for r in roles)
     role_items += (f'<span class="rs-item"><span class="rs-dot" style="background:{CONTEXT_COLOUR}"></span>'
                    f'{html_lib.escape(tr("picture.non_member"))}</span>')
     type_items = "".join(f'<span class="rs-item">{_shape_glyph(t)} {html_lib.escape(tr(f"picture.type.{t}"))}</span>'

@@ -118,4 +118,4 @@ def entity_name(entity_type: str, lang: str) -> str:
 
 def role_name(role: str, lang: str) -> str:
     fallback = ROLES_ZH.get(role.lower(), role) if lang == "zh" else role
-    return Translator(lang).maybe(f"role.{role}", fallback)
+    return Translator(lang).maybe(f"role.{role.strip().lower().replace(' ', '_')}", fallback)
