@@ -164,8 +164,8 @@ def trace_chains(con: duckdb.DuckDBPyConnection, ring: RingRecord) -> tuple[dict
         SELECT u.trace_code, s.settled_at AS "when", s.settlement_id, s.card_id, s.patient_id, s.facility_id,
                f.name AS facility, dr.name AS drug
         FROM uses u JOIN settlements s USING (settlement_id) LEFT JOIN facilities f USING (facility_id)
-        LEFT JOIN (SELECT trace_code, min(drug_code) AS drug_code FROM dispensings WHERE trace_code IS NOT NULL
-                   GROUP BY trace_code) tc USING (trace_code)
+        LEFT JOIN (SELECT trace_code, min(drug_code) AS drug_code FROM dispensings
+                   WHERE trace_code IN (SELECT trace_code FROM codes) GROUP BY trace_code) tc USING (trace_code)
         LEFT JOIN drugs dr ON dr.drug_code = tc.drug_code
         WHERE u.trace_code IN (SELECT trace_code FROM uses GROUP BY trace_code HAVING count(*) > 1)
         ORDER BY u.trace_code, "when", s.settlement_id
