@@ -8,7 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "app" / "explorer" / "app.py")
-PAGES = ("pages/overview.py", "pages/queue.py", "pages/ring.py", "pages/search.py")
+PAGES = ("screens/overview.py", "screens/queue.py", "screens/ring.py", "screens/search.py")
 
 
 def start(lang: str = "zh") -> AppTest:

@@ -58,6 +58,9 @@ def test_shared_ring_url_opens_that_ring_and_draws_the_card_pool_labelled(explor
     page.goto(f"{explorer_server}/ring?ring=R-000002", wait_until="domcontentloaded")
     page.get_by_text("R-000002 · 冒用医保卡").wait_for()
     assert "ring=R-000002" in page.url  # the address bar keeps the ring: the URL can be shared
+    # a deep link as first request still runs the explorer's own navigation (Chinese page names, not files)
+    page.get_by_role("link", name="团伙队列").wait_for()
+    assert page.get_by_role("link", name="queue", exact=True).count() == 0
     labels = vis_labels(page)
     assert any("C002" in label and "被冒用" in label for label in labels), labels  # member labelled with its role
     assert not any("Settlement" in label or label.startswith("S00") for label in labels)  # settlements folded

@@ -39,12 +39,12 @@ event = st.dataframe(display_table(shown, tr).assign(**{link_col: [ring_url(r) f
 picked = event.selection.rows if event is not None and hasattr(event, "selection") else []
 if picked:
     st.session_state["ring_id"] = shown.iloc[picked[0]]["ring_id"]
-    st.switch_page("pages/ring.py")
+    st.switch_page("screens/ring.py")
 if not shown.empty:
     c9, c10 = st.columns([3, 1])
     choice = c9.selectbox(tr("queue.pick_ring"), list(shown["ring_id"]), key="q_pick")
     if c10.button(tr("queue.open_ring"), key="q_open"):
         st.session_state["ring_id"] = choice
-        st.switch_page("pages/ring.py")
+        st.switch_page("screens/ring.py")
 
 session.close_store()  # release the workspace until the next run
