@@ -17,6 +17,7 @@ pages = [
     st.Page("screens/queue.py", title=tr("nav.queue"), url_path="queue"),
     st.Page("screens/ring.py", title=tr("nav.ring"), url_path="ring"),
     st.Page("screens/search.py", title=tr("nav.search"), url_path="search"),
+    st.Page("screens/entity.py", title=tr("nav.entity"), url_path="entity"),
 ]
 try:
     st.navigation(pages).run()

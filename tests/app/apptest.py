@@ -8,7 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "app" / "explorer" / "app.py")
-PAGES = ("screens/overview.py", "screens/queue.py", "screens/ring.py", "screens/search.py")
+PAGES = ("screens/overview.py", "screens/queue.py", "screens/ring.py", "screens/search.py", "screens/entity.py")
 
 
 def start(lang: str = "zh") -> AppTest:

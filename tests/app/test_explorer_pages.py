@@ -103,6 +103,20 @@ def test_search_expands_neighbourhood_and_finds_a_path(explorer_ws):
     at.button(key="s_find_path").click().run()
     assert any(m.value.startswith("路径长度") for m in at.markdown)
     assert len(at.get("iframe")) == 2
+    at.slider(key="s_hops").set_value(1).run()  # another widget changes: the path stays on screen
+    assert any(m.value.startswith("路径长度") for m in at.markdown) and len(at.get("iframe")) == 2
+    assert any("entity?node=Patient%3AP001&to=Patient%3AP002" in c.value for c in at.caption)
+
+
+def test_entity_and_path_urls(explorer_ws):
+    at = start()
+    at.query_params["node"] = "Patient:P001"
+    at = open_page(at, "screens/entity.py")
+    assert not at.exception and any("P001" in m.value for m in at.markdown)
+    assert len(at.get("iframe")) == 1
+    at.query_params["to"] = "Patient:P002"
+    at.run()
+    assert any(m.value.startswith("路径长度") for m in at.markdown)
 
 
 def test_no_page_shows_an_id_number_without_the_unmask_right(explorer_ws):
