@@ -133,7 +133,9 @@ class DuckDBStore(AdjacencyQueries, Store):
         for (u, v), (ru, rv) in zip(zip(found, found[1:]), zip(refs, refs[1:])):
             rel, forward = adjacency.step_type(adj, u, v)
             edges.append(Edge(ru.key, rel, rv.key) if forward else Edge(rv.key, rel, ru.key))
-        return Subgraph(nodes=self._nodes(refs), edges=sorted(edges)).sorted()
+        # captions label by label (get_node), not through the all-labels node view: a path has a few nodes
+        nodes = [n for n in (self.get_node(r.label, r.id) for r in refs) if n is not None]
+        return Subgraph(nodes=[Node(n.label, n.id, n.caption) for n in nodes], edges=sorted(edges)).sorted()
 
     def relational(self) -> duckdb.DuckDBPyConnection:
         return self.con

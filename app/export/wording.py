@@ -40,8 +40,8 @@ T = {
         "unmasked": "未脱敏（经授权用户导出，注意保密）",
         "s_loss": "一、基金损失", "total_loss": "基金损失合计",
         "settlements_total": "结算统筹支付合计", "claims_total": "生育津贴合计", "n_txn": "笔",
-        "method": "计算方法：逐笔计算。对本团伙的每一笔结算取其基金支付金额（fund_paid），对每一笔生育津贴申领取其金额（amount），"
-                  "每笔交易只计一次，以十进制精确到分后求和。明细见附件 settlements 与 claims。",
+        "method": "计算方法：逐笔计算。对本团伙的每一笔结算取其基金支付金额，对每一笔生育津贴申领取其申领金额，"
+                  "每笔交易只计一次，以十进制精确到分后求和。明细见附件（settlements.csv、claims.csv）。",
         "reported": "检测报告的基金损失", "differs": "与逐笔重算结果不一致，以逐笔重算为准",
         "missing": "以下交易编号在数据中未找到，未计入：",
         "per_facility": "按机构（生育津贴按用人单位）汇总", "per_member": "按成员汇总",

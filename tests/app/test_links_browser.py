@@ -4,22 +4,15 @@ One explorer server for the module's checks (starting Streamlit is the slow part
 """
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
 
 from ringscope.app.links import ring_url
+from tests.vocabulary import code_words_in, visible_text
 from tests.app.test_explorer_browser import CHROMIUM, CHROMIUM_ARGS, explorer_server  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
-
-# ASCII code words of the vocabulary that must never reach a Chinese page (scheme, role, edge and label codes).
-CODE_WORDS = ("trace_resale", "borrowed_cards", "car_shuttle", "over_prescription", "maternity", "seller", "reseller",
-              "borrowed", "hub", "shuttled", "shell_employer", "collector", "TREATED", "DISPENSED", "USED_IN",
-              "HOLDS", "VIA_DEVICE", "Patient", "Card", "Pharmacy", "Institution", "Settlement", "TraceCode",
-              "holds", "used_at", "via_device", "card_far_from_home", "Deploy")
-
 
 def vis_labels(page) -> list[str]:
     """Labels of the drawn network (vis-network inside the picture's iframe), once it is drawn."""
@@ -35,10 +28,6 @@ def vis_labels(page) -> list[str]:
                 return labels
         time.sleep(0.5)
     return []
-
-
-def code_words_in(text: str) -> list[str]:
-    return [w for w in CODE_WORDS if re.search(rf"(?<![A-Za-z_]){re.escape(w)}(?![A-Za-z_])", text)]
 
 
 @pytest.fixture
@@ -82,6 +71,11 @@ def test_zh_pages_show_no_code_words(explorer_server, browser_page):  # noqa: F8
         page.get_by_text(marker).first.wait_for()
         time.sleep(1.0)
         words = code_words_in(page.inner_text("body"))
+        for frame in page.frames[1:]:  # the pictures' iframes: labels, legend, tooltips
+            try:
+                words += code_words_in(visible_text(frame.content()))
+            except Exception:  # a frame still loading
+                continue
         if words:
             found[path] = words
     assert found == {}

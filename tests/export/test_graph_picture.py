@@ -8,12 +8,8 @@ from ringscope.app.ring_source import find_ring
 
 
 def test_png_labels_in_chinese_never_overlap(case, tmp_path):
-    case.reopen()
-    try:
-        ring = find_ring(case.config.workspace, case.store.relational(), "R-000001", None)
-        pic = build_picture(gather_case(case.store.relational().cursor(), ring, masked=True))
-    finally:
-        case.store.close()
+    ring = find_ring(case.config.workspace, case.store.relational(), "R-000001", None)
+    pic = build_picture(gather_case(case.store.relational().cursor(), ring, masked=True))
     keys = sorted(layout(pic))
     # squeeze all nodes but one into a corner, so that naive labels collide: placement must keep them apart
     pos = {k: (i * 0.01, (i % 3) * 0.01) for i, k in enumerate(keys[:-1])} | {keys[-1]: (10.0, 10.0)}
