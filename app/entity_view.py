@@ -35,7 +35,7 @@ ROLE_COLOURS = {"organizer": "#d62728", "recruiter": "#d62728", "driver": "#e377
                 "reseller": "#8c564b", "buyer": "#8c564b", "borrowed": "#17becf", "holder": "#2ca02c",
                 "user": "#ff7f0e", "prescriber": "#9467bd", "pharmacy": "#8c564b", "institution": "#8c564b",
                 "employer": "#bcbd22", "claimant": "#1f77b4", "member": "#1f77b4", "patient": "#1f77b4",
-                "collector": "#d62728", "hub": "#d62728", "device": "#7f7f7f", "shuttled": "#1f77b4",
+                "collector": "#ff9896", "hub": "#d62728", "device": "#7f7f7f", "shuttled": "#1f77b4",
                 "shell_employer": "#bcbd22"}
 ROLE_COLOUR_OF = ROLE_COLOURS | {"admitting": "#8c564b"}
 MEMBER_COLOUR = "#1f77b4"
