@@ -77,7 +77,8 @@ def _build(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
             "SELECT a.nid AS a, b.nid AS b, list_position(?, e.type)::TINYINT - 1 AS t FROM _rs_adj_e e "
             "JOIN _rs_adj_n a ON a.label = e.src_label AND a.id = e.src_id "
             "JOIN _rs_adj_n b ON b.label = e.dst_label AND b.id = e.dst_id", [list(TYPES)]).fetchnumpy()
-        n = int(cur.execute("SELECT count(*) FROM _rs_adj_n").fetchone()[0])
+        counted = cur.execute("SELECT count(*) FROM _rs_adj_n").fetchone()
+        n = int(counted[0]) if counted else 0
         path = (tmp / "nodes.parquet").as_posix()
         cur.execute(f"COPY (SELECT * FROM _rs_adj_n ORDER BY label, id) TO '{path}' (FORMAT PARQUET)")
         _write_csr(tmp, n, pairs["a"].astype(np.int32), pairs["b"].astype(np.int32), pairs["t"].astype(np.int8))
