@@ -66,6 +66,7 @@ def load_or_build(con: duckdb.DuckDBPyConnection, root: Path) -> Adjacency:
 def _build(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=folder.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the explorer may run as another user of the workspace
     cur = con.cursor()
     try:
         cur.execute("CREATE OR REPLACE TEMP TABLE _rs_adj_e AS SELECT src_label, src_id, type, dst_label, dst_id "
