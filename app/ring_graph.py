@@ -1,7 +1,9 @@
 """Draw a ring (a store ``Subgraph``) as a self-contained interactive HTML page.
 
-Used by the explorer's ring detail and search pages and by the referral
-export, so it depends on nothing of Streamlit::
+Used by the explorer's search and entity pages and, on request, for a ring's
+full store graph (settlements, trace codes) on the ring page; a ring's default
+picture and the referral's graph are the entity picture (``app.entity_view``).
+It depends on nothing of Streamlit::
 
     html = render_ring_html(subgraph, roles={"Patient:P001": "seller"}, lang="zh")
 

@@ -11,6 +11,7 @@ from typing import Iterable
 
 import duckdb
 
+from ringscope.graph import adjacency
 from ringscope.graph.catalogue import DropReport, Progress, ensure_schema, ingest_drop, record_failed_drop
 from ringscope.graph.config import StoreConfig
 from ringscope.graph.model import LABELS, NODE_SQL, REL_TYPE_NAMES, edges_view_sql, nodes_view_sql
@@ -115,39 +116,27 @@ class DuckDBStore(AdjacencyQueries, Store):
         return [Node(l, i, c or i) for l, i, c in rows]
 
     def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 8) -> Subgraph | None:
+        """Bidirectional BFS over the adjacency kept beside the catalogue (graph.adjacency), built on first use."""
         if self.get_node(a.label, a.id) is None or self.get_node(b.label, b.id) is None:
             return None
         if a == b:
             return self._induced([a], False)
-        parent: dict[NodeRef, tuple[NodeRef, str, bool]] = {}
-        seen = {a}
-        frontier = [a]
-        for _ in range(max_hops):
-            nxt: list[NodeRef] = []
-            in_frontier = set(frontier)
-            for sl, si, t, dl, di in sorted(self._adjacent(frontier)):
-                src, dst = NodeRef(sl, si), NodeRef(dl, di)
-                for here, there in ((src, dst), (dst, src)):
-                    if here in in_frontier and there not in seen:
-                        seen.add(there)
-                        parent[there] = (here, t, here == src)
-                        nxt.append(there)
-            if b in seen:
-                break
-            frontier = nxt
-            if not frontier:
-                return None
-        if b not in seen:
+        adj = adjacency.load_or_build(self.con, self.config.catalogue_path.parent / "adjacency")
+        ia, ib = adjacency.node_ids(self.con, adj, [(a.label, a.id), (b.label, b.id)])
+        if ia is None or ib is None:  # a node with no relationship at all
             return None
-        path = [b]
+        found = adjacency.shortest_path(adj, ia, ib, max_hops)
+        if found is None:
+            return None
+        keys = adjacency.node_keys(self.con, adj, found)
+        refs = [NodeRef(*keys[n]) for n in found]
         edges = []
-        while path[-1] != a:
-            prev, t, forward = parent[path[-1]]
-            cur = path[-1]
-            edges.append(Edge(prev.key, t, cur.key) if forward else Edge(cur.key, t, prev.key))
-            path.append(prev)
-        nodes = self._nodes(list(reversed(path)))
-        return Subgraph(nodes=nodes, edges=sorted(edges)).sorted()
+        for (u, v), (ru, rv) in zip(zip(found, found[1:]), zip(refs, refs[1:])):
+            rel, forward = adjacency.step_type(adj, u, v)
+            edges.append(Edge(ru.key, rel, rv.key) if forward else Edge(rv.key, rel, ru.key))
+        # captions label by label (get_node), not through the all-labels node view: a path has a few nodes
+        nodes = [n for n in (self.get_node(r.label, r.id) for r in refs) if n is not None]
+        return Subgraph(nodes=[Node(n.label, n.id, n.caption) for n in nodes], edges=sorted(edges)).sorted()
 
     def relational(self) -> duckdb.DuckDBPyConnection:
         return self.con

@@ -21,7 +21,8 @@ APP_FILE = Path(__file__).resolve().parent.parent / "explorer" / "app.py"
 def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
     """The ``streamlit run`` command line for the explorer (headless, no usage statistics)."""
     return [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.headless", "true",
-            "--server.address", address, "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+            "--server.address", address, "--server.port", str(port), "--browser.gatherUsageStats", "false",
+            "--client.toolbarMode", "viewer"]  # no English "Deploy" button on investigators' Chinese pages
 
 
 def explorer_env(cfg, base: dict[str, str] | None = None) -> dict[str, str]:

@@ -83,7 +83,9 @@ def write_payload(case: CaseFile, payload: Path, langs: Sequence[str],
     for name, text in (extra_files or {}).items():
         (payload / name).parent.mkdir(parents=True, exist_ok=True)
         (payload / name).write_text(text, encoding="utf-8")
-    graph_files.write_graph_files(case, payload / "graph", title)
+    lang0 = langs[0] if langs else "zh"
+    graph_title = f"{wording.T[lang0]['ring']} {printable(case.ring.ring_id)} — {wording.scheme_name(case.ring.scheme, lang0)}"
+    graph_files.write_graph_files(case, payload / "graph", graph_title, lang0)
     (payload / "ring.json").write_text(_ring_json(case), encoding="utf-8")
     names = [f"summary/summary-{lang}.{ext}" for lang in langs for ext in ("html", "pdf")]
     names += sorted(p.relative_to(payload).as_posix() for p in payload.rglob("*") if p.is_file())

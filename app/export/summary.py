@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 import jinja2
 
+from ringscope.app.i18n import Translator
 from ringscope.app.export import wording
 from ringscope.app.export.case import CaseFile
 from ringscope.app.export.safe_names import safe_component
@@ -86,6 +87,9 @@ def render_html(case: CaseFile, lang: str, version: str, files: Sequence[str], g
         "scheme_name": wording.scheme_name(ring.scheme, lang),
         "entity": lambda t: wording.entity_name(t, lang),
         "role": lambda r: wording.role_name(r, lang),
+        # codes and record fields in the reader's language (app/messages [value] and [field])
+        "value": lambda v: Translator(lang).maybe(f"value.{v}", str(v)) if isinstance(v, str) else v,
+        "field": lambda k: Translator(lang).maybe(f"field.{k}", k),
         "timeline": timeline,
         "period": period,
         "timeline_more": max(0, len(timeline_all) - TIMELINE_ROWS),

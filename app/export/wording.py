@@ -6,6 +6,8 @@ changing them changes what the package says, so they change with it.
 """
 from __future__ import annotations
 
+from ringscope.app.i18n import Translator
+
 LANGS = ("zh", "en")
 
 SCHEMES = {
@@ -32,14 +34,14 @@ ROLES_ZH = {"seller": "卖药人", "reseller": "回收转售方", "organizer": "
 T = {
     "zh": {
         "title": "涉嫌欺诈骗取医疗保障基金团伙案件移送材料",
-        "ring": "团伙编号", "scheme": "作案手段", "score": "检测评分", "run": "检测批次", "source": "团伙来源",
+        "ring": "团伙编号", "scheme": "作案手段", "score": "评分", "run": "检测批次", "source": "团伙来源",
         "tool": "生成工具", "data_as_of": "数据截至", "drops": "数据批次（编号与指纹）",
         "masking": "个人信息", "masked": "已脱敏（姓名、身份证号、电话、地址、出生日期按规定遮盖）",
         "unmasked": "未脱敏（经授权用户导出，注意保密）",
         "s_loss": "一、基金损失", "total_loss": "基金损失合计",
         "settlements_total": "结算统筹支付合计", "claims_total": "生育津贴合计", "n_txn": "笔",
-        "method": "计算方法：逐笔计算。对本团伙的每一笔结算取其基金支付金额（fund_paid），对每一笔生育津贴申领取其金额（amount），"
-                  "每笔交易只计一次，以十进制精确到分后求和。明细见附件 settlements 与 claims。",
+        "method": "计算方法：逐笔计算。对本团伙的每一笔结算取其基金支付金额，对每一笔生育津贴申领取其申领金额，"
+                  "每笔交易只计一次，以十进制精确到分后求和。明细见附件（settlements.csv、claims.csv）。",
         "reported": "检测报告的基金损失", "differs": "与逐笔重算结果不一致，以逐笔重算为准",
         "missing": "以下交易编号在数据中未找到，未计入：",
         "per_facility": "按机构（生育津贴按用人单位）汇总", "per_member": "按成员汇总",
@@ -64,7 +66,7 @@ T = {
     },
     "en": {
         "title": "Referral of a suspected ring defrauding the medical-insurance fund",
-        "ring": "Ring", "scheme": "Scheme", "score": "Detection score", "run": "Detection run", "source": "Ring source",
+        "ring": "Ring", "scheme": "Scheme", "score": "Score", "run": "Detection run", "source": "Ring source",
         "tool": "Produced by", "data_as_of": "Data as of", "drops": "Data drops (id and fingerprint)",
         "masking": "Personal data", "masked": "masked (names, ID numbers, phones, addresses, birth dates partly hidden)",
         "unmasked": "NOT masked (exported by an authorised user; handle as confidential)",
@@ -103,13 +105,17 @@ T = {
 }
 
 
+# One vocabulary: scheme, entity and role names come from the explorer's catalogue (app/messages), so
+# the explorer, the weekly report and the referral name things the same way; the tables above remain
+# only as the fallback for a code the catalogue does not know.
 def scheme_name(scheme: str, lang: str) -> str:
-    return SCHEMES[lang].get(scheme, scheme)
+    return Translator(lang).maybe(f"scheme.{scheme}", SCHEMES[lang].get(scheme, scheme))
 
 
 def entity_name(entity_type: str, lang: str) -> str:
-    return ENTITY[lang].get(entity_type, entity_type)
+    return Translator(lang).maybe(f"entity.{entity_type}", ENTITY[lang].get(entity_type, entity_type))
 
 
 def role_name(role: str, lang: str) -> str:
-    return ROLES_ZH.get(role.lower(), role) if lang == "zh" else role
+    fallback = ROLES_ZH.get(role.lower(), role) if lang == "zh" else role
+    return Translator(lang).maybe(f"role.{role.strip().lower().replace(' ', '_')}", fallback)

@@ -29,6 +29,7 @@ from ringscope.app.free_text import mask_free_text
 from ringscope.app.pii import mask_name
 from ringscope.app.report.week_activity import WeekActivity, week_activity, week_losses
 from ringscope.graph.drg_book import drg_cases_for_run
+from ringscope.app.links import ring_url
 from ringscope.graph.ring_history import ensure_history_schema, previous_week, week_trend
 
 DEFAULT_EXPLORER_URL = "http://127.0.0.1:8501"
@@ -243,7 +244,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
     head = head[0]
     prev_week = previous_week(con, week)
     prev_head = _rows(con, "SELECT * FROM history_weeks WHERE week = ?", [prev_week])[0] if prev_week else None
-    base = explorer_url.rstrip("/") + "/Ring?ring_id="
+    base = explorer_url  # links open the ring page's own URL (app.views.queue.ring_url)
 
     rings = _rows(con, "SELECT * FROM history_rings WHERE week = ? ORDER BY fund_loss DESC, ring_id", [week])
     present_ids = [r["ring_id"] for r in rings if r["present"]]
@@ -268,7 +269,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
             fund_loss=float(r["fund_loss"] or 0), fund_loss_before=float(r["fund_loss_before"] or 0),
             parents=list(r["parents"] or []),
             province=(provinces if r["present"] else prev_provinces).get(rid),
-            link=base + rid, key_members=key_members.get(rid, []) if r["present"] else [],
+            link=ring_url(rid, base), key_members=key_members.get(rid, []) if r["present"] else [],
             evidence=_evidence(r.get("evidence"), names.get(rid, []), unmask, con) if rid in listed else [],
         )
 
@@ -296,7 +297,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
 
     triage_found, decisions = read_triage(con, prev_head["recorded_at"] if prev_head else None, head["recorded_at"])
     triage_rows = [TriageRow(d["ring_id"], d["decision"], d["decided_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-                             mask_free_text(con, d["note"] or "") if not unmask else (d["note"] or ""), base + d["ring_id"])
+                             mask_free_text(con, d["note"] or "") if not unmask else (d["note"] or ""), ring_url(d["ring_id"], base))
                    for d in decisions]
     monday, sunday = week_bounds(week)
     trend = _trend(con, week)

@@ -1,7 +1,8 @@
 """The report's message catalogue (``messages.toml``), Chinese first.
 
-Kept apart from the explorer's catalogue so that a report is reproducible
-from this package alone; same conventions as ``app.i18n`` (dotted keys,
+The report's own sentences live here; the names of things (schemes, roles,
+entity types) are taken from the explorer's catalogue (``app.i18n``), the one
+vocabulary of every output.  Same conventions as ``app.i18n`` (dotted keys,
 ``str.format`` placeholders, a missing key shows as itself).
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 LANGUAGES = ("zh", "en")
+SHARED_SECTIONS = ("scheme", "role", "entity", "label")
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -29,7 +31,13 @@ def catalogue(lang: str) -> dict[str, str]:
     if lang not in LANGUAGES:
         raise ValueError(f"unknown report language {lang!r}: use zh or en")
     data = tomllib.loads(Path(__file__).with_name("messages.toml").read_text(encoding="utf-8"))
-    return _flatten(data[lang])
+    table = _flatten(data[lang])
+    # One vocabulary: scheme, role and entity names come from the explorer's catalogue (app/messages),
+    # so the explorer, the report and the referral name a scheme the same way.
+    from ringscope.app.i18n import catalogue as app_catalogue
+
+    table.update({k: v for k, v in app_catalogue(lang).items() if k.split(".", 1)[0] in SHARED_SECTIONS})
+    return table
 
 
 class Messages:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ringscope.app.i18n import Translator
+from ringscope.app.links import ring_url  # noqa: F401  (the queue links each ring)
 
 SORTABLE = ("score", "fund_loss", "size", "settlements", "first_settled", "ring_id")
 SHOWN = ["ring_id", "scheme", "score", "fund_loss", "size", "province", "city", "week", "status", "assignee"]
@@ -48,3 +49,4 @@ def display_table(df: pd.DataFrame, tr: Translator) -> pd.DataFrame:
     out["scheme"] = [tr.maybe(f"scheme.{s}", s) for s in out["scheme"]]
     out["status"] = [tr.maybe(f"status.{s}", s) for s in out["status"]]
     return out.rename(columns={c: tr(f"col.{c}") for c in out.columns})
+

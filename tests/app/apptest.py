@@ -8,7 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "app" / "explorer" / "app.py")
-PAGES = ("pages/overview.py", "pages/queue.py", "pages/ring.py", "pages/search.py")
+PAGES = ("screens/overview.py", "screens/queue.py", "screens/ring.py", "screens/search.py", "screens/entity.py")
 
 
 def start(lang: str = "zh") -> AppTest:
@@ -60,7 +60,7 @@ def graph_html(at: AppTest) -> str:
     return frames[0].proto.srcdoc if frames else ""
 
 
-RING_TABLES = ("members_table", "timeline_table", "fund_loss_table", "chains_table")
+RING_TABLES = ("edges_table", "members_table", "timeline_table", "fund_loss_table", "chains_table")
 
 
 def ring_tables(at: AppTest) -> dict:

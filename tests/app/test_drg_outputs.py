@@ -72,7 +72,7 @@ def test_explorer_drg_page_lists_the_case(drg_ws, monkeypatch):
     monkeypatch.setenv("RINGSCOPE_WORKSPACE", str(workspace))
     monkeypatch.setenv("RINGSCOPE_STORE", "duckdb")
     monkeypatch.delenv("RINGSCOPE_CONFIG", raising=False)
-    at = open_page(start("zh"), "pages/drg.py")
+    at = open_page(start("zh"), "screens/drg.py")
     text = shown_text(at)
     assert not at.exception
     assert "分解住院" in text and "H1" in text and "R-000007" in text and "6000.5" in text

@@ -35,12 +35,12 @@ def test_overview_in_english(explorer_ws):
 
 
 def test_queue_lists_filters_and_opens_a_ring(explorer_ws):
-    at = open_page(start(), "pages/queue.py")
+    at = open_page(start(), "screens/queue.py")
     table = at.dataframe[0].value
-    assert list(table["团伙编号"]) == ["R-000001", "R-000002"]
+    assert list(table["团伙编号"]) == ["ring?ring=R-000001", "ring?ring=R-000002"]  # each id links its ring
     assert list(table["状态"]) == ["新发现", "新发现"]
     at.multiselect(key="q_schemes").select("borrowed_cards").run()
-    assert list(at.dataframe[0].value["团伙编号"]) == ["R-000002"]
+    assert list(at.dataframe[0].value["团伙编号"]) == ["ring?ring=R-000002"]
     at.selectbox(key="q_pick").select("R-000002").run()
     at.button(key="q_open").click().run()
     assert at.session_state["ring_id"] == "R-000002"
@@ -49,18 +49,18 @@ def test_queue_lists_filters_and_opens_a_ring(explorer_ws):
 
 
 def test_queue_sorts_by_fund_loss_ascending(explorer_ws):
-    at = open_page(start(), "pages/queue.py")
+    at = open_page(start(), "screens/queue.py")
     at.selectbox(key="q_sort").select("fund_loss").run()
     at.checkbox(key="q_desc").uncheck().run()
-    assert list(at.dataframe[0].value["团伙编号"]) == ["R-000002", "R-000001"]
+    assert list(at.dataframe[0].value["团伙编号"]) == ["ring?ring=R-000002", "ring?ring=R-000001"]
 
 
 def test_ring_detail_shows_graph_members_evidence_timeline_and_chains(explorer_ws):
-    at = open_page(start(), "pages/ring.py")
+    at = open_page(start(), "screens/ring.py")
     assert not at.exception
     assert "R-000001" in at.markdown[0].value and "药品追溯码倒卖" in at.markdown[0].value
     html = graph_html(at)
-    assert "new vis.DataSet" in html and "ringscope-legend" in html and "追溯码倒卖路径" in html
+    assert "new vis.DataSet" in html and "ringscope-legend" in html and "同一盒药被再次报销" in html
     assert "<script src=\"http" not in html and "<link href=\"http" not in html
     evidence = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("- ")]
     assert len(evidence) == 1 and "重复报销两次" in evidence[0]
@@ -76,7 +76,7 @@ def test_ring_detail_shows_graph_members_evidence_timeline_and_chains(explorer_w
 
 
 def test_triage_is_saved_and_survives_redetection(explorer_ws):
-    at = open_page(login(start(), "an", PASSWORDS["an"]), "pages/ring.py")  # users configured: writes need a login
+    at = open_page(login(start(), "an", PASSWORDS["an"]), "screens/ring.py")  # users configured: writes need a login
     at.selectbox(key="triage_status_R-000001").select("investigating").run()
     at.text_input(key="triage_assignee_R-000001").input("王芳").run()
     at.text_area(key="triage_notes_R-000001").input("约谈药店").run()
@@ -86,13 +86,13 @@ def test_triage_is_saved_and_survives_redetection(explorer_ws):
     rings = json.loads((explorer_ws / "rings.json").read_text(encoding="utf-8"))
     rings["rings"][0]["score"] = 0.99
     (explorer_ws / "rings.json").write_text(json.dumps(rings, ensure_ascii=False), encoding="utf-8")
-    at = open_page(start(), "pages/queue.py")
-    table = at.dataframe[0].value.set_index("团伙编号")
+    at = open_page(start(), "screens/queue.py")
+    table = at.dataframe[0].value.set_index("团伙编号").rename(index=lambda u: u.split("=", 1)[-1])
     assert table.loc["R-000001", "状态"] == "调查中" and table.loc["R-000001", "负责人"] == "王芳"
 
 
 def test_search_expands_neighbourhood_and_finds_a_path(explorer_ws):
-    at = open_page(start(), "pages/search.py")
+    at = open_page(start(), "screens/search.py")
     at.text_input(key="s_query").input("P00").run()
     results = at.dataframe[0].value
     assert list(results["编号"]) == ["P001", "P002"] and list(results["姓名/名称"]) == ["张*", "李*"]
@@ -103,6 +103,20 @@ def test_search_expands_neighbourhood_and_finds_a_path(explorer_ws):
     at.button(key="s_find_path").click().run()
     assert any(m.value.startswith("路径长度") for m in at.markdown)
     assert len(at.get("iframe")) == 2
+    at.slider(key="s_hops").set_value(1).run()  # another widget changes: the path stays on screen
+    assert any(m.value.startswith("路径长度") for m in at.markdown) and len(at.get("iframe")) == 2
+    assert any("entity?node=Patient%3AP001&to=Patient%3AP002" in c.value for c in at.caption)
+
+
+def test_entity_and_path_urls(explorer_ws):
+    at = start()
+    at.query_params["node"] = "Patient:P001"
+    at = open_page(at, "screens/entity.py")
+    assert not at.exception and any("P001" in m.value for m in at.markdown)
+    assert len(at.get("iframe")) == 1
+    at.query_params["to"] = "Patient:P002"
+    at.run()
+    assert any(m.value.startswith("路径长度") for m in at.markdown)
 
 
 def test_no_page_shows_an_id_number_without_the_unmask_right(explorer_ws):
@@ -113,7 +127,7 @@ def test_no_page_shows_an_id_number_without_the_unmask_right(explorer_ws):
             assert at.sidebar.toggle(key="unmask_widget").disabled
         for page in PAGES:
             at = open_page(at, page)
-            if page == "pages/search.py":
+            if page == "screens/search.py":
                 at.text_input(key="s_query").input("P00").run()
             text = shown_text(at)
             assert find_unmasked_id_numbers(text) == [], (who, page)
@@ -128,7 +142,7 @@ def test_unmasking_needs_login_and_is_audit_logged(explorer_ws):
     login(at, "li", PASSWORDS["li"])
     assert "li" in at.sidebar.success[0].value
     at.sidebar.toggle(key="unmask_widget").set_value(True).run()
-    at = open_page(at, "pages/ring.py")
+    at = open_page(at, "screens/ring.py")
     members = ring_tables(at)["members_table"]
     assert VALID_ID in list(members["身份证号"]) and "张三" in list(members["姓名/名称"])
     events = audit.read_events(explorer_ws, action="unmask")
@@ -138,16 +152,16 @@ def test_unmasking_needs_login_and_is_audit_logged(explorer_ws):
 
 
 def test_export_needs_the_export_right(explorer_ws):
-    at = open_page(start(), "pages/ring.py")
+    at = open_page(start(), "screens/ring.py")
     assert at.button(key="export_referral").disabled
     login(at, "li", PASSWORDS["li"])  # investigator: unmask but no export
-    at = open_page(at, "pages/ring.py")
+    at = open_page(at, "screens/ring.py")
     assert at.button(key="export_referral").disabled
     assert audit.read_events(explorer_ws, action="export") == []
 
 
 def test_triage_table_lives_in_the_catalogue(explorer_ws):
-    at = open_page(login(start(), "an", PASSWORDS["an"]), "pages/ring.py")
+    at = open_page(login(start(), "an", PASSWORDS["an"]), "screens/ring.py")
     click(at, "保存处置")
     # The same process may open the catalogue again (DuckDB shares the instance): the row is there.
     con = duckdb.connect(str(explorer_ws / "ringscope.duckdb"))
@@ -161,9 +175,9 @@ def test_triage_table_lives_in_the_catalogue(explorer_ws):
 def test_export_button_builds_a_verified_package_for_a_user_with_the_right(explorer_ws):
     from ringscope.app.export import verify_package
 
-    at = open_page(start(), "pages/ring.py")
+    at = open_page(start(), "screens/ring.py")
     login(at, "zhao", PASSWORDS["zhao"])  # supervisor: may export
-    at = open_page(at, "pages/ring.py")
+    at = open_page(at, "screens/ring.py")
     assert not at.button(key="export_referral").disabled
     at.button(key="export_referral").click().run(timeout=120)
     packages = list((explorer_ws / "exports").glob("referral-R-000001-*.zip"))
@@ -177,7 +191,7 @@ def test_explorer_does_not_hold_the_workspace_between_runs(explorer_ws):
     import subprocess
     import sys
 
-    at = open_page(start(), "pages/ring.py")
+    at = open_page(start(), "screens/ring.py")
     assert not at.exception
     code = "import duckdb, sys; duckdb.connect(sys.argv[1]).execute('CREATE TABLE IF NOT EXISTS _probe(x INT)')"
     res = subprocess.run([sys.executable, "-c", code, str(explorer_ws / "ringscope.duckdb")],

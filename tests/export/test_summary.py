@@ -45,8 +45,9 @@ def test_graph_files(masked_zip):
     external = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?:[^"]+)"', html, re.IGNORECASE)
     assert external == []  # opens offline: every script inline, no CDN
     assert "vis.DataSet" in html or "new vis.Network" in html
-    assert "facility:F02" in html
-    assert "BOX_RESOLD" in html  # the resale chains, drawn from the seller's card to the reselling pharmacy
+    assert "定点机构" in html and "ringscope-legend" in html  # Chinese picture, legend above the drawing
+    assert "\"dashes\": true" in html  # the resale chains, drawn red dashed
+    assert "BOX_RESOLD" not in html and "USED_AT" not in html  # no code words in a Chinese document
 
 
 def test_annexes_are_bom_csv_and_xlsx_sheets(masked_zip):

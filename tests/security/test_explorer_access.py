@@ -27,16 +27,16 @@ def _secrets_in(text: str) -> list[str]:
 
 def test_triage_note_masked_for_anonymous_and_masked_visitors(explorer_ws):
     _store_note(explorer_ws)
-    at = open_page(start(), "pages/ring.py")
+    at = open_page(start(), "screens/ring.py")
     text = shown_text(at)
     assert "约谈" in text and _secrets_in(text) == []
-    at = open_page(login(start(), "li", PASSWORDS["li"]), "pages/ring.py")  # may unmask, has not
+    at = open_page(login(start(), "li", PASSWORDS["li"]), "screens/ring.py")  # may unmask, has not
     assert _secrets_in(shown_text(at)) == []
 
 
 def test_masked_viewer_adds_to_notes_without_destroying_them(explorer_ws):
     _store_note(explorer_ws)
-    at = open_page(login(start(), "an", PASSWORDS["an"]), "pages/ring.py")
+    at = open_page(login(start(), "an", PASSWORDS["an"]), "screens/ring.py")
     at.text_area(key="triage_notes_R-000001").input("已复核").run()
     next(b for b in at.button if b.key == "triage_save_R-000001").click().run()
     con = duckdb.connect(str(explorer_ws / "ringscope.duckdb"))
@@ -47,7 +47,7 @@ def test_masked_viewer_adds_to_notes_without_destroying_them(explorer_ws):
 
 
 def test_anonymous_visitor_cannot_write_when_users_are_configured(explorer_ws):
-    at = open_page(start(), "pages/ring.py")
+    at = open_page(start(), "screens/ring.py")
     save = next(b for b in at.button if b.key == "triage_save_R-000001")
     assert save.disabled
     assert at.selectbox(key="triage_status_R-000001").disabled
@@ -69,16 +69,16 @@ def _search(at, text: str, labels=None):
 @pytest.mark.parametrize("query,labels", [("张三", None), ("张", ["Patient"]), ("138", ["Phone"]),
                                           ("1380000000", ["Phone"]), (VALID_ID[:10], None)])
 def test_masked_search_cannot_confirm_or_spell_out_a_value(explorer_ws, query, labels):
-    at = _search(open_page(start(), "pages/search.py"), query, labels)
+    at = _search(open_page(start(), "screens/search.py"), query, labels)
     assert not at.dataframe, f"{query!r} found something for an anonymous visitor"
     events = audit.read_events(explorer_ws, action="search")
     assert events and events[-1]["user"] == "anonymous"
 
 
 def test_full_identifier_lookup_works_and_is_audited_masked(explorer_ws):
-    at = _search(open_page(start(), "pages/search.py"), "138 0000 0001")
+    at = _search(open_page(start(), "screens/search.py"), "138 0000 0001")
     assert at.dataframe and "138****0001" in at.dataframe[0].value.to_csv()
-    at = _search(open_page(start(), "pages/search.py"), VALID_ID)
+    at = _search(open_page(start(), "screens/search.py"), VALID_ID)
     assert "P001" in at.dataframe[0].value.to_csv()
     logged = [e["details"]["query"] for e in audit.read_events(explorer_ws, action="search")]
     assert logged and all("0000" not in q and VALID_ID not in q for q in logged)
@@ -87,5 +87,5 @@ def test_full_identifier_lookup_works_and_is_audited_masked(explorer_ws):
 def test_unmasked_investigator_searches_by_name(explorer_ws):
     at = login(start(), "li", PASSWORDS["li"])
     at.sidebar.toggle(key="unmask_widget").set_value(True).run()
-    at = _search(open_page(at, "pages/search.py"), "张三")
+    at = _search(open_page(at, "screens/search.py"), "张三")
     assert at.dataframe and "P001" in at.dataframe[0].value.to_csv()

@@ -42,7 +42,7 @@ def explorer_tip_ws(tip_ws, tmp_path, monkeypatch):
 
 
 def test_tip_page_masks_text_and_never_shows_the_contact(explorer_tip_ws):
-    at = open_page(start("zh"), "pages/tips.py")
+    at = open_page(start("zh"), "screens/tips.py")
     assert not at.exception, at.exception
     text = shown_text(at) + _walk_tables(at)
     assert "T-000001" in text and "R-000001" in text and "直接点名" in text
@@ -54,14 +54,14 @@ def test_tip_page_masks_text_and_never_shows_the_contact(explorer_tip_ws):
 def test_investigator_unmasks_the_text_but_id_numbers_stay_hashed(explorer_tip_ws):
     at = login(start("zh"), "li", PASSWORDS["li"])
     at.sidebar.toggle(key="unmask_widget").set_value(True).run()
-    at = open_page(at, "pages/tips.py")
+    at = open_page(at, "screens/tips.py")
     text = shown_text(at) + _walk_tables(at)
     assert "张三" in text and VALID_ID in text  # the free text in clear for a user with unmask
     assert "1101************14" in text  # the named ID number exists only as mask and hash
 
 
 def test_ring_page_shows_its_tip_and_members_points(explorer_tip_ws):
-    at = open_page(start("zh"), "pages/ring.py")
+    at = open_page(start("zh"), "screens/ring.py")
     assert not at.exception, at.exception
     tables = _walk_tables(at)
     assert "T-000001" in tables and "药师 PH1" in tables and "终止医保支付资格" in tables
@@ -72,10 +72,10 @@ def test_supervisor_confirms_a_proposal_on_the_ring_page_and_it_is_audited(explo
     from ringscope.app import audit
     from ringscope.app.points import store as point_store
 
-    at = open_page(login(start("zh"), "li", PASSWORDS["li"]), "pages/ring.py")
+    at = open_page(login(start("zh"), "li", PASSWORDS["li"]), "screens/ring.py")
     assert "须由具有 confirm_points 权限的主管确认或驳回拟记分。" in shown_text(at)  # investigator: no buttons
     assert not [b for b in at.button if b.key and b.key.startswith("points_confirmed")]
-    at = open_page(login(start("zh"), "zhao", PASSWORDS["zhao"]), "pages/ring.py")
+    at = open_page(login(start("zh"), "zhao", PASSWORDS["zhao"]), "screens/ring.py")
     entry = at.selectbox(key="points_pick_R-000001").value
     at.text_input(key="points_note_R-000001").input("处方与结算单已核对")
     at = at.button(key="points_confirmed_R-000001").click().run()

@@ -2,11 +2,12 @@
 import streamlit as st
 
 from ringscope.app.explorer import ring_tips, session
+from ringscope.app.entity_view import edge_table, txn_count
 from ringscope.app.ring_graph import drill, prepare_graph, to_html
 from ringscope.app.ring_source import RingRecord
 from ringscope.app.triage import STATUSES, get_triage, set_triage
 from ringscope.app.views import referral
-from ringscope.app.views.ring_detail import build_ring_detail, localise_columns, timeline_chart
+from ringscope.app.views.ring_detail import build_ring_detail, localise_columns, store_graph, timeline_chart
 from ringscope.app import audit
 from ringscope.app.free_text import mask_free_text
 
@@ -16,6 +17,71 @@ def detail(workspace: str, kind: str, source: str, ring_id: str, lang: str, mask
     return build_ring_detail(_store, _ring, lang=lang, mask=mask)
 
 
+def pick_ring(ids: list[str]) -> str:
+    """The ring named by the URL (``?ring=ID``; ``ring_id`` is read too), kept in the URL so it can be shared."""
+    wanted = (st.query_params.get("ring") or st.query_params.get("ring_id") or st.session_state.get("ring_id")
+              or ids[0])
+    if wanted not in ids:
+        st.warning(tr("ring.not_found", ring_id=wanted))
+        wanted = ids[0]
+    if st.session_state.get("ring_pick") not in ids or st.session_state.get("_ring_url") != wanted:
+        st.session_state["ring_pick"] = wanted  # the URL wins over a stale widget value
+    st.session_state["_ring_url"] = wanted
+    chosen = st.selectbox(tr("ring.pick"), ids, key="ring_pick")
+    st.session_state["ring_id"] = st.session_state["_ring_url"] = chosen
+    st.query_params.clear()
+    st.query_params["ring"] = chosen
+    return chosen
+
+
+def picture_section(d, mask: bool) -> None:
+    """The entity picture with, beside it, the folded links: one click on a row expands its settlements."""
+    st.subheader(tr("picture.title"))
+    pic = d.picture
+    st.caption(tr("picture.nodes_edges", nodes=len(pic.nodes), edges=len(pic.edges), txns=txn_count(pic)) + " · "
+               + tr("picture.default_hint"))
+    left, right = st.columns([3, 2])
+    with left:
+        st.iframe(d.html, height=720)
+    with right:
+        st.markdown(f"**{tr('picture.edges_title')}**")
+        table = edge_table(pic, tr, mask)
+        event = st.dataframe(table.rename(columns=lambda c: tr(f"picture.col.{c}")), hide_index=True, height=320,
+                             on_select="rerun", selection_mode="single-row", key=f"edges_{d.ring.ring_id}",
+                             column_config={tr("picture.col.money"): st.column_config.NumberColumn(format="%,.2f")})
+        rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
+        if not rows:
+            st.caption(tr("picture.expand_hint"))
+            return
+        edge = pic.edge_list()[rows[0]]
+        st.markdown(tr("picture.expanded", source=table.iloc[rows[0]]["source"], target=table.iloc[rows[0]]["target"],
+                       kind=table.iloc[rows[0]]["kind"], count=f"{edge.count:,}"))
+        shown = d.timeline[d.timeline["id"].isin(edge.settlements)]
+        st.dataframe(localise_columns(shown, tr), hide_index=True, key=f"edge_txns_{d.ring.ring_id}")
+
+
+def store_graph_section(d, mask: bool) -> None:
+    """The store's own subgraph (settlements, trace codes): seconds on big rings, so only on request."""
+    if not st.toggle(tr("picture.full_graph"), key=f"full_graph_{d.ring.ring_id}"):
+        return
+    g = store_graph(ctx.store, d.ring, d.chains, lang=ctx.lang, mask=mask)
+    st.caption(tr("ring.subgraph_size", nodes=len(g.subgraph.nodes), edges=len(g.subgraph.edges)))
+    if g.subgraph.truncated:
+        st.warning(tr("ring.truncated", limit=len(g.subgraph.nodes)))
+    html = g.html
+    if g.view.collapsed:
+        st.info(tr("ring.collapsed", nodes=len(g.subgraph.nodes)))
+        groups = sorted(g.view.groups, key=lambda k: -len(g.view.groups[k]))
+        names = {n.key: n.text for n in g.view.nodes}
+        group = st.selectbox(tr("ring.drill"), [""] + groups, key="drill_group",
+                             format_func=lambda k: names.get(k, k) if k else tr("ring.drill_none"))
+        if group:
+            roles = {n.key: n.role for n in g.view.nodes if n.role}
+            html = to_html(prepare_graph(drill(g.subgraph, group), roles, lang=ctx.lang, mask=mask, chains=d.chains),
+                           lang=ctx.lang)
+    st.iframe(html, height=660)
+
+
 ctx = session.current()
 tr = ctx.tr
 st.title(tr("ring.title"))
@@ -23,35 +89,15 @@ ring_set = session.rings(ctx)
 if not ring_set.rings:
     st.info(tr("app.no_rings"))
     st.stop()
-ids = [r.ring_id for r in ring_set.rings]
-wanted = st.query_params.get("ring") or st.session_state.get("ring_id") or ids[0]
-if wanted not in ids:
-    st.warning(tr("ring.not_found", ring_id=wanted))
-    wanted = ids[0]
-ring_id = st.selectbox(tr("ring.pick"), ids, index=ids.index(wanted), key="ring_pick")
-st.session_state["ring_id"] = ring_id
+ring_id = pick_ring([r.ring_id for r in ring_set.rings])
 ring = ring_set.get(ring_id)
 mask = session.masked_for(ctx, f"ring:{ring_id}", {"page": "ring"})
 d = detail(str(ctx.cfg.workspace), ctx.store.kind, ring_set.source, ring_id, ctx.lang, mask, ctx.store, ring)
 st.markdown("**" + tr("ring.summary", ring_id=ring.ring_id, scheme=tr.maybe(f"scheme.{ring.scheme}", ring.scheme),
                       score=f"{ring.score:.3f}", size=ring.size, fund_loss=f"{ring.fund_loss:,.2f}") + "**")
-
-st.subheader(tr("ring.graph"))
-st.caption(tr("ring.subgraph_size", nodes=len(d.subgraph.nodes), edges=len(d.subgraph.edges)))
-if d.subgraph.truncated:
-    st.warning(tr("ring.truncated", limit=len(d.subgraph.nodes)))
-html = d.html
-if d.view.collapsed:
-    st.info(tr("ring.collapsed", nodes=len(d.subgraph.nodes)))
-    groups = sorted(d.view.groups, key=lambda g: -len(d.view.groups[g]))
-    names = {n.key: n.text for n in d.view.nodes}
-    group = st.selectbox(tr("ring.drill"), [""] + groups, key="drill_group",
-                         format_func=lambda g: names.get(g, g) if g else tr("ring.drill_none"))
-    if group:
-        roles = {n.key: n.role for n in d.view.nodes if n.role}
-        sub = drill(d.subgraph, group)
-        html = to_html(prepare_graph(sub, roles, lang=ctx.lang, mask=mask, chains=d.chains), lang=ctx.lang)
-st.iframe(html, height=660)
+st.caption(f"{tr('picture.share_link')}: [ring?ring={ring_id}](ring?ring={ring_id})")
+picture_section(d, mask)
+store_graph_section(d, mask)
 
 tabs = st.tabs([tr("ring.evidence"), tr("ring.members"), tr("ring.timeline"), tr("ring.fund_loss"), tr("ring.chains")])
 with tabs[0]:

@@ -15,7 +15,7 @@ if gaps:  # a detector blind on this data: "no ring of this kind" is not a findi
 if not ring_set.rings:
     st.info(tr("app.no_rings"))
     st.stop()
-st.caption(tr("app.caption", source=ring_set.source))
+st.caption(tr("app.caption", source=tr("app.source_ring_book") if ring_set.source == "ring book" else ring_set.source))
 con = ctx.store.relational()
 table = ov.ring_table(ring_set, con, all_triage(con.cursor(), [r.ring_id for r in ring_set.rings]), ctx.lang)
 numbers = ov.headline(table)

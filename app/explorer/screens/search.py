@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ringscope.app.explorer import session
+from ringscope.app.links import path_url
 from ringscope.app.views import search as sv
 
 ctx = session.current()
@@ -35,13 +36,19 @@ if found:
     if ends:
         end = st.selectbox(tr("search.to"), ends, format_func=lambda n: sv.option_label(n, tr, mask), key="s_end")
         if st.button(tr("search.find_path"), key="s_find_path"):
-            path = ctx.store.shortest_path(start.ref, end.ref, max_hops=8)
+            # kept in the session: the path stays on screen when another widget changes (a rerun)
+            st.session_state["s_path"] = (start.ref, end.ref, ctx.store.shortest_path(start.ref, end.ref, max_hops=8))
+        kept = st.session_state.get("s_path")
+        if kept and kept[0] == start.ref and kept[1] == end.ref:
+            path = kept[2]
+            link = path_url(start.ref.key, end.ref.key)
+            st.caption(f"{tr('picture.path_link')}: [{link}]({link})")
             if path is None:
                 st.warning(tr("search.no_path", hops=8))
             else:
                 st.markdown(tr("search.path_len", n=len(path.edges)))
                 st.markdown(" ".join(sv.path_steps(path, start.ref, tr, mask)))
-                st.iframe(sv.graph_html(path, ctx.lang, mask, [start.ref, end.ref]), height=420)
+                st.iframe(sv.graph_html(path, ctx.lang, mask, [start.ref, end.ref]), height=620)
     elif query2:
         st.info(tr("search.none"))
 

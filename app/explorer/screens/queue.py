@@ -4,7 +4,7 @@ import streamlit as st
 from ringscope.app.explorer import session
 from ringscope.app.triage import STATUSES, all_triage
 from ringscope.app.views import overview as ov
-from ringscope.app.views.queue import SORTABLE, QueueFilter, display_table, filter_queue
+from ringscope.app.views.queue import SORTABLE, QueueFilter, display_table, filter_queue, ring_url
 
 ctx = session.current()
 tr = ctx.tr
@@ -30,17 +30,21 @@ descending = c8.checkbox(tr("queue.descending"), value=True, key="q_desc")
 shown = filter_queue(table, QueueFilter(tuple(schemes), tuple(statuses), tuple(provinces), min_score, min_loss,
                                         assignee, sort_by, descending))
 st.caption(tr("queue.count", shown=len(shown), total=len(table)) + " · " + tr("queue.open_hint"))
-event = st.dataframe(display_table(shown, tr), hide_index=True, on_select="rerun", selection_mode="single-row",
-                     key="queue_table")
+# The ring id is a link to the ring's own URL (ring?ring=ID): one click on it opens the ring, and the
+# link can be copied and shared; ticking a row opens it too.
+link_col = tr("col.ring_id")
+event = st.dataframe(display_table(shown, tr).assign(**{link_col: [ring_url(r) for r in shown["ring_id"]]}),
+                     hide_index=True, on_select="rerun", selection_mode="single-row", key="queue_table",
+                     column_config={link_col: st.column_config.LinkColumn(display_text=r"ring\?ring=(.*)$")})
 picked = event.selection.rows if event is not None and hasattr(event, "selection") else []
 if picked:
     st.session_state["ring_id"] = shown.iloc[picked[0]]["ring_id"]
-    st.switch_page("pages/ring.py")
+    st.switch_page("screens/ring.py")
 if not shown.empty:
     c9, c10 = st.columns([3, 1])
     choice = c9.selectbox(tr("queue.pick_ring"), list(shown["ring_id"]), key="q_pick")
     if c10.button(tr("queue.open_ring"), key="q_open"):
         st.session_state["ring_id"] = choice
-        st.switch_page("pages/ring.py")
+        st.switch_page("screens/ring.py")
 
 session.close_store()  # release the workspace until the next run
