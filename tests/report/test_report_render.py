@@ -58,9 +58,9 @@ def test_html_sections_ids_images_and_no_external_resources(rendered, lang):
     assert page.imgs and all(src.startswith("data:image/svg+xml;base64,") for src in page.imgs)
     assert page.scripts == 0
     # the only absolute URLs are the explorer links, one per ring row
-    external = [u for u in page.urls if not u.startswith("http://127.0.0.1:8501/Ring?ring_id=")]
+    external = [u for u in page.urls if not u.startswith("http://127.0.0.1:8501/ring?ring=")]
     assert external == []
-    assert "http://127.0.0.1:8501/Ring?ring_id=R-000005" in page.links
+    assert "http://127.0.0.1:8501/ring?ring=R-000005" in page.links
     text = "".join(page.text)
     assert catalogue(lang)["section.new"] in text
     assert catalogue(lang)["section.by_region"] in text

@@ -69,6 +69,8 @@ class Ward:
         if chronic is not None:
             mask &= (pop.chronic >= 0) == chronic
         pool = world.candidates(mask)
+        if len(pool) == 0:
+            raise NoOneLeft("every adult of this small world is already part of a plant")
         chosen = self.rng.choice(pool, size=min(n, len(pool)), replace=False)
         world.reserve(chosen)
         return chosen.astype(np.int64)
@@ -90,6 +92,10 @@ class Ward:
                     stay_drugs(self.world, self.rng))
 
 
+class NoOneLeft(Exception):
+    """No adult is left to plant on (small worlds)."""
+
+
 def plant_drg(world: World, builder: FactBuilder) -> tuple[DrgGroups, DrgTruth]:
     """Plant ordinary coded care, the three violations and their look-alikes."""
     rng = world.rng(400)
@@ -101,12 +107,15 @@ def plant_drg(world: World, builder: FactBuilder) -> tuple[DrgGroups, DrgTruth]:
     per = max(2, min(len(hospitals) // 8, world.pop.size // 25_000 + 2))
     split_at, up_at, shift_at = hospitals[:per], hospitals[per:2 * per], hospitals[2 * per:3 * per]
     cases = max(12, world.pop.size // 1_500)
-    ordinary_care(ward, hospitals, max(200, world.pop.size // 40))
-    for _ in range(cases):
-        split_admission(ward, int(rng.choice(split_at)))
-        up_coding(ward, int(rng.choice(up_at)))
-        cost_shifting(ward, int(rng.choice(shift_at)))
-    lookalikes.plant_all(ward, hospitals, max(6, world.pop.size // 3_000))
+    try:  # a small world runs out of people: it gets fewer DRG plants, never a crash
+        ordinary_care(ward, hospitals, max(200, world.pop.size // 40))
+        for _ in range(cases):
+            split_admission(ward, int(rng.choice(split_at)))
+            up_coding(ward, int(rng.choice(up_at)))
+            cost_shifting(ward, int(rng.choice(shift_at)))
+        lookalikes.plant_all(ward, hospitals, max(6, world.pop.size // 3_000))
+    except NoOneLeft:
+        pass
     world.ring_facilities[np.concatenate([split_at, up_at, shift_at])] = True
     return groups, ward.truth
 
