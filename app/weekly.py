@@ -225,7 +225,7 @@ def history_rows(rings: Sequence, previous: dict[str, tuple[str, frozenset[str],
             fund_loss=float(ring.fund_loss), fund_loss_before=ch.fund_loss_before,
             evidence=[e.to_json() if hasattr(e, "to_json") else dict(e) for e in ring.evidence],
         ))
-    lineage = [LineageRow(l.current_id, l.previous_id, l.shared, l.overlap) for l in evolution.links]
+    lineage = [LineageRow(k.current_id, k.previous_id, k.shared, k.overlap) for k in evolution.links]
     return rows, lineage, evolution
 
 
@@ -253,33 +253,12 @@ def _already_loaded(con, drop_dir: Path, mapping) -> tuple[str, str | None]:
     return fp, (row[0][0] if row else None)
 
 
-def detect_and_book(cfg, con, on_step: Callable[[str, str], None] | None = None):
-    """Run detection and record it in the ring book (stable ids); returns (rings, run_id)."""
-    from ringscope.analytics.pipeline import run_detection
-    from ringscope.analytics.settings import DetectionSettings, SettingsError
-    from ringscope.app.errors import UserError
-    from ringscope.graph import ring_book
+def detect_and_book(cfg, store, on_step: Callable[[str, str], None] | None = None):
+    """The one detection run (``app.detection``) recorded in the ring book; returns (rings, run_id)."""
+    from ringscope.app.detection import run_detection
 
-    try:
-        settings = DetectionSettings.from_dict(cfg.detection)
-    except SettingsError as exc:
-        raise UserError(f"[detection] settings: {exc}") from None
-    scorer = chosen_scorer(cfg, settings)
-    started = datetime.now(SHANGHAI)
-    result = run_detection(con, settings, scorer=scorer, on_step=on_step)
-    run_id = ring_book.record_run(con, result.rings, settings.digest(), result.scorer, started)
-    return result.rings, run_id
-
-
-def chosen_scorer(cfg, settings):
-    """The rank scorer, or the trained one that ``[detection.scoring] model_path`` opts into."""
-    from ringscope.analytics.scoring import RankScorer, ScorerError, load_scorer
-    from ringscope.app.errors import UserError
-
-    try:
-        return load_scorer(cfg.workspace, settings.scoring.model_path) or RankScorer()
-    except ScorerError as exc:
-        raise UserError(str(exc)) from None
+    run = run_detection(cfg, store, on_step=on_step)
+    return run.rings, run.run_id
 
 
 def report_dir(cfg, week: str) -> Path:
@@ -324,7 +303,7 @@ def run_weekly(
             else:
                 say(f"drop already loaded as {drop_id}; not loading it again")
             say("detect")
-            rings, run_id = detect_and_book(cfg, con)
+            rings, run_id = detect_and_book(cfg, store)
             say("history")
             prev = previous_week(con, week)
             previous = week_members(con, prev) if prev else {}
