@@ -81,6 +81,9 @@ def start_session(master: str, conf: dict[str, str], app_name: str = "ringscope-
         from pyspark.sql import SparkSession
     except ImportError:
         raise SparkEngineError("pyspark is not installed: pip install 'ringscope[spark]'") from None
+    running = SparkSession.getActiveSession()
+    if running is not None:  # a session this process already runs (a notebook, the test suite): use it
+        return running
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in {**SESSION_DEFAULTS, **conf}.items():
         builder = builder.config(key, value)
@@ -88,7 +91,7 @@ def start_session(master: str, conf: dict[str, str], app_name: str = "ringscope-
         spark = builder.getOrCreate()
     except Exception as exc:  # the JVM did not start: show its first line, not a Java trace
         raise SparkEngineError(f"Spark did not start on {master}: {str(exc).strip().splitlines()[0][:200]}") from None
-    spark.sparkContext.setLogLevel("ERROR")
+    spark.sparkContext.setLogLevel("FATAL")  # failures reach the user as one line, not as Java logs
     return spark
 
 
@@ -103,6 +106,9 @@ def spark_sql(master: str, conf_pairs: Sequence[str], tables: Path) -> Iterator[
         check_folder(Path(tables))
     except MissingTables as exc:
         raise SparkEngineError(str(exc)) from None
+    from pyspark.sql import SparkSession
+
+    ours = SparkSession.getActiveSession() is None
     spark = start_session(master, conf)
     con = SparkConnection(spark)
     try:
@@ -110,4 +116,5 @@ def spark_sql(master: str, conf_pairs: Sequence[str], tables: Path) -> Iterator[
         yield con
     finally:
         con.close()
-        spark.stop()
+        if ours:
+            spark.stop()

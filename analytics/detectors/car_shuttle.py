@@ -117,7 +117,7 @@ WITH span AS (
     SELECT facility_id, dayofweek(day) AS wd,
            least(n, median(n) OVER (PARTITION BY facility_id)) AS n FROM daily
 ), grid AS (
-    SELECT s.facility_id, w.range AS wd FROM span s CROSS JOIN range(7) w
+    SELECT s.facility_id, w.wd FROM span s CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6)) AS w(wd)
 ), week AS (
     SELECT g.facility_id, coalesce(sum(c.n), 0) AS n, sum(coalesce(sum(c.n), 0)) OVER (PARTITION BY g.facility_id) AS total
     FROM grid g LEFT JOIN capped c ON c.facility_id = g.facility_id AND c.wd = g.wd GROUP BY g.facility_id, g.wd
@@ -554,7 +554,7 @@ on_trips AS (
     UNION ALL SELECT grp, settlement_id, rank FROM anywhere
 )
 SELECT * FROM picked
-QUALIFY row_number() OVER (PARTITION BY grp ORDER BY hash(settlement_id), settlement_id) <= $baseline_max
+QUALIFY row_number() OVER (PARTITION BY grp ORDER BY md5(settlement_id), settlement_id) <= $baseline_max
 """
 
 

@@ -135,6 +135,8 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return exp.func("size", win)
     if isinstance(node, exp.Window) and isinstance(node.parent, exp.Binary):
         return exp.Paren(this=node.copy())  # Spark reads `OVER w - x` as a window named `w-x`
+    if isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries):
+        return _series(node)
     if isinstance(node, exp.SimilarTo):  # DuckDB SIMILAR TO is a whole-string regular expression
         pattern = node.expression
         if not isinstance(pattern, exp.Literal):
@@ -143,9 +145,23 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
         node.set("materialized", None)  # a planner hint only; Spark has no syntax for it
         return node
+    if isinstance(node, exp.PercentileCont) and node.expression is not None:  # interpolated in both engines
+        return exp.func("percentile", node.this, node.expression)
     if isinstance(node, exp.Quantile):  # DuckDB quantile = quantile_disc
         return exp.func("percentile_disc", node.this, node.args.get("quantile"))
     return node
+
+
+def _series(node: exp.Table) -> exp.Expression:
+    """DuckDB ``range(a, b) AS o(x)`` (or ``generate_series``, end included) as a Spark subquery."""
+    series = node.this
+    alias = node.args.get("alias")
+    if alias is None or len(alias.columns) != 1:
+        raise DialectError("range()/generate_series() in FROM needs an alias with one column, e.g. o(shift)")
+    start, end = series.args["start"].sql("spark"), series.args["end"].sql("spark")
+    stop = end if series.args.get("is_end_exclusive") else f"({end}) + 1"
+    return sqlglot.parse_one(f"SELECT 1 FROM (SELECT id AS {alias.columns[0].name} FROM range({start}, {stop})) "
+                             f"AS {alias.name}", read="spark").args["from_"].this
 
 
 def _anonymous(node: exp.Anonymous) -> exp.Expression:
