@@ -316,10 +316,9 @@ WITH days AS (
 
 # Two cohorts at one institution whose trips fall on the same days, and the institution's
 # working days (to judge how often that happens by chance).
-_SHARED_TRIPS_SQL = _TRIPS_CTE + """, """ + _BILLED_CTE + """
-SELECT a.grp, b.grp, a.facility_id, any_value(f.chance_days),
-       (SELECT count(*) FROM trips t WHERE t.grp = a.grp AND t.facility_id = a.facility_id),
-       (SELECT count(*) FROM trips t WHERE t.grp = b.grp AND t.facility_id = a.facility_id),
+_SHARED_TRIPS_SQL = _TRIPS_CTE + """, """ + _BILLED_CTE + """,
+n_trips AS (SELECT grp, facility_id, count(*) AS n FROM trips GROUP BY grp, facility_id)
+SELECT a.grp, b.grp, a.facility_id, any_value(f.chance_days), any_value(na.n), any_value(nb.n),
        count(DISTINCT a.trip), avg(date_diff('day', a.lo, a.hi) + date_diff('day', b.lo, b.hi) + 1),
        any_value(coalesce(list_has_any(ca.codes, cb.codes), true) AND coalesce(list_has_any(ca.doctors, cb.doctors), true)
                  AND coalesce(list_has_any(ca.operators, cb.operators), true))
@@ -327,6 +326,8 @@ FROM trips a JOIN trips b ON b.facility_id = a.facility_id AND b.grp > a.grp AND
 JOIN _rs_cs_fac f ON f.facility_id = a.facility_id
 LEFT JOIN billed ca ON ca.grp = a.grp AND ca.facility_id = a.facility_id
 LEFT JOIN billed cb ON cb.grp = b.grp AND cb.facility_id = a.facility_id
+JOIN n_trips na ON na.grp = a.grp AND na.facility_id = a.facility_id
+JOIN n_trips nb ON nb.grp = b.grp AND nb.facility_id = a.facility_id
 GROUP BY a.grp, b.grp, a.facility_id ORDER BY 1, 2, 3
 """
 

@@ -135,6 +135,11 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return exp.func("size", win)
     if isinstance(node, exp.Window) and isinstance(node.parent, exp.Binary):
         return exp.Paren(this=node.copy())  # Spark reads `OVER w - x` as a window named `w-x`
+    if isinstance(node, exp.Select) and node.args.get("group"):
+        _first_of_subqueries(node)
+        return node
+    if isinstance(node, exp.ArrayOverlaps):  # list_has_any: Spark has no `&&` on arrays
+        return exp.func("arrays_overlap", node.this, node.expression)
     if isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries):
         return _series(node)
     if isinstance(node, exp.SimilarTo):  # DuckDB SIMILAR TO is a whole-string regular expression
@@ -150,6 +155,19 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Quantile):  # DuckDB quantile = quantile_disc
         return exp.func("percentile_disc", node.this, node.args.get("quantile"))
     return node
+
+
+def _first_of_subqueries(select: exp.Select) -> None:
+    """Scalar subqueries in a grouped SELECT list: Spark wants them inside an aggregate.
+
+    DuckDB evaluates ``(SELECT count(*) FROM c WHERE c.grp = t.grp)`` once per
+    group when it is correlated on grouping columns; Spark refuses to plan it
+    unless it is aggregated.  ``first(...)`` of a value that is the same for
+    every row of the group is that value."""
+    for projection in select.expressions:
+        for sub in list(projection.find_all(exp.Subquery)):
+            if isinstance(sub.this, exp.Select) and sub.find_ancestor(exp.AggFunc, exp.Select) is select:
+                sub.replace(exp.func("first", sub.copy()))
 
 
 def _series(node: exp.Table) -> exp.Expression:
