@@ -190,8 +190,9 @@ def _anonymous(node: exp.Anonymous) -> exp.Expression:
     if name in renames:
         return exp.func(renames[name], *args)
     if name == "lgamma":  # Spark has no log-gamma; the detectors take it of whole counts + 1: ln((n)!)
-        return sqlglot.parse_one(f"aggregate(sequence(1, CAST({args[0].sql('spark')} AS BIGINT) - 1), 0D, "
-                                 "(acc, i) -> acc + ln(i))", read="spark")
+        top = f"(CAST({args[0].sql('spark')} AS BIGINT) - 1)"  # lgamma(a) = ln 2 + ... + ln(a - 1)
+        return sqlglot.parse_one(f"IF({top} < 2, 0D, aggregate(sequence(2, {top}), 0D, (acc, i) -> acc + ln(i)))",
+                                 read="spark")
     if name == "epoch":
         return _epoch(args[0])
     if name == "hash":
