@@ -628,13 +628,14 @@ FROM top t LEFT JOIN b ON b.grp = t.grp AND b.diagnosis_code IS NOT NULL GROUP B
 
 # Short stays: stays shorter than the baseline's median, against the baseline's own share.
 _STAY_SQL = _BASE_CTE + """,
-med AS (SELECT grp, median(stay_days) AS med FROM b GROUP BY grp)
-SELECT m.grp,
-       (SELECT count(*) FROM c WHERE c.grp = m.grp AND c.stay_days < m.med),
-       (SELECT count(*) FROM c WHERE c.grp = m.grp AND c.stay_days IS NOT NULL),
-       (SELECT avg(CASE WHEN b.stay_days < m.med THEN 1.0 ELSE 0.0 END) FROM b WHERE b.grp = m.grp AND b.stay_days IS NOT NULL),
-       (SELECT printf('%.0f', median(c.stay_days)) FROM c WHERE c.grp = m.grp) || '|' || printf('%.0f', m.med)
-FROM med m WHERE m.med IS NOT NULL
+med AS (SELECT grp, median(stay_days) AS med FROM b GROUP BY grp),
+cs AS (SELECT c.grp, count(*) FILTER (WHERE c.stay_days < m.med) AS short, count(c.stay_days) AS known,
+              median(c.stay_days) AS med FROM c JOIN med m ON m.grp = c.grp GROUP BY c.grp),
+bs AS (SELECT b.grp, avg(CASE WHEN b.stay_days < m.med THEN 1.0 ELSE 0.0 END) AS share
+       FROM b JOIN med m ON m.grp = b.grp WHERE b.stay_days IS NOT NULL GROUP BY b.grp)
+SELECT m.grp, coalesce(cs.short, 0), coalesce(cs.known, 0), bs.share,
+       printf('%.0f', cs.med) || '|' || printf('%.0f', m.med)
+FROM med m LEFT JOIN cs ON cs.grp = m.grp LEFT JOIN bs ON bs.grp = m.grp WHERE m.med IS NOT NULL
 """
 
 # Elderly: cohort patients of ``elderly_age`` or more at their first joint admission.

@@ -195,6 +195,10 @@ def _anonymous(node: exp.Anonymous) -> exp.Expression:
                                  read="spark")
     if name == "epoch":
         return _epoch(args[0])
+    if name == "printf":  # DuckDB: NULL in, NULL out; Java's formatter writes "null"
+        return exp.If(this=exp.Or(this=exp.Is(this=args[1].copy(), expression=exp.Null()),
+                                  expression=exp.false()) if len(args) > 1 else exp.false(),
+                      true=exp.Null(), false=node.copy())
     if name == "hash":
         raise DialectError("hash() differs between engines; use md5()")
     return node
