@@ -119,8 +119,9 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _collect(node.this, node.expression.this)
     if isinstance(node, exp.List) and not isinstance(node.parent, exp.Filter):
         return _collect(node, None)
-    if isinstance(node, exp.DateDiff):
-        return _date_diff(node)
+    if isinstance(node, exp.DateDiff):  # parenthesised: it may sit inside `... / 24.0`
+        diff = _date_diff(node)
+        return diff if isinstance(diff, exp.Func) else exp.Paren(this=diff)
     if isinstance(node, exp.DayOfWeek):  # DuckDB: Sunday 0 ... Saturday 6; Spark: Sunday 1
         return exp.Paren(this=exp.Sub(this=exp.func("dayofweek", node.this), expression=exp.Literal.number(1)))
     if isinstance(node, exp.Length) and not isinstance(node.this, (exp.Column, exp.Literal)):

@@ -51,7 +51,7 @@ def test_bad_conf_pair(small_drop, tmp_path):
 
 @pytest.mark.parametrize("duck, spark", [
     ("SELECT date_diff('day', a, b) FROM t", "DATEDIFF(CAST(b AS DATE), CAST(a AS DATE))"),
-    ("SELECT date_diff('year', a, b) FROM t", "YEAR(b) - YEAR(a)"),
+    ("SELECT date_diff('year', a, b) FROM t", "(YEAR(b) - YEAR(a))"),
     ("SELECT dayofweek(d) FROM t", "(DAYOFWEEK(d) - 1)"),
     ("SELECT list(DISTINCT x ORDER BY x) FROM t", "ARRAY_SORT(COLLECT_SET(x))"),
     ("SELECT x SIMILAR TO 'N4[0-2].*' FROM t", "'^(?:N4[0-2].*)$'"),
