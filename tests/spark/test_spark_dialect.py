@@ -27,7 +27,7 @@ EXPRESSIONS = [
     "SELECT k, lgamma(k + 1) FROM t ORDER BY k",
     "SELECT k, date_diff('day', a, b), date_diff('year', a, b), date_diff('hour', a, b) FROM t ORDER BY k",
     "SELECT k, dayofweek(CAST(a AS DATE)) FROM t ORDER BY k",
-    "SELECT k, date_diff('hour', a, b) / 24.0, 2 * date_diff('year', a, b) FROM t ORDER BY k",
+    "SELECT k, date_diff('hour', a, b) / 24, 2 * date_diff('year', a, b) FROM t ORDER BY k",
     "SELECT k, s SIMILAR TO 'N4[0-2].*' FROM t ORDER BY k",
     "SELECT g, list(s ORDER BY k), list(DISTINCT s ORDER BY s), list(s) FILTER (WHERE k > 100) FROM t GROUP BY g ORDER BY g",
     "SELECT g, quantile_cont(k, 0.25), median(k) FROM t GROUP BY g ORDER BY g",
