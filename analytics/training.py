@@ -10,36 +10,54 @@ that is stored with a version and JSON metadata in the workspace.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ringscope.analytics.contract_tables import connect_drop
 from ringscope.analytics.evaluation import DetectedRing, load_truth, match_rings
 from ringscope.analytics.pipeline import run_detection
+from ringscope.analytics.ring import Ring
 from ringscope.analytics.scoring import RankScorer, feature_vector, fit_scorer, save_scorer
 from ringscope.analytics.settings import DetectionSettings
 
 
-def labelled_rings(drop_dir: Path, settings: DetectionSettings) -> tuple[list[list[float]], list[int]]:
-    con = connect_drop(drop_dir)
-    try:
-        result = run_detection(con, settings, scorer=RankScorer())
-    finally:
-        con.close()
+DropDetector = Callable[[Path], list[Ring]]
+
+
+def _in_memory(settings: DetectionSettings) -> DropDetector:
+    """Detection on a drop loaded in memory, rank scorer (for callers without a configuration)."""
+    def detect(drop_dir: Path) -> list[Ring]:
+        con = connect_drop(drop_dir)
+        try:
+            return run_detection(con, settings, scorer=RankScorer()).rings
+        finally:
+            con.close()
+
+    return detect
+
+
+def labelled_rings(drop_dir: Path, settings: DetectionSettings,
+                   detect: DropDetector | None = None) -> tuple[list[list[float]], list[int]]:
+    """Features and labels of the rings ``detect`` finds in one generated drop.
+
+    ``detect`` is the application's one detection run (``app.detection.drop_detector``),
+    so a scorer is trained on exactly what ``detect`` and ``weekly`` would find."""
+    rings = (detect or _in_memory(settings))(drop_dir)
     truth = load_truth(drop_dir)
-    detected = [DetectedRing(f"#{i}", r.scheme, set(r.member_keys()), r.fund_loss) for i, r in enumerate(result.rings)]
+    detected = [DetectedRing(f"#{i}", r.scheme, set(r.member_keys()), r.fund_loss) for i, r in enumerate(rings)]
     matched = {d.ring_id for _, d, _ in match_rings(truth.rings, detected)}
-    X = [feature_vector(r) for r in result.rings]
-    y = [1 if f"#{i}" in matched else 0 for i in range(len(result.rings))]
+    X = [feature_vector(r) for r in rings]
+    y = [1 if f"#{i}" in matched else 0 for i in range(len(rings))]
     return X, y
 
 
-def train_scorer(drop_dirs: Sequence[Path], workspace: Path, settings: DetectionSettings) -> tuple[Path, dict[str, Any]]:
+def train_scorer(drop_dirs: Sequence[Path], workspace: Path, settings: DetectionSettings,
+                 detect: DropDetector | None = None) -> tuple[Path, dict[str, Any]]:
     X: list[list[float]] = []
     y: list[int] = []
     for d in drop_dirs:
-        xs, ys = labelled_rings(Path(d), settings)
+        xs, ys = labelled_rings(Path(d), settings, detect)
         X += xs
         y += ys
     Xa, ya = np.array(X, dtype=float), np.array(y, dtype=int)

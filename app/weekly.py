@@ -225,27 +225,12 @@ def _already_loaded(con, drop_dir: Path, mapping) -> tuple[str, str | None]:
     return fp, (row[0][0] if row else None)
 
 
-def detect_and_book(cfg, con, on_step: Callable[[str, str], None] | None = None):
-    """Run detection and record it in the ring book (stable ids); returns (rings, run_id)."""
-    from ringscope.analytics.pipeline import run_detection
-    from ringscope.analytics.settings import DetectionSettings, SettingsError
-    from ringscope.app.errors import UserError
-    from ringscope.graph import ring_book
+def detect_and_book(cfg, store, on_step: Callable[[str, str], None] | None = None):
+    """The one detection run (``app.detection``) recorded in the ring book; returns (rings, run_id)."""
+    from ringscope.app.detection import run_detection
 
-    try:
-        settings = DetectionSettings.from_dict(cfg.detection)
-    except SettingsError as exc:
-        raise UserError(f"[detection] settings: {exc}") from None
-    scorer = chosen_scorer(cfg, settings)
-    started = datetime.now(SHANGHAI)
-    result = run_detection(con, settings, scorer=scorer, on_step=on_step)
-    run_id = ring_book.record_run(con, result.rings, settings.digest(), result.scorer, started)
-    if settings.drg.enabled:  # DRG payment cases of the same run, beside the rings (issue 18)
-        from ringscope.analytics.drg.screens import run_drg_screens
-        from ringscope.graph.drg_book import record_drg_cases
-
-        record_drg_cases(con, run_id, [c.to_json() for c in run_drg_screens(con, settings.drg).cases])
-    return result.rings, run_id
+    run = run_detection(cfg, store, on_step=on_step)
+    return run.rings, run.run_id
 
 
 def triage_window_end(con, week: str, fingerprint: str) -> datetime | None:
@@ -267,17 +252,6 @@ def triage_window_end(con, week: str, fingerprint: str) -> datetime | None:
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'ring_triage_log'").fetchall()[0][0] and \
         con.execute("SELECT count(*) FROM ring_triage_log WHERE updated_at > ?", [recorded_at]).fetchall()[0][0]
     return None if decided_since and not later else recorded_at
-
-
-def chosen_scorer(cfg, settings):
-    """The rank scorer, or the trained one that ``[detection.scoring] model_path`` opts into."""
-    from ringscope.analytics.scoring import RankScorer, ScorerError, load_scorer
-    from ringscope.app.errors import UserError
-
-    try:
-        return load_scorer(cfg.workspace, settings.scoring.model_path) or RankScorer()
-    except ScorerError as exc:
-        raise UserError(str(exc)) from None
 
 
 def report_dir(cfg, week: str) -> Path:
@@ -332,7 +306,7 @@ def run_weekly(
             else:
                 say(f"drop already loaded as {drop_id}; not loading it again")
             say("detect")
-            rings, run_id = detect_and_book(cfg, con)
+            rings, run_id = detect_and_book(cfg, store)
             say("history")
             prev = previous_week(con, week)
             previous = week_members(con, prev) if prev else {}

@@ -117,7 +117,7 @@ WITH span AS (
     SELECT facility_id, dayofweek(day) AS wd,
            least(n, median(n) OVER (PARTITION BY facility_id)) AS n FROM daily
 ), grid AS (
-    SELECT s.facility_id, w.range AS wd FROM span s CROSS JOIN range(7) w
+    SELECT s.facility_id, w.wd FROM span s CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6)) AS w(wd)
 ), week AS (
     SELECT g.facility_id, coalesce(sum(c.n), 0) AS n, sum(coalesce(sum(c.n), 0)) OVER (PARTITION BY g.facility_id) AS total
     FROM grid g LEFT JOIN capped c ON c.facility_id = g.facility_id AND c.wd = g.wd GROUP BY g.facility_id, g.wd
@@ -316,10 +316,9 @@ WITH days AS (
 
 # Two cohorts at one institution whose trips fall on the same days, and the institution's
 # working days (to judge how often that happens by chance).
-_SHARED_TRIPS_SQL = _TRIPS_CTE + """, """ + _BILLED_CTE + """
-SELECT a.grp, b.grp, a.facility_id, any_value(f.chance_days),
-       (SELECT count(*) FROM trips t WHERE t.grp = a.grp AND t.facility_id = a.facility_id),
-       (SELECT count(*) FROM trips t WHERE t.grp = b.grp AND t.facility_id = a.facility_id),
+_SHARED_TRIPS_SQL = _TRIPS_CTE + """, """ + _BILLED_CTE + """,
+n_trips AS (SELECT grp, facility_id, count(*) AS n FROM trips GROUP BY grp, facility_id)
+SELECT a.grp, b.grp, a.facility_id, any_value(f.chance_days), any_value(na.n), any_value(nb.n),
        count(DISTINCT a.trip), avg(date_diff('day', a.lo, a.hi) + date_diff('day', b.lo, b.hi) + 1),
        any_value(coalesce(list_has_any(ca.codes, cb.codes), true) AND coalesce(list_has_any(ca.doctors, cb.doctors), true)
                  AND coalesce(list_has_any(ca.operators, cb.operators), true))
@@ -327,6 +326,8 @@ FROM trips a JOIN trips b ON b.facility_id = a.facility_id AND b.grp > a.grp AND
 JOIN _rs_cs_fac f ON f.facility_id = a.facility_id
 LEFT JOIN billed ca ON ca.grp = a.grp AND ca.facility_id = a.facility_id
 LEFT JOIN billed cb ON cb.grp = b.grp AND cb.facility_id = a.facility_id
+JOIN n_trips na ON na.grp = a.grp AND na.facility_id = a.facility_id
+JOIN n_trips nb ON nb.grp = b.grp AND nb.facility_id = a.facility_id
 GROUP BY a.grp, b.grp, a.facility_id ORDER BY 1, 2, 3
 """
 
@@ -554,7 +555,7 @@ on_trips AS (
     UNION ALL SELECT grp, settlement_id, rank FROM anywhere
 )
 SELECT * FROM picked
-QUALIFY row_number() OVER (PARTITION BY grp ORDER BY hash(settlement_id), settlement_id) <= $baseline_max
+QUALIFY row_number() OVER (PARTITION BY grp ORDER BY md5(settlement_id), settlement_id) <= $baseline_max
 """
 
 
@@ -627,13 +628,14 @@ FROM top t LEFT JOIN b ON b.grp = t.grp AND b.diagnosis_code IS NOT NULL GROUP B
 
 # Short stays: stays shorter than the baseline's median, against the baseline's own share.
 _STAY_SQL = _BASE_CTE + """,
-med AS (SELECT grp, median(stay_days) AS med FROM b GROUP BY grp)
-SELECT m.grp,
-       (SELECT count(*) FROM c WHERE c.grp = m.grp AND c.stay_days < m.med),
-       (SELECT count(*) FROM c WHERE c.grp = m.grp AND c.stay_days IS NOT NULL),
-       (SELECT avg(CASE WHEN b.stay_days < m.med THEN 1.0 ELSE 0.0 END) FROM b WHERE b.grp = m.grp AND b.stay_days IS NOT NULL),
-       (SELECT printf('%.0f', median(c.stay_days)) FROM c WHERE c.grp = m.grp) || '|' || printf('%.0f', m.med)
-FROM med m WHERE m.med IS NOT NULL
+med AS (SELECT grp, median(stay_days) AS med FROM b GROUP BY grp),
+cs AS (SELECT c.grp, count(*) FILTER (WHERE c.stay_days < m.med) AS short, count(c.stay_days) AS known,
+              median(c.stay_days) AS med FROM c JOIN med m ON m.grp = c.grp GROUP BY c.grp),
+bs AS (SELECT b.grp, avg(CASE WHEN b.stay_days < m.med THEN 1.0 ELSE 0.0 END) AS share
+       FROM b JOIN med m ON m.grp = b.grp WHERE b.stay_days IS NOT NULL GROUP BY b.grp)
+SELECT m.grp, coalesce(cs.short, 0), coalesce(cs.known, 0), bs.share,
+       printf('%.0f', cs.med) || '|' || printf('%.0f', m.med)
+FROM med m LEFT JOIN cs ON cs.grp = m.grp LEFT JOIN bs ON bs.grp = m.grp WHERE m.med IS NOT NULL
 """
 
 # Elderly: cohort patients of ``elderly_age`` or more at their first joint admission.

@@ -113,7 +113,8 @@ WITH repeated AS (
 )
 SELECT p.*, least((p.supply - p.last_supply) / greatest(p.span, $grace),
                   coalesce((w.supply - w.last_supply) / greatest(w.span, $grace), 0.0)) AS ratio
-FROM per_pair p LEFT JOIN by_writer w USING (patient_id, drug_code, prescriber_id)
+FROM per_pair p LEFT JOIN by_writer w
+    ON w.patient_id = p.patient_id AND w.drug_code = p.drug_code AND w.prescriber_id = p.prescriber_id
 """
 
 # The drug's own baseline: how much of it prescribers' patients usually get against the
@@ -138,7 +139,7 @@ FROM per_prescriber GROUP BY drug_code
 _EXCESS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_excess AS
 SELECT p.*, coalesce(b.baseline, 1.0) AS baseline, coalesce(b.early_rate, 0.0) AS early_rate
-FROM _rs_op_pairs p LEFT JOIN _rs_op_baseline b USING (drug_code)
+FROM _rs_op_pairs p LEFT JOIN _rs_op_baseline b ON b.drug_code = p.drug_code
 WHERE p.ratio >= $min_ratio * coalesce(b.baseline, 1.0)
 """
 
@@ -568,7 +569,7 @@ def _attach_milder_patients(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptio
 _WEAK_FILLS_SQL = """
 WITH weak AS (
     SELECT p.patient_id, p.drug_code, p.prescriber_id, p.ratio
-    FROM _rs_op_pairs p LEFT JOIN _rs_op_baseline b USING (drug_code)
+    FROM _rs_op_pairs p LEFT JOIN _rs_op_baseline b ON b.drug_code = p.drug_code
     WHERE p.ratio >= $attach_ratio * coalesce(b.baseline, 1.0)
 )
 SELECT f.patient_id, w.ratio, f.prescriber_id, f.facility_id, count(*) AS n

@@ -133,10 +133,12 @@ ORDER BY 1, 2
 """
 
 _BASELINE_SQL = """
-SELECT r.reseller_id, count(DISTINCT r.trace_code) AS resold,
-       (SELECT count(DISTINCT d.trace_code) FROM dispensings d JOIN settlements s USING (settlement_id)
-        WHERE s.facility_id = r.reseller_id AND d.trace_code IS NOT NULL) AS traced
-FROM _rs_tr_ring_resales r GROUP BY r.reseller_id
+WITH resold AS (SELECT reseller_id, count(DISTINCT trace_code) AS resold FROM _rs_tr_ring_resales GROUP BY reseller_id),
+traced AS (
+    SELECT s.facility_id, count(DISTINCT d.trace_code) AS traced FROM dispensings d JOIN settlements s USING (settlement_id)
+    WHERE d.trace_code IS NOT NULL AND s.facility_id IN (SELECT reseller_id FROM resold) GROUP BY s.facility_id)
+SELECT r.reseller_id, r.resold, coalesce(t.traced, 0) AS traced
+FROM resold r LEFT JOIN traced t ON t.facility_id = r.reseller_id
 """
 
 

@@ -40,7 +40,8 @@ def demo(
     console.print(summary_table(report))
     console.rule("3/4 detect")
     rings_file = Path(cfg.workspace) / "rings.json"
-    detect(out=rings_file, top=10, no_book=False, workspace=cfg.workspace, store="duckdb", config=config)
+    detect(out=rings_file, top=10, no_book=False, engine="embedded", master="local[*]", conf=[], tables=None,
+           workspace=cfg.workspace, store="duckdb", config=config)
     console.rule("4/4 evaluate against the planted truth")
     evaluate(drop_dir=drop, rings_file=rings_file, as_json=False)
     console.print(f"\nNext: `ringscope explore -w {cfg.workspace}` opens the investigator's explorer.")

@@ -11,9 +11,9 @@ train    fits the supervised ring scorer on generated drops and stores it,
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Any, Iterator, Optional
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -24,22 +24,6 @@ from ringscope.app.errors import UserError
 from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
 
 console = make_console()
-
-SCHEME_ZH = {
-    "trace_resale": "药品回流", "borrowed_cards": "冒用/出借医保卡", "car_shuttle": "包车接送住院",
-    "over_prescription": "超量开药", "maternity": "虚假生育津贴", "mixed": "混合型",
-}
-
-
-def _settings(cfg):
-    from ringscope.analytics.settings import DetectionSettings, SettingsError
-
-    try:
-        return DetectionSettings.from_dict(cfg.detection)
-    except SettingsError as exc:
-        where = f" in {cfg.source}" if cfg.source else ""
-        raise UserError(f"[detection] settings{where}: {exc}") from None
-
 
 def rings_table(rings, limit: int = 15) -> Table:
     table = Table(title=f"Top {min(limit, len(rings))} of {len(rings)} rings", title_justify="left")
@@ -58,32 +42,27 @@ def detect(
     out: Optional[Path] = typer.Option(None, "--out", help="rings.json to write (default: WORKSPACE/rings.json)."),
     top: int = typer.Option(15, "--top", help="Rings to show in the summary table."),
     no_book: bool = typer.Option(False, "--no-book", help="Do not record the run in the ring book (ids not kept)."),
+    engine: str = typer.Option("embedded", "--engine",
+                               help="Where the SQL runs: embedded (the store) or spark (Parquet tables, docs/scale.md)."),
+    master: str = typer.Option("local[*]", "--master", help="Spark master URL: local[*], spark://…, yarn, k8s://…"),
+    conf: list[str] = typer.Option([], "--conf", help="Spark setting key=value, passed through (repeatable)."),
+    tables: Optional[Path] = typer.Option(None, "--tables",
+                                          help="Folder of NAME.parquet contract tables for --engine spark "
+                                               "(default: WORKSPACE/tables, written by export-tables)."),
     workspace: Optional[Path] = WorkspaceOpt,
     store: Optional[str] = StoreOpt,
     config: Optional[Path] = ConfigOpt,
 ) -> None:
     """Find fraud rings in the ingested data and write rings.json."""
-    from ringscope.analytics.data_coverage import coverage_gaps
-    from ringscope.analytics.pipeline import provisional_ids, run_detection
-    from ringscope.analytics.rings_json import sort_rings, write_rings_json
-    from ringscope.app.weekly import chosen_scorer
-    from ringscope.graph import ring_book
+    from ringscope.analytics.rings_json import write_rings_json
+    from ringscope.app.detection import detection_settings, run_detection
     from ringscope.graph.factory import open_store
 
     cfg = config_from(workspace, store, config)
-    settings = _settings(cfg)
-    scorer = chosen_scorer(cfg, settings)
-    started = datetime.now(timezone.utc)
-    from ringscope.analytics.community_gds import engine_for_store
-
-    with open_store(cfg.store) as st:
-        try:
-            engine = engine_for_store(st, settings.engine)
-        except ValueError as exc:
-            raise UserError(f"[detection] engine: {exc}") from None
-        con = st.relational()
-        if settings.memory_limit:
-            con.execute(f"SET memory_limit = '{settings.memory_limit}'")  # validated by DetectionSettings
+    settings = detection_settings(cfg)
+    if engine not in ("embedded", "spark"):
+        raise UserError(f"--engine {engine!r}: use 'embedded' or 'spark'")
+    with open_store(cfg.store) as st, _sql_engine(engine, master, conf, tables or Path(cfg.workspace) / "tables") as sql:
         with Progress(TextColumn("{task.description:<24}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeElapsedColumn(), console=console, transient=True) as bar:
             task = bar.add_task("detect", total=len(settings.schemes))
@@ -94,41 +73,37 @@ def detect(
                 else:
                     bar.advance(task)
 
-            result = run_detection(con, settings, scorer=scorer, engine=engine, on_step=on_step)
-        from ringscope.analytics.drg.screens import run_drg_screens
-
-        drg = run_drg_screens(con, settings.drg)
-        result.timings.update(drg.timings)
-        gaps = coverage_gaps(con, settings.schemes)
-        run_id = ""
-        if no_book:
-            rings = provisional_ids(result.rings)
-        else:
-            try:
-                run_id = ring_book.record_run(con, result.rings, settings.digest(), result.scorer, started)
-            except Exception as exc:  # a read-only catalogue: still write rings.json
-                if "read-only" not in str(exc).lower() and "read only" not in str(exc).lower():
-                    raise
-                console.print(f"[yellow]Ring book not updated ({str(exc).splitlines()[0]}); ids are provisional.[/yellow]")
-                provisional_ids(result.rings)
-            rings = sort_rings(result.rings)
-            if run_id:
-                from ringscope.graph.drg_book import record_drg_cases
-
-                record_drg_cases(con, run_id, [c.to_json() for c in drg.cases])
+            run = run_detection(cfg, st, sql=sql, book=not no_book, on_step=on_step, settings=settings)
+    if run.book_note:
+        console.print(f"[yellow]Ring book not updated ({run.book_note}); ids are provisional.[/yellow]")
+    if run.drg_note:
+        console.print(f"[yellow]DRG cases not screened: {run.drg_note}.[/yellow]")
     path = out or (Path(cfg.workspace) / "rings.json")
-    extra = {"run_id": run_id, "scorer": result.scorer, "settings_hash": settings.digest()} if run_id else \
-        {"scorer": result.scorer, "settings_hash": settings.digest()}
-    extra["drg_cases"] = [c.to_json() for c in drg.cases]  # contract 1.1, section 3
-    write_rings_json(path, rings, extra=extra)
-    console.print(rings_table(rings, top))
-    if settings.drg.enabled:
+    write_rings_json(path, run.rings, extra=run.rings_json_extra())
+    console.print(rings_table(run.rings, top))
+    if run.drg_enabled:
         from ringscope.app.commands.drg_output import drg_cases_table
 
-        console.print(drg_cases_table(drg.cases))
-    timing = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
-    console.print(f"Wrote {len(rings)} rings to {path} (scorer: {result.scorer}{', run ' + run_id if run_id else ''}). {timing}")
-    print_gaps(gaps + (drg.gaps if settings.drg.enabled else []))
+        console.print(drg_cases_table(run.drg_cases))
+    timing = ", ".join(f"{k} {v:.1f}s" for k, v in run.timings.items())
+    console.print(f"Wrote {len(run.rings)} rings to {path} (scorer: {run.scorer}"
+                  f"{', run ' + run.run_id if run.run_id else ''}{', engine spark' if sql else ''}). {timing}")
+    print_gaps(run.gaps)
+
+
+@contextmanager
+def _sql_engine(engine: str, master: str, conf: list[str], tables: Path) -> Iterator[Any]:
+    """``None`` for the embedded engine (the store's connection), else a Spark session over ``tables``."""
+    if engine == "embedded":
+        yield None
+        return
+    from ringscope.app.spark_engine import SparkEngineError, spark_sql
+
+    try:
+        with spark_sql(master, conf, tables) as sql:
+            yield sql
+    except SparkEngineError as exc:
+        raise UserError(f"spark: {exc}") from None
 
 
 def print_gaps(gaps) -> None:
@@ -208,15 +183,16 @@ def train(
 ) -> None:
     """Fit the supervised ring scorer on generated drops and store it in the workspace."""
     from ringscope.analytics.training import train_scorer
+    from ringscope.app.detection import detection_settings, drop_detector
 
     cfg = config_from(workspace, store, config)
-    settings = _settings(cfg)
+    settings = detection_settings(cfg)
     for d in drop_dirs:
         if not (Path(d) / "truth" / "rings.csv").exists():
             raise UserError(f"{d}: no truth/rings.csv; train needs generated drops with ground truth")
     with console.status("detecting rings in the training drops"):
         try:
-            path, meta = train_scorer(drop_dirs, cfg.workspace, settings)
+            path, meta = train_scorer(drop_dirs, cfg.workspace, settings, drop_detector(cfg, settings))
         except ValueError as exc:
             raise UserError(f"cannot train: {exc}") from None
     console.print(f"Stored scorer v{meta['version']} at {path}: {meta['rings']} rings "

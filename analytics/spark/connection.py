@@ -1,0 +1,159 @@
+"""The SQL engine seam on Spark: what detectors call on a DuckDB connection, answered by Spark.
+
+Detectors talk to their SQL engine through four calls: ``execute(sql,
+params)`` (then ``fetchall``/``fetchone``/``df``), ``register(name, frame)``
+and ``unregister(name)``.  A DuckDB connection is the embedded
+implementation; :class:`SparkConnection` is the distributed one, so detector
+code is the same for both (issue #15: one source of truth for the SQL).
+
+* ``CREATE [OR REPLACE] TEMP TABLE t AS SELECT ...`` becomes a Spark
+  DataFrame, materialised once (``localCheckpoint``: detectors read their
+  temp tables several times, and lineage must not grow with each step) and
+  registered as temp view ``t``;
+* ``DROP TABLE IF EXISTS t`` drops the view and frees the cached data;
+* a query's rows are collected to the driver — detectors only fetch reduced
+  results (edge lists, groups, facts per group), never the contract tables;
+* values come back as DuckDB gives them: money (DECIMAL scale 2) as
+  ``Decimal``; other decimals (Spark keeps ``avg``/division in DECIMAL where
+  DuckDB gives DOUBLE) as ``float``.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from decimal import Decimal
+from typing import Any, Mapping, Sequence
+
+from sqlglot import exp
+
+from ringscope.analytics.spark.dialect import DialectError, spark_text, to_spark
+
+
+class SparkStepError(RuntimeError):
+    """A detector step failed on Spark; the message names the step and Spark's first line."""
+
+
+class SparkResult:
+    """The rows of one statement, fetched like a DuckDB result."""
+
+    def __init__(self, frame: Any = None) -> None:
+        self._frame = frame
+        self._rows: list[tuple] | None = None
+
+    def fetchall(self) -> list[tuple]:
+        if self._rows is None:
+            self._rows = [] if self._frame is None else _rows(self._frame)
+        return self._rows
+
+    def fetchone(self) -> tuple | None:
+        got = self.fetchall()
+        return got[0] if got else None
+
+    def df(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.fetchall(), columns=[] if self._frame is None else self._frame.columns)
+
+
+def _rows(frame: Any) -> list[tuple]:
+    from pyspark.sql.types import DecimalType
+
+    to_float = [isinstance(f.dataType, DecimalType) and f.dataType.scale != 2 for f in frame.schema.fields]
+    out = []
+    for row in frame.collect():
+        out.append(tuple(float(v) if conv and isinstance(v, Decimal) else v for v, conv in zip(row, to_float)))
+    return out
+
+
+class SparkConnection:
+    """Detectors' SQL on a Spark session whose catalog holds the contract tables as temp views."""
+
+    def __init__(self, session: Any) -> None:
+        self.spark = session
+        self._cached: dict[str, Any] = {}
+        self.statements = 0
+
+    def execute(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> SparkResult:
+        if sql.strip().upper().startswith("SET "):
+            return SparkResult()  # DuckDB settings (memory_limit, threads) have no meaning here
+        tree = to_spark(sql, params)
+        self.statements += 1
+        try:
+            t0 = time.perf_counter()
+            out = self._run(tree)
+            if os.environ.get("RINGSCOPE_SPARK_DEBUG"):
+                print(f"-- {time.perf_counter() - t0:6.2f}s {sql.strip().splitlines()[0][:70]}", file=sys.stderr)
+            return out
+        except Exception as exc:
+            if os.environ.get("RINGSCOPE_SPARK_DEBUG"):
+                print(f"-- failed on Spark:\n{spark_text(tree)}", file=sys.stderr)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SparkStepError(f"{first[:300]} (in the step starting {sql.strip().splitlines()[0][:60]!r})") from exc
+
+    def _run(self, tree: exp.Expression) -> SparkResult:
+        if isinstance(tree, exp.Create):
+            return self._create(tree)
+        if isinstance(tree, exp.Insert):
+            return self._insert(tree)
+        if isinstance(tree, exp.Drop):
+            self._drop(tree.this.name)
+            return SparkResult()
+        return SparkResult(self.spark.sql(spark_text(tree)))
+
+    def _create(self, tree: exp.Create) -> SparkResult:
+        kind = (tree.args.get("kind") or "").upper()
+        query = tree.expression
+        if kind not in ("TABLE", "VIEW") or query is None:
+            raise DialectError(f"only CREATE TABLE/VIEW ... AS SELECT runs on Spark, not {kind}")
+        name = tree.this.this.name if isinstance(tree.this, exp.Schema) else tree.this.name
+        frame = self.spark.sql(spark_text(query))
+        if kind == "TABLE":
+            frame = frame.localCheckpoint(eager=True)
+        self._drop(name)
+        frame.createOrReplaceTempView(name)
+        self._cached[name] = frame
+        return SparkResult()
+
+    def _insert(self, tree: exp.Insert) -> SparkResult:
+        """``INSERT INTO t SELECT ...`` on a temp table: its rows plus the new ones, by position."""
+        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        name = target.name
+        if name not in self._cached or tree.expression is None:
+            raise DialectError(f"INSERT INTO {name}: only temp tables made by CREATE TEMP TABLE take rows on Spark")
+        old = self._cached[name]
+        frame = old.union(self.spark.sql(spark_text(tree.expression))).localCheckpoint(eager=True)
+        frame.createOrReplaceTempView(name)
+        self._cached[name] = frame
+        old.unpersist()
+        return SparkResult()
+
+    def _drop(self, name: str) -> None:
+        frame = self._cached.pop(name, None)
+        if frame is not None:
+            frame.unpersist()
+        self.spark.catalog.dropTempView(name)
+
+    def register(self, name: str, frame: Any) -> None:
+        """A small pandas frame from the driver as temp view ``name`` (groups, rings)."""
+        from pyspark.sql.types import StringType, StructField, StructType
+
+        if len(frame) == 0:  # no rows: Spark cannot infer types; every registered column is text or int
+            schema = StructType([StructField(str(c), StringType()) for c in frame.columns])
+            sdf = self.spark.createDataFrame([], schema)
+        else:
+            sdf = self.spark.createDataFrame(frame)
+        sdf.createOrReplaceTempView(name)
+
+    def unregister(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+
+    def close(self) -> None:
+        for name in list(self._cached):
+            self._drop(name)
+
+    def community_engine(self) -> Any:
+        """Components and Leiden on Spark (``analytics.spark.components``)."""
+        from ringscope.analytics.spark.components import SparkCommunityEngine
+
+        return SparkCommunityEngine(self.spark)

@@ -1,0 +1,155 @@
+"""Embedded engine vs Spark local[N] on the same drop, in one run (issue #15).
+
+    python benchmarks/spark.py DROP_DIR [--cores 1 2] [--low-memory 300MB] [--repeat 1]
+
+For one drop (a generated CSV drop, e.g. ``ringscope generate --patients
+1000000``) it writes the contract tables once as Parquet next to a scratch
+folder, then runs, each in a fresh process so that memory is its own:
+
+* the embedded engine (DuckDB, the store's SQL) — the baseline;
+* Spark ``local[N]`` for every N in ``--cores`` (default 2, then 1);
+* with ``--low-memory``: the embedded engine again with ``[detection]
+  memory_limit`` set that low (it fails when the drop needs more), and Spark
+  with a 512 MB heap (it completes: Spark spills what does not fit).
+
+Each run reports wall time, its peak RSS (driver process, plus the JVM's
+high-water mark for Spark) and a digest of its rings (members, schemes, settlement/claim ids,
+fund loss to the cent, provisional ring ids); the table says whether every
+engine gave the rings the embedded engine gave.  Results go to
+benchmarks/README.md by hand, with the machine's load noted.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+SPARK_LOW_HEAP = "512m"
+"""The heap of the low-memory Spark run (local mode: the driver JVM is the executor)."""
+
+
+def ring_digest(rings) -> tuple[str, int]:
+    facts = sorted((r.ring_id, r.scheme, sorted(r.member_keys()), sorted(r.settlement_ids), sorted(r.claim_ids),
+                    f"{r.fund_loss:.2f}") for r in rings)
+    return hashlib.sha256(json.dumps(facts).encode()).hexdigest()[:16], len(facts)
+
+
+def worker(args: argparse.Namespace) -> None:
+    """One engine, one run; prints a JSON line with the digest and the detection time."""
+    from ringscope.analytics.contract_tables import connect_drop
+    from ringscope.analytics.pipeline import provisional_ids, run_detection
+    from ringscope.analytics.settings import DetectionSettings
+
+    settings = DetectionSettings.from_dict({"memory_limit": args.memory_limit} if args.memory_limit else {})
+    t0 = time.perf_counter()
+    if args.engine == "embedded":
+        con = connect_drop(args.drop)
+        if settings.memory_limit:
+            con.execute(f"SET memory_limit = '{settings.memory_limit}'")
+        load = time.perf_counter() - t0
+        rings = run_detection(con, settings).rings
+    else:
+        from ringscope.analytics.spark.connection import SparkConnection
+        from ringscope.analytics.spark.tables import load_tables
+        from ringscope.app.spark_engine import start_session
+
+        conf = {"spark.sql.shuffle.partitions": str(4 * args.cores)}
+        if args.memory_limit:  # DuckDB's cap means nothing to Spark: bound the JVM heap instead, Spark spills
+            conf["spark.driver.memory"] = SPARK_LOW_HEAP
+        spark = start_session(f"local[{args.cores}]", conf)
+        load_tables(spark, args.tables)
+        con = SparkConnection(spark)
+        load = time.perf_counter() - t0
+        rings = run_detection(con, settings, engine=con.community_engine()).rings
+    digest, n = ring_digest(provisional_ids(rings))
+    detect_s = round(time.perf_counter() - t0 - load, 1)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if args.engine == "spark":  # the JVM does the work: its high-water mark counts too
+        peak_kb += _vm_hwm_kb(int(spark.sparkContext._jvm.ProcessHandle.current().pid()))
+    print(json.dumps({"digest": digest, "rings": n, "load_s": round(load, 1), "detect_s": detect_s,
+                      "peak_rss_mb": round(peak_kb / 1024)}))
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def run(engine: str, drop: Path, tables: Path, cores: int = 2, memory_limit: str = "") -> dict:
+    cmd = [sys.executable, __file__, "--worker", engine, str(drop), "--tables", str(tables), "--cores", str(cores)]
+    if memory_limit:
+        cmd += ["--memory-limit", memory_limit]
+    label = memory_limit if engine == "embedded" or not memory_limit else f"heap {SPARK_LOW_HEAP}"
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    out: dict = {"engine": engine if engine == "embedded" else f"spark local[{cores}]", "wall_s": round(wall, 1),
+                 "peak_rss_mb": None, "memory_limit": label or "-"}
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode == 0 and lines:
+        out.update(json.loads(lines[-1]))
+    else:
+        err = [ln for ln in proc.stderr.splitlines() if "Error" in ln or "error" in ln]
+        out["failed"] = (err[-1] if err else proc.stderr.strip().splitlines()[-1:] or ["?"])[0][:160]
+    return out
+
+
+def export(drop: Path, tables: Path) -> None:
+    from ringscope.analytics.contract_tables import connect_drop
+    from ringscope.analytics.spark.tables import write_parquet_tables
+
+    if (tables / "settlements.parquet").exists():
+        return
+    con = connect_drop(drop)
+    try:
+        write_parquet_tables(con, tables)
+    finally:
+        con.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("drop", type=Path)
+    ap.add_argument("--tables", type=Path, help="Parquet folder (default: a scratch folder, written once)")
+    ap.add_argument("--cores", type=int, nargs="+", default=[2, 1])
+    ap.add_argument("--low-memory", default="", help="e.g. 300MB: embedded with this memory_limit vs Spark")
+    ap.add_argument("--worker", choices=["embedded", "spark"])
+    ap.add_argument("--memory-limit", default="")
+    args = ap.parse_args()
+    if args.worker:
+        args.engine = args.worker
+        worker(args)
+        return
+    tables = args.tables or Path(tempfile.gettempdir()) / f"ringscope-bench-{args.drop.name}-parquet"
+    t0 = time.perf_counter()
+    export(args.drop, tables)
+    print(f"parquet tables in {tables} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    results = [run("embedded", args.drop, tables)]
+    print(json.dumps(results[-1]), flush=True)
+    for cores in args.cores:
+        results.append(run("spark", args.drop, tables, cores))
+        print(json.dumps(results[-1]), flush=True)
+    if args.low_memory:
+        for engine in ("embedded", "spark"):
+            results.append(run(engine, args.drop, tables, 2, args.low_memory))
+            print(json.dumps(results[-1]), flush=True)
+    base = results[0]
+    print("\n| engine | memory cap | wall (s) | detect (s) | peak RSS (MB) | rings | same rings as embedded |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        same = "failed: " + r["failed"] if "failed" in r else ("yes" if r.get("digest") == base.get("digest") else "NO")
+        print(f"| {r['engine']} | {r['memory_limit']} | {r['wall_s']} | {r.get('detect_s', '-')} | "
+              f"{r['peak_rss_mb']} | {r.get('rings', '-')} | {same} |")
+
+
+if __name__ == "__main__":
+    main()

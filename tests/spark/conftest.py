@@ -1,0 +1,33 @@
+"""One Spark session (local[2]) and one small drop for every Spark test: a JVM start costs seconds."""
+from __future__ import annotations
+
+import pytest
+
+from ringscope.analytics.contract_tables import connect_drop
+from ringscope.analytics.spark.tables import write_parquet_tables
+
+PATIENTS, SEED = 2000, 3
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from ringscope.app.spark_engine import start_session
+
+    session = start_session("local[2]", {"spark.sql.shuffle.partitions": "4"}, app_name="ringscope-tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def small_drop(tmp_path_factory):
+    """A generated drop (every scheme planted) and the same tables as Parquet."""
+    from ringscope.ingest.synth import generate_drop
+
+    root = tmp_path_factory.mktemp("spark-drop")
+    generate_drop(root / "drop", PATIENTS, SEED)
+    con = connect_drop(root / "drop")
+    try:
+        write_parquet_tables(con, root / "tables")
+    finally:
+        con.close()
+    return root
