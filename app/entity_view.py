@@ -171,7 +171,11 @@ def _vis_assets() -> tuple[str, str]:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+    """JSON for a <script> block: no ``<``, ``>`` or ``&`` survives as such, so no text from the data
+    (a name such as ``</script><script>…``) can close the block or read as markup; vis-network 9
+    shows string titles and labels as text, and the escapes give it the same strings."""
+    return (json.dumps(value, ensure_ascii=False)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def picture_html(pic: EntityPicture, lang: str = "zh", mask: bool = True, height: int = 620,

@@ -121,7 +121,7 @@ def connect(cfg: Neo4jConfig) -> Driver:
         raise StoreUnavailable(
             f"nothing is listening at {cfg.uri}: start Neo4j with `ringscope neo4j install && "
             "ringscope neo4j start`, or set NEO4J_URI to your server"
-        )
+        ) from None
     if cfg.password is None:
         raise StoreUnavailable(
             f"no password for Neo4j at {cfg.uri}: set NEO4J_PASSWORD (or run `ringscope neo4j install`)"

@@ -34,7 +34,10 @@ FREE_TEXT = {
     "prescribers": ("name", "specialty"),
     "drugs": ("name", "category"),
     "employers": ("name", "address"),
-    "settlements": ("diagnosis_code", "drg_code"),
+    "settlements": ("diagnosis_code",),
+    # drg_code refers to drg_groups once a drop carries that catalogue (contract 1.1): the payload goes
+    # into the group's name instead, so DRG text still travels through every output
+    "drg_groups": ("name",),
 }
 LONG_ID = "L" + "0123456789" * 60  # 601 characters
 

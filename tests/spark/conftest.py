@@ -6,7 +6,7 @@ import pytest
 from ringscope.analytics.contract_tables import connect_drop
 from ringscope.analytics.spark.tables import write_parquet_tables
 
-PATIENTS, SEED = 2000, 3
+PATIENTS, SEED = 1000, 3
 
 
 @pytest.fixture(scope="session")
