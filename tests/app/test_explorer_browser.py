@@ -7,61 +7,25 @@ on screen; the screenshot is kept in the test's folder and in test-output/.
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.app.conftest import PASSWORDS, build_workspace
+from tests.explorer_server import CHROMIUM, CHROMIUM_ARGS, free_port, need_chromium, serving_explorer  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.browser
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def explorer_server(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (.ci/setup-system installs it)")
-    from ringscope.app.commands.explore import explorer_env, streamlit_command
-    from ringscope.app.config import load_config
-
+    need_chromium()
     workspace = build_workspace(tmp_path / "ws", "duckdb", tmp_path)
-    port = free_port()
-    env = explorer_env(load_config(workspace=workspace, env={}))
-    log = open(tmp_path / "streamlit.log", "w")
-    proc = subprocess.Popen(streamlit_command(port), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not come up: " + (tmp_path / "streamlit.log").read_text())
+    with serving_explorer(workspace, tmp_path) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_login_open_top_ring_graph_and_evidence_on_screen(explorer_server, tmp_path):

@@ -9,9 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-import subprocess
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -143,64 +141,36 @@ def test_export_and_verify(hostile, tmp_path, monkeypatch):
 
 @pytest.mark.browser
 def test_explorer_pages_in_a_browser(hostile, tmp_path):
-    from tests.app.test_explorer_browser import CHROMIUM, CHROMIUM_ARGS, free_port
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (.ci/setup-system installs it)")
     from playwright.sync_api import sync_playwright
 
-    from ringscope.app.commands.explore import explorer_env, streamlit_command
-    from ringscope.app.config import load_config
+    from tests.explorer_server import CHROMIUM, CHROMIUM_ARGS, need_chromium, serving_explorer
 
-    port = free_port()
-    log = open(tmp_path / "streamlit.log", "w")
-    proc = subprocess.Popen(streamlit_command(port), env=explorer_env(load_config(workspace=hostile.ws, env={})),
-                            stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, tmp_path)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1600}, locale="zh-CN")
-            page.set_default_timeout(120_000)
-            dialogs: list[str] = []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            for path in ("overview", "queue", f"ring?ring={_quote(hostile.ring)}", "search"):
-                page.goto(f"{url}/{path}", wait_until="domcontentloaded")
-                try:
-                    page.get_by_text("个人信息已脱敏", exact=False).first.wait_for()
-                except Exception:  # noqa: BLE001 - say what the page shows instead
-                    pytest.fail(f"{path}: the page did not render: {page.inner_text('body')[:2000]}")
-                if path == "search":
-                    box = page.get_by_label(re.compile("编号|Id"))
-                    box.fill(hostile.renames_by_payload("<script>")[:12])
-                    box.press("Enter")
-                _settle(page)
-                _assert_page_clean(page, path, hostile, dialogs)
-            browser.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    need_chromium()
+    with serving_explorer(hostile.ws, tmp_path) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600}, locale="zh-CN")
+        page.set_default_timeout(120_000)
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for path in ("overview", "queue", f"ring?ring={_quote(hostile.ring)}", "search"):
+            page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+            try:
+                page.get_by_text("个人信息已脱敏", exact=False).first.wait_for()
+            except Exception:  # noqa: BLE001 - say what the page shows instead
+                pytest.fail(f"{path}: the page did not render: {page.inner_text('body')[:2000]}")
+            if path == "search":
+                box = page.get_by_label(re.compile("编号|Id"))
+                box.fill(hostile.renames_by_payload("<script>")[:12])
+                box.press("Enter")
+            _settle(page)
+            _assert_page_clean(page, path, hostile, dialogs)
+        browser.close()
 
 
 def _quote(text: str) -> str:
     from urllib.parse import quote
 
     return quote(text, safe="")
-
-
-def _wait_healthy(url: str, tmp_path: Path) -> None:
-    for _ in range(240):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                return
-        except OSError:
-            time.sleep(0.25)
-    pytest.fail("streamlit did not come up: " + (tmp_path / "streamlit.log").read_text())
 
 
 def _settle(page) -> None:

@@ -8,14 +8,11 @@ Screenshots go to test-output/.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.app.test_explorer_browser import CHROMIUM, CHROMIUM_ARGS, REPO, free_port
+from tests.app.test_explorer_browser import REPO
+from tests.explorer_server import CHROMIUM, CHROMIUM_ARGS, need_chromium, serving_explorer
 from tests.drops import VALID_ID
 from tests.tips.conftest import PASSWORDS
 from tests.tips.test_explorer_tips import seed
@@ -25,34 +22,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def tip_explorer(tip_ws, tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (.ci/setup-system installs it)")
-    from ringscope.app.commands.explore import explorer_env, streamlit_command
-    from ringscope.app.config import load_config
-
+    need_chromium()
     seed(tip_ws, tmp_path)
-    port = free_port()
-    env = explorer_env(load_config(workspace=tip_ws, env={}))
-    log = open(tmp_path / "streamlit.log", "w")
-    proc = subprocess.Popen(streamlit_command(port), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not come up: " + (tmp_path / "streamlit.log").read_text())
+    with serving_explorer(tip_ws, tmp_path) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_tip_page_and_ring_page_with_its_tip_and_points(tip_explorer, tmp_path):
