@@ -23,20 +23,7 @@ from ringscope.ingest.mapping import HeaderMapping
 from tests.drops import VALID_ID, write_table
 from tests.stores import open_store
 
-PASSWORDS = {"li": "li-pw", "zhao": "zhao-pw", "an": "an-pw"}
-USERS = """
-[app]
-language = "zh"
-[app.users.li]
-role = "investigator"
-password_hash = "{li}"
-[app.users.zhao]
-role = "supervisor"
-password_hash = "{zhao}"
-[app.users.an]
-role = "analyst"
-password_hash = "{an}"
-"""
+from tests.app.conftest import PASSWORDS, USERS_TOML as USERS  # noqa: E402,F401  (one set of test users)
 SHARED_PHONE = "13900000009"
 ADDRESS = "北京市东城区和平里街道12号"
 
