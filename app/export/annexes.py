@@ -109,7 +109,8 @@ def is_formula_like(text: str) -> bool:
     return text.startswith(_FORMULA_START) and not is_plain_number(text)
 
 
-def _cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """One CSV cell as a spreadsheet may safely open it (money with two places, formulas neutralised)."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
@@ -123,7 +124,7 @@ def write_csv(annex: Annex, case: CaseFile, out: Path) -> None:
         writer = csv.writer(fh, lineterminator="\r\n")
         writer.writerow(annex.columns)
         for row in annex.rows(case):
-            writer.writerow([_cell(row.get(c)) for c in annex.columns])
+            writer.writerow([csv_cell(row.get(c)) for c in annex.columns])
 
 
 def write_xlsx(case: CaseFile, out: Path, title: str, annexes: Iterable[Annex] = ANNEXES) -> None:

@@ -20,6 +20,7 @@ import duckdb
 
 from ringscope.app import audit
 from ringscope.app.auth import CONFIRM_POINTS, User
+from ringscope.app.export.annexes import csv_cell
 from ringscope.app.points import store as point_store
 from ringscope.app.points.rules import YearLine, propose, running_totals
 from ringscope.app.points.settings import PointSettings
@@ -122,11 +123,12 @@ def registry_rows(con: duckdb.DuckDBPyConnection, settings: PointSettings,
 
 
 def registry_csv(rows: Sequence[dict[str, Any]]) -> str:
-    """CSV text with a byte-order mark (Excel on Chinese Windows reads it as UTF-8)."""
+    """CSV text with a byte-order mark (Excel on Chinese Windows reads it as UTF-8); cells a spreadsheet
+    would evaluate are neutralised exactly as in the referral annexes."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=REGISTRY_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: csv_cell(row.get(k)) for k in REGISTRY_COLUMNS} for row in rows)  # same cells as annexes
     return "\ufeff" + buf.getvalue()
 
 

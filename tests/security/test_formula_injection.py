@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import csv
+import io
 
 import openpyxl
 import pytest
 
-from ringscope.app.export.annexes import Annex, _cell, write_csv, write_xlsx
+from ringscope.app.export.annexes import Annex, csv_cell, write_csv, write_xlsx
 
 PAYLOADS = ["-2+3+cmd|' /C calc'!A0", "=HYPERLINK(\"http://x\")", "+1+1", "@SUM(A1)", "\t=1+1", "\r=1+1",
             "-A1", "--1"]
@@ -15,12 +16,12 @@ NUMBERS = ["-12.50", "-3", "-0.5"]
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_formula_like_cell_gets_an_apostrophe(payload):
-    assert _cell(payload) == "'" + payload
+    assert csv_cell(payload) == "'" + payload
 
 
 @pytest.mark.parametrize("number", NUMBERS + ["12.50", "007"])
 def test_plain_numbers_are_left_alone_in_csv(number):
-    assert _cell(number) == number
+    assert csv_cell(number) == number
 
 
 def _annex() -> Annex:
@@ -43,3 +44,14 @@ def test_csv_and_xlsx_never_hold_a_formula(tmp_path):
         assert cell.quotePrefix, f"{payload!r} is not quote-prefixed"
     numbers = [ws.cell(r, 2).value for r in range(len(PAYLOADS) + 2, len(PAYLOADS) + 2 + len(NUMBERS))]
     assert numbers == [float(n) for n in NUMBERS]
+
+
+def test_credit_point_registry_cells_are_neutralised_too():
+    """The bureau's registry CSV opens in the same spreadsheets as the annexes: same neutralising."""
+    from ringscope.app.points.service import registry_csv
+
+    text = registry_csv([{"entry_id": "PE-1", "person_id": "=HYPERLINK(\"http://x\")", "points": 12,
+                          "rule": "-2+3+cmd|' /C calc'!A0"}])
+    row = next(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert row["person_id"].startswith("'=") and row["rule"].startswith("'-2+3")
+    assert row["points"] == "12"
