@@ -31,10 +31,16 @@ def ingest(duck):
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Neo4j Community has one database: its tests run in one xdist worker, serially."""
+    """Neo4j Community has one database: its tests run in one xdist worker, serially.
+
+    The Spark tests share one JVM session and one parity drop (session fixtures are per
+    worker): in a group of their own they start Spark once, beside the Neo4j group.
+    """
     for item in items:
         if item.get_closest_marker("neo4j") is not None:
             item.add_marker(pytest.mark.xdist_group("neo4j"))
+        elif "/tests/spark/" in str(item.path):
+            item.add_marker(pytest.mark.xdist_group("spark"))
 
 
 @pytest.fixture(params=["duckdb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
