@@ -54,19 +54,24 @@ def ring_index(rings: Iterable[RingRecord]) -> dict[str, set[str]]:
     return index
 
 
+def _drg_cases(workspace: Path, app_config: Mapping[str, Any] | None) -> list[Any]:
+    """``drg_cases`` of the rings.json in use (``[app] rings_file`` or WORKSPACE/rings.json); [] when none."""
+    path = Path((app_config or {}).get("rings_file") or Path(workspace) / "rings.json")
+    if not path.exists():
+        return []
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("drg_cases") or []
+    except (ValueError, AttributeError):
+        return []
+
+
 def drg_case_index(workspace: Path, app_config: Mapping[str, Any] | None = None) -> dict[str, set[str]]:
     """Node key -> DRG case ids, from ``drg_cases`` of the rings.json in use (empty when there are none).
 
     The hook for DRG screens: whichever module records cases elsewhere only
     has to return the same mapping (facility, patient and settlement keys).
     """
-    path = Path((app_config or {}).get("rings_file") or Path(workspace) / "rings.json")
-    if not path.exists():
-        return {}
-    try:
-        cases = json.loads(path.read_text(encoding="utf-8")).get("drg_cases") or []
-    except (ValueError, AttributeError):
-        return {}
+    cases = _drg_cases(workspace, app_config)
     index: dict[str, set[str]] = defaultdict(set)
     for case in cases:
         if not isinstance(case, dict) or not case.get("case_id"):
@@ -83,13 +88,7 @@ def drg_case_index(workspace: Path, app_config: Mapping[str, Any] | None = None)
 
 def drg_case_losses(workspace: Path, app_config: Mapping[str, Any] | None = None) -> dict[str, Decimal]:
     """DRG case id -> its fund loss (additional fund expenditure), from the same ``drg_cases`` list."""
-    path = Path((app_config or {}).get("rings_file") or Path(workspace) / "rings.json")
-    if not path.exists():
-        return {}
-    try:
-        cases = json.loads(path.read_text(encoding="utf-8")).get("drg_cases") or []
-    except (ValueError, AttributeError):
-        return {}
+    cases = _drg_cases(workspace, app_config)
     return {str(c["case_id"]): Decimal(str(c.get("fund_loss") or 0)) for c in cases
             if isinstance(c, dict) and c.get("case_id")}
 
