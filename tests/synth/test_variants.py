@@ -118,6 +118,7 @@ def test_dialysis_shift_patients_are_admitted_together_many_times(drop20k):
 
 def test_clean_drop_has_no_ring_but_every_look_alike(clean):
     assert clean.truth("rings") == [] and clean.truth("ring_settlements") == []
+    assert clean.truth("drg_cases") == [] and clean.truth("drg_lookalikes") != []  # no DRG violation either
     assert all(n == 0 for n in clean.summary.rings.values())
     kinds = Counter(r["kind"] for r in clean.truth("hard_negatives"))
     for kind in (k for options in LOOKALIKES.values() for k in options if k != "honest_coadmission"):

@@ -109,7 +109,7 @@ def plant_drg(world: World, builder: FactBuilder) -> tuple[DrgGroups, DrgTruth]:
     cases = max(12, world.pop.size // 1_500)
     try:  # a small world runs out of people: it gets fewer DRG plants, never a crash
         ordinary_care(ward, hospitals, max(200, world.pop.size // 40))
-        for _ in range(cases):
+        for _ in range(cases if world.settings.plant_rings else 0):  # a clean drop: no violation either
             split_admission(ward, int(rng.choice(split_at)))
             up_coding(ward, int(rng.choice(up_at)))
             cost_shifting(ward, int(rng.choice(shift_at)))
