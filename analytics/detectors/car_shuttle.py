@@ -160,7 +160,7 @@ WITH gaps AS (
 ), counts AS (
     SELECT DISTINCT facility_id, patient_id, n_days FROM _rs_cs_rep
 ), chance AS (
-    SELECT p.p1, p.p2, p.trips, least(c1.n_days, c2.n_days) AS t, greatest(m1.m, m2.m) AS m,
+    SELECT p.facility_id, p.p1, p.p2, p.trips, least(c1.n_days, c2.n_days) AS t, greatest(m1.m, m2.m) AS m,
            least(1.0, greatest(c1.n_days, c2.n_days) * (2 * $window + 1) / f.chance_days) AS q
     FROM pair p
     JOIN counts c1 ON c1.facility_id = p.facility_id AND c1.patient_id = p.p1
@@ -169,10 +169,28 @@ WITH gaps AS (
     JOIN partners m2 ON m2.facility_id = p.facility_id AND m2.patient_id = p.p2
     JOIN _rs_cs_fac f ON f.facility_id = p.facility_id
     WHERE p.trips >= $min_trips
+), linked AS (
+    SELECT facility_id, p1, p2, trips FROM chance
+    WHERE ln(m) + lgamma(t + 1) - lgamma(trips + 1) - lgamma(greatest(t - trips, 0) + 1) + trips * ln(q)
+          <= ln($max_chance_partners)
+), handling AS (
+    SELECT DISTINCT facility_id, patient_id, 'doctor' AS k, prescriber_id AS v FROM _rs_cs_adm
+    WHERE prescriber_id IS NOT NULL
+    UNION ALL
+    SELECT DISTINCT facility_id, patient_id, 'diagnosis' AS k, diagnosis_group AS v FROM _rs_cs_adm
+    WHERE diagnosis_group IS NOT NULL
+), recorded AS (
+    SELECT facility_id, patient_id, count(DISTINCT k) AS kinds FROM handling GROUP BY 1, 2
+), alike AS (
+    SELECT DISTINCT l.facility_id, l.p1, l.p2 FROM linked l
+    JOIN handling h1 ON h1.facility_id = l.facility_id AND h1.patient_id = l.p1
+    JOIN handling h2 ON h2.facility_id = l.facility_id AND h2.patient_id = l.p2 AND h2.k = h1.k AND h2.v = h1.v
 )
-SELECT 'patient:' || p1, 'patient:' || p2, sum(trips) AS trips FROM chance
-WHERE ln(m) + lgamma(t + 1) - lgamma(trips + 1) - lgamma(greatest(t - trips, 0) + 1) + trips * ln(q)
-      <= ln($max_chance_partners)
+SELECT 'patient:' || l.p1, 'patient:' || l.p2, sum(l.trips) AS trips FROM linked l
+LEFT JOIN alike a ON a.facility_id = l.facility_id AND a.p1 = l.p1 AND a.p2 = l.p2
+LEFT JOIN recorded r1 ON r1.facility_id = l.facility_id AND r1.patient_id = l.p1
+LEFT JOIN recorded r2 ON r2.facility_id = l.facility_id AND r2.patient_id = l.p2
+WHERE a.p1 IS NOT NULL OR coalesce(r1.kinds, 0) < 2 OR coalesce(r2.kinds, 0) < 2
 GROUP BY 1, 2 ORDER BY 1, 2
 """
 
@@ -331,11 +349,15 @@ JOIN n_trips nb ON nb.grp = b.grp AND nb.facility_id = a.facility_id
 GROUP BY a.grp, b.grp, a.facility_id ORDER BY 1, 2, 3
 """
 
-_RIDERS_SQL = _TRIPS_CTE + """, cover AS (
+_RIDERS_SQL = _TRIPS_CTE + """, """ + _BILLED_CTE + """, cover AS (
     SELECT grp, facility_id, sum(date_diff('day', lo, hi) + 1) AS days FROM trips GROUP BY ALL
 ), hits AS (
     SELECT t.grp, r.facility_id, r.patient_id, any_value(r.n_days) AS n, count(DISTINCT t.trip) AS j
     FROM trips t JOIN _rs_cs_rep r ON r.facility_id = t.facility_id AND r.day BETWEEN t.lo AND t.hi
+    JOIN _rs_cs_adm a ON a.settlement_id = r.settlement_id
+    LEFT JOIN billed o ON o.grp = t.grp AND o.facility_id = t.facility_id
+    WHERE o.grp IS NULL OR a.prescriber_id IS NULL OR o.doctors IS NULL
+       OR list_contains(o.doctors, a.prescriber_id) OR list_contains(o.codes, a.diagnosis_code)
     GROUP BY ALL
 ), seen AS (SELECT grp, facility_id, count(*) AS m FROM hits GROUP BY ALL)
 SELECT h.grp, h.patient_id,
@@ -407,7 +429,8 @@ def _riders(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[str
     """Each rider and the cohort whose trips they rode (the least likely by chance first)."""
     params = {"gap": cfg.occasion_gap_days, "window": cfg.cohort_window_days}
     best: dict[str, tuple[float, int]] = {}
-    for grp, patient, log_chance in rows(con, _RIDERS_SQL, dict(params, min_trips=cfg.min_shared_trips)):
+    for grp, patient, log_chance in rows(con, _RIDERS_SQL, dict(params, min_trips=cfg.min_shared_trips,
+                                                                 habit_share=cfg.habit_share)):
         key = f"patient:{patient}"
         if log_chance <= math.log(cfg.attach_max_chance) and (key not in best or log_chance < best[key][0]):
             best[key] = (log_chance, grp)

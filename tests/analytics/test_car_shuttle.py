@@ -138,6 +138,33 @@ def test_two_shuttles_meeting_by_chance_at_one_hospital_stay_apart(world):
     assert len(merged) == 1
 
 
+def test_two_buses_of_one_county_on_the_same_days_are_split_by_how_they_are_handled(world):
+    """Two organisers of one county bring their villagers to one hospital on the very same
+    days (a market day), but each to its own doctor with its own diagnoses: every pair across
+    the buses is co-admitted on every trip, so only how they are handled tells them apart."""
+    h = _hospital(world)
+    first = _villagers(world, "V", 5)
+    second = _villagers(world, "W", 5)
+    trips = (2, 16, 33, 47, 64)
+    _bus(world, first, h, trips=trips, prescriber_id="D1")
+    _bus(world, second, h, trips=trips, diagnosis="M51.2", prescriber_id="D2")
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert sorted(sorted(r.members_of("patient")) for r in rings) == [sorted(first), sorted(second)]
+
+
+def test_one_bus_seen_by_two_doctors_for_two_diagnoses_stays_one_ring(world):
+    """Villagers of one bus are spread over two doctors and two diagnoses from trip to trip:
+    their handling overlaps, so they stay one ring."""
+    h = _hospital(world)
+    villagers = _villagers(world, "V", 6)
+    for k, trip in enumerate((2, 19, 37, 60)):
+        for i, pid in enumerate(villagers):
+            _admit(world, pid, h, start=trip, stay=4, fund=3500.0, self_share=0.3,
+                   diagnosis=("I63.9", "M51.2")[(i + k) % 2], prescriber_id=("D1", "D2")[(i + k // 2) % 2])
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert [sorted(r.members_of("patient")) for r in rings] == [sorted(villagers)]
+
+
 def test_a_whole_busload_brought_back_is_not_a_campaign(world):
     """Everybody on the first trip and admitted twice, but the whole cohort came back:
     not a campaign whose second round brings back some (campaign_share of the intake)."""
