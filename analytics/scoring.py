@@ -29,6 +29,7 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from ringscope.analytics.ring import Ring
+from ringscope.analytics.settings import ScoringSettings
 from ringscope.ingest.contract import SCHEMES
 
 FEATURES = ("size", "evidence_count", "per_member", "baseline_ratio", "active_days", "signal_strength", "log_fund_loss")
@@ -72,7 +73,7 @@ class RankScorer:
 
     name = "rank"
 
-    def __init__(self, signal_weight: float = 0.6) -> None:
+    def __init__(self, signal_weight: float = ScoringSettings.signal_weight) -> None:
         self.signal_weight = signal_weight
 
     def score(self, rings: Sequence[Ring]) -> list[float]:

@@ -132,7 +132,10 @@ class BorrowedCardsSettings:
     far_over_baseline: float = 3.0
     """A card counts as 'used far from home' when the share of its pool settlements far
     from the holder's region exceeds the facility's baseline far share by this factor
-    (and exceeds one half)."""
+    (and exceeds ``far_min_share``)."""
+    far_min_share: float = 0.5
+    """A card counts as 'used far from home' only when more than this share of its batch
+    uses are far from the holder's region: a card that travels now and then is its holder's."""
     far_cap: float = 0.95
     """In cities where far-from-home patients are common (baseline x ``far_over_baseline``
     above this), a card counts as far when at least this share of its uses there are far."""
@@ -472,6 +475,10 @@ class MaternitySettings:
     link_by_agent: bool = True
     """Suspicious employers registered by the same agent are linked (besides phone/address),
     and the agent counts in the coordination indication."""
+    leiden_above: int = 10_000
+    """Employers linked by shared phones, addresses or agents are one ring; only a linked
+    group larger than this is split with Leiden (an agent filing for hundreds of shells is
+    still one operation, so the bar is far above any ring seen)."""
 
     @property
     def indication_weights(self) -> tuple[float, ...]:
@@ -521,6 +528,14 @@ class ScoringSettings:
     because a model fitted on one generator's truth must never change scores unnoticed."""
     min_score: float = 0.0
     """Rings scoring below this are not written to rings.json."""
+    signal_weight: float = 0.6
+    """The unsupervised rank score blends the detector's own combined indications (this
+    weight) with the ring's volume (settlements, per-member excess and fund loss, ranked
+    within the run): strength of evidence leads, size breaks ties."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.signal_weight <= 1.0:
+            raise SettingsError("detection.scoring.signal_weight must be between 0 and 1")
 
 
 @dataclass(frozen=True)

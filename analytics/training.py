@@ -30,7 +30,7 @@ def _in_memory(settings: DetectionSettings) -> DropDetector:
     def detect(drop_dir: Path) -> list[Ring]:
         con = connect_drop(drop_dir)
         try:
-            return run_detection(con, settings, scorer=RankScorer()).rings
+            return run_detection(con, settings, scorer=RankScorer(settings.scoring.signal_weight)).rings
         finally:
             con.close()
 

@@ -64,7 +64,7 @@ def chosen_scorer(cfg: Any, settings: Any) -> Any:
     from ringscope.analytics.scoring import RankScorer, ScorerError, load_scorer
 
     try:
-        return load_scorer(cfg.workspace, settings.scoring.model_path) or RankScorer()
+        return load_scorer(cfg.workspace, settings.scoring.model_path) or RankScorer(settings.scoring.signal_weight)
     except ScorerError as exc:
         raise UserError(str(exc)) from None
 
@@ -191,7 +191,8 @@ def drop_detector(cfg: Any, settings: Any) -> Callable[[Any], list[Any]]:
     def detect(drop_dir: Any) -> list[Any]:
         tables = DropTables(drop_dir)
         try:
-            return run_detection(cfg, tables, scorer=RankScorer(), book=False, settings=settings).rings
+            scorer = RankScorer(settings.scoring.signal_weight)
+            return run_detection(cfg, tables, scorer=scorer, book=False, settings=settings).rings
         finally:
             tables.close()
 

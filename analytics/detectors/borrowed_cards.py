@@ -530,7 +530,7 @@ class Assessment:
 
 def _far(c: CardSigns, cfg: BorrowedCardsSettings) -> bool:
     """Used mostly far from home, clearly above the facility's own far share."""
-    return c.far_share > 0.5 and c.far_share >= min(cfg.far_over_baseline * c.far_base, cfg.far_cap)
+    return c.far_share > cfg.far_min_share and c.far_share >= min(cfg.far_over_baseline * c.far_base, cfg.far_cap)
 
 
 def _misused(c: CardSigns, cfg: BorrowedCardsSettings) -> bool:

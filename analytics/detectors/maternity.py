@@ -212,7 +212,7 @@ def _link_groups(shells: dict[str, list[tuple[Claim, ClaimScore]]], cfg: Materni
         for kind, value in (("phone", c.phone), ("address", c.address), ("agent", c.agent_id if cfg.link_by_agent else None)):
             if value:
                 edges.append((f"employer:{employer}", f"{kind}:{value}", 1.0))
-    groups = find_groups(WeightedEdges.from_rows(edges), engine, split_above=10_000, seed=seed)
+    groups = find_groups(WeightedEdges.from_rows(edges), engine, split_above=cfg.leiden_above, seed=seed)
     linked = {k for g in groups for k in g}
     groups += [[f"employer:{e}"] for e in shells if f"employer:{e}" not in linked]
     out = []
