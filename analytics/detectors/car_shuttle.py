@@ -179,18 +179,21 @@ WITH gaps AS (
     UNION ALL
     SELECT DISTINCT facility_id, patient_id, 'diagnosis' AS k, diagnosis_group AS v FROM _rs_cs_adm
     WHERE diagnosis_group IS NOT NULL
-), recorded AS (
-    SELECT facility_id, patient_id, count(DISTINCT k) AS kinds FROM handling GROUP BY 1, 2
+), kinds AS (
+    SELECT DISTINCT l.facility_id, l.p1, l.p2, h1.k FROM linked l
+    JOIN handling h1 ON h1.facility_id = l.facility_id AND h1.patient_id = l.p1
+    JOIN handling h2 ON h2.facility_id = l.facility_id AND h2.patient_id = l.p2 AND h2.k = h1.k
 ), alike AS (
-    SELECT DISTINCT l.facility_id, l.p1, l.p2 FROM linked l
+    SELECT DISTINCT l.facility_id, l.p1, l.p2, h1.k FROM linked l
     JOIN handling h1 ON h1.facility_id = l.facility_id AND h1.patient_id = l.p1
     JOIN handling h2 ON h2.facility_id = l.facility_id AND h2.patient_id = l.p2 AND h2.k = h1.k AND h2.v = h1.v
+), differ AS (
+    SELECT k.facility_id, k.p1, k.p2 FROM kinds k
+    LEFT JOIN alike a ON a.facility_id = k.facility_id AND a.p1 = k.p1 AND a.p2 = k.p2 AND a.k = k.k
+    WHERE a.p1 IS NULL
 )
 SELECT 'patient:' || l.p1, 'patient:' || l.p2, sum(l.trips) AS trips FROM linked l
-LEFT JOIN alike a ON a.facility_id = l.facility_id AND a.p1 = l.p1 AND a.p2 = l.p2
-LEFT JOIN recorded r1 ON r1.facility_id = l.facility_id AND r1.patient_id = l.p1
-LEFT JOIN recorded r2 ON r2.facility_id = l.facility_id AND r2.patient_id = l.p2
-WHERE a.p1 IS NOT NULL OR coalesce(r1.kinds, 0) < 2 OR coalesce(r2.kinds, 0) < 2
+WHERE NOT EXISTS (SELECT 1 FROM differ d WHERE d.facility_id = l.facility_id AND d.p1 = l.p1 AND d.p2 = l.p2)
 GROUP BY 1, 2 ORDER BY 1, 2
 """
 
@@ -356,8 +359,9 @@ _RIDERS_SQL = _TRIPS_CTE + """, """ + _BILLED_CTE + """, cover AS (
     FROM trips t JOIN _rs_cs_rep r ON r.facility_id = t.facility_id AND r.day BETWEEN t.lo AND t.hi
     JOIN _rs_cs_adm a ON a.settlement_id = r.settlement_id
     LEFT JOIN billed o ON o.grp = t.grp AND o.facility_id = t.facility_id
-    WHERE o.grp IS NULL OR a.prescriber_id IS NULL OR o.doctors IS NULL
-       OR list_contains(o.doctors, a.prescriber_id) OR list_contains(o.codes, a.diagnosis_code)
+    WHERE o.grp IS NULL OR ((a.diagnosis_code IS NULL OR o.codes IS NULL OR list_contains(o.codes, a.diagnosis_code))
+        AND (a.prescriber_id IS NULL OR o.doctors IS NULL OR list_contains(o.doctors, a.prescriber_id))
+        AND (a.operator_id IS NULL OR o.operators IS NULL OR list_contains(o.operators, a.operator_id)))
     GROUP BY ALL
 ), seen AS (SELECT grp, facility_id, count(*) AS m FROM hits GROUP BY ALL)
 SELECT h.grp, h.patient_id,
@@ -476,7 +480,9 @@ def _new_owners(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list
     """
     found = rows(con, _MOVED_SQL, {"institution_share": cfg.institution_share, "habit_share": cfg.habit_share})
     billing = {grp for grp, _, _, _, matched in found if matched}
-    return [(grp, other, n, size) for grp, other, n, size, matched in found if matched or grp not in billing]
+    owners = Counter(grp for grp, *_ in found)
+    return [(grp, other, n, size) for grp, other, n, size, matched in found
+            if matched or (grp not in billing and owners[grp] == 1)]
 
 
 def _cohorts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[list[str]]) -> list[list[str]]:

@@ -152,6 +152,19 @@ def test_two_buses_of_one_county_on_the_same_days_are_split_by_how_they_are_hand
     assert sorted(sorted(r.members_of("patient")) for r in rings) == [sorted(first), sorted(second)]
 
 
+def test_two_buses_on_the_same_days_with_the_commonest_diagnosis_are_split_by_their_doctors(world):
+    """Same county, same days, same (common) diagnosis, but each bus goes to its own doctor:
+    handled alike means diagnoses *and* doctors (each where recorded), so two rings."""
+    h = _hospital(world)
+    first = _villagers(world, "V", 5)
+    second = _villagers(world, "W", 5)
+    trips = (2, 16, 33, 47, 64)
+    _bus(world, first, h, trips=trips, prescriber_id="D1")
+    _bus(world, second, h, trips=trips, prescriber_id="D2")
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert sorted(sorted(r.members_of("patient")) for r in rings) == [sorted(first), sorted(second)]
+
+
 def test_one_bus_seen_by_two_doctors_for_two_diagnoses_stays_one_ring(world):
     """Villagers of one bus are spread over two doctors and two diagnoses from trip to trip:
     their handling overlaps, so they stay one ring."""
@@ -232,6 +245,21 @@ def test_villagers_moved_to_another_shuttles_hospital_join_its_ring(world):
     assert rings[0].members_of("facility") == ["H1", "H2"]
     off = tuned("car_shuttle", join_same_operation=False, join_share=0.0)
     assert len(detect_car_shuttle(world.con(), off)) == 2
+
+
+def test_villagers_moved_to_a_hospital_of_two_shuttles_handled_like_neither_join_neither(world):
+    """A's villagers turn up at H1, where shuttles B and C both run, with a doctor and a
+    diagnosis of neither: nothing says which (if any) took them over, so no ring absorbs them."""
+    h1, h2 = _hospital(world, "H1"), _hospital(world, "H2")
+    b, c, a = _villagers(world, "B", 5), _villagers(world, "C", 5, region="510122"), _villagers(world, "A", 5)
+    _bus(world, b, h1, trips=(0, 17, 41, 66), self_share=0.0, prescriber_id="D1")
+    _bus(world, c, h1, trips=(8, 29, 55, 80), self_share=0.0, diagnosis="J44.1", prescriber_id="D2")
+    _bus(world, a, h2, trips=(5, 26), self_share=0.0, prescriber_id="D3")
+    _bus(world, a[:3], h1, trips=(50, 71), self_share=0.0, diagnosis="E11.9", prescriber_id="D9")
+    rings = detect_car_shuttle(world.con(), tuned("car_shuttle", join_same_operation=False))
+    patients = sorted(sorted(r.members_of("patient")) for r in rings)
+    assert sorted(b) in patients and sorted(c) in patients
+    assert not any(set(a) & set(p) and (set(b) & set(p) or set(c) & set(p)) for p in patients)
 
 
 def test_one_villager_changing_hospital_does_not_join_two_shuttles(world):
