@@ -5,11 +5,13 @@ per drop, every ring variant of the generator and its legitimate look-alikes) go
 the whole detection run.  Each scheme's rings are counted over both drops together (with
 seven rings in a drop, one drop's F1 moves in steps of 0.07-0.14), and every scheme must
 reach ring-level F1 >= 0.85 under the contract's matching rule; almost no reported ring
-may be made of look-alikes.  Measured when the floor was set (2026-12-06): trace_resale
-1.00, borrowed_cards 0.89, car_shuttle 0.97, over_prescription 0.93, maternity 1.00 —
-the issue's 0.9 is not met by borrowed_cards on such dense small drops (a five-card gang
-settling at one counter with its holders' own visits in between, and a merged gang's
-fragment), so the floor sits below it rather than on a seed chosen to pass.  The drops
+may be made of look-alikes.  Measured again after the car-shuttle "handled alike" change
+(second session of 2026-12-06, the generator with DRG plants): trace_resale 1.00,
+borrowed_cards 0.89, car_shuttle 0.97, over_prescription 0.90, maternity 1.00 — the
+issue's 0.9 is not met by borrowed_cards on such dense small drops (a five-card gang
+settling at one counter with its holders' own visits in between, and the half of a merged
+gang that kept its own sessions at the survivor's counter), so the floor sits below it
+rather than on a seed chosen to pass.  The drops
 are generated, never checked in, and their seeds were not chosen by looking at results.
 """
 from __future__ import annotations
