@@ -575,10 +575,13 @@ class DrgSettings:
     """Drifting: the share of a unit's episodes in upper groups exceeds its peers' (same level and
     province, ADRG by ADRG) by at least this much, and the records do not support that excess
     (at most the share of its episodes the up-coding screen found unsupported counts)."""
-    patient_share_margin: float = 0.2
-    """Cost shifting to the patient: a stay's self-paid share is this far above the baseline (the median
-    self-paid share of stays in the same DRG group for patients of the same insured type; employees
+    patient_share_margin: float = 0.1
+    """Cost shifting to the patient: a stay's self-paid share is this far above the baseline (the share
+    nine in ten stays of the same DRG group pay, for patients of the same insured type; employees
     and residents are reimbursed at different rates, so each is its own baseline)."""
+    patient_series_min_stays: int = 4
+    """A patient with this many stays in one group (a dialysis or chemotherapy series) is also judged
+    against their own stays: a share they always pay is their benefit level, not a shifted cost."""
     patient_baseline_min_stays: int = 20
     """A group's baseline self-paid share needs this many stays of the insured type before a stay is
     judged against it."""

@@ -4,9 +4,9 @@ Under DRG payment the hospital is paid one group payment whatever the stay costs
 stay's costs can be moved onto the patient instead of the fund.  Two signs, read from the
 contract's columns (``settlements.self_paid``, ``kind``, the stay dates, dispensings):
 
-- **the stay's self-paid share** is far above the baseline: the median self-paid share of
-  stays in the same DRG group for patients of the same insured type (employees and residents
-  are reimbursed at different rates, so each has its own baseline), by at least
+- **the stay's self-paid share** is far above the baseline: the share nine in ten stays in the
+  same DRG group pay, for patients of the same insured type (employees and residents are
+  reimbursed at different rates, so each has its own baseline), by at least
   ``patient_share_margin``: items billed as "self-pay" that the group payment covers;
 - **out-of-pocket purchases during the stay**: a pharmacy or outpatient settlement of the same
   patient dated from admission to the day before discharge, paid by the patient for at least
@@ -15,14 +15,15 @@ contract's columns (``settlements.self_paid``, ``kind``, the stay dates, dispens
   to buy its own drugs (院外购药).
 
 Look-alikes fail one test by their nature: a resident's stay (a higher share, typical for
-residents), take-home drugs bought on the day of discharge, a chronic refill during the stay
+residents), a patient's series of stays all billed alike (their benefit level), take-home drugs bought on the day of discharge, a chronic refill during the stay
 for another condition with other drugs, a reimbursed purchase.
 
 Loss (Detailed Rules): the act shifts cost to the patient, not to the fund, and is a violation
 even when the fund pays nothing extra.  ``fund_loss`` stays the Rules' additional fund
 expenditure: 0 for the stay (the group payment is what it would have been) and each
 purchase's ``fund_paid`` (normally 0).  What the patient paid because of the act is reported
-beside it, per line (``patient_amount``): the stay's self-paid amount above the baseline share,
+beside it, per line (``patient_amount``): the stay's self-paid amount above the baseline share
+(the total times the baseline, to the cent),
 each purchase's ``self_paid``.  The findings are ``cost_shifting`` cases of the contract (the
 issue's 转嫁费用 covers shifting "to the patient"), marked by their evidence kind
 ``cost_shifting_to_patient``.
@@ -40,24 +41,38 @@ CENT = Decimal("0.01")
 
 
 def excess_self_share(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> None:
-    """``drg_patient_share``: stays whose self-paid share exceeds their group's baseline by the margin."""
+    """``drg_patient_share``: stays whose self-paid share exceeds their baseline by the margin.
+
+    Baseline: what nine in ten stays of the group pay for patients of the same insured type (a
+    high quantile, not the median: benefit schemes within one type differ, and the amount
+    reported must be one the patient certainly would not have paid); for a patient with a
+    series of stays in the group (``patient_series_min_stays``, e.g. dialysis), at least what
+    nine in ten of the patient's own stays pay: a share the patient always pays is their benefit
+    level, not an act of the hospital.
+    """
     con.execute("""
         CREATE OR REPLACE TEMP TABLE drg_patient_share AS
         WITH stays AS (
-            SELECT e.settlement_id, e.drg_code, e.total_amount, e.self_paid,
+            SELECT e.settlement_id, e.patient_key, e.drg_code, e.total_amount, e.self_paid,
                    coalesce(p.insured_type, '') AS insured_type,
                    CAST(e.self_paid AS DOUBLE) / nullif(CAST(e.total_amount AS DOUBLE), 0) AS share
             FROM drg_episodes e LEFT JOIN patients p ON p.patient_id = e.patient_key
             WHERE e.drg_code IS NOT NULL AND e.total_amount > 0 AND e.self_paid IS NOT NULL),
-        baselines AS (
-            SELECT drg_code, insured_type, median(share) AS baseline, count(*) AS stays
-            FROM stays GROUP BY ALL HAVING count(*) >= ?)
-        SELECT s.settlement_id, s.share, b.baseline, b.stays,
-               CAST(s.self_paid AS DECIMAL(18,2))
-                 - round(CAST(s.total_amount AS DECIMAL(18,2)) * CAST(b.baseline AS DECIMAL(18,6)), 2) AS excess
-        FROM stays s JOIN baselines b USING (drg_code, insured_type)
-        WHERE s.share - b.baseline >= ?
-    """, [settings.patient_baseline_min_stays, settings.patient_share_margin])
+        groups AS (
+            SELECT drg_code, insured_type, quantile_cont(share, 0.9) AS baseline
+            FROM stays GROUP BY ALL HAVING count(*) >= ?),
+        series AS (
+            SELECT patient_key, drg_code, quantile_cont(share, 0.9) AS own
+            FROM stays WHERE patient_key IS NOT NULL GROUP BY ALL HAVING count(*) >= ?),
+        judged AS (
+            SELECT s.*, greatest(g.baseline, coalesce(r.own, 0)) AS baseline
+            FROM stays s JOIN groups g USING (drg_code, insured_type)
+            LEFT JOIN series r USING (patient_key, drg_code))
+        SELECT settlement_id, share, baseline,
+               CAST(self_paid AS DECIMAL(18,2))
+                 - round(CAST(total_amount AS DECIMAL(18,2)) * CAST(baseline AS DECIMAL(18,6)), 2) AS excess
+        FROM judged WHERE share - baseline >= ?
+    """, [settings.patient_baseline_min_stays, settings.patient_series_min_stays, settings.patient_share_margin])
 
 
 def purchases_during_stays(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> None:
@@ -120,9 +135,9 @@ def patient_cases(con: duckdb.DuckDBPyConnection) -> list[DrgCase]:
                           patient_amount=max(excess, Decimal("0.00")))]
         parts, parts_zh = [], []
         if share is not None:
-            parts.append(f"the patient paid {share:.0%} of the stay's bill where {baseline:.0%} is usual for the "
-                         f"group and insured type ({excess} yuan more)")
-            parts_zh.append(f"个人自付占住院费用 {share:.0%}，同组同参保类型通常为 {baseline:.0%}（多付 {excess} 元）")
+            parts.append(f"the patient paid {share:.0%} of the stay's bill where nine in ten stays of the "
+                         f"group and insured type pay at most {baseline:.0%} ({excess} yuan more)")
+            parts_zh.append(f"个人自付占住院费用 {share:.0%}，同组同参保类型九成住院不超过 {baseline:.0%}（多付 {excess} 元）")
         for sid, day, total, fund, own in purchases.get(stay_id, []):
             lines.append(LossLine(sid, Decimal(fund).quantize(CENT), note="bought by the patient during the stay",
                                   patient_amount=Decimal(own).quantize(CENT)))

@@ -2,8 +2,9 @@
 
 Baseline: employees pay a fifth of an ES35 stay themselves, residents two fifths.  X1's
 patient paid three fifths; Z1's patient bought the ward's own antibiotic at a pharmacy while
-in hospital.  Look-alikes: a resident at the top of residents' usual share, take-home drugs on
-the day of discharge, a chronic refill during the stay, a reimbursed purchase.
+in hospital.  Look-alikes: a resident at the top of residents' usual share, a patient whose
+series of stays is always billed alike, take-home drugs on the day of discharge, a chronic
+refill during the stay, a reimbursed purchase.
 """
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from ringscope.analytics.drg.screens import run_drg_screens
 from ringscope.analytics.settings import DrgSettings
 from tests.analytics.drg.drgworld import stay, visit, write_drop
 
-SETTINGS = DrgSettings(min_peer_episodes=2, patient_baseline_min_stays=3)
+SETTINGS = DrgSettings(min_peer_episodes=2, patient_baseline_min_stays=3, patient_series_min_stays=4)
 
-EMPLOYEES = [stay(f"E{i}", f"EP{i}", "2026-03-01", "2026-03-07", "ES35", "J18.9", fund="4800.00") for i in range(6)]
+EMPLOYEES = [stay(f"E{i}", f"EP{i}", "2026-03-01", "2026-03-07", "ES35", "J18.9", fund="4800.00") for i in range(80)]
 RESIDENTS = [stay(f"R{i}", f"RP{i}", "2026-03-01", "2026-03-07", "ES35", "J18.9", fund="3600.00") for i in range(3)]
-RESIDENT_TOP = stay("R9", "RP9", "2026-03-01", "2026-03-07", "ES35", "J18.9", fund="3480.00")  # 42 %
+RESIDENT_TOP = stay("R9", "RP9", "2026-03-01", "2026-03-07", "ES35", "J18.9", fund="3300.00")  # 45 %
+SERIES = [stay(f"K{i}", "KP1", f"2026-04-{1 + 7 * i:02d}", f"2026-04-{6 + 7 * i:02d}", "ES35", "J18.9", fund="3600.00")
+          for i in range(4)]  # an employee who pays 40 % of every stay: their benefit, not one ward's act
 SHARE_SHIFTED = stay("X1", "XP1", "2026-03-01", "2026-03-07", "ES35", "J18.9", fund="2400.00")  # 60 %
 STAY = stay("Z1", "ZP1", "2026-03-10", "2026-03-15", "ES35", "J18.9", fund="4800.00")
 BOUGHT = visit("W1", "ZP1", "2026-03-12", "", "800.00", "0.00", facility="Y1", kind="pharmacy")
@@ -28,7 +31,7 @@ REFILL = visit("W3", "ZP1", "2026-03-13", "", "90.00", "0.00", facility="Y1", ki
 REIMBURSED = visit("W4", "ZP1", "2026-03-12", "J18.9", "500.00", "350.00", facility="Y1", kind="pharmacy")
 LINES = [["E0", "1", "D1", "10", "300.00"], ["Z1", "1", "D2", "10", "35.00"], ["W1", "1", "D1", "20", "800.00"],
          ["W2", "1", "D1", "10", "300.00"], ["W3", "1", "D3", "30", "90.00"], ["W4", "1", "D1", "10", "500.00"]]
-WARD = EMPLOYEES + RESIDENTS + [RESIDENT_TOP, SHARE_SHIFTED, STAY, BOUGHT, TAKE_HOME, REFILL, REIMBURSED]
+WARD = EMPLOYEES + RESIDENTS + SERIES + [RESIDENT_TOP, SHARE_SHIFTED, STAY, BOUGHT, TAKE_HOME, REFILL, REIMBURSED]
 RESIDENT_IDS = frozenset({f"RP{i}" for i in range(3)} | {"RP9"})
 
 
@@ -56,14 +59,20 @@ def test_drugs_bought_out_of_pocket_during_the_stay_are_a_case(tmp_path):
 
 
 def test_lookalikes_are_not_cases(tmp_path):
-    assert sorted(patient_cases(tmp_path)) == ["X1", "Z1"]  # not R9, and Z1 holds W1 only (not W2, W3, W4)
+    assert sorted(patient_cases(tmp_path)) == ["X1", "Z1"]  # not R9 or K*, and Z1 holds W1 only (not W2, W3, W4)
+
+
+def test_a_series_billed_alike_is_judged_against_itself(tmp_path):
+    """With no series rule each of KP1's stays is 20 points above the employees' 20 %."""
+    assert sorted(patient_cases(tmp_path, replace(SETTINGS, patient_series_min_stays=99))) == [
+        "K0", "K1", "K2", "K3", "X1", "Z1"]
 
 
 def test_residents_are_judged_against_residents(tmp_path):
-    """Without the insured type every resident looks shifted: R9's 42 % against a 20 % baseline."""
+    """Without the insured type R9's 45 % is judged against the employees' 20 %."""
     assert "R9" in patient_cases(tmp_path, residents=frozenset())
     assert "R9" not in patient_cases(tmp_path)
 
 
 def test_a_higher_margin_lets_the_share_through(tmp_path):
-    assert sorted(patient_cases(tmp_path, replace(SETTINGS, patient_share_margin=0.45))) == ["Z1"]
+    assert sorted(patient_cases(tmp_path, replace(SETTINGS, patient_share_margin=0.41))) == ["Z1"]
