@@ -52,6 +52,8 @@ def write_drop(folder: Path, settlements: list[list[str]], dispensings: list[lis
                  ["Y1", "pharmacy", "", "110101"]])
     write_table(folder, "drugs", ["drug_code", "name"], [["D1", "注射用头孢曲松钠"], ["D2", "氯化钠注射液"],
                                                          ["D3", "苯磺酸氨氯地平片"]])
+    doctors = sorted({(row[14], row[3]) for row in settlements if row[14]})
+    write_table(folder, "prescribers", ["prescriber_id", "facility_id"], [[d, f] for d, f in dict(doctors).items()])
     write_table(folder, "settlements", SETTLEMENT_HEADER, settlements)
     write_table(folder, "dispensings", ["settlement_id", "line_no", "drug_code", "quantity", "amount"],
                 dispensings or [])
