@@ -33,7 +33,7 @@ def drg_rows(con: duckdb.DuckDBPyConnection, facility_ids: set[str]) -> list[dic
         "WHERE list_contains(?, settlement_id)", [sids]).fetchall()}
     rows = []
     for c in sorted(cases, key=lambda c: c["case_id"]):
-        drift = next((e for e in c.get("evidence") or [] if e.get("kind") == "prescriber_drift"), {})
+        drift: dict[str, str] = next((e for e in c.get("evidence") or [] if e.get("kind") == "prescriber_drift"), {})
         for line in c["loss_lines"]:
             admitted, discharged, diagnosis = stays.get(line["settlement_id"], (None, None, None))
             rows.append({"case_id": c["case_id"], "violation": c["violation"], "facility_id": c["facility_id"],

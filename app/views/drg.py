@@ -33,7 +33,7 @@ def institution_ranking(cases: Iterable[DrgCaseRecord], con: duckdb.DuckDBPyConn
         row["fund_loss"] += case.fund_loss
         row["patient_amount"] += case.patient_amount
     drift = {r["facility_id"]: r["unexplained"] for r in drift_rows(cases) if r["unit"] == "institution"}
-    drifting = defaultdict(int)
+    drifting: dict[str, int] = defaultdict(int)
     for r in drift_rows(cases):
         if r["unit"] == "prescriber" and r["drifting"]:
             drifting[r["facility_id"]] += 1
