@@ -528,7 +528,7 @@ class DrgSettings:
     """DRG/DIP payment screens (``[detection.drg]``, docs/drg.md)."""
 
     enabled: bool = True
-    """Run the three DRG screens with every detection (they only read contract 1.1 columns)."""
+    """Run the DRG screens with every detection (they only read contract 1.1 columns)."""
     payment_method: str = "rate"
     """How the province pays a group: ``rate`` (费率法: the group's ``base_payment``, or its weight
     times ``base_rate`` when no payment is listed) or ``points`` (点数法: weight x 100 points
