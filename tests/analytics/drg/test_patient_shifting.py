@@ -76,3 +76,13 @@ def test_residents_are_judged_against_residents(tmp_path):
 
 def test_a_higher_margin_lets_the_share_through(tmp_path):
     assert sorted(patient_cases(tmp_path, replace(SETTINGS, patient_share_margin=0.41))) == ["Z1"]
+
+
+def test_detect_prints_what_was_shifted_to_the_patient(tmp_path):
+    from rich.console import Console
+
+    from ringscope.app.commands.drg_output import drg_cases_table
+
+    console = Console(record=True, width=200)
+    console.print(drg_cases_table(list(patient_cases(tmp_path).values())))
+    assert "to patient (CNY)" in console.export_text() and "2,400.00" in console.export_text()
