@@ -85,4 +85,5 @@ def test_detect_prints_what_was_shifted_to_the_patient(tmp_path):
 
     console = Console(record=True, width=200)
     console.print(drg_cases_table(list(patient_cases(tmp_path).values())))
-    assert "to patient (CNY)" in console.export_text() and "2,400.00" in console.export_text()
+    text = console.export_text()
+    assert "to patient (CNY)" in text and "2,400.00" in text
