@@ -71,3 +71,12 @@ def test_the_command_takes_an_institution_instead_of_a_ring(drg_only, tmp_path):
     both = runner.invoke(app, ["export", "R-000001", "--institution", "H1", "--out", str(tmp_path / "x.zip"),
                                "--workspace", str(workspace)])
     assert both.exit_code != 0 and "not both" in str(both.exception)  # main() prints it as one line
+
+
+def test_the_chinese_summary_speaks_of_an_institution_case_in_one_vocabulary(drg_only, tmp_path):
+    from tests.vocabulary import code_words_in, visible_text
+
+    text = visible_text(member(_export(drg_only, tmp_path / "h1.zip"), "data/summary/summary-zh.html").decode("utf-8"))
+    assert "定点医疗机构涉嫌 DRG/DIP 支付违规案件移送材料" in text and "案件编号" in text and "团伙编号" not in text
+    assert "6,000.50" in text
+    assert code_words_in(text) == []
