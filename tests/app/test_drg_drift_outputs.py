@@ -66,3 +66,4 @@ def test_explorer_drg_page_shows_the_coding_drift(drift_ws, monkeypatch):
     text = shown_text(at)
     assert not at.exception
     assert "编码偏移" in text and "DR1" in text
+    assert "prescriber" not in text and "institution" not in text  # units and columns in the reader's language

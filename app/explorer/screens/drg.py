@@ -24,6 +24,7 @@ drift = view.coding_drift_table(cases, facility)
 if not drift.empty:
     st.subheader(tr("drg.drift"))
     st.caption(tr("drg.drift_caption"))
+    drift["unit"] = [tr(f"drg.unit.{u}") for u in drift["unit"]]
     st.dataframe(drift.rename(columns={c: tr.maybe(f"drg.col.{c}", c) for c in drift.columns}), hide_index=True,
                  key="drg_drift")
 mine = [c for c in cases if c.facility_id == facility]
