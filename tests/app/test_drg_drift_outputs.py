@@ -67,3 +67,17 @@ def test_explorer_drg_page_shows_the_coding_drift(drift_ws, monkeypatch):
     assert not at.exception
     assert "编码偏移" in text and "DR1" in text
     assert "prescriber" not in text and "institution" not in text  # units and columns in the reader's language
+
+
+def test_the_weekly_report_section_lists_the_drifting_prescriber(drift_ws):
+    from ringscope.app.report.data import ReportData
+    from ringscope.app.report.render import render_html
+
+    empty: dict = {"rings": 0, "fund_loss": 0.0, "members": 0}
+    data = ReportData("2026-W10", "2026-03-02", "2026-03-08", None, None, True, empty, None, {}, [], [], [], [],
+                      [], [], [], [], [], counts_not_listed={"new": 0, "changed": 0, "dissolved": 0, "top": 0},
+                      drg=drg_summary(latest_drg_cases(drift_ws.relational())))
+    page = render_html(data, "zh")
+    section = page[page.index('data-section="drg"'):]
+    assert 'data-prescriber-id="DR1"' in section and "编码偏移的医师" in section
+    assert "另有转嫁给参保人的费用 1,800.00 元" in section
