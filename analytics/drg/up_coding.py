@@ -1,13 +1,17 @@
 """Up-coding (低码高编): a group with complications coded on a record that supports a simpler one.
 
-An episode coded above the simplest group of its ADRG is examined when it has both signs:
+An episode coded above the simplest group of its ADRG is flagged when all three hold:
 
 - a secondary diagnosis that appears *only at discharge coding*: on no other settlement of
   the patient (a real comorbidity is treated and recorded elsewhere too);
 - no *supporting treatment*: none of its procedures is unusual for the simple group (a real
   severe complication brings ventilation, transfusion, dialysis, a central line... that the
   simple group's episodes rarely have); where the data records no procedures for the ADRG at
-  all, a bill above nine in ten of the simple group's bills counts as the treatment.
+  all, a bill above nine in ten of the simple group's bills counts as the treatment;
+- a stay that sits at the simple group's profile: one longer than the simple group's normal
+  stay (its ``max_los``; listed without one, nine in ten of its stays in the data) and costlier
+  than nine in ten of its bills has the length and cost of a complicated stay, and counts as
+  supported.
 
 The group the record supports: the simplest group of the ADRG, or the next one up when a
 secondary diagnosis is corroborated by the patient's other settlements.  Loss: the coded
@@ -61,7 +65,7 @@ def usual_procedures(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> N
     con.execute("""
         CREATE OR REPLACE TEMP TABLE drg_usual_procedures AS
         WITH simple AS (
-            SELECT e.settlement_id, p.adrg, e.procedure_codes, e.total_amount
+            SELECT e.settlement_id, p.adrg, e.procedure_codes, e.total_amount, e.los, e.max_los
             FROM drg_episodes e JOIN drg_group_profiles p ON p.drg_code = e.drg_code
             WHERE p.level_rank = 1),
         sizes AS (
@@ -70,11 +74,13 @@ def usual_procedures(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> N
         items AS (
             SELECT adrg, unnest(string_split(procedure_codes, ';')) AS code, settlement_id
             FROM simple WHERE procedure_codes <> ''),
-        bills AS (SELECT adrg, quantile_cont(total_amount, 0.9) AS p90_bill FROM simple GROUP BY adrg),
+        bills AS (SELECT adrg, quantile_cont(total_amount, 0.9) AS p90_bill,
+                         coalesce(max(max_los), quantile_cont(los, 0.9)) AS long_stay
+                  FROM simple GROUP BY adrg),
         usual AS (
             SELECT i.adrg, i.code, count(DISTINCT i.settlement_id) / any_value(z.with_procedures) AS share
             FROM items i JOIN sizes z USING (adrg) GROUP BY i.adrg, i.code HAVING share >= ?)
-        SELECT z.adrg, u.code, u.share, z.with_procedures, b.p90_bill
+        SELECT z.adrg, u.code, u.share, z.with_procedures, b.p90_bill, b.long_stay
         FROM sizes z JOIN bills b USING (adrg) LEFT JOIN usual u USING (adrg)
     """, [settings.min_peer_episodes, settings.usual_procedure_share])
     # An ADRG judged with no usual procedure keeps one row with code NULL: every procedure is unusual there.
@@ -108,6 +114,8 @@ def flag_episodes(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> None
         WHERE j.uncorroborated > 0 AND j.unusual_procedures = 0
           AND NOT EXISTS (SELECT 1 FROM drg_usual_procedures b WHERE b.adrg = j.adrg AND b.with_procedures = 0
                           AND j.total_amount > b.p90_bill)
+          AND NOT EXISTS (SELECT 1 FROM drg_usual_procedures b WHERE b.adrg = j.adrg  -- the upper group's profile
+                          AND j.los > b.long_stay AND j.total_amount > b.p90_bill)
     """, params)
 
 

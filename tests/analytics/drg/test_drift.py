@@ -3,7 +3,9 @@
 Four doctors code pneumonia stays (ADRG ES3) at two peer hospitals of one level and province:
 DR1 codes two thirds of his stays with a complication found nowhere else and never treated;
 DR2 and DR3 code like everyone; DR4 codes as many upper groups as DR1, but every one of them
-was ventilated (96.71): a complex case mix the records support.
+was ventilated (96.71): a complex case mix the records support; DR5's upper-group stays were
+longer than the simple group's normal stay (22 days, ES35 at most 20) and cost 2.5 times as much
+(supported by length and cost).
 """
 from __future__ import annotations
 
@@ -61,6 +63,21 @@ def test_a_complex_case_mix_the_records_support_is_not_drift(tmp_path):
     dr4 = _drifts(tmp_path, "prescriber")[("H1", "DR4")]
     assert dr4.drift >= SETTINGS.drift_margin          # as many upper groups as DR1 ...
     assert dr4.unexplained == 0.0 and not dr4.drifting  # ... every one ventilated
+
+
+LONG_STAYS = _simple("L", 2, "DR5") + [  # complications never treated by a procedure, but long and costly stays
+    stay(f"LU{i}", f"LUP{i}", "2026-03-01", "2026-03-23", "ES33", "J18.9", secondary="E87.6", procedures="87.44",
+         total="15000.00", fund="10500.00", prescriber="DR5") for i in range(4)]
+
+
+def test_a_complex_case_mix_with_the_length_and_cost_of_complicated_stays_is_not_drift(tmp_path):
+    con = connect_drop(write_drop(tmp_path / "drop", WARD + LONG_STAYS))
+    build_episodes(con, SETTINGS)
+    build_group_profiles(con)
+    detect_up_coding(con, SETTINGS)
+    dr5 = coding_drift(con, "prescriber", SETTINGS)[("H1", "DR5")]
+    assert dr5.drift >= SETTINGS.drift_margin and dr5.unexplained == 0.0 and not dr5.drifting
+    assert con.execute("SELECT count(*) FROM drg_upcoded WHERE settlement_id LIKE 'LU%'").fetchone() == (0,)
 
 
 def test_too_few_episodes_are_not_called_drift(tmp_path):
