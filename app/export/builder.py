@@ -150,10 +150,7 @@ def build_referral(
         audit.record(config.workspace, user=who.name, action="export_denied", target=target,
                      details={"unmask": unmask}, role=who.role)
         raise
-    ring: RingRecord = (institution_subject(config.workspace, store.relational(), institution,
-                                            {**config.app, **({"rings_file": str(rings_file)} if rings_file else {})})
-                        if institution is not None else find_ring(config.workspace, store.relational(), ring_id,
-                                                                  rings_file))
+    ring = _subject(store, config, ring_id, institution, rings_file)
     when = (export_time or datetime.now(CST)).astimezone(CST).replace(microsecond=0)
     out_path = Path(out_path)
     con = store.relational().cursor()
@@ -179,6 +176,14 @@ def build_referral(
                        _tagmanifest_digest(bag_dir))
         replace_atomically(tmp_zip, out_path)
     return out_path
+
+
+def _subject(store: Any, config: Any, ring_id: str, institution: str | None, rings_file: Path | None) -> RingRecord:
+    """What the package refers: the ring, or an institution's DRG cases when ``institution`` is named."""
+    if institution is None:
+        return find_ring(config.workspace, store.relational(), ring_id, rings_file)
+    app_config = {**config.app, **({"rings_file": str(rings_file)} if rings_file else {})}
+    return institution_subject(config.workspace, store.relational(), institution, app_config)
 
 
 def _record_export(workspace: Path, who: Any, target: str, ring: RingRecord, out_path: Path, unmask: bool,

@@ -292,9 +292,7 @@ def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool =
         per_member=sorted(members, key=lambda m: (-m["loss_involved"], m["type"], m["id"])),
         reported=ring.reported_fund_loss,
     )
-    drg_lines = drg_rows(con, {m.id for m in ring.members if m.type == "facility"})
-    if ring.scheme == DRG_SCHEME:  # an institution's DRG cases: the loss is the Rules' extra expenditure
-        fund_loss = drg_fund_loss(drg_lines, members, ring.reported_fund_loss)
+    drg_lines, fund_loss = _with_drg(con, ring, members, fund_loss)
     data_evidence = evidence_mod.gather(con, ring, settlements, claims, members, masker)
     return CaseFile(
         ring=ring, masked=masked, members=members, settlements=settlements, dispensings=dispensings,
@@ -304,6 +302,15 @@ def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool =
         missing_claim_ids=sorted(set(ring.claim_ids) - found_c),
         drg_lines=drg_lines,
     )
+
+
+def _with_drg(con: duckdb.DuckDBPyConnection, ring: RingRecord, members: list[dict],
+              fund_loss: FundLoss) -> tuple[list[dict[str, Any]], FundLoss]:
+    """The DRG annex rows at the subject's institutions; for an institution's DRG cases also their loss."""
+    drg_lines = drg_rows(con, {m.id for m in ring.members if m.type == "facility"})
+    if ring.scheme == DRG_SCHEME:  # the Rules' extra expenditure, not what the fund paid on the settlements
+        return drg_lines, drg_fund_loss(drg_lines, members, ring.reported_fund_loss)
+    return drg_lines, fund_loss
 
 
 def drg_fund_loss(drg_lines: list[dict[str, Any]], members: list[dict],
