@@ -543,7 +543,7 @@ class DrgSettings:
     """DRG/DIP payment screens (``[detection.drg]``, docs/drg.md)."""
 
     enabled: bool = True
-    """Run the three DRG screens with every detection (they only read contract 1.1 columns)."""
+    """Run the DRG screens with every detection (they only read contract 1.1 columns)."""
     payment_method: str = "rate"
     """How the province pays a group: ``rate`` (费率法: the group's ``base_payment``, or its weight
     times ``base_rate`` when no payment is listed) or ``points`` (点数法: weight x 100 points
@@ -583,6 +583,26 @@ class DrgSettings:
     shift_min_share: float = 0.05
     """A shifted settlement carries at least this share of the stay's bill: a follow-up visit or
     the work-up that decided the admission costs far less than the stay's own treatment."""
+    drift_min_episodes: int = 10
+    """An institution or prescriber needs this many episodes in ADRGs with several groups before its
+    case mix is called drifting: a handful of stays says nothing about a coding habit."""
+    drift_margin: float = 0.15
+    """Drifting: the share of a unit's episodes in upper groups exceeds its peers' (same level and
+    province, ADRG by ADRG) by at least this much, and the records do not support that excess
+    (at most the share of its episodes the up-coding screen found unsupported counts)."""
+    patient_share_margin: float = 0.1
+    """Cost shifting to the patient: a stay's self-paid share is this far above the baseline (the share
+    nine in ten stays of the same DRG group pay, for patients of the same insured type; employees
+    and residents are reimbursed at different rates, so each is its own baseline)."""
+    patient_series_min_stays: int = 4
+    """A patient with this many stays in one group (a dialysis or chemotherapy series) is also judged
+    against their own stays: a share they always pay is their benefit level, not a shifted cost."""
+    patient_baseline_min_stays: int = 20
+    """A group's baseline self-paid share needs this many stays of the insured type before a stay is
+    judged against it."""
+    patient_purchase_self_share: float = 0.9
+    """A pharmacy or outpatient purchase during a stay is paid out of pocket when the patient paid at
+    least this share of it (an inpatient's card normally buys nothing reimbursed outside the ward)."""
 
     def __post_init__(self) -> None:
         if self.payment_method not in ("rate", "points"):

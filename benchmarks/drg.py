@@ -4,7 +4,9 @@ Quality: for each ``--seeds`` x ``--patients`` a fresh generated drop (``drg-s<s
 ``--data``), loaded as contract tables, screened with default settings and scored against
 ``truth/drg_cases.csv`` by the contract 1.1 rule (violation and facility agree, settlement
 Jaccard >= 0.5): per violation precision, recall, F1, median loss error, and cases touching a
-planted look-alike (``truth/drg_lookalikes.csv``).  Targets: F1 >= 0.9 per violation, no case
+planted look-alike (``truth/drg_lookalikes.csv``).  Cost shifting to the patient (the contract's
+``cost_shifting`` at a fund loss of 0) is scored apart from shifting to the fund
+(``label_patient_shifting``).  Targets: F1 >= 0.9 per violation, no case
 on a look-alike, median loss error <= 1 %.
 
 Time: on one drop of ``--timing`` patients, the baseline is the ring detection run
@@ -27,10 +29,14 @@ from typing import Any
 
 from ringscope.analytics.contract_tables import connect_drop
 from ringscope.analytics.drg.case import VIOLATIONS
-from ringscope.analytics.drg.evaluation import evaluate_drg, load_drg_truth, load_lookalikes
+from ringscope.analytics.drg.evaluation import (PATIENT, evaluate_drg, label_patient_shifting, load_drg_truth,
+                                                load_lookalikes)
 from ringscope.analytics.drg.screens import run_drg_screens
 from ringscope.analytics.pipeline import run_detection
 from ringscope.ingest.synth import generate_drop
+
+LABELS = (*VIOLATIONS, PATIENT)
+"""Cost shifting is scored twice: to the fund (``cost_shifting``) and to the patient, apart."""
 
 
 def drop_for(data: Path, seed: int, patients: int) -> Path:
@@ -50,9 +56,9 @@ def quality(data: Path, seeds: list[int], sizes: list[int]) -> list[dict[str, An
             t0 = time.perf_counter()
             result = run_drg_screens(con)
             seconds = time.perf_counter() - t0
-            report = evaluate_drg(load_drg_truth(drop) or {}, [c.to_json() for c in result.cases],
-                                  load_lookalikes(drop))
-            for violation in VIOLATIONS:
+            truth, detected = label_patient_shifting(load_drg_truth(drop) or {}, [c.to_json() for c in result.cases])
+            report = evaluate_drg(truth, detected, load_lookalikes(drop), LABELS)
+            for violation in LABELS:
                 rows.append({"patients": patients, "seed": seed, "violation": violation, "seconds": seconds,
                              **report[violation]})
             con.close()

@@ -9,7 +9,8 @@ and the referral package read the latest run from here, beside the rings of the 
     ``fund_loss`` (DECIMAL(18,2)), ``evidence`` (JSON list of ``kind``/``text``/``text_zh``).
 ``drg_book_lines``
     ``run_id``, ``case_id``, ``settlement_id``, ``loss`` (DECIMAL(18,2)), ``paid_group``,
-    ``expected_group``, ``note``: the Detailed Rules' transaction-by-transaction loss.
+    ``expected_group``, ``note``: the Detailed Rules' transaction-by-transaction loss;
+    ``patient_amount`` (DECIMAL(18,2)): what the line shifted to the patient (not a fund loss).
 
 Cases arrive as the contract's JSON dicts (``DrgCase.to_json()``), so this module needs
 nothing from ``analytics``.
@@ -31,6 +32,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 "recorded_at TIMESTAMPTZ DEFAULT now())")
     con.execute("CREATE TABLE IF NOT EXISTS drg_book_lines (run_id VARCHAR, case_id VARCHAR, settlement_id VARCHAR, "
                 "loss DECIMAL(18,2), paid_group VARCHAR, expected_group VARCHAR, note VARCHAR)")
+    # books written before cost shifting to the patient was screened gain the column (0 for their lines)
+    con.execute("ALTER TABLE drg_book_lines ADD COLUMN IF NOT EXISTS patient_amount DECIMAL(18,2) DEFAULT 0")
 
 
 def record_drg_cases(con: duckdb.DuckDBPyConnection, run_id: str, cases: list[dict[str, Any]]) -> None:
@@ -43,13 +46,17 @@ def record_drg_cases(con: duckdb.DuckDBPyConnection, run_id: str, cases: list[di
         case_rows = [[run_id, c["case_id"], c["violation"], c["facility_id"], c.get("patient_id"), c["score"],
                       str(c["fund_loss"]), json.dumps(c.get("evidence", []), ensure_ascii=False)] for c in cases]
         line_rows = [[run_id, c["case_id"], line["settlement_id"], str(line["loss"]), line.get("paid_group"),
-                      line.get("expected_group"), line.get("note", "")] for c in cases for line in c.get("loss_lines", [])]
+                      line.get("expected_group"), line.get("note", ""), str(line.get("patient_amount") or 0)]
+                     for c in cases for line in c.get("loss_lines", [])]
         if case_rows:  # executemany refuses an empty list
             con.executemany(
             "INSERT INTO drg_book_cases (run_id, case_id, violation, facility_id, patient_id, score, fund_loss, evidence) "
             "VALUES (?, ?, ?, ?, ?, ?, CAST(? AS DECIMAL(18,2)), ?)", case_rows)
         if line_rows:
-            con.executemany("INSERT INTO drg_book_lines VALUES (?, ?, ?, CAST(? AS DECIMAL(18,2)), ?, ?, ?)", line_rows)
+            con.executemany(
+                "INSERT INTO drg_book_lines (run_id, case_id, settlement_id, loss, paid_group, expected_group, note, "
+                "patient_amount) VALUES (?, ?, ?, CAST(? AS DECIMAL(18,2)), ?, ?, ?, CAST(? AS DECIMAL(18,2)))",
+                line_rows)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -58,6 +65,13 @@ def record_drg_cases(con: duckdb.DuckDBPyConnection, run_id: str, cases: list[di
 
 def _exists(con: duckdb.DuckDBPyConnection) -> bool:
     row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'drg_book_cases'").fetchone()
+    return bool(row and row[0])
+
+
+def _has_patient_column(con: duckdb.DuckDBPyConnection) -> bool:
+    """A read-only store opened on an older book has no ``patient_amount`` column (read it as 0)."""
+    row = con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'drg_book_lines' "
+                      "AND column_name = 'patient_amount'").fetchone()
     return bool(row and row[0])
 
 
@@ -74,11 +88,14 @@ def drg_cases_for_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[
     if not _exists(con):
         return []
     lines: dict[str, list[dict[str, Any]]] = {}
-    for case_id, sid, loss, paid, expected, note in con.execute(
-            "SELECT case_id, settlement_id, loss, paid_group, expected_group, note FROM drg_book_lines "
+    has_patient = _has_patient_column(con)
+    for case_id, sid, loss, paid, expected, note, patient_amount in con.execute(
+            "SELECT case_id, settlement_id, loss, paid_group, expected_group, note, "
+            + ("patient_amount" if has_patient else "0") + " FROM drg_book_lines "
             "WHERE run_id = ? ORDER BY case_id, settlement_id", [run_id]).fetchall():
         lines.setdefault(case_id, []).append({"settlement_id": sid, "loss": Decimal(loss), "paid_group": paid,
-                                              "expected_group": expected, "note": note})
+                                              "expected_group": expected, "note": note,
+                                              "patient_amount": Decimal(patient_amount or 0)})
     cases = []
     for case_id, violation, facility, patient, score, fund_loss, evidence in con.execute(
             "SELECT case_id, violation, facility_id, patient_id, score, fund_loss, evidence FROM drg_book_cases "

@@ -25,6 +25,8 @@ class LossLine:
     paid_group: str | None = None
     expected_group: str | None = None
     note: str = ""
+    patient_amount: Decimal = Decimal("0.00")
+    """What the patient paid because of the act (cost shifting to the patient); not a fund loss."""
 
 
 @dataclass
@@ -47,6 +49,11 @@ class DrgCase:
         return sum((line.loss for line in self.lines), Decimal("0.00"))
 
     @property
+    def patient_amount(self) -> Decimal:
+        """The total shifted to the patient's own pocket (0 for every other violation)."""
+        return sum((line.patient_amount for line in self.lines), Decimal("0.00"))
+
+    @property
     def fingerprint(self) -> str:
         """Content id (violation, facility, settlements): the same case keeps its id across runs."""
         blob = "|".join([self.violation, self.facility_id, *sorted(self.settlement_ids)])
@@ -62,9 +69,11 @@ class DrgCase:
             "fund_loss": float(self.fund_loss),
             "score": round(float(self.score), 4),
             "evidence": list(self.evidence),
+            "patient_amount": float(self.patient_amount),
             "loss_lines": [
                 {"settlement_id": line.settlement_id, "loss": float(line.loss), "paid_group": line.paid_group,
-                 "expected_group": line.expected_group, "note": line.note}
+                 "expected_group": line.expected_group, "note": line.note,
+                 "patient_amount": float(line.patient_amount)}
                 for line in self.lines
             ],
         }

@@ -30,6 +30,9 @@ DRG_NEEDS: tuple[Need, ...] = (
     Need("cost_shifting", "dispensings", "drug_code IS NOT NULL", "dispensings",
          "there are no dispensing lines, so no stay's drugs can be found on outpatient settlements",
          "没有药品明细，无法发现住院药品被转到门诊结算"),
+    Need("cost_shifting", "settlements", "self_paid IS NOT NULL", "settlements.self_paid",
+         "no settlement records what the patient paid, so no cost shifted to the patient can be seen",
+         "结算记录中没有个人自付金额，无法发现费用转嫁给参保人"),
 )
 
 

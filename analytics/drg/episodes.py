@@ -32,7 +32,7 @@ def build_episodes(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> int
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE drg_episodes AS
         SELECT s.settlement_id, coalesce(s.patient_id, c.patient_id) AS patient_key, s.facility_id,
-               coalesce(f.chain_id, s.facility_id) AS chain_key, f.level AS facility_level,
+               s.prescriber_id, s.self_paid, coalesce(f.chain_id, s.facility_id) AS chain_key, f.level AS facility_level,
                substr(f.region_code, 1, 2) AS province, s.admitted_on, s.discharged_on,
                date_diff('day', s.admitted_on, s.discharged_on) AS los, s.total_amount, s.fund_paid,
                s.diagnosis_code, substr(s.diagnosis_code, 1, 3) AS diagnosis_category, s.drg_code,

@@ -55,10 +55,13 @@ def _prf(tp: int, n_true: int, n_det: int) -> tuple[float, float, float]:
 
 
 def evaluate_drg(truth: dict[str, dict[str, Any]], detected: list[dict[str, Any]],
-                 lookalikes: set[str] | None = None) -> dict[str, Any]:
-    """Per violation P/R/F1 and loss error; ``detected`` are rings.json ``drg_cases`` entries."""
+                 lookalikes: set[str] | None = None, violations: tuple[str, ...] = VIOLATIONS) -> dict[str, Any]:
+    """Per violation P/R/F1 and loss error; ``detected`` are rings.json ``drg_cases`` entries.
+
+    ``violations``: the labels to score (the benchmark adds its own sub-labels, see
+    :func:`label_patient_shifting`)."""
     out: dict[str, Any] = {}
-    for violation in VIOLATIONS:
+    for violation in violations:
         true = {k: v for k, v in truth.items() if v["violation"] == violation}
         det = [d for d in detected if d.get("violation") == violation]
         pairs = sorted(((_jaccard(set(d["settlement_ids"]), t["settlements"]), i, k)
@@ -83,3 +86,22 @@ def evaluate_drg(truth: dict[str, dict[str, Any]], detected: list[dict[str, Any]
             "on_lookalike": on_lookalike,
         }
     return out
+
+
+PATIENT = "cost_shifting_to_patient"
+
+
+def label_patient_shifting(truth: dict[str, dict[str, Any]], detected: list[dict[str, Any]]
+                           ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """Copies with cost shifting to the patient under its own label, to score it apart (benchmark only).
+
+    Detected: the cases whose evidence is of that kind.  True: ``cost_shifting`` cases whose fund
+    loss is 0 (shifting to the fund always costs the fund something; our generator plants
+    shifting to the patient at 0).  Not the contract's rule: the contract knows one cost_shifting.
+    """
+    def kind(case: dict[str, Any]) -> str:
+        return PATIENT if any(e.get("kind") == PATIENT for e in case.get("evidence") or []) else case["violation"]
+
+    true = {k: {**t, "violation": PATIENT} if t["violation"] == "cost_shifting" and t["loss"] == 0 else t
+            for k, t in truth.items()}
+    return true, [{**d, "violation": kind(d)} for d in detected]

@@ -1,4 +1,4 @@
-"""Run the three DRG screens on one connection: episodes, profiles, then each screen.
+"""Run the DRG screens on one connection: episodes, profiles, then each screen.
 
 Like ``analytics.pipeline`` it opens nothing: the caller passes a connection holding the
 contract tables.  ``drg_coverage`` says which inputs are missing, so a run that finds no
@@ -16,12 +16,14 @@ from ringscope.analytics.drg.case import DrgCase, number_cases
 from ringscope.analytics.drg.cost_shifting import detect_cost_shifting
 from ringscope.analytics.drg.coverage import drg_coverage_gaps
 from ringscope.analytics.drg.episodes import build_episodes, build_group_profiles
+from ringscope.analytics.drg.patient_shifting import detect_patient_shifting
 from ringscope.analytics.drg.split_admission import detect_split_admissions
 from ringscope.analytics.drg.up_coding import detect_up_coding
 from ringscope.analytics.settings import DrgSettings
 
 _TEMP = ("drg_episodes", "drg_group_profiles", "drg_split_links", "drg_split_chains", "drg_secondary",
-         "drg_usual_procedures", "drg_upcoded", "drg_shift_candidates", "drg_shifted")
+         "drg_usual_procedures", "drg_upcoded", "drg_shift_candidates", "drg_shifted",
+         "drg_patient_share", "drg_patient_purchases")
 
 
 @dataclass
@@ -32,7 +34,7 @@ class DrgResult:
 
 
 def run_drg_screens(con: duckdb.DuckDBPyConnection, settings: DrgSettings | None = None) -> DrgResult:
-    """All three screens, cases numbered by content and sorted by score then loss."""
+    """All DRG screens (cost shifting to the fund and to the patient are two), cases numbered by content and sorted by score then loss."""
     settings = settings or DrgSettings()
     gaps = drg_coverage_gaps(con)
     timings: dict[str, float] = {}
@@ -44,7 +46,8 @@ def run_drg_screens(con: duckdb.DuckDBPyConnection, settings: DrgSettings | None
     timings["drg_episodes"] = round(time.perf_counter() - t0, 3)
     cases: list[DrgCase] = []
     for name, screen in (("split_admission", detect_split_admissions), ("up_coding", detect_up_coding),
-                         ("cost_shifting", detect_cost_shifting)):
+                         ("cost_shifting", detect_cost_shifting),
+                         ("cost_shifting_to_patient", detect_patient_shifting)):
         t0 = time.perf_counter()
         cases.extend(screen(con, settings))
         timings[name] = round(time.perf_counter() - t0, 3)

@@ -1,19 +1,24 @@
 """Up-coding (低码高编): a group with complications coded on a record that supports a simpler one.
 
-An episode coded above the simplest group of its ADRG is examined when it has both signs:
+An episode coded above the simplest group of its ADRG is flagged when all three hold:
 
 - a secondary diagnosis that appears *only at discharge coding*: on no other settlement of
   the patient (a real comorbidity is treated and recorded elsewhere too);
 - no *supporting treatment*: none of its procedures is unusual for the simple group (a real
   severe complication brings ventilation, transfusion, dialysis, a central line... that the
   simple group's episodes rarely have); where the data records no procedures for the ADRG at
-  all, a bill above nine in ten of the simple group's bills counts as the treatment.
+  all, a bill above nine in ten of the simple group's bills counts as the treatment;
+- a stay that sits at the simple group's profile: one longer than the simple group's normal
+  stay (its ``max_los``; listed without one, nine in ten of its stays in the data) and costlier
+  than nine in ten of its bills has the length and cost of a complicated stay, and counts as
+  supported.
 
 The group the record supports: the simplest group of the ADRG, or the next one up when a
 secondary diagnosis is corroborated by the patient's other settlements.  Loss: the coded
 group's payment minus the supported group's (rate or points, ``DrgSettings``).  Institutions
-are also compared with their peers (same level, same province): the share of their episodes
-in the upper groups of each ADRG against the peers' share is reported as evidence.
+and prescribers are also compared with their peers (same level, same province, ADRG by ADRG;
+``drift``): each case carries its institution's and its prescriber's drift as evidence, and a
+drift the records do not support raises its score.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from decimal import Decimal
 import duckdb
 
 from ringscope.analytics.drg.case import DrgCase, LossLine
+from ringscope.analytics.drg.drift import coding_drift
 from ringscope.analytics.drg.episodes import payment_sql
 from ringscope.analytics.settings import DrgSettings
 
@@ -59,7 +65,7 @@ def usual_procedures(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> N
     con.execute("""
         CREATE OR REPLACE TEMP TABLE drg_usual_procedures AS
         WITH simple AS (
-            SELECT e.settlement_id, p.adrg, e.procedure_codes, e.total_amount
+            SELECT e.settlement_id, p.adrg, e.procedure_codes, e.total_amount, e.los, e.max_los
             FROM drg_episodes e JOIN drg_group_profiles p ON p.drg_code = e.drg_code
             WHERE p.level_rank = 1),
         sizes AS (
@@ -68,11 +74,13 @@ def usual_procedures(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> N
         items AS (
             SELECT adrg, unnest(string_split(procedure_codes, ';')) AS code, settlement_id
             FROM simple WHERE procedure_codes <> ''),
-        bills AS (SELECT adrg, quantile_cont(total_amount, 0.9) AS p90_bill FROM simple GROUP BY adrg),
+        bills AS (SELECT adrg, quantile_cont(total_amount, 0.9) AS p90_bill,
+                         coalesce(max(max_los), quantile_cont(los, 0.9)) AS long_stay
+                  FROM simple GROUP BY adrg),
         usual AS (
             SELECT i.adrg, i.code, count(DISTINCT i.settlement_id) / any_value(z.with_procedures) AS share
             FROM items i JOIN sizes z USING (adrg) GROUP BY i.adrg, i.code HAVING share >= ?)
-        SELECT z.adrg, u.code, u.share, z.with_procedures, b.p90_bill
+        SELECT z.adrg, u.code, u.share, z.with_procedures, b.p90_bill, b.long_stay
         FROM sizes z JOIN bills b USING (adrg) LEFT JOIN usual u USING (adrg)
     """, [settings.min_peer_episodes, settings.usual_procedure_share])
     # An ADRG judged with no usual procedure keeps one row with code NULL: every procedure is unusual there.
@@ -96,7 +104,7 @@ def flag_episodes(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> None
                                                           WHERE u.adrg = e.adrg AND u.code IS NOT NULL)) AS unusual_procedures
             FROM drg_episodes e JOIN drg_group_profiles p ON p.drg_code = e.drg_code
             WHERE p.level_rank > 1 AND e.adrg IN (SELECT adrg FROM drg_usual_procedures))
-        SELECT j.settlement_id, j.patient_key, j.facility_id, j.drg_code, j.adrg, j.los, j.total_amount,
+        SELECT j.settlement_id, j.patient_key, j.facility_id, j.prescriber_id, j.drg_code, j.adrg, j.los, j.total_amount,
                j.secondary_diagnoses, j.procedure_codes, j.payment AS paid,
                g.drg_code AS expected_group, CAST({payment} AS DECIMAL(18,2)) AS expected_payment
         FROM judged j
@@ -106,49 +114,39 @@ def flag_episodes(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> None
         WHERE j.uncorroborated > 0 AND j.unusual_procedures = 0
           AND NOT EXISTS (SELECT 1 FROM drg_usual_procedures b WHERE b.adrg = j.adrg AND b.with_procedures = 0
                           AND j.total_amount > b.p90_bill)
+          AND NOT EXISTS (SELECT 1 FROM drg_usual_procedures b WHERE b.adrg = j.adrg  -- the upper group's profile
+                          AND j.los > b.long_stay AND j.total_amount > b.p90_bill)
     """, params)
 
 
-def institution_drift(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[float, float]]:
-    """Per institution (share of its episodes in upper groups, the same share among its peers of one level and province)."""
-    rows = con.execute("""
-        WITH per_facility AS (
-            SELECT e.facility_id, coalesce(e.facility_level, '') AS level, coalesce(e.province, '') AS province,
-                   avg(CASE WHEN p.level_rank > 1 THEN 1.0 ELSE 0.0 END) AS upper_share, count(*) AS n
-            FROM drg_episodes e JOIN drg_group_profiles p ON p.drg_code = e.drg_code
-            WHERE p.groups_in_adrg > 1 GROUP BY ALL)
-        SELECT facility_id, upper_share,
-               coalesce((sum(upper_share * n) OVER w - upper_share * n) / nullif(sum(n) OVER w - n, 0), upper_share)
-        FROM per_facility WINDOW w AS (PARTITION BY level, province)
-    """).fetchall()
-    return {r[0]: (float(r[1]), float(r[2])) for r in rows}
-
-
-def upcoding_cases(con: duckdb.DuckDBPyConnection) -> list[DrgCase]:
-    """One case per flagged episode, scored higher where the institution drifts above its peers."""
-    drift = institution_drift(con)
+def upcoding_cases(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> list[DrgCase]:
+    """One case per flagged episode, scored higher where its institution or prescriber drifts (``drift``)."""
+    institutions = coding_drift(con, "institution", settings)
+    prescribers = coding_drift(con, "prescriber", settings)
     flagged_at: dict[str, int] = {}
     rows = con.execute("""
-        SELECT settlement_id, patient_key, facility_id, drg_code, expected_group, paid, expected_payment,
-               secondary_diagnoses, procedure_codes, los FROM drg_upcoded ORDER BY facility_id, settlement_id
+        SELECT settlement_id, patient_key, facility_id, prescriber_id, drg_code, expected_group, paid,
+               expected_payment, secondary_diagnoses, procedure_codes, los FROM drg_upcoded
+        ORDER BY facility_id, settlement_id
     """).fetchall()
     for row in rows:
         flagged_at[row[2]] = flagged_at.get(row[2], 0) + 1
     cases = []
-    for sid, patient, facility, coded, expected, paid, expected_pay, secondary, procedures, los in rows:
+    for sid, patient, facility, prescriber, coded, expected, paid, expected_pay, secondary, procedures, los in rows:
         loss = Decimal(paid) - Decimal(expected_pay)
         if loss <= 0:
             continue
-        share, peers = drift.get(facility, (0.0, 0.0))
+        drifts = [d for d in (institutions.get((facility, "")), prescribers.get((facility, prescriber or "")))
+                  if d is not None]
         text = (f"coded {coded}, record supports {expected}: secondary diagnoses {secondary} appear on no other "
-                f"settlement of the patient and no procedure treats them ({procedures or 'none'}; {los} d); "
-                f"institution codes {share:.0%} of its stays in upper groups vs {peers:.0%} at peers")
+                f"settlement of the patient and no procedure treats them ({procedures or 'none'}; {los} d)")
         text_zh = (f"入组 {coded}，病案仅支持 {expected}：次要诊断 {secondary} 未见于该参保人其他结算，"
-                   f"且无相应治疗操作（{procedures or '无'}；住院 {los} 天）；该机构高编组占比 {share:.0%}，同级同省为 {peers:.0%}")
-        score = min(1.0, 0.6 + 0.1 * min(flagged_at[facility], 3) + max(0.0, share - peers))
+                   f"且无相应治疗操作（{procedures or '无'}；住院 {los} 天）")
+        score = min(1.0, 0.6 + 0.1 * min(flagged_at[facility], 3) + max((d.unexplained for d in drifts), default=0.0))
         cases.append(DrgCase("up_coding", facility, patient,
                              [LossLine(sid, loss, coded, expected, "paid group minus supported group")], score,
-                             [{"kind": "up_coding", "text": text, "text_zh": text_zh}]))
+                             [{"kind": "up_coding", "text": text, "text_zh": text_zh},
+                              *(d.evidence() for d in drifts)]))
     return cases
 
 
@@ -157,4 +155,4 @@ def detect_up_coding(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> l
     secondary_support(con)
     usual_procedures(con, settings)
     flag_episodes(con, settings)
-    return upcoding_cases(con)
+    return upcoding_cases(con, settings)

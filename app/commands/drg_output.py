@@ -9,14 +9,16 @@ from ringscope.analytics.drg.case import VIOLATION_ZH, DrgCase
 
 
 def drg_cases_table(cases: list[DrgCase], limit: int = 10) -> Table:
-    """Top DRG cases: institution, violation, settlements, loss, first evidence line (Chinese first)."""
+    """Top DRG cases: institution, violation, settlements, fund loss, what was shifted to the patient, score."""
     table = Table(title=f"DRG 支付违规线索 / DRG payment cases: top {min(limit, len(cases))} of {len(cases)}",
                   title_justify="left")
-    for col in ("case", "violation", "institution", "settlements", "loss (CNY)", "score"):
-        table.add_column(col, justify="right" if col in ("settlements", "loss (CNY)", "score") else "left")
+    numbers = ("settlements", "loss (CNY)", "to patient (CNY)", "score")
+    for col in ("case", "violation", "institution", *numbers):
+        table.add_column(col, justify="right" if col in numbers else "left")
     for case in cases[:limit]:
         table.add_row(case.case_id, f"{VIOLATION_ZH[case.violation]} {case.violation}", case.facility_id,
-                      str(len(case.lines)), f"{case.fund_loss:,.2f}", f"{case.score:.2f}")
+                      str(len(case.lines)), f"{case.fund_loss:,.2f}",
+                      f"{case.patient_amount:,.2f}" if case.patient_amount else "", f"{case.score:.2f}")
     return table
 
 

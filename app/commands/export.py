@@ -1,4 +1,4 @@
-"""``ringscope export RING_ID --out case.zip`` and ``ringscope verify case.zip``.
+"""``ringscope export RING_ID --out case.zip`` (or ``--institution FACILITY_ID``) and ``ringscope verify case.zip``.
 
 ``export`` builds the referral package for public security (docs/referral.md);
 ``verify`` checks one: every file against the SHA-256 manifests, naming each
@@ -15,6 +15,7 @@ from typing import List, Optional
 import typer
 
 from ringscope.app.console import make_console
+from ringscope.app.errors import UserError
 from ringscope.app.export import PackageError, VerifyReport, build_referral, signing, verify_package
 from ringscope.app.export.provenance import check_against_workspace
 from ringscope.app.login import cli_user
@@ -26,22 +27,27 @@ err = make_console(stderr=True)
 
 
 def export(
-    ring_id: str = typer.Argument(..., help="The ring to refer, e.g. R-000123."),
+    ring_id: Optional[str] = typer.Argument(None, help="The ring to refer, e.g. R-000123 (or --institution)."),
     out: Path = typer.Option(..., "--out", "-o", help="The package to write (a .zip)."),
     unmask: bool = typer.Option(False, "--unmask", help="Leave personal data in clear (needs the 'unmask' right)."),
     user: Optional[str] = typer.Option(None, "--user", "-u", help="Who exports (audit log; rights when users are configured)."),
     lang: List[str] = typer.Option(["zh", "en"], "--lang", help="Summary language(s): zh, en (repeat for both)."),
     rings: Optional[Path] = typer.Option(None, "--rings", help="Read the ring from this rings.json instead of the ring book."),
+    institution: Optional[str] = typer.Option(
+        None, "--institution", help="Refer this institution's DRG payment cases (no ring needed), e.g. H37010200004."),
     workspace: Optional[Path] = WorkspaceOpt,
     store: Optional[str] = StoreOpt,
     config: Optional[Path] = ConfigOpt,
 ) -> None:
-    """Build the referral package of one ring: summary (PDF/HTML, zh/en), annexes, graph, as a BagIt zip."""
+    """Build the referral package of one ring, or of one institution's DRG cases: summary (PDF/HTML, zh/en),
+    annexes, graph, as a BagIt zip."""
+    if (ring_id is None) == (institution is None):
+        raise UserError("name either a ring (RING_ID) or an institution (--institution FACILITY_ID), not both")
     cfg = config_from(workspace, store, config)
     who = cli_user(cfg, user, via="cli:export")
     with open_store(cfg.store, read_only=True) as st:
-        path = build_referral(st, ring_id, out, user=who, unmask=unmask, lang=tuple(lang), config=cfg,
-                              rings_file=rings)
+        path = build_referral(st, ring_id or "", out, user=who, unmask=unmask, lang=tuple(lang), config=cfg,
+                              rings_file=rings, institution=institution)
     report = verify_package(path)
     console.print(f"Wrote {path} ({path.stat().st_size:,} bytes, {report.files_checked} files checked, "
                   f"personal data {'UNMASKED' if unmask else 'masked'}).", highlight=False)

@@ -92,7 +92,7 @@ ANNEXES: tuple[Annex, ...] = (
                            "facility_id", "card_id", "patient_id", "fund_paid", "in_ring"),
           frozenset({"fund_paid"}), _chain_rows),
     Annex("fund_loss", ("level", "type", "id", "name", "count", "amount"), frozenset({"amount"}), _fund_loss_rows),
-    Annex("drg_episodes", DRG_COLUMNS, frozenset({"difference"}), lambda c: c.drg_lines),
+    Annex("drg_episodes", DRG_COLUMNS, frozenset({"difference", "patient_amount"}), lambda c: c.drg_lines),
 )
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

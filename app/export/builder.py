@@ -25,6 +25,7 @@ from ringscope.app.errors import UserError
 from ringscope.app.export import access, annexes, graph_files, signing, summary, wording
 from ringscope.app.export.bag import make_bag, replace_atomically, verify_package, zip_folder
 from ringscope.app.export.case import CaseFile, gather_case
+from ringscope.app.export.institution import SCHEME as DRG_SCHEME, institution_subject
 from ringscope.app.ring_source import RingRecord, find_ring
 from ringscope.app.export.safe_names import printable, safe_component
 from ringscope.app.version import __version__
@@ -47,13 +48,19 @@ def _ring_json(case: CaseFile) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
+def _description(ring: RingRecord) -> str:
+    if ring.scheme == DRG_SCHEME:
+        return (f"Referral package for suspected DRG/DIP payment violations, case file {printable(ring.ring_id)} "
+                "/ 定点医疗机构涉嫌 DRG/DIP 支付违规案件移送材料")
+    return f"Referral package for suspected fraud ring {printable(ring.ring_id)} ({ring.scheme}) / 涉嫌欺诈骗保团伙移送材料"
+
+
 def _bag_info(case: CaseFile, user_name: str, export_time: datetime, audit_head: tuple[int, str]) -> dict[str, Any]:
     ring = case.ring
     return {
         "Source-Organization": "RingScope",
         "External-Identifier": printable(ring.ring_id),
-        "External-Description": f"Referral package for suspected fraud ring {printable(ring.ring_id)} "
-                                f"({ring.scheme}) / 涉嫌欺诈骗保团伙移送材料",
+        "External-Description": _description(ring),
         "Bagging-Date": export_time.date().isoformat(),
         "Bag-Software-Agent": f"RingScope {__version__} (bagit.py)",
         "RingScope-Version": __version__,
@@ -78,13 +85,13 @@ def write_payload(case: CaseFile, payload: Path, langs: Sequence[str],
 
     ``extra_files`` (relative path -> text) are written too, e.g. the confirmed credit points.
     """
-    title = f"{wording.T['en']['ring']} {printable(case.ring.ring_id)} — {case.ring.scheme}"
+    title = f"{wording.terms(case.ring.scheme, 'en')['ring']} {printable(case.ring.ring_id)} — {case.ring.scheme}"
     annexes.write_annexes(case, payload / "annexes", title)
     for name, text in (extra_files or {}).items():
         (payload / name).parent.mkdir(parents=True, exist_ok=True)
         (payload / name).write_text(text, encoding="utf-8")
     lang0 = langs[0] if langs else "zh"
-    graph_title = f"{wording.T[lang0]['ring']} {printable(case.ring.ring_id)} — {wording.scheme_name(case.ring.scheme, lang0)}"
+    graph_title = f"{wording.terms(case.ring.scheme, lang0)['ring']} {printable(case.ring.ring_id)} — {wording.scheme_name(case.ring.scheme, lang0)}"
     graph_files.write_graph_files(case, payload / "graph", graph_title, lang0)
     (payload / "ring.json").write_text(_ring_json(case), encoding="utf-8")
     names = [f"summary/summary-{lang}.{ext}" for lang in langs for ext in ("html", "pdf")]
@@ -110,6 +117,7 @@ def build_referral(
     config: Any,
     rings_file: Path | None = None,
     export_time: datetime | None = None,
+    institution: str | None = None,
 ) -> Path:
     """Build the referral package for ``ring_id`` at ``out_path`` (a .zip) and return its path.
 
@@ -124,6 +132,8 @@ def build_referral(
     config: the :class:`ringscope.app.config.RingScopeConfig` (workspace for the audit log, users).
     rings_file: read the ring from this rings.json instead of the ring book.
     export_time: the time stamped into bag-info (default: now, China Standard Time).
+    institution: refer this institution's DRG payment cases instead of a ring (``ring_id`` is then
+        ignored): for an institution that splits admissions, up-codes or shifts costs but runs no ring.
 
     Raises ``access.ExportDenied`` when the user lacks a right, ``UserError`` when the ring
     cannot be found, ``audit.AuditError`` when the audit log cannot be written.
@@ -133,13 +143,14 @@ def build_referral(
     bad = [x for x in langs if x not in wording.LANGS]
     if bad or not langs:
         raise UserError(f"unknown summary language(s) {bad}; use zh and/or en")
+    target = f"institution:{institution}" if institution is not None else f"ring:{ring_id}"
     try:
         access.check_rights(who, unmask, config)
     except access.ExportDenied:
-        audit.record(config.workspace, user=who.name, action="export_denied", target=f"ring:{ring_id}",
+        audit.record(config.workspace, user=who.name, action="export_denied", target=target,
                      details={"unmask": unmask}, role=who.role)
         raise
-    ring: RingRecord = find_ring(config.workspace, store.relational(), ring_id, rings_file)
+    ring = _subject(store, config, ring_id, institution, rings_file)
     when = (export_time or datetime.now(CST)).astimezone(CST).replace(microsecond=0)
     out_path = Path(out_path)
     con = store.relational().cursor()
@@ -161,22 +172,31 @@ def build_referral(
         report = verify_package(tmp_zip)
         if not report.ok:
             raise UserError("the package failed its own check: " + "; ".join(report.lines()))
-        _record_export(config.workspace, who, ring, out_path, unmask, langs, when, _tagmanifest_digest(bag_dir))
+        _record_export(config.workspace, who, target, ring, out_path, unmask, langs, when,
+                       _tagmanifest_digest(bag_dir))
         replace_atomically(tmp_zip, out_path)
     return out_path
 
 
-def _record_export(workspace: Path, who: Any, ring: RingRecord, out_path: Path, unmask: bool,
+def _subject(store: Any, config: Any, ring_id: str, institution: str | None, rings_file: Path | None) -> RingRecord:
+    """What the package refers: the ring, or an institution's DRG cases when ``institution`` is named."""
+    if institution is None:
+        return find_ring(config.workspace, store.relational(), ring_id, rings_file)
+    app_config = {**config.app, **({"rings_file": str(rings_file)} if rings_file else {})}
+    return institution_subject(config.workspace, store.relational(), institution, app_config)
+
+
+def _record_export(workspace: Path, who: Any, target: str, ring: RingRecord, out_path: Path, unmask: bool,
                    langs: Sequence[str], when: datetime, tagmanifest_sha256: str) -> None:
     """The export's audit record (which ``verify --workspace`` finds by the tag manifest's digest)."""
-    audit.record(workspace, user=who.name, action=audit.EXPORT, target=f"ring:{ring.ring_id}",
+    audit.record(workspace, user=who.name, action=audit.EXPORT, target=target,
                  role=who.role, details={
                      "file": str(out_path.resolve()), "unmasked": unmask, "languages": list(langs),
                      "sha256_tagmanifest": tagmanifest_sha256,
                      "export_time": when.isoformat(), "detection_run": ring.run_id,
                  })
     if unmask:  # an unmasked export is also an unmasking, logged as the explorer logs one
-        audit.record(workspace, user=who.name, action=audit.UNMASK, target=f"ring:{ring.ring_id}",
+        audit.record(workspace, user=who.name, action=audit.UNMASK, target=target,
                      role=who.role, details={"via": "referral export", "file": str(out_path.resolve())})
 
 

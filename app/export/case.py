@@ -25,6 +25,7 @@ import duckdb
 from ringscope.app.export import evidence as evidence_mod
 from ringscope.app.export.masking import Masker
 from ringscope.app.export.drg_annex import drg_rows
+from ringscope.app.export.institution import SCHEME as DRG_SCHEME
 from ringscope.app.ring_source import RingRecord
 
 CENT = Decimal("0.01")
@@ -291,6 +292,7 @@ def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool =
         per_member=sorted(members, key=lambda m: (-m["loss_involved"], m["type"], m["id"])),
         reported=ring.reported_fund_loss,
     )
+    drg_lines, fund_loss = _with_drg(con, ring, members, fund_loss)
     data_evidence = evidence_mod.gather(con, ring, settlements, claims, members, masker)
     return CaseFile(
         ring=ring, masked=masked, members=members, settlements=settlements, dispensings=dispensings,
@@ -298,5 +300,37 @@ def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool =
         drops=_drops(con),
         missing_settlement_ids=sorted(set(ring.settlement_ids) - found_s),
         missing_claim_ids=sorted(set(ring.claim_ids) - found_c),
-        drg_lines=drg_rows(con, {m.id for m in ring.members if m.type == "facility"}),
+        drg_lines=drg_lines,
     )
+
+
+def _with_drg(con: duckdb.DuckDBPyConnection, ring: RingRecord, members: list[dict],
+              fund_loss: FundLoss) -> tuple[list[dict[str, Any]], FundLoss]:
+    """The DRG annex rows at the subject's institutions; for an institution's DRG cases also their loss."""
+    drg_lines = drg_rows(con, {m.id for m in ring.members if m.type == "facility"})
+    if ring.scheme == DRG_SCHEME:  # the Rules' extra expenditure, not what the fund paid on the settlements
+        return drg_lines, drg_fund_loss(drg_lines, members, ring.reported_fund_loss)
+    return drg_lines, fund_loss
+
+
+def drg_fund_loss(drg_lines: list[dict[str, Any]], members: list[dict],
+                  reported: Decimal | None) -> FundLoss:
+    """The loss of an institution's DRG referral: the annex's differences, line by line, then totalled.
+
+    What the fund paid on those settlements is not the loss (a split stay's kept admission, an
+    up-coded stay's supported group were due); per member, the differences of its cases' lines.
+    """
+    total = sum((money(line["difference"]) for line in drg_lines), ZERO)
+    by_patient: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for line in drg_lines:
+        by_patient[line["patient_id"]] += money(line["difference"])
+    for m in members:
+        m["loss_involved"] = total if m["type"] == "facility" else by_patient.get(m["id"], ZERO)
+    names = {m["id"]: m["name"] for m in members if m["type"] == "facility"}
+    per_facility = [{"kind": "facility", "id": line["facility_id"], "name": names.get(line["facility_id"], ""),
+                     "n": sum(1 for x in drg_lines if money(x["difference"]) > 0), "amount": total}
+                    for line in drg_lines[:1]]
+    return FundLoss(settlements_total=total, claims_total=ZERO, n_settlements=len(drg_lines), n_claims=0,
+                    per_facility=per_facility,
+                    per_member=sorted(members, key=lambda m: (-m["loss_involved"], m["type"], m["id"])),
+                    reported=reported)

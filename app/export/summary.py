@@ -81,7 +81,7 @@ def render_html(case: CaseFile, lang: str, version: str, files: Sequence[str], g
     period, timeline_all = coarsen_timeline(case.timeline)
     timeline = timeline_all[:TIMELINE_ROWS]
     context: dict[str, Any] = {
-        "lang": lang, "t": wording.T[lang], "ring": ring, "case": case, "fl": case.fund_loss,
+        "lang": lang, "t": wording.terms(ring.scheme, lang), "ring": ring, "case": case, "fl": case.fund_loss,
         "ev": case.evidence, "version": version, "files": list(files), "graph_png": graph_png,
         "ring_id_css": safe_component(ring.ring_id),
         "scheme_name": wording.scheme_name(ring.scheme, lang),

@@ -13,10 +13,12 @@ LANGS = ("zh", "en")
 SCHEMES = {
     "zh": {"trace_resale": "药品追溯码重复销售（倒卖回流药）", "borrowed_cards": "冒用、借用医保凭证",
            "car_shuttle": "车接车送、诱导虚假住院", "over_prescription": "超量开药、串通开药",
-           "maternity": "虚构劳动关系骗取生育待遇", "mixed": "多种手段混合"},
+           "maternity": "虚构劳动关系骗取生育待遇", "mixed": "多种手段混合",
+           "drg": "DRG/DIP 支付违规（机构案件）"},
     "en": {"trace_resale": "resale of reimbursed drugs (duplicate trace codes)", "borrowed_cards": "borrowed or misused cards",
            "car_shuttle": "shuttled patients / fictitious admissions", "over_prescription": "over-prescription",
-           "maternity": "sham employment for maternity benefits", "mixed": "mixed schemes"},
+           "maternity": "sham employment for maternity benefits", "mixed": "mixed schemes",
+           "drg": "DRG/DIP payment violations (institution case)"},
 }
 
 ENTITY = {
@@ -119,3 +121,42 @@ def entity_name(entity_type: str, lang: str) -> str:
 def role_name(role: str, lang: str) -> str:
     fallback = ROLES_ZH.get(role.lower(), role) if lang == "zh" else role
     return Translator(lang).maybe(f"role.{role.strip().lower().replace(' ', '_')}", fallback)
+
+
+DRG_T = {  # an institution's DRG cases (scheme ``drg``, app.export.institution): no ring, no members
+    "zh": {
+        "title": "定点医疗机构涉嫌 DRG/DIP 支付违规案件移送材料",
+        "ring": "案件编号", "source": "案件来源", "s_members": "二、涉及机构与参保人（非团伙）",
+        "settlements_total": "违规造成的基金额外支出",
+        "method": "计算方法：按《医疗保障基金使用监督管理条例实施细则》，损失为违法行为造成的基金额外支出，逐笔计算后汇总："
+                  "低码高编为已付病组与病案支持病组的支付差额；分解住院为合并住院之外多出的各次住院支付；"
+                  "转嫁费用为转出结算的基金支付部分。转嫁给参保人个人负担的费用不计入基金损失，另在附件中列明。"
+                  "逐笔明细见附件 drg_episodes.csv。",
+        "per_member": "按机构与参保人汇总",
+        "per_member_note": "参保人一栏为其病例的基金额外支出；机构一栏为合计。",
+        "detection_evidence": "筛查依据（各案件）",
+        "transactions_in_annex": "本机构案件共涉及 {n} 笔结算，逐笔明细见附件 settlements.csv / drg_episodes.csv。",
+    },
+    "en": {
+        "title": "Referral of a medical institution for suspected DRG/DIP payment violations",
+        "ring": "Case file", "source": "Case source", "s_members": "2. Institution and patients (not a ring)",
+        "settlements_total": "Additional fund expenditure caused",
+        "method": "Method: per the Detailed Rules for the Regulations on the Supervision of Medical Security Funds, "
+                  "the loss is the additional fund expenditure the acts caused, settlement by settlement, then "
+                  "totalled: for up-coding the paid group's payment minus the supported group's; for split "
+                  "admissions what the fund paid for the admissions beyond one combined stay; for cost shifting the "
+                  "fund share of the shifted settlements. Costs shifted to the patient are not a fund loss and are "
+                  "listed apart in the annex. Every line is in drg_episodes.csv.",
+        "per_member": "Per institution and patient",
+        "per_member_note": "A patient's figure is the additional fund expenditure of their cases; the institution's is "
+                           "the total.",
+        "detection_evidence": "Why the screens flagged each case",
+        "transactions_in_annex": "The institution's cases involve {n} settlements; each is listed in settlements.csv "
+                                 "and drg_episodes.csv.",
+    },
+}
+
+
+def terms(scheme: str, lang: str) -> dict[str, str]:
+    """The document's words for a subject of ``scheme`` (an institution's DRG cases differ from a ring's)."""
+    return {**T[lang], **DRG_T[lang]} if scheme == "drg" else T[lang]

@@ -28,6 +28,7 @@ from ringscope.app.errors import UserError
 from ringscope.app.free_text import mask_free_text
 from ringscope.app.pii import mask_name
 from ringscope.app.report.week_activity import WeekActivity, week_activity, week_losses
+from ringscope.app.drg_source import drift_rows, record_from_json
 from ringscope.graph.drg_book import drg_cases_for_run
 from ringscope.app.links import ring_url
 from ringscope.graph.ring_history import ensure_history_schema, previous_week, week_trend
@@ -334,7 +335,8 @@ def _tips_points(con: duckdb.DuckDBPyConnection, monday: Any, sunday: Any) -> An
 
 
 def drg_summary(cases: list[dict[str, Any]], top_n: int = TOP_N) -> dict[str, Any]:
-    """Totals per violation and the institutions with the largest extra fund expenditure."""
+    """Totals per violation, the institutions with the largest extra fund expenditure, the drifting
+    prescribers (coding drift, ``analytics.drg.drift``) and what was shifted to patients."""
     by_violation: dict[str, dict[str, Any]] = {}
     by_facility: dict[str, dict[str, Any]] = {}
     for c in cases:
@@ -348,7 +350,12 @@ def drg_summary(cases: list[dict[str, Any]], top_n: int = TOP_N) -> dict[str, An
         f["fund_loss"] += c["fund_loss"]
         f["violations"].add(c["violation"])
     top = sorted(by_facility.values(), key=lambda f: (-f["fund_loss"], -f["episodes"], f["facility_id"]))[:top_n]
+    records = [record_from_json(c) for c in cases]
+    prescribers = [r | {"fund_loss": float(r["fund_loss"])} for r in drift_rows(records)
+                   if r["unit"] == "prescriber" and r["drifting"]][:top_n]
     return {"cases": len(cases), "institutions": len(by_facility),
+            "patient_amount": float(sum((r.patient_amount for r in records), Decimal(0))),
+            "drifting_prescribers": prescribers,
             "fund_loss": float(sum((c["fund_loss"] for c in cases), Decimal(0))),
             "by_violation": [{**v, "fund_loss": float(v["fund_loss"])} for v in by_violation.values()],
             "top_institutions": [{**f, "fund_loss": float(f["fund_loss"]), "violations": sorted(f["violations"])}

@@ -1,4 +1,5 @@
-"""The explorer's DRG section: institutions ranked by flagged episodes and loss; a patient's episodes.
+"""The explorer's DRG section: institutions ranked by flagged episodes and loss; coding drift of
+institutions and prescribers; a patient's episodes.
 
 Pure functions over DRG case records and the store's relational connection (no Streamlit), so
 the weekly report and tests use them too.  Rings that name an institution as a member are
@@ -14,7 +15,7 @@ from typing import Any, Iterable
 import duckdb
 import pandas as pd
 
-from ringscope.app.drg_source import DrgCaseRecord
+from ringscope.app.drg_source import DRIFT_COLUMNS, DrgCaseRecord, drift_rows
 
 VIOLATIONS = ("split_admission", "up_coding", "cost_shifting")
 
@@ -23,21 +24,38 @@ def institution_ranking(cases: Iterable[DrgCaseRecord], con: duckdb.DuckDBPyConn
                         ring_facilities: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """One row per institution: cases per violation, flagged episodes, loss; most loss first."""
     acc: dict[str, dict[str, Any]] = defaultdict(lambda: {v: 0 for v in VIOLATIONS} | {
-        "episodes": 0, "fund_loss": Decimal("0.00")})
+        "episodes": 0, "fund_loss": Decimal("0.00"), "patient_amount": Decimal("0.00")})
+    cases = list(cases)
     for case in cases:
         row = acc[case.facility_id]
         row[case.violation] += 1
         row["episodes"] += sum(1 for line in case.lines if line.loss > 0)
         row["fund_loss"] += case.fund_loss
+        row["patient_amount"] += case.patient_amount
+    drift = {r["facility_id"]: r["unexplained"] for r in drift_rows(cases) if r["unit"] == "institution"}
+    drifting: dict[str, int] = defaultdict(int)
+    for r in drift_rows(cases):
+        if r["unit"] == "prescriber" and r["drifting"]:
+            drifting[r["facility_id"]] += 1
     names = _facility_names(con, list(acc)) if con is not None else {}
-    rows = [{"facility_id": f, "facility_name": names.get(f, ""), **r,
+    rows = [{"facility_id": f, "facility_name": names.get(f, ""), **r, "coding_drift": drift.get(f),
+             "drifting_prescribers": drifting.get(f, 0),
              "rings": ", ".join((ring_facilities or {}).get(f, []))} for f, r in acc.items()]
-    columns = ["facility_id", "facility_name", *VIOLATIONS, "episodes", "fund_loss", "rings"]
+    columns = ["facility_id", "facility_name", *VIOLATIONS, "episodes", "fund_loss", "patient_amount",
+               "coding_drift", "drifting_prescribers", "rings"]
     df = pd.DataFrame(rows, columns=columns)
     if df.empty:
         return df
     df["fund_loss"] = df["fund_loss"].astype(float)
+    df["patient_amount"] = df["patient_amount"].astype(float)
     return df.sort_values(["fund_loss", "episodes", "facility_id"], ascending=[False, False, True]).reset_index(drop=True)
+
+
+def coding_drift_table(cases: Iterable[DrgCaseRecord], facility_id: str | None = None) -> pd.DataFrame:
+    """Institutions and prescribers whose up-coded cases carry a case-mix drift (one institution's, if named)."""
+    rows = [r | {"fund_loss": float(r["fund_loss"])} for r in drift_rows(list(cases))
+            if facility_id is None or r["facility_id"] == facility_id]
+    return pd.DataFrame(rows, columns=list(DRIFT_COLUMNS))
 
 
 def _facility_names(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:

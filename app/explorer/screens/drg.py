@@ -20,16 +20,27 @@ st.subheader(tr("drg.ranking"))
 st.dataframe(ranking.rename(columns={c: tr.maybe(f"drg.col.{c}", c) for c in ranking.columns}), hide_index=True,
              key="drg_ranking")
 facility = st.selectbox(tr("drg.pick_facility"), list(ranking["facility_id"]), key="drg_facility")
+drift = view.coding_drift_table(cases, facility)
+if not drift.empty:
+    st.subheader(tr("drg.drift"))
+    st.caption(tr("drg.drift_caption"))
+    drift["unit"] = [tr(f"drg.unit.{u}") for u in drift["unit"]]
+    st.dataframe(drift.rename(columns={c: tr.maybe(f"drg.col.{c}", c) for c in drift.columns}), hide_index=True,
+                 key="drg_drift")
 mine = [c for c in cases if c.facility_id == facility]
 st.subheader(tr("drg.cases", n=len(mine)))
 labels = {c.case_id: f"{c.case_id} · {tr(f'drg.violation.{c.violation}')} · {c.fund_loss:,.2f}" for c in mine}
 case_id = st.selectbox(tr("drg.pick_case"), list(labels), format_func=labels.get, key="drg_case")
 case = next(c for c in mine if c.case_id == case_id)
 st.markdown(f"**{tr(f'drg.violation.{case.violation}')}** · {tr('drg.loss')}: {case.fund_loss:,.2f} · "
-            f"{tr('drg.patient')}: {case.patient_id}")
+            + (f"{tr('drg.patient_amount')}: {case.patient_amount:,.2f} · " if case.patient_amount else "")
+            + f"{tr('drg.patient')}: {case.patient_id}")
 st.write(case.text(ctx.lang))
 st.dataframe([{"settlement_id": x.settlement_id, "paid_group": x.paid_group, "expected_group": x.expected_group,
-               "loss": float(x.loss), "note": x.note} for x in case.lines], hide_index=True, key="drg_lines")
+               "loss": float(x.loss), "patient_amount": float(x.patient_amount), "note": x.note}
+              for x in case.lines], hide_index=True, key="drg_lines")
+for item in case.drifts():
+    st.caption(item.get("text_zh" if ctx.lang == "zh" else "text", ""))
 if case.patient_id:
     st.subheader(tr("drg.timeline"))
     timeline = view.patient_timeline(con, case.patient_id, facility, cases)

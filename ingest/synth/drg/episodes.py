@@ -70,8 +70,11 @@ def drug_lines(world: World, drugs: list[int], budget: int, rng: np.random.Gener
 
 
 def write_stay(world: World, builder: FactBuilder, groups: DrgGroups, rng: np.random.Generator,
-               stay: Stay) -> tuple[int, int]:
-    """Write the discharge settlement of ``stay``; returns (settlement number, fund_paid cents)."""
+               stay: Stay, fund_share: float | None = None) -> tuple[int, int]:
+    """Write the discharge settlement of ``stay``; returns (settlement number, fund_paid cents).
+
+    ``fund_share`` replaces the patient's usual reimbursement share (cost shifted to the patient).
+    """
     cat = world.catalogue
     discharged = stay.admitted + stay.los
     lines = drug_lines(world, stay.drugs, stay.cost, rng)
@@ -80,7 +83,8 @@ def write_stay(world: World, builder: FactBuilder, groups: DrgGroups, rng: np.ra
     sid, fund = builder.settlement(
         card=world.pop.card_for(stay.person, discharged), patient=stay.person, facility=stay.facility,
         kind=INPATIENT, t=at(discharged, 32_000 + int(rng.integers(0, 25_000))), lines=lines, total=total,
-        fund_ratio=fund_ratio(world, rng, stay.person, "inpatient"), prescriber=facility_doctor,
+        fund_ratio=fund_ratio(world, rng, stay.person, "inpatient") if fund_share is None else fund_share,
+        prescriber=facility_doctor,
         admitted=stay.admitted, discharged=discharged, diag=cat.diag(stay.principal),
         drg=cat.drg(str(groups.code[stay.group])))
     world.drg_coding[sid] = (";".join(stay.secondary), ";".join(stay.procedures))
@@ -88,12 +92,13 @@ def write_stay(world: World, builder: FactBuilder, groups: DrgGroups, rng: np.ra
 
 
 def write_visit(world: World, builder: FactBuilder, rng: np.random.Generator, *, person: int, facility: int,
-                day: int, diagnosis: str, lines: list[tuple], fee: int, kind: int = OUTPATIENT) -> tuple[int, int]:
-    """An outpatient (or pharmacy) settlement at ``facility`` on ``day``."""
+                day: int, diagnosis: str, lines: list[tuple], fee: int, kind: int = OUTPATIENT,
+                fund_share: float | None = None) -> tuple[int, int]:
+    """An outpatient (or pharmacy) settlement at ``facility`` on ``day`` (``fund_share``: 0 = out of pocket)."""
     return builder.settlement(
         card=world.pop.card_for(person, day), patient=person, facility=facility, kind=kind,
         t=at(day, 30_000 + int(rng.integers(0, 28_000))), lines=lines, fee=fee,
-        fund_ratio=fund_ratio(world, rng, person, "outpatient"),
+        fund_ratio=fund_ratio(world, rng, person, "outpatient") if fund_share is None else fund_share,
         prescriber=int(world.facilities.pick_prescriber(rng, np.array([facility]))[0]),
         diag=world.catalogue.diag(diagnosis) if diagnosis in set(world.catalogue.diagnosis_code) else -1)
 

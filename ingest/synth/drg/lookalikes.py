@@ -6,7 +6,9 @@ operations), a transfer for another condition, a readmission after a complicatio
 Up-coding look-alikes: stays with a severe acute complication and the treatment for it,
 at a referral hospital that sees many of them.  Cost-shifting look-alikes: a small
 follow-up visit after discharge, the work-up visit that decided the admission, a chronic
-refill for another condition just before it.
+refill for another condition just before it.  Look-alikes of cost shifting to the patient:
+take-home drugs bought out of pocket on the day of discharge, a chronic refill bought during
+the stay, a resident's stay at the top of residents' usual self-paid share.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from ringscope.ingest.synth.drg.episodes import (ACUTE_COMPLICATIONS, BASE_PROCEDURES, PRINCIPAL, Stay, drug_lines,
                                                  stay_drugs, typical_cost, write_stay, write_visit)
+from ringscope.ingest.synth.facts import PHARMACY_KIND
 
 if TYPE_CHECKING:
     from ringscope.ingest.synth.drg.planting import Ward
@@ -132,8 +135,48 @@ def visits_around_stay(ward: Ward, hospital: int) -> None:
     _mark(ward, "visits_around_stay", hospital, sids)
 
 
+def _own_pharmacy(ward: Ward, person: int) -> int:
+    return int(ward.world.home_pharmacy[person])
+
+
+def purchases_around_stay(ward: Ward, hospital: int) -> None:
+    """Out-of-pocket pharmacy purchases that are not the stay's cost: take-home drugs bought on the
+    day of discharge, and the patient's chronic refill (another condition) bought during the stay."""
+    rng, world = ward.rng, ward.world
+    person = int(ward.patients(1, chronic=True)[0])
+    adrg = str(rng.choice(np.array(("ES3", "BR2", "HC3", "ET2", "FR2", "IU2"))))
+    stay = ward.stay(person, hospital, adrg, "5", ward.day(30) + 2)
+    sids = [_write(ward, stay)]
+    discharged = stay.admitted + stay.los
+    take_home = write_visit(world, ward.builder, rng, person=person, facility=_own_pharmacy(ward, person),
+                            day=discharged, diagnosis=PRINCIPAL[adrg], kind=PHARMACY_KIND, fund_share=0.0,
+                            lines=drug_lines(world, stay.drugs[:1], int(stay.cost * 0.1), rng), fee=0)
+    cat, chronic = world.catalogue, int(world.pop.chronic[person])
+    refill_drug = int(world.chronic_drugs[person, 0])
+    refill = write_visit(world, ward.builder, rng, person=person, facility=_own_pharmacy(ward, person),
+                         day=stay.admitted + int(rng.integers(0, max(1, stay.los))), kind=PHARMACY_KIND,
+                         diagnosis=str(cat.diagnosis_code[cat.chronic_diag[chronic]]), fund_share=0.0,
+                         lines=drug_lines(world, [refill_drug] if refill_drug >= 0 else [], 40_000, rng), fee=500)
+    sids += [take_home[0], refill[0]]
+    _mark(ward, "purchases_around_stay", hospital, sids)
+
+
+def resident_top_share(ward: Ward, hospital: int) -> None:
+    """A resident-insured stay at the top of residents' usual self-paid share (far above employees')."""
+    rng, world = ward.rng, ward.world
+    residents = ward.patients(8)
+    residents = residents[~world.pop.employee[residents]]
+    if len(residents) == 0:
+        return
+    person = int(residents[0])
+    stay = ward.stay(person, hospital, str(rng.choice(np.array(("ES3", "BR2", "HC3")))), "5", ward.day(30))
+    sid, _fund = write_stay(world, ward.builder, ward.groups, rng, stay, fund_share=0.55)
+    _mark(ward, "resident_top_share", hospital, [sid])
+
+
 PLANTERS = (chemotherapy_cycles, dialysis_series, staged_surgery, transfer_other_condition,
-            complication_readmission, treated_complication, visits_around_stay)
+            complication_readmission, treated_complication, visits_around_stay, purchases_around_stay,
+            resident_top_share)
 
 
 def plant_all(ward: Ward, hospitals: np.ndarray, n: int) -> None:

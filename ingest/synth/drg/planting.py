@@ -10,13 +10,18 @@ Violations (each at hospitals chosen per seed, none shared between violations):
   the extra cost is the coded group's payment minus the supported group's;
 - cost shifting (转嫁费用): the stay's own drugs billed on outpatient or pharmacy
   settlements at the same hospital in the days before admission or after discharge; the
-  extra cost is those settlements' fund share.
+  extra cost is those settlements' fund share;
+- cost shifting to the patient (转嫁费用, to the patient's pocket): a stay billed with a
+  self-paid share 30-45 points above the patient's usual one, or the stay's own drugs bought
+  out of pocket at a pharmacy while the patient is in the ward; the fund pays nothing extra
+  (truth loss 0 on every settlement), the patient does.
 
 Look-alikes (``truth/drg_lookalikes.csv``, not part of the contract): chemotherapy cycles,
 dialysis series, staged bilateral knee replacement, a transfer for another condition, a
 readmission after a complication, genuinely complicated stays (acute complication with its
 treatment; chronic comorbidity seen in outpatient history), follow-up visits, pre-admission
-work-up and chronic refills around a stay.
+work-up and chronic refills around a stay, take-home drugs bought on the day of discharge, a
+chronic refill bought during a stay, a resident's stay at the top of residents' usual share.
 """
 from __future__ import annotations
 
@@ -29,9 +34,10 @@ from ringscope.ingest.synth.drg.episodes import (ACUTE_COMPLICATIONS, BASE_PROCE
                                                  drug_lines, stay_drugs, typical_cost, typical_los, write_stay,
                                                  write_visit)
 from ringscope.ingest.synth.drg.groups import DrgGroups, build_groups
-from ringscope.ingest.synth.facilities import MAJOR_HOSPITAL, MINOR_HOSPITAL
+from ringscope.ingest.synth.facilities import MAJOR_HOSPITAL, MINOR_HOSPITAL, PHARMACY
 from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
 from ringscope.ingest.synth.population import NO_DAY
+from ringscope.ingest.synth.schemes.common import fund_ratio
 from ringscope.ingest.synth.world import World
 
 SPLIT_ADRGS = ("ES3", "BR2", "HC3", "ET2", "FR2", "KS1", "IU2")
@@ -106,6 +112,7 @@ def plant_drg(world: World, builder: FactBuilder) -> tuple[DrgGroups, DrgTruth]:
     hospitals = rng.permutation(hospitals)
     per = max(2, min(len(hospitals) // 8, world.pop.size // 25_000 + 2))
     split_at, up_at, shift_at = hospitals[:per], hospitals[per:2 * per], hospitals[2 * per:3 * per]
+    patient_at = hospitals[3 * per:4 * per]
     cases = max(12, world.pop.size // 1_500)
     try:  # a small world runs out of people: it gets fewer DRG plants, never a crash
         ordinary_care(ward, hospitals, max(200, world.pop.size // 40))
@@ -113,10 +120,11 @@ def plant_drg(world: World, builder: FactBuilder) -> tuple[DrgGroups, DrgTruth]:
             split_admission(ward, int(rng.choice(split_at)))
             up_coding(ward, int(rng.choice(up_at)))
             cost_shifting(ward, int(rng.choice(shift_at)))
+            patient_shifting(ward, int(rng.choice(patient_at)))
         lookalikes.plant_all(ward, hospitals, max(6, world.pop.size // 3_000))
     except NoOneLeft:
         pass
-    world.ring_facilities[np.concatenate([split_at, up_at, shift_at])] = True
+    world.ring_facilities[np.concatenate([split_at, up_at, shift_at, patient_at])] = True
     return groups, ward.truth
 
 
@@ -194,4 +202,30 @@ def cost_shifting(ward: Ward, hospital: int) -> None:
         shifted, fund = write_visit(ward.world, ward.builder, rng, person=person, facility=hospital, day=day,
                                     diagnosis=stay.principal, lines=lines, fee=int(rng.integers(0, 5_000)), kind=kind)
         rows.append((shifted, fund))
+    ward.truth.case("cost_shifting", hospital, rows)
+
+
+def patient_shifting(ward: Ward, hospital: int) -> None:
+    """A stay whose costs the patient bore: billed as self-pay, or its drugs bought outside during it."""
+    rng, world = ward.rng, ward.world
+    person = int(ward.patients(1)[0])
+    adrg = str(rng.choice(np.array(SPLIT_ADRGS)))
+    stay = ward.stay(person, hospital, adrg, "5", ward.day(30) + 2)
+    if rng.random() < 0.5:  # billed as self-pay: the patient pays 30-45 points more than usual
+        usual = fund_ratio(world, rng, person, "inpatient")
+        sid, _fund = write_stay(world, ward.builder, ward.groups, rng, stay,
+                                fund_share=max(0.05, usual - rng.uniform(0.3, 0.45)))
+        ward.truth.case("cost_shifting", hospital, [(sid, 0)])
+        return
+    shifted = stay_drugs(world, rng)
+    sid, _fund = write_stay(world, ward.builder, ward.groups, rng, stay)
+    rows = [(sid, 0)]
+    pharmacy = int(world.facilities.pick(rng, np.array([world.pop.county[person]]), PHARMACY)[0])
+    for _ in range(int(rng.integers(1, 3))):
+        day = stay.admitted + int(rng.integers(0, max(1, stay.los)))
+        bought, _ = write_visit(world, ward.builder, rng, person=person, facility=pharmacy, day=day,
+                                diagnosis=stay.principal if rng.random() < 0.5 else "", kind=PHARMACY_KIND,
+                                lines=drug_lines(world, shifted, int(stay.cost * rng.uniform(0.05, 0.2)), rng),
+                                fee=0, fund_share=0.0)
+        rows.append((bought, 0))
     ward.truth.case("cost_shifting", hospital, rows)

@@ -1,6 +1,7 @@
 """Hand-built DRG drops for the screen tests: a small catalogue and a few coded stays."""
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from tests.drops import write_table
@@ -16,29 +17,43 @@ GROUPS = [  # drg_code, adrg, weight, base_payment, min_los, max_los
 ]
 SETTLEMENT_HEADER = ["settlement_id", "card_id", "patient_id", "facility_id", "settled_at", "total_amount", "fund_paid",
                      "kind", "admitted_on", "discharged_on", "diagnosis_code", "drg_code", "secondary_diagnoses",
-                     "procedure_codes"]
+                     "procedure_codes", "prescriber_id", "self_paid"]
 
 
 def stay(sid: str, patient: str, admitted: str, discharged: str, drg: str, diagnosis: str, *, secondary: str = "",
-         procedures: str = "", total: str = "6000.00", fund: str = "4200.00", facility: str = "H1") -> list[str]:
+         procedures: str = "", total: str = "6000.00", fund: str = "4200.00", facility: str = "H1",
+         prescriber: str = "") -> list[str]:
     return [sid, "C" + patient, patient, facility, discharged + "T10:00:00", total, fund, "inpatient", admitted,
-            discharged, diagnosis, drg, secondary, procedures]
+            discharged, diagnosis, drg, secondary, procedures, prescriber, _rest(total, fund)]
+
+
+def _rest(total: str, fund: str) -> str:
+    """What the patient paid: the total less the fund's share (the contract's check)."""
+    return f"{Decimal(total) - Decimal(fund):.2f}"
 
 
 def visit(sid: str, patient: str, day: str, diagnosis: str, total: str, fund: str, *, facility: str = "H1",
           kind: str = "outpatient") -> list[str]:
-    return [sid, "C" + patient, patient, facility, day + "T09:00:00", total, fund, kind, "", "", diagnosis, "", "", ""]
+    return [sid, "C" + patient, patient, facility, day + "T09:00:00", total, fund, kind, "", "", diagnosis, "", "", "",
+            "", _rest(total, fund)]
 
 
 def write_drop(folder: Path, settlements: list[list[str]], dispensings: list[list[str]] | None = None,
-               with_groups: bool = True) -> Path:
+               with_groups: bool = True, residents: frozenset[str] = frozenset()) -> Path:
+    """The drop; rows shorter than the header are padded with empty cells; ``residents`` are
+    resident-insured (the rest employees)."""
     patients = sorted({row[2] for row in settlements})
-    write_table(folder, "patients", ["patient_id"], [[p] for p in patients])
+    write_table(folder, "patients", ["patient_id", "insured_type"],
+                [[p, "resident" if p in residents else "employee"] for p in patients])
+    settlements = [row + [""] * (len(SETTLEMENT_HEADER) - len(row)) for row in settlements]
     write_table(folder, "cards", ["card_id", "patient_id"], [["C" + p, p] for p in patients])
     write_table(folder, "facilities", ["facility_id", "kind", "level", "region_code"],
-                [["H1", "hospital", "三级", "110101"], ["H2", "hospital", "三级", "110102"]])
+                [["H1", "hospital", "三级", "110101"], ["H2", "hospital", "三级", "110102"],
+                 ["Y1", "pharmacy", "", "110101"]])
     write_table(folder, "drugs", ["drug_code", "name"], [["D1", "注射用头孢曲松钠"], ["D2", "氯化钠注射液"],
                                                          ["D3", "苯磺酸氨氯地平片"]])
+    doctors = sorted({(row[14], row[3]) for row in settlements if row[14]})
+    write_table(folder, "prescribers", ["prescriber_id", "facility_id"], [[d, f] for d, f in dict(doctors).items()])
     write_table(folder, "settlements", SETTLEMENT_HEADER, settlements)
     write_table(folder, "dispensings", ["settlement_id", "line_no", "drug_code", "quantity", "amount"],
                 dispensings or [])
