@@ -7,6 +7,7 @@ from ringscope.app.ring_graph import drill, prepare_graph, to_html
 from ringscope.app.ring_source import RingRecord
 from ringscope.app.triage import STATUSES, get_triage, set_triage
 from ringscope.app.views import referral
+from ringscope.app.views.triage_history import history_table
 from ringscope.app.views.ring_detail import build_ring_detail, localise_columns, store_graph, timeline_chart
 from ringscope.app import audit
 from ringscope.app.free_text import mask_free_text
@@ -82,6 +83,16 @@ def store_graph_section(d, mask: bool) -> None:
     st.iframe(html, height=660)
 
 
+def history_section(con, ring_id: str, mask: bool) -> None:
+    """Who changed the ring's triage, when, from which status to which, with the note (newest first)."""
+    st.markdown(f"**{tr('history.title')}**")
+    table = history_table(con.cursor(), ring_id, tr, mask)
+    if table.empty:
+        st.caption(tr("history.none"))
+    else:
+        st.table(table, hide_index=True)  # a short log: a plain table, readable and searchable
+
+
 ctx = session.current()
 tr = ctx.tr
 st.title(tr("ring.title"))
@@ -149,6 +160,7 @@ if st.button(tr("ring.save"), key=f"triage_save_{ring_id}", disabled=not may_wri
                  role=ctx.user.role if ctx.user else None)
     session.anchor_audit_head(ctx, con.cursor())
     st.success(tr("ring.saved", status=tr(f"status.{saved.status}")))
+history_section(con, ring_id, mask)
 
 ring_tips.render(ctx, ring, con)  # the ring's tip-offs and its members' credit points
 
