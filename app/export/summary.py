@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 import jinja2
 
+from ringscope.app.figures import headline_with_exact, yuan
 from ringscope.app.i18n import Translator
 from ringscope.app.export import wording
 from ringscope.app.export.case import CaseFile
@@ -39,7 +40,7 @@ _ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=False,
 )
-_ENV.filters["money"] = lambda v: f"{Decimal(v):,.2f}"
+_ENV.filters["money"] = yuan  # one rule for money in every output (app.figures)
 
 
 def _period_key(day: str, period: str) -> str:
@@ -108,6 +109,7 @@ def render_html(case: CaseFile, lang: str, version: str, files: Sequence[str], g
         "items_more": max(0, len(case.evidence_items) - EVIDENCE_ITEMS),
         "evidence_rows": EVIDENCE_ROWS,
         "status": lambda s: wording.T[lang]["status"].get(s, s),
+        "total_headline": headline_with_exact(case.fund_loss.total, lang),
     }
     return _ENV.get_template("summary.html.j2").render(**context)
 

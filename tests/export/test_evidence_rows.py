@@ -136,3 +136,15 @@ def test_workbook_has_chinese_headers_typed_cells_and_fitted_widths(pool_zip):
     rows = wb["evidence_rows"]
     assert [c.value for c in rows[1]][:2] == ["证据编号", "证据类别"]
     assert wb["triage_history"].cell(3, 3).value == "新发现"  # from_status in Chinese
+
+
+def test_summary_money_by_the_one_rule(pool_zip):
+    import re
+
+    from tests.money_scan import bare_money
+
+    for lang in ("zh", "en"):
+        html = member(pool_zip, f"summary-{lang}.html").decode()
+        text = re.sub(r"<style[^>]*>.*?</style>|<[^>]+>", " ", html, flags=re.S)
+        assert bare_money(text) == [], lang
+    assert "基金损失合计: 1.35 万元（13,505.67 元）" in member(pool_zip, "summary-zh.html").decode()
