@@ -115,6 +115,14 @@ class DuckDBStore(AdjacencyQueries, Store):
         ).fetchall()
         return [Node(l, i, c or i) for l, i, c in rows]
 
+    def prepare_paths(self) -> bool:
+        """Build the path adjacency for the catalogue's current drops (205 s at 1M patients: after ingest,
+        not on the first path question); nothing when it is already current."""
+        root = self.config.catalogue_path.parent / "adjacency"
+        current = (root / adjacency.catalogue_version(self.con) / "indptr.npy").exists()
+        adjacency.load_or_build(self.con, root)
+        return not current
+
     def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 8) -> Subgraph | None:
         """Bidirectional BFS over the adjacency kept beside the catalogue (graph.adjacency), built on first use."""
         if self.get_node(a.label, a.id) is None or self.get_node(b.label, b.id) is None:
