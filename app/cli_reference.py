@@ -46,7 +46,7 @@ def _option_lines(command: Command, ctx: Any) -> list[str]:
 
 
 def _argument_lines(command: Command, ctx: Any) -> list[str]:
-    return [f"- `{param.name.upper()}` {param.display_type(ctx)}{'' if param.required else ' (optional)'}"
+    return [f"- `{param.name.upper()}` {param.metavar or param.display_type(ctx)}{'' if param.required else ' (optional)'}"
             for param in command.params if not _is_option(param)]
 
 
