@@ -176,7 +176,7 @@ def _evaluate_drg(drop_dir: Path, doc: dict) -> dict | None:
 
 
 def train(
-    drop_dirs: list[Path] = typer.Argument(..., metavar="DROP_DIR...", help="Generated drop folders (with truth/) to learn from."),
+    drop_dirs: list[Path] = typer.Argument(..., metavar="DROP_DIR", help="Generated drop folders (with truth/) to learn from."),
     workspace: Optional[Path] = WorkspaceOpt,
     store: Optional[str] = StoreOpt,
     config: Optional[Path] = ConfigOpt,
