@@ -147,4 +147,4 @@ def test_summary_money_by_the_one_rule(pool_zip):
         html = member(pool_zip, f"summary-{lang}.html").decode()
         text = re.sub(r"<style[^>]*>.*?</style>|<[^>]+>", " ", html, flags=re.S)
         assert bare_money(text) == [], lang
-    assert "基金损失合计: 1.35 万元（13,505.67 元）" in member(pool_zip, "summary-zh.html").decode()
+    assert "基金损失合计：1.35 万元（13,505.67 元）" in member(pool_zip, "summary-zh.html").decode()
