@@ -50,3 +50,14 @@ def test_ring_tables_format_every_money_column(explorer_ws):
     for name in ("基金支付（元）", "总金额（元）"):
         assert configs.get(name) == TABLE_FORMAT, (name, configs)
     assert not bare_money(" ".join(m.value for m in at.markdown))
+
+
+def test_money_charts_use_separators_not_english_abbreviations():
+    import pandas as pd
+    import plotly.express as px
+
+    from ringscope.app.views.overview import money_axis
+
+    fig = money_axis(px.bar(pd.DataFrame({"scheme": ["x"], "fund_loss": [14066530.12]}), x="scheme", y="fund_loss"))
+    assert fig.layout.yaxis.tickformat == ",.0f"  # 14,000,000 rather than "14M"
+    assert "%{y:,.2f}" in fig.data[0].hovertemplate
