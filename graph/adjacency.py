@@ -57,19 +57,23 @@ def catalogue_version(con: duckdb.DuckDBPyConnection) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
 
 
-def load_or_build(con: duckdb.DuckDBPyConnection, root: Path) -> Adjacency:
-    """The adjacency of the catalogue's current version, building it when it is missing or stale."""
+def load_or_build(con: duckdb.DuckDBPyConnection, root: Path, dir_mode: int = 0o700) -> Adjacency:
+    """The adjacency of the catalogue's current version, building it when it is missing or stale.
+
+    ``dir_mode``: the workspace's folder mode (``[workspace] dir_mode``; private by default), which the
+    build folder gets too — ``mkdtemp`` would leave it 0700 whatever the workspace allows.
+    """
     folder = root / catalogue_version(con)
     if not (folder / "indptr.npy").exists():
-        _build(con, folder)
+        _build(con, folder, dir_mode)
     return Adjacency(folder, np.load(folder / "indptr.npy", mmap_mode="r"), np.load(folder / "indices.npy", mmap_mode="r"),
                      np.load(folder / "types.npy", mmap_mode="r"), np.load(folder / "forward.npy", mmap_mode="r"))
 
 
-def _build(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+def _build(con: duckdb.DuckDBPyConnection, folder: Path, dir_mode: int) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=folder.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; the explorer may run as another user of the workspace
+    tmp.chmod(dir_mode)  # as the workspace allows: the explorer may run as another user of a shared workspace
     cur = con.cursor()
     try:
         cur.execute("CREATE OR REPLACE TEMP TABLE _rs_adj_e AS SELECT src_label, src_id, type, dst_label, dst_id "

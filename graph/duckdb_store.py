@@ -120,7 +120,7 @@ class DuckDBStore(AdjacencyQueries, Store):
         not on the first path question); nothing when it is already current."""
         root = self.config.catalogue_path.parent / "adjacency"
         current = (root / adjacency.catalogue_version(self.con) / "indptr.npy").exists()
-        adjacency.load_or_build(self.con, root)
+        adjacency.load_or_build(self.con, root, self.config.dir_mode)
         return not current
 
     def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 8) -> Subgraph | None:
@@ -129,7 +129,7 @@ class DuckDBStore(AdjacencyQueries, Store):
             return None
         if a == b:
             return self._induced([a], False)
-        adj = adjacency.load_or_build(self.con, self.config.catalogue_path.parent / "adjacency")
+        adj = adjacency.load_or_build(self.con, self.config.catalogue_path.parent / "adjacency", self.config.dir_mode)
         ia, ib = adjacency.node_ids(self.con, adj, [(a.label, a.id), (b.label, b.id)])
         if ia is None or ib is None:  # a node with no relationship at all
             return None
