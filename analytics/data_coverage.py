@@ -48,7 +48,7 @@ NEEDS: tuple[Need, ...] = (
          "holders have no region, death or birth date, so no card shows a misuse sign",
          "参保人缺少地区、死亡日期和出生日期，无法判断医保卡是否被冒用"),
     Need("car_shuttle", "settlements", "admitted_on IS NOT NULL OR kind = 'inpatient'",
-         "settlements.admitted_on / kind = inpatient",
+         "settlements.admitted_on / kind",
          "no settlement is marked as an inpatient stay, so no joint admission can be seen",
          "结算记录中没有住院标记或入院日期，无法发现集体住院"),
     Need("car_shuttle", "settlements", "self_paid IS NOT NULL", "settlements.self_paid",

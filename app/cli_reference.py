@@ -46,8 +46,15 @@ def _option_lines(command: Command, ctx: Any) -> list[str]:
 
 
 def _argument_lines(command: Command, ctx: Any) -> list[str]:
-    return [f"- `{param.name.upper()}` {param.display_type(ctx)}{'' if param.required else ' (optional)'}"
+    return [f"- `{param.name.upper()}` {_argument_type(param, ctx)}{'' if param.required else ' (optional)'}"
             for param in command.params if not _is_option(param)]
+
+
+def _argument_type(param: Any, ctx: Any) -> str:
+    """What an argument takes: its metavar when it names one (``DROP_DIR...`` for a repeatable one)."""
+    if param.metavar:
+        return param.metavar + ("..." if param.nargs == -1 else "")
+    return str(param.display_type(ctx))
 
 
 def _command_section(path: str, command: Command) -> list[str]:

@@ -24,6 +24,7 @@ from typing import Any, Mapping, Sequence
 import duckdb
 import pandas as pd
 
+from ringscope.app.figures import yuan
 from ringscope.app.entity_picture import EntityPicture, FoldedEdge, build_picture, display_name, limit_nodes
 from ringscope.app.i18n import Translator
 from ringscope.app.ring_source import RingRecord
@@ -129,7 +130,7 @@ def layout(pic: EntityPicture, seed: int = 20261206) -> dict[str, tuple[float, f
 
 
 def edge_label(e: FoldedEdge, tr: Translator) -> str:
-    return tr("picture.edge_title", kind=tr(f"picture.kind.{e.kind}"), count=f"{e.count:,}", money=f"{e.money:,.2f}",
+    return tr("picture.edge_title", kind=tr(f"picture.kind.{e.kind}"), count=f"{e.count:,}", money=yuan(e.money),
               first=e.first or "—", last=e.last or "—")
 
 

@@ -99,3 +99,40 @@ def triage_history(con: duckdb.DuckDBPyConnection, ring_id: str) -> list[Triage]
         "SELECT ring_id, status, coalesce(assignee, ''), coalesce(notes, ''), coalesce(updated_by, ''), updated_at "
         "FROM ring_triage_log WHERE ring_id = ? ORDER BY updated_at", [ring_id]).fetchall()
     return [Triage(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class TriageChange:
+    """One step of a ring's triage history: who changed it, when, from which status to which, and the note."""
+
+    ring_id: str
+    changed_at: datetime | None
+    changed_by: str
+    from_status: str
+    to_status: str
+    assignee: str
+    note: str
+
+
+def _note_added(before: str, after: str) -> str:
+    """What a change wrote into the notes: the appended part when notes were added to, else the whole new text.
+
+    The log keeps each change's full notes (a masked viewer appends to them), so the history shows the part a
+    change wrote rather than repeating every earlier note on every line.
+    """
+    if after == before:
+        return ""
+    if before and after.startswith(before):
+        return after[len(before):].strip()
+    return after
+
+
+def triage_changes(con: duckdb.DuckDBPyConnection, ring_id: str) -> list[TriageChange]:
+    """The ring's triage history, oldest first; the first change starts from ``new`` (never triaged)."""
+    changes: list[TriageChange] = []
+    before = Triage(ring_id)
+    for entry in triage_history(con, ring_id):
+        changes.append(TriageChange(ring_id, entry.updated_at, entry.updated_by, before.status, entry.status,
+                                    entry.assignee, _note_added(before.notes, entry.notes)))
+        before = entry
+    return changes

@@ -305,6 +305,8 @@ def run_weekly(
                     say(f"warning: {warning}")
             else:
                 say(f"drop already loaded as {drop_id}; not loading it again")
+            if store.prepare_paths():  # after a new drop: the explorer's first path question stays fast
+                say("path index built")
             say("detect")
             rings, run_id = detect_and_book(cfg, store)
             say("history")

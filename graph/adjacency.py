@@ -10,9 +10,12 @@ milliseconds.  Node keys map to integers through a Parquet table
 (``nodes.parquet``: label, id, nid) read by DuckDB.
 
 Files live in ``<workspace>/adjacency/<version>/``; the version is a digest
-of the catalogue's ingested drops, so a new drop is picked up by the next
-path question (which rebuilds), and a build is written to a temporary
-folder and renamed, so a reader never sees half of one.
+of the catalogue's ingested drops.  ``ringscope ingest`` and the weekly job
+build it right after a drop (``DuckDBStore.prepare_paths``: 205 s at 1M
+patients, better then than on an investigator's first path question); any
+other change is picked up by the next path question (which rebuilds).  A
+build is written to a temporary folder and renamed, so a reader never sees
+half of one.
 """
 from __future__ import annotations
 
@@ -54,19 +57,23 @@ def catalogue_version(con: duckdb.DuckDBPyConnection) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
 
 
-def load_or_build(con: duckdb.DuckDBPyConnection, root: Path) -> Adjacency:
-    """The adjacency of the catalogue's current version, building it when it is missing or stale."""
+def load_or_build(con: duckdb.DuckDBPyConnection, root: Path, dir_mode: int = 0o700) -> Adjacency:
+    """The adjacency of the catalogue's current version, building it when it is missing or stale.
+
+    ``dir_mode``: the workspace's folder mode (``[workspace] dir_mode``; private by default), which the
+    build folder gets too — ``mkdtemp`` would leave it 0700 whatever the workspace allows.
+    """
     folder = root / catalogue_version(con)
     if not (folder / "indptr.npy").exists():
-        _build(con, folder)
+        _build(con, folder, dir_mode)
     return Adjacency(folder, np.load(folder / "indptr.npy", mmap_mode="r"), np.load(folder / "indices.npy", mmap_mode="r"),
                      np.load(folder / "types.npy", mmap_mode="r"), np.load(folder / "forward.npy", mmap_mode="r"))
 
 
-def _build(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+def _build(con: duckdb.DuckDBPyConnection, folder: Path, dir_mode: int) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=folder.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; the explorer may run as another user of the workspace
+    tmp.chmod(dir_mode)  # as the workspace allows: the explorer may run as another user of a shared workspace
     cur = con.cursor()
     try:
         cur.execute("CREATE OR REPLACE TEMP TABLE _rs_adj_e AS SELECT src_label, src_id, type, dst_label, dst_id "

@@ -115,13 +115,21 @@ class DuckDBStore(AdjacencyQueries, Store):
         ).fetchall()
         return [Node(l, i, c or i) for l, i, c in rows]
 
+    def prepare_paths(self) -> bool:
+        """Build the path adjacency for the catalogue's current drops (205 s at 1M patients: after ingest,
+        not on the first path question); nothing when it is already current."""
+        root = self.config.catalogue_path.parent / "adjacency"
+        current = (root / adjacency.catalogue_version(self.con) / "indptr.npy").exists()
+        adjacency.load_or_build(self.con, root, self.config.dir_mode)
+        return not current
+
     def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 8) -> Subgraph | None:
         """Bidirectional BFS over the adjacency kept beside the catalogue (graph.adjacency), built on first use."""
         if self.get_node(a.label, a.id) is None or self.get_node(b.label, b.id) is None:
             return None
         if a == b:
             return self._induced([a], False)
-        adj = adjacency.load_or_build(self.con, self.config.catalogue_path.parent / "adjacency")
+        adj = adjacency.load_or_build(self.con, self.config.catalogue_path.parent / "adjacency", self.config.dir_mode)
         ia, ib = adjacency.node_ids(self.con, adj, [(a.label, a.id), (b.label, b.id)])
         if ia is None or ib is None:  # a node with no relationship at all
             return None

@@ -120,6 +120,14 @@ class Store(ABC):
     @abstractmethod
     def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 8) -> Subgraph | None: ...
 
+    def prepare_paths(self) -> bool:
+        """Build whatever makes the first shortest-path question fast, now rather than on that question.
+
+        Called at the end of ``ringscope ingest`` and of the weekly job.  Returns True when something was
+        built; a store that needs nothing (Neo4j answers paths from its own indexes) does nothing.
+        """
+        return False
+
     @abstractmethod
     def subgraph(
         self, refs: Iterable[NodeRef], expand_labels: Iterable[str] = (), node_limit: int = 5000

@@ -21,6 +21,8 @@ def code_words() -> list[str]:
     codes = {k.split(".")[-1] for k in keys
              if k.split(".")[0] in ("scheme", "role", "entity", "label") or k.startswith(("picture.kind.",
                                                                                            "picture.type."))}
+    # settlement and facility kinds, card statuses, insured types, triage statuses (one letter codes are too short)
+    codes |= {k.split(".")[-1] for k in keys if k.split(".")[0] in ("value", "status") and len(k.split(".")[-1]) > 1}
     return sorted(codes | set(REL_TYPE_NAMES) | set(EXTRA))
 
 

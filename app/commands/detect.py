@@ -42,10 +42,10 @@ def detect(
     out: Optional[Path] = typer.Option(None, "--out", help="rings.json to write (default: WORKSPACE/rings.json)."),
     top: int = typer.Option(15, "--top", help="Rings to show in the summary table."),
     no_book: bool = typer.Option(False, "--no-book", help="Do not record the run in the ring book (ids not kept)."),
-    engine: str = typer.Option("embedded", "--engine",
+    engine: str = typer.Option("embedded", "--engine", metavar="[embedded|spark]",
                                help="Where the SQL runs: embedded (the store) or spark (Parquet tables, docs/scale.md)."),
     master: str = typer.Option("local[*]", "--master", help="Spark master URL: local[*], spark://…, yarn, k8s://…"),
-    conf: list[str] = typer.Option([], "--conf", help="Spark setting key=value, passed through (repeatable)."),
+    conf: list[str] = typer.Option([], "--conf", metavar="KEY=VALUE", help="Spark setting key=value, passed through (repeatable)."),
     tables: Optional[Path] = typer.Option(None, "--tables",
                                           help="Folder of NAME.parquet contract tables for --engine spark "
                                                "(default: WORKSPACE/tables, written by export-tables)."),
@@ -176,7 +176,7 @@ def _evaluate_drg(drop_dir: Path, doc: dict) -> dict | None:
 
 
 def train(
-    drop_dirs: list[Path] = typer.Argument(..., help="Generated drop folders (with truth/) to learn from."),
+    drop_dirs: list[Path] = typer.Argument(..., metavar="DROP_DIR", help="Generated drop folders (with truth/) to learn from."),
     workspace: Optional[Path] = WorkspaceOpt,
     store: Optional[str] = StoreOpt,
     config: Optional[Path] = ConfigOpt,

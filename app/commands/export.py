@@ -9,6 +9,7 @@ is wrong.
 """
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -26,12 +27,20 @@ console = make_console()
 err = make_console(stderr=True)
 
 
+class SummaryLang(str, Enum):
+    """A language of the referral's summary document (help lists the choices)."""
+
+    zh = "zh"
+    en = "en"
+
+
 def export(
     ring_id: Optional[str] = typer.Argument(None, help="The ring to refer, e.g. R-000123 (or --institution)."),
     out: Path = typer.Option(..., "--out", "-o", help="The package to write (a .zip)."),
     unmask: bool = typer.Option(False, "--unmask", help="Leave personal data in clear (needs the 'unmask' right)."),
     user: Optional[str] = typer.Option(None, "--user", "-u", help="Who exports (audit log; rights when users are configured)."),
-    lang: List[str] = typer.Option(["zh", "en"], "--lang", help="Summary language(s): zh, en (repeat for both)."),
+    lang: List[SummaryLang] = typer.Option([SummaryLang.zh, SummaryLang.en], "--lang", metavar="[zh|en]",
+                                           help="Summary language(s): zh, en (repeat for both)."),
     rings: Optional[Path] = typer.Option(None, "--rings", help="Read the ring from this rings.json instead of the ring book."),
     institution: Optional[str] = typer.Option(
         None, "--institution", help="Refer this institution's DRG payment cases (no ring needed), e.g. H37010200004."),
@@ -46,8 +55,8 @@ def export(
     cfg = config_from(workspace, store, config)
     who = cli_user(cfg, user, via="cli:export")
     with open_store(cfg.store, read_only=True) as st:
-        path = build_referral(st, ring_id or "", out, user=who, unmask=unmask, lang=tuple(lang), config=cfg,
-                              rings_file=rings, institution=institution)
+        path = build_referral(st, ring_id or "", out, user=who, unmask=unmask, lang=tuple(x.value for x in lang),
+                              config=cfg, rings_file=rings, institution=institution)
     report = verify_package(path)
     console.print(f"Wrote {path} ({path.stat().st_size:,} bytes, {report.files_checked} files checked, "
                   f"personal data {'UNMASKED' if unmask else 'masked'}).", highlight=False)

@@ -37,7 +37,10 @@ def run_ingest(cfg, drop_dir: Path, mapping_file: Optional[Path], quiet: bool = 
         def progress(label: str, fraction: float) -> None:
             bar.update(task, description=label[:32], completed=fraction)
 
-        return store.ingest_drop(drop_dir, mapping, progress)
+        report = store.ingest_drop(drop_dir, mapping, progress)
+        progress("path index", 1.0)
+        store.prepare_paths()  # the first shortest-path question is then fast (graph.adjacency)
+        return report
 
 
 def ingest(

@@ -76,7 +76,8 @@ def add(
 
 @tip_app.command("list")
 def list_tips(
-    status: Optional[str] = typer.Option(None, "--status", help="Only tips in this status."),
+    status: Optional[str] = typer.Option(None, "--status", metavar="[received|verified|rewarded|rejected]",
+                                         help="Only tips in this status."),
     workspace: Optional[Path] = WorkspaceOpt, store: Optional[str] = StoreOpt, config: Optional[Path] = ConfigOpt,
 ) -> None:
     """The stored tips, oldest first, with their links and current reward estimate (text masked)."""
@@ -139,7 +140,7 @@ def _move(tip_id: str, status: str, user, note: str, rings: List[str], workspace
                   highlight=False, markup=False)
 
 
-RingsOpt = typer.Option([], "--ring", help="A ring the tip led to (repeat; default: every ring it links to).")
+RingsOpt = typer.Option([], "--ring", metavar="RING_ID", help="A ring the tip led to (repeat; default: every ring it links to).")
 NoteOpt = typer.Option("", "--note", help="Why (kept in the tip's history).")
 
 

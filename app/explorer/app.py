@@ -12,6 +12,9 @@ from ringscope.app.explorer import session
 
 st.set_page_config(page_title="RingScope", page_icon="🕸️", layout="wide")
 tr = session.translator()
+# Headline figures wrap instead of being cut off ("14,066,53…"): Streamlit's metric truncates with an ellipsis.
+st.html("<style>[data-testid='stMetricValue'] *, [data-testid='stMetricLabel'] * {white-space: normal !important; "
+        "overflow: visible !important; text-overflow: clip !important; overflow-wrap: anywhere;}</style>")
 pages = [
     st.Page("screens/overview.py", title=tr("nav.overview"), url_path="overview", default=True),
     st.Page("screens/queue.py", title=tr("nav.queue"), url_path="queue"),

@@ -217,8 +217,11 @@ def anchor_audit_head(ctx: Context, con) -> None:
         pass
 
 
-def audit_search(ctx: Context, query: str, labels: list[str]) -> None:
+def audit_search(ctx: Context, query: str, labels: list[str], query_hash: str | None = None) -> None:
     """Record a search once per session and query (reruns are not new searches), its personal values masked.
+
+    A full ID number or phone is also logged as its keyed hash (``query_hash``), so an auditor can tell
+    which searches looked up the same person without the log holding the number.
 
     When the log cannot be written the search is not run: the page stops with the error.
     """
@@ -233,7 +236,8 @@ def audit_search(ctx: Context, query: str, labels: list[str]) -> None:
     try:
         audit.record(ctx.cfg.workspace, user=ctx.user.name if ctx.user else "anonymous", action="search",
                      target="explorer:search", role=ctx.user.role if ctx.user else None,
-                     details={"query": audit_query(query), "labels": list(labels), "masked": ctx.mask})
+                     details={"query": audit_query(query), "labels": list(labels), "masked": ctx.mask,
+                              **({"query_hash": query_hash} if query_hash else {})})
     except audit.AuditError as exc:
         st.error(str(exc))
         st.stop()

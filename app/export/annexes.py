@@ -3,7 +3,8 @@
 CSV files carry a byte-order mark so that Excel on Chinese Windows opens
 them as UTF-8 (without it Excel assumes GBK and the names break).  Money is
 written as plain decimals with two places ("68.60"), exactly what the fund
-loss was summed from.  Every cell that a spreadsheet would evaluate — one
+loss was summed from; the CSV headers are the contract's column names (the
+XLSX adds Chinese headers above them, ``workbook``).  Every cell that a spreadsheet would evaluate — one
 starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (OWASP
 "CSV injection") — gets a leading apostrophe in the CSV, unless the whole
 cell is a plain number such as ``-12.50`` (a number is never a formula, and
@@ -18,17 +19,16 @@ time, and xlsxwriter stamps its zip entries with a constant date.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from ringscope.app.export import evidence_rows
 from ringscope.app.export.case import CaseFile
 from ringscope.app.export.drg_annex import COLUMNS as DRG_COLUMNS
 
-FIXED_XLSX_TIME = dt.datetime(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -87,12 +87,17 @@ ANNEXES: tuple[Annex, ...] = (
     Annex("claims", ("claim_id", "claimed_on", "patient_id", "patient_name", "employer_id", "employer_name",
                      "delivery_on", "salary_base", "amount"),
           frozenset({"salary_base", "amount"}), lambda c: c.claims),
-    Annex("evidence", ("source", "kind", "text", "text_zh"), frozenset(), lambda c: c.evidence.statements()),
+    Annex("evidence", ("evidence_no", "source", "kind", "basis", "n_rows", "text", "text_zh"), frozenset(),
+          lambda c: ({"evidence_no": i.no, "source": i.source, "kind": i.kind, "basis": i.basis, "n_rows": len(i.rows),
+                      "text": i.text, "text_zh": i.text_zh} for i in c.evidence_items)),
+    Annex("evidence_rows", evidence_rows.COLUMNS, frozenset({"amount"}), lambda c: evidence_rows.annex_rows(c.evidence_items)),
     Annex("trace_chains", ("trace_code", "drug_code", "seq", "settlement_id", "line_no", "settled_at",
                            "facility_id", "card_id", "patient_id", "fund_paid", "in_ring"),
           frozenset({"fund_paid"}), _chain_rows),
     Annex("fund_loss", ("level", "type", "id", "name", "count", "amount"), frozenset({"amount"}), _fund_loss_rows),
     Annex("drg_episodes", DRG_COLUMNS, frozenset({"difference", "patient_amount"}), lambda c: c.drg_lines),
+    Annex("triage_history", ("changed_at", "changed_by", "from_status", "to_status", "assignee", "note"), frozenset(),
+          lambda c: c.triage),
 )
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -128,44 +133,20 @@ def write_csv(annex: Annex, case: CaseFile, out: Path) -> None:
 
 
 def write_xlsx(case: CaseFile, out: Path, title: str, annexes: Iterable[Annex] = ANNEXES) -> None:
-    import xlsxwriter
+    """Every annex as a sheet of one workbook (``workbook``: Chinese headers, typed cells, fitted widths)."""
+    from ringscope.app.export.workbook import write_workbook
 
-    wb = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False,
-                                        "strings_to_numbers": False})
-    wb.set_properties({"title": title, "author": "RingScope", "created": FIXED_XLSX_TIME})
-    head = wb.add_format({"bold": True, "bg_color": "#EEEEEE"})
-    money_fmt = wb.add_format({"num_format": "#,##0.00"})
-    as_text = wb.add_format({"quote_prefix": True})
-    for annex in annexes:
-        ws = wb.add_worksheet(annex.name)
-        for col, name in enumerate(annex.columns):
-            ws.write_string(0, col, name, head)
-        r = 0
-        for r, row in enumerate(annex.rows(case), 1):
-            for col, name in enumerate(annex.columns):
-                value = row.get(name)
-                if value is None or value == "":
-                    continue
-                if name in annex.money:
-                    ws.write_number(r, col, float(Decimal(str(value))), money_fmt)
-                elif isinstance(value, int) and not isinstance(value, bool):
-                    ws.write_number(r, col, value)
-                else:
-                    _write_text(ws, r, col, str(value), as_text)
-        ws.freeze_panes(1, 0)
-        if r:
-            ws.autofilter(0, 0, r, len(annex.columns) - 1)
-    wb.close()
+    write_workbook(out, title, ((a.name, a.columns, a.money, a.rows(case)) for a in annexes), _write_text)
 
 
-def _write_text(ws: Any, row: int, col: int, text: str, as_text: Any) -> None:
+def _write_text(ws: Any, row: int, col: int, text: str, as_text: Any, plain: Any = None) -> None:
     """A text cell: a negative plain number stays a number, a formula-like text is quote-prefixed."""
     if text.startswith("-") and is_plain_number(text):
         ws.write_number(row, col, float(text))
     elif is_formula_like(text):
         ws.write_string(row, col, text, as_text)
     else:
-        ws.write_string(row, col, text)
+        ws.write_string(row, col, text, plain)
 
 
 def write_annexes(case: CaseFile, folder: Path, title: str) -> list[Path]:

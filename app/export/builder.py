@@ -155,7 +155,7 @@ def build_referral(
     out_path = Path(out_path)
     con = store.relational().cursor()
     try:
-        case = gather_case(con, ring, masked=not unmask)
+        case = gather_case(con, ring, masked=not unmask, settings=_card_pool_settings(config))
         extra = _credit_points_annex(con, ring.ring_id, config)
     finally:
         con.close()
@@ -198,6 +198,13 @@ def _record_export(workspace: Path, who: Any, target: str, ring: RingRecord, out
     if unmask:  # an unmasked export is also an unmasking, logged as the explorer logs one
         audit.record(workspace, user=who.name, action=audit.UNMASK, target=target,
                      role=who.role, details={"via": "referral export", "file": str(out_path.resolve())})
+
+
+def _card_pool_settings(config: Any) -> Any:
+    """Detection's card-pool settings from the configuration (the rows behind its sentences use them)."""
+    from ringscope.app.detection import detection_settings
+
+    return detection_settings(config).borrowed_cards
 
 
 def _bureau_key(workspace: Path) -> Any:

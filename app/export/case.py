@@ -22,11 +22,14 @@ from typing import Any
 
 import duckdb
 
+from ringscope.analytics.settings import BorrowedCardsSettings
 from ringscope.app.export import evidence as evidence_mod
+from ringscope.app.export import evidence_rows
 from ringscope.app.export.masking import Masker
 from ringscope.app.export.drg_annex import drg_rows
 from ringscope.app.export.institution import SCHEME as DRG_SCHEME
 from ringscope.app.ring_source import RingRecord
+from ringscope.app.triage import triage_changes
 
 CENT = Decimal("0.01")
 CST = timezone(timedelta(hours=8))
@@ -68,6 +71,10 @@ class CaseFile:
     missing_claim_ids: list[str] = field(default_factory=list)
     drg_lines: list[dict[str, Any]] = field(default_factory=list)
     """DRG payment cases at the ring's institutions, per settlement (``drg_annex``, issue 18)."""
+    triage: list[dict[str, Any]] = field(default_factory=list)
+    """The ring's triage history, oldest first: who, when (CST), from → to, assignee, note (masked)."""
+    evidence_items: list[evidence_rows.EvidenceItem] = field(default_factory=list)
+    """Every evidence statement, numbered E1…, with the transactions behind it (``evidence_rows``)."""
 
     @property
     def data_as_of(self) -> str:
@@ -243,8 +250,20 @@ def _cst(value: Any) -> str:
     return _text(value)
 
 
-def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool = True) -> CaseFile:
-    """Read, attribute and mask everything the referral states about ``ring``."""
+def _triage(con: duckdb.DuckDBPyConnection, ring_id: str, masker: Masker) -> list[dict[str, Any]]:
+    """Every triage change of the ring (``app.triage``), notes scrubbed like detection's free text."""
+    return [{"changed_at": _cst(c.changed_at), "changed_by": c.changed_by, "from_status": c.from_status,
+             "to_status": c.to_status, "assignee": c.assignee, "note": masker.text(c.note)}
+            for c in triage_changes(con, ring_id)]
+
+
+def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool = True,
+                settings: BorrowedCardsSettings | None = None) -> CaseFile:
+    """Read, attribute and mask everything the referral states about ``ring``.
+
+    ``settings``: detection's card-pool settings (the overlap window and region prefix its evidence
+    sentences used), so the rows behind a sentence are named by the same rule; defaults when None.
+    """
     masker = Masker(enabled=masked, con=con)
     sids = list(ring.settlement_ids)
     settlements = _rows(con, SETTLEMENTS_SQL, [sids])
@@ -294,14 +313,18 @@ def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool =
     )
     drg_lines, fund_loss = _with_drg(con, ring, members, fund_loss)
     data_evidence = evidence_mod.gather(con, ring, settlements, claims, members, masker)
-    return CaseFile(
+    case = CaseFile(
         ring=ring, masked=masked, members=members, settlements=settlements, dispensings=dispensings,
         claims=claims, fund_loss=fund_loss, evidence=data_evidence, timeline=_timeline(settlements, claims),
         drops=_drops(con),
         missing_settlement_ids=sorted(set(ring.settlement_ids) - found_s),
         missing_claim_ids=sorted(set(ring.claim_ids) - found_c),
         drg_lines=drg_lines,
+        triage=_triage(con, ring.ring_id, masker),
     )
+    facts = evidence_rows.row_facts(con, sids, settings or BorrowedCardsSettings())
+    case.evidence_items = evidence_rows.build_items(case, facts)
+    return case
 
 
 def _with_drg(con: duckdb.DuckDBPyConnection, ring: RingRecord, members: list[dict],

@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 import jinja2
 
+from ringscope.app.figures import headline_with_exact, yuan
 from ringscope.app.i18n import Translator
 from ringscope.app.export import wording
 from ringscope.app.export.case import CaseFile
@@ -30,6 +31,8 @@ CHAIN_ROWS = 40  # trace-code chains (trace_chains.csv holds all)
 MEMBER_ROWS = 60  # members in the members table and in the per-member loss table (members.csv holds all)
 SHARED_ROWS = 30  # devices / operators / co-admissions
 INLINE_TRANSACTIONS = 150  # up to this many settlements are listed in the document itself
+EVIDENCE_ITEMS = 40  # evidence items whose rows the document shows (evidence_rows.csv holds every item's rows)
+EVIDENCE_ROWS = 12  # rows shown per evidence item
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(Path(__file__).with_name("templates"))),
@@ -37,7 +40,7 @@ _ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=False,
 )
-_ENV.filters["money"] = lambda v: f"{Decimal(v):,.2f}"
+_ENV.filters["money"] = yuan  # one rule for money in every output (app.figures)
 
 
 def _period_key(day: str, period: str) -> str:
@@ -100,6 +103,13 @@ def render_html(case: CaseFile, lang: str, version: str, files: Sequence[str], g
         "chains": case.evidence.trace_chains[:CHAIN_ROWS],
         "chains_more": max(0, len(case.evidence.trace_chains) - CHAIN_ROWS),
         "transactions": case.settlements if len(case.settlements) <= INLINE_TRANSACTIONS else [],
+        "det_items": case.evidence_items[:len(case.evidence.detection)],
+        "data_items": case.evidence_items[len(case.evidence.detection):],
+        "shown_items": case.evidence_items[:EVIDENCE_ITEMS],
+        "items_more": max(0, len(case.evidence_items) - EVIDENCE_ITEMS),
+        "evidence_rows": EVIDENCE_ROWS,
+        "status": lambda s: wording.T[lang]["status"].get(s, s),
+        "total_headline": headline_with_exact(case.fund_loss.total, lang),
     }
     return _ENV.get_template("summary.html.j2").render(**context)
 

@@ -16,6 +16,7 @@ from typing import Iterable
 
 import jinja2
 
+from ringscope.app.figures import headline, yuan
 from ringscope.app.report.charts import bar_chart, data_uri, trend_chart
 from ringscope.app.report.data import ReportData
 from ringscope.app.report.messages import LANGUAGES, Messages
@@ -32,7 +33,8 @@ _env = jinja2.Environment(
 
 
 def money(value: float | None) -> str:
-    return f"{float(value or 0):,.2f}"
+    """Money in 元 with separators and two decimals (``app.figures``, the rule of every output)."""
+    return yuan(value)
 
 
 def summary_paragraphs(d: ReportData, msg: Messages) -> list[str]:
@@ -83,7 +85,7 @@ def render_html(d: ReportData, lang: str = "zh") -> str:
     template = _env.get_template("report.html.j2")
     stamp_iso = d.data_as_of.strftime("%Y-%m-%dT%H:%M:%S+08:00") if d.data_as_of else f"{d.sunday}T23:59:59+08:00"
     return template.render(
-        d=d, lang=lang, msg=msg, sections=SECTIONS, money=money, summary_text=summary_paragraphs(d, msg),
+        d=d, lang=lang, msg=msg, sections=SECTIONS, money=money, headline=lambda v: headline(v, lang), summary_text=summary_paragraphs(d, msg),
         charts=charts(d, msg), stamp_iso=stamp_iso,
         scheme=lambda s: msg.get(f"scheme.{s}", s),
         province=lambda code: "—" if not code or code == "—" else f"{province_name(code, lang)}",

@@ -222,7 +222,7 @@ def timeline_chart(timeline: pd.DataFrame, tr: Translator):
     """Each settlement or claim as a dot: time across, facility down, size by fund paid."""
     import plotly.express as px
 
-    data = timeline.assign(facility=timeline["facility"].fillna(timeline["facility_id"]))
+    data = localise_values(timeline, tr).assign(facility=timeline["facility"].fillna(timeline["facility_id"]))
     fig = px.scatter(data, x="when", y="facility", size="fund_paid", color="kind", hover_data=["id", "card_id"],
                      labels={"when": tr("col.when"), "facility": tr("col.facility"), "fund_paid": tr("col.fund_paid"),
                              "kind": tr("col.kind"), "id": tr("col.id"), "card_id": tr("col.card_id")},
@@ -231,5 +231,20 @@ def timeline_chart(timeline: pd.DataFrame, tr: Translator):
     return fig
 
 
+# Code columns and the catalogue section that names their values (settlement kinds, transaction types, ...).
+CODE_SECTIONS = {"kind": "value", "facility_kind": "value", "txn": "txn", "type": "entity", "role": "role",
+                 "status": "status", "scheme": "scheme"}
+
+
+def localise_values(df: pd.DataFrame, tr: Translator) -> pd.DataFrame:
+    """Code cells in the reader's language (药店, 住院, 结算, ...); a code the catalogue lacks stays as it is."""
+    out = df.copy()
+    for column, section in CODE_SECTIONS.items():
+        if column in out.columns:
+            out[column] = [tr.maybe(f"{section}.{v}", v) if isinstance(v, str) and v else v for v in out[column]]
+    return out
+
+
 def localise_columns(df: pd.DataFrame, tr: Translator) -> pd.DataFrame:
-    return df.rename(columns={c: tr.maybe(f"col.{c}", c) for c in df.columns})
+    """A table as shown: code cells and headers in the reader's language."""
+    return localise_values(df, tr).rename(columns={c: tr.maybe(f"col.{c}", c) for c in df.columns})

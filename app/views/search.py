@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Any, Sequence
 
 import pandas as pd
 
 from ringscope.app import pii
 from ringscope.app.i18n import Translator
 from ringscope.app.ring_graph import prepare_graph, to_html
+from ringscope.app.tips.matching import masked_value, match_hashed
+from ringscope.app.tips.secrets import TipKey
 from ringscope.graph.model import LABELS
 from ringscope.graph.store import Node, NodeRef, Store, Subgraph
 
@@ -25,24 +27,33 @@ _MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
 
 
 def search_entities(store: Store, text: str, labels: list[str] | None = None, limit: int = 50,
-                    masked: bool = False) -> list[Node]:
+                    masked: bool = False, key: TipKey | None = None) -> list[Node]:
     """Entities matching ``text``; for a masked viewer, never by a personal value it cannot see.
 
     Masked, a name search finds nobody (it would confirm the name), and phones and addresses are
     found only by their full value (a prefix search would spell a masked phone out digit by digit).
-    A full ID number or mobile finds the patient (exact lookup: it reveals nothing the viewer did
-    not type); the page audit-logs every search.
+    A full ID number or mobile finds the patient or employer holding it, for every viewer, matched on
+    the keyed hash the tip-offs use (``key``, ``app.tips.secrets``): the typed number is hashed,
+    candidates are narrowed by the characters a mask shows anyway, and the stored numbers are hashed
+    the same way and compared — no stored number is compared in clear or returned, and the result
+    reveals nothing the viewer did not type. The page audit-logs every search.
     """
     text = (text or "").strip()
     wanted = [lb for lb in (labels or SEARCHABLE) if lb in LABELS]
     if not text or not wanted:
         return []
+    personal = _hashed_personal(store, text, wanted, key) if key is not None else []
     if not masked:
-        return store.search(text, labels=wanted, limit=limit)
+        return _unique(personal + store.search(text, labels=wanted, limit=limit))
     open_labels = [lb for lb in wanted if lb not in PERSONAL_ID_LABELS]
     found = [n for n in store.search(text, labels=open_labels, limit=limit)
              if _shown_match(n, text)] if open_labels else []  # an empty list means "every label" to the store
-    return _exact_personal(store, text, wanted) + found
+    return _unique(personal + found)
+
+
+def _unique(nodes: list[Node]) -> list[Node]:
+    seen: set[str] = set()
+    return [n for n in nodes if not (n.key in seen or seen.add(n.key))]  # type: ignore[func-returns-value]
 
 
 def _shown_match(node: Node, text: str) -> bool:
@@ -50,25 +61,42 @@ def _shown_match(node: Node, text: str) -> bool:
     return node.id.startswith(text) or node.label not in NAME_CAPTION_LABELS
 
 
-def _exact_personal(store: Store, text: str, wanted: list[str]) -> list[Node]:
-    """Exact lookups by a full phone or ID number (equality, never a prefix or substring)."""
-    squeezed = re.sub(r"[\s\-()]", "", text)
-    found: list[Node] = []
+def personal_kind(text: str) -> tuple[str, str] | None:
+    """``("id_number", value)`` or ``("phone", value)`` when ``text`` is a full ID number or mobile, else None."""
+    squeezed = re.sub(r"[\s\-()]", "", text or "")
+    if _ID_NUMBER.fullmatch(squeezed):
+        return "id_number", squeezed.upper()
     mobile = _MOBILE.fullmatch(squeezed)
-    if mobile and "Phone" in wanted:
-        node = store.get_node("Phone", mobile.group(1))
+    return ("phone", mobile.group(1)) if mobile else None
+
+
+def _hashed_personal(store: Store, text: str, wanted: list[str], key: TipKey) -> list[Node]:
+    """Whoever holds the full ID number or phone ``text``, matched on its keyed hash (never a prefix)."""
+    kind_value = personal_kind(text)
+    if kind_value is None:
+        return []
+    kind, value = kind_value
+    matches = match_hashed(store.relational().cursor(), kind, key.lookup_hash(kind, value),
+                           masked_value(kind, value), key)
+    found = [n for n in (store.get_node(m.label, m.id) for m in matches if m.label in wanted) if n is not None]
+    if kind == "phone" and matches and "Phone" in wanted:  # the phone itself, once someone is known to hold it
+        node = store.get_node("Phone", value)
         found += [node] if node else []
-    if _ID_NUMBER.fullmatch(squeezed) and "Patient" in wanted:
-        con = store.relational()
-        rows = con.execute("SELECT patient_id FROM patients WHERE upper(id_number) = ? ORDER BY patient_id LIMIT 5",
-                           [squeezed.upper()]).fetchall() if _has_patients(con) else []
-        found += [n for n in (store.get_node("Patient", r[0]) for r in rows) if n is not None]
     return found
 
 
-def _has_patients(con) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'patients'").fetchone()[0])
+def lookup_key(cfg: Any) -> TipKey:
+    """The tip-offs' key (``[app.tips] key_file`` or ``RINGSCOPE_TIP_KEY``): one keyed hash for tips and search."""
+    from ringscope.app.tips.secrets import load_key
+    from ringscope.app.tips.settings import TipSettings
+
+    return load_key(cfg.workspace, TipSettings.from_config(cfg.app, cfg.workspace).key_file)
+
+
+def query_hash(text: str, key: TipKey | None) -> str | None:
+    """The keyed hash of a full ID number or phone query (the audit log keeps it, never the number)."""
+    kind_value = personal_kind(text)
+    return key.lookup_hash(*kind_value) if kind_value and key is not None else None
 
 
 def audit_query(text: str) -> str:

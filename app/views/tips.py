@@ -14,6 +14,7 @@ from typing import Iterable
 import duckdb
 import pandas as pd
 
+from ringscope.app.figures import yuan
 from ringscope.app import pii
 from ringscope.app.i18n import Translator
 from ringscope.app.points.rules import YearLine
@@ -36,7 +37,7 @@ def tip_list_table(con: duckdb.DuckDBPyConnection, tips: Iterable[tip_store.TipR
         rows.append({"tip": t.tip_id, "received": f"{t.received_at:%Y-%m-%d %H:%M}", "channel": t.channel,
                      "status": tr.maybe(f"tips.status_{t.status}", t.status),
                      "rings": ", ".join(item.target_id for item in links if item.target_kind in ("ring", "drg_case")),
-                     "reward": f"{estimates[t.tip_id].amount:,.2f}"})
+                     "reward": yuan(estimates[t.tip_id].amount)})
     return _localise(pd.DataFrame(rows, columns=["tip", "received", "channel", "status", "rings", "reward"]), tr)
 
 

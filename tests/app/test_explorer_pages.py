@@ -18,7 +18,7 @@ def test_overview_shows_rings_fund_loss_and_charts(explorer_ws):
     assert at.title[0].value == "总览"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["团伙数"] == "2"
-    assert metrics["涉及基金损失（元）"] == "205.80"
+    assert metrics["涉及基金损失（万元）"] == "0.02"  # headline money in 万元 (app.figures)
     assert len(at.get("plotly_chart")) == 4  # scheme/status, fund loss, weekly trend, region
     text = shown_text(at)
     assert "药品追溯码倒卖" in text and "北京市" in text  # scheme names and the province of region 110101

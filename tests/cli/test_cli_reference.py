@@ -13,6 +13,13 @@ def test_cli_reference_is_current():
         "`.venv/bin/python -m ringscope.app.cli_reference > docs/cli.md`")
 
 
+def test_help_shows_choices_not_python_types():
+    text = render(app)
+    assert "<list[" not in text
+    assert "--lang [zh|en]`: Summary language(s)" in text  # export
+    assert "--format [html|pdf|html,pdf]`" in text and "--store [duckdb|neo4j]`" in text
+
+
 def test_every_command_is_in_the_reference():
     text = render(app)
     for name in ("demo", "detect", "ingest", "weekly", "report", "export", "verify", "neo4j start"):

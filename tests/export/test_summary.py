@@ -55,10 +55,10 @@ def test_annexes_are_bom_csv_and_xlsx_sheets(masked_zip):
     import openpyxl
 
     wb = openpyxl.load_workbook(io.BytesIO(member(masked_zip, "annexes.xlsx")), read_only=True)
-    assert wb.sheetnames == ["members", "settlements", "dispensings", "claims", "evidence", "trace_chains", "fund_loss",
-                             "drg_episodes"]
+    assert wb.sheetnames == ["members", "settlements", "dispensings", "claims", "evidence", "evidence_rows",
+                             "trace_chains", "fund_loss", "drg_episodes", "triage_history"]
     rows = list(wb["dispensings"].iter_rows(values_only=True))
-    assert rows[0][10] == "trace_code" and any(r[10] == BOX_1 for r in rows[1:])
+    assert rows[0][10] == "追溯码" and rows[1][10] == "trace_code" and any(r[10] == BOX_1 for r in rows[2:])
 
 
 def test_detection_figure_that_differs_is_flagged(masked_zip, tmp_path):

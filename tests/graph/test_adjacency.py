@@ -48,3 +48,22 @@ def test_bidirectional_search_on_a_chain():
                               np.ones(len(src), bool))
     assert adjacency.shortest_path(adj, 5, 4) == [5, 0, 1, 2, 3, 4]
     assert adjacency.shortest_path(adj, 5, 4, max_hops=4) is None
+
+
+def test_ringscope_ingest_builds_the_path_adjacency(tmp_path):
+    """The adjacency is built at the end of `ringscope ingest`, so the first path question does not build it."""
+    import subprocess
+    import sys
+
+
+    workspace = tmp_path / "ws"
+    res = subprocess.run([sys.executable, "-m", "ringscope.app.cli", "ingest", str(minimal_drop(tmp_path / "drop")),
+                          "-w", str(workspace)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    store = DuckDBStore(StoreConfig(workspace=workspace))
+    try:
+        version = adjacency.catalogue_version(store.con)
+        assert (workspace / "adjacency" / version / "indptr.npy").exists()
+        assert store.prepare_paths() is False  # already current: nothing to build
+    finally:
+        store.close()

@@ -38,11 +38,11 @@ def test_csv_and_xlsx_never_hold_a_formula(tmp_path):
 
     write_xlsx(None, tmp_path / "h.xlsx", "t", annexes=(annex,))
     ws = openpyxl.load_workbook(tmp_path / "h.xlsx")["hostile"]
-    for r, payload in enumerate(PAYLOADS, 2):
+    for r, payload in enumerate(PAYLOADS, 3):  # below the Chinese and the contract header rows
         cell = ws.cell(r, 1)
         assert cell.data_type == "s" and cell.value.replace("_x000D_", "\r") == payload
         assert cell.quotePrefix, f"{payload!r} is not quote-prefixed"
-    numbers = [ws.cell(r, 2).value for r in range(len(PAYLOADS) + 2, len(PAYLOADS) + 2 + len(NUMBERS))]
+    numbers = [ws.cell(r, 2).value for r in range(len(PAYLOADS) + 3, len(PAYLOADS) + 3 + len(NUMBERS))]
     assert numbers == [float(n) for n in NUMBERS]
 
 

@@ -4,6 +4,7 @@ import streamlit as st
 
 from ringscope.app.drg_source import load_drg_cases
 from ringscope.app.explorer import session
+from ringscope.app.figures import money_column_config, yuan
 from ringscope.app.views import drg as view
 
 ctx = session.current()
@@ -17,8 +18,9 @@ if not cases:
     st.stop()
 ranking = view.institution_ranking(cases, con, view.ring_facilities(session.rings(ctx).rings))
 st.subheader(tr("drg.ranking"))
-st.dataframe(ranking.rename(columns={c: tr.maybe(f"drg.col.{c}", c) for c in ranking.columns}), hide_index=True,
-             key="drg_ranking")
+st.dataframe(ranking.astype({"fund_loss": float}).rename(columns={c: tr.maybe(f"drg.col.{c}", c) for c in ranking.columns}),
+             hide_index=True, key="drg_ranking",
+             column_config=money_column_config(ranking.columns, lambda c: tr.maybe(f"drg.col.{c}", c)))
 facility = st.selectbox(tr("drg.pick_facility"), list(ranking["facility_id"]), key="drg_facility")
 drift = view.coding_drift_table(cases, facility)
 if not drift.empty:
@@ -29,16 +31,17 @@ if not drift.empty:
                  key="drg_drift")
 mine = [c for c in cases if c.facility_id == facility]
 st.subheader(tr("drg.cases", n=len(mine)))
-labels = {c.case_id: f"{c.case_id} · {tr(f'drg.violation.{c.violation}')} · {c.fund_loss:,.2f}" for c in mine}
+labels = {c.case_id: f"{c.case_id} · {tr(f'drg.violation.{c.violation}')} · {yuan(c.fund_loss)}" for c in mine}
 case_id = st.selectbox(tr("drg.pick_case"), list(labels), format_func=labels.get, key="drg_case")
 case = next(c for c in mine if c.case_id == case_id)
-st.markdown(f"**{tr(f'drg.violation.{case.violation}')}** · {tr('drg.loss')}: {case.fund_loss:,.2f} · "
-            + (f"{tr('drg.patient_amount')}: {case.patient_amount:,.2f} · " if case.patient_amount else "")
+st.markdown(f"**{tr(f'drg.violation.{case.violation}')}** · {tr('drg.loss')}: {yuan(case.fund_loss)} · "
+            + (f"{tr('drg.patient_amount')}: {yuan(case.patient_amount)} · " if case.patient_amount else "")
             + f"{tr('drg.patient')}: {case.patient_id}")
 st.write(case.text(ctx.lang))
 st.dataframe([{"settlement_id": x.settlement_id, "paid_group": x.paid_group, "expected_group": x.expected_group,
                "loss": float(x.loss), "patient_amount": float(x.patient_amount), "note": x.note}
-              for x in case.lines], hide_index=True, key="drg_lines")
+              for x in case.lines], hide_index=True, key="drg_lines",
+             column_config=money_column_config(["loss", "patient_amount"], str))
 for item in case.drifts():
     st.caption(item.get("text_zh" if ctx.lang == "zh" else "text", ""))
 if case.patient_id:
@@ -52,5 +55,6 @@ if case.patient_id:
             x="start:T", x2="end:T", y=alt.Y("kind:N", title=None), color="flagged:N",
             tooltip=["settlement_id", "drg_code", "expected_group", "diagnosis_code", "fund_paid", "loss"]),
             use_container_width=True)
-        st.dataframe(timeline, hide_index=True, key="drg_timeline")
+        st.dataframe(timeline, hide_index=True, key="drg_timeline",
+                     column_config=money_column_config(timeline.columns, str))
 session.close_store()

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ringscope.app.explorer import session
+from ringscope.app.figures import headline, money_column_config
 from ringscope.app.triage import all_triage
 from ringscope.app.views import overview as ov
 
@@ -19,21 +20,23 @@ st.caption(tr("app.caption", source=tr("app.source_ring_book") if ring_set.sourc
 con = ctx.store.relational()
 table = ov.ring_table(ring_set, con, all_triage(con.cursor(), [r.ring_id for r in ring_set.rings]), ctx.lang)
 numbers = ov.headline(table)
-cols = st.columns(5)
+cols = st.columns(3)  # counts, then money on a row of two, so a figure in the tens of millions fits whole
 cols[0].metric(tr("overview.metric_rings"), f"{numbers['rings']:,}")
-cols[1].metric(tr("overview.metric_fund_loss"), f"{numbers['fund_loss']:,.2f}")
-cols[2].metric(tr("overview.metric_open"), f"{numbers['open']:,}")
-cols[3].metric(tr("overview.metric_open_loss"), f"{numbers['open_fund_loss']:,.2f}")
-cols[4].metric(tr("overview.metric_confirmed"), f"{numbers['confirmed']:,}")
+cols[1].metric(tr("overview.metric_open"), f"{numbers['open']:,}")
+cols[2].metric(tr("overview.metric_confirmed"), f"{numbers['confirmed']:,}")
+money = st.columns(2)
+money[0].metric(tr("overview.metric_fund_loss"), headline(numbers["fund_loss"], ctx.lang))
+money[1].metric(tr("overview.metric_open_loss"), headline(numbers["open_fund_loss"], ctx.lang))
 left, right = st.columns(2)
 left.plotly_chart(ov.scheme_status_chart(table, tr), key="chart_scheme_status")
 right.plotly_chart(ov.fund_loss_chart(table, tr), key="chart_fund_loss")
 st.plotly_chart(ov.weekly_trend_chart(ov.weekly_trend_data(con, ring_set, tr), tr), key="chart_trend")
-level = st.radio(tr("overview.region_level"), ["province", "city"], format_func=lambda l: tr(f"col.{l}"),
+level = st.radio(tr("overview.region_level"), ["province", "city"], format_func=lambda lv: tr(f"col.{lv}"),
                  horizontal=True, key="region_level")
 st.plotly_chart(ov.region_chart(table, tr, level), key="chart_region")
 st.subheader(tr("overview.by_scheme"))
-st.dataframe(ov.scheme_status_data(table, tr).rename(columns=lambda c: tr(f"col.{c}")), hide_index=True,
-             key="overview_table")
+by_scheme = ov.scheme_status_data(table, tr)
+st.dataframe(by_scheme.rename(columns=lambda c: tr(f"col.{c}")), hide_index=True, key="overview_table",
+             column_config=money_column_config(by_scheme.columns, lambda c: tr(f"col.{c}")))
 
 session.close_store()  # release the workspace until the next run

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ringscope.app.explorer import session
+from ringscope.app.figures import money_column_config
 from ringscope.app.triage import STATUSES, all_triage
 from ringscope.app.views import overview as ov
 from ringscope.app.views.queue import SORTABLE, QueueFilter, display_table, filter_queue, ring_url
@@ -35,7 +36,8 @@ st.caption(tr("queue.count", shown=len(shown), total=len(table)) + " · " + tr("
 link_col = tr("col.ring_id")
 event = st.dataframe(display_table(shown, tr).assign(**{link_col: [ring_url(r) for r in shown["ring_id"]]}),
                      hide_index=True, on_select="rerun", selection_mode="single-row", key="queue_table",
-                     column_config={link_col: st.column_config.LinkColumn(display_text=r"ring\?ring=(.*)$")})
+                     column_config={link_col: st.column_config.LinkColumn(display_text=r"ring\?ring=(.*)$"),
+                                    **money_column_config(shown.columns, lambda c: tr(f"col.{c}"))})
 picked = event.selection.rows if event is not None and hasattr(event, "selection") else []
 if picked:
     st.session_state["ring_id"] = shown.iloc[picked[0]]["ring_id"]

@@ -7,9 +7,11 @@ from ringscope.app.ring_graph import drill, prepare_graph, to_html
 from ringscope.app.ring_source import RingRecord
 from ringscope.app.triage import STATUSES, get_triage, set_triage
 from ringscope.app.views import referral
+from ringscope.app.views.triage_history import history_table
 from ringscope.app.views.ring_detail import build_ring_detail, localise_columns, store_graph, timeline_chart
 from ringscope.app import audit
 from ringscope.app.free_text import mask_free_text
+from ringscope.app.figures import money_column_config, yuan
 
 
 @st.cache_data(show_spinner=False, max_entries=16, ttl=900)
@@ -48,7 +50,7 @@ def picture_section(d, mask: bool) -> None:
         table = edge_table(pic, tr, mask)
         event = st.dataframe(table.rename(columns=lambda c: tr(f"picture.col.{c}")), hide_index=True, height=320,
                              on_select="rerun", selection_mode="single-row", key=f"edges_{d.ring.ring_id}",
-                             column_config={tr("picture.col.money"): st.column_config.NumberColumn(format="%,.2f")})
+                             column_config=money_column_config(["money"], lambda c: tr(f"picture.col.{c}")))
         rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
         if not rows:
             st.caption(tr("picture.expand_hint"))
@@ -57,7 +59,7 @@ def picture_section(d, mask: bool) -> None:
         st.markdown(tr("picture.expanded", source=table.iloc[rows[0]]["source"], target=table.iloc[rows[0]]["target"],
                        kind=table.iloc[rows[0]]["kind"], count=f"{edge.count:,}"))
         shown = d.timeline[d.timeline["id"].isin(edge.settlements)]
-        st.dataframe(localise_columns(shown, tr), hide_index=True, key=f"edge_txns_{d.ring.ring_id}")
+        show_table(shown, f"edge_txns_{d.ring.ring_id}")
 
 
 def store_graph_section(d, mask: bool) -> None:
@@ -82,6 +84,22 @@ def store_graph_section(d, mask: bool) -> None:
     st.iframe(html, height=660)
 
 
+def history_section(con, ring_id: str, mask: bool) -> None:
+    """Who changed the ring's triage, when, from which status to which, with the note (newest first)."""
+    st.markdown(f"**{tr('history.title')}**")
+    table = history_table(con.cursor(), ring_id, tr, mask)
+    if table.empty:
+        st.caption(tr("history.none"))
+    else:
+        st.table(table, hide_index=True)  # a short log: a plain table, readable and searchable
+
+
+def show_table(df, key: str) -> None:
+    """A ring table with localised headers; money columns in 元 with separators and two decimals (app.figures)."""
+    st.dataframe(localise_columns(df, tr), hide_index=True, key=key,
+                 column_config=money_column_config(df.columns, lambda c: tr.maybe(f"col.{c}", c)))
+
+
 ctx = session.current()
 tr = ctx.tr
 st.title(tr("ring.title"))
@@ -94,7 +112,7 @@ ring = ring_set.get(ring_id)
 mask = session.masked_for(ctx, f"ring:{ring_id}", {"page": "ring"})
 d = detail(str(ctx.cfg.workspace), ctx.store.kind, ring_set.source, ring_id, ctx.lang, mask, ctx.store, ring)
 st.markdown("**" + tr("ring.summary", ring_id=ring.ring_id, scheme=tr.maybe(f"scheme.{ring.scheme}", ring.scheme),
-                      score=f"{ring.score:.3f}", size=ring.size, fund_loss=f"{ring.fund_loss:,.2f}") + "**")
+                      score=f"{ring.score:.3f}", size=ring.size, fund_loss=yuan(ring.fund_loss)) + "**")
 st.caption(f"{tr('picture.share_link')}: [ring?ring={ring_id}](ring?ring={ring_id})")
 picture_section(d, mask)
 store_graph_section(d, mask)
@@ -107,17 +125,17 @@ with tabs[0]:
     else:
         st.caption(tr("ring.no_evidence"))
 with tabs[1]:
-    st.dataframe(localise_columns(d.members, tr), hide_index=True, key="members_table")
+    show_table(d.members, "members_table")
 with tabs[2]:
     if not d.timeline.empty:
         st.plotly_chart(timeline_chart(d.timeline, tr), key="timeline_chart")
-    st.dataframe(localise_columns(d.timeline, tr), hide_index=True, key="timeline_table")
+    show_table(d.timeline, "timeline_table")
 with tabs[3]:
-    st.dataframe(localise_columns(d.fund_loss, tr), hide_index=True, key="fund_loss_table")
+    show_table(d.fund_loss, "fund_loss_table")
 with tabs[4]:
     if d.chains:
         st.caption(tr("ring.chains_count", count=len(d.chains)))
-        st.dataframe(localise_columns(d.chain_table, tr), hide_index=True, key="chains_table")
+        show_table(d.chain_table, "chains_table")
     else:
         st.caption(tr("ring.no_chains"))
 
@@ -149,6 +167,7 @@ if st.button(tr("ring.save"), key=f"triage_save_{ring_id}", disabled=not may_wri
                  role=ctx.user.role if ctx.user else None)
     session.anchor_audit_head(ctx, con.cursor())
     st.success(tr("ring.saved", status=tr(f"status.{saved.status}")))
+history_section(con, ring_id, mask)
 
 ring_tips.render(ctx, ring, con)  # the ring's tip-offs and its members' credit points
 

@@ -1,6 +1,7 @@
 """Entity search and link analysis: find an entity, expand hop by hop, shortest path."""
 import streamlit as st
 
+from ringscope.app.errors import UserError
 from ringscope.app.explorer import session
 from ringscope.app.links import path_url
 from ringscope.app.views import search as sv
@@ -13,8 +14,13 @@ labels = st.multiselect(tr("search.labels"), list(sv.SEARCHABLE), default=list(s
 query = st.text_input(tr("search.query"), key="s_query")
 if ctx.mask:
     st.caption(tr("search.masked_search"))
-session.audit_search(ctx, query, labels)
-found = sv.search_entities(ctx.store, query, labels, masked=ctx.mask)
+try:
+    key = sv.lookup_key(ctx.cfg)  # ID numbers and phones are matched on the tip-offs' keyed hash
+except UserError as exc:
+    st.error(str(exc))
+    key = None
+session.audit_search(ctx, query, labels, sv.query_hash(query, key))
+found = sv.search_entities(ctx.store, query, labels, masked=ctx.mask, key=key)
 mask = session.masked_for(ctx, "search", {"page": "search"}) if found else ctx.mask
 if query and not found:
     st.info(tr("search.none"))
@@ -31,8 +37,8 @@ if found:
 
     st.subheader(tr("search.path_title"))
     query2 = st.text_input(tr("search.second_query"), key="s_query2")
-    session.audit_search(ctx, query2, labels)
-    ends = sv.search_entities(ctx.store, query2, labels, masked=ctx.mask)
+    session.audit_search(ctx, query2, labels, sv.query_hash(query2, key))
+    ends = sv.search_entities(ctx.store, query2, labels, masked=ctx.mask, key=key)
     if ends:
         end = st.selectbox(tr("search.to"), ends, format_func=lambda n: sv.option_label(n, tr, mask), key="s_end")
         if st.button(tr("search.find_path"), key="s_find_path"):

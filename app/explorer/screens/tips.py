@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ringscope.app.figures import yuan
 from ringscope.app.auth import TIPSTER_CONTACT
 from ringscope.app.errors import UserError
 from ringscope.app.explorer import session
@@ -87,7 +88,7 @@ else:
     st.caption(tr("tips.no_links"))
 
 estimate = estimates[tip_id]
-st.metric(tr("tips.reward"), f"{estimate.amount:,.2f}")
+st.metric(tr("tips.reward"), yuan(estimate.amount))
 st.caption(tr("tips.reward_rule", rule=estimate.text(ctx.lang)))
 
 st.markdown("**" + tr("tips.lifecycle") + "**")
@@ -104,7 +105,7 @@ if who and allowed:
             except UserError as exc:
                 st.error(str(exc))
             else:
-                st.success(tr("tips.moved", status=tr.maybe(f"tips.status_{status}", status), reward=f"{est.amount:,.2f}"))
+                st.success(tr("tips.moved", status=tr.maybe(f"tips.status_{status}", status), reward=yuan(est.amount)))
 elif not allowed:
     st.caption(tr("tips.final"))
 
