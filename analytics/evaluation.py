@@ -32,7 +32,7 @@ HARD_NEGATIVE_MAJORITY = 0.5
 class TrueRing:
     ring_id: str
     scheme: str
-    members: set[str] = field(default_factory=set)  # type:id
+    members: set[str] = field(default_factory=set)  # "<type>:<id>" keys
     loss: Decimal = Decimal("0")
 
     @property

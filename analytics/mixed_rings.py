@@ -156,12 +156,21 @@ def merge_mixed_rings(rings: Sequence[Ring], settings: MixedSettings | None = No
     via_cards = [_through_holders(r, use_holders) for r in ordered]
     schemes = [frozenset(r.schemes) for r in ordered]
 
+    links = _links(keys, via_cards, schemes, cfg)
+    if not links:
+        return ordered
+    return _merge_groups(ordered, schemes, links)
+
+
+def _links(keys: list, via_cards: list[bool], schemes: list[frozenset[str]],
+           cfg: MixedSettings) -> list[tuple[float, int, int, int, int]]:
+    """Every pair of different-scheme rings that overlap enough, strongest first."""
     by_key: dict[str, list[int]] = defaultdict(list)
     for i, k in enumerate(keys):
         for key in k:
             by_key[key].append(i)
     links: list[tuple[float, int, int, int, int]] = []
-    for i in range(len(ordered)):
+    for i in range(len(keys)):
         partners = sorted({j for key in keys[i] for j in by_key[key] if j > i})
         for j in partners:
             if schemes[i] & schemes[j]:
@@ -174,10 +183,12 @@ def merge_mixed_rings(rings: Sequence[Ring], settings: MixedSettings | None = No
             coef, counted, shared = overlap(keys[i], keys[j], cfg.count_facilities, per)
             if coef >= cfg.min_overlap and counted >= cfg.min_shared_members:
                 links.append((-coef, -counted, i, j, shared))
-    if not links:
-        return ordered
-    links.sort()
+    return sorted(links)
 
+
+def _merge_groups(ordered: list[Ring], schemes: list[frozenset[str]],
+                  links: list[tuple[float, int, int, int, int]]) -> list[Ring]:
+    """Union the linked rings, strongest link first, never two rings of one scheme in a group."""
     parent = list(range(len(ordered)))
     group_schemes = {i: set(s) for i, s in enumerate(schemes)}
     joined: dict[int, list[tuple[int, int, float, int]]] = defaultdict(list)

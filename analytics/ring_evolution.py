@@ -166,7 +166,7 @@ def link_rings(
             overlap = n / smaller
             if overlap >= s.min_overlap and n >= min(s.min_shared, smaller):
                 links.append(Link(p.ring_id, c.ring_id, n, round(overlap, 6)))
-    links.sort(key=lambda l: (l.current_id, l.previous_id))
+    links.sort(key=lambda link: (link.current_id, link.previous_id))
     return links
 
 
@@ -208,8 +208,8 @@ def classify(
     changes: list[RingChange] = []
     for c in current:
         ups = parents.get(c.ring_id, [])
-        before_members: frozenset[str] = frozenset().union(*(prev_by_id[l.previous_id].members for l in ups)) if ups else frozenset()
-        before_loss = sum(prev_by_id[l.previous_id].fund_loss for l in ups)
+        before_members: frozenset[str] = frozenset().union(*(prev_by_id[link.previous_id].members for link in ups)) if ups else frozenset()
+        before_loss = sum(prev_by_id[link.previous_id].fund_loss for link in ups)
         if not ups:
             status = NEW
         elif len(ups) > 1:
@@ -224,7 +224,7 @@ def classify(
             status = PERSISTING
         changes.append(RingChange(
             ring_id=c.ring_id, status=status, scheme=c.scheme,
-            parents=tuple(sorted(l.previous_id for l in ups)),
+            parents=tuple(sorted(link.previous_id for link in ups)),
             members_before=len(before_members), members_after=len(c.members),
             members_added=len(c.members - before_members), members_removed=len(before_members - c.members) if ups else 0,
             fund_loss_before=round(before_loss, 2), fund_loss_after=round(c.fund_loss, 2),

@@ -38,7 +38,7 @@ import duckdb
 from ringscope.graph import neo4j_server as server
 from ringscope.graph.catalogue import ensure_schema as ensure_catalogue
 from ringscope.graph.config import Neo4jConfig
-from ringscope.graph.model import NODE_SQL, REL_TYPES
+from ringscope.graph.model import NODE_SQL
 from ringscope.graph.neo4j_loader import (
     bulk_import, clear_graph, finish_bulk_import, project_catalogue, rel_statement,
 )

@@ -79,7 +79,7 @@ class DuckDBStore(AdjacencyQueries, Store):
         return Node(label, str(record["id"]), str(record["caption"] or record["id"]), props)
 
     def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 25) -> list[Node]:
-        wanted = [l for l in (labels or LABELS) if l in NODE_SQL]
+        wanted = [label for label in (labels or LABELS) if label in NODE_SQL]
         if not text or not wanted:
             return []
         rows = self.con.execute(
@@ -87,7 +87,7 @@ class DuckDBStore(AdjacencyQueries, Store):
             "AND (starts_with(id, ?) OR contains(coalesce(caption, ''), ?)) ORDER BY label, id LIMIT ?",
             [wanted, text, text, limit],
         ).fetchall()
-        return [Node(l, i, c or i) for l, i, c in rows]
+        return [Node(label, i, c or i) for label, i, c in rows]
 
     def _adjacent(self, refs: list[NodeRef]) -> list[tuple[str, str, str, str, str]]:
         """Edges touching any of ``refs``: (src_label, src_id, type, dst_label, dst_id)."""
@@ -113,7 +113,7 @@ class DuckDBStore(AdjacencyQueries, Store):
             "SELECT n.label, n.id, n.caption FROM g_nodes n JOIN f USING (label, id)",
             [[r.label for r in refs], [r.id for r in refs]],
         ).fetchall()
-        return [Node(l, i, c or i) for l, i, c in rows]
+        return [Node(label, i, c or i) for label, i, c in rows]
 
     def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 8) -> Subgraph | None:
         """Bidirectional BFS over the adjacency kept beside the catalogue (graph.adjacency), built on first use."""

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -389,7 +388,7 @@ def project_catalogue(
                     n, _ = writer.run_step(step, stmt, _batches(rel_cur, sql, rel_batch, True))
                     report.relationships[rel.type] += n
         if mode == "merge" and projected:
-            for label, stmt in _ORPHANS.items():
+            for stmt in _ORPHANS.values():
                 driver.execute_query(stmt, database_=database)
         report.rel_seconds = time.monotonic() - t_rels
     finally:

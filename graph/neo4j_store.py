@@ -49,26 +49,26 @@ def _label(name: str) -> str:
 
 
 # Constant statements, one per whitelisted label (built once at import).
-_COUNT_NODES = {l: f"MATCH (n:{_label(l)}) RETURN count(n) AS n" for l in LABELS}
+_COUNT_NODES = {label: f"MATCH (n:{_label(label)}) RETURN count(n) AS n" for label in LABELS}
 _COUNT_RELS = {t: f"MATCH ()-[r:{t}]->() RETURN count(r) AS n" for t in REL_TYPE_NAMES}
-_GET_NODE = {l: f"MATCH (n:{l} {{id: $id}}) RETURN properties(n) AS p LIMIT 1" for l in LABELS}
-_NODES = {l: f"UNWIND $ids AS i MATCH (n:{l} {{id: i}}) RETURN n.id AS id, n.name AS name" for l in LABELS}
+_GET_NODE = {label: f"MATCH (n:{label} {{id: $id}}) RETURN properties(n) AS p LIMIT 1" for label in LABELS}
+_NODES = {label: f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n.id AS id, n.name AS name" for label in LABELS}
 _SEARCH = {
-    l: (
-        f"MATCH (n:{l}) WHERE n.id STARTS WITH $text OR n.name CONTAINS $text "
+    label: (
+        f"MATCH (n:{label}) WHERE n.id STARTS WITH $text OR n.name CONTAINS $text "
         "RETURN n.id AS id, n.name AS name ORDER BY n.id LIMIT $limit"
-        if l in NAMED_LABELS
-        else f"MATCH (n:{l}) WHERE n.id CONTAINS $text RETURN n.id AS id, null AS name ORDER BY n.id LIMIT $limit"
+        if label in NAMED_LABELS
+        else f"MATCH (n:{label}) WHERE n.id CONTAINS $text RETURN n.id AS id, null AS name ORDER BY n.id LIMIT $limit"
     )
-    for l in LABELS
+    for label in LABELS
 }
 _ADJACENT = {
-    l: (
-        f"UNWIND $ids AS i MATCH (n:{l} {{id: i}})-[r]-() "
+    label: (
+        f"UNWIND $ids AS i MATCH (n:{label} {{id: i}})-[r]-() "
         "WITH DISTINCT r, startNode(r) AS s, endNode(r) AS e "
         "RETURN labels(s)[0] AS sl, s.id AS si, type(r) AS t, labels(e)[0] AS dl, e.id AS di"
     )
-    for l in LABELS
+    for label in LABELS
 }
 
 
@@ -233,7 +233,7 @@ class Neo4jStore(AdjacencyQueries, Store):
         return records
 
     def counts(self) -> dict[str, int]:
-        counts = {l: int(self._read(_COUNT_NODES[l])[0]["n"]) for l in LABELS}
+        counts = {label: int(self._read(_COUNT_NODES[label])[0]["n"]) for label in LABELS}
         counts.update({f":{t}": int(self._read(_COUNT_RELS[t])[0]["n"]) for t in REL_TYPE_NAMES})
         return counts
 
@@ -248,7 +248,7 @@ class Neo4jStore(AdjacencyQueries, Store):
         return Node(label, raw["id"], raw.get("name") or raw["id"], props)
 
     def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 25) -> list[Node]:
-        wanted = sorted(l for l in (labels or LABELS) if l in LABELS)
+        wanted = sorted(label for label in (labels or LABELS) if label in LABELS)
         found: list[Node] = []
         if not text:
             return found
@@ -292,6 +292,6 @@ class Neo4jStore(AdjacencyQueries, Store):
         records = self._read(_shortest_statement(a.label, b.label, max_hops), a=a.id, b=b.id)
         if not records:
             return None
-        refs = [NodeRef(l, i) for l, i in records[0]["nodes"]]
+        refs = [NodeRef(label, i) for label, i in records[0]["nodes"]]
         edges = [Edge(f"{sl}:{si}", t, f"{dl}:{di}") for sl, si, t, dl, di in records[0]["rels"]]
         return Subgraph(nodes=self._nodes(refs), edges=sorted(set(edges))).sorted()

@@ -113,6 +113,22 @@ def assign_ids(
     for rid, (_, members) in previous.items():
         for m in members:
             by_member.setdefault(m, []).append(rid)
+    ids: list[str | None] = [None] * len(rings)
+    jaccards: list[float | None] = [None] * len(rings)
+    taken: set[str] = set()
+    # First pass: Jaccard; best overlap first, one previous ring per current ring.
+    _claim(_jaccard_candidates(rings, keys, previous, by_member), ids, jaccards, taken)
+    # Second pass: containment, for rings that grew or shrank a lot (still one to one).
+    _claim(_containment_candidates(rings, keys, previous, by_member, ids, taken), ids, jaccards, taken)
+    fresh = sorted((i for i in range(len(rings)) if ids[i] is None), key=lambda i: (rings[i].scheme, sorted(keys[i])))
+    for i in fresh:
+        ids[i] = f"R-{next_number:06d}"
+        next_number += 1
+    return [str(x) for x in ids], jaccards, next_number
+
+
+def _jaccard_candidates(rings, keys, previous, by_member) -> list[tuple[tuple, int, str, float]]:
+    """(order, ring index, previous id, Jaccard) of every previous ring a current ring may inherit by Jaccard."""
     cands = []
     for i, (ring, k) in enumerate(zip(rings, keys)):
         for rid in sorted({rid for m in k for rid in by_member.get(m, ())}):
@@ -121,17 +137,12 @@ def assign_ids(
                 continue
             jac = _jaccard(k, members)
             if jac >= MATCH_JACCARD:
-                cands.append((-jac, rid, "|".join(sorted(k)), i))
-    cands.sort()
-    ids: list[str | None] = [None] * len(rings)
-    jaccards: list[float | None] = [None] * len(rings)
-    taken: set[str] = set()
-    for neg, rid, _, i in cands:
-        if ids[i] is None and rid not in taken:
-            ids[i] = rid
-            jaccards[i] = -neg
-            taken.add(rid)
-    # Second pass: containment, for rings that grew or shrank a lot (still one to one).
+                cands.append(((-jac, rid, "|".join(sorted(k))), i, rid, jac))
+    return cands
+
+
+def _containment_candidates(rings, keys, previous, by_member, ids, taken) -> list[tuple[tuple, int, str, float]]:
+    """As :func:`_jaccard_candidates` by containment, for the rings the first pass left without an id."""
     cands = []
     for i, (ring, k) in enumerate(zip(rings, keys)):
         if ids[i] is not None:
@@ -142,18 +153,18 @@ def assign_ids(
                 continue
             contain = len(k & members) / min(len(k), len(members))
             if contain >= MATCH_CONTAINMENT:
-                cands.append((-contain, -_jaccard(k, members), rid, i))
-    cands.sort()
-    for neg, neg_jac, rid, i in cands:
+                jac = _jaccard(k, members)
+                cands.append(((-contain, -jac, rid), i, rid, jac))
+    return cands
+
+
+def _claim(cands: list, ids: list[str | None], jaccards: list[float | None], taken: set[str]) -> None:
+    """Give each ring its best candidate still free, best candidate first (one to one)."""
+    for _order, i, rid, jac in sorted(cands, key=lambda c: (c[0], c[1])):
         if ids[i] is None and rid not in taken:
             ids[i] = rid
-            jaccards[i] = -neg_jac
+            jaccards[i] = jac
             taken.add(rid)
-    fresh = sorted((i for i in range(len(rings)) if ids[i] is None), key=lambda i: (rings[i].scheme, sorted(keys[i])))
-    for i in fresh:
-        ids[i] = f"R-{next_number:06d}"
-        next_number += 1
-    return [str(x) for x in ids], jaccards, next_number
 
 
 def _next_number(con: duckdb.DuckDBPyConnection) -> int:

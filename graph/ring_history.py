@@ -176,7 +176,7 @@ def record_week(
             con.register("_history_members_in", frame)
             con.execute("INSERT INTO history_members SELECT week, ring_id, member_type, member_id, role FROM _history_members_in")
             con.unregister("_history_members_in")
-        lineage_rows = [[run.week, l.ring_id, l.parent_ring_id, l.shared, l.overlap] for l in lineage]
+        lineage_rows = [[run.week, link.ring_id, link.parent_ring_id, link.shared, link.overlap] for link in lineage]
         if lineage_rows:
             con.executemany("INSERT INTO history_lineage VALUES (?, ?, ?, ?, ?)", lineage_rows)
         con.execute("COMMIT")

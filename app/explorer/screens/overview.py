@@ -29,7 +29,7 @@ left, right = st.columns(2)
 left.plotly_chart(ov.scheme_status_chart(table, tr), key="chart_scheme_status")
 right.plotly_chart(ov.fund_loss_chart(table, tr), key="chart_fund_loss")
 st.plotly_chart(ov.weekly_trend_chart(ov.weekly_trend_data(con, ring_set, tr), tr), key="chart_trend")
-level = st.radio(tr("overview.region_level"), ["province", "city"], format_func=lambda l: tr(f"col.{l}"),
+level = st.radio(tr("overview.region_level"), ["province", "city"], format_func=lambda level_name: tr(f"col.{level_name}"),
                  horizontal=True, key="region_level")
 st.plotly_chart(ov.region_chart(table, tr, level), key="chart_region")
 st.subheader(tr("overview.by_scheme"))
