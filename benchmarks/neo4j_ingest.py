@@ -40,7 +40,11 @@ from ringscope.graph.catalogue import ensure_schema as ensure_catalogue
 from ringscope.graph.config import Neo4jConfig
 from ringscope.graph.model import NODE_SQL
 from ringscope.graph.neo4j_loader import (
-    bulk_import, clear_graph, finish_bulk_import, project_catalogue, rel_statement,
+    bulk_import,
+    clear_graph,
+    finish_bulk_import,
+    project_catalogue,
+    rel_statement,
 )
 from ringscope.graph.neo4j_store import connect
 

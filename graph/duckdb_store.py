@@ -15,9 +15,9 @@ from ringscope.graph import adjacency
 from ringscope.graph.catalogue import DropReport, Progress, ensure_schema, ingest_drop, record_failed_drop
 from ringscope.graph.config import StoreConfig
 from ringscope.graph.model import LABELS, NODE_SQL, REL_TYPE_NAMES, edges_view_sql, nodes_view_sql
+from ringscope.graph.store import Edge, Node, NodeRef, Store, StoreUnavailable, Subgraph
 from ringscope.graph.traversal import AdjacencyQueries
 from ringscope.graph.workspace_files import catalogue_files, open_workspace
-from ringscope.graph.store import Edge, Node, NodeRef, Store, StoreUnavailable, Subgraph
 from ringscope.ingest.errors import IngestError
 from ringscope.ingest.mapping import HeaderMapping
 

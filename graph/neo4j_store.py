@@ -16,22 +16,23 @@ from __future__ import annotations
 
 import json
 import socket
-from urllib.parse import urlsplit
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
+from urllib.parse import urlsplit
 
 import duckdb
 from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError, ConfigurationError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from ringscope.graph.catalogue import DropReport, Progress, ensure_schema as ensure_catalogue, ingest_drop, record_failed_drop
+from ringscope.graph.catalogue import DropReport, Progress, ingest_drop, record_failed_drop
+from ringscope.graph.catalogue import ensure_schema as ensure_catalogue
 from ringscope.graph.config import Neo4jConfig, StoreConfig
 from ringscope.graph.model import LABELS, REL_TYPE_NAMES
 from ringscope.graph.neo4j_loader import WORKERS, ProjectionReport, project_catalogue
 from ringscope.graph.neo4j_schema import NAMED_LABELS, ensure_schema
-from ringscope.graph.traversal import AdjacencyQueries
 from ringscope.graph.store import Edge, Node, NodeRef, Store, StoreError, StoreUnavailable, Subgraph
+from ringscope.graph.traversal import AdjacencyQueries
 from ringscope.graph.workspace_files import catalogue_files, open_workspace
 from ringscope.ingest.contract import MONEY, TABLES
 from ringscope.ingest.errors import IngestError

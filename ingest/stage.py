@@ -25,7 +25,6 @@ from ringscope.ingest.lines import cell_line_breaks, count_lines, refuse_lost_li
 from ringscope.ingest.mapping import HeaderMapping
 from ringscope.ingest.validate_sql import q
 
-
 # The widest contract table has 16 columns; a source may add extras, but a
 # header of thousands of columns is a broken export, and reading it would take
 # minutes and gigabytes before failing.  Refused on the header alone.

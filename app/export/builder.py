@@ -25,8 +25,8 @@ from ringscope.app.errors import UserError
 from ringscope.app.export import access, annexes, graph_files, signing, summary, wording
 from ringscope.app.export.bag import make_bag, replace_atomically, verify_package, zip_folder
 from ringscope.app.export.case import CaseFile, gather_case
-from ringscope.app.ring_source import RingRecord, find_ring
 from ringscope.app.export.safe_names import printable, safe_component
+from ringscope.app.ring_source import RingRecord, find_ring
 from ringscope.app.version import __version__
 
 CST = timezone(timedelta(hours=8))

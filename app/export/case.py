@@ -23,8 +23,8 @@ from typing import Any
 import duckdb
 
 from ringscope.app.export import evidence as evidence_mod
-from ringscope.app.export.masking import Masker
 from ringscope.app.export.drg_annex import drg_rows
+from ringscope.app.export.masking import Masker
 from ringscope.app.ring_source import RingRecord
 
 CENT = Decimal("0.01")

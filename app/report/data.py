@@ -26,10 +26,10 @@ from ringscope.analytics.drg.coverage import drg_coverage_gaps
 from ringscope.analytics.ring_region import ring_regions
 from ringscope.app.errors import UserError
 from ringscope.app.free_text import mask_free_text
+from ringscope.app.links import ring_url
 from ringscope.app.pii import mask_name
 from ringscope.app.report.week_activity import WeekActivity, week_activity, week_losses
 from ringscope.graph.drg_book import drg_cases_for_run
-from ringscope.app.links import ring_url
 from ringscope.graph.ring_history import ensure_history_schema, previous_week, week_trend
 
 DEFAULT_EXPLORER_URL = "http://127.0.0.1:8501"

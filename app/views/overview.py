@@ -14,10 +14,10 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from ringscope.analytics.ring_region import ring_regions
 from ringscope.app.i18n import Translator
 from ringscope.app.ring_source import RingSet
 from ringscope.app.triage import Triage
-from ringscope.analytics.ring_region import ring_regions
 from ringscope.app.views.regions import city_name, province_name
 
 RING_COLUMNS = ["ring_id", "scheme", "score", "fund_loss", "size", "settlements", "region_code", "province", "city",

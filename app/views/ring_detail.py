@@ -19,9 +19,9 @@ import duckdb
 import pandas as pd
 
 from ringscope.app import pii
-from ringscope.app.free_text import mask_free_text
 from ringscope.app.entity_picture import EntityPicture
 from ringscope.app.entity_view import picture_html, ring_picture
+from ringscope.app.free_text import mask_free_text
 from ringscope.app.i18n import Translator
 from ringscope.app.ring_graph import GraphView, member_roles, prepare_graph, to_html
 from ringscope.app.ring_source import RingRecord

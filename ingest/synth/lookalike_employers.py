@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ringscope.ingest.synth.employers import (LEAVE_DAYS, company_name, employer_average_salary, landline,
-                                              office_address)
+from ringscope.ingest.synth.employers import LEAVE_DAYS, company_name, employer_average_salary, landline, office_address
 from ringscope.ingest.synth.facts import FactBuilder
 from ringscope.ingest.synth.lookalike_care import between, count, mark
 from ringscope.ingest.synth.population import NO_DAY

@@ -14,7 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ringscope.ingest.synth import formats, identifiers as ids
+from ringscope.ingest.synth import formats
+from ringscope.ingest.synth import identifiers as ids
 
 ENTITY_TYPES = ("patient", "card", "facility", "prescriber", "employer", "device")
 

@@ -11,10 +11,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ringscope.ingest.synth.catalogue import Catalogue, build_catalogue
-from ringscope.ingest.synth.employers import (Employers, Employments, build_employers,
-                                              draw_deliveries)
-from ringscope.ingest.synth.facilities import (CHC, MAJOR_HOSPITAL, PHARMACY, VILLAGE_CLINIC,
-                                               Facilities, build_facilities)
+from ringscope.ingest.synth.employers import Employers, Employments, build_employers, draw_deliveries
+from ringscope.ingest.synth.facilities import (
+    CHC,
+    MAJOR_HOSPITAL,
+    PHARMACY,
+    VILLAGE_CLINIC,
+    Facilities,
+    build_facilities,
+)
 from ringscope.ingest.synth.facts import Counters
 from ringscope.ingest.synth.population import Population, build_population
 from ringscope.ingest.synth.regions import RegionTable, region_table

@@ -6,9 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from tests.analytics.test_car_shuttle import _admit, _baseline
-from tests.analytics.worlds import day, make_con
-
 from ringscope.analytics.fund_loss import attach_fund_loss
 from ringscope.analytics.mixed_rings import card_holders, merge_mixed_rings, overlap
 from ringscope.analytics.pipeline import provisional_ids, run_detection
@@ -17,6 +14,8 @@ from ringscope.analytics.rings_json import read_rings_json, ring_to_json, write_
 from ringscope.analytics.scoring import RankScorer, feature_vector, score_rings
 from ringscope.analytics.settings import DetectionSettings, MixedSettings, SettingsError
 from ringscope.ingest.contract import SCHEMES
+from tests.analytics.test_car_shuttle import _admit, _baseline
+from tests.analytics.worlds import day, make_con
 
 
 def _ring(scheme, members, settlements=(), claims=(), strength=0.6):
@@ -356,10 +355,10 @@ def test_pipeline_leaves_unrelated_rings_alone(world):
 
 
 def test_mixed_is_named_in_both_languages_everywhere():
+    from ringscope.analytics.mixed_rings import scheme_name
     from ringscope.app.export import wording
     from ringscope.app.i18n import Translator
     from ringscope.app.report.messages import Messages
-    from ringscope.analytics.mixed_rings import scheme_name
 
     assert Translator("zh")("scheme.mixed") == "混合型" == Messages("zh")("scheme.mixed") == scheme_name("mixed", "zh")
     assert Translator("en")("scheme.mixed") == "Mixed schemes" == Messages("en")("scheme.mixed") == scheme_name("mixed", "en")

@@ -8,6 +8,7 @@ from ringscope.app import i18n
 from ringscope.app.ring_graph import drill, prepare_graph, render_ring_html
 from ringscope.graph.store import Edge, Node, Subgraph
 
+
 def unescape(html: str) -> str:
     """Node data is JSON with \\uXXXX escapes; read it as text."""
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), html)

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from ringscope.graph import neo4j_server
+from ringscope.graph.config import StoreConfig
 from ringscope.graph.duckdb_store import DuckDBStore
 from ringscope.graph.neo4j_loader import project_catalogue
-from ringscope.graph.config import StoreConfig
 from ringscope.graph.neo4j_store import connect
 from ringscope.ingest.mapping import HeaderMapping
 from tests.neo4j.conftest import local_home

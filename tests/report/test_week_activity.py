@@ -8,8 +8,8 @@ import duckdb
 import pytest
 
 from ringscope.app.report.data import _ring_provinces, build_report_data
-from ringscope.app.report.render import summary_paragraphs
 from ringscope.app.report.messages import Messages
+from ringscope.app.report.render import summary_paragraphs
 from ringscope.app.report.week_activity import week_activity
 from ringscope.graph.ring_book import ensure_schema as ensure_book
 from tests.report.handmade import WEEK1, WEEK2, load_catalogue, record

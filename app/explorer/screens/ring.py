@@ -1,15 +1,15 @@
 """Ring detail: network, members, evidence, timeline, fund loss, resale chains, triage, export."""
 import streamlit as st
 
-from ringscope.app.explorer import ring_tips, session
+from ringscope.app import audit
 from ringscope.app.entity_view import edge_table, txn_count
+from ringscope.app.explorer import ring_tips, session
+from ringscope.app.free_text import mask_free_text
 from ringscope.app.ring_graph import drill, prepare_graph, to_html
 from ringscope.app.ring_source import RingRecord
 from ringscope.app.triage import STATUSES, get_triage, set_triage
 from ringscope.app.views import referral
 from ringscope.app.views.ring_detail import build_ring_detail, localise_columns, store_graph, timeline_chart
-from ringscope.app import audit
-from ringscope.app.free_text import mask_free_text
 
 
 @st.cache_data(show_spinner=False, max_entries=16, ttl=900)

@@ -10,7 +10,12 @@ from ringscope.app.explorer import session
 from ringscope.app.ring_source import load_rings
 from ringscope.app.tips import store as tip_store
 from ringscope.app.tips.service import (
-    TipContext, add_tip_file, confirm_matches, current_estimate, read_contact, set_status,
+    TipContext,
+    add_tip_file,
+    confirm_matches,
+    current_estimate,
+    read_contact,
+    set_status,
 )
 from ringscope.app.views import tips as tv
 from ringscope.ingest.errors import IngestError

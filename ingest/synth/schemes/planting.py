@@ -16,8 +16,7 @@ from ringscope.ingest.synth.world import World
 
 
 def plant_rings(world: World, builder: FactBuilder, truth: Truth) -> dict[str, int]:
-    from ringscope.ingest.synth.schemes import (borrowed_cards, car_shuttle, maternity,
-                                                over_prescription, trace_resale)
+    from ringscope.ingest.synth.schemes import borrowed_cards, car_shuttle, maternity, over_prescription, trace_resale
     modules = {
         "trace_resale": trace_resale, "borrowed_cards": borrowed_cards,
         "car_shuttle": car_shuttle, "over_prescription": over_prescription,
