@@ -52,12 +52,13 @@ from statistics import median
 from typing import NamedTuple
 
 import duckdb
+
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
 from ringscope.analytics.detectors.base import (
-    temp_tables,
     moved_links,
     register_groups,
     rows,
+    temp_tables,
     union_groups,
 )
 from ringscope.analytics.ring import Evidence, Member, Ring

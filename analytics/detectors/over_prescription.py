@@ -39,12 +39,13 @@ from collections import defaultdict
 from typing import NamedTuple
 
 import duckdb
+from scipy.stats import binom
+
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
 from ringscope.analytics.detectors.base import register_groups, rows, temp_tables
 from ringscope.analytics.link_analysis import centrality, top_node
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings, OverPrescriptionSettings
-from scipy.stats import binom
 
 SCHEME = "over_prescription"
 
