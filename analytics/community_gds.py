@@ -112,7 +112,7 @@ class GdsEngine:
         if not summed and needs_edges:
             return _canonical([[n] for n in names])  # GDS Leiden fails without relationships
         linked = {i for pair in summed for i in pair}
-        rows = [{"s": a, "t": b, "w": w} for (a, b), w in sorted(summed.items())]
+        rows: list[dict[str, int | float | None]] = [{"s": a, "t": b, "w": w} for (a, b), w in sorted(summed.items())]
         rows += [{"s": i, "t": None, "w": None} for i in range(len(names)) if i not in linked]
         graph = f"ringscope_{uuid.uuid4().hex}"
         try:

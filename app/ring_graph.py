@@ -283,7 +283,7 @@ def to_html(view: GraphView, lang: str = "zh", height: str = "640px") -> str:
         if n.role:
             item["borderWidth"] = 3
             item["color"] = {"background": n.colour, "border": "#222222"}
-        if n.x is not None:
+        if n.x is not None and n.y is not None:
             item["x"], item["y"] = round(n.x, 1), round(n.y, 1)
         net.nodes.append(item)
         net.node_ids.append(index[n.key])

@@ -189,7 +189,7 @@ class _Scope:
         self.con = con
         self.pending = pending
         self.full = full
-        self.catalog = con.execute("SELECT current_database()").fetchone()[0]
+        self.catalog = con.execute("SELECT current_database()").fetchall()[0][0]
 
     def cursor(self, schema: str) -> duckdb.DuckDBPyConnection:
         cur = self.con.cursor()
@@ -243,7 +243,8 @@ def _write_batch(tx: ManagedTransaction, stmt: str, rows: list, key: str, load_i
 
 
 def _read_nids(tx: ManagedTransaction, stmt: str, rows: list) -> list:
-    return tx.run(stmt, rows=rows).single()["nids"]
+    record = tx.run(stmt, rows=rows).single(strict=True)
+    return record["nids"]
 
 
 class _Writer:
@@ -534,7 +535,7 @@ def bulk_import(
         path = work_dir / f"nodes_{label}.csv"
         sql = _import_header_select(cur, label)
         cur.execute(f"COPY ({sql}) TO '{path}' (HEADER, DELIMITER ',', QUOTE '\"', ESCAPE '\"')")
-        report.nodes[label] = cur.execute(f"SELECT count(*) FROM ({NODE_SQL[label]})").fetchone()[0]
+        report.nodes[label] = cur.execute(f"SELECT count(*) FROM ({NODE_SQL[label]})").fetchall()[0][0]
         args.append(f"--nodes={label}={path}")
     for rel in REL_TYPES:
         sql = f"SELECT * FROM ({rel.sql}) q(src_label, src_id, dst_label, dst_id)"
@@ -547,7 +548,7 @@ def bulk_import(
             )
             report.relationships[rel.type] += cur.execute(
                 f"SELECT count(*) FROM ({sql}) WHERE src_label = '{src_label}' AND dst_label = '{dst_label}'"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             args.append(f"--relationships={_rel_type(rel.type)}={path}")
     cur.close()
     report.files = [a.split("=", 2)[-1] for a in args if a.startswith(("--nodes=", "--relationships="))]

@@ -452,7 +452,7 @@ def start(
         )
 
     current = status(home)
-    if current.process_alive:
+    if current.process_alive and current.pid is not None:
         if wait and not current.bolt_ok:
             return _wait_for_bolt(home, conn, current.pid, timeout)
         return current

@@ -260,7 +260,7 @@ class Neo4jStore(AdjacencyQueries, Store):
                 found.append(Node(label, r["id"], r["name"] or r["id"]))
         return found
 
-    def _adjacent(self, refs: list[NodeRef]) -> set[tuple[str, str, str, str, str]]:
+    def _adjacent(self, refs: list[NodeRef]) -> list[tuple[str, str, str, str, str]]:
         by_label: dict[str, list[str]] = {}
         for ref in refs:
             if ref.label in LABELS:
@@ -269,14 +269,14 @@ class Neo4jStore(AdjacencyQueries, Store):
         for label, ids in by_label.items():
             for r in self._read(_ADJACENT[label], ids=ids):
                 out.add((r["sl"], r["si"], r["t"], r["dl"], r["di"]))
-        return out
+        return sorted(out)
 
     def _nodes(self, refs: Iterable[NodeRef]) -> list[Node]:
         by_label: dict[str, list[str]] = {}
         for ref in refs:
             if ref.label in LABELS:
                 by_label.setdefault(ref.label, []).append(ref.id)
-        nodes = []
+        nodes: list[Node] = []
         for label, ids in by_label.items():
             nodes.extend(Node(label, r["id"], r["name"] or r["id"]) for r in self._read(_NODES[label], ids=ids))
         return nodes

@@ -23,9 +23,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
 
 import duckdb
+
+if TYPE_CHECKING:  # the catalogue imports this module's types
+    from ringscope.graph.catalogue import DropReport, Progress
+    from ringscope.ingest.mapping import HeaderMapping
 
 
 class StoreError(Exception):
@@ -101,6 +106,11 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # --- ingest ------------------------------------------------------------
+    @abstractmethod
+    def ingest_drop(self, drop_dir: Path, mapping: HeaderMapping, progress: Progress | None = None) -> DropReport:
+        """Validate and store one drop; a rejected drop is recorded and raises ``IngestError``."""
 
     # --- graph questions -------------------------------------------------
     @abstractmethod

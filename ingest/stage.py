@@ -187,7 +187,7 @@ def stage_file(
         )
     else:
         _stage_csv(con, staged, readable, cols, headers, params)
-    staged.rows = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+    staged.rows = con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
     return staged
 
 

@@ -106,7 +106,7 @@ def validate_table(
     present = [q(c) for c in spec.column_names if c in staged.columns]
     content = ", ".join(present)
     # Cheap screen: distinct key hashes; a collision only sends us down the exact path.
-    total, distinct = con.execute(f"SELECT count(*), count(DISTINCT hash({key})) FROM {ok}").fetchone()
+    total, distinct = con.execute(f"SELECT count(*), count(DISTINCT hash({key})) FROM {ok}").fetchall()[0]
     if total != distinct:
         _dedupe_in_file(con, staged, out, key, content)
 
@@ -139,11 +139,11 @@ def _referenced_table_present(con: duckdb.DuckDBPyConnection, table: str, stored
     if table in in_drop:
         return True
     return table in stored_tables and bool(
-        con.execute(f"SELECT EXISTS (SELECT 1 FROM main.{q(table)})").fetchone()[0])
+        con.execute(f"SELECT EXISTS (SELECT 1 FROM main.{q(table)})").fetchall()[0][0])
 
 
 def _reject_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return con.execute("SELECT count(*) FROM _rejects WHERE table_name = ?", [table]).fetchone()[0]
+    return con.execute("SELECT count(*) FROM _rejects WHERE table_name = ?", [table]).fetchall()[0][0]
 
 
 def _dedupe_in_file(con, staged: StagedTable, out: TableOutcome, key: str, content: str) -> None:

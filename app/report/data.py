@@ -238,10 +238,10 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
     from ringscope.app.weekly import SHANGHAI, week_bounds
 
     ensure_history_schema(con)
-    head = _rows(con, "SELECT * FROM history_weeks WHERE week = ?", [week])
-    if not head:
+    heads = _rows(con, "SELECT * FROM history_weeks WHERE week = ?", [week])
+    if not heads:
         raise UserError(f"no weekly run is recorded for {week}: run `ringscope weekly DROP_DIR --week {week}` first")
-    head = head[0]
+    head = heads[0]
     prev_week = previous_week(con, week)
     prev_head = _rows(con, "SELECT * FROM history_weeks WHERE week = ?", [prev_week])[0] if prev_week else None
     base = explorer_url  # links open the ring page's own URL (app.views.queue.ring_url)

@@ -11,6 +11,7 @@ so re-rendering the same week gives byte-identical HTML.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
 
@@ -31,7 +32,7 @@ _env = jinja2.Environment(
 )
 
 
-def money(value: float | None) -> str:
+def money(value: float | Decimal | None) -> str:
     return f"{float(value or 0):,.2f}"
 
 

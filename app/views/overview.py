@@ -63,8 +63,8 @@ def ring_table(rings: RingSet, con: duckdb.DuckDBPyConnection | None, triage: Ma
     rows = [{
         "ring_id": r.ring_id, "scheme": r.scheme, "score": round(r.score, 3), "fund_loss": round(r.fund_loss, 2),
         "size": r.size, "settlements": len(r.settlement_ids) + len(r.claim_ids),
-        "status": triage.get(r.ring_id).status if triage.get(r.ring_id) else "new",
-        "assignee": triage.get(r.ring_id).assignee if triage.get(r.ring_id) else "",
+        "status": t.status if (t := triage.get(r.ring_id)) else "new",
+        "assignee": t.assignee if (t := triage.get(r.ring_id)) else "",
     } for r in rings.rings]
     df = pd.DataFrame(rows, columns=["ring_id", "scheme", "score", "fund_loss", "size", "settlements", "status", "assignee"])
     if df.empty:
@@ -84,13 +84,15 @@ def ring_table(rings: RingSet, con: duckdb.DuckDBPyConnection | None, triage: Ma
 
 def headline(df: pd.DataFrame) -> dict[str, float]:
     """The numbers at the top of the overview."""
-    open_mask = df["status"].isin(["new", "investigating"]) if not df.empty else []
+    if df.empty:
+        return {"rings": 0, "fund_loss": 0.0, "open": 0, "open_fund_loss": 0.0, "confirmed": 0}
+    open_mask = df["status"].isin(["new", "investigating"])
     return {
         "rings": int(len(df)),
-        "fund_loss": float(df["fund_loss"].sum()) if not df.empty else 0.0,
-        "open": int(open_mask.sum()) if not df.empty else 0,
-        "open_fund_loss": float(df.loc[open_mask, "fund_loss"].sum()) if not df.empty else 0.0,
-        "confirmed": int((df["status"] == "confirmed").sum()) if not df.empty else 0,
+        "fund_loss": float(df["fund_loss"].sum()),
+        "open": int(open_mask.sum()),
+        "open_fund_loss": float(df.loc[open_mask, "fund_loss"].sum()),
+        "confirmed": int((df["status"] == "confirmed").sum()),
     }
 
 

@@ -91,6 +91,8 @@ if not ring_set.rings:
     st.stop()
 ring_id = pick_ring([r.ring_id for r in ring_set.rings])
 ring = ring_set.get(ring_id)
+if ring is None:  # the picker offers only ids of this ring set
+    st.stop()
 mask = session.masked_for(ctx, f"ring:{ring_id}", {"page": "ring"})
 d = detail(str(ctx.cfg.workspace), ctx.store.kind, ring_set.source, ring_id, ctx.lang, mask, ctx.store, ring)
 st.markdown("**" + tr("ring.summary", ring_id=ring.ring_id, scheme=tr.maybe(f"scheme.{ring.scheme}", ring.scheme),

@@ -32,7 +32,7 @@ def plant_rings(world: World, builder: FactBuilder, truth: Truth) -> dict[str, i
                       getattr(modules[scheme], "UNMERGED_ONLY", frozenset()))
         for plan in plans:
             truth.ring(plan.ring_id, scheme)
-            if plan.survivor is not None:
+            if plan.survivor is not None and plan.merge_day is not None:
                 truth.merges[plan.ring_id] = (plan.survivor.ring_id, plan.merge_day)
         # survivors first, so an absorbed ring can use their hub
         ordered = [p for p in plans if p.survivor is None] + [p for p in plans if p.survivor is not None]
