@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Iterable, Sequence
 
 NEW = "new"
@@ -71,11 +72,11 @@ class RingSnapshot:
     ring_id: str
     scheme: str
     members: frozenset[str]
-    fund_loss: float = 0.0
+    fund_loss: Decimal = Decimal("0.00")  # exact, as analytics.fund_loss computed it
 
     @classmethod
-    def of(cls, ring_id: str, scheme: str, members: Iterable[str], fund_loss: float = 0.0) -> "RingSnapshot":
-        return cls(ring_id, scheme, frozenset(members), float(fund_loss))
+    def of(cls, ring_id: str, scheme: str, members: Iterable[str], fund_loss: Decimal | int | str = "0.00") -> "RingSnapshot":
+        return cls(ring_id, scheme, frozenset(members), Decimal(str(fund_loss)).quantize(Decimal("0.01")))
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,8 @@ class RingChange:
     members_after: int = 0
     members_added: int = 0
     members_removed: int = 0
-    fund_loss_before: float = 0.0
-    fund_loss_after: float = 0.0
+    fund_loss_before: Decimal = Decimal("0.00")
+    fund_loss_after: Decimal = Decimal("0.00")
 
     @property
     def kept_id(self) -> bool:
@@ -209,7 +210,7 @@ def classify(
     for c in current:
         ups = parents.get(c.ring_id, [])
         before_members: frozenset[str] = frozenset().union(*(prev_by_id[link.previous_id].members for link in ups)) if ups else frozenset()
-        before_loss = sum(prev_by_id[link.previous_id].fund_loss for link in ups)
+        before_loss = sum((prev_by_id[link.previous_id].fund_loss for link in ups), Decimal("0.00"))
         if not ups:
             status = NEW
         elif len(ups) > 1:
@@ -227,14 +228,14 @@ def classify(
             parents=tuple(sorted(link.previous_id for link in ups)),
             members_before=len(before_members), members_after=len(c.members),
             members_added=len(c.members - before_members), members_removed=len(before_members - c.members) if ups else 0,
-            fund_loss_before=round(before_loss, 2), fund_loss_after=round(c.fund_loss, 2),
+            fund_loss_before=before_loss, fund_loss_after=c.fund_loss,
         ))
     for p in previous:
         if not children.get(p.ring_id):
             changes.append(RingChange(
                 ring_id=p.ring_id, status=DISSOLVED, scheme=p.scheme, parents=(p.ring_id,),
                 members_before=len(p.members), members_after=0, members_added=0, members_removed=len(p.members),
-                fund_loss_before=round(p.fund_loss, 2), fund_loss_after=0.0,
+                fund_loss_before=p.fund_loss, fund_loss_after=Decimal("0.00"),
             ))
     order = {s: i for i, s in enumerate(STATUSES)}
     changes.sort(key=lambda ch: (order[ch.status], ch.ring_id))

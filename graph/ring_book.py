@@ -310,3 +310,17 @@ def get_ring(con: duckdb.DuckDBPyConnection, ring_id: str, run_id: str | None = 
 def runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     cols = ["run_id", "started_at", "finished_at", "settings_hash", "drop_ids", "scorer", "ring_count", "fund_loss"]
     return [dict(zip(cols, r)) for r in con.execute(f"SELECT {', '.join(cols)} FROM ring_runs ORDER BY run_id").fetchall()]
+
+
+def booked_txns(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[str], list[str]]:
+    """Settlement and claim ids of every ring of a recorded run (each once), or two empty lists.
+
+    The book only stores which transactions a run's rings hold; what they cost
+    is analytics' rule (``analytics.fund_loss``), applied by the caller.
+    """
+    try:
+        rows = con.execute("SELECT DISTINCT kind, txn_id FROM ring_book_txns WHERE run_id = ? ORDER BY 1, 2",
+                           [run_id]).fetchall()
+    except duckdb.CatalogException:  # no run recorded in this workspace yet
+        return [], []
+    return [t for k, t in rows if k == "settlement"], [t for k, t in rows if k == "claim"]

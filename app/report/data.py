@@ -56,8 +56,8 @@ class RingRow:
     score: float
     members: int
     members_added: int
-    fund_loss: float
-    fund_loss_before: float
+    fund_loss: Decimal
+    fund_loss_before: Decimal
     parents: list[str]
     province: str | None
     link: str
@@ -108,6 +108,11 @@ class ReportData:
     def generated_at(self) -> str:
         """The report's stamp: the data's latest time, so a re-run prints the same."""
         return self.data_as_of.strftime("%Y-%m-%d %H:%M") if self.data_as_of else "—"
+
+
+def _money(value: Any) -> Decimal:
+    """A stored DECIMAL(18,2) figure as Decimal (NULL as zero); never through float."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict[str, Any]]:
@@ -266,7 +271,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
         return RingRow(
             ring_id=rid, scheme=r["scheme"], status=r["status"], score=round(float(r["score"] or 0), 3),
             members=int(r["members"] or 0), members_added=int(r["members_added"] or 0),
-            fund_loss=float(r["fund_loss"] or 0), fund_loss_before=float(r["fund_loss_before"] or 0),
+            fund_loss=_money(r["fund_loss"]), fund_loss_before=_money(r["fund_loss_before"]),
             parents=list(r["parents"] or []),
             province=(provinces if r["present"] else prev_provinces).get(rid),
             link=ring_url(rid, base), key_members=key_members.get(rid, []) if r["present"] else [],
@@ -277,22 +282,22 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
     for r in rings:
         status_counts[r["status"]] = status_counts.get(r["status"], 0) + 1
 
-    totals = {"rings": len(present_ids), "fund_loss": float(head["fund_loss"] or 0)}
-    previous_totals = {"rings": int(prev_head["rings"]), "fund_loss": float(prev_head["fund_loss"] or 0)} if prev_head else None
+    totals = {"rings": len(present_ids), "fund_loss": _money(head["fund_loss"])}
+    previous_totals = {"rings": int(prev_head["rings"]), "fund_loss": _money(prev_head["fund_loss"])} if prev_head else None
 
     by_scheme = _rows(con, (
         "SELECT scheme, count(*) AS rings, count(*) FILTER (WHERE status = 'new') AS new_rings, "
-        "sum(members) AS members, sum(fund_loss)::DOUBLE AS fund_loss FROM history_rings WHERE week = ? AND present "
+        "sum(members) AS members, sum(fund_loss)::DECIMAL(18,2) AS fund_loss FROM history_rings WHERE week = ? AND present "
         "GROUP BY scheme ORDER BY fund_loss DESC, scheme"), [week])
     region_rows: dict[str, dict[str, Any]] = {}
     for r in rings:
         if not r["present"]:
             continue
         code = provinces.get(r["ring_id"]) or "—"
-        agg = region_rows.setdefault(code, {"province": code, "rings": 0, "new_rings": 0, "fund_loss": 0.0})
+        agg = region_rows.setdefault(code, {"province": code, "rings": 0, "new_rings": 0, "fund_loss": _money(0)})
         agg["rings"] += 1
         agg["new_rings"] += r["status"] == "new"
-        agg["fund_loss"] += float(r["fund_loss"] or 0)
+        agg["fund_loss"] += _money(r["fund_loss"])
     by_region = sorted(region_rows.values(), key=lambda a: (-a["fund_loss"], a["province"]))
 
     triage_found, decisions = read_triage(con, prev_head["recorded_at"] if prev_head else None, head["recorded_at"])
@@ -324,7 +329,7 @@ def _trend(con: duckdb.DuckDBPyConnection, week: str) -> list[dict[str, Any]]:
     rows = week_trend(con, week)[-12:]
     runs = dict(con.execute("SELECT week, run_id FROM history_weeks WHERE week <= ?", [week]).fetchall())
     own = week_losses(con, [(t["week"], runs.get(t["week"]), week_bounds(t["week"])[0]) for t in rows])
-    return [{**t, "fund_loss": float(t["fund_loss"] or 0), "week_loss": float(own[t["week"]])} for t in rows]
+    return [{**t, "fund_loss": _money(t["fund_loss"]), "week_loss": own[t["week"]]} for t in rows]
 
 
 def _tips_points(con: duckdb.DuckDBPyConnection, monday: Any, sunday: Any) -> Any:

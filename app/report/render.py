@@ -33,7 +33,8 @@ _env = jinja2.Environment(
 
 
 def money(value: float | Decimal | None) -> str:
-    return f"{float(value or 0):,.2f}"
+    """A figure of money as text, to the cent; a Decimal is formatted as it is, never through float."""
+    return f"{value if isinstance(value, Decimal) else Decimal(str(value or 0)):,.2f}"
 
 
 def summary_paragraphs(d: ReportData, msg: Messages) -> list[str]:
@@ -68,7 +69,7 @@ def charts(d: ReportData, msg: Messages) -> list[dict[str, str]]:
     scheme = lambda s: msg.get(f"scheme.{s}", s)  # noqa: E731
     trend = trend_chart(
         [t["week"] for t in d.trend], [int(t["rings"] or 0) for t in d.trend],
-        [round(t["week_loss"] / 10_000, 2) for t in d.trend],
+        [round(float(t["week_loss"]) / 10_000, 2) for t in d.trend],  # chart scale only
         msg("chart.trend_title"), msg("chart.trend_rings"), msg("chart.trend_loss"),
     )
     by_scheme = bar_chart([(scheme(s["scheme"]), round(float(s["fund_loss"] or 0) / 10_000, 2)) for s in d.by_scheme],
