@@ -40,7 +40,7 @@ from ringscope.analytics.evaluation import agreement_f1
 from ringscope.analytics.pipeline import run_detection
 from ringscope.analytics.settings import DetectionSettings
 from ringscope.graph.config import Neo4jConfig
-from ringscope.graph.neo4j_store import connect
+from ringscope.graph.neo4j.store import connect
 from ringscope.ingest.synth import generate_drop
 
 ROOT = Path(__file__).resolve().parents[1]

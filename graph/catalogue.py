@@ -19,8 +19,9 @@ from typing import Callable
 
 import duckdb
 
-from ringscope.graph.store import StoreError
-from ringscope.graph.workspace_files import remove_scratch
+from ringscope.graph.config import StoreConfig
+from ringscope.graph.store import StoreError, StoreUnavailable
+from ringscope.graph.workspace_files import catalogue_files, open_workspace, remove_scratch
 from ringscope.ingest.contract import LOAD_ORDER, TABLES
 from ringscope.ingest.errors import IngestError
 from ringscope.ingest.mapping import HeaderMapping
@@ -77,6 +78,34 @@ class DropReport:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "loaded": self.loaded, "rejected": self.rejected}
+
+
+def open_catalogue(config: StoreConfig, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The workspace catalogue file, private and with its schema; both stores open it here.
+
+    Read-only needs an existing catalogue (an explorer must not create an empty one).
+    """
+    path = config.catalogue_path
+    if read_only and not path.exists():
+        raise StoreUnavailable(f"no workspace data at {path}: run `ringscope ingest DROP_DIR` first")
+    open_workspace(path.parent, config.file_mode, config.dir_mode, catalogue_files(path))
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise StoreUnavailable(f"cannot open {path}: {str(exc).splitlines()[0]}") from None
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def ingest_into_catalogue(con: duckdb.DuckDBPyConnection, config: StoreConfig, drop_dir: Path,
+                          mapping: HeaderMapping, progress: Progress | None = None) -> DropReport:
+    """Validate and merge one drop; a refused drop is recorded in the history, then re-raised."""
+    try:
+        return ingest_drop(con, drop_dir, mapping, config.rejects_dir, config.scratch_dir, progress)
+    except IngestError as exc:
+        record_failed_drop(con, drop_dir, exc)
+        raise
 
 
 def fingerprint_drop(files: dict[str, Path]) -> str:

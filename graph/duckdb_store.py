@@ -12,13 +12,11 @@ from typing import Iterable
 import duckdb
 
 from ringscope.graph import adjacency
-from ringscope.graph.catalogue import DropReport, Progress, ensure_schema, ingest_drop, record_failed_drop
+from ringscope.graph.catalogue import DropReport, Progress, ingest_into_catalogue, open_catalogue
 from ringscope.graph.config import StoreConfig
 from ringscope.graph.model import LABELS, NODE_SQL, REL_TYPE_NAMES, edges_view_sql, nodes_view_sql
-from ringscope.graph.store import Edge, Node, NodeRef, Store, StoreUnavailable, Subgraph
+from ringscope.graph.store import Edge, Node, NodeRef, Store, Subgraph
 from ringscope.graph.traversal import AdjacencyQueries
-from ringscope.graph.workspace_files import catalogue_files, open_workspace
-from ringscope.ingest.errors import IngestError
 from ringscope.ingest.mapping import HeaderMapping
 
 
@@ -27,16 +25,8 @@ class DuckDBStore(AdjacencyQueries, Store):
 
     def __init__(self, config: StoreConfig, read_only: bool = False):
         self.config = config
-        path = config.catalogue_path
-        if read_only and not path.exists():
-            raise StoreUnavailable(f"no workspace data at {path}: run `ringscope ingest DROP_DIR` first")
-        open_workspace(path.parent, config.file_mode, config.dir_mode, catalogue_files(path))
-        try:
-            self.con = duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise StoreUnavailable(f"cannot open {path}: {str(exc).splitlines()[0]}") from None
+        self.con = open_catalogue(config, read_only)
         if not read_only:
-            ensure_schema(self.con)
             self._create_views()
 
     def _create_views(self) -> None:
@@ -48,13 +38,7 @@ class DuckDBStore(AdjacencyQueries, Store):
 
     # --- ingest -------------------------------------------------------------
     def ingest_drop(self, drop_dir: Path, mapping: HeaderMapping, progress: Progress | None = None) -> DropReport:
-        try:
-            return ingest_drop(
-                self.con, drop_dir, mapping, self.config.rejects_dir, self.config.scratch_dir, progress
-            )
-        except IngestError as exc:
-            record_failed_drop(self.con, drop_dir, exc)
-            raise
+        return ingest_into_catalogue(self.con, self.config, drop_dir, mapping, progress)
 
     # --- graph questions ----------------------------------------------------
     def counts(self) -> dict[str, int]:

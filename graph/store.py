@@ -92,6 +92,18 @@ class Subgraph:
         )
 
 
+@dataclass(frozen=True)
+class InDatabaseGraph:
+    """A store's graph database, for algorithms that run inside it (Neo4j GDS).
+
+    Handed out through :meth:`Store.graph_database` so that nothing outside the
+    backend has to know which attributes a store keeps.
+    """
+
+    driver: Any  # a neo4j.Driver
+    database: str
+
+
 class Store(ABC):
     """What analytics and the app may ask of a store."""
 
@@ -134,6 +146,10 @@ class Store(ABC):
     def subgraph(
         self, refs: Iterable[NodeRef], expand_labels: Iterable[str] = (), node_limit: int = 5000
     ) -> Subgraph: ...
+
+    def graph_database(self) -> InDatabaseGraph | None:
+        """The graph database in-database algorithms run on, or None (the embedded store has none)."""
+        return None
 
     # --- tables for analytics ---------------------------------------------
     @abstractmethod

@@ -2,7 +2,7 @@
 
 Ingest is shared with the embedded store: a drop is validated and merged
 into the workspace catalogue (DuckDB) by ``graph.catalogue``, then
-``graph.neo4j_loader`` projects the new drops into Neo4j.  Graph questions
+``graph.neo4j.loader`` projects the new drops into Neo4j.  Graph questions
 are answered in Cypher with the same semantics as ``DuckDBStore`` (the
 breadth-first order of ``neighbourhood`` is kept hop by hop, in Python, so
 that both backends hold the same nodes when a limit cuts a neighbourhood);
@@ -25,17 +25,23 @@ import duckdb
 from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError, ConfigurationError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from ringscope.graph.catalogue import DropReport, Progress, ingest_drop, record_failed_drop
-from ringscope.graph.catalogue import ensure_schema as ensure_catalogue
+from ringscope.graph.catalogue import DropReport, Progress, ingest_into_catalogue, open_catalogue
 from ringscope.graph.config import Neo4jConfig, StoreConfig
 from ringscope.graph.model import LABELS, REL_TYPE_NAMES
-from ringscope.graph.neo4j_loader import WORKERS, ProjectionReport, project_catalogue
-from ringscope.graph.neo4j_schema import NAMED_LABELS, ensure_schema
-from ringscope.graph.store import Edge, Node, NodeRef, Store, StoreError, StoreUnavailable, Subgraph
+from ringscope.graph.neo4j.loader import WORKERS, ProjectionReport, project_catalogue
+from ringscope.graph.neo4j.schema import NAMED_LABELS, ensure_schema
+from ringscope.graph.store import (
+    Edge,
+    InDatabaseGraph,
+    Node,
+    NodeRef,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    Subgraph,
+)
 from ringscope.graph.traversal import AdjacencyQueries
-from ringscope.graph.workspace_files import catalogue_files, open_workspace
 from ringscope.ingest.contract import MONEY, TABLES
-from ringscope.ingest.errors import IngestError
 from ringscope.ingest.mapping import HeaderMapping
 
 LOCAL_CONNECTION_FILE = Path("neo4j") / "conf" / "ringscope-connection.json"
@@ -185,30 +191,14 @@ class Neo4jStore(AdjacencyQueries, Store):
     # --- catalogue and ingest ----------------------------------------------
     def _catalogue(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
-            path = self.config.catalogue_path
-            if self.read_only and not path.exists():
-                raise StoreUnavailable(f"no workspace data at {path}: run `ringscope ingest DROP_DIR` first")
-            open_workspace(path.parent, self.config.file_mode, self.config.dir_mode, catalogue_files(path))
-            try:
-                self._con = duckdb.connect(str(path), read_only=self.read_only)
-            except duckdb.IOException as exc:
-                raise StoreUnavailable(f"cannot open {path}: {str(exc).splitlines()[0]}") from None
-            if not self.read_only:
-                ensure_catalogue(self._con)
+            self._con = open_catalogue(self.config, self.read_only)
         return self._con
 
     def ingest_drop(self, drop_dir: Path, mapping: HeaderMapping, progress: Progress | None = None) -> DropReport:
         """Validate and merge into the catalogue (as the embedded store does),
         then project every pending drop into Neo4j."""
-        con = self._catalogue()
-        try:
-            report = ingest_drop(
-                con, drop_dir, mapping, self.config.rejects_dir, self.config.scratch_dir,
-                (lambda label, frac: progress(label, frac * 0.5)) if progress else None,
-            )
-        except IngestError as exc:
-            record_failed_drop(con, drop_dir, exc)
-            raise
+        report = ingest_into_catalogue(self._catalogue(), self.config, drop_dir, mapping,
+                                       (lambda label, frac: progress(label, frac * 0.5)) if progress else None)
         self.sync(progress=(lambda label, frac: progress(f"neo4j: {label}", 0.5 + frac * 0.5)) if progress else None)
         return report
 
@@ -221,6 +211,9 @@ class Neo4jStore(AdjacencyQueries, Store):
             raise StoreUnavailable(
                 f"lost Neo4j at {self.neo4j.uri} during the load ({exc}); rerun to resume where it stopped"
             ) from None
+
+    def graph_database(self) -> InDatabaseGraph:
+        return InDatabaseGraph(self.driver, self.database)
 
     def relational(self) -> duckdb.DuckDBPyConnection:
         return self._catalogue()
