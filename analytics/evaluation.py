@@ -22,9 +22,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from ringscope.analytics.ring_identity import MATCH_JACCARD  # a detected ring is the true one when it would keep its id
 from ringscope.ingest.contract import SCHEMES
 
-MATCH_JACCARD = 0.5
 HARD_NEGATIVE_MAJORITY = 0.5
 
 

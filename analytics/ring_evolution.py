@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, Sequence
 
+from ringscope.analytics.ring_identity import compatible
+
 NEW = "new"
 PERSISTING = "persisting"
 GROWN = "grown"
@@ -134,10 +136,6 @@ class Evolution:
         return None
 
 
-def _compatible(a: str, b: str) -> bool:
-    return a == b or a == "mixed" or b == "mixed"
-
-
 def link_rings(
     previous: Sequence[RingSnapshot], current: Sequence[RingSnapshot], settings: EvolutionSettings | None = None
 ) -> list[Link]:
@@ -159,7 +157,7 @@ def link_rings(
                 shared[i] += 1
         for i, n in shared.items():
             p = previous[i]
-            if not _compatible(p.scheme, c.scheme):
+            if not compatible(p.scheme, c.scheme):
                 continue
             smaller = min(len(p.members), len(c.members))
             if smaller == 0:

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from ringscope.analytics.fund_loss import attach_fund_loss
 from ringscope.analytics.ring import Member, Ring
+from ringscope.analytics.ring_identity import assign_ids
 from ringscope.analytics.rings_json import ring_to_json
 from ringscope.app.export.case import gather_case
 from ringscope.app.report.week_activity import week_activity, week_losses
@@ -51,7 +52,7 @@ def test_detection_explorer_report_and_export_state_the_same_loss():
     attach_fund_loss(con, [ring])
     assert ring.fund_loss == EXPECTED  # detection
 
-    run_id = record_run(con, [ring], settings_hash="test")
+    run_id = record_run(con, [ring], settings_hash="test", assign=assign_ids)
     record = ring_from_json(ring_to_json(ring), run_id)
 
     # explorer: the ring page's table (its Σ row), the overview headline and the weekly trend
