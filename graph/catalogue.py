@@ -165,30 +165,10 @@ def ingest_drop(
     started = datetime.now(timezone.utc)
     drop_id = f"D{started:%Y%m%d%H%M%S%f}-{fp[:8]}"
     report = DropReport(drop_id, str(drop_dir.resolve()), fp, warnings=skipped_files(drop_dir, files))
-    stored = {t for t in TABLES}
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(REJECTS_DDL)
-        in_drop: set[str] = set()
-        staged_all = []
-        order = [t for t in LOAD_ORDER if t in files]
-        for i, table in enumerate(order):
-            step(f"read {files[table].name}", 0.05 + 0.45 * i / len(order))
-            staged_all.append(stage_file(con, TABLES[table], files[table], mapping, scratch_dir))
-        for i, staged in enumerate(staged_all):
-            step(f"validate {staged.file}", 0.5 + 0.3 * i / len(order))
-            outcome = validate_table(con, staged, stored, in_drop)
-            outcome_encoding = staged.encoding
-            in_drop.add(staged.spec.name)
-            report.tables.append(outcome)
-            con.execute(
-                "INSERT INTO ingest_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [drop_id, outcome.table, outcome.file, outcome_encoding, outcome.read, outcome.new,
-                 outcome.updated, outcome.unchanged, outcome.duplicates, outcome.rejected],
-            )
-        for i, staged in enumerate(staged_all):
-            step(f"store {staged.spec.name}", 0.8 + 0.18 * i / len(order))
-            _merge(con, staged.spec.name, staged.columns, drop_id)
+        _stage_validate_merge(con, files, mapping, scratch_dir, report, step)
         report.rejects_file = _write_rejects(con, rejects_dir, drop_id)
         con.execute(
             "INSERT INTO ingest_drops VALUES (?, ?, ?, ?, now(), 'loaded', ?, ?)",
@@ -210,6 +190,31 @@ def ingest_drop(
             con.execute(f"DROP TABLE IF EXISTS {q('ok_' + table)}")
     step("done", 1.0)
     return report
+
+
+def _stage_validate_merge(con: duckdb.DuckDBPyConnection, files: dict[str, Path], mapping: HeaderMapping,
+                          scratch_dir: Path, report: DropReport, step: Progress) -> None:
+    """Every file staged first, then validated in load order (foreign keys see earlier tables), then merged."""
+    stored = set(TABLES)
+    in_drop: set[str] = set()
+    staged_all = []
+    order = [t for t in LOAD_ORDER if t in files]
+    for i, table in enumerate(order):
+        step(f"read {files[table].name}", 0.05 + 0.45 * i / len(order))
+        staged_all.append(stage_file(con, TABLES[table], files[table], mapping, scratch_dir))
+    for i, staged in enumerate(staged_all):
+        step(f"validate {staged.file}", 0.5 + 0.3 * i / len(order))
+        outcome = validate_table(con, staged, stored, in_drop)
+        in_drop.add(staged.spec.name)
+        report.tables.append(outcome)
+        con.execute(
+            "INSERT INTO ingest_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [report.drop_id, outcome.table, outcome.file, staged.encoding, outcome.read, outcome.new,
+             outcome.updated, outcome.unchanged, outcome.duplicates, outcome.rejected],
+        )
+    for i, staged in enumerate(staged_all):
+        step(f"store {staged.spec.name}", 0.8 + 0.18 * i / len(order))
+        _merge(con, staged.spec.name, staged.columns, report.drop_id)
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, rejects_dir: Path, drop_id: str) -> str | None:

@@ -111,6 +111,16 @@ def validate_table(
         _dedupe_in_file(con, staged, out, key, content)
 
     # 5. foreign keys: this drop's good rows or what earlier drops stored
+    _reject_orphans(con, staged, stored_tables, in_drop)
+    _drop_rejected(con, f"ok_{spec.name}", staged)
+    return _compare_with_stored(con, staged, out, stored_tables, present)
+
+
+def _reject_orphans(con: duckdb.DuckDBPyConnection, staged: StagedTable, stored_tables: set[str],
+                    in_drop: set[str]) -> None:
+    """Reject rows whose foreign key is neither among this drop's good rows nor stored by an earlier drop."""
+    spec = staged.spec
+    ok = q(f"ok_{spec.name}")
     for fk in spec.foreign_keys:
         if fk.column not in staged.columns:
             continue
@@ -129,8 +139,6 @@ def validate_table(
             f"FROM (SELECT _line, {q(fk.column)} FROM {ok} WHERE {q(fk.column)} IS NOT NULL) o "
             f"ANTI JOIN ({exists}) k ON o.{q(fk.column)} = k.k",
         )
-    _drop_rejected(con, f"ok_{spec.name}", staged)
-    return _compare_with_stored(con, staged, out, stored_tables, present)
 
 
 def _referenced_table_present(con: duckdb.DuckDBPyConnection, table: str, stored_tables: set[str],

@@ -60,11 +60,9 @@ from ringscope.graph.neo4j.statements import (
     REL_BATCH,
     WORKERS,
     Progress,
-    _label,
     nid_lookup_statement,
     node_statement,
-    rel_by_nid_statement,
-    rel_statement,
+    rel_steps,
     stale_statement,
 )
 from ringscope.ingest.contract import TABLES
@@ -274,49 +272,13 @@ def project_catalogue(
     report.load_id, report.drops = load_id, pending
     records, _, _ = driver.execute_query(_LEDGER_KEYS, load_id=load_id, database_=database)
     done = {r["key"] for r in records}
-    if mode is None:
-        foreign = driver.execute_query(_LEDGER_FOREIGN, load_id=load_id, database_=database).records[0]["n"]
-        rels = driver.execute_query(_MODEL_REL_COUNT, database_=database).records[0]["n"]
-        clean_start = not projected and foreign == 0 and (rels == 0 or bool(done))
-        mode = "create" if clean_start else "merge"
-    if mode not in ("create", "merge"):
-        raise ValueError(f"mode must be create or merge, not {mode!r}")
-    report.mode = mode
+    report.mode = mode = _load_mode(driver, database, load_id, projected, done, mode)
 
-    full = not projected
-    scope = _Scope(con, pending, full)
+    scope = _Scope(con, pending, not projected)
     writer = _Writer(driver, database, load_id, done, workers)
-    by_nid = mode == "create"
     try:
-        if mode == "merge" and projected:
-            _relabel_facilities(scope, driver, database)
-        n_steps = len(LABELS) + len(REL_TYPES)
-        t_nodes = time.monotonic()
-        with scope.cursor("nodes") as cur, scope.cursor("rels") as rel_cur:
-            rel_cur.execute("CREATE TEMP TABLE rs_nid (label VARCHAR, id VARCHAR, nid BIGINT)")
-            for i, label in enumerate(LABELS):
-                step_progress(f"nodes {label}", i / n_steps)
-                report.nodes[label], nids = writer.run_step(
-                    f"node:{label}", node_statement(label, mode),
-                    _batches(cur, _node_select(cur, label), node_batch, False),
-                    lookup=nid_lookup_statement(label) if by_nid else None,
-                )
-                if nids:
-                    _store_nids(rel_cur, label, nids)
-            report.node_seconds = time.monotonic() - t_nodes
-            t_rels = time.monotonic()
-            if mode == "merge" and projected:
-                _delete_stale(scope, driver, database)
-            for j, rel in enumerate(REL_TYPES):
-                step_progress(f"relationships {rel.type}", (len(LABELS) + j) / n_steps)
-                report.relationships[rel.type] = 0
-                for step, stmt, sql in _rel_steps(rel_cur, rel, mode):
-                    n, _ = writer.run_step(step, stmt, _batches(rel_cur, sql, rel_batch, True))
-                    report.relationships[rel.type] += n
-        if mode == "merge" and projected:
-            for stmt in _ORPHANS.values():
-                driver.execute_query(stmt, database_=database)
-        report.rel_seconds = time.monotonic() - t_rels
+        _write_graph(scope, writer, driver, database, mode, bool(projected), (node_batch, rel_batch),
+                     step_progress, report)
     finally:
         writer.close()
     driver.execute_query(_MARK_DROPS, drops=pending, load_id=load_id, database_=database)
@@ -326,6 +288,55 @@ def project_catalogue(
     report.seconds = time.monotonic() - t0
     step_progress("done", 1.0)
     return report
+
+
+def _load_mode(driver: Driver, database: str, load_id: str, projected: list[str], done: set[str],
+               mode: str | None) -> str:
+    """CREATE only when it cannot duplicate anything (nothing projected, no other load's rows)."""
+    if mode is None:
+        foreign = driver.execute_query(_LEDGER_FOREIGN, load_id=load_id, database_=database).records[0]["n"]
+        rels = driver.execute_query(_MODEL_REL_COUNT, database_=database).records[0]["n"]
+        clean_start = not projected and foreign == 0 and (rels == 0 or bool(done))
+        mode = "create" if clean_start else "merge"
+    if mode not in ("create", "merge"):
+        raise ValueError(f"mode must be create or merge, not {mode!r}")
+    return mode
+
+
+def _write_graph(scope: _Scope, writer: _Writer, driver: Driver, database: str, mode: str, projected: bool,
+                 batches: tuple[int, int], step_progress: Progress, report: ProjectionReport) -> None:
+    """Nodes label by label, then relationships type by type, each a resumable step of batches."""
+    node_batch, rel_batch = batches
+    by_nid = mode == "create"
+    if mode == "merge" and projected:
+        _relabel_facilities(scope, driver, database)
+    n_steps = len(LABELS) + len(REL_TYPES)
+    t_nodes = time.monotonic()
+    with scope.cursor("nodes") as cur, scope.cursor("rels") as rel_cur:
+        rel_cur.execute("CREATE TEMP TABLE rs_nid (label VARCHAR, id VARCHAR, nid BIGINT)")
+        for i, label in enumerate(LABELS):
+            step_progress(f"nodes {label}", i / n_steps)
+            report.nodes[label], nids = writer.run_step(
+                f"node:{label}", node_statement(label, mode),
+                _batches(cur, _node_select(cur, label), node_batch, False),
+                lookup=nid_lookup_statement(label) if by_nid else None,
+            )
+            if nids:
+                _store_nids(rel_cur, label, nids)
+        report.node_seconds = time.monotonic() - t_nodes
+        t_rels = time.monotonic()
+        if mode == "merge" and projected:
+            _delete_stale(scope, driver, database)
+        for j, rel in enumerate(REL_TYPES):
+            step_progress(f"relationships {rel.type}", (len(LABELS) + j) / n_steps)
+            report.relationships[rel.type] = 0
+            for step, stmt, sql in rel_steps(rel_cur, rel, mode):
+                n, _ = writer.run_step(step, stmt, _batches(rel_cur, sql, rel_batch, True))
+                report.relationships[rel.type] += n
+    if mode == "merge" and projected:
+        for stmt in _ORPHANS.values():
+            driver.execute_query(stmt, database_=database)
+    report.rel_seconds = time.monotonic() - t_rels
 
 
 def _store_nids(cur: duckdb.DuckDBPyConnection, label: str, pairs: list) -> None:
@@ -339,30 +350,6 @@ def _store_nids(cur: duckdb.DuckDBPyConnection, label: str, pairs: list) -> None
     cur.register("rs_nid_batch", batch)
     cur.execute("INSERT INTO rs_nid SELECT * FROM rs_nid_batch")
     cur.unregister("rs_nid_batch")
-
-
-def _rel_steps(cur: duckdb.DuckDBPyConnection, rel, mode: str) -> Iterator[tuple[str, str, str]]:
-    """(ledger step name, Cypher, SQL of [src, dst] rows in a stable order)
-    for one relationship type.  First load: ends by internal id, ordered by
-    it (neighbouring records, warm pages).  Later loads: ends by their
-    ``id`` index, one statement per pair of end labels."""
-    sql = f"SELECT * FROM ({rel.sql}) q(src_label, src_id, dst_label, dst_id)"
-    if mode == "create":
-        yield (
-            f"rel:{rel.type}",
-            rel_by_nid_statement(rel.type),
-            f"SELECT a.nid, b.nid FROM ({sql}) q "
-            "JOIN rs_nid a ON a.label = q.src_label AND a.id = q.src_id "
-            "JOIN rs_nid b ON b.label = q.dst_label AND b.id = q.dst_id ORDER BY 1, 2",
-        )
-        return
-    for src_label, dst_label in cur.execute(f"SELECT DISTINCT src_label, dst_label FROM ({sql}) ORDER BY ALL").fetchall():
-        yield (
-            f"rel:{rel.type}:{src_label}:{dst_label}",
-            rel_statement(rel.type, src_label, dst_label, mode),
-            f"SELECT src_id, dst_id FROM ({sql}) WHERE src_label = '{_label(src_label)}' "
-            f"AND dst_label = '{_label(dst_label)}' ORDER BY src_id, dst_id",
-        )
 
 
 def _relabel_facilities(scope: _Scope, driver: Driver, database: str) -> None:

@@ -1,7 +1,9 @@
 """The loader's Cypher statements, built once from ``graph.model``'s whitelist (values always parameters)."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Iterator
+
+import duckdb
 
 from ringscope.graph.model import LABELS, REL_TYPE_NAMES
 from ringscope.graph.neo4j.schema import BATCH_LABEL, DROP_LABEL
@@ -102,3 +104,27 @@ _RELABEL_TO_PHARMACY = "UNWIND $ids AS id MATCH (n:Institution {id: id}) REMOVE 
 _ORPHANS = {
     label: f"MATCH (n:{_label(label)}) WHERE NOT (n)--() DELETE n" for label in ("Phone", "Address")
 }
+
+
+def rel_steps(cur: duckdb.DuckDBPyConnection, rel, mode: str) -> Iterator[tuple[str, str, str]]:
+    """(ledger step name, Cypher, SQL of [src, dst] rows in a stable order)
+    for one relationship type.  First load: ends by internal id, ordered by
+    it (neighbouring records, warm pages).  Later loads: ends by their
+    ``id`` index, one statement per pair of end labels."""
+    sql = f"SELECT * FROM ({rel.sql}) q(src_label, src_id, dst_label, dst_id)"
+    if mode == "create":
+        yield (
+            f"rel:{rel.type}",
+            rel_by_nid_statement(rel.type),
+            f"SELECT a.nid, b.nid FROM ({sql}) q "
+            "JOIN rs_nid a ON a.label = q.src_label AND a.id = q.src_id "
+            "JOIN rs_nid b ON b.label = q.dst_label AND b.id = q.dst_id ORDER BY 1, 2",
+        )
+        return
+    for src_label, dst_label in cur.execute(f"SELECT DISTINCT src_label, dst_label FROM ({sql}) ORDER BY ALL").fetchall():
+        yield (
+            f"rel:{rel.type}:{src_label}:{dst_label}",
+            rel_statement(rel.type, src_label, dst_label, mode),
+            f"SELECT src_id, dst_id FROM ({sql}) WHERE src_label = '{_label(src_label)}' "
+            f"AND dst_label = '{_label(dst_label)}' ORDER BY src_id, dst_id",
+        )
