@@ -234,6 +234,19 @@ def _merge(parts: list[Ring], links: list[tuple[Ring, Ring, float, int]]) -> Rin
     members = [Member(t, i, _strongest(rs)) for (t, i), rs in roles.items()]
 
     component = [s for r in parts for s in r.schemes]
+    return Ring(
+        scheme=SCHEME,
+        members=members,
+        settlement_ids=[s for r in parts for s in r.settlement_ids],
+        claim_ids=[c for r in parts for c in r.claim_ids],
+        evidence=_mixed_evidence(parts, links, members, component),
+        features=_mixed_features(parts, members, component),
+    )
+
+
+def _mixed_evidence(parts: list[Ring], links: list[tuple[Ring, Ring, float, int]], members: list[Member],
+                    component: list[str]) -> list[Evidence]:
+    """Why the rings are one: the schemes, the members they share, then each part's own evidence, tagged."""
     names = {lang: [sep.join(scheme_name(s, lang) for s in r.schemes) for r in parts]
              for lang, sep in (("en", " + "), ("zh", "＋"))}
     evidence = [Evidence(
@@ -262,28 +275,23 @@ def _merge(parts: list[Ring], links: list[tuple[Ring, Ring, float, int]]) -> Rin
                 evidence.append(e)
                 continue
             evidence.append(replace(e, text=f"[{tag_en}] {e.text}", text_zh=f"【{tag_zh}】{e.text_zh}", scheme=r.scheme))
+    return evidence
 
+
+def _mixed_features(parts: list[Ring], members: list[Member], component: list[str]) -> dict[str, float]:
     feats = [r.features for r in parts]
     strengths = [min(1.0, max(0.0, f.get("signal_strength", 0.5))) for f in feats]
     miss = 1.0
     for s in strengths:
         miss *= 1.0 - s
-    ring = Ring(
-        scheme=SCHEME,
-        members=members,
-        settlement_ids=[s for r in parts for s in r.settlement_ids],
-        claim_ids=[c for r in parts for c in r.claim_ids],
-        evidence=evidence,
-        features={
-            "size": float(len(members)),
-            "evidence_count": sum(f.get("evidence_count", 0.0) for f in feats),
-            "per_member": max(f.get("per_member", 0.0) for f in feats),
-            "baseline_ratio": max(f.get("baseline_ratio", 0.0) for f in feats),
-            "active_days": max(f.get("active_days", 0.0) for f in feats),
-            # independent detectors agreeing on the same people: noisy-OR of their strengths
-            "signal_strength": round(1.0 - miss, 6),
-            "schemes": float(len(component)),
-            "merged_rings": float(len(parts)),
-        },
-    )
-    return ring
+    return {
+        "size": float(len(members)),
+        "evidence_count": sum(f.get("evidence_count", 0.0) for f in feats),
+        "per_member": max(f.get("per_member", 0.0) for f in feats),
+        "baseline_ratio": max(f.get("baseline_ratio", 0.0) for f in feats),
+        "active_days": max(f.get("active_days", 0.0) for f in feats),
+        # independent detectors agreeing on the same people: noisy-OR of their strengths
+        "signal_strength": round(1.0 - miss, 6),
+        "schemes": float(len(component)),
+        "merged_rings": float(len(parts)),
+    }

@@ -169,6 +169,34 @@ def link_rings(
     return links
 
 
+def _status(c: RingSnapshot, ups: list[Link], children: dict[str, list[Link]], before: frozenset[str]) -> str:
+    if not ups:
+        return NEW
+    if len(ups) > 1:
+        return MERGED
+    if len(children[ups[0].previous_id]) > 1:
+        return SPLIT
+    if len(c.members) > len(before):
+        return GROWN
+    if len(c.members) < len(before):
+        return SHRUNK
+    return PERSISTING
+
+
+def _change(c: RingSnapshot, ups: list[Link], children: dict[str, list[Link]],
+            prev_by_id: dict[str, RingSnapshot]) -> RingChange:
+    """What happened to one current ring, judged from the previous rings linked to it (``ups``)."""
+    before: frozenset[str] = frozenset().union(*(prev_by_id[link.previous_id].members for link in ups)) if ups else frozenset()
+    return RingChange(
+        ring_id=c.ring_id, status=_status(c, ups, children, before), scheme=c.scheme,
+        parents=tuple(sorted(link.previous_id for link in ups)),
+        members_before=len(before), members_after=len(c.members),
+        members_added=len(c.members - before), members_removed=len(before - c.members) if ups else 0,
+        fund_loss_before=sum((prev_by_id[link.previous_id].fund_loss for link in ups), Decimal("0.00")),
+        fund_loss_after=c.fund_loss,
+    )
+
+
 def classify(
     previous: Sequence[RingSnapshot], current: Sequence[RingSnapshot], settings: EvolutionSettings | None = None
 ) -> Evolution:
@@ -204,30 +232,7 @@ def classify(
         parents[link.current_id].append(link)
         children[link.previous_id].append(link)
     prev_by_id = {p.ring_id: p for p in previous}
-    changes: list[RingChange] = []
-    for c in current:
-        ups = parents.get(c.ring_id, [])
-        before_members: frozenset[str] = frozenset().union(*(prev_by_id[link.previous_id].members for link in ups)) if ups else frozenset()
-        before_loss = sum((prev_by_id[link.previous_id].fund_loss for link in ups), Decimal("0.00"))
-        if not ups:
-            status = NEW
-        elif len(ups) > 1:
-            status = MERGED
-        elif len(children[ups[0].previous_id]) > 1:
-            status = SPLIT
-        elif len(c.members) > len(before_members):
-            status = GROWN
-        elif len(c.members) < len(before_members):
-            status = SHRUNK
-        else:
-            status = PERSISTING
-        changes.append(RingChange(
-            ring_id=c.ring_id, status=status, scheme=c.scheme,
-            parents=tuple(sorted(link.previous_id for link in ups)),
-            members_before=len(before_members), members_after=len(c.members),
-            members_added=len(c.members - before_members), members_removed=len(before_members - c.members) if ups else 0,
-            fund_loss_before=before_loss, fund_loss_after=c.fund_loss,
-        ))
+    changes = [_change(c, parents.get(c.ring_id, []), children, prev_by_id) for c in current]
     for p in previous:
         if not children.get(p.ring_id):
             changes.append(RingChange(

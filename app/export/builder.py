@@ -99,6 +99,21 @@ def write_payload(case: CaseFile, payload: Path, langs: Sequence[str],
     return names
 
 
+def _allowed(who: Any, ring_id: str, lang: Sequence[str], unmask: bool, config: Any) -> tuple[str, ...]:
+    """The summary languages, once the user's rights are checked (a refusal is audited, then raised)."""
+    langs = tuple(dict.fromkeys(lang))
+    bad = [x for x in langs if x not in wording.LANGS]
+    if bad or not langs:
+        raise UserError(f"unknown summary language(s) {bad}; use zh and/or en")
+    try:
+        access.check_rights(who, unmask, config)
+    except access.ExportDenied:
+        audit.record(config.workspace, user=who.name, action="export_denied", target=f"ring:{ring_id}",
+                     details={"unmask": unmask}, role=who.role)
+        raise
+    return langs
+
+
 def build_referral(
     store: Any,
     ring_id: str,
@@ -129,16 +144,7 @@ def build_referral(
     cannot be found, ``audit.AuditError`` when the audit log cannot be written.
     """
     who = access.as_user(user)
-    langs = tuple(dict.fromkeys(lang))
-    bad = [x for x in langs if x not in wording.LANGS]
-    if bad or not langs:
-        raise UserError(f"unknown summary language(s) {bad}; use zh and/or en")
-    try:
-        access.check_rights(who, unmask, config)
-    except access.ExportDenied:
-        audit.record(config.workspace, user=who.name, action="export_denied", target=f"ring:{ring_id}",
-                     details={"unmask": unmask}, role=who.role)
-        raise
+    langs = _allowed(who, ring_id, lang, unmask, config)
     ring: RingRecord = find_ring(config.workspace, store.relational(), ring_id, rings_file)
     when = (export_time or datetime.now(CST)).astimezone(CST).replace(microsecond=0)
     out_path = Path(out_path)
