@@ -9,13 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-import duckdb
-
 from ringscope.graph import adjacency
 from ringscope.graph.catalogue import DropReport, Progress, ingest_into_catalogue, open_catalogue
 from ringscope.graph.config import StoreConfig
 from ringscope.graph.model import LABELS, NODE_SQL, REL_TYPE_NAMES, edges_view_sql, nodes_view_sql
-from ringscope.graph.store import Edge, Node, NodeRef, Store, Subgraph
+from ringscope.graph.store import Edge, Node, NodeRef, Relational, Store, Subgraph
 from ringscope.graph.traversal import AdjacencyQueries
 from ringscope.ingest.mapping import HeaderMapping
 
@@ -122,5 +120,5 @@ class DuckDBStore(AdjacencyQueries, Store):
         nodes = [n for n in (self.get_node(r.label, r.id) for r in refs) if n is not None]
         return Subgraph(nodes=[Node(n.label, n.id, n.caption) for n in nodes], edges=sorted(edges)).sorted()
 
-    def relational(self) -> duckdb.DuckDBPyConnection:
+    def relational(self) -> Relational:
         return self.con

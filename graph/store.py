@@ -33,6 +33,13 @@ if TYPE_CHECKING:  # the catalogue imports this module's types
     from ringscope.ingest.mapping import HeaderMapping
 
 
+Relational = duckdb.DuckDBPyConnection
+"""What :meth:`Store.relational` hands out: the contract tables on a DuckDB
+connection, whichever backend answers graph questions.  Detection's set-based
+steps are DuckDB SQL (transpiled for the Spark engine), so this face of the
+seam is DuckDB by design; callers type against this name, not a backend."""
+
+
 class StoreError(Exception):
     """A store failure the user can act on; the CLI prints it as one line."""
 
@@ -153,5 +160,5 @@ class Store(ABC):
 
     # --- tables for analytics ---------------------------------------------
     @abstractmethod
-    def relational(self) -> duckdb.DuckDBPyConnection:
+    def relational(self) -> Relational:
         """A connection on which the contract tables are queryable by name."""

@@ -35,6 +35,7 @@ from ringscope.graph.store import (
     InDatabaseGraph,
     Node,
     NodeRef,
+    Relational,
     Store,
     StoreError,
     StoreUnavailable,
@@ -215,7 +216,7 @@ class Neo4jStore(AdjacencyQueries, Store):
     def graph_database(self) -> InDatabaseGraph:
         return InDatabaseGraph(self.driver, self.database)
 
-    def relational(self) -> duckdb.DuckDBPyConnection:
+    def relational(self) -> Relational:
         return self._catalogue()
 
     # --- graph questions ----------------------------------------------------
