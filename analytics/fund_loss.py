@@ -20,17 +20,17 @@ from decimal import Decimal
 from typing import Iterable, Sequence
 
 import duckdb
+import pandas as pd
 
 from ringscope.analytics.ring import Ring
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
+# Over a registered frame of (kind, txn_id), not list parameters: the Spark
+# engine's connection transpiles this SQL and registers frames the same way.
 _TXN_LOSS_SQL = """
-WITH t AS (
-  SELECT DISTINCT kind, txn_id FROM (
-    SELECT 'settlement' AS kind, unnest(?::VARCHAR[]) AS txn_id
-    UNION ALL SELECT 'claim' AS kind, unnest(?::VARCHAR[]) AS txn_id))
+WITH t AS (SELECT DISTINCT kind, txn_id::VARCHAR AS txn_id FROM _rs_fl_txns)
 SELECT t.kind, t.txn_id, coalesce(s.settled_at::DATE, m.claimed_on) AS day,
        coalesce(s.facility_id, m.employer_id) AS place_id,
        coalesce(s.fund_paid, m.amount, 0::DECIMAL(14,2)) AS loss
@@ -62,7 +62,13 @@ def txn_losses(con: duckdb.DuckDBPyConnection, settlement_ids: Iterable[str],
     sids, cids = sorted(set(settlement_ids)), sorted(set(claim_ids))
     if not sids and not cids:
         return []
-    rows = con.execute(_TXN_LOSS_SQL, [sids, cids]).fetchall()
+    frame = pd.DataFrame([("settlement", t) for t in sids] + [("claim", t) for t in cids],
+                         columns=["kind", "txn_id"], dtype="object")
+    con.register("_rs_fl_txns", frame)
+    try:
+        rows = con.execute(_TXN_LOSS_SQL).fetchall()
+    finally:
+        con.unregister("_rs_fl_txns")
     return [TxnLoss(kind, str(txn_id), day, str(place or ""), Decimal(loss).quantize(CENT))
             for kind, txn_id, day, place, loss in rows]
 
