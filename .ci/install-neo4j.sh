@@ -15,7 +15,7 @@ PORT="${NEO4J_BOLT_PORT:-7687}"
 
 python - "$PORT" <<'PY'
 import sys, time
-from ringscope.graph import neo4j_server as server
+from ringscope.graph.neo4j import server
 
 home = server.default_home(__import__("os").environ["RINGSCOPE_WORKSPACE"])
 port = int(sys.argv[1])

@@ -49,7 +49,7 @@ Queries are constant, parameterised strings run through
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from ringscope.analytics.community import IgraphEngine, WeightedEdges, _canonical
 
@@ -112,7 +112,7 @@ class GdsEngine:
         if not summed and needs_edges:
             return _canonical([[n] for n in names])  # GDS Leiden fails without relationships
         linked = {i for pair in summed for i in pair}
-        rows = [{"s": a, "t": b, "w": w} for (a, b), w in sorted(summed.items())]
+        rows: list[dict[str, int | float | None]] = [{"s": a, "t": b, "w": w} for (a, b), w in sorted(summed.items())]
         rows += [{"s": i, "t": None, "w": None} for i in range(len(names)) if i not in linked]
         graph = f"ringscope_{uuid.uuid4().hex}"
         try:
@@ -146,13 +146,19 @@ class GdsEngine:
         return self._local.modularity(edges, groups)
 
 
-def engine_for_store(store: Any, name: str) -> Any:
-    """The community engine a run asked for: ``igraph`` (default) or ``gds`` (Neo4j store only)."""
+class _WithGraphDatabase(Protocol):
+    """What this module needs of a ``graph.store.Store`` (analytics does not import graph)."""
+
+    def graph_database(self) -> Any: ...
+
+
+def engine_for_store(store: _WithGraphDatabase, name: str) -> IgraphEngine | GdsEngine:
+    """The community engine a run asked for: ``igraph`` (default) or ``gds`` (a store with a graph database)."""
     if name in ("", "igraph"):
         return IgraphEngine()
     if name == "gds":
-        driver = getattr(store, "driver", None)
-        if driver is None:
+        graph = store.graph_database()
+        if graph is None:
             raise ValueError("engine 'gds' needs the Neo4j store (--store neo4j); the embedded store uses 'igraph'")
-        return GdsEngine(driver, getattr(store, "database", "neo4j"))
+        return GdsEngine(graph.driver, graph.database)
     raise ValueError(f"unknown community engine {name!r} (use 'igraph' or 'gds')")

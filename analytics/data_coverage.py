@@ -94,7 +94,7 @@ def _filled(con: duckdb.DuckDBPyConnection, need: Need) -> tuple[bool, bool]:
     (the explorer runs it on every page view) and one scan where it is missing.
     """
     row = con.execute(f'SELECT EXISTS (SELECT 1 FROM "{need.table}"), '
-                      f'EXISTS (SELECT 1 FROM "{need.table}" WHERE {need.condition})').fetchone()
+                      f'EXISTS (SELECT 1 FROM "{need.table}" WHERE {need.condition})').fetchall()[0]
     return bool(row[0]), bool(row[1])
 
 

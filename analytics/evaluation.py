@@ -22,9 +22,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from ringscope.analytics.ring_identity import MATCH_JACCARD  # a detected ring is the true one when it would keep its id
 from ringscope.ingest.contract import SCHEMES
 
-MATCH_JACCARD = 0.5
 HARD_NEGATIVE_MAJORITY = 0.5
 
 
@@ -32,7 +32,7 @@ HARD_NEGATIVE_MAJORITY = 0.5
 class TrueRing:
     ring_id: str
     scheme: str
-    members: set[str] = field(default_factory=set)  # type:id
+    members: set[str] = field(default_factory=set)  # "<type>:<id>" keys
     loss: Decimal = Decimal("0")
 
     @property
@@ -157,8 +157,7 @@ def evaluate(truth: Truth, detected: Sequence[DetectedRing]) -> dict[str, Any]:
         row: dict[str, Any] = {"true_rings": len(trues), "detected_rings": len(preds), "matched": tp_true}
         row.update(precision_recall_f1(tp_pred, len(preds), tp_true, len(trues)))
         row.update(_member_level(trues, preds))
-        errs = [_loss_error(t, d) for t, d, _ in matches if t.scheme == s]
-        errs = [e for e in errs if e is not None]
+        errs = [e for e in (_loss_error(t, d) for t, d, _ in matches if t.scheme == s) if e is not None]
         row["fund_loss_error"] = round(sum(errs) / len(errs), 4) if errs else None
         per_scheme[s] = row
     unmatched_mixed = [d for d in detected if d.scheme == "mixed" and id(d) not in matched_d]

@@ -1,16 +1,23 @@
 """Fund loss of a ring, transaction by transaction, exact to the cent.
 
 The NHSA's Detailed Rules count a fraud's loss per reimbursed transaction:
-sum ``fund_paid`` over the ring's fraudulent settlements plus ``amount``
-over its maternity claims, each transaction once (contract section 3).
-The sums run in DuckDB over DECIMAL(14,2) and come back as Python
-``Decimal``; nothing passes through floating point.
+``fund_paid`` of each of the ring's fraudulent settlements plus ``amount`` of
+each of its maternity claims, each transaction once (contract section 3).
+
+:func:`txn_losses` is the one place that rule is written.  Every figure of
+money the tool shows (the ring's loss recorded by detection, the explorer's
+per-facility table and weekly trend, the weekly report's week loss, the
+referral package's totals) is a sum of its rows.  The loss is read from
+DuckDB's DECIMAL(14,2) as Python ``Decimal`` and summed as ``Decimal``;
+nothing passes through floating point, so two views of one ring agree to
+the cent.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import duckdb
 import pandas as pd
@@ -18,56 +25,74 @@ import pandas as pd
 from ringscope.analytics.ring import Ring
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
-# The one rule, shared by every sum below: a settlement loses its fund share,
-# a maternity claim its whole amount; ``t`` has columns ``kind``, ``txn_id``.
-TXN_JOINS = ("LEFT JOIN settlements s ON t.kind = 'settlement' AND s.settlement_id = t.txn_id "
-             "LEFT JOIN maternity_claims m ON t.kind = 'claim' AND m.claim_id = t.txn_id")
-TXN_LOSS = "coalesce(s.fund_paid, m.amount, 0::DECIMAL(14,2))"
-TXN_DAY = "coalesce(s.settled_at::DATE, m.claimed_on)"
+# Over a registered frame of (kind, txn_id), not list parameters: the Spark
+# engine's connection transpiles this SQL and registers frames the same way.
+_TXN_LOSS_SQL = """
+WITH t AS (SELECT DISTINCT kind, txn_id::VARCHAR AS txn_id FROM _rs_fl_txns)
+SELECT t.kind, t.txn_id, coalesce(s.settled_at::DATE, m.claimed_on) AS day,
+       coalesce(s.facility_id, m.employer_id) AS place_id,
+       coalesce(s.fund_paid, m.amount, 0::DECIMAL(14,2)) AS loss
+FROM t
+LEFT JOIN settlements s ON t.kind = 'settlement' AND s.settlement_id = t.txn_id
+LEFT JOIN maternity_claims m ON t.kind = 'claim' AND m.claim_id = t.txn_id
+WHERE s.settlement_id IS NOT NULL OR m.claim_id IS NOT NULL
+ORDER BY day, t.kind, t.txn_id
+"""
+
+
+@dataclass(frozen=True)
+class TxnLoss:
+    """One stored transaction and what the fund lost through it."""
+
+    kind: str  # "settlement" or "claim"
+    txn_id: str
+    day: date | None  # settled_at's date, or claimed_on
+    place_id: str  # the facility of a settlement, the employer of a claim
+    loss: Decimal  # fund_paid of a settlement, amount of a claim
+
+
+def txn_losses(con: duckdb.DuckDBPyConnection, settlement_ids: Iterable[str],
+               claim_ids: Iterable[str] = ()) -> list[TxnLoss]:
+    """The loss of each of these transactions, each once, in (day, kind, id) order.
+
+    Ids not in the store are left out (they lose nothing that can be shown).
+    """
+    sids, cids = sorted(set(settlement_ids)), sorted(set(claim_ids))
+    if not sids and not cids:
+        return []
+    frame = pd.DataFrame([("settlement", t) for t in sids] + [("claim", t) for t in cids],
+                         columns=["kind", "txn_id"], dtype="object")
+    con.register("_rs_fl_txns", frame)
+    try:
+        rows = con.execute(_TXN_LOSS_SQL).fetchall()
+    finally:
+        con.unregister("_rs_fl_txns")
+    return [TxnLoss(kind, str(txn_id), day, str(place or ""), Decimal(loss).quantize(CENT))
+            for kind, txn_id, day, place, loss in rows]
+
+
+def total(losses: Iterable[TxnLoss]) -> Decimal:
+    """The sum of ``losses``, in Decimal, to the cent."""
+    return sum((t.loss for t in losses), ZERO).quantize(CENT)
 
 
 def attach_fund_loss(con: duckdb.DuckDBPyConnection, rings: Sequence[Ring]) -> None:
-    """Set ``ring.fund_loss`` for every ring from its settlement and claim ids."""
-    txns = [(i, "settlement", sid) for i, r in enumerate(rings) for sid in r.settlement_ids]
-    txns += [(i, "claim", cid) for i, r in enumerate(rings) for cid in r.claim_ids]
+    """Set ``ring.fund_loss`` for every ring from its settlement and claim ids (one query for all)."""
+    by_key = {(t.kind, t.txn_id): t.loss for t in txn_losses(
+        con, (s for r in rings for s in r.settlement_ids), (c for r in rings for c in r.claim_ids))}
     for r in rings:
-        r.fund_loss = Decimal("0.00")
-    if not txns:
-        return
-    df = pd.DataFrame(txns, columns=["ring", "kind", "txn_id"]).astype({"ring": "int64", "kind": "object", "txn_id": "object"})
-    con.register("_rs_fl_txns", df)
-    try:
-        result = con.execute(
-            "WITH t AS (SELECT DISTINCT ring, kind, txn_id::VARCHAR AS txn_id FROM _rs_fl_txns) "
-            f"SELECT t.ring, sum({TXN_LOSS})::DECIMAL(18,2) FROM t {TXN_JOINS} GROUP BY t.ring"
-        ).fetchall()
-    finally:
-        con.unregister("_rs_fl_txns")
-    for ring_index, total in result:
-        rings[ring_index].fund_loss = Decimal(total).quantize(CENT)
+        keys = {("settlement", str(s)) for s in r.settlement_ids} | {("claim", str(c)) for c in r.claim_ids}
+        r.fund_loss = sum((by_key.get(k, ZERO) for k in keys), ZERO).quantize(CENT)
 
 
 def fund_loss_of(con: duckdb.DuckDBPyConnection, settlement_ids: Sequence[str], claim_ids: Sequence[str] = ()) -> Decimal:
     """Fund loss of one set of transactions (each counted once)."""
-    ring = Ring(scheme="mixed", members=[], settlement_ids=list(settlement_ids), claim_ids=list(claim_ids))
-    attach_fund_loss(con, [ring])
-    return ring.fund_loss
+    return total(txn_losses(con, settlement_ids, claim_ids))
 
 
-def booked_loss_between(con: duckdb.DuckDBPyConnection, run_id: str, first: date, last: date) -> tuple[int, Decimal]:
-    """Transactions of a recorded detection run dated ``first``..``last`` and their fund loss.
-
-    A weekly report must tell this week's loss from the cumulative picture:
-    a ring found this week carries months of settlements, and only those
-    dated in the week are the week's new loss.  Same rule as
-    :func:`attach_fund_loss`, over the run's ring book rows (each
-    transaction once, even when two rings share it).
-    """
-    count, total = con.execute(
-        "WITH t AS (SELECT DISTINCT kind, txn_id FROM ring_book_txns WHERE run_id = ?) "
-        f"SELECT count(*), coalesce(sum({TXN_LOSS}), 0)::DECIMAL(18,2) FROM t {TXN_JOINS} "
-        f"WHERE {TXN_DAY} BETWEEN ? AND ?",
-        [run_id, first, last],
-    ).fetchall()[0]
-    return int(count), Decimal(total).quantize(CENT)
+def loss_between(losses: Iterable[TxnLoss], first: date, last: date) -> tuple[int, Decimal]:
+    """How many of ``losses`` are dated ``first``..``last``, and their loss."""
+    inside = [t for t in losses if t.day is not None and first <= t.day <= last]
+    return len(inside), total(inside)

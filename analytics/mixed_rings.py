@@ -156,12 +156,21 @@ def merge_mixed_rings(rings: Sequence[Ring], settings: MixedSettings | None = No
     via_cards = [_through_holders(r, use_holders) for r in ordered]
     schemes = [frozenset(r.schemes) for r in ordered]
 
+    links = _links(keys, via_cards, schemes, cfg)
+    if not links:
+        return ordered
+    return _merge_groups(ordered, schemes, links)
+
+
+def _links(keys: list, via_cards: list[bool], schemes: list[frozenset[str]],
+           cfg: MixedSettings) -> list[tuple[float, int, int, int, int]]:
+    """Every pair of different-scheme rings that overlap enough, strongest first."""
     by_key: dict[str, list[int]] = defaultdict(list)
     for i, k in enumerate(keys):
         for key in k:
             by_key[key].append(i)
     links: list[tuple[float, int, int, int, int]] = []
-    for i in range(len(ordered)):
+    for i in range(len(keys)):
         partners = sorted({j for key in keys[i] for j in by_key[key] if j > i})
         for j in partners:
             if schemes[i] & schemes[j]:
@@ -174,10 +183,12 @@ def merge_mixed_rings(rings: Sequence[Ring], settings: MixedSettings | None = No
             coef, counted, shared = overlap(keys[i], keys[j], cfg.count_facilities, per)
             if coef >= cfg.min_overlap and counted >= cfg.min_shared_members:
                 links.append((-coef, -counted, i, j, shared))
-    if not links:
-        return ordered
-    links.sort()
+    return sorted(links)
 
+
+def _merge_groups(ordered: list[Ring], schemes: list[frozenset[str]],
+                  links: list[tuple[float, int, int, int, int]]) -> list[Ring]:
+    """Union the linked rings, strongest link first, never two rings of one scheme in a group."""
     parent = list(range(len(ordered)))
     group_schemes = {i: set(s) for i, s in enumerate(schemes)}
     joined: dict[int, list[tuple[int, int, float, int]]] = defaultdict(list)
@@ -223,6 +234,19 @@ def _merge(parts: list[Ring], links: list[tuple[Ring, Ring, float, int]]) -> Rin
     members = [Member(t, i, _strongest(rs)) for (t, i), rs in roles.items()]
 
     component = [s for r in parts for s in r.schemes]
+    return Ring(
+        scheme=SCHEME,
+        members=members,
+        settlement_ids=[s for r in parts for s in r.settlement_ids],
+        claim_ids=[c for r in parts for c in r.claim_ids],
+        evidence=_mixed_evidence(parts, links, members, component),
+        features=_mixed_features(parts, members, component),
+    )
+
+
+def _mixed_evidence(parts: list[Ring], links: list[tuple[Ring, Ring, float, int]], members: list[Member],
+                    component: list[str]) -> list[Evidence]:
+    """Why the rings are one: the schemes, the members they share, then each part's own evidence, tagged."""
     names = {lang: [sep.join(scheme_name(s, lang) for s in r.schemes) for r in parts]
              for lang, sep in (("en", " + "), ("zh", "＋"))}
     evidence = [Evidence(
@@ -251,28 +275,23 @@ def _merge(parts: list[Ring], links: list[tuple[Ring, Ring, float, int]]) -> Rin
                 evidence.append(e)
                 continue
             evidence.append(replace(e, text=f"[{tag_en}] {e.text}", text_zh=f"【{tag_zh}】{e.text_zh}", scheme=r.scheme))
+    return evidence
 
+
+def _mixed_features(parts: list[Ring], members: list[Member], component: list[str]) -> dict[str, float]:
     feats = [r.features for r in parts]
     strengths = [min(1.0, max(0.0, f.get("signal_strength", 0.5))) for f in feats]
     miss = 1.0
     for s in strengths:
         miss *= 1.0 - s
-    ring = Ring(
-        scheme=SCHEME,
-        members=members,
-        settlement_ids=[s for r in parts for s in r.settlement_ids],
-        claim_ids=[c for r in parts for c in r.claim_ids],
-        evidence=evidence,
-        features={
-            "size": float(len(members)),
-            "evidence_count": sum(f.get("evidence_count", 0.0) for f in feats),
-            "per_member": max(f.get("per_member", 0.0) for f in feats),
-            "baseline_ratio": max(f.get("baseline_ratio", 0.0) for f in feats),
-            "active_days": max(f.get("active_days", 0.0) for f in feats),
-            # independent detectors agreeing on the same people: noisy-OR of their strengths
-            "signal_strength": round(1.0 - miss, 6),
-            "schemes": float(len(component)),
-            "merged_rings": float(len(parts)),
-        },
-    )
-    return ring
+    return {
+        "size": float(len(members)),
+        "evidence_count": sum(f.get("evidence_count", 0.0) for f in feats),
+        "per_member": max(f.get("per_member", 0.0) for f in feats),
+        "baseline_ratio": max(f.get("baseline_ratio", 0.0) for f in feats),
+        "active_days": max(f.get("active_days", 0.0) for f in feats),
+        # independent detectors agreeing on the same people: noisy-OR of their strengths
+        "signal_strength": round(1.0 - miss, 6),
+        "schemes": float(len(component)),
+        "merged_rings": float(len(parts)),
+    }

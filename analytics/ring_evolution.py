@@ -38,7 +38,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Iterable, Sequence
+
+from ringscope.analytics.ring_identity import compatible
 
 NEW = "new"
 PERSISTING = "persisting"
@@ -71,11 +74,11 @@ class RingSnapshot:
     ring_id: str
     scheme: str
     members: frozenset[str]
-    fund_loss: float = 0.0
+    fund_loss: Decimal = Decimal("0.00")  # exact, as analytics.fund_loss computed it
 
     @classmethod
-    def of(cls, ring_id: str, scheme: str, members: Iterable[str], fund_loss: float = 0.0) -> "RingSnapshot":
-        return cls(ring_id, scheme, frozenset(members), float(fund_loss))
+    def of(cls, ring_id: str, scheme: str, members: Iterable[str], fund_loss: Decimal | int | str = "0.00") -> "RingSnapshot":
+        return cls(ring_id, scheme, frozenset(members), Decimal(str(fund_loss)).quantize(Decimal("0.01")))
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,8 @@ class RingChange:
     members_after: int = 0
     members_added: int = 0
     members_removed: int = 0
-    fund_loss_before: float = 0.0
-    fund_loss_after: float = 0.0
+    fund_loss_before: Decimal = Decimal("0.00")
+    fund_loss_after: Decimal = Decimal("0.00")
 
     @property
     def kept_id(self) -> bool:
@@ -133,10 +136,6 @@ class Evolution:
         return None
 
 
-def _compatible(a: str, b: str) -> bool:
-    return a == b or a == "mixed" or b == "mixed"
-
-
 def link_rings(
     previous: Sequence[RingSnapshot], current: Sequence[RingSnapshot], settings: EvolutionSettings | None = None
 ) -> list[Link]:
@@ -158,7 +157,7 @@ def link_rings(
                 shared[i] += 1
         for i, n in shared.items():
             p = previous[i]
-            if not _compatible(p.scheme, c.scheme):
+            if not compatible(p.scheme, c.scheme):
                 continue
             smaller = min(len(p.members), len(c.members))
             if smaller == 0:
@@ -166,8 +165,36 @@ def link_rings(
             overlap = n / smaller
             if overlap >= s.min_overlap and n >= min(s.min_shared, smaller):
                 links.append(Link(p.ring_id, c.ring_id, n, round(overlap, 6)))
-    links.sort(key=lambda l: (l.current_id, l.previous_id))
+    links.sort(key=lambda link: (link.current_id, link.previous_id))
     return links
+
+
+def _status(c: RingSnapshot, ups: list[Link], children: dict[str, list[Link]], before: frozenset[str]) -> str:
+    if not ups:
+        return NEW
+    if len(ups) > 1:
+        return MERGED
+    if len(children[ups[0].previous_id]) > 1:
+        return SPLIT
+    if len(c.members) > len(before):
+        return GROWN
+    if len(c.members) < len(before):
+        return SHRUNK
+    return PERSISTING
+
+
+def _change(c: RingSnapshot, ups: list[Link], children: dict[str, list[Link]],
+            prev_by_id: dict[str, RingSnapshot]) -> RingChange:
+    """What happened to one current ring, judged from the previous rings linked to it (``ups``)."""
+    before: frozenset[str] = frozenset().union(*(prev_by_id[link.previous_id].members for link in ups)) if ups else frozenset()
+    return RingChange(
+        ring_id=c.ring_id, status=_status(c, ups, children, before), scheme=c.scheme,
+        parents=tuple(sorted(link.previous_id for link in ups)),
+        members_before=len(before), members_after=len(c.members),
+        members_added=len(c.members - before), members_removed=len(before - c.members) if ups else 0,
+        fund_loss_before=sum((prev_by_id[link.previous_id].fund_loss for link in ups), Decimal("0.00")),
+        fund_loss_after=c.fund_loss,
+    )
 
 
 def classify(
@@ -205,36 +232,13 @@ def classify(
         parents[link.current_id].append(link)
         children[link.previous_id].append(link)
     prev_by_id = {p.ring_id: p for p in previous}
-    changes: list[RingChange] = []
-    for c in current:
-        ups = parents.get(c.ring_id, [])
-        before_members: frozenset[str] = frozenset().union(*(prev_by_id[l.previous_id].members for l in ups)) if ups else frozenset()
-        before_loss = sum(prev_by_id[l.previous_id].fund_loss for l in ups)
-        if not ups:
-            status = NEW
-        elif len(ups) > 1:
-            status = MERGED
-        elif len(children[ups[0].previous_id]) > 1:
-            status = SPLIT
-        elif len(c.members) > len(before_members):
-            status = GROWN
-        elif len(c.members) < len(before_members):
-            status = SHRUNK
-        else:
-            status = PERSISTING
-        changes.append(RingChange(
-            ring_id=c.ring_id, status=status, scheme=c.scheme,
-            parents=tuple(sorted(l.previous_id for l in ups)),
-            members_before=len(before_members), members_after=len(c.members),
-            members_added=len(c.members - before_members), members_removed=len(before_members - c.members) if ups else 0,
-            fund_loss_before=round(before_loss, 2), fund_loss_after=round(c.fund_loss, 2),
-        ))
+    changes = [_change(c, parents.get(c.ring_id, []), children, prev_by_id) for c in current]
     for p in previous:
         if not children.get(p.ring_id):
             changes.append(RingChange(
                 ring_id=p.ring_id, status=DISSOLVED, scheme=p.scheme, parents=(p.ring_id,),
                 members_before=len(p.members), members_after=0, members_added=0, members_removed=len(p.members),
-                fund_loss_before=round(p.fund_loss, 2), fund_loss_after=0.0,
+                fund_loss_before=p.fund_loss, fund_loss_after=Decimal("0.00"),
             ))
     order = {s: i for i, s in enumerate(STATUSES)}
     changes.sort(key=lambda ch: (order[ch.status], ch.ring_id))

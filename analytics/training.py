@@ -21,7 +21,6 @@ from ringscope.analytics.ring import Ring
 from ringscope.analytics.scoring import RankScorer, feature_vector, fit_scorer, save_scorer
 from ringscope.analytics.settings import DetectionSettings
 
-
 DropDetector = Callable[[Path], list[Ring]]
 
 

@@ -13,8 +13,8 @@ import sys
 
 import typer
 
-from ringscope.app.console import make_console
 from ringscope.app import commands as commands_pkg
+from ringscope.app.console import make_console
 from ringscope.app.version import __version__
 
 app = typer.Typer(

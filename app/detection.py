@@ -109,6 +109,7 @@ def run_detection(
     """
     from ringscope.analytics.data_coverage import coverage_gaps
     from ringscope.analytics.pipeline import run_detection as detect_all
+    from ringscope.analytics.ring_identity import assign_ids
     from ringscope.analytics.rings_json import sort_rings
 
     settings = settings or detection_settings(cfg)
@@ -128,7 +129,8 @@ def run_detection(
     try:
         from ringscope.graph import ring_book
 
-        run.run_id = ring_book.record_run(store.relational(), result.rings, run.settings_hash, result.scorer, started)
+        run.run_id = ring_book.record_run(store.relational(), result.rings, run.settings_hash, result.scorer, started,
+                                          assign=assign_ids)
         run.rings = sort_rings(result.rings)  # ids are a tie-break
         if run.drg_enabled:
             from ringscope.graph.drg_book import record_drg_cases

@@ -24,8 +24,8 @@ from typing import Any, Mapping, Sequence
 import duckdb
 import pandas as pd
 
-from ringscope.app.figures import yuan
 from ringscope.app.entity_picture import EntityPicture, FoldedEdge, build_picture, display_name, limit_nodes
+from ringscope.app.figures import yuan
 from ringscope.app.i18n import Translator
 from ringscope.app.ring_source import RingRecord
 

@@ -63,5 +63,5 @@ class Translator:
 
 def missing_keys() -> dict[str, set[str]]:
     """Keys present in some language but not in ``lang``: ``{lang: {keys}}`` (empty when complete)."""
-    all_keys = set().union(*(catalogue(l).keys() for l in LANGUAGES))
-    return {l: all_keys - set(catalogue(l)) for l in LANGUAGES if all_keys - set(catalogue(l))}
+    all_keys = set().union(*(catalogue(lang).keys() for lang in LANGUAGES))
+    return {lang: all_keys - set(catalogue(lang)) for lang in LANGUAGES if all_keys - set(catalogue(lang))}

@@ -153,7 +153,7 @@ def group_of(node_key: str, label: str, settled_at: Mapping[str, str], keep: set
 def collapse_groups(sub: Subgraph, roles: Mapping[str, str]) -> dict[str, list[str]]:
     """Group key -> node keys: settlements by facility, facilities kept, the rest by label."""
     labels = {n.key: n.label for n in sub.nodes}
-    facilities = [k for k, l in labels.items() if l in ("Institution", "Pharmacy")]
+    facilities = [k for k, label in labels.items() if label in ("Institution", "Pharmacy")]
     keep = set(facilities) if len(facilities) <= 200 else set()
     at = {e.source: e.target for e in sub.edges if e.type == "AT" and e.target in keep}
     groups: dict[str, list[str]] = defaultdict(list)
@@ -254,8 +254,8 @@ def _legend_html(view: GraphView, tr: Translator) -> str:
     labels = sorted({n.label for n in view.nodes})
     items = "".join(
         f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
-        f'background:{LABEL_COLOURS.get(l, "#999")};margin-right:6px"></span>{html_lib.escape(_label_name(tr, l))}</div>'
-        for l in labels
+        f'background:{LABEL_COLOURS.get(label, "#999")};margin-right:6px"></span>{html_lib.escape(_label_name(tr, label))}</div>'
+        for label in labels
     )
     if any(e.chain for e in view.edges):
         items += (f'<div><span style="display:inline-block;width:18px;border-top:3px dashed {CHAIN_COLOUR};'
@@ -283,7 +283,7 @@ def to_html(view: GraphView, lang: str = "zh", height: str = "640px") -> str:
         if n.role:
             item["borderWidth"] = 3
             item["color"] = {"background": n.colour, "border": "#222222"}
-        if n.x is not None:
+        if n.x is not None and n.y is not None:
             item["x"], item["y"] = round(n.x, 1), round(n.y, 1)
         net.nodes.append(item)
         net.node_ids.append(index[n.key])

@@ -178,7 +178,7 @@ def _from_ring_book(con: duckdb.DuckDBPyConnection, ring_id: str) -> RingRecord 
     if item is None:
         return None
     run_id = str(item.get("run_id") or "")
-    run_info = {k: v for k, v in (item.get("run") or {}).items() if isinstance(v, (str, int, float))}
+    run_info: dict[str, object] = {k: v for k, v in (item.get("run") or {}).items() if isinstance(v, (str, int, float))}
     rows = con.execute("SELECT drop_ids FROM ring_runs WHERE run_id = ?", [run_id]).fetchall()
     run_info["drop_ids"] = sorted(rows[0][0] or []) if rows else []
     return ring_from_json(item, run_id, run_info, source="ring book")

@@ -25,6 +25,7 @@ import re
 import socket
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Sequence
 from zoneinfo import ZoneInfo
@@ -166,7 +167,7 @@ class WeeklyOutcome:
     run_id: str | None = None
 
 
-def history_rows(rings: Sequence, previous: dict[str, tuple[str, frozenset[str], float]],
+def history_rows(rings: Sequence, previous: dict[str, tuple[str, frozenset[str], Decimal]],
                  settings: EvolutionSettings | None = None):
     """Classify this week's rings against last week's and build the history rows.
 
@@ -176,7 +177,7 @@ def history_rows(rings: Sequence, previous: dict[str, tuple[str, frozenset[str],
     from ringscope.graph.ring_history import LineageRow, WeekRing
 
     prev = [RingSnapshot(rid, scheme, keys, loss) for rid, (scheme, keys, loss) in sorted(previous.items())]
-    cur = [RingSnapshot(r.ring_id, r.scheme, frozenset(r.member_keys()), float(r.fund_loss)) for r in rings]
+    cur = [RingSnapshot(r.ring_id, r.scheme, frozenset(r.member_keys()), r.fund_loss) for r in rings]
     evolution = classify(prev, cur, settings)
     by_id = {r.ring_id: r for r in rings}
     rows = []
@@ -194,7 +195,7 @@ def history_rows(rings: Sequence, previous: dict[str, tuple[str, frozenset[str],
             members=[(m.type, m.id, m.role) for m in ring.members], member_count=len(ring.members),
             members_added=ch.members_added, members_removed=ch.members_removed,
             settlements=len(ring.settlement_ids), claims=len(ring.claim_ids or []),
-            fund_loss=float(ring.fund_loss), fund_loss_before=ch.fund_loss_before,
+            fund_loss=ring.fund_loss, fund_loss_before=ch.fund_loss_before,
             evidence=[e.to_json() if hasattr(e, "to_json") else dict(e) for e in ring.evidence],
         ))
     lineage = [LineageRow(k.current_id, k.previous_id, k.shared, k.overlap) for k in evolution.links]

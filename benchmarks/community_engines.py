@@ -40,7 +40,7 @@ from ringscope.analytics.evaluation import agreement_f1
 from ringscope.analytics.pipeline import run_detection
 from ringscope.analytics.settings import DetectionSettings
 from ringscope.graph.config import Neo4jConfig
-from ringscope.graph.neo4j_store import connect
+from ringscope.graph.neo4j.store import connect
 from ringscope.ingest.synth import generate_drop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,8 +92,8 @@ def engine_calls(gds: GdsEngine, sizes: list[int], repeats: int) -> list[str]:
         edges = planted(n, n)
         for step, call in (("components", lambda e, x: e.components(x)),
                            ("leiden", lambda e, x: e.leiden(x, 1.0, 42))):
-            t_ig, out_ig = median_time(lambda: call(ig, edges), repeats)
-            t_gds, out_gds = median_time(lambda: call(gds, edges), repeats)
+            t_ig, out_ig = median_time(lambda call=call, edges=edges: call(ig, edges), repeats)
+            t_gds, out_gds = median_time(lambda call=call, edges=edges: call(gds, edges), repeats)
             same = "identical" if out_ig == out_gds else \
                 f"differ ({len(out_ig)} vs {len(out_gds)}; Q {ig.modularity(edges, out_ig):.4f} vs {ig.modularity(edges, out_gds):.4f})"
             lines.append(f"| {len(edges):,} | {step} | {t_ig * 1000:.1f} ms | {t_gds * 1000:.1f} ms | "

@@ -29,8 +29,13 @@ from typing import Any
 
 from ringscope.analytics.contract_tables import connect_drop
 from ringscope.analytics.drg.case import VIOLATIONS
-from ringscope.analytics.drg.evaluation import (PATIENT, evaluate_drg, label_patient_shifting, load_drg_truth,
-                                                load_lookalikes)
+from ringscope.analytics.drg.evaluation import (
+    PATIENT,
+    evaluate_drg,
+    label_patient_shifting,
+    load_drg_truth,
+    load_lookalikes,
+)
 from ringscope.analytics.drg.screens import run_drg_screens
 from ringscope.analytics.pipeline import run_detection
 from ringscope.ingest.synth import generate_drop

@@ -35,14 +35,14 @@ from pathlib import Path
 
 import duckdb
 
-from ringscope.graph import neo4j_server as server
 from ringscope.graph.catalogue import ensure_schema as ensure_catalogue
 from ringscope.graph.config import Neo4jConfig
-from ringscope.graph.model import NODE_SQL, REL_TYPES
-from ringscope.graph.neo4j_loader import (
-    bulk_import, clear_graph, finish_bulk_import, project_catalogue, rel_statement,
-)
-from ringscope.graph.neo4j_store import connect
+from ringscope.graph.model import NODE_SQL
+from ringscope.graph.neo4j import server
+from ringscope.graph.neo4j.bulk_import import bulk_import, finish_bulk_import
+from ringscope.graph.neo4j.loader import clear_graph, project_catalogue
+from ringscope.graph.neo4j.statements import rel_statement
+from ringscope.graph.neo4j.store import connect
 
 DATA = Path(__file__).resolve().parent / ".data"
 DROP_ID = "D-bench-0001"

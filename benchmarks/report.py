@@ -65,7 +65,7 @@ def time_report(workspace: Path, out: Path) -> dict[str, float]:
         render_pdf(text, out / f"report-{lang}.pdf")
     t3 = time.perf_counter()
     return {"data": t1 - t0, "html_zh_en": t2 - t1, "pdf_zh_en": t3 - t2, "total": t3 - t0,
-            "rings": data.totals["rings"], "pdf_kb": sum((out / f"report-{l}.pdf").stat().st_size for l in html) / 1024}
+            "rings": data.totals["rings"], "pdf_kb": sum((out / f"report-{lang}.pdf").stat().st_size for lang in html) / 1024}
 
 
 def time_cli(workspace: Path, out: Path) -> float:

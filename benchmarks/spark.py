@@ -30,7 +30,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 SPARK_LOW_HEAP = "512m"
 """The heap of the low-memory Spark run (local mode: the driver JVM is the executor)."""
 

@@ -19,8 +19,9 @@ from typing import Callable
 
 import duckdb
 
-from ringscope.graph.store import StoreError
-from ringscope.graph.workspace_files import remove_scratch
+from ringscope.graph.config import StoreConfig
+from ringscope.graph.store import StoreError, StoreUnavailable
+from ringscope.graph.workspace_files import catalogue_files, open_workspace, remove_scratch
 from ringscope.ingest.contract import LOAD_ORDER, TABLES
 from ringscope.ingest.errors import IngestError
 from ringscope.ingest.mapping import HeaderMapping
@@ -77,6 +78,34 @@ class DropReport:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "loaded": self.loaded, "rejected": self.rejected}
+
+
+def open_catalogue(config: StoreConfig, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The workspace catalogue file, private and with its schema; both stores open it here.
+
+    Read-only needs an existing catalogue (an explorer must not create an empty one).
+    """
+    path = config.catalogue_path
+    if read_only and not path.exists():
+        raise StoreUnavailable(f"no workspace data at {path}: run `ringscope ingest DROP_DIR` first")
+    open_workspace(path.parent, config.file_mode, config.dir_mode, catalogue_files(path))
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise StoreUnavailable(f"cannot open {path}: {str(exc).splitlines()[0]}") from None
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def ingest_into_catalogue(con: duckdb.DuckDBPyConnection, config: StoreConfig, drop_dir: Path,
+                          mapping: HeaderMapping, progress: Progress | None = None) -> DropReport:
+    """Validate and merge one drop; a refused drop is recorded in the history, then re-raised."""
+    try:
+        return ingest_drop(con, drop_dir, mapping, config.rejects_dir, config.scratch_dir, progress)
+    except IngestError as exc:
+        record_failed_drop(con, drop_dir, exc)
+        raise
 
 
 def fingerprint_drop(files: dict[str, Path]) -> str:
@@ -136,30 +165,10 @@ def ingest_drop(
     started = datetime.now(timezone.utc)
     drop_id = f"D{started:%Y%m%d%H%M%S%f}-{fp[:8]}"
     report = DropReport(drop_id, str(drop_dir.resolve()), fp, warnings=skipped_files(drop_dir, files))
-    stored = {t for t in TABLES}
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(REJECTS_DDL)
-        in_drop: set[str] = set()
-        staged_all = []
-        order = [t for t in LOAD_ORDER if t in files]
-        for i, table in enumerate(order):
-            step(f"read {files[table].name}", 0.05 + 0.45 * i / len(order))
-            staged_all.append(stage_file(con, TABLES[table], files[table], mapping, scratch_dir))
-        for i, staged in enumerate(staged_all):
-            step(f"validate {staged.file}", 0.5 + 0.3 * i / len(order))
-            outcome = validate_table(con, staged, stored, in_drop)
-            outcome_encoding = staged.encoding
-            in_drop.add(staged.spec.name)
-            report.tables.append(outcome)
-            con.execute(
-                "INSERT INTO ingest_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [drop_id, outcome.table, outcome.file, outcome_encoding, outcome.read, outcome.new,
-                 outcome.updated, outcome.unchanged, outcome.duplicates, outcome.rejected],
-            )
-        for i, staged in enumerate(staged_all):
-            step(f"store {staged.spec.name}", 0.8 + 0.18 * i / len(order))
-            _merge(con, staged.spec.name, staged.columns, drop_id)
+        _stage_validate_merge(con, files, mapping, scratch_dir, report, step)
         report.rejects_file = _write_rejects(con, rejects_dir, drop_id)
         con.execute(
             "INSERT INTO ingest_drops VALUES (?, ?, ?, ?, now(), 'loaded', ?, ?)",
@@ -181,6 +190,31 @@ def ingest_drop(
             con.execute(f"DROP TABLE IF EXISTS {q('ok_' + table)}")
     step("done", 1.0)
     return report
+
+
+def _stage_validate_merge(con: duckdb.DuckDBPyConnection, files: dict[str, Path], mapping: HeaderMapping,
+                          scratch_dir: Path, report: DropReport, step: Progress) -> None:
+    """Every file staged first, then validated in load order (foreign keys see earlier tables), then merged."""
+    stored = set(TABLES)
+    in_drop: set[str] = set()
+    staged_all = []
+    order = [t for t in LOAD_ORDER if t in files]
+    for i, table in enumerate(order):
+        step(f"read {files[table].name}", 0.05 + 0.45 * i / len(order))
+        staged_all.append(stage_file(con, TABLES[table], files[table], mapping, scratch_dir))
+    for i, staged in enumerate(staged_all):
+        step(f"validate {staged.file}", 0.5 + 0.3 * i / len(order))
+        outcome = validate_table(con, staged, stored, in_drop)
+        in_drop.add(staged.spec.name)
+        report.tables.append(outcome)
+        con.execute(
+            "INSERT INTO ingest_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [report.drop_id, outcome.table, outcome.file, staged.encoding, outcome.read, outcome.new,
+             outcome.updated, outcome.unchanged, outcome.duplicates, outcome.rejected],
+        )
+    for i, staged in enumerate(staged_all):
+        step(f"store {staged.spec.name}", 0.8 + 0.18 * i / len(order))
+        _merge(con, staged.spec.name, staged.columns, report.drop_id)
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, rejects_dir: Path, drop_id: str) -> str | None:

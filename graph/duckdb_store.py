@@ -9,16 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-import duckdb
-
 from ringscope.graph import adjacency
-from ringscope.graph.catalogue import DropReport, Progress, ensure_schema, ingest_drop, record_failed_drop
+from ringscope.graph.catalogue import DropReport, Progress, ingest_into_catalogue, open_catalogue
 from ringscope.graph.config import StoreConfig
 from ringscope.graph.model import LABELS, NODE_SQL, REL_TYPE_NAMES, edges_view_sql, nodes_view_sql
+from ringscope.graph.store import Edge, Node, NodeRef, Relational, Store, Subgraph
 from ringscope.graph.traversal import AdjacencyQueries
-from ringscope.graph.workspace_files import catalogue_files, open_workspace
-from ringscope.graph.store import Edge, Node, NodeRef, Store, StoreUnavailable, Subgraph
-from ringscope.ingest.errors import IngestError
 from ringscope.ingest.mapping import HeaderMapping
 
 
@@ -27,16 +23,8 @@ class DuckDBStore(AdjacencyQueries, Store):
 
     def __init__(self, config: StoreConfig, read_only: bool = False):
         self.config = config
-        path = config.catalogue_path
-        if read_only and not path.exists():
-            raise StoreUnavailable(f"no workspace data at {path}: run `ringscope ingest DROP_DIR` first")
-        open_workspace(path.parent, config.file_mode, config.dir_mode, catalogue_files(path))
-        try:
-            self.con = duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise StoreUnavailable(f"cannot open {path}: {str(exc).splitlines()[0]}") from None
+        self.con = open_catalogue(config, read_only)
         if not read_only:
-            ensure_schema(self.con)
             self._create_views()
 
     def _create_views(self) -> None:
@@ -48,13 +36,7 @@ class DuckDBStore(AdjacencyQueries, Store):
 
     # --- ingest -------------------------------------------------------------
     def ingest_drop(self, drop_dir: Path, mapping: HeaderMapping, progress: Progress | None = None) -> DropReport:
-        try:
-            return ingest_drop(
-                self.con, drop_dir, mapping, self.config.rejects_dir, self.config.scratch_dir, progress
-            )
-        except IngestError as exc:
-            record_failed_drop(self.con, drop_dir, exc)
-            raise
+        return ingest_into_catalogue(self.con, self.config, drop_dir, mapping, progress)
 
     # --- graph questions ----------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -79,7 +61,7 @@ class DuckDBStore(AdjacencyQueries, Store):
         return Node(label, str(record["id"]), str(record["caption"] or record["id"]), props)
 
     def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 25) -> list[Node]:
-        wanted = [l for l in (labels or LABELS) if l in NODE_SQL]
+        wanted = [label for label in (labels or LABELS) if label in NODE_SQL]
         if not text or not wanted:
             return []
         rows = self.con.execute(
@@ -87,7 +69,7 @@ class DuckDBStore(AdjacencyQueries, Store):
             "AND (starts_with(id, ?) OR contains(coalesce(caption, ''), ?)) ORDER BY label, id LIMIT ?",
             [wanted, text, text, limit],
         ).fetchall()
-        return [Node(l, i, c or i) for l, i, c in rows]
+        return [Node(label, i, c or i) for label, i, c in rows]
 
     def _adjacent(self, refs: list[NodeRef]) -> list[tuple[str, str, str, str, str]]:
         """Edges touching any of ``refs``: (src_label, src_id, type, dst_label, dst_id)."""
@@ -113,7 +95,7 @@ class DuckDBStore(AdjacencyQueries, Store):
             "SELECT n.label, n.id, n.caption FROM g_nodes n JOIN f USING (label, id)",
             [[r.label for r in refs], [r.id for r in refs]],
         ).fetchall()
-        return [Node(l, i, c or i) for l, i, c in rows]
+        return [Node(label, i, c or i) for label, i, c in rows]
 
     def prepare_paths(self) -> bool:
         """Build the path adjacency for the catalogue's current drops (205 s at 1M patients: after ingest,
@@ -146,5 +128,5 @@ class DuckDBStore(AdjacencyQueries, Store):
         nodes = [n for n in (self.get_node(r.label, r.id) for r in refs) if n is not None]
         return Subgraph(nodes=[Node(n.label, n.id, n.caption) for n in nodes], edges=sorted(edges)).sorted()
 
-    def relational(self) -> duckdb.DuckDBPyConnection:
+    def relational(self) -> Relational:
         return self.con

@@ -7,7 +7,7 @@ from ringscope.graph.store import Store
 
 def open_store(config: StoreConfig, read_only: bool = False) -> Store:
     if config.kind == "neo4j":
-        from ringscope.graph.neo4j_store import Neo4jStore
+        from ringscope.graph.neo4j.store import Neo4jStore
 
         return Neo4jStore(config)
     from ringscope.graph.duckdb_store import DuckDBStore

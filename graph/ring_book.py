@@ -1,14 +1,10 @@
 """The ring book: every detection run and its rings, in the workspace DuckDB file.
 
 Investigators cite ring ids in case files, so a ring keeps its id while it
-persists across runs on growing data.  :func:`record_run` matches each new
-ring to the previous run's rings (same scheme, or either ``mixed``; Jaccard similarity of
-``type:id`` member sets >= 0.5, greedy by similarity, one to one); a matched
-ring inherits the old id.  A second pass, for rings still unmatched, uses
-containment (|A ∩ B| / min(|A|, |B|) >= 0.6, same scheme): a ring that more
-than doubled in a week is still the same ring.  An unmatched ring gets the next free id
-(``R-000001``, ...).  New rings are numbered in a content-determined order
-(scheme, then sorted members), so the same data gives the same ids.
+persists across runs on growing data.  Which new ring inherits which old id
+is decided in analytics (``analytics.ring_identity``, handed to
+:func:`record_run` by the app); the book reads the previous run's rings and
+stores the ids.  An id is never reused.
 
 Tables (plain, so that ``analytics.ring_evolution`` / ``graph.ring_history``
 can classify rings as new, grown, merged or split on top):
@@ -39,13 +35,15 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import duckdb
 import pandas as pd
 
-MATCH_JACCARD = 0.5
-MATCH_CONTAINMENT = 0.6  # second pass: a ring that grew (or shrank) past Jaccard 0.5 keeps its id
+# (rings, previous run's rings as id -> (scheme, member keys), next free number)
+#   -> (ids in ring order, Jaccard of each inherited match or None, next free number)
+AssignIds = Callable[[Sequence[Any], dict[str, tuple[str, frozenset[str]]], int],
+                     tuple[list[str], list[float | None], int]]
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS ring_runs (run_id VARCHAR PRIMARY KEY, started_at TIMESTAMPTZ, "
@@ -64,20 +62,6 @@ DDL = (
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in DDL:
         con.execute(stmt)
-
-
-def _keys(ring: Any) -> frozenset[str]:
-    return frozenset(f"{m.type}:{m.id}" for m in ring.members)
-
-
-def _compatible(a: str, b: str) -> bool:
-    """Same scheme, or either is ``mixed`` (a ring that now also runs another scheme keeps its id)."""
-    return a == b or a == "mixed" or b == "mixed"
-
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    union = a | b
-    return len(a & b) / len(union) if union else 0.0
 
 
 def previous_run(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -100,62 +84,6 @@ def previous_rings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, tup
     return {k: (s, frozenset(m)) for k, (s, m) in out.items()}
 
 
-def assign_ids(
-    rings: Sequence[Any], previous: dict[str, tuple[str, frozenset[str]]], next_number: int
-) -> tuple[list[str], list[float | None], int]:
-    """Ids for ``rings``: inherited by member overlap, else new in content order.
-
-    Returns (ids in the order of ``rings``, the Jaccard of each inherited match
-    or None, the next free number).  Pure: testable without a database.
-    """
-    keys = [_keys(r) for r in rings]
-    by_member: dict[str, list[str]] = {}
-    for rid, (_, members) in previous.items():
-        for m in members:
-            by_member.setdefault(m, []).append(rid)
-    cands = []
-    for i, (ring, k) in enumerate(zip(rings, keys)):
-        for rid in sorted({rid for m in k for rid in by_member.get(m, ())}):
-            scheme, members = previous[rid]
-            if not _compatible(scheme, ring.scheme):
-                continue
-            jac = _jaccard(k, members)
-            if jac >= MATCH_JACCARD:
-                cands.append((-jac, rid, "|".join(sorted(k)), i))
-    cands.sort()
-    ids: list[str | None] = [None] * len(rings)
-    jaccards: list[float | None] = [None] * len(rings)
-    taken: set[str] = set()
-    for neg, rid, _, i in cands:
-        if ids[i] is None and rid not in taken:
-            ids[i] = rid
-            jaccards[i] = -neg
-            taken.add(rid)
-    # Second pass: containment, for rings that grew or shrank a lot (still one to one).
-    cands = []
-    for i, (ring, k) in enumerate(zip(rings, keys)):
-        if ids[i] is not None:
-            continue
-        for rid in sorted({rid for m in k for rid in by_member.get(m, ())} - taken):
-            scheme, members = previous[rid]
-            if not _compatible(scheme, ring.scheme) or not k or not members:
-                continue
-            contain = len(k & members) / min(len(k), len(members))
-            if contain >= MATCH_CONTAINMENT:
-                cands.append((-contain, -_jaccard(k, members), rid, i))
-    cands.sort()
-    for neg, neg_jac, rid, i in cands:
-        if ids[i] is None and rid not in taken:
-            ids[i] = rid
-            jaccards[i] = -neg_jac
-            taken.add(rid)
-    fresh = sorted((i for i in range(len(rings)) if ids[i] is None), key=lambda i: (rings[i].scheme, sorted(keys[i])))
-    for i in fresh:
-        ids[i] = f"R-{next_number:06d}"
-        next_number += 1
-    return [str(x) for x in ids], jaccards, next_number
-
-
 def _next_number(con: duckdb.DuckDBPyConnection) -> int:
     row = con.execute("SELECT max(CAST(substr(ring_id, 3) AS BIGINT)) FROM ring_ids WHERE ring_id LIKE 'R-%'").fetchall()
     return int(row[0][0] or 0) + 1
@@ -175,8 +103,14 @@ def record_run(
     scorer: str = "",
     started_at: datetime | None = None,
     drop_ids: Iterable[str] | None = None,
+    *,
+    assign: AssignIds,
 ) -> str:
-    """Give ``rings`` stable ids (sets ``ring.ring_id``) and store the run; returns the run id."""
+    """Give ``rings`` stable ids (sets ``ring.ring_id``) and store the run; returns the run id.
+
+    ``assign`` is the identity rule (``analytics.ring_identity.assign_ids``):
+    the book stores ids, it does not decide which ring is which.
+    """
     ensure_schema(con)
     started = started_at or datetime.now(timezone.utc)
     prev = previous_run(con)
@@ -184,7 +118,7 @@ def record_run(
     drops = list(drop_ids) if drop_ids is not None else _drop_ids(con)  # before the transaction: may not exist
     con.execute("BEGIN TRANSACTION")
     try:
-        ids, jaccards, _ = assign_ids(rings, previous, _next_number(con))
+        ids, jaccards, _ = assign(rings, previous, _next_number(con))
         n = con.execute("SELECT count(*) FROM ring_runs").fetchall()[0][0]
         run_id = f"RUN-{n + 1:06d}"
         total = sum((Decimal(str(getattr(r, "fund_loss", 0))) for r in rings), Decimal("0"))
@@ -299,3 +233,17 @@ def get_ring(con: duckdb.DuckDBPyConnection, ring_id: str, run_id: str | None = 
 def runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     cols = ["run_id", "started_at", "finished_at", "settings_hash", "drop_ids", "scorer", "ring_count", "fund_loss"]
     return [dict(zip(cols, r)) for r in con.execute(f"SELECT {', '.join(cols)} FROM ring_runs ORDER BY run_id").fetchall()]
+
+
+def booked_txns(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[str], list[str]]:
+    """Settlement and claim ids of every ring of a recorded run (each once), or two empty lists.
+
+    The book only stores which transactions a run's rings hold; what they cost
+    is analytics' rule (``analytics.fund_loss``), applied by the caller.
+    """
+    try:
+        rows = con.execute("SELECT DISTINCT kind, txn_id FROM ring_book_txns WHERE run_id = ? ORDER BY 1, 2",
+                           [run_id]).fetchall()
+    except duckdb.CatalogException:  # no run recorded in this workspace yet
+        return [], []
+    return [t for k, t in rows if k == "settlement"], [t for k, t in rows if k == "claim"]

@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Iterable, Sequence
 
 import duckdb
@@ -75,8 +76,8 @@ class WeekRing:
     members_removed: int = 0
     settlements: int = 0
     claims: int = 0
-    fund_loss: float = 0.0
-    fund_loss_before: float = 0.0
+    fund_loss: Decimal = Decimal("0.00")  # exact (analytics.fund_loss), stored as DECIMAL(18,2)
+    fund_loss_before: Decimal = Decimal("0.00")
     evidence: list[dict] = field(default_factory=list)  # [{kind, text, text_zh}], strongest first
 
 
@@ -121,7 +122,7 @@ def previous_week(con: duckdb.DuckDBPyConnection, week: str) -> str | None:
     return row[0] if row else None
 
 
-def week_members(con: duckdb.DuckDBPyConnection, week: str) -> dict[str, tuple[str, frozenset[str], float]]:
+def week_members(con: duckdb.DuckDBPyConnection, week: str) -> dict[str, tuple[str, frozenset[str], Decimal]]:
     """ring_id → (scheme, member keys ``type:id``, fund_loss) for the week's present rings."""
     ensure_history_schema(con)
     rings = con.execute(
@@ -132,7 +133,7 @@ def week_members(con: duckdb.DuckDBPyConnection, week: str) -> dict[str, tuple[s
         "SELECT ring_id, member_type || ':' || member_id FROM history_members WHERE week = ?", [week]
     ).fetchall():
         keys.setdefault(rid, set()).add(key)
-    return {rid: (scheme, frozenset(keys[rid]), float(loss or 0)) for rid, scheme, loss in rings}
+    return {rid: (scheme, frozenset(keys[rid]), Decimal(loss or 0).quantize(Decimal("0.01"))) for rid, scheme, loss in rings}
 
 
 def record_week(
@@ -148,7 +149,7 @@ def record_week(
     counts: dict[str, int] = {}
     for r in rings:
         counts[r.status] = counts.get(r.status, 0) + 1
-    fund_loss = round(sum(r.fund_loss for r in present), 2)
+    fund_loss = sum((Decimal(r.fund_loss) for r in present), Decimal("0.00")).quantize(Decimal("0.01"))
     con.execute("BEGIN TRANSACTION")
     try:
         for table in TABLES:
@@ -163,7 +164,7 @@ def record_week(
                 "INSERT INTO history_rings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [[run.week, r.ring_id, r.present, r.scheme, float(r.score), r.status, list(r.parents),
                   r.member_count or len(r.members), r.members_added, r.members_removed, r.settlements, r.claims,
-                  round(float(r.fund_loss), 2), round(float(r.fund_loss_before), 2),
+                  Decimal(r.fund_loss).quantize(Decimal("0.01")), Decimal(r.fund_loss_before).quantize(Decimal("0.01")),
                   json.dumps(r.evidence, ensure_ascii=False, sort_keys=True) if r.evidence else None] for r in rings],
             )
         member_rows = [[run.week, r.ring_id, t, i, role] for r in present for (t, i, role) in r.members]
@@ -176,7 +177,7 @@ def record_week(
             con.register("_history_members_in", frame)
             con.execute("INSERT INTO history_members SELECT week, ring_id, member_type, member_id, role FROM _history_members_in")
             con.unregister("_history_members_in")
-        lineage_rows = [[run.week, l.ring_id, l.parent_ring_id, l.shared, l.overlap] for l in lineage]
+        lineage_rows = [[run.week, link.ring_id, link.parent_ring_id, link.shared, link.overlap] for link in lineage]
         if lineage_rows:
             con.executemany("INSERT INTO history_lineage VALUES (?, ?, ?, ?, ?)", lineage_rows)
         con.execute("COMMIT")

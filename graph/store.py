@@ -23,9 +23,21 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
 
 import duckdb
+
+if TYPE_CHECKING:  # the catalogue imports this module's types
+    from ringscope.graph.catalogue import DropReport, Progress
+    from ringscope.ingest.mapping import HeaderMapping
+
+
+Relational = duckdb.DuckDBPyConnection
+"""What :meth:`Store.relational` hands out: the contract tables on a DuckDB
+connection, whichever backend answers graph questions.  Detection's set-based
+steps are DuckDB SQL (transpiled for the Spark engine), so this face of the
+seam is DuckDB by design; callers type against this name, not a backend."""
 
 
 class StoreError(Exception):
@@ -87,6 +99,18 @@ class Subgraph:
         )
 
 
+@dataclass(frozen=True)
+class InDatabaseGraph:
+    """A store's graph database, for algorithms that run inside it (Neo4j GDS).
+
+    Handed out through :meth:`Store.graph_database` so that nothing outside the
+    backend has to know which attributes a store keeps.
+    """
+
+    driver: Any  # a neo4j.Driver
+    database: str
+
+
 class Store(ABC):
     """What analytics and the app may ask of a store."""
 
@@ -101,6 +125,11 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # --- ingest ------------------------------------------------------------
+    @abstractmethod
+    def ingest_drop(self, drop_dir: Path, mapping: HeaderMapping, progress: Progress | None = None) -> DropReport:
+        """Validate and store one drop; a rejected drop is recorded and raises ``IngestError``."""
 
     # --- graph questions -------------------------------------------------
     @abstractmethod
@@ -133,7 +162,11 @@ class Store(ABC):
         self, refs: Iterable[NodeRef], expand_labels: Iterable[str] = (), node_limit: int = 5000
     ) -> Subgraph: ...
 
+    def graph_database(self) -> InDatabaseGraph | None:
+        """The graph database in-database algorithms run on, or None (the embedded store has none)."""
+        return None
+
     # --- tables for analytics ---------------------------------------------
     @abstractmethod
-    def relational(self) -> duckdb.DuckDBPyConnection:
+    def relational(self) -> Relational:
         """A connection on which the contract tables are queryable by name."""

@@ -23,8 +23,7 @@ from ringscope.ingest.encoding import detect_encoding, to_utf8
 from ringscope.ingest.errors import IngestError
 from ringscope.ingest.lines import cell_line_breaks, count_lines, refuse_lost_lines
 from ringscope.ingest.mapping import HeaderMapping
-from ringscope.ingest.validate_sql import q
-
+from ringscope.ingest.validate_sql import as_text, q
 
 # The widest contract table has 16 columns; a source may add extras, but a
 # header of thousands of columns is a broken export, and reading it would take
@@ -122,14 +121,6 @@ def _header(con: duckdb.DuckDBPyConnection, path: Path, parquet: bool, name: str
     return names, ["VARCHAR"] * len(names)
 
 
-def _as_text(ref: str, type_name: str) -> str:
-    """A staged cell as text.  An instant with a time zone is written in UTC with ``Z``,
-    a form the contract's datetime rule accepts (DuckDB's own ``+00`` is not)."""
-    if type_name == "TIMESTAMP WITH TIME ZONE":
-        return f"strftime({ref} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%f') || 'Z'"
-    return f"CAST({ref} AS VARCHAR)"
-
-
 def stage_file(
     con: duckdb.DuckDBPyConnection,
     spec: TableSpec,
@@ -167,10 +158,10 @@ def stage_file(
         )
 
     ref = (lambda i: f"#{i + 1}") if parquet else (lambda i: f"_c{i}")
-    select = [f"{_as_text(ref(i), types[i])} AS {q(dst)}" for dst, i in mapped.items()]
+    select = [f"{as_text(ref(i), types[i])} AS {q(dst)}" for dst, i in mapped.items()]
     params: list = []
     if extras:
-        pairs = ", ".join(f"?, {_as_text(ref(i), types[i])}" for i, _h in extras)
+        pairs = ", ".join(f"?, {as_text(ref(i), types[i])}" for i, _h in extras)
         params = [h for _i, h in extras]
         select.append(f"CAST(json_object({pairs}) AS VARCHAR) AS _extra")
     else:
@@ -188,7 +179,7 @@ def stage_file(
         )
     else:
         _stage_csv(con, staged, readable, cols, headers, params)
-    staged.rows = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+    staged.rows = con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
     return staged
 
 

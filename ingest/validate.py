@@ -106,11 +106,21 @@ def validate_table(
     present = [q(c) for c in spec.column_names if c in staged.columns]
     content = ", ".join(present)
     # Cheap screen: distinct key hashes; a collision only sends us down the exact path.
-    total, distinct = con.execute(f"SELECT count(*), count(DISTINCT hash({key})) FROM {ok}").fetchone()
+    total, distinct = con.execute(f"SELECT count(*), count(DISTINCT hash({key})) FROM {ok}").fetchall()[0]
     if total != distinct:
         _dedupe_in_file(con, staged, out, key, content)
 
     # 5. foreign keys: this drop's good rows or what earlier drops stored
+    _reject_orphans(con, staged, stored_tables, in_drop)
+    _drop_rejected(con, f"ok_{spec.name}", staged)
+    return _compare_with_stored(con, staged, out, stored_tables, present)
+
+
+def _reject_orphans(con: duckdb.DuckDBPyConnection, staged: StagedTable, stored_tables: set[str],
+                    in_drop: set[str]) -> None:
+    """Reject rows whose foreign key is neither among this drop's good rows nor stored by an earlier drop."""
+    spec = staged.spec
+    ok = q(f"ok_{spec.name}")
     for fk in spec.foreign_keys:
         if fk.column not in staged.columns:
             continue
@@ -129,8 +139,6 @@ def validate_table(
             f"FROM (SELECT _line, {q(fk.column)} FROM {ok} WHERE {q(fk.column)} IS NOT NULL) o "
             f"ANTI JOIN ({exists}) k ON o.{q(fk.column)} = k.k",
         )
-    _drop_rejected(con, f"ok_{spec.name}", staged)
-    return _compare_with_stored(con, staged, out, stored_tables, present)
 
 
 def _referenced_table_present(con: duckdb.DuckDBPyConnection, table: str, stored_tables: set[str],
@@ -139,11 +147,11 @@ def _referenced_table_present(con: duckdb.DuckDBPyConnection, table: str, stored
     if table in in_drop:
         return True
     return table in stored_tables and bool(
-        con.execute(f"SELECT EXISTS (SELECT 1 FROM main.{q(table)})").fetchone()[0])
+        con.execute(f"SELECT EXISTS (SELECT 1 FROM main.{q(table)})").fetchall()[0][0])
 
 
 def _reject_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return con.execute("SELECT count(*) FROM _rejects WHERE table_name = ?", [table]).fetchone()[0]
+    return con.execute("SELECT count(*) FROM _rejects WHERE table_name = ?", [table]).fetchall()[0][0]
 
 
 def _dedupe_in_file(con, staged: StagedTable, out: TableOutcome, key: str, content: str) -> None:

@@ -120,6 +120,14 @@ def column_problem_sql(col: Column) -> str:
     return "CASE " + " ".join(branches) + " END"
 
 
+def as_text(ref: str, type_name: str) -> str:
+    """A staged cell as text.  An instant with a time zone is written in UTC with ``Z``,
+    a form the contract's datetime rule accepts (DuckDB's own ``+00`` is not)."""
+    if type_name == "TIMESTAMP WITH TIME ZONE":
+        return f"strftime({ref} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%f') || 'Z'"
+    return f"CAST({ref} AS VARCHAR)"
+
+
 def typed_sql(col: Column) -> str:
     """SQL casting a validated text cell to the store's type for its kind."""
     c = f"nullif({q(col.name)}, '')"

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-
 # A valid 18-character ID number (GB 11643-1999 check digit) for hand-built rows.
 VALID_ID = "110101199003074514"
 

@@ -75,6 +75,6 @@ def open_store(kind: str, workspace: Path):
         return DuckDBStore(StoreConfig(workspace=workspace))
     cfg = require_neo4j()
     wipe_neo4j(cfg)
-    from ringscope.graph.neo4j_store import Neo4jStore
+    from ringscope.graph.neo4j.store import Neo4jStore
 
     return Neo4jStore(StoreConfig(workspace=workspace, kind="neo4j", neo4j=cfg))

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import duckdb
 import pandas as pd
 
 
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[tuple]:
     """Run ``sql`` and fetch every row (DuckDB 2: results must be fully fetched)."""
     return con.execute(sql, params or []).fetchall()
 

@@ -48,12 +48,13 @@ from datetime import datetime
 from typing import NamedTuple
 
 import duckdb
+
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
 from ringscope.analytics.detectors.base import (
-    temp_tables,
     pair_settlements_sql,
     register_groups,
     rows,
+    temp_tables,
     union_groups,
 )
 from ringscope.analytics.link_analysis import centrality, top_node

@@ -49,15 +49,16 @@ from collections import Counter, defaultdict
 from datetime import date
 from itertools import pairwise
 from statistics import median
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import duckdb
+
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
 from ringscope.analytics.detectors.base import (
-    temp_tables,
     moved_links,
     register_groups,
     rows,
+    temp_tables,
     union_groups,
 )
 from ringscope.analytics.ring import Evidence, Member, Ring
@@ -536,7 +537,7 @@ FROM _rs_cs_cohort GROUP BY grp ORDER BY grp
 
 def _cohort_rows(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, edge_rows: list[tuple]) -> list[Cohort]:
     """Each cohort with its institutions, patients, admissions and trip start days."""
-    trips = dict(rows(con, _TRIPS_SQL, {"gap": cfg.occasion_gap_days}))
+    trips: dict[int, Any] = dict(rows(con, _TRIPS_SQL, {"gap": cfg.occasion_gap_days}))
     weight = {(a, b): w for a, b, w in edge_rows}
     out = []
     for grp, facilities, patients, sids in rows(con, _COHORT_LIST_SQL):
@@ -755,7 +756,7 @@ def _counts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[str
     con.execute(_SCOPE_SQL, {"baseline_min": cfg.baseline_min_admissions, "baseline_max": cfg.baseline_max_admissions,
                              "gap": cfg.occasion_gap_days,
                              "window": cfg.cohort_window_days})
-    params = {"fee_waiver": {"ratio": cfg.waiver_ratio, "floor": cfg.baseline_floor},
+    params: dict[str, dict[str, Any]] = {"fee_waiver": {"ratio": cfg.waiver_ratio, "floor": cfg.baseline_floor},
               "elderly": {"age": cfg.elderly_age}, "readmissions": {"count": cfg.readmission_count}}
     out: dict[str, dict[int, Count]] = {}
     for kind, sql in _INDICATION_SQL.items():

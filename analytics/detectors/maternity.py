@@ -30,18 +30,18 @@ ordinary employer has short tenure and nothing else.
 """
 from __future__ import annotations
 
-from datetime import date
-
 import math
 from collections import defaultdict
+from datetime import date
 from typing import NamedTuple
 
 import duckdb
+from scipy.stats import binom
+
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
 from ringscope.analytics.detectors.base import fmt_money, rows, temp_tables
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings, MaternitySettings
-from scipy.stats import binom
 
 SCHEME = "maternity"
 

@@ -39,12 +39,13 @@ from collections import defaultdict
 from typing import NamedTuple
 
 import duckdb
+from scipy.stats import binom
+
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
 from ringscope.analytics.detectors.base import register_groups, rows, temp_tables
 from ringscope.analytics.link_analysis import centrality, top_node
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings, OverPrescriptionSettings
-from scipy.stats import binom
 
 SCHEME = "over_prescription"
 
@@ -523,7 +524,7 @@ def _group_facts(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings,
     con.execute(_DRUG_FIT_SQL, {"fit_share": cfg.indication_fit_share, "min_prescribers": cfg.baseline_min_prescribers})
     con.execute(_DRUG_COST_SQL)
     flows = {r[0]: (r[1], r[2]) for r in rows(con, _GROUP_FLOW_SQL, {"city_digits": cfg.market_region_digits})}
-    focus = dict(rows(con, _GROUP_FOCUS_SQL, {"focus_drugs": cfg.focus_drugs}))
+    focus: dict[int, int] = dict(rows(con, _GROUP_FOCUS_SQL, {"focus_drugs": cfg.focus_drugs}))
     out = {}
     for grp, n, excess, early, early_base, cost, unfit, cover, died in rows(
             con, _GROUP_PAIRS_SQL, {"palliative": cfg.palliative_days}):

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import duckdb
+
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
 from ringscope.analytics.detectors.base import register_groups, rows, temp_tables
 from ringscope.analytics.link_analysis import centrality, top_node

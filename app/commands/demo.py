@@ -11,10 +11,10 @@ from typing import Optional
 
 import typer
 
-from ringscope.app.console import make_console
 from ringscope.app.commands.detect import detect, evaluate
 from ringscope.app.commands.generate import MIN_PATIENTS, generation_table
 from ringscope.app.commands.ingest import run_ingest, summary_table
+from ringscope.app.console import make_console
 from ringscope.app.options import ConfigOpt, WorkspaceOpt, config_from
 
 console = make_console()

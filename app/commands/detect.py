@@ -121,7 +121,8 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Score a rings.json against a drop's ground truth (contract matching rule)."""
-    from ringscope.analytics.evaluation import detected_from_document, evaluate as run_eval, load_truth
+    from ringscope.analytics.evaluation import detected_from_document, load_truth
+    from ringscope.analytics.evaluation import evaluate as run_eval
     from ringscope.analytics.rings_json import read_rings_json
 
     try:

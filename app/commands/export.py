@@ -78,7 +78,7 @@ def verify(
             check_against_workspace(report, workspace)
     except (PackageError, signing.SigningError) as exc:
         err.print(f"INVALID: {exc}", style="red", highlight=False, markup=False)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     if report.ok:
         _print_valid(package, report, pinned=expected is not None)
         return

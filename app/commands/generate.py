@@ -5,8 +5,8 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from ringscope.app.console import make_console
 

@@ -6,10 +6,9 @@ out of band, which is what makes a signature mean "the bureau made this".
 """
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Optional
-
-import base64
 
 import typer
 

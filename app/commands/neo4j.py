@@ -1,6 +1,6 @@
 """`ringscope neo4j install|start|stop|status`: the local Neo4j server.
 
-Thin wrapper over :mod:`ringscope.graph.neo4j_server`: every failure is one
+Thin wrapper over :mod:`ringscope.graph.neo4j.server`: every failure is one
 line on stderr and a non-zero exit code (1 = operation failed, 2 = not
 installed / not running where that matters), never a traceback.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from ringscope.app.console import make_console
-from ringscope.graph import neo4j_server as server
+from ringscope.graph.neo4j import server
 
 neo4j_app = typer.Typer(
     name="neo4j",
@@ -168,8 +168,8 @@ def bulk_import_cmd(
     import duckdb
 
     from ringscope.graph.config import CATALOGUE_FILE, Neo4jConfig
-    from ringscope.graph.neo4j_loader import bulk_import, finish_bulk_import
-    from ringscope.graph.neo4j_store import connect
+    from ringscope.graph.neo4j.bulk_import import bulk_import, finish_bulk_import
+    from ringscope.graph.neo4j.store import connect
     from ringscope.graph.store import StoreUnavailable
 
     target = _home(workspace, home)

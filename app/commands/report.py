@@ -13,10 +13,17 @@ from typing import Optional
 
 import typer
 
-from ringscope.app.console import make_console
 from ringscope.app.commands.weekly import split_list, week_option
+from ringscope.app.console import make_console
 from ringscope.app.options import (
-    ConfigOpt, ExplorerUrlOpt, ReportFormatOpt, ReportLangOpt, ReportOutOpt, StoreOpt, WorkspaceOpt, config_from,
+    ConfigOpt,
+    ExplorerUrlOpt,
+    ReportFormatOpt,
+    ReportLangOpt,
+    ReportOutOpt,
+    StoreOpt,
+    WorkspaceOpt,
+    config_from,
 )
 
 console = make_console()

@@ -16,8 +16,8 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from ringscope.app.login import cli_user
 from ringscope.app.console import make_console
+from ringscope.app.login import cli_user
 from ringscope.app.options import ConfigOpt, StoreOpt, WorkspaceOpt, config_from
 from ringscope.graph.factory import open_store
 

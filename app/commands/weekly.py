@@ -13,7 +13,14 @@ import typer
 
 from ringscope.app.console import make_console
 from ringscope.app.options import (
-    ConfigOpt, ExplorerUrlOpt, ReportFormatOpt, ReportLangOpt, ReportOutOpt, StoreOpt, WorkspaceOpt, config_from,
+    ConfigOpt,
+    ExplorerUrlOpt,
+    ReportFormatOpt,
+    ReportLangOpt,
+    ReportOutOpt,
+    StoreOpt,
+    WorkspaceOpt,
+    config_from,
 )
 
 console = make_console()

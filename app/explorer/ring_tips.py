@@ -10,8 +10,8 @@ from __future__ import annotations
 import duckdb
 import streamlit as st
 
-from ringscope.app.errors import UserError
 from ringscope.app.auth import CONFIRM_POINTS
+from ringscope.app.errors import UserError
 from ringscope.app.points.service import decide, live_ring_lines, refresh
 from ringscope.app.points.settings import PointSettings
 from ringscope.app.ring_source import RingRecord

@@ -30,7 +30,6 @@ from ringscope.app.export.case import CaseFile
 from ringscope.app.export.drg_annex import COLUMNS as DRG_COLUMNS
 
 
-
 @dataclass(frozen=True)
 class Annex:
     name: str  # file stem and sheet name

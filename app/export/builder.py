@@ -25,9 +25,10 @@ from ringscope.app.errors import UserError
 from ringscope.app.export import access, annexes, graph_files, signing, summary, wording
 from ringscope.app.export.bag import make_bag, replace_atomically, verify_package, zip_folder
 from ringscope.app.export.case import CaseFile, gather_case
-from ringscope.app.export.institution import SCHEME as DRG_SCHEME, institution_subject
-from ringscope.app.ring_source import RingRecord, find_ring
+from ringscope.app.export.institution import SCHEME as DRG_SCHEME
+from ringscope.app.export.institution import institution_subject
 from ringscope.app.export.safe_names import printable, safe_component
+from ringscope.app.ring_source import RingRecord, find_ring
 from ringscope.app.version import __version__
 
 CST = timezone(timedelta(hours=8))
@@ -106,6 +107,21 @@ def write_payload(case: CaseFile, payload: Path, langs: Sequence[str],
     return names
 
 
+def _allowed(who: Any, target: str, lang: Sequence[str], unmask: bool, config: Any) -> tuple[str, ...]:
+    """The summary languages, once the user's rights are checked (a refusal is audited, then raised)."""
+    langs = tuple(dict.fromkeys(lang))
+    bad = [x for x in langs if x not in wording.LANGS]
+    if bad or not langs:
+        raise UserError(f"unknown summary language(s) {bad}; use zh and/or en")
+    try:
+        access.check_rights(who, unmask, config)
+    except access.ExportDenied:
+        audit.record(config.workspace, user=who.name, action="export_denied", target=target,
+                     details={"unmask": unmask}, role=who.role)
+        raise
+    return langs
+
+
 def build_referral(
     store: Any,
     ring_id: str,
@@ -139,17 +155,8 @@ def build_referral(
     cannot be found, ``audit.AuditError`` when the audit log cannot be written.
     """
     who = access.as_user(user)
-    langs = tuple(dict.fromkeys(lang))
-    bad = [x for x in langs if x not in wording.LANGS]
-    if bad or not langs:
-        raise UserError(f"unknown summary language(s) {bad}; use zh and/or en")
     target = f"institution:{institution}" if institution is not None else f"ring:{ring_id}"
-    try:
-        access.check_rights(who, unmask, config)
-    except access.ExportDenied:
-        audit.record(config.workspace, user=who.name, action="export_denied", target=target,
-                     details={"unmask": unmask}, role=who.role)
-        raise
+    langs = _allowed(who, target, lang, unmask, config)
     ring = _subject(store, config, ring_id, institution, rings_file)
     when = (export_time or datetime.now(CST)).astimezone(CST).replace(microsecond=0)
     out_path = Path(out_path)

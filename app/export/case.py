@@ -8,9 +8,10 @@ masking cannot be forgotten by one of them and every file states the same
 figures.
 
 Fund loss is computed transaction by transaction, as the NHSA's rules on
-investigating fraudulent reimbursement count it (contract section 3): the sum
-of ``fund_paid`` over the ring's settlements plus ``amount`` over its
-maternity claims, each transaction counted once, in ``Decimal`` to the cent.
+investigating fraudulent reimbursement count it (contract section 3), by the
+one rule every view uses (``analytics.fund_loss.txn_losses``): ``fund_paid``
+of each of the ring's settlements plus ``amount`` of each of its maternity
+claims, each transaction counted once, in ``Decimal`` to the cent.
 """
 from __future__ import annotations
 
@@ -22,12 +23,13 @@ from typing import Any
 
 import duckdb
 
+from ringscope.analytics.fund_loss import txn_losses
 from ringscope.analytics.settings import BorrowedCardsSettings
 from ringscope.app.export import evidence as evidence_mod
 from ringscope.app.export import evidence_rows
-from ringscope.app.export.masking import Masker
 from ringscope.app.export.drg_annex import drg_rows
 from ringscope.app.export.institution import SCHEME as DRG_SCHEME
+from ringscope.app.export.masking import Masker
 from ringscope.app.ring_source import RingRecord
 from ringscope.app.triage import triage_changes
 
@@ -270,9 +272,11 @@ def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool =
     claims = _rows(con, CLAIMS_SQL, [list(ring.claim_ids)]) if ring.claim_ids else []
     dispensings = _rows(con, DISPENSINGS_SQL, [sids])
     details = _member_details(con, ring, masker)
+    # the money of every figure below: the one fund-loss rule, each transaction once, in Decimal
+    loss = {(t.kind, t.txn_id): t.loss for t in txn_losses(con, sids, ring.claim_ids)}
 
     for s in settlements:
-        s["_fund_paid"] = money(s["fund_paid"])
+        s["_fund_paid"] = loss.get(("settlement", str(s["settlement_id"])), ZERO)
         for k in ("total_amount", "self_paid", "fund_paid"):
             s[k] = "" if s[k] is None else f"{money(s[k])}"
         for k in ("settled_at", "admitted_on", "discharged_on"):
@@ -282,7 +286,7 @@ def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool =
                   "device_id", "operator_id", "diagnosis_code", "drg_code"):
             s[k] = _text(s[k])
     for c in claims:
-        c["_amount"] = money(c["amount"])
+        c["_amount"] = loss.get(("claim", str(c["claim_id"])), ZERO)
         c["amount"] = f"{c['_amount']}"
         c["salary_base"] = "" if c["salary_base"] is None else f"{money(c['salary_base'])}"
         for k in ("claimed_on", "delivery_on", "employer_name", "employer_id", "patient_id"):

@@ -21,9 +21,18 @@ import glob
 from pathlib import Path
 from typing import Any
 
-from ringscope.app.entity_picture import EntityPicture, build_picture as fold_picture, limit_nodes
-from ringscope.app.entity_view import (CONTEXT_COLOUR, MAX_NODES, RESOLD_COLOUR, colour_of, layout as picture_layout,
-                                       node_text, picture_html, role_name)
+from ringscope.app.entity_picture import EntityPicture, limit_nodes
+from ringscope.app.entity_picture import build_picture as fold_picture
+from ringscope.app.entity_view import (
+    CONTEXT_COLOUR,
+    MAX_NODES,
+    RESOLD_COLOUR,
+    colour_of,
+    node_text,
+    picture_html,
+    role_name,
+)
+from ringscope.app.entity_view import layout as picture_layout
 from ringscope.app.export.case import CaseFile
 from ringscope.app.i18n import Translator
 

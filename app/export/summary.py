@@ -18,11 +18,11 @@ from typing import Any, Sequence
 
 import jinja2
 
-from ringscope.app.figures import headline_with_exact, yuan
-from ringscope.app.i18n import Translator
 from ringscope.app.export import wording
 from ringscope.app.export.case import CaseFile
 from ringscope.app.export.safe_names import safe_component
+from ringscope.app.figures import headline_with_exact, yuan
+from ringscope.app.i18n import Translator
 
 # How much the document itself lists; the annexes always hold every row.  A referral is read by a
 # person, and WeasyPrint lays out ~1-2 pages a second on this machine, so the document stays short.

@@ -6,6 +6,8 @@ changing them changes what the package says, so they change with it.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from ringscope.app.i18n import Translator
 
 LANGS = ("zh", "en")
@@ -33,7 +35,7 @@ ROLES_ZH = {"seller": "卖药人", "reseller": "回收转售方", "organizer": "
             "prescriber": "开方医师", "pharmacy": "药店", "holder": "持卡人", "user": "使用人",
             "shell employer": "空壳用人单位", "employer": "用人单位", "claimant": "申领人", "device": "设备"}
 
-T = {
+T: dict[str, dict[str, Any]] = {
     "zh": {
         "title": "涉嫌欺诈骗取医疗保障基金团伙案件移送材料",
         "ring": "团伙编号", "scheme": "作案手段", "score": "评分", "run": "检测批次", "source": "团伙来源",
@@ -149,7 +151,7 @@ def role_name(role: str, lang: str) -> str:
     return Translator(lang).maybe(f"role.{role.strip().lower().replace(' ', '_')}", fallback)
 
 
-DRG_T = {  # an institution's DRG cases (scheme ``drg``, app.export.institution): no ring, no members
+DRG_T: dict[str, dict[str, Any]] = {  # an institution's DRG cases (scheme ``drg``, app.export.institution): no ring, no members
     "zh": {
         "title": "定点医疗机构涉嫌 DRG/DIP 支付违规案件移送材料",
         "ring": "案件编号", "source": "案件来源", "s_members": "二、涉及机构与参保人（非团伙）",
@@ -183,6 +185,6 @@ DRG_T = {  # an institution's DRG cases (scheme ``drg``, app.export.institution)
 }
 
 
-def terms(scheme: str, lang: str) -> dict[str, str]:
+def terms(scheme: str, lang: str) -> dict[str, Any]:
     """The document's words for a subject of ``scheme`` (an institution's DRG cases differ from a ring's)."""
     return {**T[lang], **DRG_T[lang]} if scheme == "drg" else T[lang]

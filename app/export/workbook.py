@@ -22,8 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ringscope.app.i18n import Translator
 from ringscope.app.export import wording
+from ringscope.app.i18n import Translator
 
 FIXED_XLSX_TIME = dt.datetime(2000, 1, 1)
 MAX_WIDTH = 60  # characters; longer cells wrap

@@ -15,12 +15,12 @@ states each default and how to load a province's own table.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from ringscope.app.errors import UserError
+from ringscope.app.settings_tables import check_known, merged_section, positive_ints
 
 RESPONSIBILITIES: tuple[str, ...] = ("main", "important", "general")
 
@@ -86,38 +86,15 @@ class PointSettings:
 
     @classmethod
     def from_config(cls, app_config: Mapping[str, Any], workspace: Path) -> "PointSettings":
-        table = dict(app_config.get("points", {}) or {})
-        merged: dict[str, Any] = {}
-        source = "[app.points]" if table else "defaults"
-        if table.get("table_file"):
-            path = Path(str(table["table_file"]))
-            path = path if path.is_absolute() else Path(workspace) / path
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except FileNotFoundError:
-                raise PointSettingsError(f"[app.points] table_file {path}: file not found") from None
-            except tomllib.TOMLDecodeError as exc:
-                raise PointSettingsError(f"{path}: not valid TOML: {exc}") from None
-            merged.update(data.get("points", data))
-            source = str(path)
-        merged.update({k: v for k, v in table.items() if k != "table_file"})
-        return _build(merged, source)
+        return _build(*merged_section(app_config, "points", workspace, PointSettingsError))
 
 
 _INTS = ("year_cap", "suspend_from", "terminate_at", "operator_min_settlements")
 
 
 def _build(values: Mapping[str, Any], source: str) -> PointSettings:
-    known = {f for f in PointSettings.__dataclass_fields__ if f != "source"}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise PointSettingsError(f"[app.points] unknown setting(s) {unknown}; known: {sorted(known)}")
-    kwargs: dict[str, Any] = {"source": source}
-    for name in _INTS:
-        if name in values:
-            if not isinstance(values[name], int) or isinstance(values[name], bool) or values[name] < 1:
-                raise PointSettingsError(f"[app.points] {name} must be a positive whole number, not {values[name]!r}")
-            kwargs[name] = values[name]
+    check_known(values, [f for f in PointSettings.__dataclass_fields__ if f != "source"], "points", PointSettingsError)
+    kwargs: dict[str, Any] = {"source": source, **positive_ints(values, _INTS, "points", PointSettingsError)}
     for name in ("main_share", "important_share"):
         if name in values:
             if not isinstance(values[name], (int, float)) or not 0 < float(values[name]) <= 1:

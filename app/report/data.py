@@ -13,6 +13,7 @@ Python only shapes at most a few hundred ring rows.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -24,13 +25,13 @@ import pandas as pd
 from ringscope.analytics.data_coverage import coverage_gaps
 from ringscope.analytics.drg.coverage import drg_coverage_gaps
 from ringscope.analytics.ring_region import ring_regions
+from ringscope.app.drg_source import drift_rows, record_from_json
 from ringscope.app.errors import UserError
 from ringscope.app.free_text import mask_free_text
+from ringscope.app.links import ring_url
 from ringscope.app.pii import mask_name
 from ringscope.app.report.week_activity import WeekActivity, week_activity, week_losses
-from ringscope.app.drg_source import drift_rows, record_from_json
 from ringscope.graph.drg_book import drg_cases_for_run
-from ringscope.app.links import ring_url
 from ringscope.graph.ring_history import ensure_history_schema, previous_week, week_trend
 
 DEFAULT_EXPLORER_URL = "http://127.0.0.1:8501"
@@ -57,8 +58,8 @@ class RingRow:
     score: float
     members: int
     members_added: int
-    fund_loss: float
-    fund_loss_before: float
+    fund_loss: Decimal
+    fund_loss_before: Decimal
     parents: list[str]
     province: str | None
     link: str
@@ -109,6 +110,11 @@ class ReportData:
     def generated_at(self) -> str:
         """The report's stamp: the data's latest time, so a re-run prints the same."""
         return self.data_as_of.strftime("%Y-%m-%d %H:%M") if self.data_as_of else "—"
+
+
+def _money(value: Any) -> Decimal:
+    """A stored DECIMAL(18,2) figure as Decimal (NULL as zero); never through float."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict[str, Any]]:
@@ -236,29 +242,21 @@ def _aware(ts: datetime) -> datetime:
 def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = False,
                       explorer_url: str = DEFAULT_EXPLORER_URL, top_n: int = TOP_N) -> ReportData:
     """Assemble the report for ``week`` from the workspace connection."""
-    from ringscope.app.weekly import SHANGHAI, week_bounds
+    from ringscope.app.weekly import week_bounds
 
     ensure_history_schema(con)
-    head = _rows(con, "SELECT * FROM history_weeks WHERE week = ?", [week])
-    if not head:
-        raise UserError(f"no weekly run is recorded for {week}: run `ringscope weekly DROP_DIR --week {week}` first")
-    head = head[0]
-    prev_week = previous_week(con, week)
-    prev_head = _rows(con, "SELECT * FROM history_weeks WHERE week = ?", [prev_week])[0] if prev_week else None
+    head, prev_week, prev_head = _heads(con, week)
     base = explorer_url  # links open the ring page's own URL (app.views.queue.ring_url)
-
     rings = _rows(con, "SELECT * FROM history_rings WHERE week = ? ORDER BY fund_loss DESC, ring_id", [week])
     present_ids = [r["ring_id"] for r in rings if r["present"]]
     provinces = _ring_provinces(con, week)
     # the previous week's provinces, for dissolved rings
     prev_provinces = _ring_provinces(con, prev_week) if prev_week else {}
-    listed: set[str] = set()
     new = [r for r in rings if r["status"] == "new"]
     changed = [r for r in rings if r["status"] in ("grown", "merged", "split")]
     dissolved = [r for r in rings if r["status"] == "dissolved"]
     top = [r for r in rings if r["present"]][:top_n]
-    for group in (new[:LIST_LIMIT], changed[:LIST_LIMIT], top):
-        listed.update(r["ring_id"] for r in group)
+    listed = {r["ring_id"] for group in (new[:LIST_LIMIT], changed[:LIST_LIMIT], top) for r in group}
     key_members = _key_members(con, week, sorted(listed), unmask)
     names = {} if unmask else _personal_names(con, week, sorted(listed))
 
@@ -267,7 +265,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
         return RingRow(
             ring_id=rid, scheme=r["scheme"], status=r["status"], score=round(float(r["score"] or 0), 3),
             members=int(r["members"] or 0), members_added=int(r["members_added"] or 0),
-            fund_loss=float(r["fund_loss"] or 0), fund_loss_before=float(r["fund_loss_before"] or 0),
+            fund_loss=_money(r["fund_loss"]), fund_loss_before=_money(r["fund_loss_before"]),
             parents=list(r["parents"] or []),
             province=(provinces if r["present"] else prev_provinces).get(rid),
             link=ring_url(rid, base), key_members=key_members.get(rid, []) if r["present"] else [],
@@ -275,31 +273,16 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
         )
 
     status_counts = {s: 0 for s in ("new", "grown", "merged", "split", "shrunk", "persisting", "dissolved")}
-    for r in rings:
-        status_counts[r["status"]] = status_counts.get(r["status"], 0) + 1
-
-    totals = {"rings": len(present_ids), "fund_loss": float(head["fund_loss"] or 0)}
-    previous_totals = {"rings": int(prev_head["rings"]), "fund_loss": float(prev_head["fund_loss"] or 0)} if prev_head else None
+    status_counts.update(Counter(r["status"] for r in rings))
+    totals = {"rings": len(present_ids), "fund_loss": _money(head["fund_loss"])}
+    previous_totals = {"rings": int(prev_head["rings"]), "fund_loss": _money(prev_head["fund_loss"])} if prev_head else None
 
     by_scheme = _rows(con, (
         "SELECT scheme, count(*) AS rings, count(*) FILTER (WHERE status = 'new') AS new_rings, "
-        "sum(members) AS members, sum(fund_loss)::DOUBLE AS fund_loss FROM history_rings WHERE week = ? AND present "
+        "sum(members) AS members, sum(fund_loss)::DECIMAL(18,2) AS fund_loss FROM history_rings WHERE week = ? AND present "
         "GROUP BY scheme ORDER BY fund_loss DESC, scheme"), [week])
-    region_rows: dict[str, dict[str, Any]] = {}
-    for r in rings:
-        if not r["present"]:
-            continue
-        code = provinces.get(r["ring_id"]) or "—"
-        agg = region_rows.setdefault(code, {"province": code, "rings": 0, "new_rings": 0, "fund_loss": 0.0})
-        agg["rings"] += 1
-        agg["new_rings"] += r["status"] == "new"
-        agg["fund_loss"] += float(r["fund_loss"] or 0)
-    by_region = sorted(region_rows.values(), key=lambda a: (-a["fund_loss"], a["province"]))
-
-    triage_found, decisions = read_triage(con, prev_head["recorded_at"] if prev_head else None, head["recorded_at"])
-    triage_rows = [TriageRow(d["ring_id"], d["decision"], d["decided_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-                             mask_free_text(con, d["note"] or "") if not unmask else (d["note"] or ""), ring_url(d["ring_id"], base))
-                   for d in decisions]
+    by_region = _by_region(rings, provinces)
+    triage_found, triage_rows = _triage_rows(con, prev_head, head, unmask, base)
     monday, sunday = week_bounds(week)
     trend = _trend(con, week)
     return ReportData(
@@ -318,6 +301,41 @@ def build_report_data(con: duckdb.DuckDBPyConnection, week: str, unmask: bool = 
     )
 
 
+def _heads(con: duckdb.DuckDBPyConnection, week: str) -> tuple[dict[str, Any], str | None, dict[str, Any] | None]:
+    """The week's recorded run, the previous recorded week and its run (None for the first week)."""
+    heads = _rows(con, "SELECT * FROM history_weeks WHERE week = ?", [week])
+    if not heads:
+        raise UserError(f"no weekly run is recorded for {week}: run `ringscope weekly DROP_DIR --week {week}` first")
+    prev_week = previous_week(con, week)
+    prev_head = _rows(con, "SELECT * FROM history_weeks WHERE week = ?", [prev_week])[0] if prev_week else None
+    return heads[0], prev_week, prev_head
+
+
+def _by_region(rings: list[dict[str, Any]], provinces: dict[str, str]) -> list[dict[str, Any]]:
+    """Present rings and their loss per province, most loss first."""
+    region_rows: dict[str, dict[str, Any]] = {}
+    for r in rings:
+        if not r["present"]:
+            continue
+        code = provinces.get(r["ring_id"]) or "—"
+        agg = region_rows.setdefault(code, {"province": code, "rings": 0, "new_rings": 0, "fund_loss": _money(0)})
+        agg["rings"] += 1
+        agg["new_rings"] += r["status"] == "new"
+        agg["fund_loss"] += _money(r["fund_loss"])
+    return sorted(region_rows.values(), key=lambda a: (-a["fund_loss"], a["province"]))
+
+
+def _triage_rows(con: duckdb.DuckDBPyConnection, prev_head: dict[str, Any] | None, head: dict[str, Any],
+                 unmask: bool, base: str) -> tuple[bool, list[TriageRow]]:
+    """Triage decisions taken since the previous report, notes masked unless unmasked."""
+    from ringscope.app.weekly import SHANGHAI
+
+    found, decisions = read_triage(con, prev_head["recorded_at"] if prev_head else None, head["recorded_at"])
+    return found, [TriageRow(d["ring_id"], d["decision"], d["decided_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+                             mask_free_text(con, d["note"] or "") if not unmask else (d["note"] or ""),
+                             ring_url(d["ring_id"], base)) for d in decisions]
+
+
 def _trend(con: duckdb.DuckDBPyConnection, week: str) -> list[dict[str, Any]]:
     """The last 12 recorded weeks: cumulative rings and loss, and each week's own ring loss."""
     from ringscope.app.weekly import week_bounds
@@ -325,7 +343,7 @@ def _trend(con: duckdb.DuckDBPyConnection, week: str) -> list[dict[str, Any]]:
     rows = week_trend(con, week)[-12:]
     runs = dict(con.execute("SELECT week, run_id FROM history_weeks WHERE week <= ?", [week]).fetchall())
     own = week_losses(con, [(t["week"], runs.get(t["week"]), week_bounds(t["week"])[0]) for t in rows])
-    return [{**t, "fund_loss": float(t["fund_loss"] or 0), "week_loss": float(own[t["week"]])} for t in rows]
+    return [{**t, "fund_loss": _money(t["fund_loss"]), "week_loss": own[t["week"]]} for t in rows]
 
 
 def _tips_points(con: duckdb.DuckDBPyConnection, monday: Any, sunday: Any) -> Any:

@@ -11,6 +11,7 @@ so re-rendering the same week gives byte-identical HTML.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
 
@@ -32,8 +33,9 @@ _env = jinja2.Environment(
 )
 
 
-def money(value: float | None) -> str:
-    """Money in 元 with separators and two decimals (``app.figures``, the rule of every output)."""
+def money(value: float | Decimal | None) -> str:
+    """Money in 元 with separators and two decimals (``app.figures``, the rule of every output);
+    a Decimal is formatted as it is, never through float."""
     return yuan(value)
 
 
@@ -69,7 +71,7 @@ def charts(d: ReportData, msg: Messages) -> list[dict[str, str]]:
     scheme = lambda s: msg.get(f"scheme.{s}", s)  # noqa: E731
     trend = trend_chart(
         [t["week"] for t in d.trend], [int(t["rings"] or 0) for t in d.trend],
-        [round(t["week_loss"] / 10_000, 2) for t in d.trend],
+        [round(float(t["week_loss"]) / 10_000, 2) for t in d.trend],  # chart scale only
         msg("chart.trend_title"), msg("chart.trend_rings"), msg("chart.trend_loss"),
     )
     by_scheme = bar_chart([(scheme(s["scheme"]), round(float(s["fund_loss"] or 0) / 10_000, 2)) for s in d.by_scheme],

@@ -15,7 +15,8 @@ from decimal import Decimal
 
 import duckdb
 
-from ringscope.analytics.fund_loss import booked_loss_between
+from ringscope.analytics.fund_loss import TxnLoss, loss_between, txn_losses
+from ringscope.graph.ring_book import booked_txns
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,17 @@ def _dated_rows(con: duckdb.DuckDBPyConnection, table: str, column: str, first: 
                            [first, last]).fetchall()[0][0])
 
 
+def _booked_losses(con: duckdb.DuckDBPyConnection, run_id: str) -> list[TxnLoss]:
+    """Each transaction of a recorded run's rings once, with its loss (even when two rings share it)."""
+    return txn_losses(con, *booked_txns(con, run_id))
+
+
 def week_activity(con: duckdb.DuckDBPyConnection, run_id: str | None, monday: date) -> WeekActivity:
     """Settlements and maternity claims dated in the week, and the ring loss among them."""
     sunday = monday + timedelta(days=6)
     settlements = _dated_rows(con, "settlements", "settled_at", monday, sunday)
     claims = _dated_rows(con, "maternity_claims", "claimed_on", monday, sunday)
-    count, loss = 0, Decimal("0.00")
-    if run_id and _exists(con, "ring_book_txns"):
-        count, loss = booked_loss_between(con, run_id, monday, sunday)
+    count, loss = loss_between(_booked_losses(con, run_id), monday, sunday) if run_id else (0, Decimal("0.00"))
     return WeekActivity(settlements, claims, count, loss)
 
 
@@ -61,7 +65,10 @@ def week_losses(con: duckdb.DuckDBPyConnection, runs: list[tuple[str, str | None
     Settlements and maternity claims both count, so a maternity-fraud week
     shows in the trend like any other.
     """
-    if not _exists(con, "ring_book_txns"):
-        return {week: Decimal("0.00") for week, _run, _monday in runs}
-    return {week: booked_loss_between(con, run_id, monday, monday + timedelta(days=6))[1] if run_id
-            else Decimal("0.00") for week, run_id, monday in runs}
+    booked: dict[str, list[TxnLoss]] = {}
+    out: dict[str, Decimal] = {}
+    for week, run_id, monday in runs:
+        if run_id and run_id not in booked:
+            booked[run_id] = _booked_losses(con, run_id)
+        out[week] = loss_between(booked[run_id], monday, monday + timedelta(days=6))[1] if run_id else Decimal("0.00")
+    return out

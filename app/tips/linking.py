@@ -30,7 +30,6 @@ from ringscope.graph.model import ENTITY_LABELS
 from ringscope.graph.store import NodeRef, Store, Subgraph
 
 
-
 @dataclass(frozen=True)
 class Link:
     target_kind: str  # ring, drg_case, shared_identifier

@@ -14,13 +14,13 @@ docs/tips.md, and meant to be replaced by the province's published table.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping
 
 from ringscope.app.errors import UserError
+from ringscope.app.settings_tables import check_known, merged_section, positive_ints
 
 
 class TipSettingsError(UserError):
@@ -69,28 +69,7 @@ class TipSettings:
 
     @classmethod
     def from_config(cls, app_config: Mapping[str, Any], workspace: Path) -> "TipSettings":
-        table = dict(app_config.get("tips", {}) or {})
-        merged: dict[str, Any] = {}
-        source = "defaults"
-        if table.get("table_file"):
-            path = Path(str(table["table_file"]))
-            path = path if path.is_absolute() else Path(workspace) / path
-            merged.update(_read_table_file(path, "tips"))
-            source = str(path)
-        merged.update({k: v for k, v in table.items() if k != "table_file"})
-        if merged and source == "defaults":
-            source = "[app.tips]"
-        return _build(merged, source)
-
-
-def _read_table_file(path: Path, section: str) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TipSettingsError(f"[app.{section}] table_file {path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise TipSettingsError(f"{path}: not valid TOML: {exc}") from None
-    return dict(data.get(section, data))
+        return _build(*merged_section(app_config, "tips", workspace, TipSettingsError))
 
 
 _INTS = ("link_hops", "nearest_max_hops", "neighbourhood_limit", "shared_identifier_min", "rerun_hops",
@@ -98,17 +77,8 @@ _INTS = ("link_hops", "nearest_max_hops", "neighbourhood_limit", "shared_identif
 
 
 def _build(values: Mapping[str, Any], source: str) -> TipSettings:
-    known = {f for f in TipSettings.__dataclass_fields__ if f != "source"}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise TipSettingsError(f"[app.tips] unknown setting(s) {unknown}; known: {sorted(known)}")
-    kwargs: dict[str, Any] = {"source": source}
-    for name in _INTS:
-        if name in values:
-            value = values[name]
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise TipSettingsError(f"[app.tips] {name} must be a positive whole number, not {value!r}")
-            kwargs[name] = value
+    check_known(values, [f for f in TipSettings.__dataclass_fields__ if f != "source"], "tips", TipSettingsError)
+    kwargs: dict[str, Any] = {"source": source, **positive_ints(values, _INTS, "tips", TipSettingsError)}
     for name in ("province", "key_file"):
         if name in values:
             kwargs[name] = str(values[name])

@@ -7,6 +7,8 @@ settlements (maternity rings: their employers).
 """
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from typing import Mapping
 
 import duckdb
@@ -14,10 +16,11 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from ringscope.app.i18n import Translator
-from ringscope.app.ring_source import RingSet
-from ringscope.app.triage import Triage
+from ringscope.analytics.fund_loss import ZERO, txn_losses
 from ringscope.analytics.ring_region import ring_regions
+from ringscope.app.i18n import Translator
+from ringscope.app.ring_source import RingRecord, RingSet
+from ringscope.app.triage import Triage
 from ringscope.app.views.regions import city_name, province_name
 
 RING_COLUMNS = ["ring_id", "scheme", "score", "fund_loss", "size", "settlements", "region_code", "province", "city",
@@ -57,14 +60,21 @@ def _ring_places(con: duckdb.DuckDBPyConnection, rings: RingSet) -> pd.DataFrame
                         columns=["ring_id", "region_code", "first_settled"])
 
 
+def _recorded_loss(ring: RingRecord) -> Decimal:
+    """The ring's loss as detection recorded it (``analytics.fund_loss``), exact."""
+    if ring.reported_fund_loss is not None:
+        return ring.reported_fund_loss
+    return Decimal(str(ring.fund_loss)).quantize(Decimal("0.01"))
+
+
 def ring_table(rings: RingSet, con: duckdb.DuckDBPyConnection | None, triage: Mapping[str, Triage],
                lang: str = "zh") -> pd.DataFrame:
     """One row per ring: the columns of :data:`RING_COLUMNS`, best score first."""
     rows = [{
-        "ring_id": r.ring_id, "scheme": r.scheme, "score": round(r.score, 3), "fund_loss": round(r.fund_loss, 2),
+        "ring_id": r.ring_id, "scheme": r.scheme, "score": round(r.score, 3), "fund_loss": _recorded_loss(r),
         "size": r.size, "settlements": len(r.settlement_ids) + len(r.claim_ids),
-        "status": triage.get(r.ring_id).status if triage.get(r.ring_id) else "new",
-        "assignee": triage.get(r.ring_id).assignee if triage.get(r.ring_id) else "",
+        "status": t.status if (t := triage.get(r.ring_id)) else "new",
+        "assignee": t.assignee if (t := triage.get(r.ring_id)) else "",
     } for r in rings.rings]
     df = pd.DataFrame(rows, columns=["ring_id", "scheme", "score", "fund_loss", "size", "settlements", "status", "assignee"])
     if df.empty:
@@ -82,15 +92,17 @@ def ring_table(rings: RingSet, con: duckdb.DuckDBPyConnection | None, triage: Ma
     return df[RING_COLUMNS].sort_values(["score", "ring_id"], ascending=[False, True]).reset_index(drop=True)
 
 
-def headline(df: pd.DataFrame) -> dict[str, float]:
-    """The numbers at the top of the overview."""
-    open_mask = df["status"].isin(["new", "investigating"]) if not df.empty else []
+def headline(df: pd.DataFrame) -> dict[str, int | Decimal]:
+    """The numbers at the top of the overview (money in Decimal, summed exactly)."""
+    if df.empty:
+        return {"rings": 0, "fund_loss": ZERO, "open": 0, "open_fund_loss": ZERO, "confirmed": 0}
+    open_mask = df["status"].isin(["new", "investigating"])
     return {
         "rings": int(len(df)),
-        "fund_loss": float(df["fund_loss"].sum()) if not df.empty else 0.0,
-        "open": int(open_mask.sum()) if not df.empty else 0,
-        "open_fund_loss": float(df.loc[open_mask, "fund_loss"].sum()) if not df.empty else 0.0,
-        "confirmed": int((df["status"] == "confirmed").sum()) if not df.empty else 0,
+        "fund_loss": sum(df["fund_loss"], ZERO),
+        "open": int(open_mask.sum()),
+        "open_fund_loss": sum(df.loc[open_mask, "fund_loss"], ZERO),
+        "confirmed": int((df["status"] == "confirmed").sum()),
     }
 
 
@@ -127,8 +139,13 @@ def scheme_status_chart(df: pd.DataFrame, tr: Translator) -> go.Figure:
     return fig
 
 
+def _plotted(data: pd.DataFrame) -> pd.DataFrame:
+    """A copy with the money column as float, for plotly only (the tables keep Decimal)."""
+    return data.assign(fund_loss=data["fund_loss"].astype(float))
+
+
 def fund_loss_chart(df: pd.DataFrame, tr: Translator) -> go.Figure:
-    data = scheme_status_data(df, tr)
+    data = _plotted(scheme_status_data(df, tr))
     return money_axis(px.bar(data, x="scheme", y="fund_loss", color="status",
                              labels={"scheme": tr("col.scheme"), "fund_loss": tr("col.fund_loss"),
                                      "status": tr("col.status")}, title=tr("overview.chart_fund_loss")))
@@ -144,29 +161,31 @@ def money_axis(fig: go.Figure) -> go.Figure:
 
 
 def weekly_trend_data(con: duckdb.DuckDBPyConnection, rings: RingSet, tr: Translator) -> pd.DataFrame:
-    """Fund paid through ring settlements per ISO week and scheme (each settlement once per ring)."""
-    txn = pd.DataFrame([(r.ring_id, r.scheme, s) for r in rings.rings for s in r.settlement_ids],
-                       columns=["ring_id", "scheme", "settlement_id"], dtype="object")
-    if txn.empty:
-        return pd.DataFrame(columns=["week", "scheme", "fund_loss", "settlements"])
-    con = con.cursor()
-    con.register("_rs_ov_trend", txn)
-    try:
-        out = con.execute("""
-            SELECT strftime(date_trunc('week', s.settled_at), '%Y-%m-%d') AS week, t.scheme,
-                   sum(s.fund_paid)::DOUBLE AS fund_loss, count(*) AS settlements
-            FROM (SELECT DISTINCT ring_id, scheme, settlement_id FROM _rs_ov_trend) t
-            JOIN settlements s USING (settlement_id)
-            GROUP BY ALL ORDER BY week, t.scheme
-        """).fetchdf()
-    finally:
-        con.unregister("_rs_ov_trend")
-    out["scheme"] = [_scheme_name(tr, s) for s in out["scheme"]]
+    """Fund loss of ring transactions per ISO week and scheme (each transaction once per ring, in Decimal).
+
+    Settlements and maternity claims both count (``analytics.fund_loss``), so a
+    maternity ring shows in the trend like any other.
+    """
+    by_key = {(t.kind, t.txn_id): t for t in txn_losses(
+        con, (s for r in rings.rings for s in r.settlement_ids), (c for r in rings.rings for c in r.claim_ids))}
+    weeks: dict[tuple[str, str], list] = {}
+    for r in rings.rings:
+        keys = {("settlement", str(s)) for s in r.settlement_ids} | {("claim", str(c)) for c in r.claim_ids}
+        for key in keys:
+            t = by_key.get(key)
+            if t is None or t.day is None:
+                continue
+            week = (t.day - timedelta(days=t.day.weekday())).isoformat()
+            cell = weeks.setdefault((week, r.scheme), [ZERO, 0])
+            cell[0] += t.loss
+            cell[1] += 1
+    out = pd.DataFrame([(w, _scheme_name(tr, s), loss, n) for (w, s), (loss, n) in sorted(weeks.items())],
+                       columns=["week", "scheme", "fund_loss", "settlements"])
     return out
 
 
 def weekly_trend_chart(data: pd.DataFrame, tr: Translator) -> go.Figure:
-    return money_axis(px.line(data, x="week", y="fund_loss", color="scheme", markers=True,
+    return money_axis(px.line(_plotted(data), x="week", y="fund_loss", color="scheme", markers=True,
                               labels={"week": tr("col.week"), "fund_loss": tr("col.fund_loss"),
                                       "scheme": tr("col.scheme")}, title=tr("overview.chart_trend")))
 
@@ -179,7 +198,7 @@ def region_data(df: pd.DataFrame, level: str = "province") -> pd.DataFrame:
 
 
 def region_chart(df: pd.DataFrame, tr: Translator, level: str = "province") -> go.Figure:
-    data = region_data(df, level)
+    data = _plotted(region_data(df, level))
     return money_axis(px.bar(data, x=level, y="fund_loss", hover_data=["rings"],
                              labels={level: tr(f"col.{level}"), "fund_loss": tr("col.fund_loss"),
                                      "rings": tr("col.rings")}, title=tr(f"overview.chart_{level}")))

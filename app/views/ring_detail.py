@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from ringscope.analytics.fund_loss import ZERO, total, txn_losses
 from ringscope.app import pii
-from ringscope.app.free_text import mask_free_text
 from ringscope.app.entity_picture import EntityPicture
 from ringscope.app.entity_view import picture_html, ring_picture
+from ringscope.app.free_text import mask_free_text
 from ringscope.app.i18n import Translator
 from ringscope.app.ring_graph import GraphView, member_roles, prepare_graph, to_html
 from ringscope.app.ring_source import RingRecord
@@ -126,33 +127,43 @@ def settlement_timeline(con: duckdb.DuckDBPyConnection, ring: RingRecord) -> pd.
     """The ring's settlements and claims in time order."""
     df = _with(con, "_rs_rd_tl", _ids(ring.settlement_ids), """
         SELECT s.settled_at AS "when", 'settlement' AS txn, s.settlement_id AS id, s.card_id, s.patient_id,
-               s.facility_id, f.name AS facility, s.kind, s.total_amount::DOUBLE AS total_amount,
-               s.fund_paid::DOUBLE AS fund_paid
+               s.facility_id, f.name AS facility, s.kind, s.total_amount, s.fund_paid
         FROM _rs_rd_tl t JOIN settlements s ON s.settlement_id = t.id LEFT JOIN facilities f USING (facility_id)
     """)
     if ring.claim_ids:
         claims = _with(con, "_rs_rd_cl", _ids(ring.claim_ids), """
             SELECT m.claimed_on::TIMESTAMP AS "when", 'claim' AS txn, m.claim_id AS id, NULL AS card_id, m.patient_id,
                    m.employer_id AS facility_id, e.name AS facility, 'maternity' AS kind,
-                   m.amount::DOUBLE AS total_amount, m.amount::DOUBLE AS fund_paid
+                   m.amount AS total_amount, m.amount AS fund_paid
             FROM _rs_rd_cl t JOIN maternity_claims m ON m.claim_id = t.id LEFT JOIN employers e USING (employer_id)
         """)
         df = pd.concat([df, claims], ignore_index=True) if not df.empty else claims
     return df.sort_values(["when", "id"]).reset_index(drop=True)
 
 
-def fund_loss_table(timeline: pd.DataFrame) -> pd.DataFrame:
-    """Fund loss by facility and kind, transaction by transaction then totalled (contract section 3)."""
-    if timeline.empty:
-        return pd.DataFrame(columns=["facility_id", "facility", "kind", "transactions", "fund_paid"])
-    once = timeline.drop_duplicates(["txn", "id"])
-    out = (once.groupby(["facility_id", "facility", "kind"], dropna=False, as_index=False)
-           .agg(transactions=("id", "count"), fund_paid=("fund_paid", "sum"))
-           .sort_values("fund_paid", ascending=False).reset_index(drop=True))
-    total = pd.DataFrame([{"facility_id": "", "facility": "Σ", "kind": "", "transactions": int(out["transactions"].sum()),
-                           "fund_paid": round(float(out["fund_paid"].sum()), 2)}])
-    out["fund_paid"] = out["fund_paid"].round(2)
-    return pd.concat([out, total], ignore_index=True)
+def fund_loss_table(con: duckdb.DuckDBPyConnection, ring: RingRecord, timeline: pd.DataFrame) -> pd.DataFrame:
+    """Fund loss by facility and kind: :func:`analytics.fund_loss.txn_losses`, each transaction once, in Decimal.
+
+    The timeline only names the facility and the settlement kind; the money
+    comes from the one fund-loss rule, so the Σ row equals the ring's loss in
+    the report and the referral package to the cent.
+    """
+    columns = ["facility_id", "facility", "kind", "transactions", "fund_paid"]
+    losses = txn_losses(con, ring.settlement_ids, ring.claim_ids)
+    if not losses:
+        return pd.DataFrame(columns=columns)
+    named = {(txn, str(i)): (fid, name, kind) for txn, i, fid, name, kind in zip(
+        timeline["txn"], timeline["id"], timeline["facility_id"], timeline["facility"], timeline["kind"])}
+    groups: dict[tuple, list] = {}
+    for t in losses:
+        key = named.get((t.kind, t.txn_id), (t.place_id, None, t.kind))
+        group = groups.setdefault(key, [0, ZERO])
+        group[0] += 1
+        group[1] += t.loss
+    rows = [[*key, n, loss] for key, (n, loss) in groups.items()]
+    rows.sort(key=lambda r: (-r[4], str(r[0]), str(r[2])))
+    rows.append(["", "Σ", "", len(losses), total(losses)])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def trace_chains(con: duckdb.DuckDBPyConnection, ring: RingRecord) -> tuple[dict[str, list[str]], pd.DataFrame]:
@@ -197,7 +208,7 @@ def build_ring_detail(store: Store, ring: RingRecord, lang: str = "zh", mask: bo
     picture = ring_picture(con, ring, chains)
     html = picture_html(picture, lang=lang, mask=mask)
     timings["picture_html"] = time.perf_counter() - t2
-    return RingDetail(ring, picture, html, members, evidence, timeline, fund_loss_table(timeline), chains,
+    return RingDetail(ring, picture, html, members, evidence, timeline, fund_loss_table(con, ring, timeline), chains,
                       chain_table, timings)
 
 

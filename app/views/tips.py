@@ -14,8 +14,8 @@ from typing import Iterable
 import duckdb
 import pandas as pd
 
-from ringscope.app.figures import yuan
 from ringscope.app import pii
+from ringscope.app.figures import yuan
 from ringscope.app.i18n import Translator
 from ringscope.app.points.rules import YearLine
 from ringscope.app.tips import store as tip_store

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ringscope.ingest.synth.facilities import CLINIC, MAJOR_HOSPITAL, MINOR_HOSPITAL, PHARMACY
-from ringscope.ingest.synth.facts import (DAY, INPATIENT, MATERNITY, OUTPATIENT, PHARMACY_KIND,
-                                          Dispensings, Settlements)
+from ringscope.ingest.synth.facts import DAY, INPATIENT, MATERNITY, OUTPATIENT, PHARMACY_KIND, Dispensings, Settlements
 from ringscope.ingest.synth.world import World
 
 ACUTE, CHRONIC, STAY, DELIVERY = range(4)

@@ -8,6 +8,7 @@ the same ``FactBatch`` so one writer renders them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import Sequence
 
 import numpy as np
 
@@ -109,7 +110,7 @@ class FactBuilder:
     c_rows: list = field(default_factory=list)
 
     def settlement(self, *, card: int, patient: int, facility: int, kind: int, t: int,
-                   lines: list[tuple[int, int, int, int, int]] = (), fee: int = 0,
+                   lines: Sequence[tuple[int, int, int, int, int]] = (), fee: int = 0,
                    fund_ratio: float = 0.7, prescriber: int = -1, admitted: int = -1,
                    discharged: int = -1, diag: int = -1, drg: int = -1, device: int = -1,
                    operator: int = -1, total: int | None = None) -> tuple[int, int]:

@@ -80,7 +80,7 @@ def write_reference(writer: DropWriter, renderer: Renderer, sim: Simulation, sin
     world = sim.world
     pop = world.pop
     first = since is None
-    lo = -(10**9) if first else since
+    lo = -(10**9) if since is None else since
 
     def changed(day: np.ndarray) -> np.ndarray:
         return (day >= lo) & (day < until)

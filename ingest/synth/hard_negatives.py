@@ -41,8 +41,9 @@ _HOME_NAMES = ("福寿老年公寓", "康乐养老院", "夕阳红敬老院", "�
 
 
 def plant_hard_negatives(world: World, builder: FactBuilder, truth: Truth) -> None:
-    from ringscope.ingest.synth import lookalike_care as care, lookalike_employers as employers, \
-        lookalike_supply as supply
+    from ringscope.ingest.synth import lookalike_care as care
+    from ringscope.ingest.synth import lookalike_employers as employers
+    from ringscope.ingest.synth import lookalike_supply as supply
 
     rng = world.rng(300)
     pop = world.pop

@@ -240,7 +240,7 @@ def _treatment_cycles(world, builder, rng, cohort, centre, first_day) -> None:
         clock = 32_000 + int(rng.integers(0, 7_200))
         for person in cohort.tolist():
             if chemo:
-                code, drg, cost = CHEMOTHERAPY[0], CHEMOTHERAPY[1], CHEMOTHERAPY[2]
+                code, drg, cost = CHEMOTHERAPY[0], CHEMOTHERAPY[1], float(CHEMOTHERAPY[2])
             else:
                 row = int(rng.choice(np.flatnonzero(np.isin(cat.diagnosis_code[cat.inpatient_diag],
                                                             ("I63.9", "M51.2", "S72.0")))))

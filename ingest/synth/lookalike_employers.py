@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ringscope.ingest.synth.employers import (LEAVE_DAYS, company_name, employer_average_salary, landline,
-                                              office_address)
+from ringscope.ingest.synth.employers import LEAVE_DAYS, company_name, employer_average_salary, landline, office_address
 from ringscope.ingest.synth.facts import FactBuilder
 from ringscope.ingest.synth.lookalike_care import between, count, mark
 from ringscope.ingest.synth.population import NO_DAY
@@ -62,7 +61,7 @@ def change_job(world: World, builder: FactBuilder, rng: np.random.Generator, job
     jobs.end[job] = old_end
     jobs.add(woman, new_employer, new_start, NO_DAY, int(jobs.salary[job] * rng.uniform(0.95, 1.15)) // 100 * 100)
     world.delivery[woman] = delivery
-    world.reserve([woman])
+    world.reserve(np.array([woman]))
     base = int(employer_average_salary(emp, jobs)[new_employer])
     leave = LEAVE_DAYS[world.regions.code[emp.county[new_employer]][:2]]
     builder.claim(patient=woman, employer=new_employer, claimed=delivery + int(rng.integers(14, 60)),
@@ -112,7 +111,7 @@ def accounting_agents(world: World, builder: FactBuilder, truth: Truth, rng: np.
         latest = max(world.start - 30, world.end - 100)
         for w in women:
             world.delivery[w] = int(rng.integers(world.start - 40, latest + 1))
-        world.reserve(women)
+        world.reserve(np.asarray(women))
         mark(world, truth, "accounting_agent", world.start, patients=women, employers=clients)
 
 

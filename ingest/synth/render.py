@@ -8,9 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from ringscope.ingest.synth import formats, identifiers as ids
+from ringscope.ingest.synth import formats
+from ringscope.ingest.synth import identifiers as ids
 from ringscope.ingest.synth.facilities import KIND_TEXT, chain_code
-from ringscope.ingest.synth.facts import KIND_TEXT as SETTLEMENT_KIND, Claims, Dispensings, Settlements
+from ringscope.ingest.synth.facts import KIND_TEXT as SETTLEMENT_KIND
+from ringscope.ingest.synth.facts import Claims, Dispensings, Settlements
 from ringscope.ingest.synth.population import NO_DAY
 from ringscope.ingest.synth.world import World
 

@@ -15,8 +15,7 @@ import numpy as np
 
 from ringscope.ingest.synth.background import background_chunk, plan_background
 from ringscope.ingest.synth.employers import ordinary_claims
-from ringscope.ingest.synth.facts import (Claims, Dispensings, FactBuilder, Settlements, concat,
-                                          length, subset)
+from ringscope.ingest.synth.facts import Claims, Dispensings, FactBuilder, Settlements, concat, length, subset
 from ringscope.ingest.synth.settings import GeneratorSettings
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World, build_world

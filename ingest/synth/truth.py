@@ -9,12 +9,14 @@ transactions are listed under the surviving ring_id (contract section 2).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ringscope.ingest.synth import formats, identifiers as ids
+from ringscope.ingest.synth import formats
+from ringscope.ingest.synth import identifiers as ids
 
 ENTITY_TYPES = ("patient", "card", "facility", "prescriber", "employer", "device")
 
@@ -43,13 +45,13 @@ class Truth:
             self.members[key] = (old[0] if old else role, int(day))
 
     def settlement(self, ring_id: str, sid: int, fund: int, day: int,
-                   entities: list[tuple[str, int, str]] = ()) -> None:
+                   entities: Sequence[tuple[str, int, str]] = ()) -> None:
         self.txns.append((ring_id, "settlement", int(sid), int(fund), int(day)))
         for entity_type, index, role in entities:
             self.touch(ring_id, entity_type, index, role, day)
 
     def claim(self, ring_id: str, cid: int, amount: int, day: int,
-              entities: list[tuple[str, int, str]] = ()) -> None:
+              entities: Sequence[tuple[str, int, str]] = ()) -> None:
         self.txns.append((ring_id, "claim", int(cid), int(amount), int(day)))
         for entity_type, index, role in entities:
             self.touch(ring_id, entity_type, index, role, day)
@@ -133,8 +135,8 @@ def entity_strings(entity_type: str, index: np.ndarray, facility_id: pa.Array) -
 
 def _entity_table(rows, facility_id, columns) -> pa.Table:
     """rows: (ring, scheme, entity_type, index, role_or_kind); renders entity IDs."""
-    out = {c: [] for c in columns}
-    entity_id = [None] * len(rows)
+    out: dict[str, list] = {c: [] for c in columns}
+    entity_id: list[str] = [""] * len(rows)
     for etype in ENTITY_TYPES:
         pos = [i for i, r in enumerate(rows) if r[2] == etype]
         if pos:

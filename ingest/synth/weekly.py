@@ -149,7 +149,7 @@ def describe_series(truth: Truth, start: int, weeks: int, start_date: dt.date) -
             "first_week": (first_day[ring] - start) // 7 + 1,
             "last_active_week": (last_day[truth.survivor(ring, final)] - start) // 7 + 1
             if merge_week is None else merge_week,
-            "merged_into": merge[0] if merge_week else None,
+            "merged_into": merge[0] if merge and merge_week else None,
             "merge_week": merge_week,
         }
     return {"weeks": out_weeks, "rings": rings}

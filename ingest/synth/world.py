@@ -11,14 +11,24 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ringscope.ingest.synth.catalogue import Catalogue, build_catalogue
-from ringscope.ingest.synth.employers import (Employers, Employments, build_employers,
-                                              draw_deliveries)
-from ringscope.ingest.synth.facilities import (CHC, MAJOR_HOSPITAL, PHARMACY, VILLAGE_CLINIC,
-                                               Facilities, build_facilities)
+from ringscope.ingest.synth.employers import Employers, Employments, build_employers, draw_deliveries
+from ringscope.ingest.synth.facilities import (
+    CHC,
+    MAJOR_HOSPITAL,
+    PHARMACY,
+    VILLAGE_CLINIC,
+    Facilities,
+    build_facilities,
+)
 from ringscope.ingest.synth.facts import Counters
 from ringscope.ingest.synth.population import Population, build_population
 from ringscope.ingest.synth.regions import RegionTable, region_table
 from ringscope.ingest.synth.settings import GeneratorSettings
+
+
+def _unset() -> np.ndarray:
+    """Placeholder for the arrays :func:`build_world` fills once the population exists."""
+    return np.empty(0, dtype=np.int64)
 
 
 @dataclass
@@ -35,17 +45,17 @@ class World:
     jobs: Employments
     delivery: np.ndarray       # per person epoch day or NO_DAY
     counters: Counters = field(default_factory=Counters)
-    reserved: np.ndarray = None  # people already given a planted role
-    ring_facilities: np.ndarray = None  # facilities used by a ring
+    reserved: np.ndarray = field(default_factory=_unset)  # people already given a planted role
+    ring_facilities: np.ndarray = field(default_factory=_unset)  # facilities used by a ring
     extra_devices: int = 0
     _by_county: list | None = None       # gang/nursing-home devices beyond personal phones
-    home_primary: np.ndarray = None
-    home_hospital: np.ndarray = None
-    home_pharmacy: np.ndarray = None
-    home_doctor: np.ndarray = None
-    chronic_drugs: np.ndarray = None  # [person, 2] drug indices, -1 none
-    records_device: np.ndarray = None    # per facility: its settlements carry the device
-    records_operator: np.ndarray = None  # per facility: its settlements carry the operator
+    home_primary: np.ndarray = field(default_factory=_unset)
+    home_hospital: np.ndarray = field(default_factory=_unset)
+    home_pharmacy: np.ndarray = field(default_factory=_unset)
+    home_doctor: np.ndarray = field(default_factory=_unset)
+    chronic_drugs: np.ndarray = field(default_factory=_unset)  # [person, 2] drug indices, -1 none
+    records_device: np.ndarray = field(default_factory=_unset)    # per facility: its settlements carry the device
+    records_operator: np.ndarray = field(default_factory=_unset)  # per facility: its settlements carry the operator
     drg_coding: dict = field(default_factory=dict)
     """settlement number -> (secondary_diagnoses, procedure_codes) of a coded DRG episode (contract 1.1)."""
 

@@ -1,6 +1,5 @@
 from ringscope.analytics.detectors.borrowed_cards import detect_borrowed_cards
 from ringscope.analytics.settings import DetectionSettings
-
 from tests.analytics.worlds import batch, crowd, day, tuned
 
 

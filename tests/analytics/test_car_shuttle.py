@@ -5,11 +5,10 @@ referral centres and their treatment cycles)."""
 import random
 from datetime import date, timedelta
 
-from ringscope.analytics.detectors.base import temp_tables
 from ringscope.analytics.detectors import car_shuttle
+from ringscope.analytics.detectors.base import temp_tables
 from ringscope.analytics.detectors.car_shuttle import detect_car_shuttle
 from ringscope.analytics.settings import DetectionSettings
-
 from tests.analytics.worlds import day, tuned
 
 VILLAGE = "510121"  # the villagers' county

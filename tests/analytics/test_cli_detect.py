@@ -4,11 +4,10 @@ import json
 
 from typer.testing import CliRunner
 
-from tests.analytics.test_trace_resale import _resale_world
-from tests.analytics.worlds import World
-
 from ringscope.app.cli import app
 from ringscope.ingest.contract import TABLES
+from tests.analytics.test_trace_resale import _resale_world
+from tests.analytics.worlds import World
 
 
 def _write_drop(world: World, folder):

@@ -35,9 +35,9 @@ def test_link_analysis_ranks_the_hub():
     assert top_node(scores, "facility:") == "facility:F"
 
 
-def test_engine_choice():
-    assert engine_for_store(object(), "igraph").name == "igraph"
+def test_engine_choice(duck):
+    assert engine_for_store(duck, "igraph").name == "igraph"
     with pytest.raises(ValueError, match="Neo4j store"):
-        engine_for_store(object(), "gds")
+        engine_for_store(duck, "gds")  # the embedded store has no graph database
     with pytest.raises(ValueError):
-        engine_for_store(object(), "spark")
+        engine_for_store(duck, "spark")

@@ -1,8 +1,7 @@
 """Which detectors were blind on the data: named, so that "no ring of this kind" is not read as a finding."""
+from ringscope.analytics.data_coverage import NEEDS, coverage_gaps
 from tests.analytics.test_trace_resale import _resale_world
 from tests.analytics.worlds import World, day
-
-from ringscope.analytics.data_coverage import NEEDS, coverage_gaps
 
 
 def _labels(gaps, scheme):

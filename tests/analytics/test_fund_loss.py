@@ -1,9 +1,8 @@
 from decimal import Decimal
 
-from tests.analytics.worlds import day
-
 from ringscope.analytics.fund_loss import attach_fund_loss, fund_loss_of
 from ringscope.analytics.ring import Member, Ring
+from tests.analytics.worlds import day
 
 
 def test_fund_loss_is_exact_to_the_cent_and_counts_each_transaction_once(world):

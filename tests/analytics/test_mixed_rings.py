@@ -6,17 +6,17 @@ from decimal import Decimal
 
 import pytest
 
-from tests.analytics.test_car_shuttle import _admit, _baseline
-from tests.analytics.worlds import day, make_con
-
 from ringscope.analytics.fund_loss import attach_fund_loss
 from ringscope.analytics.mixed_rings import card_holders, merge_mixed_rings, overlap
 from ringscope.analytics.pipeline import provisional_ids, run_detection
 from ringscope.analytics.ring import Evidence, Member, Ring
+from ringscope.analytics.ring_identity import assign_ids
 from ringscope.analytics.rings_json import read_rings_json, ring_to_json, write_rings_json
 from ringscope.analytics.scoring import RankScorer, feature_vector, score_rings
 from ringscope.analytics.settings import DetectionSettings, MixedSettings, SettingsError
 from ringscope.ingest.contract import SCHEMES
+from tests.analytics.test_car_shuttle import _admit, _baseline
+from tests.analytics.worlds import day, make_con
 
 
 def _ring(scheme, members, settlements=(), claims=(), strength=0.6):
@@ -247,7 +247,7 @@ def test_mixed_ring_in_rings_json_scoring_and_the_ring_book():
     assert item["evidence"][2]["scheme"] == "trace_resale" and "scheme" not in item["evidence"][0]
     assert "schemes" not in ring_to_json(plain)
     con = duckdb.connect()
-    ring_book.record_run(con, [ring, plain], "h")
+    ring_book.record_run(con, [ring, plain], "h", assign=assign_ids)
     stored = next(r for r in ring_book.latest_rings(con) if r["scheme"] == "mixed")
     assert [e.get("scheme") for e in stored["evidence"]] == [e.scheme or None for e in ring.evidence]
     record = ring_from_json(stored)
@@ -255,7 +255,6 @@ def test_mixed_ring_in_rings_json_scoring_and_the_ring_book():
 
 
 def test_a_ring_that_turns_mixed_keeps_its_id():
-    from ringscope.graph.ring_book import assign_ids
 
     before = _resale()
     previous = {"R-000007": ("trace_resale", before.member_keys())}
@@ -356,10 +355,10 @@ def test_pipeline_leaves_unrelated_rings_alone(world):
 
 
 def test_mixed_is_named_in_both_languages_everywhere():
+    from ringscope.analytics.mixed_rings import scheme_name
     from ringscope.app.export import wording
     from ringscope.app.i18n import Translator
     from ringscope.app.report.messages import Messages
-    from ringscope.analytics.mixed_rings import scheme_name
 
     assert Translator("zh")("scheme.mixed") == "混合型" == Messages("zh")("scheme.mixed") == scheme_name("mixed", "zh")
     assert Translator("en")("scheme.mixed") == "Mixed schemes" == Messages("en")("scheme.mixed") == scheme_name("mixed", "en")

@@ -4,7 +4,6 @@ from ringscope.analytics.detectors.over_prescription import (
     group_chance,
 )
 from ringscope.analytics.settings import DetectionSettings
-
 from tests.analytics.worlds import day
 
 

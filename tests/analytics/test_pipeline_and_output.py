@@ -1,12 +1,11 @@
 import json
 
-from tests.analytics.test_trace_resale import _resale_world
-from tests.analytics.worlds import make_con
-
 from ringscope.analytics.contract_tables import connect_drop
 from ringscope.analytics.pipeline import provisional_ids, run_detection
 from ringscope.analytics.rings_json import read_rings_json, rings_document, write_rings_json
 from ringscope.analytics.settings import DetectionSettings
+from tests.analytics.test_trace_resale import _resale_world
+from tests.analytics.worlds import make_con
 
 
 def test_empty_store_gives_no_rings_and_no_error():

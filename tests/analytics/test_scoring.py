@@ -5,7 +5,13 @@ import pytest
 
 from ringscope.analytics.ring import Member, Ring
 from ringscope.analytics.scoring import (
-    RankScorer, ScorerError, feature_vector, fit_scorer, load_scorer, save_scorer, score_rings,
+    RankScorer,
+    ScorerError,
+    feature_vector,
+    fit_scorer,
+    load_scorer,
+    save_scorer,
+    score_rings,
 )
 
 

@@ -1,4 +1,5 @@
 import re
+
 import pytest
 
 from ringscope.analytics.settings import DetectionSettings, SettingsError

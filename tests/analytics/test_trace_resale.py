@@ -3,7 +3,6 @@ from decimal import Decimal
 from ringscope.analytics.detectors.trace_resale import detect_trace_resale
 from ringscope.analytics.fund_loss import attach_fund_loss
 from ringscope.analytics.settings import DetectionSettings
-
 from tests.analytics.worlds import day
 
 

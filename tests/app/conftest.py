@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,6 @@ import pytest
 from ringscope.app.auth import hash_password
 from ringscope.ingest.mapping import HeaderMapping
 from tests.drops import VALID_ID, minimal_drop, write_table
-from contextlib import nullcontext
-
 from tests.stores import neo4j_test_lock, open_store, require_neo4j
 
 PASSWORDS = {"li": "li-pw", "zhao": "zhao-pw", "an": "an-pw"}

@@ -14,7 +14,7 @@ def test_record_appends_one_json_line_per_event(tmp_path):
     audit.record(tmp_path, "wang.fang", "export", "ring:R-000001", details={"file": "referral.zip"})
     lines = audit.audit_path(tmp_path).read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2
-    first, second = (json.loads(l) for l in lines)
+    first, second = (json.loads(line) for line in lines)
     assert first["user"] == "li.wei" and first["action"] == "unmask" and first["target"] == "patient:P001"
     assert first["role"] == "investigator" and first["at"].endswith("+08:00")
     assert second["details"] == {"file": "referral.zip"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import duckdb
 
@@ -71,7 +72,7 @@ def test_ring_detail_shows_graph_members_evidence_timeline_and_chains(explorer_w
     assert list(members["角色"]) == ["倒卖者", "倒卖者", "回收者"]
     assert list(members["姓名/名称"])[:2] == ["张*", "李*"]
     assert list(frames["timeline_table"]["编号"]) == ["S001", "S002"]
-    assert frames["fund_loss_table"]["基金支付（元）"].iloc[-1] == 137.2
+    assert frames["fund_loss_table"]["基金支付（元）"].iloc[-1] == Decimal("137.20")  # exact (analytics.fund_loss)
     assert set(frames["chains_table"]["结算编号"]) == {"S001", "S002"}
 
 

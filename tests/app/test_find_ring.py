@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from ringscope.analytics.ring import Evidence, Member, Ring
+from ringscope.analytics.ring_identity import assign_ids
 from ringscope.app.config import load_config
 from ringscope.app.errors import UserError
 from ringscope.app.ring_source import find_ring
@@ -41,7 +42,7 @@ def test_ring_book_is_preferred_and_names_its_run_and_drops(workspace_store):
                 settlement_ids=item["settlement_ids"], claim_ids=item["claim_ids"],
                 evidence=[Evidence(e["kind"], e["text"], e["text_zh"]) for e in item["evidence"]],
                 fund_loss=Decimal("18628.33"), score=0.9)
-    run_id = ring_book.record_run(store.relational(), [ring], settings_hash="test")
+    run_id = ring_book.record_run(store.relational(), [ring], settings_hash="test", assign=assign_ids)
     write_rings_json(cfg.workspace / "rings.json", (ring.ring_id,))  # a stale file must not win
     found = find_ring(cfg.workspace, store.relational(), ring.ring_id)
     assert found.source == "ring book" and found.run_id == run_id

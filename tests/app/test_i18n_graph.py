@@ -8,6 +8,7 @@ from ringscope.app import i18n
 from ringscope.app.ring_graph import drill, prepare_graph, render_ring_html
 from ringscope.graph.store import Edge, Node, Subgraph
 
+
 def unescape(html: str) -> str:
     """Node data is JSON with \\uXXXX escapes; read it as text."""
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), html)
@@ -52,7 +53,7 @@ def test_small_ring_html_is_offline_masked_and_draws_the_resale_chain():
 def test_big_ring_is_collapsed_with_drill_in():
     sub = ring_like(700)  # 1,402 nodes
     view = prepare_graph(sub, {}, collapse_above=1000)
-    assert view.collapsed and len(view.nodes) < 10 and not view.physics is None
+    assert view.collapsed and len(view.nodes) < 10 and view.physics is not None
     groups = {n.key: n.count for n in view.nodes}
     assert groups["group:Patient"] == 700 and groups["group:Settlement@Pharmacy:F01"] == 700
     inner = drill(sub, "group:Patient", limit=100)

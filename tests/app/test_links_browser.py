@@ -9,8 +9,8 @@ import time
 import pytest
 
 from ringscope.app.links import ring_url
-from tests.vocabulary import code_words_in, visible_text
 from tests.app.test_explorer_browser import CHROMIUM, CHROMIUM_ARGS, explorer_server  # noqa: F401  (fixture)
+from tests.vocabulary import code_words_in, visible_text
 
 pytestmark = pytest.mark.browser
 

@@ -20,7 +20,7 @@ def test_unusable_drop_is_one_line_and_exit_2(tmp_path):
     res = run("ingest", str(drop), "-w", str(tmp_path / "ws"), cwd=tmp_path)
     assert res.returncode == 2
     assert "Traceback" not in res.stderr
-    lines = [l for l in res.stderr.splitlines() if l.strip()]
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "cards.csv, line 1, column patient_id" in lines[0]
 
 
@@ -38,7 +38,7 @@ def test_unreachable_neo4j_names_the_uri(tmp_path):
     )
     assert res.returncode == 3, res.stderr
     assert "bolt://127.0.0.1:1" in res.stderr and "Traceback" not in res.stderr
-    assert len([l for l in res.stderr.splitlines() if l.strip()]) == 1
+    assert len([line for line in res.stderr.splitlines() if line.strip()]) == 1
 
 
 def test_neo4j_with_no_password_and_no_server_says_nothing_listens(tmp_path):

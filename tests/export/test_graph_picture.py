@@ -1,9 +1,9 @@
 """The referral's graph PNG: the entity picture, in Chinese, with no label overlapping another."""
 from __future__ import annotations
 
+from ringscope.app.entity_view import layout
 from ringscope.app.export.case import gather_case
 from ringscope.app.export.graph_files import build_picture, write_png
-from ringscope.app.entity_view import layout
 from ringscope.app.ring_source import find_ring
 
 

@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from tests.export.unpack import member, pdf_text
 from tests.export.case_drop import BOX_1
+from tests.export.unpack import member, pdf_text
 
 
 def test_chinese_text_extracted_from_pdf(masked_zip, tmp_path):
@@ -52,6 +52,7 @@ def test_graph_files(masked_zip):
 
 def test_annexes_are_bom_csv_and_xlsx_sheets(masked_zip):
     import io
+
     import openpyxl
 
     wb = openpyxl.load_workbook(io.BytesIO(member(masked_zip, "annexes.xlsx")), read_only=True)

@@ -101,6 +101,7 @@ def test_mapping_file_maps_chinese_headers(tmp_path, ingest, duck):
 
 def test_bad_mapping_file_is_a_clear_error(tmp_path):
     import pytest
+
     from ringscope.ingest.errors import MappingError
     bad = tmp_path / "m.toml"
     bad.write_text('[patients]\ncolumns = { "x" = "no_such_column" }\n', encoding="utf-8")

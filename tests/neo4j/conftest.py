@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -23,9 +24,9 @@ import pytest
 
 from ringscope.graph.config import Neo4jConfig, StoreConfig
 from ringscope.graph.model import LABELS
-from ringscope.graph.neo4j_loader import clear_graph
-from ringscope.graph.neo4j_schema import BOOKKEEPING_LABELS
-from ringscope.graph.neo4j_store import Neo4jStore, connect
+from ringscope.graph.neo4j.loader import clear_graph
+from ringscope.graph.neo4j.schema import BOOKKEEPING_LABELS
+from ringscope.graph.neo4j.store import Neo4jStore, connect
 from ringscope.graph.store import StoreUnavailable
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,9 +76,14 @@ def neo4j_config() -> Neo4jConfig:
 
 
 @pytest.fixture
-def neo4j_lock():
-    """One Neo4j test at a time, whatever the number of xdist workers."""
-    path = Path(tempfile.gettempdir()) / "ringscope-neo4j-tests.lock"
+def neo4j_lock(neo4j_config):
+    """One Neo4j test at a time per server, whatever the number of xdist workers.
+
+    The lock is the server's (its URI and database in the file name): checkouts
+    testing against other servers on the same machine do not wait for this one.
+    """
+    server = re.sub(r"[^A-Za-z0-9]+", "-", f"{neo4j_config.uri}-{neo4j_config.database}").strip("-")
+    path = Path(tempfile.gettempdir()) / f"ringscope-neo4j-tests-{server}.lock"
     with open(path, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         yield

@@ -33,7 +33,7 @@ from ringscope.analytics.contract_tables import connect_drop
 from ringscope.analytics.evaluation import agreement_f1
 from ringscope.analytics.pipeline import run_detection
 from ringscope.analytics.settings import DetectionSettings
-from ringscope.graph.neo4j_store import connect
+from ringscope.graph.neo4j.store import connect
 from ringscope.ingest.synth import generate_drop
 
 pytestmark = pytest.mark.neo4j

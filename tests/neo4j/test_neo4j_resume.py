@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from ringscope.graph import neo4j_server
-from ringscope.graph.duckdb_store import DuckDBStore
-from ringscope.graph.neo4j_loader import project_catalogue
 from ringscope.graph.config import StoreConfig
-from ringscope.graph.neo4j_store import connect
+from ringscope.graph.duckdb_store import DuckDBStore
+from ringscope.graph.neo4j import server as neo4j_server
+from ringscope.graph.neo4j.loader import project_catalogue
+from ringscope.graph.neo4j.store import connect
 from ringscope.ingest.mapping import HeaderMapping
 from tests.neo4j.conftest import local_home
 from tests.neo4j.neo4j_drops import sized_drop
@@ -30,8 +30,8 @@ pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 CHILD = """
 import sys, duckdb
 from ringscope.graph.config import Neo4jConfig
-from ringscope.graph.neo4j_loader import project_catalogue
-from ringscope.graph.neo4j_store import connect
+from ringscope.graph.neo4j.loader import project_catalogue
+from ringscope.graph.neo4j.store import connect
 uri, user, password, database, catalogue = sys.argv[1:6]
 con = duckdb.connect(catalogue, read_only=True)
 driver = connect(Neo4jConfig(uri=uri, user=user, password=password, database=database))

@@ -8,8 +8,7 @@ import pytest
 
 from ringscope.graph.config import Neo4jConfig, StoreConfig
 from ringscope.graph.duckdb_store import DuckDBStore
-from ringscope.graph.neo4j_loader import project_catalogue
-from ringscope.graph.neo4j_store import Neo4jStore, connect
+from ringscope.graph.neo4j.store import Neo4jStore, connect
 from ringscope.graph.store import NodeRef, StoreUnavailable
 from ringscope.ingest.mapping import HeaderMapping
 from tests.drops import minimal_drop

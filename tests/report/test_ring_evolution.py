@@ -1,10 +1,21 @@
 """ring_evolution: one hand-built case per status, plus properties."""
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ringscope.analytics.ring_evolution import (
-    DISSOLVED, GROWN, MERGED, NEW, PERSISTING, SHRUNK, SPLIT, STATUSES, EvolutionSettings, RingSnapshot, classify,
+    DISSOLVED,
+    GROWN,
+    MERGED,
+    NEW,
+    PERSISTING,
+    SHRUNK,
+    SPLIT,
+    STATUSES,
+    EvolutionSettings,
+    RingSnapshot,
+    classify,
 )
 
 

@@ -8,8 +8,8 @@ import duckdb
 import pytest
 
 from ringscope.app.report.data import _ring_provinces, build_report_data
-from ringscope.app.report.render import summary_paragraphs
 from ringscope.app.report.messages import Messages
+from ringscope.app.report.render import summary_paragraphs
 from ringscope.app.report.week_activity import week_activity
 from ringscope.graph.ring_book import ensure_schema as ensure_book
 from tests.report.handmade import WEEK1, WEEK2, load_catalogue, record
@@ -66,7 +66,7 @@ def test_summary_separates_the_week_from_the_total(con):
     assert "本周（2026-11-16 至 2026-11-22）收到结算 2 笔、生育津贴申领 1 笔" in zh
     assert "涉及基金损失 3,100.10 元" in zh and "没有任何结算" not in zh
     assert "累计识别疑似欺诈团伙 3 个" in zh
-    assert data.trend[-1]["week_loss"] == pytest.approx(3100.10)
+    assert data.trend[-1]["week_loss"] == Decimal("3100.10")  # exact, not approximately
 
 
 def test_province_is_where_the_fund_paid_not_where_members_live(con):

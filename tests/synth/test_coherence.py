@@ -127,7 +127,7 @@ def test_maternity_shells_of_a_ring_are_linked_and_claimants_claimed_through_the
     for ring, es in shells.items():
         parent = list(range(len(es)))
 
-        def root(i):
+        def root(i, parent=parent):
             while parent[i] != i:
                 i = parent[i]
             return i

@@ -11,8 +11,14 @@ from decimal import Decimal
 import pytest
 
 from ringscope.ingest.synth import GeneratorSettings, generate_drop
-from ringscope.ingest.synth.schemes import (SCHEMES, borrowed_cards, car_shuttle, maternity, over_prescription,
-                                            trace_resale)
+from ringscope.ingest.synth.schemes import (
+    SCHEMES,
+    borrowed_cards,
+    car_shuttle,
+    maternity,
+    over_prescription,
+    trace_resale,
+)
 from tests.synth.conftest import Drop
 
 MODULES = {"trace_resale": trace_resale, "borrowed_cards": borrowed_cards, "car_shuttle": car_shuttle,

@@ -118,7 +118,7 @@ def test_truth_is_cumulative_and_rings_grow_merge_and_stop(series):
     assert merges, "a series should show at least one merge"
     assert any(w["grown"] for w in weeks[1:]) and any(w["new"] for w in weeks[1:])
     assert any(w["dissolved"] for w in weeks)
-    for ring, info in described["rings"].items():
+    for info in described["rings"].values():
         assert info["scheme"] in ("trace_resale", "borrowed_cards", "car_shuttle", "over_prescription", "maternity")
 
 

@@ -20,10 +20,11 @@ import pytest
 from ringscope.app.auth import hash_password
 from ringscope.app.config import load_config
 from ringscope.ingest.mapping import HeaderMapping
+from tests.app.conftest import PASSWORDS  # noqa: E402,F401  (one set of test users)
+from tests.app.conftest import USERS_TOML as USERS
 from tests.drops import VALID_ID, write_table
 from tests.stores import open_store
 
-from tests.app.conftest import PASSWORDS, USERS_TOML as USERS  # noqa: E402,F401  (one set of test users)
 SHARED_PHONE = "13900000009"
 ADDRESS = "北京市东城区和平里街道12号"
 

@@ -14,7 +14,6 @@ from tests.drops import VALID_ID
 from tests.tips.conftest import PASSWORDS, write_tip
 
 
-
 @dataclass
 class Result:
     returncode: int
@@ -26,7 +25,8 @@ class Result:
 def run(capsys, monkeypatch):
     """``ringscope ARGS -w WS [--user U]`` through the real entry point, in this process (fast)."""
     from ringscope.app import cli
-    from ringscope.app.commands import points as points_cmd, tip as tip_cmd
+    from ringscope.app.commands import points as points_cmd
+    from ringscope.app.commands import tip as tip_cmd
 
     for module in (points_cmd, tip_cmd):  # wide enough for every column, whatever terminal runs the tests
         monkeypatch.setattr(module.console, "width", 250)

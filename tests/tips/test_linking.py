@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import json
 
+from ringscope.app.ring_source import load_rings
 from ringscope.app.tips import store as tip_store
 from ringscope.app.tips.linking import drg_case_index, link_tip, ring_index
 from ringscope.app.tips.matching import Match
 from ringscope.app.tips.service import add_tip_file, relink
-from ringscope.app.ring_source import load_rings
 from tests.drops import VALID_ID
 from tests.tips.conftest import write_tip
 

@@ -12,8 +12,8 @@ import shutil
 import pytest
 
 from tests.app.test_explorer_browser import REPO
-from tests.explorer_server import CHROMIUM, CHROMIUM_ARGS, need_chromium, serving_explorer
 from tests.drops import VALID_ID
+from tests.explorer_server import CHROMIUM, CHROMIUM_ARGS, need_chromium, serving_explorer
 from tests.tips.conftest import PASSWORDS
 from tests.tips.test_explorer_tips import seed
 

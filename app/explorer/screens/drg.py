@@ -32,7 +32,7 @@ if not drift.empty:
 mine = [c for c in cases if c.facility_id == facility]
 st.subheader(tr("drg.cases", n=len(mine)))
 labels = {c.case_id: f"{c.case_id} · {tr(f'drg.violation.{c.violation}')} · {yuan(c.fund_loss)}" for c in mine}
-case_id = st.selectbox(tr("drg.pick_case"), list(labels), format_func=labels.get, key="drg_case")
+case_id = st.selectbox(tr("drg.pick_case"), list(labels), format_func=lambda c: labels.get(c, c), key="drg_case")
 case = next(c for c in mine if c.case_id == case_id)
 st.markdown(f"**{tr(f'drg.violation.{case.violation}')}** · {tr('drg.loss')}: {yuan(case.fund_loss)} · "
             + (f"{tr('drg.patient_amount')}: {yuan(case.patient_amount)} · " if case.patient_amount else "")

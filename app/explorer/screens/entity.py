@@ -28,7 +28,7 @@ st.title(tr("picture.entity_title"))
 start = parse_ref(st.query_params.get("node"))
 end = parse_ref(st.query_params.get("to"))
 node = ctx.store.get_node(start.label, start.id) if start else None
-if node is None:
+if start is None or node is None:
     st.info(tr("picture.entity_none"))
     st.stop()
 mask = session.masked_for(ctx, f"entity:{start.key}", {"page": "entity"})

@@ -1,17 +1,17 @@
 """Ring detail: network, members, evidence, timeline, fund loss, resale chains, triage, export."""
 import streamlit as st
 
-from ringscope.app.explorer import ring_tips, session
+from ringscope.app import audit
 from ringscope.app.entity_view import edge_table, txn_count
+from ringscope.app.explorer import ring_tips, session
+from ringscope.app.figures import money_column_config, yuan
+from ringscope.app.free_text import mask_free_text
 from ringscope.app.ring_graph import drill, prepare_graph, to_html
 from ringscope.app.ring_source import RingRecord
 from ringscope.app.triage import STATUSES, get_triage, set_triage
 from ringscope.app.views import referral
-from ringscope.app.views.triage_history import history_table
 from ringscope.app.views.ring_detail import build_ring_detail, localise_columns, store_graph, timeline_chart
-from ringscope.app import audit
-from ringscope.app.free_text import mask_free_text
-from ringscope.app.figures import money_column_config, yuan
+from ringscope.app.views.triage_history import history_table
 
 
 @st.cache_data(show_spinner=False, max_entries=16, ttl=900)
@@ -109,6 +109,8 @@ if not ring_set.rings:
     st.stop()
 ring_id = pick_ring([r.ring_id for r in ring_set.rings])
 ring = ring_set.get(ring_id)
+if ring is None:  # the picker offers only ids of this ring set
+    st.stop()
 mask = session.masked_for(ctx, f"ring:{ring_id}", {"page": "ring"})
 d = detail(str(ctx.cfg.workspace), ctx.store.kind, ring_set.source, ring_id, ctx.lang, mask, ctx.store, ring)
 st.markdown("**" + tr("ring.summary", ring_id=ring.ring_id, scheme=tr.maybe(f"scheme.{ring.scheme}", ring.scheme),

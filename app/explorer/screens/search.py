@@ -14,11 +14,18 @@ labels = st.multiselect(tr("search.labels"), list(sv.SEARCHABLE), default=list(s
 query = st.text_input(tr("search.query"), key="s_query")
 if ctx.mask:
     st.caption(tr("search.masked_search"))
-try:
-    key = sv.lookup_key(ctx.cfg)  # ID numbers and phones are matched on the tip-offs' keyed hash
-except UserError as exc:
-    st.error(str(exc))
-    key = None
+
+
+def _lookup_key():
+    """The tip-offs' keyed hash key (ID numbers and phones are matched on it), or None with the error shown."""
+    try:
+        return sv.lookup_key(ctx.cfg)
+    except UserError as exc:
+        st.error(str(exc))
+        return None
+
+
+key = _lookup_key()
 session.audit_search(ctx, query, labels, sv.query_hash(query, key))
 found = sv.search_entities(ctx.store, query, labels, masked=ctx.mask, key=key)
 mask = session.masked_for(ctx, "search", {"page": "search"}) if found else ctx.mask

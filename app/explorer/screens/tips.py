@@ -4,14 +4,19 @@ from pathlib import Path
 
 import streamlit as st
 
-from ringscope.app.figures import yuan
 from ringscope.app.auth import TIPSTER_CONTACT
 from ringscope.app.errors import UserError
 from ringscope.app.explorer import session
+from ringscope.app.figures import yuan
 from ringscope.app.ring_source import load_rings
 from ringscope.app.tips import store as tip_store
 from ringscope.app.tips.service import (
-    TipContext, add_tip_file, confirm_matches, current_estimate, read_contact, set_status,
+    TipContext,
+    add_tip_file,
+    confirm_matches,
+    current_estimate,
+    read_contact,
+    set_status,
 )
 from ringscope.app.views import tips as tv
 from ringscope.ingest.errors import IngestError
@@ -54,8 +59,8 @@ st.dataframe(tv.tip_list_table(con, tips, estimates, tr), hide_index=True, key="
 options = tv.tip_options(tips, tr)
 ids = list(options)
 wanted = st.query_params.get("tip") or st.session_state.get("tip_id") or ids[-1]
-tip_id = st.selectbox(tr("tips.pick"), ids, index=ids.index(wanted) if wanted in ids else len(ids) - 1,
-                      format_func=options.get, key="tip_pick")
+tip_id: str = st.selectbox(tr("tips.pick"), ids, index=ids.index(wanted) if wanted in ids else len(ids) - 1,
+                           format_func=lambda t: options.get(t, t), key="tip_pick") or ids[-1]
 st.session_state["tip_id"] = tip_id
 tip = tip_store.get_tip(con, tip_id)
 mask = session.masked_for(ctx, f"tip:{tip_id}", {"page": "tips"})

@@ -16,8 +16,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ringscope.ingest.synth.drg.episodes import (ACUTE_COMPLICATIONS, BASE_PROCEDURES, PRINCIPAL, Stay, drug_lines,
-                                                 stay_drugs, typical_cost, write_stay, write_visit)
+from ringscope.ingest.synth.drg.episodes import (
+    ACUTE_COMPLICATIONS,
+    BASE_PROCEDURES,
+    PRINCIPAL,
+    Stay,
+    drug_lines,
+    stay_drugs,
+    typical_cost,
+    write_stay,
+    write_visit,
+)
 from ringscope.ingest.synth.facts import PHARMACY_KIND
 
 if TYPE_CHECKING:

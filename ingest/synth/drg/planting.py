@@ -30,9 +30,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ringscope.ingest.synth.drg import lookalikes
-from ringscope.ingest.synth.drg.episodes import (ACUTE_COMPLICATIONS, BASE_PROCEDURES, CC_CODES, PRINCIPAL, Stay,
-                                                 drug_lines, stay_drugs, typical_cost, typical_los, write_stay,
-                                                 write_visit)
+from ringscope.ingest.synth.drg.episodes import (
+    ACUTE_COMPLICATIONS,
+    BASE_PROCEDURES,
+    CC_CODES,
+    PRINCIPAL,
+    Stay,
+    drug_lines,
+    stay_drugs,
+    typical_cost,
+    typical_los,
+    write_stay,
+    write_visit,
+)
 from ringscope.ingest.synth.drg.groups import DrgGroups, build_groups
 from ringscope.ingest.synth.facilities import MAJOR_HOSPITAL, MINOR_HOSPITAL, PHARMACY
 from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from ringscope.ingest.synth import formats, identifiers as ids
+from ringscope.ingest.synth import formats
+from ringscope.ingest.synth import identifiers as ids
 from ringscope.ingest.synth.drg.planting import DrgTruth
 
 

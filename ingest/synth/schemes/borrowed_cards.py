@@ -32,9 +32,18 @@ from ringscope.ingest.synth.catalogue import OBSTETRIC_MISFIT
 from ringscope.ingest.synth.facilities import CLINIC, MINOR_HOSPITAL, PHARMACY
 from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
 from ringscope.ingest.synth.population import NO_DAY
-from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, fund_ratio, independent_pharmacies,
-                                                   own_care, pick_unused, ring_county, same_city,
-                                                   same_province)
+from ringscope.ingest.synth.schemes.common import (
+    at,
+    box_lines,
+    choose,
+    fund_ratio,
+    independent_pharmacies,
+    own_care,
+    pick_unused,
+    ring_county,
+    same_city,
+    same_province,
+)
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.schemes.trace_resale import diagnosis_for
 from ringscope.ingest.synth.truth import Truth

@@ -30,8 +30,15 @@ import numpy as np
 
 from ringscope.ingest.synth.facilities import MINOR_HOSPITAL
 from ringscope.ingest.synth.facts import DAY, INPATIENT, FactBuilder
-from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, fund_ratio, neighbour_county,
-                                                   pick_unused, ring_county)
+from ringscope.ingest.synth.schemes.common import (
+    at,
+    box_lines,
+    choose,
+    fund_ratio,
+    neighbour_county,
+    pick_unused,
+    ring_county,
+)
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World

@@ -60,7 +60,7 @@ def in_multi_city_province(world: World) -> np.ndarray:
     """Mask of counties whose province has more than one city (a ring can
     span two cities only there: Beijing's districts are one city)."""
     code = world.regions.code
-    cities = {}
+    cities: dict[str, set[str]] = {}
     for c in code:
         cities.setdefault(c[:2], set()).add(c[:4])
     return np.array([len(cities[c[:2]]) > 1 for c in code])

@@ -36,7 +36,7 @@ class RingPlan:
 
     def hub_at(self, day: int) -> dict:
         """Hub the ring works through on ``day`` (the survivor's after a merge)."""
-        if self.survivor is not None and day >= self.merge_day:
+        if self.survivor is not None and self.merge_day is not None and day >= self.merge_day:
             return self.survivor.hub_at(day)
         return self.hub
 

@@ -27,9 +27,19 @@ import numpy as np
 
 from ringscope.ingest.synth.facilities import CLINIC, MINOR_HOSPITAL
 from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
-from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, fund_ratio, independent_pharmacies,
-                                                   draw_county, in_multi_city_province, other_city_county,
-                                                   pick_unused, ring_county, same_city)
+from ringscope.ingest.synth.schemes.common import (
+    at,
+    box_lines,
+    choose,
+    draw_county,
+    fund_ratio,
+    in_multi_city_province,
+    independent_pharmacies,
+    other_city_county,
+    pick_unused,
+    ring_county,
+    same_city,
+)
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.schemes.trace_resale import diagnosis_for
 from ringscope.ingest.synth.truth import Truth

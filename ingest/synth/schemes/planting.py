@@ -16,8 +16,7 @@ from ringscope.ingest.synth.world import World
 
 
 def plant_rings(world: World, builder: FactBuilder, truth: Truth) -> dict[str, int]:
-    from ringscope.ingest.synth.schemes import (borrowed_cards, car_shuttle, maternity,
-                                                over_prescription, trace_resale)
+    from ringscope.ingest.synth.schemes import borrowed_cards, car_shuttle, maternity, over_prescription, trace_resale
     modules = {
         "trace_resale": trace_resale, "borrowed_cards": borrowed_cards,
         "car_shuttle": car_shuttle, "over_prescription": over_prescription,
@@ -33,7 +32,7 @@ def plant_rings(world: World, builder: FactBuilder, truth: Truth) -> dict[str, i
                       getattr(modules[scheme], "UNMERGED_ONLY", frozenset()))
         for plan in plans:
             truth.ring(plan.ring_id, scheme)
-            if plan.survivor is not None:
+            if plan.survivor is not None and plan.merge_day is not None:
                 truth.merges[plan.ring_id] = (plan.survivor.ring_id, plan.merge_day)
         # survivors first, so an absorbed ring can use their hub
         ordered = [p for p in plans if p.survivor is None] + [p for p in plans if p.survivor is not None]

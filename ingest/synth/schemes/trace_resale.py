@@ -28,9 +28,18 @@ import numpy as np
 
 from ringscope.ingest.synth.facilities import CLINIC, PHARMACY
 from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
-from ringscope.ingest.synth.schemes.common import (at, box_lines, choose, draw_county, fund_ratio,
-                                                   in_multi_city_province, independent_pharmacies,
-                                                   other_city_county, ring_county, same_province)
+from ringscope.ingest.synth.schemes.common import (
+    at,
+    box_lines,
+    choose,
+    draw_county,
+    fund_ratio,
+    in_multi_city_province,
+    independent_pharmacies,
+    other_city_county,
+    ring_county,
+    same_province,
+)
 from ringscope.ingest.synth.schemes.lifecycle import RingPlan
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World

@@ -2,7 +2,7 @@
 
 Ingest is shared with the embedded store: a drop is validated and merged
 into the workspace catalogue (DuckDB) by ``graph.catalogue``, then
-``graph.neo4j_loader`` projects the new drops into Neo4j.  Graph questions
+``graph.neo4j.loader`` projects the new drops into Neo4j.  Graph questions
 are answered in Cypher with the same semantics as ``DuckDBStore`` (the
 breadth-first order of ``neighbourhood`` is kept hop by hop, in Python, so
 that both backends hold the same nodes when a limit cuts a neighbourhood);
@@ -16,25 +16,33 @@ from __future__ import annotations
 
 import json
 import socket
-from urllib.parse import urlsplit
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
+from urllib.parse import urlsplit
 
 import duckdb
 from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError, ConfigurationError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from ringscope.graph.catalogue import DropReport, Progress, ensure_schema as ensure_catalogue, ingest_drop, record_failed_drop
+from ringscope.graph.catalogue import DropReport, Progress, ingest_into_catalogue, open_catalogue
 from ringscope.graph.config import Neo4jConfig, StoreConfig
 from ringscope.graph.model import LABELS, REL_TYPE_NAMES
-from ringscope.graph.neo4j_loader import WORKERS, ProjectionReport, project_catalogue
-from ringscope.graph.neo4j_schema import NAMED_LABELS, ensure_schema
+from ringscope.graph.neo4j.loader import WORKERS, ProjectionReport, project_catalogue
+from ringscope.graph.neo4j.schema import NAMED_LABELS, ensure_schema
+from ringscope.graph.store import (
+    Edge,
+    InDatabaseGraph,
+    Node,
+    NodeRef,
+    Relational,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    Subgraph,
+)
 from ringscope.graph.traversal import AdjacencyQueries
-from ringscope.graph.store import Edge, Node, NodeRef, Store, StoreError, StoreUnavailable, Subgraph
-from ringscope.graph.workspace_files import catalogue_files, open_workspace
 from ringscope.ingest.contract import MONEY, TABLES
-from ringscope.ingest.errors import IngestError
 from ringscope.ingest.mapping import HeaderMapping
 
 LOCAL_CONNECTION_FILE = Path("neo4j") / "conf" / "ringscope-connection.json"
@@ -49,26 +57,26 @@ def _label(name: str) -> str:
 
 
 # Constant statements, one per whitelisted label (built once at import).
-_COUNT_NODES = {l: f"MATCH (n:{_label(l)}) RETURN count(n) AS n" for l in LABELS}
+_COUNT_NODES = {label: f"MATCH (n:{_label(label)}) RETURN count(n) AS n" for label in LABELS}
 _COUNT_RELS = {t: f"MATCH ()-[r:{t}]->() RETURN count(r) AS n" for t in REL_TYPE_NAMES}
-_GET_NODE = {l: f"MATCH (n:{l} {{id: $id}}) RETURN properties(n) AS p LIMIT 1" for l in LABELS}
-_NODES = {l: f"UNWIND $ids AS i MATCH (n:{l} {{id: i}}) RETURN n.id AS id, n.name AS name" for l in LABELS}
+_GET_NODE = {label: f"MATCH (n:{label} {{id: $id}}) RETURN properties(n) AS p LIMIT 1" for label in LABELS}
+_NODES = {label: f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n.id AS id, n.name AS name" for label in LABELS}
 _SEARCH = {
-    l: (
-        f"MATCH (n:{l}) WHERE n.id STARTS WITH $text OR n.name CONTAINS $text "
+    label: (
+        f"MATCH (n:{label}) WHERE n.id STARTS WITH $text OR n.name CONTAINS $text "
         "RETURN n.id AS id, n.name AS name ORDER BY n.id LIMIT $limit"
-        if l in NAMED_LABELS
-        else f"MATCH (n:{l}) WHERE n.id CONTAINS $text RETURN n.id AS id, null AS name ORDER BY n.id LIMIT $limit"
+        if label in NAMED_LABELS
+        else f"MATCH (n:{label}) WHERE n.id CONTAINS $text RETURN n.id AS id, null AS name ORDER BY n.id LIMIT $limit"
     )
-    for l in LABELS
+    for label in LABELS
 }
 _ADJACENT = {
-    l: (
-        f"UNWIND $ids AS i MATCH (n:{l} {{id: i}})-[r]-() "
+    label: (
+        f"UNWIND $ids AS i MATCH (n:{label} {{id: i}})-[r]-() "
         "WITH DISTINCT r, startNode(r) AS s, endNode(r) AS e "
         "RETURN labels(s)[0] AS sl, s.id AS si, type(r) AS t, labels(e)[0] AS dl, e.id AS di"
     )
-    for l in LABELS
+    for label in LABELS
 }
 
 
@@ -184,30 +192,14 @@ class Neo4jStore(AdjacencyQueries, Store):
     # --- catalogue and ingest ----------------------------------------------
     def _catalogue(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
-            path = self.config.catalogue_path
-            if self.read_only and not path.exists():
-                raise StoreUnavailable(f"no workspace data at {path}: run `ringscope ingest DROP_DIR` first")
-            open_workspace(path.parent, self.config.file_mode, self.config.dir_mode, catalogue_files(path))
-            try:
-                self._con = duckdb.connect(str(path), read_only=self.read_only)
-            except duckdb.IOException as exc:
-                raise StoreUnavailable(f"cannot open {path}: {str(exc).splitlines()[0]}") from None
-            if not self.read_only:
-                ensure_catalogue(self._con)
+            self._con = open_catalogue(self.config, self.read_only)
         return self._con
 
     def ingest_drop(self, drop_dir: Path, mapping: HeaderMapping, progress: Progress | None = None) -> DropReport:
         """Validate and merge into the catalogue (as the embedded store does),
         then project every pending drop into Neo4j."""
-        con = self._catalogue()
-        try:
-            report = ingest_drop(
-                con, drop_dir, mapping, self.config.rejects_dir, self.config.scratch_dir,
-                (lambda label, frac: progress(label, frac * 0.5)) if progress else None,
-            )
-        except IngestError as exc:
-            record_failed_drop(con, drop_dir, exc)
-            raise
+        report = ingest_into_catalogue(self._catalogue(), self.config, drop_dir, mapping,
+                                       (lambda label, frac: progress(label, frac * 0.5)) if progress else None)
         self.sync(progress=(lambda label, frac: progress(f"neo4j: {label}", 0.5 + frac * 0.5)) if progress else None)
         return report
 
@@ -221,7 +213,10 @@ class Neo4jStore(AdjacencyQueries, Store):
                 f"lost Neo4j at {self.neo4j.uri} during the load ({exc}); rerun to resume where it stopped"
             ) from None
 
-    def relational(self) -> duckdb.DuckDBPyConnection:
+    def graph_database(self) -> InDatabaseGraph:
+        return InDatabaseGraph(self.driver, self.database)
+
+    def relational(self) -> Relational:
         return self._catalogue()
 
     # --- graph questions ----------------------------------------------------
@@ -233,7 +228,7 @@ class Neo4jStore(AdjacencyQueries, Store):
         return records
 
     def counts(self) -> dict[str, int]:
-        counts = {l: int(self._read(_COUNT_NODES[l])[0]["n"]) for l in LABELS}
+        counts = {label: int(self._read(_COUNT_NODES[label])[0]["n"]) for label in LABELS}
         counts.update({f":{t}": int(self._read(_COUNT_RELS[t])[0]["n"]) for t in REL_TYPE_NAMES})
         return counts
 
@@ -248,7 +243,7 @@ class Neo4jStore(AdjacencyQueries, Store):
         return Node(label, raw["id"], raw.get("name") or raw["id"], props)
 
     def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 25) -> list[Node]:
-        wanted = sorted(l for l in (labels or LABELS) if l in LABELS)
+        wanted = sorted(label for label in (labels or LABELS) if label in LABELS)
         found: list[Node] = []
         if not text:
             return found
@@ -259,7 +254,7 @@ class Neo4jStore(AdjacencyQueries, Store):
                 found.append(Node(label, r["id"], r["name"] or r["id"]))
         return found
 
-    def _adjacent(self, refs: list[NodeRef]) -> set[tuple[str, str, str, str, str]]:
+    def _adjacent(self, refs: list[NodeRef]) -> list[tuple[str, str, str, str, str]]:
         by_label: dict[str, list[str]] = {}
         for ref in refs:
             if ref.label in LABELS:
@@ -268,14 +263,14 @@ class Neo4jStore(AdjacencyQueries, Store):
         for label, ids in by_label.items():
             for r in self._read(_ADJACENT[label], ids=ids):
                 out.add((r["sl"], r["si"], r["t"], r["dl"], r["di"]))
-        return out
+        return sorted(out)
 
     def _nodes(self, refs: Iterable[NodeRef]) -> list[Node]:
         by_label: dict[str, list[str]] = {}
         for ref in refs:
             if ref.label in LABELS:
                 by_label.setdefault(ref.label, []).append(ref.id)
-        nodes = []
+        nodes: list[Node] = []
         for label, ids in by_label.items():
             nodes.extend(Node(label, r["id"], r["name"] or r["id"]) for r in self._read(_NODES[label], ids=ids))
         return nodes
@@ -292,6 +287,6 @@ class Neo4jStore(AdjacencyQueries, Store):
         records = self._read(_shortest_statement(a.label, b.label, max_hops), a=a.id, b=b.id)
         if not records:
             return None
-        refs = [NodeRef(l, i) for l, i in records[0]["nodes"]]
+        refs = [NodeRef(label, i) for label, i in records[0]["nodes"]]
         edges = [Edge(f"{sl}:{si}", t, f"{dl}:{di}") for sl, si, t, dl, di in records[0]["rels"]]
         return Subgraph(nodes=self._nodes(refs), edges=sorted(set(edges))).sorted()

@@ -35,115 +35,37 @@ from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Iterator
 
 import duckdb
 from neo4j import Driver, ManagedTransaction
 
-from ringscope.graph.model import LABELS, NODE_SQL, REL_TYPE_NAMES, REL_TYPES
-from ringscope.graph.neo4j_schema import BATCH_LABEL, DROP_LABEL, ensure_schema
+from ringscope.graph.model import LABELS, NODE_SQL, REL_TYPES
+from ringscope.graph.neo4j.schema import ensure_schema
+from ringscope.graph.neo4j.statements import (
+    _LEDGER_CLEAR,
+    _LEDGER_FOREIGN,
+    _LEDGER_KEYS,
+    _LEDGER_WRITE,
+    _MARK_DROPS,
+    _MODEL_REL_COUNT,
+    _ORPHANS,
+    _PROJECTED_DROPS,
+    _RELABEL_TO_INSTITUTION,
+    _RELABEL_TO_PHARMACY,
+    _SINGLE_VALUED,
+    NODE_BATCH,
+    REL_BATCH,
+    WORKERS,
+    Progress,
+    nid_lookup_statement,
+    node_statement,
+    rel_steps,
+    stale_statement,
+)
 from ringscope.ingest.contract import TABLES
-
-NODE_BATCH = 10_000
-REL_BATCH = 10_000
-# Two sessions in flight: while Neo4j commits one batch, DuckDB and the driver
-# prepare the next (measured on 2 cores: 59k vs 32k relationships/s).
-WORKERS = 2
-Progress = Callable[[str, float], None]
-
-
-# --------------------------------------------------------------- statements
-
-
-def _label(name: str) -> str:
-    if name not in LABELS:
-        raise ValueError(f"not a graph label: {name!r}")
-    return name
-
-
-def _rel_type(name: str) -> str:
-    if name not in REL_TYPE_NAMES:
-        raise ValueError(f"not a relationship type: {name!r}")
-    return name
-
-
-def node_statement(label: str, mode: str) -> str:
-    if mode == "create":
-        # Returns the new nodes' internal ids: the relationships of this load
-        # then find their ends by id (a direct record read) instead of an
-        # index seek; see rel_by_nid_statement.
-        return (f"UNWIND $rows AS r CREATE (n:{_label(label)}) SET n = r "
-                "RETURN collect([r.id, id(n)]) AS nids")
-    return f"UNWIND $rows AS r MERGE (n:{_label(label)} {{id: r.id}}) SET n += r"
-
-
-def nid_lookup_statement(label: str) -> str:
-    """Internal ids of nodes committed by an earlier, interrupted run."""
-    return f"UNWIND $rows AS r MATCH (n:{_label(label)} {{id: r.id}}) RETURN collect([r.id, id(n)]) AS nids"
-
-
-def rel_by_nid_statement(rel_type: str) -> str:
-    """First load only: both ends were created by this load, whose internal
-    ids are known (deleted nodes' ids can be reused, so ids are never kept
-    past the load that read them)."""
-    return (
-        "UNWIND $rows AS r MATCH (a) WHERE id(a) = r[0] MATCH (b) WHERE id(b) = r[1] "
-        f"CREATE (a)-[:{_rel_type(rel_type)}]->(b)"
-    )
-
-
-def rel_statement(rel_type: str, src_label: str, dst_label: str, mode: str) -> str:
-    verb = "CREATE" if mode == "create" else "MERGE"
-    return (
-        f"UNWIND $rows AS r "
-        f"MATCH (a:{_label(src_label)} {{id: r[0]}}) "
-        f"MATCH (b:{_label(dst_label)} {{id: r[1]}}) "
-        f"{verb} (a)-[:{_rel_type(rel_type)}]->(b)"
-    )
-
-
-_LEDGER_WRITE = f"CREATE (:{BATCH_LABEL} {{key: $key, load_id: $load_id, rows: $n, at: datetime()}})"
-_LEDGER_KEYS = f"MATCH (b:{BATCH_LABEL} {{load_id: $load_id}}) RETURN b.key AS key"
-_LEDGER_FOREIGN = f"MATCH (b:{BATCH_LABEL}) WHERE b.load_id <> $load_id RETURN count(b) AS n"
-# Once every catalogue drop is projected, no ledger (this load's or an
-# abandoned one's) is needed any more.
-_LEDGER_CLEAR = f"MATCH (b:{BATCH_LABEL}) DELETE b"
-_PROJECTED_DROPS = f"MATCH (d:{DROP_LABEL}) RETURN d.drop_id AS drop_id"
-_MARK_DROPS = (
-    f"UNWIND $drops AS d MERGE (x:{DROP_LABEL} {{drop_id: d}}) "
-    "SET x.projected_at = datetime(), x.load_id = $load_id"
-)
-_MODEL_REL_COUNT = "MATCH ()-[r]->() RETURN count(r) AS n"
-
-# Relationships whose owner has exactly one current target: when an updated
-# reference row arrives, the owner's other relationships of that type are
-# stale.  (owner label, rel type, SQL giving owner id and current target id)
-_SINGLE_VALUED: tuple[tuple[str, str, str], ...] = (
-    ("Card", "HOLDS", "SELECT card_id, patient_id FROM cards"),
-    ("Prescriber", "WORKS_AT", "SELECT prescriber_id, facility_id FROM prescribers"),
-    ("Patient", "HAS_PHONE", "SELECT patient_id, phone FROM patients"),
-    ("Employer", "HAS_PHONE", "SELECT employer_id, phone FROM employers"),
-    ("Patient", "HAS_ADDRESS", "SELECT patient_id, address FROM patients"),
-    ("Employer", "HAS_ADDRESS", "SELECT employer_id, address FROM employers"),
-)
-
-
-def stale_statement(owner_label: str, rel_type: str) -> str:
-    return (
-        f"UNWIND $rows AS r MATCH (o:{_label(owner_label)} {{id: r[0]}})-[x:{_rel_type(rel_type)}]-(m) "
-        "WHERE r[1] IS NULL OR m.id <> r[1] DELETE x"
-    )
-
-
-_RELABEL_TO_INSTITUTION = "UNWIND $ids AS id MATCH (n:Pharmacy {id: id}) REMOVE n:Pharmacy SET n:Institution"
-_RELABEL_TO_PHARMACY = "UNWIND $ids AS id MATCH (n:Institution {id: id}) REMOVE n:Institution SET n:Pharmacy"
-_ORPHANS = {
-    label: f"MATCH (n:{_label(label)}) WHERE NOT (n)--() DELETE n" for label in ("Phone", "Address")
-}
-
 
 # --------------------------------------------------------------- report
 
@@ -190,7 +112,7 @@ class _Scope:
         self.con = con
         self.pending = pending
         self.full = full
-        self.catalog = con.execute("SELECT current_database()").fetchone()[0]
+        self.catalog = con.execute("SELECT current_database()").fetchall()[0][0]
 
     def cursor(self, schema: str) -> duckdb.DuckDBPyConnection:
         cur = self.con.cursor()
@@ -244,7 +166,8 @@ def _write_batch(tx: ManagedTransaction, stmt: str, rows: list, key: str, load_i
 
 
 def _read_nids(tx: ManagedTransaction, stmt: str, rows: list) -> list:
-    return tx.run(stmt, rows=rows).single()["nids"]
+    record = tx.run(stmt, rows=rows).single(strict=True)
+    return record["nids"]
 
 
 class _Writer:
@@ -349,49 +272,13 @@ def project_catalogue(
     report.load_id, report.drops = load_id, pending
     records, _, _ = driver.execute_query(_LEDGER_KEYS, load_id=load_id, database_=database)
     done = {r["key"] for r in records}
-    if mode is None:
-        foreign = driver.execute_query(_LEDGER_FOREIGN, load_id=load_id, database_=database).records[0]["n"]
-        rels = driver.execute_query(_MODEL_REL_COUNT, database_=database).records[0]["n"]
-        clean_start = not projected and foreign == 0 and (rels == 0 or bool(done))
-        mode = "create" if clean_start else "merge"
-    if mode not in ("create", "merge"):
-        raise ValueError(f"mode must be create or merge, not {mode!r}")
-    report.mode = mode
+    report.mode = mode = _load_mode(driver, database, load_id, projected, done, mode)
 
-    full = not projected
-    scope = _Scope(con, pending, full)
+    scope = _Scope(con, pending, not projected)
     writer = _Writer(driver, database, load_id, done, workers)
-    by_nid = mode == "create"
     try:
-        if mode == "merge" and projected:
-            _relabel_facilities(scope, driver, database)
-        n_steps = len(LABELS) + len(REL_TYPES)
-        t_nodes = time.monotonic()
-        with scope.cursor("nodes") as cur, scope.cursor("rels") as rel_cur:
-            rel_cur.execute("CREATE TEMP TABLE rs_nid (label VARCHAR, id VARCHAR, nid BIGINT)")
-            for i, label in enumerate(LABELS):
-                step_progress(f"nodes {label}", i / n_steps)
-                report.nodes[label], nids = writer.run_step(
-                    f"node:{label}", node_statement(label, mode),
-                    _batches(cur, _node_select(cur, label), node_batch, False),
-                    lookup=nid_lookup_statement(label) if by_nid else None,
-                )
-                if nids:
-                    _store_nids(rel_cur, label, nids)
-            report.node_seconds = time.monotonic() - t_nodes
-            t_rels = time.monotonic()
-            if mode == "merge" and projected:
-                _delete_stale(scope, driver, database)
-            for j, rel in enumerate(REL_TYPES):
-                step_progress(f"relationships {rel.type}", (len(LABELS) + j) / n_steps)
-                report.relationships[rel.type] = 0
-                for step, stmt, sql in _rel_steps(rel_cur, rel, mode):
-                    n, _ = writer.run_step(step, stmt, _batches(rel_cur, sql, rel_batch, True))
-                    report.relationships[rel.type] += n
-        if mode == "merge" and projected:
-            for label, stmt in _ORPHANS.items():
-                driver.execute_query(stmt, database_=database)
-        report.rel_seconds = time.monotonic() - t_rels
+        _write_graph(scope, writer, driver, database, mode, bool(projected), (node_batch, rel_batch),
+                     step_progress, report)
     finally:
         writer.close()
     driver.execute_query(_MARK_DROPS, drops=pending, load_id=load_id, database_=database)
@@ -401,6 +288,55 @@ def project_catalogue(
     report.seconds = time.monotonic() - t0
     step_progress("done", 1.0)
     return report
+
+
+def _load_mode(driver: Driver, database: str, load_id: str, projected: list[str], done: set[str],
+               mode: str | None) -> str:
+    """CREATE only when it cannot duplicate anything (nothing projected, no other load's rows)."""
+    if mode is None:
+        foreign = driver.execute_query(_LEDGER_FOREIGN, load_id=load_id, database_=database).records[0]["n"]
+        rels = driver.execute_query(_MODEL_REL_COUNT, database_=database).records[0]["n"]
+        clean_start = not projected and foreign == 0 and (rels == 0 or bool(done))
+        mode = "create" if clean_start else "merge"
+    if mode not in ("create", "merge"):
+        raise ValueError(f"mode must be create or merge, not {mode!r}")
+    return mode
+
+
+def _write_graph(scope: _Scope, writer: _Writer, driver: Driver, database: str, mode: str, projected: bool,
+                 batches: tuple[int, int], step_progress: Progress, report: ProjectionReport) -> None:
+    """Nodes label by label, then relationships type by type, each a resumable step of batches."""
+    node_batch, rel_batch = batches
+    by_nid = mode == "create"
+    if mode == "merge" and projected:
+        _relabel_facilities(scope, driver, database)
+    n_steps = len(LABELS) + len(REL_TYPES)
+    t_nodes = time.monotonic()
+    with scope.cursor("nodes") as cur, scope.cursor("rels") as rel_cur:
+        rel_cur.execute("CREATE TEMP TABLE rs_nid (label VARCHAR, id VARCHAR, nid BIGINT)")
+        for i, label in enumerate(LABELS):
+            step_progress(f"nodes {label}", i / n_steps)
+            report.nodes[label], nids = writer.run_step(
+                f"node:{label}", node_statement(label, mode),
+                _batches(cur, _node_select(cur, label), node_batch, False),
+                lookup=nid_lookup_statement(label) if by_nid else None,
+            )
+            if nids:
+                _store_nids(rel_cur, label, nids)
+        report.node_seconds = time.monotonic() - t_nodes
+        t_rels = time.monotonic()
+        if mode == "merge" and projected:
+            _delete_stale(scope, driver, database)
+        for j, rel in enumerate(REL_TYPES):
+            step_progress(f"relationships {rel.type}", (len(LABELS) + j) / n_steps)
+            report.relationships[rel.type] = 0
+            for step, stmt, sql in rel_steps(rel_cur, rel, mode):
+                n, _ = writer.run_step(step, stmt, _batches(rel_cur, sql, rel_batch, True))
+                report.relationships[rel.type] += n
+    if mode == "merge" and projected:
+        for stmt in _ORPHANS.values():
+            driver.execute_query(stmt, database_=database)
+    report.rel_seconds = time.monotonic() - t_rels
 
 
 def _store_nids(cur: duckdb.DuckDBPyConnection, label: str, pairs: list) -> None:
@@ -414,30 +350,6 @@ def _store_nids(cur: duckdb.DuckDBPyConnection, label: str, pairs: list) -> None
     cur.register("rs_nid_batch", batch)
     cur.execute("INSERT INTO rs_nid SELECT * FROM rs_nid_batch")
     cur.unregister("rs_nid_batch")
-
-
-def _rel_steps(cur: duckdb.DuckDBPyConnection, rel, mode: str) -> Iterator[tuple[str, str, str]]:
-    """(ledger step name, Cypher, SQL of [src, dst] rows in a stable order)
-    for one relationship type.  First load: ends by internal id, ordered by
-    it (neighbouring records, warm pages).  Later loads: ends by their
-    ``id`` index, one statement per pair of end labels."""
-    sql = f"SELECT * FROM ({rel.sql}) q(src_label, src_id, dst_label, dst_id)"
-    if mode == "create":
-        yield (
-            f"rel:{rel.type}",
-            rel_by_nid_statement(rel.type),
-            f"SELECT a.nid, b.nid FROM ({sql}) q "
-            "JOIN rs_nid a ON a.label = q.src_label AND a.id = q.src_id "
-            "JOIN rs_nid b ON b.label = q.dst_label AND b.id = q.dst_id ORDER BY 1, 2",
-        )
-        return
-    for src_label, dst_label in cur.execute(f"SELECT DISTINCT src_label, dst_label FROM ({sql}) ORDER BY ALL").fetchall():
-        yield (
-            f"rel:{rel.type}:{src_label}:{dst_label}",
-            rel_statement(rel.type, src_label, dst_label, mode),
-            f"SELECT src_id, dst_id FROM ({sql}) WHERE src_label = '{_label(src_label)}' "
-            f"AND dst_label = '{_label(dst_label)}' ORDER BY src_id, dst_id",
-        )
 
 
 def _relabel_facilities(scope: _Scope, driver: Driver, database: str) -> None:
@@ -468,102 +380,3 @@ def clear_graph(driver: Driver, database: str = "neo4j", batch: int = 50_000) ->
         session.run(
             "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $batch ROWS", batch=batch
         ).consume()
-
-
-# --------------------------------------------------------------- bulk import
-
-_IMPORT_TYPES = {"DATE": "date", "DOUBLE": "double", "BIGINT": "long", "INTEGER": "int", "BOOLEAN": "boolean"}
-
-
-@dataclass
-class BulkImportReport:
-    nodes: dict[str, int] = field(default_factory=dict)
-    relationships: dict[str, int] = field(default_factory=dict)
-    export_seconds: float = 0.0
-    import_seconds: float = 0.0
-    files: list[str] = field(default_factory=list)
-
-
-def _import_header_select(cur: duckdb.DuckDBPyConnection, label: str) -> str:
-    """NODE_SQL as the import tool's CSV: ``id:ID(Label)`` and typed columns."""
-    inner = _node_select(cur, label).rsplit(" ORDER BY ", 1)[0]
-    cols = []
-    for name, dtype, *_ in cur.execute(f"DESCRIBE {inner}").fetchall():
-        dtype = str(dtype).upper()
-        if name == "id":
-            cols.append(f'"id" AS "id:ID({_label(label)})"')
-        elif dtype.startswith("TIMESTAMP"):
-            cols.append(f"strftime(\"{name}\", '%Y-%m-%dT%H:%M:%S') AS \"{name}:localdatetime\"")
-        elif dtype in _IMPORT_TYPES:
-            cols.append(f'"{name}" AS "{name}:{_IMPORT_TYPES[dtype]}"')
-        else:
-            cols.append(f'"{name}"')
-    return f"SELECT {', '.join(cols)} FROM ({inner}) q"
-
-
-def bulk_import(
-    con: duckdb.DuckDBPyConnection, home, work_dir, *, database: str = "neo4j", threads: int | None = None
-) -> BulkImportReport:
-    """First load of an empty database with ``neo4j-admin database import full``.
-
-    Offline: the local server in ``home`` must be stopped; the database is
-    overwritten.  Exports every label and relationship type of the model to
-    CSV from the catalogue, runs the import tool from the same jars, and
-    leaves constraints and drop bookkeeping to :func:`finish_bulk_import`
-    once the server is started again.
-    """
-    from pathlib import Path
-
-    from ringscope.graph import neo4j_server
-
-    home, work_dir = Path(home), Path(work_dir)
-    if neo4j_server.status(home).process_alive:
-        raise RuntimeError(f"stop the server in {home} first: the bulk import works on a stopped database")
-    work_dir.mkdir(parents=True, exist_ok=True)
-    report = BulkImportReport()
-    t0 = time.monotonic()
-    # The database name goes first: --nodes takes several files and would swallow it.
-    args = ["database", "import", "full", database, "--overwrite-destination=true", "--ignore-empty-strings=true",
-            "--skip-duplicate-nodes=false", "--skip-bad-relationships=false", "--bad-tolerance=0",
-            "--multiline-fields=true",  # names and addresses may hold line breaks (quoted by COPY)
-            f"--report-file={work_dir / 'import.report'}"]
-    if threads:
-        args.append(f"--threads={threads}")
-    cur = con.cursor()
-    cur.execute("SET enable_progress_bar = false")
-    for label in LABELS:
-        path = work_dir / f"nodes_{label}.csv"
-        sql = _import_header_select(cur, label)
-        cur.execute(f"COPY ({sql}) TO '{path}' (HEADER, DELIMITER ',', QUOTE '\"', ESCAPE '\"')")
-        report.nodes[label] = cur.execute(f"SELECT count(*) FROM ({NODE_SQL[label]})").fetchone()[0]
-        args.append(f"--nodes={label}={path}")
-    for rel in REL_TYPES:
-        sql = f"SELECT * FROM ({rel.sql}) q(src_label, src_id, dst_label, dst_id)"
-        report.relationships[rel.type] = 0
-        for src_label, dst_label in cur.execute(f"SELECT DISTINCT src_label, dst_label FROM ({sql}) ORDER BY ALL").fetchall():
-            path = work_dir / f"rels_{rel.type}_{_label(src_label)}_{_label(dst_label)}.csv"
-            cur.execute(
-                f'COPY (SELECT src_id AS ":START_ID({src_label})", dst_id AS ":END_ID({dst_label})" FROM ({sql}) '
-                f"WHERE src_label = '{src_label}' AND dst_label = '{dst_label}') TO '{path}' (HEADER, DELIMITER ',')"
-            )
-            report.relationships[rel.type] += cur.execute(
-                f"SELECT count(*) FROM ({sql}) WHERE src_label = '{src_label}' AND dst_label = '{dst_label}'"
-            ).fetchone()[0]
-            args.append(f"--relationships={_rel_type(rel.type)}={path}")
-    cur.close()
-    report.files = [a.split("=", 2)[-1] for a in args if a.startswith(("--nodes=", "--relationships="))]
-    report.export_seconds = time.monotonic() - t0
-    t1 = time.monotonic()
-    neo4j_server.admin(home, args)
-    report.import_seconds = time.monotonic() - t1
-    return report
-
-
-def finish_bulk_import(con: duckdb.DuckDBPyConnection, driver: Driver, database: str = "neo4j") -> None:
-    """After a bulk import and a server start: constraints and indexes, and
-    every catalogue drop marked projected (so the next ingest is a delta)."""
-    ensure_schema(driver, database)
-    drops = [r[0] for r in con.execute(
-        "SELECT drop_id FROM ingest_drops WHERE status = 'loaded' ORDER BY drop_id"
-    ).fetchall()]
-    driver.execute_query(_MARK_DROPS, drops=drops, load_id="bulk-import", database_=database)

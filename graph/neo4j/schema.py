@@ -33,7 +33,7 @@ BATCH_LABEL = "_RingScopeBatch"
 BOOKKEEPING_LABELS = (SCHEMA_LABEL, DROP_LABEL, BATCH_LABEL)
 
 # Labels whose caption is their name (graph.model.NODE_SQL: "name AS caption").
-NAMED_LABELS: tuple[str, ...] = tuple(l for l in LABELS if "name AS caption" in NODE_SQL[l])
+NAMED_LABELS: tuple[str, ...] = tuple(label for label in LABELS if "name AS caption" in NODE_SQL[label])
 
 
 def _ident(name: str) -> str:
