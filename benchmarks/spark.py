@@ -58,9 +58,10 @@ def worker(args: argparse.Namespace) -> None:
     else:
         from ringscope.analytics.spark.connection import SparkConnection
         from ringscope.analytics.spark.tables import load_tables
-        from ringscope.app.spark_engine import start_session
+        from ringscope.analytics.spark.settings import SparkSettings
+        from ringscope.app.spark_engine import session_conf, start_session
 
-        conf = {"spark.sql.shuffle.partitions": str(4 * args.cores)}
+        conf = session_conf(f"local[{args.cores}]", [], SparkSettings())  # what `detect --engine spark` uses
         if args.memory_limit:  # DuckDB's cap means nothing to Spark: bound the JVM heap instead, Spark spills
             conf["spark.driver.memory"] = SPARK_LOW_HEAP
         spark = start_session(f"local[{args.cores}]", conf)
