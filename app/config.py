@@ -26,6 +26,7 @@ class RingScopeConfig:
     detection: dict[str, Any] = field(default_factory=dict)  # [detection] table, parsed by analytics
     app: dict[str, Any] = field(default_factory=dict)  # [app] table: users, language, ...
     source: Path | None = None
+    spark: dict[str, Any] = field(default_factory=dict)  # [spark] table, parsed by analytics/spark/settings.py
 
     @property
     def workspace(self) -> Path:
@@ -68,6 +69,7 @@ def load_config(
         detection=dict(data.get("detection", {})),
         app=dict(data.get("app", {})),
         source=cfg_path,
+        spark=dict(data.get("spark", {})),
     )
 
 

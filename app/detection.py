@@ -119,7 +119,8 @@ def run_detection(
     con = sql if sql is not None else store.relational()
     if sql is None:
         apply_memory_limit(con, settings)
-    result = detect_all(con, settings, scorer=scorer, engine=engine, on_step=on_step)
+    result = _detect_within_memory(detect_all, con, settings, sql is None,
+                                   scorer=scorer, engine=engine, on_step=on_step)
     run = DetectionRun(rings=result.rings, scorer=result.scorer, settings_hash=settings.digest(),
                        timings=result.timings, gaps=coverage_gaps(con, settings.schemes))
     _drg_screens(run, con if sql is None else None, settings)
@@ -143,6 +144,26 @@ def run_detection(
         run.book_note = str(exc).splitlines()[0]
         _provisional(run)
     return run
+
+
+def _detect_within_memory(detect_all: Callable[..., Any], con: Any, settings: Any, embedded: bool,
+                          **kwargs: Any) -> Any:
+    """Run the detectors; the embedded engine out of memory is one line that says what to do.
+
+    DuckDB spills to disk up to ``[detection] memory_limit`` but some steps
+    cannot; a drop that outgrows the limit is the case for ``--engine spark``
+    (docs/scale.md), which is what the message says instead of a trace."""
+    import duckdb
+
+    try:
+        return detect_all(con, settings, **kwargs)
+    except duckdb.OutOfMemoryException as exc:
+        if not embedded:
+            raise
+        first = str(exc).strip().splitlines()[0]
+        limit = f"[detection] memory_limit = {settings.memory_limit!r}" if settings.memory_limit else "this machine's memory"
+        raise UserError(f"the embedded engine ran out of memory within {limit} ({first}); raise the limit, "
+                        "or run on Spark: ringscope detect --engine spark (docs/scale.md)") from None
 
 
 def _drg_screens(run: DetectionRun, con: Any, settings: Any) -> None:

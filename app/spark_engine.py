@@ -13,6 +13,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -84,6 +85,9 @@ def start_session(master: str, conf: dict[str, str], app_name: str = "ringscope-
     running = SparkSession.getActiveSession()
     if running is not None:  # a session this process already runs (a notebook, the test suite): use it
         return running
+    if master.startswith("local"):
+        # Python workers (Leiden in applyInPandas) must import ringscope: this interpreter, not `python3`
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in {**SESSION_DEFAULTS, **conf}.items():
         builder = builder.config(key, value)
@@ -95,24 +99,62 @@ def start_session(master: str, conf: dict[str, str], app_name: str = "ringscope-
     return spark
 
 
-@contextmanager
-def spark_sql(master: str, conf_pairs: Sequence[str], tables: Path) -> Iterator[Any]:
-    """The Spark connection detectors run on, over the Parquet tables in ``tables``."""
-    from ringscope.analytics.spark.connection import SparkConnection
-    from ringscope.analytics.spark.tables import MissingTables, check_folder, load_tables
+def spark_settings(raw: dict[str, Any], source: Any = None) -> Any:
+    """``[spark]`` parsed, or the one-line error naming the file."""
+    from ringscope.analytics.spark.settings import SparkSettings, SparkSettingsError
 
-    conf = parse_conf(conf_pairs)
     try:
-        check_folder(Path(tables))
+        return SparkSettings.from_dict(raw)
+    except SparkSettingsError as exc:
+        raise SparkEngineError(f"[spark] settings{f' in {source}' if source else ''}: {exc}") from None
+
+
+def session_conf(master: str, conf_pairs: Sequence[str], settings: Any) -> dict[str, str]:
+    """Spark settings of this run: ``[spark]`` first, ``--conf`` over it."""
+    conf: dict[str, str] = {}
+    partitions = settings.partitions_for(master)
+    if partitions:
+        conf["spark.sql.shuffle.partitions"] = str(partitions)
+    if master.startswith("local"):
+        # adaptive execution runs every shuffle stage as a job of its own: on one machine with a
+        # few partitions there is nothing to re-plan, and it doubled the jobs of a detector
+        # (85 -> 45 per trace resale + maternity run, docs/scale.md); a cluster keeps it
+        conf["spark.sql.adaptive.enabled"] = "false"
+    conf.update(parse_conf(conf_pairs))
+    return conf
+
+
+@contextmanager
+def spark_sql(master: str, conf_pairs: Sequence[str], tables: Path | None, settings: Any = None) -> Iterator[Any]:
+    """The Spark connection detectors run on, over the Parquet tables in ``tables``.
+
+    ``tables`` None: the catalog tables ``[spark] tables`` names."""
+    from ringscope.analytics.spark.connection import SparkConnection
+    from ringscope.analytics.spark.settings import SparkSettings
+    from ringscope.analytics.spark.tables import MissingTables, check_folder, load_catalog_tables, load_tables
+
+    settings = settings or SparkSettings()
+    if tables is None and not settings.from_catalog:
+        raise SparkEngineError("no tables: give --tables DIR (Parquet) or name catalog tables in [spark] tables")
+    conf = session_conf(master, conf_pairs, settings)
+    try:
+        if tables is not None:
+            check_folder(Path(tables))
     except MissingTables as exc:
         raise SparkEngineError(str(exc)) from None
     from pyspark.sql import SparkSession
 
     ours = SparkSession.getActiveSession() is None
     spark = start_session(master, conf)
-    con = SparkConnection(spark)
+    con = SparkConnection(spark, driver_graph_edges=settings.driver_graph_edges)
     try:
-        load_tables(spark, tables)
+        try:
+            if tables is not None:
+                load_tables(spark, tables)
+            else:
+                load_catalog_tables(spark, settings.catalog_names())
+        except MissingTables as exc:
+            raise SparkEngineError(str(exc)) from None
         yield con
     finally:
         con.close()

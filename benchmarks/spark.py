@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -47,6 +48,7 @@ def worker(args: argparse.Namespace) -> None:
     from ringscope.analytics.settings import DetectionSettings
 
     settings = DetectionSettings.from_dict({"memory_limit": args.memory_limit} if args.memory_limit else {})
+    cores = args.cores[0]  # a worker runs one engine on one core count
     t0 = time.perf_counter()
     if args.engine == "embedded":
         con = connect_drop(args.drop)
@@ -57,23 +59,33 @@ def worker(args: argparse.Namespace) -> None:
     else:
         from ringscope.analytics.spark.connection import SparkConnection
         from ringscope.analytics.spark.tables import load_tables
-        from ringscope.app.spark_engine import start_session
+        from ringscope.analytics.spark.settings import SparkSettings
+        from ringscope.app.spark_engine import session_conf, start_session
 
-        conf = {"spark.sql.shuffle.partitions": str(4 * args.cores)}
+        conf = session_conf(f"local[{cores}]", [], SparkSettings())  # what `detect --engine spark` uses
         if args.memory_limit:  # DuckDB's cap means nothing to Spark: bound the JVM heap instead, Spark spills
             conf["spark.driver.memory"] = SPARK_LOW_HEAP
-        spark = start_session(f"local[{args.cores}]", conf)
+        spark = start_session(f"local[{cores}]", conf)
         load_tables(spark, args.tables)
         con = SparkConnection(spark)
         load = time.perf_counter() - t0
         rings = run_detection(con, settings, engine=con.community_engine()).rings
     digest, n = ring_digest(provisional_ids(rings))
     detect_s = round(time.perf_counter() - t0 - load, 1)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    if args.engine == "spark":  # the JVM does the work: its high-water mark counts too
-        peak_kb += _vm_hwm_kb(int(spark.sparkContext._jvm.ProcessHandle.current().pid()))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_kb, cpu_s = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    if args.engine == "spark":  # the JVM does the work: its high-water mark and CPU time count too
+        jvm = int(spark.sparkContext._jvm.ProcessHandle.current().pid())
+        peak_kb += _vm_hwm_kb(jvm)
+        cpu_s += _cpu_s(jvm)
     print(json.dumps({"digest": digest, "rings": n, "load_s": round(load, 1), "detect_s": detect_s,
-                      "peak_rss_mb": round(peak_kb / 1024)}))
+                      "cpu_s": round(cpu_s, 1), "peak_rss_mb": round(peak_kb / 1024)}))
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (the JVM): a figure the machine's other load barely moves."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _vm_hwm_kb(pid: int) -> int:
@@ -98,7 +110,8 @@ def run(engine: str, drop: Path, tables: Path, cores: int = 2, memory_limit: str
         out.update(json.loads(lines[-1]))
     else:
         err = [ln for ln in proc.stderr.splitlines() if "Error" in ln or "error" in ln]
-        out["failed"] = (err[-1] if err else proc.stderr.strip().splitlines()[-1:] or ["?"])[0][:160]
+        tail = err[-1:] or proc.stderr.strip().splitlines()[-1:] or ["?"]
+        out["failed"] = tail[0][:160]
     return out
 
 
@@ -142,12 +155,12 @@ def main() -> None:
             results.append(run(engine, args.drop, tables, 2, args.low_memory))
             print(json.dumps(results[-1]), flush=True)
     base = results[0]
-    print("\n| engine | memory cap | wall (s) | detect (s) | peak RSS (MB) | rings | same rings as embedded |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| engine | memory cap | wall (s) | detect (s) | CPU (s) | peak RSS (MB) | rings | same rings as embedded |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         same = "failed: " + r["failed"] if "failed" in r else ("yes" if r.get("digest") == base.get("digest") else "NO")
         print(f"| {r['engine']} | {r['memory_limit']} | {r['wall_s']} | {r.get('detect_s', '-')} | "
-              f"{r['peak_rss_mb']} | {r.get('rings', '-')} | {same} |")
+              f"{r.get('cpu_s', '-')} | {r['peak_rss_mb']} | {r.get('rings', '-')} | {same} |")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,12 @@ changes.  A round is one join and one aggregation, so it runs on any number
 of executors; the number of rounds is bounded by the longest shortest path
 inside a component (rings are small-diameter graphs: a handful of rounds).
 
+Small graphs stay on the driver: the detectors hand the engine an edge list
+they have already fetched, so below ``[spark] driver_graph_edges`` edges
+(default 2,000,000, docs/scale.md) igraph splits it there — the embedded
+engine's own call — instead of shipping it back to the executors for a
+dozen jobs of a second each.
+
 Leiden: components above ``split_above`` nodes are split inside
 ``applyInPandas`` grouped by component, one component per task (a ring
 candidate fits one executor by far), with the same igraph call, seed and
@@ -31,10 +37,15 @@ class SparkCommunityEngine:
 
     name = "spark"
 
-    def __init__(self, spark: Any) -> None:
+    def __init__(self, spark: Any, driver_graph_edges: int = 0) -> None:
         self.spark = spark
         self._local = IgraphEngine()
         self.rounds: list[int] = []
+        self.driver_graph_edges = driver_graph_edges
+        """Graphs with fewer edges are split by igraph on the driver, where the detector already holds them."""
+
+    def _on_driver(self, edges: WeightedEdges) -> bool:
+        return len(edges) < self.driver_graph_edges
 
     def _edges(self, edges: WeightedEdges) -> Any:
         frame = pd.DataFrame({"i": range(len(edges)), "src": edges.sources, "dst": edges.targets,
@@ -52,17 +63,18 @@ class SparkCommunityEngine:
                                "SELECT dst AS node, dst AS comp FROM _rs_cc_edges").localCheckpoint(eager=True)
         for rounds in range(1, MAX_ROUNDS + 1):
             label.createOrReplaceTempView("_rs_cc_label")
+            # one job per round: the new labels are checkpointed (the iteration's lineage would
+            # otherwise grow with every round) and count their own changes in the same pass
             step = self.spark.sql("""
-                SELECT l.node, least(l.comp, coalesce(min(n.comp), l.comp)) AS comp
+                SELECT l.node, least(l.comp, coalesce(min(n.comp), l.comp)) AS comp,
+                       least(l.comp, coalesce(min(n.comp), l.comp)) <> l.comp AS moved
                 FROM _rs_cc_label l
                 LEFT JOIN _rs_cc_links k ON k.a = l.node
                 LEFT JOIN _rs_cc_label n ON n.node = k.b
                 GROUP BY l.node, l.comp""").localCheckpoint(eager=True)
-            step.createOrReplaceTempView("_rs_cc_step")
-            changed = self.spark.sql("SELECT count(*) FROM _rs_cc_step s JOIN _rs_cc_label l "
-                                     "ON l.node = s.node WHERE s.comp <> l.comp").collect()[0][0]
+            changed = step.where("moved").limit(1).count()
             label.unpersist()
-            label = step
+            label = step.select("node", "comp")
             if changed == 0:
                 self.rounds.append(rounds)
                 return label
@@ -71,6 +83,8 @@ class SparkCommunityEngine:
     def components(self, edges: WeightedEdges) -> list[list[str]]:
         if not len(edges):
             return []
+        if self._on_driver(edges):
+            return self._local.components(edges)
         groups: dict[str, list[str]] = {}
         for node, comp in self.labels(edges).collect():
             groups.setdefault(comp, []).append(node)
@@ -79,6 +93,8 @@ class SparkCommunityEngine:
     def leiden(self, edges: WeightedEdges, resolution: float, seed: int) -> list[list[str]]:
         if not len(edges):
             return []
+        if self._on_driver(edges):
+            return self._local.leiden(edges, resolution, seed)
         self.labels(edges).createOrReplaceTempView("_rs_cc_comp")
         tagged = self.spark.sql("SELECT c.comp, e.i, e.src, e.dst, e.w FROM _rs_cc_edges e "
                                 "JOIN _rs_cc_comp c ON c.node = e.src")

@@ -69,10 +69,16 @@ def _rows(frame: Any) -> list[tuple]:
 class SparkConnection:
     """Detectors' SQL on a Spark session whose catalog holds the contract tables as temp views."""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Any, driver_graph_edges: int = 2_000_000) -> None:
         self.spark = session
+        self.driver_graph_edges = driver_graph_edges
         self._cached: dict[str, Any] = {}
         self.statements = 0
+
+    @staticmethod
+    def _keep(frame: Any) -> Any:
+        """A temp table computed once: detectors read each several times (lazy views cost more, docs/scale.md)."""
+        return frame.localCheckpoint(eager=True)
 
     def execute(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> SparkResult:
         if sql.strip().upper().startswith("SET "):
@@ -109,7 +115,7 @@ class SparkConnection:
         name = tree.this.this.name if isinstance(tree.this, exp.Schema) else tree.this.name
         frame = self.spark.sql(spark_text(query))
         if kind == "TABLE":
-            frame = frame.localCheckpoint(eager=True)
+            frame = self._keep(frame)
         self._drop(name)
         frame.createOrReplaceTempView(name)
         self._cached[name] = frame
@@ -122,7 +128,7 @@ class SparkConnection:
         if name not in self._cached or tree.expression is None:
             raise DialectError(f"INSERT INTO {name}: only temp tables made by CREATE TEMP TABLE take rows on Spark")
         old = self._cached[name]
-        frame = old.union(self.spark.sql(spark_text(tree.expression))).localCheckpoint(eager=True)
+        frame = self._keep(old.union(self.spark.sql(spark_text(tree.expression))))
         frame.createOrReplaceTempView(name)
         self._cached[name] = frame
         old.unpersist()
@@ -156,4 +162,4 @@ class SparkConnection:
         """Components and Leiden on Spark (``analytics.spark.components``)."""
         from ringscope.analytics.spark.components import SparkCommunityEngine
 
-        return SparkCommunityEngine(self.spark)
+        return SparkCommunityEngine(self.spark, self.driver_graph_edges)

@@ -62,25 +62,49 @@ def _column(name: str, kind: str, present: dict[str, str]) -> str:
 
 
 def load_tables(spark: Any, folder: Path | str) -> dict[str, int]:
-    """Register every contract table as a typed temp view; returns the row counts read."""
+    """Register every contract table of a Parquet folder as a typed temp view.
+
+    Returns 0 for an absent optional table, -1 for a table read (not counted:
+    a count is a full scan, left to the detectors)."""
     folder = Path(folder)
     check_folder(folder)
     counts: dict[str, int] = {}
-    for name, spec in TABLES.items():
+    for name in TABLES:
         path = table_path(folder, name)
-        if path is None:
-            cols = ", ".join(f"CAST(NULL AS {spark_type(c.kind)}) AS `{c.name}`" for c in spec.columns)
-            spark.sql(f"SELECT {cols} WHERE false").createOrReplaceTempView(name)
-            counts[name] = 0
-            continue
-        raw = spark.read.parquet(str(path))
-        present = {f.name: f.dataType.simpleString() for f in raw.schema.fields}
-        raw.createOrReplaceTempView(f"_raw_{name}")
-        typed = spark.sql(f"SELECT {', '.join(_column(c.name, c.kind, present) for c in spec.columns)} "
-                          f"FROM _raw_{name}")
-        typed.createOrReplaceTempView(name)
-        counts[name] = -1  # not counted: a count is a full scan, left to the detectors
+        counts[name] = _register(spark, name, None if path is None else spark.read.parquet(str(path)))
     return counts
+
+
+def load_catalog_tables(spark: Any, names: dict[str, str]) -> dict[str, int]:
+    """Register the contract tables from catalog (Hive/metastore) tables: ``names`` maps contract -> catalog name.
+
+    A province's platform keeps the data in its warehouse; reading the catalog
+    tables directly saves an export.  They are typed like Parquet tables."""
+    missing = [f"{names[n]} ({n})" if n in names else n for n in REQUIRED
+               if n not in names or not spark.catalog.tableExists(names[n])]
+    if missing:
+        raise MissingTables(f"catalog table(s) not found: {', '.join(missing)} "
+                            f"(every run needs {', '.join(REQUIRED)}; [spark] tables in docs/scale.md)")
+    counts: dict[str, int] = {}
+    for name in TABLES:
+        target = names.get(name)
+        raw = spark.table(target) if target and spark.catalog.tableExists(target) else None
+        counts[name] = _register(spark, name, raw)
+    return counts
+
+
+def _register(spark: Any, name: str, raw: Any) -> int:
+    """Temp view ``name`` with the store's columns and types over ``raw`` (empty when ``raw`` is None)."""
+    spec = TABLES[name]
+    if raw is None:
+        cols = ", ".join(f"CAST(NULL AS {spark_type(c.kind)}) AS `{c.name}`" for c in spec.columns)
+        spark.sql(f"SELECT {cols} WHERE false").createOrReplaceTempView(name)
+        return 0
+    present = {f.name: f.dataType.simpleString() for f in raw.schema.fields}
+    raw.createOrReplaceTempView(f"_raw_{name}")
+    typed = spark.sql(f"SELECT {', '.join(_column(c.name, c.kind, present) for c in spec.columns)} FROM _raw_{name}")
+    typed.createOrReplaceTempView(name)
+    return -1
 
 
 def write_parquet_tables(con: Any, folder: Path | str) -> dict[str, int]:

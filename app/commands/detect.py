@@ -48,7 +48,7 @@ def detect(
     conf: list[str] = typer.Option([], "--conf", metavar="KEY=VALUE", help="Spark setting key=value, passed through (repeatable)."),
     tables: Optional[Path] = typer.Option(None, "--tables",
                                           help="Folder of NAME.parquet contract tables for --engine spark "
-                                               "(default: WORKSPACE/tables, written by export-tables)."),
+                                               "(default: [spark] tables, else WORKSPACE/tables written by export-tables)."),
     workspace: Optional[Path] = WorkspaceOpt,
     store: Optional[str] = StoreOpt,
     config: Optional[Path] = ConfigOpt,
@@ -62,7 +62,7 @@ def detect(
     settings = detection_settings(cfg)
     if engine not in ("embedded", "spark"):
         raise UserError(f"--engine {engine!r}: use 'embedded' or 'spark'")
-    with open_store(cfg.store) as st, _sql_engine(engine, master, conf, tables or Path(cfg.workspace) / "tables") as sql:
+    with open_store(cfg.store) as st, _sql_engine(engine, master, conf, tables, cfg) as sql:
         with Progress(TextColumn("{task.description:<24}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeElapsedColumn(), console=console, transient=True) as bar:
             task = bar.add_task("detect", total=len(settings.schemes))
@@ -92,15 +92,21 @@ def detect(
 
 
 @contextmanager
-def _sql_engine(engine: str, master: str, conf: list[str], tables: Path) -> Iterator[Any]:
-    """``None`` for the embedded engine (the store's connection), else a Spark session over ``tables``."""
+def _sql_engine(engine: str, master: str, conf: list[str], tables: Optional[Path], cfg: Any) -> Iterator[Any]:
+    """``None`` for the embedded engine (the store's connection), else a Spark session.
+
+    Spark reads ``--tables DIR``; without it the catalog tables of ``[spark] tables``,
+    else ``WORKSPACE/tables`` (what ``export-tables`` writes)."""
     if engine == "embedded":
         yield None
         return
-    from ringscope.app.spark_engine import SparkEngineError, spark_sql
+    from ringscope.app.spark_engine import SparkEngineError, spark_settings, spark_sql
 
     try:
-        with spark_sql(master, conf, tables) as sql:
+        settings = spark_settings(cfg.spark, cfg.source)
+        if tables is None and not settings.from_catalog:
+            tables = Path(cfg.workspace) / "tables"
+        with spark_sql(master, conf, tables, settings) as sql:
             yield sql
     except SparkEngineError as exc:
         raise UserError(f"spark: {exc}") from None

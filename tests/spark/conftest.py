@@ -10,10 +10,14 @@ PATIENTS, SEED = 1000, 3
 
 
 @pytest.fixture(scope="session")
-def spark():
-    from ringscope.app.spark_engine import start_session
+def spark(tmp_path_factory):
+    from ringscope.analytics.spark.settings import SparkSettings
+    from ringscope.app.spark_engine import session_conf, start_session
 
-    session = start_session("local[2]", {"spark.sql.shuffle.partitions": "4"}, app_name="ringscope-tests")
+    # the catalog test saves tables: into a scratch warehouse, never ./spark-warehouse
+    warehouse = tmp_path_factory.mktemp("spark-warehouse")
+    conf = {**session_conf("local[2]", [], SparkSettings()), "spark.sql.warehouse.dir": str(warehouse)}
+    session = start_session("local[2]", conf, app_name="ringscope-tests")
     yield session
     session.stop()
 

@@ -10,10 +10,13 @@ import pytest
 from ringscope.analytics.spark.dialect import DialectError, spark_text, to_spark
 
 
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from ringscope.app.cli import main; main()", *args],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
+
+
 def detect(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from ringscope.app.cli import main; main()", "detect",
-                           "--engine", "spark", *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})})
+    return run_cli("detect", "--engine", "spark", *args, env=env)
 
 
 def one_line_error(res: subprocess.CompletedProcess) -> str:
