@@ -58,8 +58,8 @@ def worker(args: argparse.Namespace) -> None:
         rings = run_detection(con, settings).rings
     else:
         from ringscope.analytics.spark.connection import SparkConnection
-        from ringscope.analytics.spark.tables import load_tables
         from ringscope.analytics.spark.settings import SparkSettings
+        from ringscope.analytics.spark.tables import load_tables
         from ringscope.app.spark_engine import session_conf, start_session
 
         conf = session_conf(f"local[{cores}]", [], SparkSettings())  # what `detect --engine spark` uses
