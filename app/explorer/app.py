@@ -16,7 +16,7 @@ tr = session.translator()
 st.html("<style>[data-testid='stMetricValue'] *, [data-testid='stMetricLabel'] * {white-space: normal !important; "
         "overflow: visible !important; text-overflow: clip !important; overflow-wrap: anywhere;}</style>")
 pages = [
-    st.Page("screens/overview.py", title=tr("nav.overview"), url_path="overview", default=True),
+    st.Page("screens/overview.py", title=tr("nav.overview"), default=True),  # served at / (a default page has no path)
     st.Page("screens/queue.py", title=tr("nav.queue"), url_path="queue"),
     st.Page("screens/ring.py", title=tr("nav.ring"), url_path="ring"),
     st.Page("screens/search.py", title=tr("nav.search"), url_path="search"),
