@@ -109,10 +109,22 @@ def points_table(lines: Iterable[YearLine], tr: Translator) -> pd.DataFrame:
              "responsibility": tr.maybe(f"points.degree_{item.proposal.responsibility}", item.proposal.responsibility),
              "points": item.proposal.points, "status": tr.maybe(f"points.status_{item.status}", item.status),
              "running_total": item.running_total, "consequence": tr.maybe(f"points.consequence_{item.consequence}", item.consequence),
-             "evidence": ", ".join(e["settlement_id"] for e in item.proposal.evidence)} for item in lines]
+             "evidence": evidence_cell([e["settlement_id"] for e in item.proposal.evidence], tr)} for item in lines]
     cols = ["entry", "person", "year", "rule", "responsibility", "points", "status", "running_total", "consequence",
             "evidence"]
     return _localise(pd.DataFrame(rows, columns=cols), tr)
+
+
+EVIDENCE_SHOWN = 3
+"""Settlement ids shown in a credit-point row; the full list is in the points registry and the referral."""
+
+
+def evidence_cell(settlement_ids: list[str], tr: Translator) -> str:
+    """The first few settlement ids and how many there are in all (a row must stay one row)."""
+    shown = ", ".join(settlement_ids[:EVIDENCE_SHOWN])
+    if len(settlement_ids) <= EVIDENCE_SHOWN:
+        return shown
+    return f"{shown} {tr('points.evidence_more', n=len(settlement_ids))}"
 
 
 def _localise(df: pd.DataFrame, tr: Translator) -> pd.DataFrame:
