@@ -179,9 +179,17 @@ def _from_ring_book(con: duckdb.DuckDBPyConnection, ring_id: str) -> RingRecord 
         return None
     run_id = str(item.get("run_id") or "")
     run_info: dict[str, object] = {k: v for k, v in (item.get("run") or {}).items() if isinstance(v, (str, int, float))}
-    rows = con.execute("SELECT drop_ids FROM ring_runs WHERE run_id = ?", [run_id]).fetchall()
-    run_info["drop_ids"] = sorted(rows[0][0] or []) if rows else []
+    run_info["drop_ids"] = run_drops(con, run_id)
     return ring_from_json(item, run_id, run_info, source="ring book")
+
+
+def run_drops(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """The drops a detection run read (empty when the ring book does not know the run)."""
+    try:
+        rows = con.execute("SELECT drop_ids FROM ring_runs WHERE run_id = ?", [run_id]).fetchall()
+    except duckdb.CatalogException:  # no ring book in this workspace yet
+        return []
+    return sorted(rows[0][0] or []) if rows else []
 
 
 def find_ring(workspace: Path, con: duckdb.DuckDBPyConnection, ring_id: str,

@@ -79,8 +79,16 @@ def latest_drg_cases(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]] | N
     """The most recently recorded run's cases as contract dicts (None: no DRG case book in this store)."""
     if not _exists(con):
         return None
-    row = con.execute("SELECT run_id FROM drg_book_cases ORDER BY recorded_at DESC LIMIT 1").fetchone()
-    return [] if row is None else drg_cases_for_run(con, row[0])
+    run_id = latest_drg_run(con)
+    return [] if run_id is None else drg_cases_for_run(con, run_id)
+
+
+def latest_drg_run(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The detection run whose DRG cases were recorded last (None: none recorded)."""
+    if not _exists(con):
+        return None
+    rows = con.execute("SELECT run_id FROM drg_book_cases ORDER BY recorded_at DESC LIMIT 1").fetchall()
+    return rows[0][0] if rows else None
 
 
 def drg_cases_for_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:

@@ -96,10 +96,15 @@ def _expected_key(public_key: Optional[str], workspace: Optional[Path]) -> Optio
     return None
 
 
+def _subject_word(info: dict) -> str:
+    """An institution's DRG case file is no ring (bag-info Ring-Scheme ``drg``)."""
+    return "institution case" if info.get("Ring-Scheme") == "drg" else "ring"
+
+
 def _print_valid(package: Path, report: VerifyReport, pinned: bool) -> None:
     info = report.info
     console.print(f"VALID: {package}: {report.files_checked} files match their SHA-256 manifests "
-                  f"(ring {info.get('Ring-Id', '?')}, exported {info.get('Export-Time', '?')}, "
+                  f"({_subject_word(info)} {info.get('Ring-Id', '?')}, exported {info.get('Export-Time', '?')}, "
                   f"RingScope {info.get('RingScope-Version', '?')}).", highlight=False, markup=False)
     if report.signed:
         whose = "the expected key" if pinned else "a key you must compare with the bureau's"

@@ -21,7 +21,8 @@ import duckdb
 from ringscope.analytics.ring import Member
 from ringscope.app.drg_source import load_drg_cases
 from ringscope.app.errors import UserError
-from ringscope.app.ring_source import EvidenceRecord, RingRecord
+from ringscope.app.ring_source import EvidenceRecord, RingRecord, run_drops
+from ringscope.graph.drg_book import latest_drg_run
 
 SCHEME = "drg"
 PREFIX = "DRG-"
@@ -44,6 +45,7 @@ def institution_subject(workspace: Path, con: duckdb.DuckDBPyConnection, facilit
     evidence = tuple(EvidenceRecord(c.violation, f"{c.case_id}: {c.text('en')}", f"{c.case_id}：{c.text('zh')}")
                      for c in cases)
     loss = sum((c.fund_loss for c in cases), Decimal("0.00"))
+    run_id = "" if (app_config or {}).get("rings_file") else (latest_drg_run(con) or "")
     return RingRecord(subject_id(facility_id), SCHEME, max(c.score for c in cases), members, float(loss),
                       settlement_ids=settlements, evidence=evidence, reported_fund_loss=loss,
-                      source="DRG case book")
+                      source="DRG case book", run_id=run_id, run_info={"drop_ids": run_drops(con, run_id)})

@@ -68,6 +68,8 @@ def test_the_command_takes_an_institution_instead_of_a_ring(drg_only, tmp_path):
                                  "--workspace", str(workspace)])
     assert result.exit_code == 0, result.output
     assert out.exists()
+    checked = runner.invoke(app, ["verify", str(out)])
+    assert "institution case DRG-H1" in checked.output and "ring DRG-H1" not in checked.output
     both = runner.invoke(app, ["export", "R-000001", "--institution", "H1", "--out", str(tmp_path / "x.zip"),
                                "--workspace", str(workspace)])
     assert both.exit_code != 0 and "not both" in str(both.exception)  # main() prints it as one line
@@ -80,3 +82,5 @@ def test_the_chinese_summary_speaks_of_an_institution_case_in_one_vocabulary(drg
     assert "定点医疗机构涉嫌 DRG/DIP 支付违规案件移送材料" in text and "案件编号" in text and "团伙编号" not in text
     assert "6,000.50" in text
     assert code_words_in(text) == []
+    assert "RUN-000001" in text  # the run whose screens found the cases, not "none"
+    assert "生育津贴合计" not in text  # no maternity-claims row in an institution's DRG case file
