@@ -145,14 +145,23 @@ def test_busy_counter_with_unrelated_regulars_minutes_apart_is_not_a_ring(world)
 
 
 def test_chain_pharmacies_sharing_staff_is_not_a_ring(world):
-    """Hard negative: one pharmacist settles local regulars at two branches of a chain."""
+    """Hard negative: one pharmacist settles local regulars at two branches of a chain.
+
+    Among each branch's ordinary customers the regulars do come together (the coordination
+    step pools them, one pool per branch), but the shared pharmacist neither joins the two
+    pools nor counts as a sign: local, living holders with ordinary care show no indication."""
     world.facility("PA", "pharmacy", region="440101", chain_id="CH1")
     world.facility("PB", "pharmacy", region="440101", chain_id="CH1")
+    crowd(world, "PA")
+    crowd(world, "PB")
     regulars = [world.patient(f"R{i}", region="440101") for i in range(6)]
     for d in range(0, 60, 10):
         for i, pid in enumerate(regulars):
             world.settle(pid, "PA" if i % 2 else "PB", day(d, 10, 3 * i), operator_id="OPCHAIN", kind="pharmacy")
     assert detect_borrowed_cards(world.con(), DetectionSettings()) == []
+    pools = detect_borrowed_cards(world.con(), tuned("borrowed_cards", report_score=-10.0))
+    assert sorted(sorted(p.members_of("card")) for p in pools) == [["CR0", "CR2", "CR4"], ["CR1", "CR3", "CR5"]]
+    assert {e.kind for p in pools for e in p.evidence} == {"card_pool"}
 
 
 def test_screening_day_once_is_not_a_ring(world):
