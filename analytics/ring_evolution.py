@@ -42,6 +42,7 @@ from decimal import Decimal
 from typing import Iterable, Sequence
 
 from ringscope.analytics.ring_identity import compatible
+from ringscope.analytics.settings import EvolutionSettings
 
 NEW = "new"
 PERSISTING = "persisting"
@@ -53,18 +54,6 @@ DISSOLVED = "dissolved"
 
 #: Every status, in the order a report lists them.
 STATUSES = (NEW, GROWN, MERGED, SPLIT, SHRUNK, PERSISTING, DISSOLVED)
-
-
-@dataclass(frozen=True)
-class EvolutionSettings:
-    min_overlap: float = 0.5
-    """Share of the smaller ring's members that must be in the other ring for the
-    two to be the same ring (or a piece of it).  One half is the contract's own
-    bar for "the same ring" (Jaccard 0.5 against the truth), applied to the smaller
-    side so that growth does not break the link."""
-    min_shared: int = 2
-    """Members the two rings must share at least (all of the smaller ring when it
-    has fewer): one shared patient is a coincidence, two are a connection."""
 
 
 @dataclass(frozen=True)

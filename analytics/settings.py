@@ -609,6 +609,26 @@ class DrgSettings:
             raise SettingsError("detection.drg.payment_method must be 'rate' or 'points'")
 
 
+@dataclass(frozen=True)
+class EvolutionSettings:
+    """How the weekly report tells a ring's changes from last week's rings (``[detection.evolution]``)."""
+
+    min_overlap: float = 0.5
+    """Share of the smaller ring's members that must be in the other ring for the
+    two to be the same ring (or a piece of it).  One half is the contract's own
+    bar for "the same ring" (Jaccard 0.5 against the truth), applied to the smaller
+    side so that growth does not break the link."""
+    min_shared: int = 2
+    """Members the two rings must share at least (all of the smaller ring when it
+    has fewer): one shared patient is a coincidence, two are a connection."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.min_overlap <= 1.0:
+            raise SettingsError("detection.evolution.min_overlap must be above 0 and at most 1")
+        if self.min_shared < 1:
+            raise SettingsError("detection.evolution.min_shared must be at least 1")
+
+
 _SECTIONS = {
     "trace_resale": TraceResaleSettings,
     "borrowed_cards": BorrowedCardsSettings,
@@ -618,6 +638,7 @@ _SECTIONS = {
     "mixed": MixedSettings,
     "scoring": ScoringSettings,
     "drg": DrgSettings,
+    "evolution": EvolutionSettings,
 }
 
 
@@ -649,6 +670,8 @@ class DetectionSettings:
     """How rings are scored (``[detection.scoring]``)."""
     drg: DrgSettings = field(default_factory=DrgSettings)
     """DRG/DIP payment screens (``[detection.drg]``, docs/drg.md)."""
+    evolution: EvolutionSettings = field(default_factory=EvolutionSettings)
+    """How the weekly report matches this week's rings with last week's (``[detection.evolution]``)."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "DetectionSettings":

@@ -234,6 +234,13 @@ def detect_and_book(cfg, store, on_step: Callable[[str, str], None] | None = Non
     return run.rings, run.run_id
 
 
+def _evolution_settings(cfg) -> EvolutionSettings:
+    """``[detection.evolution]``: how this week's rings are matched with last week's."""
+    from ringscope.app.detection import detection_settings
+
+    return detection_settings(cfg).evolution
+
+
 def triage_window_end(con, week: str, fingerprint: str) -> datetime | None:
     """When the week's triage window closes: the record time to keep, or None for "now".
 
@@ -313,7 +320,7 @@ def run_weekly(
             say("history")
             prev = previous_week(con, week)
             previous = week_members(con, prev) if prev else {}
-            rows, lineage, evolution = history_rows(rings, previous)
+            rows, lineage, evolution = history_rows(rings, previous, _evolution_settings(cfg))
             recorded_at = triage_window_end(con, week, fingerprint)
             record_week(con, WeekRun(week=week, run_id=run_id, drop_id=drop_id, drop_fingerprint=fingerprint,
                                      previous_week=prev, data_as_of=data_as_of(con)),

@@ -13,10 +13,23 @@ def test_defaults_and_overrides():
     assert s.digest() != DetectionSettings().digest()
 
 
+def test_the_weekly_ring_matching_is_a_detection_setting():
+    """[detection.evolution] reaches the weekly job's classification (was a constant in ring_evolution)."""
+    from ringscope.app.config import load_config
+    from ringscope.app.weekly import _evolution_settings
+
+    s = DetectionSettings.from_dict({"evolution": {"min_overlap": 0.75, "min_shared": 3}})
+    assert (s.evolution.min_overlap, s.evolution.min_shared) == (0.75, 3)
+    cfg = load_config(env={})
+    cfg = type(cfg)(**{**cfg.__dict__, "detection": {"evolution": {"min_overlap": 0.75}}})
+    assert _evolution_settings(cfg).min_overlap == 0.75
+
+
 @pytest.mark.parametrize("bad", [
     {"nope": 1}, {"car_shuttle": {"nope": 1}}, {"car_shuttle": {"min_patients": "4"}},
     {"schemes": ["fraud"]}, {"maternity": 3}, {"borrowed_cards": {"min_cards": 2.5}},
-    {"memory_limit": "lots"}, {"engine": "spark"},
+    {"memory_limit": "lots"}, {"engine": "spark"}, {"evolution": {"min_overlap": 0.0}},
+    {"scoring": {"signal_weight": 1.5}},
 ])
 def test_bad_settings_say_which(bad):
     with pytest.raises(SettingsError):
