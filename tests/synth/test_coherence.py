@@ -24,6 +24,7 @@ def con(request, tmp_path_factory):
     for t in TABLES:
         db.execute(f"create view {t} as select * from read_csv('{folder}/{t}.csv', all_varchar=true)")
     db.execute(f"create view rings as select * from read_csv('{folder}/truth/rings.csv', all_varchar=true)")
+    db.execute(f"create view ring_variants as select * from read_csv('{folder}/truth/ring_variants.csv', all_varchar=true)")
     db.execute(f"""create view variants as select distinct listed_as as ring_id, unnest(string_split(variants, ';')) as variant
                    from read_csv('{folder}/truth/ring_variants.csv', all_varchar=true) where variants is not null""")
     db.execute("""create temp table box as select s.patient_id, s.facility_id, s.settled_at, d.trace_code
@@ -34,6 +35,21 @@ def con(request, tmp_path_factory):
 
 def _one(con, sql):
     return con.execute(sql).fetchall()[0][0]
+
+
+def _ring_card_uses(con) -> None:
+    """Table ``bc``: every settlement of a borrowed_cards ring's card, with its ring and epoch."""
+    con.execute("""create or replace temp table bc as select s.*, r.ring_id,
+        epoch(strptime(s.settled_at, '%Y-%m-%dT%H:%M:%S')) ts from settlements s
+        join rings r on r.scheme = 'borrowed_cards' and r.entity_type = 'card' and r.entity_id = s.card_id""")
+
+
+def _ring_admissions(con) -> None:
+    """Table ``cs``: every car_shuttle ring patient's admission at the ring's institution."""
+    con.execute("""create or replace temp table cs as select s.*, r.ring_id from settlements s
+        join rings r on r.scheme = 'car_shuttle' and r.entity_type = 'patient' and r.entity_id = s.patient_id
+        join rings f on f.ring_id = r.ring_id and f.entity_type = 'facility' and f.entity_id = s.facility_id
+        where s.kind = 'inpatient'""")
 
 
 def test_no_entity_is_listed_in_two_rings_of_a_scheme(con):
@@ -71,9 +87,7 @@ def test_every_trace_resale_seller_has_a_box_resettled_by_the_ring(con):
 
 
 def test_every_borrowed_card_is_used_in_gang_sessions_on_two_days(con):
-    con.execute("""create or replace temp table bc as select s.*, r.ring_id,
-        epoch(strptime(s.settled_at, '%Y-%m-%dT%H:%M:%S')) ts from settlements s
-        join rings r on r.scheme = 'borrowed_cards' and r.entity_type = 'card' and r.entity_id = s.card_id""")
+    _ring_card_uses(con)
     lonely = _one(con, """select count(*) from (select r.ring_id, r.entity_id, (
           select count(distinct a.settled_at[1:10]) from bc a join bc b on a.ring_id = b.ring_id
           and a.facility_id = b.facility_id and a.card_id <> b.card_id
@@ -84,10 +98,7 @@ def test_every_borrowed_card_is_used_in_gang_sessions_on_two_days(con):
 
 
 def test_every_shuttled_patient_is_coadmitted_with_the_cohort_twice(con):
-    con.execute("""create or replace temp table cs as select s.*, r.ring_id from settlements s
-        join rings r on r.scheme = 'car_shuttle' and r.entity_type = 'patient' and r.entity_id = s.patient_id
-        join rings f on f.ring_id = r.ring_id and f.entity_type = 'facility' and f.entity_id = s.facility_id
-        where s.kind = 'inpatient'""")
+    _ring_admissions(con)
     once = _one(con, """select count(*) from (select r.ring_id, r.entity_id, (
           select count(distinct a.admitted_on) from cs a join cs b on a.ring_id = b.ring_id
           and a.facility_id = b.facility_id and a.admitted_on = b.admitted_on and a.patient_id <> b.patient_id
@@ -140,3 +151,47 @@ def test_maternity_shells_of_a_ring_are_linked_and_claimants_claimed_through_the
     assert _one(con, """select count(*) from rings r where scheme = 'maternity' and entity_type = 'patient'
         and not exists (select 1 from maternity_claims c join rings e on e.ring_id = r.ring_id
         and e.entity_id = c.employer_id where c.patient_id = r.entity_id)""") == 0
+
+
+def _component_count(nodes: set[str], edges: list[tuple[str, str]]) -> int:
+    parent = {n: n for n in nodes}
+
+    def root(n: str) -> str:
+        while parent[n] != n:
+            n = parent[n]
+        return n
+    for a, b in edges:
+        parent[root(a)] = root(b)
+    return len({root(n) for n in nodes})
+
+
+# How the members of a ring of each batch-working scheme are tied in the data: cards settled
+# minutes apart at one place, villagers admitted together, patients written for by the ring's doctors.
+_TIES = {
+    "borrowed_cards": """select a.card_id, b.card_id from bc a join bc b on a.ring_id = b.ring_id
+        and a.facility_id = b.facility_id and a.card_id < b.card_id and abs(a.ts - b.ts) <= 1500
+        where a.ring_id = $ring""",
+    "car_shuttle": """select a.patient_id, b.patient_id from cs a join cs b on a.ring_id = b.ring_id
+        and a.facility_id = b.facility_id and a.admitted_on = b.admitted_on and a.patient_id < b.patient_id
+        where a.ring_id = $ring""",
+    "over_prescription": """select s.patient_id, s.prescriber_id from settlements s
+        join rings q on q.ring_id = $ring and q.entity_type = 'patient' and q.entity_id = s.patient_id
+        join rings p on p.ring_id = $ring and p.entity_type = 'prescriber' and p.entity_id = s.prescriber_id""",
+}
+_NODES = {"borrowed_cards": "card", "car_shuttle": "patient", "over_prescription": "patient','prescriber"}
+
+
+def test_a_merged_ring_is_one_operation_in_the_data(con):
+    """A takeover hands the absorbed ring's recruits to the survivor's people: after the merge
+    they are worked in the survivor's batches (or by its doctors), so the listed ring is one
+    connected operation, not two groups that merely share a place (those are two rings)."""
+    _ring_card_uses(con)
+    _ring_admissions(con)
+    survivors = con.execute("""select distinct listed_as, scheme from ring_variants
+        where ring_id <> listed_as and scheme in ('borrowed_cards', 'car_shuttle', 'over_prescription')""").fetchall()
+    assert survivors, "no merged ring of a batch-working scheme in this drop"
+    for ring, scheme in survivors:
+        nodes = {n for (n,) in con.execute(f"""select entity_id from rings where ring_id = $ring
+                 and entity_type in ('{_NODES[scheme]}')""", {"ring": ring}).fetchall()}
+        edges = con.execute(_TIES[scheme], {"ring": ring}).fetchall()
+        assert _component_count(nodes, edges) == 1, f"{ring} ({scheme}) is two groups in the data"

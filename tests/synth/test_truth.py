@@ -3,9 +3,13 @@ every scheme planted, losses match the transactions, hard negatives present."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import replace
 from decimal import Decimal
 
+from ringscope.ingest.synth import generate_drop
 from ringscope.ingest.synth.schemes import SCHEMES
+from ringscope.ingest.synth.settings import GeneratorSettings, SchemeShapes
+from tests.synth.conftest import PATIENTS, SEED, Drop
 
 ENTITY_TABLE = {"patient": ("patients", "patient_id"), "card": ("cards", "card_id"),
                 "facility": ("facilities", "facility_id"), "prescriber": ("prescribers", "prescriber_id"),
@@ -76,7 +80,12 @@ def _variants(drop) -> dict[str, set[str]]:
     return out
 
 
-def test_car_shuttle_admissions_waive_the_patient_share_unless_a_variant_says_otherwise(drop):
+def test_car_shuttle_admissions_waive_the_patient_share_unless_a_variant_says_otherwise(tmp_path):
+    # a drop whose shuttles draw no waiver variant (with a handful of rings per drop, variant forcing
+    # may leave no textbook shuttle at all; merged rings carry both rings' variants)
+    shapes = replace(SchemeShapes(), shuttle_waiver_shares=(0.0, 0.0))
+    generate_drop(tmp_path, PATIENTS, SEED, settings=replace(GeneratorSettings(), schemes=shapes))
+    drop = Drop(tmp_path)
     variants = _variants(drop)
     rings = {r["ring_id"] for r in drop.truth("rings") if r["scheme"] == "car_shuttle"}
     full = {r for r in rings if not variants[r] & {"partial_waiver", "waiver_unrecorded"}}

@@ -22,7 +22,7 @@ devices (device, role ``gang_device``).  Every listed card is presented in
 the gang's sessions on at least two days (cards used least so far go first,
 and members join early enough for two sessions); two unmerged gangs never
 share a facility; an absorbed gang works in its survivor's city and, from
-the merge day, at its counters.  Own-use visits are legitimate and not truth.
+the merge day, its cards come in the survivor's sessions.  Own-use visits are legitimate and not truth.
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ from ringscope.ingest.synth.schemes.common import (
     same_city,
     same_province,
 )
-from ringscope.ingest.synth.schemes.lifecycle import RingPlan
+from ringscope.ingest.synth.schemes.lifecycle import RingPlan, batch_team
 from ringscope.ingest.synth.schemes.trace_resale import diagnosis_for
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World
@@ -67,13 +67,14 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     urban = np.flatnonzero(~world.regions.rural)
     drugs = world.catalogue.drugs_in(*GANG_DRUG_GROUPS)
     used: set[int] = set()
-    for plan in plans:
+    for plan in plans:  # survivors first: an absorbed gang works in its survivor's city
         county = ring_county(plan, lambda: rng.choice(urban, p=world.regions.weight[urban] / world.regions.weight[urban].sum()))
         plan.hub = _hub(world, plan, rng, county, used)
-        holders = _holders(world, plan, rng, county)
-        world.reserve(holders)
-        _sessions(world, plan, builder, truth, rng, holders, drugs)
-        if "own_use" in plan.variants and not _own_use(world, plan, builder, rng, holders):
+        plan.recruits = _holders(world, plan, rng, county)
+        world.reserve(plan.recruits)
+    for plan in plans:
+        _sessions(world, plan, builder, truth, rng, *batch_team(plan), drugs)
+        if "own_use" in plan.variants and not _own_use(world, plan, builder, rng, plan.recruits):
             plan.variants.discard("own_use")
 
 
@@ -135,17 +136,19 @@ def _spacing(plan: RingPlan, shape) -> tuple[int, int]:
     return shape.borrowed_seconds_between_cards
 
 
-def _sessions(world, plan, builder, truth, rng, holders, drugs) -> None:
+def _sessions(world, plan, builder, truth, rng, holders, join, earliest, drugs) -> None:
+    """The gang's sessions until ``own_end``, over its team (its own cards and,
+    from each merge day, the cards of the gangs it took over)."""
     shape = world.settings.schemes
     # join early enough for at least two sessions before the ring stops
-    latest = plan.end - 2 * shape.borrowed_session_every_days[1] - 1
-    join = np.maximum(plan.start, np.minimum(plan.join[: len(holders)], latest))
+    latest = plan.own_end - 2 * shape.borrowed_session_every_days[1] - 1
+    join = np.maximum(earliest, np.minimum(join, latest))
     uses = np.zeros(len(holders), dtype=np.int64)
     misfit_share = 0.0 if "local_living" in plan.variants else rng.uniform(*shape.borrowed_misfit_care)
     always_phone = "phones_only" in plan.variants
     gap = _spacing(plan, shape)
     day = plan.start
-    while day < plan.end:
+    while day < plan.own_end:
         active_idx = np.flatnonzero(join <= day)
         if len(active_idx) >= 2:
             hub = plan.hub_at(day)

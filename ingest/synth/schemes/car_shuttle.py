@@ -21,8 +21,8 @@ villager rides in at least two cohorts when the ring lasts long enough (the
 least-shuttled go first, and villagers join early enough for two rounds);
 two unmerged rings share an institution only as the ``shared_institution``
 variant (then both list it); an absorbed ring fetches villagers of its
-survivor's county and, from the merge day, brings them to the survivor's
-institution.
+survivor's county and, from the merge day (once out of hospital), its
+villagers ride in the survivor's rounds.
 """
 from __future__ import annotations
 
@@ -39,12 +39,15 @@ from ringscope.ingest.synth.schemes.common import (
     pick_unused,
     ring_county,
 )
-from ringscope.ingest.synth.schemes.lifecycle import RingPlan
+from ringscope.ingest.synth.schemes.lifecycle import RingPlan, batch_team
 from ringscope.ingest.synth.truth import Truth
 from ringscope.ingest.synth.world import World
 
 SHUTTLE_DIAGNOSES = ("M51.2", "I67.9", "I63.9", "J44.1", "E11.9")
 
+
+MAX_STAY_DAYS = 8
+"""Longest stay a round admits for (stays are drawn from 2-8 days)."""
 
 UNMERGED_ONLY = frozenset({"shared_institution"})
 """Variants an absorbed ring cannot follow (it works where its survivor does)."""
@@ -76,7 +79,9 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
             members = _villagers(world, plan, rng, int(world.facilities.county[institution]))
         institution_of[plan.ring_id] = institution
         world.reserve(members)
-        _rounds(world, plan, builder, truth, rng, members)
+        plan.recruits = members
+    for plan in plans:
+        _rounds(world, plan, builder, truth, rng, *batch_team(plan, handover_days=MAX_STAY_DAYS + 1))
 
 
 def _institution(world, plan, rng, county, used, institution_of) -> int:
@@ -128,18 +133,20 @@ def _next_round(plan, rng, shape, fixed: int) -> int:
     return int(rng.integers(shape.shuttle_round_every_days[0], shape.shuttle_round_every_days[1] + 1))
 
 
-def _rounds(world, plan, builder, truth, rng, members) -> None:
+def _rounds(world, plan, builder, truth, rng, members, join, earliest) -> None:
+    """The shuttle's rounds until ``own_end``, over its team (its own villagers
+    and, from each merge day, those of the rings it took over)."""
     pop, shape = world.pop, world.settings.schemes
     fixed = 7 if rng.random() < shape.shuttle_fixed_weekly_share else 14
     longest = fixed if "fixed_schedule" in plan.variants else (
         shape.shuttle_irregular_days[1] if "irregular_rounds" in plan.variants else shape.shuttle_round_every_days[1])
-    latest = plan.end - 4 - 2 * longest
-    join = np.maximum(plan.start, np.minimum(plan.join[: len(members)], latest))
+    latest = plan.own_end - 4 - 2 * longest
+    join = np.maximum(earliest, np.minimum(join, latest))
     busy_until = dict.fromkeys(members.tolist(), 0)
     rides = dict.fromkeys(members.tolist(), 0)
     uniform_stay = int(rng.integers(3, 8))
     day = plan.start
-    while day < plan.end - 3:
+    while day < plan.own_end - 3:
         hub = plan.hub_at(day)
         ready = [int(m) for m in members[join <= day] if busy_until[int(m)] <= day
                  and pop.death_day[m] > day + 10]
@@ -153,7 +160,7 @@ def _rounds(world, plan, builder, truth, rng, members) -> None:
             rng.shuffle(cohort)
             clock = 30_600 + int(rng.integers(0, 7_200))
             for k, person in enumerate(cohort.tolist()):
-                stay = uniform_stay if rng.random() < 0.7 else int(rng.integers(2, 9))
+                stay = uniform_stay if rng.random() < 0.7 else int(rng.integers(2, MAX_STAY_DAYS + 1))
                 discharge = _admit(world, plan, builder, truth, rng, hub, person, day, stay,
                                    clock + k * int(rng.integers(60, 400)))
                 busy_until[person] = discharge + 1
@@ -161,7 +168,7 @@ def _rounds(world, plan, builder, truth, rng, members) -> None:
             _bystanders(world, builder, truth, rng, hub, day)
         gap = _next_round(plan, rng, shape, fixed)
         if "fixed_schedule" not in plan.variants and any(rides[int(m)] < 2 for m in members[join <= day]):
-            gap = min(gap, max(3, (plan.end - 4 - day) // 3))  # leave time for everyone's second ride
+            gap = min(gap, max(3, (plan.own_end - 4 - day) // 3))  # leave time for everyone's second ride
         day += gap
 
 

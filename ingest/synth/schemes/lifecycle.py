@@ -4,8 +4,12 @@ A ring starts on some day, recruits part of its members at once and the
 rest over time (growth), may go quiet before the period ends (stop), and a
 few rings are absorbed by another ring of the same scheme (merge): from the
 merge day the absorbed ring's members work through the survivor's hub (its
-pharmacies, devices, institution, agent), so the two become one connected
-ring, listed under the survivor's ring_id.
+pharmacies, devices, institution, agent) and, where the scheme works in
+batches (a gang's card sessions, a shuttle's rounds), inside the survivor's
+own batches: a takeover hands the recruits to the survivor's people, so the
+two become one ring in behaviour, not only in the truth's listing (two
+groups that merely share a place are two rings, and the look-alikes plant
+those).  The merged ring is listed under the survivor's ring_id.
 """
 from __future__ import annotations
 
@@ -33,6 +37,19 @@ class RingPlan:
     variants: set = field(default_factory=set)
     """Names of the variants this ring follows (see ``variants.py``); a
     planter drops a name it could not apply."""
+    absorbed: list["RingPlan"] = field(default_factory=list)
+    """Rings this one takes over (each on its own ``merge_day``)."""
+    recruits: np.ndarray | None = None
+    """The ring's own recruits (cards, villagers), one per ``join`` slot, set
+    by planters whose rings work in batches."""
+
+    @property
+    def own_end(self) -> int:
+        """First day without the ring's own batches: an absorbed ring's
+        recruits are worked in the survivor's batches from the merge day."""
+        if self.survivor is not None and self.merge_day is not None:
+            return min(self.end, self.merge_day)
+        return self.end
 
     def hub_at(self, day: int) -> dict:
         """Hub the ring works through on ``day`` (the survivor's after a merge)."""
@@ -89,4 +106,30 @@ def _plan_merges(world: World, plans: list[RingPlan], rng: np.random.Generator) 
         a.end = max(a.end, min(world.end, day + 21))
         b.end = a.end
         b.survivor, b.merge_day = a, day
+        a.absorbed.append(b)
         b.join = np.minimum(b.join, b.end - 1)
+
+
+def batch_team(plan: RingPlan, handover_days: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who is worked in ``plan``'s own batches: (recruits, join day, earliest day).
+
+    Its own recruits that join before ``own_end`` (from the ring's start),
+    then each absorbed ring's recruits, from that ring's merge day plus
+    ``handover_days`` (a villager still in hospital from the last round of
+    the absorbed ring rides again only once out).  A planter clamps each
+    join day between the earliest day and its own latest useful day.
+    """
+    assert plan.recruits is not None, "set plan.recruits before planning batches"
+    own = plan.join[: len(plan.recruits)] < plan.own_end
+    people = [plan.recruits[own]]
+    joins = [plan.join[: len(plan.recruits)][own]]
+    earliest = [np.full(int(own.sum()), plan.start, dtype=np.int64)]
+    for b in plan.absorbed:
+        if b.recruits is None or b.merge_day is None:
+            continue
+        people.append(b.recruits)
+        handed_over = b.merge_day + handover_days
+        joins.append(np.maximum(b.join[: len(b.recruits)], handed_over))
+        earliest.append(np.full(len(b.recruits), handed_over, dtype=np.int64))
+    return (np.concatenate(people).astype(np.int64), np.concatenate(joins).astype(np.int64),
+            np.concatenate(earliest))

@@ -19,7 +19,9 @@ The pharmacies are near the practice (same city, or the patients' city for
 ``multi_city``); two unmerged rings never share a practice (so never a
 prescriber) and share a pharmacy only as ``shared_pharmacy`` (both list
 it); an absorbed ring works in its survivor's county and, from the merge
-day, fills at the survivor's pharmacies.
+day, its patients are written for by the survivor's doctors and fill at the
+survivor's pharmacies (a takeover hands the patients over; a ring that only
+shares a pharmacy is the ``shared_pharmacy`` variant, two rings).
 """
 from __future__ import annotations
 
@@ -103,7 +105,7 @@ def _practice(world, plan, rng, county, used_practices, pharmacies_of) -> tuple[
     city = same_city(world, county)
     pharmacies = sorted(set(shared) | {f for f in own if city[fac.county[f]]})
     world.ring_facilities[practice] = True
-    plan.hub = {"county": county, "pharmacies": pharmacies,
+    plan.hub = {"county": county, "practice": practice, "doctors": doctors, "pharmacies": pharmacies,
                 "operators": {f: int(fac.pick_operator(rng, np.array([f]))[0]) for f in pharmacies}}
     pharmacies_of[plan.ring_id] = list(pharmacies)
     return practice, doctors
@@ -140,6 +142,8 @@ def _fills(world, plan, builder, truth, rng, person, join, practice, doctors, dr
     stop = min(plan.end, int(pop.death_day[person]))
     while day < stop:
         hub = plan.hub_at(day)
+        if hub is not plan.hub and practice != hub["practice"]:  # taken over: the survivor's doctors write now
+            practice, doctor = hub["practice"], hub["doctors"][int(rng.integers(0, len(hub["doctors"])))]
         drug = int(drugs[int(rng.integers(0, len(drugs)))])
         stated_days = (7, 14, 30)[int(rng.integers(0, 3))]
         units = excess * rng.uniform(0.9, 1.1) * cat.max_daily_units[drug] * stated_days
