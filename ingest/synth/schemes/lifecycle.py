@@ -58,6 +58,12 @@ class RingPlan:
         return self.hub
 
 
+MERGED_DAYS = 42
+"""Days a merged ring works on after the merge day, at least: the absorbed recruits must
+be seen in the survivor's batches (a handover and two rounds of the slowest shuttle)
+before the truth may list them as one ring (a third of a shorter period)."""
+
+
 def ring_count(world: World, scheme: str) -> int:
     s = world.settings
     return max(s.min_rings_per_scheme,
@@ -98,12 +104,13 @@ def _plan_merges(world: World, plans: list[RingPlan], rng: np.random.Generator) 
     while n_merges > 0 and len(free) >= 2:
         a, b = plans[free.pop()], plans[free.pop()]
         n_merges -= 1
+        merged_days = min(MERGED_DAYS, world.days // 3)  # short series: merges still happen
         earliest = max(a.start, b.start) + 14
-        latest = world.end - 10
+        latest = world.end - merged_days
         if earliest >= latest:
             continue
         day = int(rng.integers(earliest, latest))
-        a.end = max(a.end, min(world.end, day + 21))
+        a.end = max(a.end, min(world.end, day + merged_days))
         b.end = a.end
         b.survivor, b.merge_day = a, day
         a.absorbed.append(b)
