@@ -11,7 +11,9 @@ into one folder, so that a 20k drop becomes a 200k one with ten times the rings:
   a facility a true ring lists is renamed per copy, because a pharmacy buying
   back boxes from ten copies' sellers would in truth be one ring, not ten;
 * **renamed per copy** (prefix ``c<k>-``): every person, card, prescriber,
-  employer, agent, device, operator, settlement, claim, phone and address, and
+  employer, agent, device, operator, settlement, claim and address; a phone
+  gets the copy as a dialling prefix (``07-138…``: ``c7-`` would break the
+  contract's phone rule and ingest would refuse the whole row); and
   each box's trace code (first two digits replaced by the copy number, so codes
   stay 20 digits and never collide across copies); ID numbers are blanked
   (their check digit cannot survive a rename);
@@ -37,7 +39,7 @@ import duckdb
 
 # Columns renamed per copy (opaque ids and personal contact details), by name in any table.
 RENAMED = {"patient_id", "card_id", "prescriber_id", "settlement_id", "claim_id", "employer_id", "agent_id",
-           "device_id", "operator_id", "phone", "address"}
+           "device_id", "operator_id", "address"}
 # Dates and datetimes shifted by the copy's offset in days.
 SHIFTED = {"settled_at", "admitted_on", "discharged_on", "death_date", "issued_on", "registered_on", "start_on",
            "end_on", "claimed_on", "delivery_on"}
@@ -50,6 +52,8 @@ def _expr(column: str) -> str:
     c = f'"{column}"'
     if column == "facility_id":
         return f"CASE WHEN {c} IN (SELECT id FROM ring_facilities) THEN 'c' || $copy || '-' || {c} ELSE {c} END AS {c}"
+    if column == "phone":  # a dialling prefix per copy: still a phone number by the contract's rule
+        return f"CASE WHEN coalesce({c}, '') = '' THEN {c} ELSE lpad($copy::VARCHAR, 2, '0') || '-' || {c} END AS {c}"
     if column in RENAMED:
         return f"CASE WHEN coalesce({c}, '') = '' THEN {c} ELSE 'c' || $copy || '-' || {c} END AS {c}"
     if column in SHIFTED:

@@ -551,8 +551,10 @@ def _cohort_rows(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, edge_r
 # --- step 3: indications, each against its own baseline -----------------------------------
 
 # The baseline of each cohort: the other inpatients of its institutions, admitted on other
-# days than any cohort's trips (riders the cohort missed must not become its baseline); with fewer than ``baseline_min`` of them (a hospital that admits nobody but its
-# busloads), its peers: institutions of the same kind and level in the same county, else
+# days than any cohort's trips (riders the cohort missed must not become its baseline), and
+# never the cohort's own members (their stays off the trip days are the same villagers, and a
+# ring compared with itself shows nothing); with fewer than ``baseline_min`` of them (a
+# hospital that admits nobody but its busloads), its peers: institutions of the same kind and level in the same county, else
 # anywhere (reimbursement rates and case mix follow the level, not the place).  A share needs no
 # more than ``baseline_max`` admissions: larger baselines are a fixed pseudo-random sample.
 _SCOPE_SQL = _TRIPS_CTE.replace("WITH days AS", "CREATE OR REPLACE TEMP TABLE _rs_cs_scope AS\nWITH days AS") + """,
@@ -567,10 +569,12 @@ on_trips AS (
     WHERE a.settlement_id NOT IN (SELECT settlement_id FROM on_trips)
 ), own AS (
     SELECT i.grp, a.settlement_id, 1 AS rank FROM inst i JOIN free a USING (facility_id)
+    WHERE NOT EXISTS (SELECT 1 FROM _rs_cs_groups g WHERE g.grp = i.grp AND g.type = 'patient' AND g.id = a.patient_id)
 ), county AS (
     SELECT DISTINCT i.grp, a.settlement_id, 2 AS rank FROM inst i
     JOIN free a ON a.facility_kind = i.kind AND a.facility_level IS NOT DISTINCT FROM i.level
      AND a.facility_region IS NOT DISTINCT FROM i.region_code
+    WHERE NOT EXISTS (SELECT 1 FROM _rs_cs_groups g WHERE g.grp = i.grp AND g.type = 'patient' AND g.id = a.patient_id)
 ), enough AS (
     SELECT grp, min(rank) AS rank FROM (SELECT grp, rank FROM own UNION ALL SELECT grp, rank FROM county)
     GROUP BY grp, rank HAVING count(*) >= $baseline_min
@@ -578,6 +582,7 @@ on_trips AS (
     SELECT DISTINCT i.grp, a.settlement_id, 3 AS rank FROM inst i
     JOIN free a ON a.facility_kind = i.kind AND a.facility_level IS NOT DISTINCT FROM i.level
     WHERE i.grp NOT IN (SELECT grp FROM enough)
+      AND NOT EXISTS (SELECT 1 FROM _rs_cs_groups g WHERE g.grp = i.grp AND g.type = 'patient' AND g.id = a.patient_id)
 ), chosen AS (SELECT grp, min(rank) AS rank FROM enough GROUP BY grp
 ), picked AS (
     SELECT x.grp, x.settlement_id, x.rank FROM (SELECT * FROM own UNION ALL SELECT * FROM county) x

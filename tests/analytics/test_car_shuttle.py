@@ -123,6 +123,27 @@ def test_saturday_bus_at_a_hospital_that_admits_little_else_is_found(world):
     assert sorted(rings[0].members_of("patient")) == sorted(villagers)
 
 
+def test_a_shuttle_is_not_compared_with_its_own_villagers_other_stays(world):
+    """A township hospital with few other inpatients, where the bus's villagers also stay alone
+    on other days: those stays are the same villagers, not the hospital's other inpatients, so
+    the baseline is the county's peers and the bus's origin, diagnoses and ages still show."""
+    world.facility("T1", "hospital", region=VILLAGE)
+    world.facility("T2", "hospital", region=VILLAGE)
+    _baseline(world, "T2")
+    for i in range(10):  # a few ordinary one-off patients
+        pid = world.patient(f"Y{i}", region=TOWN, birth_date=date(1970 + i, 1, 1))
+        _admit(world, pid, "T1", start=7 * i + 1, stay=8, fund=3000.0, self_share=0.3, diagnosis=f"K{i:02d}")
+    villagers = _villagers(world, "V", 8)
+    _bus(world, villagers, "T1", trips=(3, 24, 45, 66, 87, 108))
+    for i, pid in enumerate(villagers):  # each also admitted alone, on days of no trip
+        for j in range(3):
+            _admit(world, pid, "T1", start=130 + 3 * i + 30 * j, stay=4, fund=3500.0, self_share=0.3)
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("patient")) == sorted(villagers)
+    assert {"same_origin", "uniform_diagnosis"} <= {e.kind for e in rings[0].evidence}
+
+
 def test_two_shuttles_meeting_by_chance_at_one_hospital_stay_apart(world):
     """Two villages' buses to one hospital fall on the same day three times; they bring other
     diagnoses and other doctors, so they are not one bus (billed alike, habit_share)."""
