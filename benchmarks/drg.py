@@ -9,6 +9,16 @@ planted look-alike (``truth/drg_lookalikes.csv``).  Cost shifting to the patient
 (``label_patient_shifting``).  Targets: F1 >= 0.9 per violation, no case
 on a look-alike, median loss error <= 1 %.
 
+Coding drift (the contract has no case type for it: a drifting unit's up-coded stays are
+``up_coding`` cases): the units of ``truth/drg_drift.csv`` (ours) scored apart, per unit
+(prescriber, institution).  A unit is called drifting when an up-coding case carries its drift
+evidence with ``drifting`` true.  True: the planted drifting units; look-alikes: the planted
+``supported_case_mix`` doctors and ``sicker_case_mix`` tertiary hospitals (target: none called).
+An institution where up-coding was planted but not as an institution-wide habit (the host of a
+drifting doctor, a hospital with scattered up-coded stays) is not scored at the institution
+level: whether its mix drifts depends on how much of it those stays are; its calls are counted
+apart (``unscored``).
+
 Time: on one drop of ``--timing`` patients, the baseline is the ring detection run
 (``analytics.pipeline.run_detection``, every scheme) and the contender the three DRG screens on
 the same connection, ``--repeat`` times; the ratio of medians is the time the screens add
@@ -22,6 +32,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import csv
 import statistics
 import time
 from pathlib import Path
@@ -40,8 +51,44 @@ from ringscope.analytics.drg.screens import run_drg_screens
 from ringscope.analytics.pipeline import run_detection
 from ringscope.ingest.synth import generate_drop
 
+DRIFT_KINDS = ("institution_drift", "prescriber_drift")
 LABELS = (*VIOLATIONS, PATIENT)
 """Cost shifting is scored twice: to the fund (``cost_shifting``) and to the patient, apart."""
+
+
+def load_drift_truth(drop: Path) -> list[dict[str, str]]:
+    path = drop / "truth" / "drg_drift.csv"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def drift_calls(cases: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    """(unit, facility_id, prescriber_id or '') of every unit an up-coding case calls drifting."""
+    return {(e["unit"], e["facility_id"], e.get("prescriber_id") or "") for c in cases
+            for e in c.get("evidence") or [] if e.get("kind") in DRIFT_KINDS and e.get("drifting") == "true"}
+
+
+def score_drift(units: list[dict[str, str]], calls: set[tuple[str, str, str]],
+                truth: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per unit: planted drifting units found (P/R/F1), look-alike units called, unscored calls."""
+    upcoding_at = {t["facility_id"] for t in truth.values() if t["violation"] == "up_coding"}
+    out = {}
+    for unit in ("prescriber", "institution"):
+        mine = [(unit, u["facility_id"], u["prescriber_id"] or "", u["planted"]) for u in units if u["unit"] == unit]
+        planted = {k[:3] for k in mine if k[3] == "drifting"}
+        lookalike = {k[:3] for k in mine if k[3] != "drifting"}
+        unscored = {(unit, f, "") for f in upcoding_at} - planted if unit == "institution" else set()
+        called = {c for c in calls if c[0] == unit}
+        scored = called - unscored
+        tp = len(scored & planted)
+        p = tp / len(scored) if scored else 1.0
+        r = tp / len(planted) if planted else 1.0
+        out[unit] = {"planted": len(planted), "called": len(scored), "matched": tp, "precision": p, "recall": r,
+                     "f1": 2 * p * r / (p + r) if p + r else 0.0, "lookalikes": len(lookalike),
+                     "on_lookalike": len(scored & lookalike), "unscored": len(called & unscored)}
+    return out
 
 
 def drop_for(data: Path, seed: int, patients: int) -> Path:
@@ -52,8 +99,9 @@ def drop_for(data: Path, seed: int, patients: int) -> Path:
     return folder
 
 
-def quality(data: Path, seeds: list[int], sizes: list[int]) -> list[dict[str, Any]]:
-    rows = []
+def quality(data: Path, seeds: list[int], sizes: list[int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    rows: list[dict[str, Any]] = []
+    drift_rows: list[dict[str, Any]] = []
     for patients in sizes:
         for seed in seeds:
             drop = drop_for(data, seed, patients)
@@ -66,8 +114,10 @@ def quality(data: Path, seeds: list[int], sizes: list[int]) -> list[dict[str, An
             for violation in LABELS:
                 rows.append({"patients": patients, "seed": seed, "violation": violation, "seconds": seconds,
                              **report[violation]})
+            drift = score_drift(load_drift_truth(drop), drift_calls(detected), load_drg_truth(drop) or {})
+            drift_rows.extend({"patients": patients, "seed": seed, "unit": u, **d} for u, d in drift.items())
             con.close()
-    return rows
+    return rows, drift_rows
 
 
 def timing(data: Path, patients: int, repeat: int, seed: int = 7199) -> dict[str, float]:
@@ -82,7 +132,7 @@ def timing(data: Path, patients: int, repeat: int, seed: int = 7199) -> dict[str
         run_drg_screens(con)
         drg_s.append(time.perf_counter() - t0)
     base, extra = statistics.median(rings_s), statistics.median(drg_s)
-    settlements = con.execute("SELECT count(*) FROM settlements").fetchone()[0]
+    settlements = con.execute("SELECT count(*) FROM settlements").fetchall()[0][0]
     return {"patients": patients, "settlements": settlements, "detect_s": base, "drg_s": extra,
             "added": extra / base}
 
@@ -98,6 +148,16 @@ def print_quality(rows: list[dict[str, Any]]) -> None:
               f"| {r['seconds']:.2f} |")
 
 
+def print_drift(rows: list[dict[str, Any]]) -> None:
+    print("\n| patients | seed | drift unit | planted | called | matched | precision | recall | F1 | look-alike units "
+          "| look-alikes called | unscored calls |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['patients']:,} | {r['seed']} | {r['unit']} | {r['planted']} | {r['called']} | {r['matched']} "
+              f"| {r['precision']:.3f} | {r['recall']:.3f} | **{r['f1']:.3f}** | {r['lookalikes']} "
+              f"| {r['on_lookalike']} | {r['unscored']} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True)
@@ -108,7 +168,9 @@ def main() -> None:
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
     if args.seeds:
-        print_quality(quality(args.data, args.seeds, args.patients))
+        cases, drift = quality(args.data, args.seeds, args.patients)
+        print_quality(cases)
+        print_drift(drift)
     if args.timing:
         t = timing(args.data, args.timing, args.repeat)
         print(f"| {t['patients']:,} | {t['settlements']:,} | {t['detect_s']:.1f} | {t['drg_s']:.1f} | "
