@@ -9,7 +9,9 @@ DRIFT_HEADER = ["unit", "facility_id", "prescriber_id", "planted", "episodes", "
 
 
 def _units(drop, unit, planted):
-    return [u for u in drop.truth("drg_drift") if u["unit"] == unit and u["planted"] == planted]
+    units = [u for u in drop.truth("drg_drift") if u["unit"] == unit and u["planted"] == planted]
+    assert units, f"no {planted} {unit} planted"
+    return units
 
 
 def _upcoded(drop):
@@ -61,7 +63,7 @@ def test_look_alike_units_have_a_high_upper_share_that_the_records_support(drop)
     by_patient: dict[str, list[dict[str, str]]] = {}
     for s in drop["settlements"]:
         by_patient.setdefault(s["patient_id"], []).append(s)
-    for unit in [u for u in drop.truth("drg_drift") if u["planted"] != "drifting"]:
+    for unit in _units(drop, "prescriber", "supported_case_mix") + _units(drop, "institution", "sicker_case_mix"):
         stays = [s for s in drop["settlements"] if looks.get(s["settlement_id"]) == unit["planted"]
                  and s["facility_id"] == unit["facility_id"]
                  and (unit["unit"] == "institution" or s["prescriber_id"] == unit["prescriber_id"])]
