@@ -10,14 +10,14 @@ planted look-alike (``truth/drg_lookalikes.csv``).  Cost shifting to the patient
 on a look-alike, median loss error <= 1 %.
 
 Coding drift (the contract has no case type for it: a drifting unit's up-coded stays are
-``up_coding`` cases): the units of ``truth/drg_drift.csv`` (ours) scored apart, per unit
-(prescriber, institution).  A unit is called drifting when an up-coding case carries its drift
-evidence with ``drifting`` true.  True: the planted drifting units; look-alikes: the planted
-``supported_case_mix`` doctors and ``sicker_case_mix`` tertiary hospitals (target: none called).
-An institution where up-coding was planted but not as an institution-wide habit (the host of a
-drifting doctor, a hospital with scattered up-coded stays) is not scored at the institution
-level: whether its mix drifts depends on how much of it those stays are; its calls are counted
-apart (``unscored``).
+``up_coding`` cases) is scored apart, per unit (prescriber, institution).  A unit is called
+drifting when an up-coding case carries its drift evidence with ``drifting`` true.  It is
+drifting by the truth when the generator up-coded at least ``drift_margin`` of its episodes in
+ADRGs with several groups, over at least ``drift_min_episodes`` (``unit_truth``: the documented
+call on the generator's labels; a doctor who received several scattered up-coded stays drifts as
+much as a planted one).  Also shown: how many of the planted drifting units of
+``truth/drg_drift.csv`` (ours) were called, and the planted look-alikes (``supported_case_mix``
+doctors, ``sicker_case_mix`` tertiary hospitals) called (target: none).
 
 Time: on one drop of ``--timing`` patients, the baseline is the ring detection run
 (``analytics.pipeline.run_detection``, every scheme) and the contender the three DRG screens on
@@ -49,6 +49,7 @@ from ringscope.analytics.drg.evaluation import (
 )
 from ringscope.analytics.drg.screens import run_drg_screens
 from ringscope.analytics.pipeline import run_detection
+from ringscope.analytics.settings import DrgSettings
 from ringscope.ingest.synth import generate_drop
 
 DRIFT_KINDS = ("institution_drift", "prescriber_drift")
@@ -70,24 +71,47 @@ def drift_calls(cases: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
             for e in c.get("evidence") or [] if e.get("kind") in DRIFT_KINDS and e.get("drifting") == "true"}
 
 
+def unit_truth(con: Any, truth: dict[str, dict[str, Any]], settings: DrgSettings) -> dict[tuple[str, str, str], bool]:
+    """Every unit with a truly up-coded stay: is it drifting by the truth? (keys as ``drift_calls``)
+
+    Its true unsupported share is its planted up-coded stays (``truth/drg_cases.csv``) over its
+    inpatient episodes in ADRGs with several groups; drifting when that share is at least
+    ``drift_margin`` over at least ``drift_min_episodes`` episodes (the documented call, made on the
+    generator's labels instead of the screen's flags).
+    """
+    upcoded = [s for t in truth.values() if t["violation"] == "up_coding" for s in t["settlements"]]
+    out: dict[tuple[str, str, str], bool] = {}
+    for unit, key in (("institution", "''"), ("prescriber", "coalesce(s.prescriber_id, '')")):
+        rows = con.execute(f"""
+            SELECT s.facility_id, {key} AS prescriber, count(*) AS episodes,
+                   count(*) FILTER (WHERE list_contains(?, s.settlement_id)) AS upcoded
+            FROM settlements s JOIN drg_groups g ON g.drg_code = s.drg_code
+            WHERE s.kind = 'inpatient' AND g.adrg IN (SELECT adrg FROM drg_groups GROUP BY adrg HAVING count(*) > 1)
+            GROUP BY ALL HAVING count(*) FILTER (WHERE list_contains(?, s.settlement_id)) > 0
+        """, [upcoded, upcoded]).fetchall()  # key: one of two fixed SQL expressions
+        for facility, prescriber, episodes, up in rows:
+            out[(unit, facility, prescriber)] = (episodes >= settings.drift_min_episodes
+                                                 and up / episodes >= settings.drift_margin)
+    return out
+
+
 def score_drift(units: list[dict[str, str]], calls: set[tuple[str, str, str]],
-                truth: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per unit: planted drifting units found (P/R/F1), look-alike units called, unscored calls."""
-    upcoding_at = {t["facility_id"] for t in truth.values() if t["violation"] == "up_coding"}
+                truth_units: dict[tuple[str, str, str], bool]) -> dict[str, dict[str, Any]]:
+    """Per unit: drifting units by the truth found (P/R/F1), planted drifting units found, look-alikes called."""
     out = {}
     for unit in ("prescriber", "institution"):
         mine = [(unit, u["facility_id"], u["prescriber_id"] or "", u["planted"]) for u in units if u["unit"] == unit]
         planted = {k[:3] for k in mine if k[3] == "drifting"}
         lookalike = {k[:3] for k in mine if k[3] != "drifting"}
-        unscored = {(unit, f, "") for f in upcoding_at} - planted if unit == "institution" else set()
+        true = {k for k, drifting in truth_units.items() if drifting and k[0] == unit}
         called = {c for c in calls if c[0] == unit}
-        scored = called - unscored
-        tp = len(scored & planted)
-        p = tp / len(scored) if scored else 1.0
-        r = tp / len(planted) if planted else 1.0
-        out[unit] = {"planted": len(planted), "called": len(scored), "matched": tp, "precision": p, "recall": r,
-                     "f1": 2 * p * r / (p + r) if p + r else 0.0, "lookalikes": len(lookalike),
-                     "on_lookalike": len(scored & lookalike), "unscored": len(called & unscored)}
+        tp = len(called & true)
+        p = tp / len(called) if called else 1.0
+        r = tp / len(true) if true else 1.0
+        out[unit] = {"true": len(true), "called": len(called), "matched": tp, "precision": p, "recall": r,
+                     "f1": 2 * p * r / (p + r) if p + r else 0.0, "planted": len(planted),
+                     "planted_found": len(called & planted), "lookalikes": len(lookalike),
+                     "on_lookalike": len(called & lookalike)}
     return out
 
 
@@ -114,7 +138,8 @@ def quality(data: Path, seeds: list[int], sizes: list[int]) -> tuple[list[dict[s
             for violation in LABELS:
                 rows.append({"patients": patients, "seed": seed, "violation": violation, "seconds": seconds,
                              **report[violation]})
-            drift = score_drift(load_drift_truth(drop), drift_calls(detected), load_drg_truth(drop) or {})
+            drift = score_drift(load_drift_truth(drop), drift_calls(detected),
+                                unit_truth(con, load_drg_truth(drop) or {}, DrgSettings()))
             drift_rows.extend({"patients": patients, "seed": seed, "unit": u, **d} for u, d in drift.items())
             con.close()
     return rows, drift_rows
@@ -149,13 +174,13 @@ def print_quality(rows: list[dict[str, Any]]) -> None:
 
 
 def print_drift(rows: list[dict[str, Any]]) -> None:
-    print("\n| patients | seed | drift unit | planted | called | matched | precision | recall | F1 | look-alike units "
-          "| look-alikes called | unscored calls |")
-    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| patients | seed | drift unit | drifting (truth) | called | matched | precision | recall | F1 "
+          "| planted drifting found | look-alikes called |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['patients']:,} | {r['seed']} | {r['unit']} | {r['planted']} | {r['called']} | {r['matched']} "
-              f"| {r['precision']:.3f} | {r['recall']:.3f} | **{r['f1']:.3f}** | {r['lookalikes']} "
-              f"| {r['on_lookalike']} | {r['unscored']} |")
+        print(f"| {r['patients']:,} | {r['seed']} | {r['unit']} | {r['true']} | {r['called']} | {r['matched']} "
+              f"| {r['precision']:.3f} | {r['recall']:.3f} | **{r['f1']:.3f}** | {r['planted_found']}/{r['planted']} "
+              f"| {r['on_lookalike']}/{r['lookalikes']} |")
 
 
 def main() -> None:

@@ -43,7 +43,8 @@ def test_a_drifting_institution_spreads_its_habit_over_its_doctors(drop):
     for unit in _units(drop, "institution", "drifting"):
         mine = [s for s in upcoded if s["facility_id"] == unit["facility_id"]]
         assert len(mine) == int(unit["upcoded"])
-        assert max(Counter(s["prescriber_id"] for s in mine).values()) <= 5  # no doctor drifts alone
+        per_doctor = Counter(s["prescriber_id"] for s in mine)
+        assert len(per_doctor) >= 3 and max(per_doctor.values()) <= len(mine) / 2  # the office's habit, not one doctor's
 
 
 def _supported(stay, by_patient, groups):

@@ -6,8 +6,8 @@ Planted, per seed, at hospitals no other DRG violation uses:
 - **drifting prescribers**: one doctor codes 12-45 stays, 35-80 % of them up-coded the way
   ``planting.up_coding`` does it (a complication nobody treated, never seen in the patient's
   history, a stay with the simple group's length and cost), the rest ordinary coded care;
-- **drifting institutions**: the coding office up-codes 35-80 % of 20-60 stays spread over the
-  hospital's doctors (at most five stays each, so no single doctor carries the habit);
+- **drifting institutions**: the coding office up-codes 35-80 % of 50-120 stays spread evenly over
+  the hospital's doctors (so its doctors' mixes drift too, each by less);
 - **look-alike prescribers** (``supported_case_mix``): a doctor with 60-90 % upper-group stays,
   each supported: the complication treated (ventilation, transfusion, dialysis...), a comorbidity
   on the patient's outpatient record, or the length and cost of a complicated stay;
@@ -41,8 +41,6 @@ DRIFTING, SUPPORTED, SICKER = "drifting", "supported_case_mix", "sicker_case_mix
 """``planted`` values of ``truth/drg_drift.csv``."""
 SUPPORT_ADRGS = ("ES3", "BR2", "HC3", "ET2", "FR2", "KS1", "GZ1", "IU2")
 """ADRGs split by complications (groups 1/3/5) whose complicated stays the look-alikes treat."""
-MAX_STAYS_PER_DOCTOR = 5
-"""An institution's habit spread thin: no doctor of a drifting institution codes enough stays to drift alone."""
 
 
 def doctors_of(ward: Ward, hospital: int) -> np.ndarray:
@@ -69,10 +67,13 @@ def drifting_prescriber(ward: Ward, hospital: int) -> None:
 
 
 def drifting_institution(ward: Ward, hospital: int) -> None:
-    """The institution's coding up-codes a share of stays spread over all its doctors."""
+    """The institution's coding up-codes a share of stays spread over all its doctors.
+
+    Many stays, because the hospital's everyday inpatients (coded honestly) dilute the habit.
+    """
     rng = ward.rng
     doctors = doctors_of(ward, hospital)
-    episodes = min(int(rng.integers(20, 61)), MAX_STAYS_PER_DOCTOR * len(doctors))
+    episodes = int(rng.integers(50, 121))
     upcoded = int(round(episodes * rng.uniform(0.35, 0.8)))
     flags = rng.permutation(np.arange(episodes) < upcoded)
     people = ward.patients(episodes - upcoded).tolist()
