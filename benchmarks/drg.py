@@ -15,7 +15,9 @@ drifting when an up-coding case carries its drift evidence with ``drifting`` tru
 drifting by the truth when the generator up-coded at least ``drift_margin`` of its episodes in
 ADRGs with several groups, over at least ``drift_min_episodes`` (``unit_truth``: the documented
 call on the generator's labels; a doctor who received several scattered up-coded stays drifts as
-much as a planted one).  Also shown: how many of the planted drifting units of
+much as a planted one).  The doctors of a planted drifting institution are not scored at the
+prescriber level (``unscored``): they share the office's habit with the colleagues they are
+compared with, and the institution is the unit that drifts.  Also shown: how many of the planted drifting units of
 ``truth/drg_drift.csv`` (ours) were called, and the planted look-alikes (``supported_case_mix``
 doctors, ``sicker_case_mix`` tertiary hospitals) called (target: none).
 
@@ -103,15 +105,19 @@ def score_drift(units: list[dict[str, str]], calls: set[tuple[str, str, str]],
         mine = [(unit, u["facility_id"], u["prescriber_id"] or "", u["planted"]) for u in units if u["unit"] == unit]
         planted = {k[:3] for k in mine if k[3] == "drifting"}
         lookalike = {k[:3] for k in mine if k[3] != "drifting"}
-        true = {k for k, drifting in truth_units.items() if drifting and k[0] == unit}
-        called = {c for c in calls if c[0] == unit}
+        # A drifting institution's doctors share its coding office's habit with the colleagues they are
+        # compared with: at the prescriber level they are neither expected nor wrong (the institution is).
+        offices = {u["facility_id"] for u in units if u["unit"] == "institution" and u["planted"] == "drifting"}
+        unscored = {k for k in (*truth_units, *calls) if k[0] == unit and unit == "prescriber" and k[1] in offices}
+        true = {k for k, drifting in truth_units.items() if drifting and k[0] == unit} - unscored
+        called = {c for c in calls if c[0] == unit} - unscored
         tp = len(called & true)
         p = tp / len(called) if called else 1.0
         r = tp / len(true) if true else 1.0
         out[unit] = {"true": len(true), "called": len(called), "matched": tp, "precision": p, "recall": r,
                      "f1": 2 * p * r / (p + r) if p + r else 0.0, "planted": len(planted),
                      "planted_found": len(called & planted), "lookalikes": len(lookalike),
-                     "on_lookalike": len(called & lookalike)}
+                     "on_lookalike": len(called & lookalike), "unscored": len(unscored)}
     return out
 
 
@@ -175,12 +181,12 @@ def print_quality(rows: list[dict[str, Any]]) -> None:
 
 def print_drift(rows: list[dict[str, Any]]) -> None:
     print("\n| patients | seed | drift unit | drifting (truth) | called | matched | precision | recall | F1 "
-          "| planted drifting found | look-alikes called |")
-    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| planted drifting found | look-alikes called | unscored |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['patients']:,} | {r['seed']} | {r['unit']} | {r['true']} | {r['called']} | {r['matched']} "
               f"| {r['precision']:.3f} | {r['recall']:.3f} | **{r['f1']:.3f}** | {r['planted_found']}/{r['planted']} "
-              f"| {r['on_lookalike']}/{r['lookalikes']} |")
+              f"| {r['on_lookalike']}/{r['lookalikes']} | {r['unscored']} |")
 
 
 def main() -> None:
