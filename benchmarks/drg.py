@@ -9,6 +9,18 @@ planted look-alike (``truth/drg_lookalikes.csv``).  Cost shifting to the patient
 (``label_patient_shifting``).  Targets: F1 >= 0.9 per violation, no case
 on a look-alike, median loss error <= 1 %.
 
+Coding drift (the contract has no case type for it: a drifting unit's up-coded stays are
+``up_coding`` cases) is scored apart, per unit (prescriber, institution).  A unit is called
+drifting when an up-coding case carries its drift evidence with ``drifting`` true.  It is
+drifting by the truth when the generator up-coded at least ``drift_margin`` of its episodes in
+ADRGs with several groups, over at least ``drift_min_episodes`` (``unit_truth``: the documented
+call on the generator's labels; a doctor who received several scattered up-coded stays drifts as
+much as a planted one).  The doctors of a planted drifting institution are not scored at the
+prescriber level (``unscored``): they share the office's habit with the colleagues they are
+compared with, and the institution is the unit that drifts.  Also shown: how many of the planted drifting units of
+``truth/drg_drift.csv`` (ours) were called, and the planted look-alikes (``supported_case_mix``
+doctors, ``sicker_case_mix`` tertiary hospitals) called (target: none).
+
 Time: on one drop of ``--timing`` patients, the baseline is the ring detection run
 (``analytics.pipeline.run_detection``, every scheme) and the contender the three DRG screens on
 the same connection, ``--repeat`` times; the ratio of medians is the time the screens add
@@ -22,6 +34,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import csv
 import statistics
 import time
 from pathlib import Path
@@ -38,10 +51,74 @@ from ringscope.analytics.drg.evaluation import (
 )
 from ringscope.analytics.drg.screens import run_drg_screens
 from ringscope.analytics.pipeline import run_detection
+from ringscope.analytics.settings import DrgSettings
 from ringscope.ingest.synth import generate_drop
 
+DRIFT_KINDS = ("institution_drift", "prescriber_drift")
 LABELS = (*VIOLATIONS, PATIENT)
 """Cost shifting is scored twice: to the fund (``cost_shifting``) and to the patient, apart."""
+
+
+def load_drift_truth(drop: Path) -> list[dict[str, str]]:
+    path = drop / "truth" / "drg_drift.csv"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def drift_calls(cases: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    """(unit, facility_id, prescriber_id or '') of every unit an up-coding case calls drifting."""
+    return {(e["unit"], e["facility_id"], e.get("prescriber_id") or "") for c in cases
+            for e in c.get("evidence") or [] if e.get("kind") in DRIFT_KINDS and e.get("drifting") == "true"}
+
+
+def unit_truth(con: Any, truth: dict[str, dict[str, Any]], settings: DrgSettings) -> dict[tuple[str, str, str], bool]:
+    """Every unit with a truly up-coded stay: is it drifting by the truth? (keys as ``drift_calls``)
+
+    Its true unsupported share is its planted up-coded stays (``truth/drg_cases.csv``) over its
+    inpatient episodes in ADRGs with several groups; drifting when that share is at least
+    ``drift_margin`` over at least ``drift_min_episodes`` episodes (the documented call, made on the
+    generator's labels instead of the screen's flags).
+    """
+    upcoded = [s for t in truth.values() if t["violation"] == "up_coding" for s in t["settlements"]]
+    out: dict[tuple[str, str, str], bool] = {}
+    for unit, key in (("institution", "''"), ("prescriber", "coalesce(s.prescriber_id, '')")):
+        rows = con.execute(f"""
+            SELECT s.facility_id, {key} AS prescriber, count(*) AS episodes,
+                   count(*) FILTER (WHERE list_contains(?, s.settlement_id)) AS upcoded
+            FROM settlements s JOIN drg_groups g ON g.drg_code = s.drg_code
+            WHERE s.kind = 'inpatient' AND g.adrg IN (SELECT adrg FROM drg_groups GROUP BY adrg HAVING count(*) > 1)
+            GROUP BY ALL HAVING count(*) FILTER (WHERE list_contains(?, s.settlement_id)) > 0
+        """, [upcoded, upcoded]).fetchall()  # key: one of two fixed SQL expressions
+        for facility, prescriber, episodes, up in rows:
+            out[(unit, facility, prescriber)] = (episodes >= settings.drift_min_episodes
+                                                 and up / episodes >= settings.drift_margin)
+    return out
+
+
+def score_drift(units: list[dict[str, str]], calls: set[tuple[str, str, str]],
+                truth_units: dict[tuple[str, str, str], bool]) -> dict[str, dict[str, Any]]:
+    """Per unit: drifting units by the truth found (P/R/F1), planted drifting units found, look-alikes called."""
+    out = {}
+    for unit in ("prescriber", "institution"):
+        mine = [(unit, u["facility_id"], u["prescriber_id"] or "", u["planted"]) for u in units if u["unit"] == unit]
+        planted = {k[:3] for k in mine if k[3] == "drifting"}
+        lookalike = {k[:3] for k in mine if k[3] != "drifting"}
+        # A drifting institution's doctors share its coding office's habit with the colleagues they are
+        # compared with: at the prescriber level they are neither expected nor wrong (the institution is).
+        offices = {u["facility_id"] for u in units if u["unit"] == "institution" and u["planted"] == "drifting"}
+        unscored = {k for k in (*truth_units, *calls) if k[0] == unit and unit == "prescriber" and k[1] in offices}
+        true = {k for k, drifting in truth_units.items() if drifting and k[0] == unit} - unscored
+        called = {c for c in calls if c[0] == unit} - unscored
+        tp = len(called & true)
+        p = tp / len(called) if called else 1.0
+        r = tp / len(true) if true else 1.0
+        out[unit] = {"true": len(true), "called": len(called), "matched": tp, "precision": p, "recall": r,
+                     "f1": 2 * p * r / (p + r) if p + r else 0.0, "planted": len(planted),
+                     "planted_found": len(called & planted), "lookalikes": len(lookalike),
+                     "on_lookalike": len(called & lookalike), "unscored": len(unscored)}
+    return out
 
 
 def drop_for(data: Path, seed: int, patients: int) -> Path:
@@ -52,8 +129,9 @@ def drop_for(data: Path, seed: int, patients: int) -> Path:
     return folder
 
 
-def quality(data: Path, seeds: list[int], sizes: list[int]) -> list[dict[str, Any]]:
-    rows = []
+def quality(data: Path, seeds: list[int], sizes: list[int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    rows: list[dict[str, Any]] = []
+    drift_rows: list[dict[str, Any]] = []
     for patients in sizes:
         for seed in seeds:
             drop = drop_for(data, seed, patients)
@@ -66,8 +144,11 @@ def quality(data: Path, seeds: list[int], sizes: list[int]) -> list[dict[str, An
             for violation in LABELS:
                 rows.append({"patients": patients, "seed": seed, "violation": violation, "seconds": seconds,
                              **report[violation]})
+            drift = score_drift(load_drift_truth(drop), drift_calls(detected),
+                                unit_truth(con, load_drg_truth(drop) or {}, DrgSettings()))
+            drift_rows.extend({"patients": patients, "seed": seed, "unit": u, **d} for u, d in drift.items())
             con.close()
-    return rows
+    return rows, drift_rows
 
 
 def timing(data: Path, patients: int, repeat: int, seed: int = 7199) -> dict[str, float]:
@@ -82,7 +163,7 @@ def timing(data: Path, patients: int, repeat: int, seed: int = 7199) -> dict[str
         run_drg_screens(con)
         drg_s.append(time.perf_counter() - t0)
     base, extra = statistics.median(rings_s), statistics.median(drg_s)
-    settlements = con.execute("SELECT count(*) FROM settlements").fetchone()[0]
+    settlements = con.execute("SELECT count(*) FROM settlements").fetchall()[0][0]
     return {"patients": patients, "settlements": settlements, "detect_s": base, "drg_s": extra,
             "added": extra / base}
 
@@ -98,6 +179,16 @@ def print_quality(rows: list[dict[str, Any]]) -> None:
               f"| {r['seconds']:.2f} |")
 
 
+def print_drift(rows: list[dict[str, Any]]) -> None:
+    print("\n| patients | seed | drift unit | drifting (truth) | called | matched | precision | recall | F1 "
+          "| planted drifting found | look-alikes called | unscored |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['patients']:,} | {r['seed']} | {r['unit']} | {r['true']} | {r['called']} | {r['matched']} "
+              f"| {r['precision']:.3f} | {r['recall']:.3f} | **{r['f1']:.3f}** | {r['planted_found']}/{r['planted']} "
+              f"| {r['on_lookalike']}/{r['lookalikes']} | {r['unscored']} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True)
@@ -108,7 +199,9 @@ def main() -> None:
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
     if args.seeds:
-        print_quality(quality(args.data, args.seeds, args.patients))
+        cases, drift = quality(args.data, args.seeds, args.patients)
+        print_quality(cases)
+        print_drift(drift)
     if args.timing:
         t = timing(args.data, args.timing, args.repeat)
         print(f"| {t['patients']:,} | {t['settlements']:,} | {t['detect_s']:.1f} | {t['drg_s']:.1f} | "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ringscope.ingest.synth.drg.truth import drg_truth_tables
+from ringscope.ingest.synth.drg.truth import drg_drift_table, drg_truth_tables
 from ringscope.ingest.synth.render import Renderer
 from ringscope.ingest.synth.settings import GeneratorSettings
 from ringscope.ingest.synth.simulation import Progress, Simulation, simulate
@@ -120,6 +120,7 @@ def write_truth(folder: Path, sim: Simulation, renderer: Renderer, cutoff: int,
         cases, lookalikes = drg_truth_tables(sim.drg_truth, renderer.facility_id)
         write_csv(folder / "drg_cases.csv", cases)
         write_csv(folder / "drg_lookalikes.csv", lookalikes)
+        write_csv(folder / "drg_drift.csv", drg_drift_table(sim.drg_truth, renderer.facility_id))
     if summary is not None:
         summary.ring_members = rings.num_rows
         summary.ring_transactions = ring_settlements.num_rows

@@ -84,3 +84,20 @@ def test_the_chinese_summary_speaks_of_an_institution_case_in_one_vocabulary(drg
     assert code_words_in(text) == []
     assert "RUN-000001" in text  # the run whose screens found the cases, not "none"
     assert "生育津贴合计" not in text  # no maternity-claims row in an institution's DRG case file
+
+
+def test_the_explorer_button_builds_the_same_package_and_needs_the_export_right(drg_only):
+    from ringscope.app.auth import DEFAULT_ROLES, User
+    from ringscope.app.views.referral import ReferralDenied, export_institution_referral
+
+    config = load_config(workspace=drg_only.config.workspace, env={})
+    with pytest.raises(ReferralDenied):
+        export_institution_referral(config, drg_only, "H1", User("li", "investigator", DEFAULT_ROLES["investigator"]))
+    assert not (drg_only.config.workspace / "exports").exists()
+    assert audit.read_events(drg_only.config.workspace, action=audit.EXPORT) == []
+    package = export_institution_referral(config, drg_only, "H1",
+                                          User("zhao", "supervisor", DEFAULT_ROLES["supervisor"]), lang=("zh",))
+    assert package.parent == drg_only.config.workspace / "exports" and package.name.startswith("referral-DRG-H1-")
+    assert json.loads(member(package, "data/ring.json"))["ring_id"] == "DRG-H1"
+    (record,) = audit.read_events(drg_only.config.workspace, action=audit.EXPORT)
+    assert (record["target"], record["user"]) == ("institution:H1", "zhao")

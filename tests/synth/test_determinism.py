@@ -15,7 +15,7 @@ def test_same_seed_gives_identical_files(tmp_path):
     a = _digests(_run(tmp_path / "a", 7))
     b = _digests(_run(tmp_path / "b", 7))
     assert a == b
-    assert len(a) == 17  # 11 tables, 6 truth files (contract 1.1 adds drg_groups and drg truth)
+    assert len(a) == 18  # 11 tables, 7 truth files (contract 1.1 adds drg_groups and drg truth; drg_drift is ours)
 
 
 def test_another_seed_gives_other_data(tmp_path):

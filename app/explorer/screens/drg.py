@@ -1,4 +1,5 @@
-"""DRG payment cases: institutions ranked by flagged episodes and loss; one patient's episode timeline."""
+"""DRG payment cases: institutions ranked by flagged episodes and loss; one patient's episode timeline;
+the chosen institution's referral package (as ``ringscope export --institution``)."""
 import altair as alt
 import streamlit as st
 
@@ -6,6 +7,28 @@ from ringscope.app.drg_source import load_drg_cases
 from ringscope.app.explorer import session
 from ringscope.app.figures import money_column_config, yuan
 from ringscope.app.views import drg as view
+from ringscope.app.views import referral
+
+
+def referral_section(facility: str) -> None:
+    """Refer the chosen institution's DRG cases: the package ``ringscope export --institution`` builds."""
+    st.subheader(tr("drg.export"))
+    st.caption(tr("drg.export_caption"))
+    can_export = ctx.user is not None and ctx.user.can("export")
+    if not can_export:
+        st.caption(tr("ring.export_no_right"))
+    if not st.button(tr("drg.export"), key="drg_export", disabled=not can_export):
+        return
+    try:
+        path = referral.export_institution_referral(ctx.cfg, ctx.store, facility, ctx.user, unmask=not ctx.mask,
+                                                    lang=(ctx.lang, "en" if ctx.lang == "zh" else "zh"))
+    except Exception as exc:  # the builder's own errors are user-facing sentences
+        st.error(tr("ring.export_failed", error=str(exc)))
+    else:
+        st.success(tr("ring.export_done", path=str(path)))
+        st.download_button(tr("drg.download"), data=path.read_bytes(), file_name=path.name, mime="application/zip",
+                           key="drg_export_download", on_click="ignore")  # no rerun: the message stays
+
 
 ctx = session.current()
 tr = ctx.tr
@@ -22,6 +45,7 @@ st.dataframe(ranking.astype({"fund_loss": float}).rename(columns={c: tr.maybe(f"
              hide_index=True, key="drg_ranking",
              column_config=money_column_config(ranking.columns, lambda c: tr.maybe(f"drg.col.{c}", c)))
 facility = st.selectbox(tr("drg.pick_facility"), list(ranking["facility_id"]), key="drg_facility")
+referral_section(facility)
 drift = view.coding_drift_table(cases, facility)
 if not drift.empty:
     st.subheader(tr("drg.drift"))

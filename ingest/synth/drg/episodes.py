@@ -51,6 +51,8 @@ class Stay:
     secondary: list[str] = field(default_factory=list)
     procedures: list[str] = field(default_factory=list)
     drugs: list[int] = field(default_factory=list)
+    prescriber: int = -1
+    """The doctor who codes the stay; -1: any doctor of the facility (a coding habit needs one)."""
 
 
 def stay_drugs(world: World, rng: np.random.Generator) -> list[int]:
@@ -79,7 +81,8 @@ def write_stay(world: World, builder: FactBuilder, groups: DrgGroups, rng: np.ra
     discharged = stay.admitted + stay.los
     lines = drug_lines(world, stay.drugs, stay.cost, rng)
     total = max(stay.cost, sum(line[2] for line in lines) + 20_000)
-    facility_doctor = int(world.facilities.pick_prescriber(rng, np.array([stay.facility]))[0])
+    facility_doctor = (stay.prescriber if stay.prescriber >= 0
+                       else int(world.facilities.pick_prescriber(rng, np.array([stay.facility]))[0]))
     sid, fund = builder.settlement(
         card=world.pop.card_for(stay.person, discharged), patient=stay.person, facility=stay.facility,
         kind=INPATIENT, t=at(discharged, 32_000 + int(rng.integers(0, 25_000))), lines=lines, total=total,

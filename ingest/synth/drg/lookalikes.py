@@ -125,7 +125,7 @@ def visits_around_stay(ward: Ward, hospital: int) -> None:
     """A stay with a work-up visit before, a chronic refill for another condition, a follow-up after."""
     rng, world = ward.rng, ward.world
     person = int(ward.patients(1, chronic=True)[0])
-    adrg = str(rng.choice(np.array(("ES3", "BR2", "HC3", "ET2", "FR2", "IU2"))))
+    adrg = _other_condition(ward, person, ("ES3", "BR2", "HC3", "ET2", "FR2", "IU2"))
     stay = ward.stay(person, hospital, adrg, "5", ward.day(30) + 8)
     sids = [_write(ward, stay)]
     workup = write_visit(world, ward.builder, rng, person=person, facility=hospital,
@@ -144,6 +144,14 @@ def visits_around_stay(ward: Ward, hospital: int) -> None:
     _mark(ward, "visits_around_stay", hospital, sids)
 
 
+def _other_condition(ward: Ward, person: int, adrgs: tuple[str, ...]) -> str:
+    """An ADRG for a stay whose condition is not the patient's chronic one (its refill is then another
+    condition's: a COPD patient's refill during a COPD stay would be the stay's own treatment)."""
+    cat = ward.world.catalogue
+    chronic = str(cat.diagnosis_code[cat.chronic_diag[ward.world.pop.chronic[person]]])[:3]
+    return str(ward.rng.choice(np.array([a for a in adrgs if PRINCIPAL[a][:3] != chronic])))
+
+
 def _own_pharmacy(ward: Ward, person: int) -> int:
     return int(ward.world.home_pharmacy[person])
 
@@ -153,7 +161,7 @@ def purchases_around_stay(ward: Ward, hospital: int) -> None:
     day of discharge, and the patient's chronic refill (another condition) bought during the stay."""
     rng, world = ward.rng, ward.world
     person = int(ward.patients(1, chronic=True)[0])
-    adrg = str(rng.choice(np.array(("ES3", "BR2", "HC3", "ET2", "FR2", "IU2"))))
+    adrg = _other_condition(ward, person, ("ES3", "BR2", "HC3", "ET2", "FR2", "IU2"))
     stay = ward.stay(person, hospital, adrg, "5", ward.day(30) + 2)
     sids = [_write(ward, stay)]
     discharged = stay.admitted + stay.los

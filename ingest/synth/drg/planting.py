@@ -14,7 +14,10 @@ Violations (each at hospitals chosen per seed, none shared between violations):
 - cost shifting to the patient (转嫁费用, to the patient's pocket): a stay billed with a
   self-paid share 30-45 points above the patient's usual one, or the stay's own drugs bought
   out of pocket at a pharmacy while the patient is in the ward; the fund pays nothing extra
-  (truth loss 0 on every settlement), the patient does.
+  (truth loss 0 on every settlement), the patient does;
+- coding drift (``drift``): doctors and institutions up-coding a share of their stays (each
+  up-coded stay an ``up_coding`` case), and look-alike doctors and tertiary hospitals whose
+  high upper-group share the records support.
 
 Look-alikes (``truth/drg_lookalikes.csv``, not part of the contract): chemotherapy cycles,
 dialysis series, staged bilateral knee replacement, a transfer for another condition, a
@@ -62,6 +65,8 @@ class DrgTruth:
     """(case_id, violation, facility, settlement number, loss cents)"""
     lookalikes: list[tuple[str, int, int]] = field(default_factory=list)
     """(kind, facility, settlement number)"""
+    units: list[tuple[str, int, int, str, int, int]] = field(default_factory=list)
+    """Planted coding-drift units (``drift``): (unit, facility, prescriber or -1, planted, episodes, up-coded)"""
 
     def case(self, violation: str, facility: int, rows: list[tuple[int, int]]) -> None:
         case_id = f"{violation}-{len({c[0] for c in self.cases}) + 1:05d}"
@@ -97,7 +102,7 @@ class Ward:
 
     def stay(self, person: int, facility: int, adrg: str, level: str, admitted: int, *, los: int | None = None,
              secondary: list[str] | None = None, procedures: list[str] | None = None,
-             cost_level: str | None = None) -> Stay:
+             cost_level: str | None = None, prescriber: int = -1) -> Stay:
         """A stay coded in ``adrg`` + ``level`` whose bill and length fit ``cost_level`` (default: the coded one)."""
         g = self.groups
         group = g.index(adrg + level)
@@ -105,7 +110,7 @@ class Ward:
         return Stay(person, facility, group, admitted, typical_los(g, fits, self.rng) if los is None else los,
                     typical_cost(g, fits, self.rng), PRINCIPAL[adrg], list(secondary or []),
                     list(procedures if procedures is not None else BASE_PROCEDURES[adrg]),
-                    stay_drugs(self.world, self.rng))
+                    stay_drugs(self.world, self.rng), prescriber)
 
 
 class NoOneLeft(Exception):
@@ -124,6 +129,7 @@ def plant_drg(world: World, builder: FactBuilder) -> tuple[DrgGroups, DrgTruth]:
     split_at, up_at, shift_at = hospitals[:per], hospitals[per:2 * per], hospitals[2 * per:3 * per]
     patient_at = hospitals[3 * per:4 * per]
     cases = max(12, world.pop.size // 1_500)
+    drifting = np.zeros(0, dtype=np.int64)
     try:  # a small world runs out of people: it gets fewer DRG plants, never a crash
         ordinary_care(ward, hospitals, max(200, world.pop.size // 40))
         for _ in range(cases if world.settings.plant_rings else 0):  # a clean drop: no violation either
@@ -132,25 +138,33 @@ def plant_drg(world: World, builder: FactBuilder) -> tuple[DrgGroups, DrgTruth]:
             cost_shifting(ward, int(rng.choice(shift_at)))
             patient_shifting(ward, int(rng.choice(patient_at)))
         lookalikes.plant_all(ward, hospitals, max(6, world.pop.size // 3_000))
+        from ringscope.ingest.synth.drg.drift import plant_drift  # drift builds on this module's planters
+
+        drifting = plant_drift(ward, hospitals[4 * per:-1], world.settings.plant_rings)
     except NoOneLeft:
         pass
-    world.ring_facilities[np.concatenate([split_at, up_at, shift_at, patient_at])] = True
+    world.ring_facilities[np.concatenate([split_at, up_at, shift_at, patient_at, drifting])] = True
     return groups, ward.truth
 
 
 def ordinary_care(ward: Ward, hospitals: np.ndarray, n: int) -> None:
     """Coded stays of every level at every hospital: the peers each screen compares with."""
+    for person in ward.patients(n).tolist():
+        ordinary_stay(ward, person, int(ward.rng.choice(hospitals)))
+
+
+def ordinary_stay(ward: Ward, person: int, hospital: int, prescriber: int = -1) -> int:
+    """One ordinary coded stay: with complications only where the patient has a comorbidity on record."""
     rng = ward.rng
     cat, pop = ward.world.catalogue, ward.world.pop
-    for person in ward.patients(n).tolist():
-        adrg = str(rng.choice(np.array(SPLIT_ADRGS + ("LX1", "GZ1"))))
-        level = "3" if pop.chronic[person] >= 0 and rng.random() < 0.6 else "5"
-        secondary = []
-        if level == "3":  # a comorbidity the patient is treated for elsewhere too
-            secondary = [str(cat.diagnosis_code[cat.chronic_diag[pop.chronic[person]]])]
-            lookalikes.history_visit(ward, person, secondary[0])
-        stay = ward.stay(person, int(rng.choice(hospitals)), adrg, level, ward.day(20), secondary=secondary)
-        write_stay(ward.world, ward.builder, ward.groups, rng, stay)
+    adrg = str(rng.choice(np.array(SPLIT_ADRGS + ("LX1", "GZ1"))))
+    level = "3" if pop.chronic[person] >= 0 and rng.random() < 0.6 else "5"
+    secondary = []
+    if level == "3":  # a comorbidity the patient is treated for elsewhere too
+        secondary = [str(cat.diagnosis_code[cat.chronic_diag[pop.chronic[person]]])]
+        lookalikes.history_visit(ward, person, secondary[0])
+    stay = ward.stay(person, hospital, adrg, level, ward.day(20), secondary=secondary, prescriber=prescriber)
+    return write_stay(ward.world, ward.builder, ward.groups, rng, stay)[0]
 
 
 def split_admission(ward: Ward, hospital: int) -> None:
@@ -174,8 +188,8 @@ def split_admission(ward: Ward, hospital: int) -> None:
     ward.truth.case("split_admission", hospital, rows)
 
 
-def up_coding(ward: Ward, hospital: int) -> None:
-    """A simple stay coded one or two levels up on secondary diagnoses nobody treated."""
+def up_coding(ward: Ward, hospital: int, prescriber: int = -1) -> None:
+    """A simple stay coded one or two levels up on secondary diagnoses nobody treated (by ``prescriber``)."""
     rng, g = ward.rng, ward.groups
     adrg = str(rng.choice(np.array(SPLIT_ADRGS + ("GZ1",))))
     real_cc = rng.random() < 0.25
@@ -190,7 +204,8 @@ def up_coding(ward: Ward, hospital: int) -> None:
         coded = "1" if rng.random() < 0.35 else "3"
     invented = [str(c) for c, _treatment in ACUTE_COMPLICATIONS] if coded == "1" else list(CC_CODES)
     secondary.append(str(rng.choice(np.array(invented))))
-    stay = ward.stay(person, hospital, adrg, coded, ward.day(20), secondary=secondary, cost_level=true_level)
+    stay = ward.stay(person, hospital, adrg, coded, ward.day(20), secondary=secondary, cost_level=true_level,
+                     prescriber=prescriber)
     sid, _fund = write_stay(ward.world, ward.builder, g, rng, stay)
     loss = int(g.payment_cents[g.index(adrg + coded)] - g.payment_cents[g.index(adrg + true_level)])
     ward.truth.case("up_coding", hospital, [(sid, loss)])
