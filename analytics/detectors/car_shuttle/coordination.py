@@ -93,7 +93,11 @@ WHERE a.patient_id < b.patient_id
 
 # Separate trips of a pair (joint days more than the gap apart), the chance of that many
 # (union bound C(t, k) q^k, q = the other's admissions * window / working days) and the
-# number of partners a patient met there (each one a chance to find a coincidence).
+# number of partners a patient met there (each one a chance to find a coincidence).  A linked
+# pair is then dropped when, for a kind of handling both patients' stays
+# there record (admitting doctor, diagnosis group), they never share a value: one bus is
+# admitted by the same doctors for the same few conditions.  Only linked patients' stays are
+# read for that, and each (pair, kind) is compared in one join.
 _EDGES_SQL = """
 WITH gaps AS (
     SELECT *, date_diff('day', lag(day) OVER (PARTITION BY facility_id, p1, p2 ORDER BY day), day) AS gap
@@ -119,24 +123,24 @@ WITH gaps AS (
     SELECT facility_id, p1, p2, trips FROM chance
     WHERE ln(m) + lgamma(t + 1) - lgamma(trips + 1) - lgamma(greatest(t - trips, 0) + 1) + trips * ln(q)
           <= ln($max_chance_partners)
+), linked_patients AS (  -- only linked patients' handling is ever compared, so only theirs is read
+    SELECT facility_id, p1 AS patient_id FROM linked UNION SELECT facility_id, p2 FROM linked
+), own AS (
+    SELECT a.facility_id, a.patient_id, a.prescriber_id, a.diagnosis_group
+    FROM _rs_cs_adm a JOIN linked_patients USING (facility_id, patient_id)
 ), handling AS (
-    SELECT DISTINCT facility_id, patient_id, 'doctor' AS k, prescriber_id AS v FROM _rs_cs_adm
+    SELECT DISTINCT facility_id, patient_id, 'doctor' AS k, prescriber_id AS v FROM own
     WHERE prescriber_id IS NOT NULL
     UNION ALL
-    SELECT DISTINCT facility_id, patient_id, 'diagnosis' AS k, diagnosis_group AS v FROM _rs_cs_adm
+    SELECT DISTINCT facility_id, patient_id, 'diagnosis' AS k, diagnosis_group AS v FROM own
     WHERE diagnosis_group IS NOT NULL
-), kinds AS (
-    SELECT DISTINCT l.facility_id, l.p1, l.p2, h1.k FROM linked l
+), compared AS (  -- per pair and kind both record: whether any value is shared (one join, not two)
+    SELECT l.facility_id, l.p1, l.p2, h1.k, max(CASE WHEN h1.v = h2.v THEN 1 ELSE 0 END) AS alike FROM linked l
     JOIN handling h1 ON h1.facility_id = l.facility_id AND h1.patient_id = l.p1
     JOIN handling h2 ON h2.facility_id = l.facility_id AND h2.patient_id = l.p2 AND h2.k = h1.k
-), alike AS (
-    SELECT DISTINCT l.facility_id, l.p1, l.p2, h1.k FROM linked l
-    JOIN handling h1 ON h1.facility_id = l.facility_id AND h1.patient_id = l.p1
-    JOIN handling h2 ON h2.facility_id = l.facility_id AND h2.patient_id = l.p2 AND h2.k = h1.k AND h2.v = h1.v
+    GROUP BY ALL
 ), differ AS (
-    SELECT k.facility_id, k.p1, k.p2 FROM kinds k
-    LEFT JOIN alike a ON a.facility_id = k.facility_id AND a.p1 = k.p1 AND a.p2 = k.p2 AND a.k = k.k
-    WHERE a.p1 IS NULL
+    SELECT DISTINCT facility_id, p1, p2 FROM compared WHERE alike = 0
 )
 SELECT 'patient:' || l.p1, 'patient:' || l.p2, sum(l.trips) AS trips FROM linked l
 WHERE NOT EXISTS (SELECT 1 FROM differ d WHERE d.facility_id = l.facility_id AND d.p1 = l.p1 AND d.p2 = l.p2)
