@@ -42,19 +42,12 @@ from typing import Iterable, Mapping, Sequence
 import duckdb
 import pandas as pd
 
+from ringscope.analytics import schemes as registry
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import MixedSettings
 from ringscope.ingest.contract import SCHEMES
 
 SCHEME = "mixed"
-
-# Scheme names for evidence sentences (the app's catalogues name them the same way).
-SCHEME_NAMES = {
-    "en": {"trace_resale": "Trace-code resale", "borrowed_cards": "Borrowed cards", "car_shuttle": "Car shuttle",
-           "over_prescription": "Over-prescription", "maternity": "Maternity fraud", "mixed": "Mixed schemes"},
-    "zh": {"trace_resale": "药品追溯码倒卖", "borrowed_cards": "冒用医保卡", "car_shuttle": "专车接送住院",
-           "over_prescription": "超量开药", "maternity": "虚假生育津贴", "mixed": "混合型"},
-}
 
 # Which role a member keeps when the merged rings gave it different ones: lower is stronger.
 # Those who run the scheme, then those who take part, then plain members.
@@ -81,7 +74,8 @@ def _ring_key(ring: Ring) -> tuple:
 
 
 def scheme_name(scheme: str, lang: str) -> str:
-    return SCHEME_NAMES[lang].get(scheme, scheme)
+    """The scheme's name in evidence sentences: the one catalogue's, as every screen shows it."""
+    return registry.title(scheme, lang)
 
 
 def card_holders(con: duckdb.DuckDBPyConnection, rings: Iterable[Ring]) -> dict[str, str]:

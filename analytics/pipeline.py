@@ -12,28 +12,14 @@ from typing import Callable
 
 import duckdb
 
+from ringscope.analytics import schemes as registry
 from ringscope.analytics.community import CommunityEngine
-from ringscope.analytics.detectors.borrowed_cards import detect_borrowed_cards
-from ringscope.analytics.detectors.car_shuttle import detect_car_shuttle
-from ringscope.analytics.detectors.maternity import detect_maternity
-from ringscope.analytics.detectors.over_prescription import detect_over_prescription
-from ringscope.analytics.detectors.trace_resale import detect_trace_resale
 from ringscope.analytics.fund_loss import attach_fund_loss
 from ringscope.analytics.mixed_rings import card_holders, merge_mixed_rings
 from ringscope.analytics.ring import Ring
 from ringscope.analytics.rings_json import sort_rings
 from ringscope.analytics.scoring import Scorer, score_rings
 from ringscope.analytics.settings import DetectionSettings
-
-Detector = Callable[[duckdb.DuckDBPyConnection, DetectionSettings, CommunityEngine | None], list[Ring]]
-
-DETECTORS: dict[str, Detector] = {
-    "trace_resale": detect_trace_resale,
-    "borrowed_cards": detect_borrowed_cards,
-    "car_shuttle": detect_car_shuttle,
-    "over_prescription": detect_over_prescription,
-    "maternity": detect_maternity,
-}
 
 
 @dataclass
@@ -50,7 +36,7 @@ def run_detection(
     engine: CommunityEngine | None = None,
     on_step: Callable[[str, str], None] | None = None,
 ) -> DetectionResult:
-    """Run the configured detectors and return scored rings, best first.
+    """Run the configured detectors (each scheme's registry entry) and return scored rings, best first.
 
     ``on_step(name, phase)`` is called with phase ``start``/``done`` per step so
     the CLI can show progress.  Ring ids are left empty: ``graph.ring_book``
@@ -63,7 +49,7 @@ def run_detection(
         if on_step:
             on_step(scheme, "start")
         t0 = time.perf_counter()
-        rings.extend(DETECTORS[scheme](con, settings, engine))
+        rings.extend(registry.scheme(scheme).detect(con, settings, engine))
         timings[scheme] = round(time.perf_counter() - t0, 3)
         if on_step:
             on_step(scheme, "done")

@@ -1,7 +1,8 @@
 """One message catalogue for every label the explorer shows; Chinese first.
 
 Messages live in ``app/messages/zh.toml`` and ``app/messages/en.toml`` (TOML
-tables flattened to dotted keys, e.g. ``queue.title``).  Every key exists in
+tables flattened to dotted keys, e.g. ``queue.title``); a scheme registered
+from outside the repository adds its own file (``Scheme.messages``).  Every key exists in
 both languages (a test checks it); a key missing at run time shows as the key
 itself rather than crashing a page.  Placeholders use ``str.format`` syntax.
 """
@@ -11,6 +12,8 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from ringscope.analytics import schemes
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -28,13 +31,20 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=None)
 def catalogue(lang: str) -> dict[str, str]:
-    """All messages of one language, by dotted key."""
+    """All messages of one language, by dotted key: app/messages, plus the words of any scheme
+    registered with a messages file of its own (analytics/schemes.py)."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}: use one of {', '.join(LANGUAGES)}")
+    return _catalogue(lang, schemes.generation())
+
+
+@lru_cache(maxsize=8)
+def _catalogue(lang: str, _generation: int) -> dict[str, str]:
     with open(MESSAGES_DIR / f"{lang}.toml", "rb") as fh:
-        return _flatten(tomllib.load(fh))
+        table = _flatten(tomllib.load(fh))
+    table.update(_flatten(schemes.extra_messages(lang)))
+    return table
 
 
 def normalise_language(lang: str | None) -> str:

@@ -137,8 +137,6 @@ def build_referral(
 ) -> Path:
     """Build the referral package for ``ring_id`` at ``out_path`` (a .zip) and return its path.
 
-    Parameters
-    ----------
     store: an open :class:`ringscope.graph.store.Store`.
     ring_id: the ring to refer, as detection named it.
     out_path: where the zip goes (replaced atomically if it exists).

@@ -23,8 +23,8 @@ from typing import Any
 
 import duckdb
 
+from ringscope.analytics.detectors.borrowed_cards import BorrowedCardsSettings
 from ringscope.analytics.fund_loss import txn_losses
-from ringscope.analytics.settings import BorrowedCardsSettings
 from ringscope.app.export import evidence as evidence_mod
 from ringscope.app.export import evidence_rows
 from ringscope.app.export.drg_annex import drg_rows
@@ -259,22 +259,10 @@ def _triage(con: duckdb.DuckDBPyConnection, ring_id: str, masker: Masker) -> lis
             for c in triage_changes(con, ring_id)]
 
 
-def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool = True,
-                settings: BorrowedCardsSettings | None = None) -> CaseFile:
-    """Read, attribute and mask everything the referral states about ``ring``.
-
-    ``settings``: detection's card-pool settings (the overlap window and region prefix its evidence
-    sentences used), so the rows behind a sentence are named by the same rule; defaults when None.
-    """
-    masker = Masker(enabled=masked, con=con)
-    sids = list(ring.settlement_ids)
-    settlements = _rows(con, SETTLEMENTS_SQL, [sids])
-    claims = _rows(con, CLAIMS_SQL, [list(ring.claim_ids)]) if ring.claim_ids else []
-    dispensings = _rows(con, DISPENSINGS_SQL, [sids])
-    details = _member_details(con, ring, masker)
-    # the money of every figure below: the one fund-loss rule, each transaction once, in Decimal
-    loss = {(t.kind, t.txn_id): t.loss for t in txn_losses(con, sids, ring.claim_ids)}
-
+def _format_rows(settlements: list[dict], claims: list[dict], dispensings: list[dict],
+                 loss: dict[tuple[str, str], Decimal], masker: Masker) -> None:
+    """Each row as the document prints it: money to the cent, dates and codes as text, names
+    masked; the exact loss of every transaction kept beside it (``_fund_paid``, ``_amount``) for the sums."""
     for s in settlements:
         s["_fund_paid"] = loss.get(("settlement", str(s["settlement_id"])), ZERO)
         for k in ("total_amount", "self_paid", "fund_paid"):
@@ -296,6 +284,25 @@ def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool =
         d["amount"] = f"{money(d['amount'])}"
         for k in ("settled_at", "quantity", "days_supply", "trace_code", "drug_name", "line_no"):
             d[k] = _text(d[k])
+
+
+def gather_case(con: duckdb.DuckDBPyConnection, ring: RingRecord, masked: bool = True,
+                settings: BorrowedCardsSettings | None = None) -> CaseFile:
+    """Read, attribute and mask everything the referral states about ``ring``.
+
+    ``settings``: detection's card-pool settings (the overlap window and region prefix its evidence
+    sentences used), so the rows behind a sentence are named by the same rule; defaults when None.
+    """
+    masker = Masker(enabled=masked, con=con)
+    sids = list(ring.settlement_ids)
+    settlements = _rows(con, SETTLEMENTS_SQL, [sids])
+    claims = _rows(con, CLAIMS_SQL, [list(ring.claim_ids)]) if ring.claim_ids else []
+    dispensings = _rows(con, DISPENSINGS_SQL, [sids])
+    details = _member_details(con, ring, masker)
+    # the money of every figure below: the one fund-loss rule, each transaction once, in Decimal
+    loss = {(t.kind, t.txn_id): t.loss for t in txn_losses(con, sids, ring.claim_ids)}
+
+    _format_rows(settlements, claims, dispensings, loss, masker)
 
     members = []
     for m in ring.members:

@@ -25,8 +25,7 @@ from typing import Any, Iterable
 
 import duckdb
 
-from ringscope.analytics.detectors.borrowed_cards import _SEX_AGE_MISFIT as SEX_AGE_MISFIT
-from ringscope.analytics.settings import BorrowedCardsSettings
+from ringscope.analytics.detectors.borrowed_cards import SEX_AGE_MISFIT, BorrowedCardsSettings
 
 # Sentence kinds whose fact a single settlement shows (detection's evidence kinds, analytics/detectors).
 ROW_FACTS = ("after_death", "other_person", "care_mismatch", "far_from_home", "two_places")

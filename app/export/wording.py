@@ -12,16 +12,8 @@ from ringscope.app.i18n import Translator
 
 LANGS = ("zh", "en")
 
-SCHEMES = {
-    "zh": {"trace_resale": "药品追溯码重复销售（倒卖回流药）", "borrowed_cards": "冒用、借用医保凭证",
-           "car_shuttle": "车接车送、诱导虚假住院", "over_prescription": "超量开药、串通开药",
-           "maternity": "虚构劳动关系骗取生育待遇", "mixed": "多种手段混合",
-           "drg": "DRG/DIP 支付违规（机构案件）"},
-    "en": {"trace_resale": "resale of reimbursed drugs (duplicate trace codes)", "borrowed_cards": "borrowed or misused cards",
-           "car_shuttle": "shuttled patients / fictitious admissions", "over_prescription": "over-prescription",
-           "maternity": "sham employment for maternity benefits", "mixed": "mixed schemes",
-           "drg": "DRG/DIP payment violations (institution case)"},
-}
+# An institution's DRG case is not a ring scheme (no registry entry, no catalogue name): the referral's own words.
+INSTITUTION_CASE = {"zh": "DRG/DIP 支付违规（机构案件）", "en": "DRG/DIP payment violations (institution case)"}
 
 ENTITY = {
     "zh": {"patient": "参保人", "card": "医保凭证", "facility": "定点医药机构", "prescriber": "医师",
@@ -135,11 +127,12 @@ T: dict[str, dict[str, Any]] = {
 }
 
 
-# One vocabulary: scheme, entity and role names come from the explorer's catalogue (app/messages), so
-# the explorer, the weekly report and the referral name things the same way; the tables above remain
-# only as the fallback for a code the catalogue does not know.
+# One vocabulary: scheme, entity and role names come from the explorer's catalogue (app/messages, with
+# the messages a registered scheme brings), so the explorer, the weekly report and the referral name
+# things the same way; the tables above remain only as the fallback for a code the catalogue does not know.
 def scheme_name(scheme: str, lang: str) -> str:
-    return Translator(lang).maybe(f"scheme.{scheme}", SCHEMES[lang].get(scheme, scheme))
+    fallback = INSTITUTION_CASE[lang] if scheme == "drg" else scheme
+    return Translator(lang).maybe(f"scheme.{scheme}", fallback)
 
 
 def entity_name(entity_type: str, lang: str) -> str:

@@ -12,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ringscope.analytics import schemes
+
 LANGUAGES = ("zh", "en")
 SHARED_SECTIONS = ("scheme", "role", "entity", "label")
 
@@ -26,10 +28,15 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=None)
 def catalogue(lang: str) -> dict[str, str]:
     if lang not in LANGUAGES:
         raise ValueError(f"unknown report language {lang!r}: use zh or en")
+    return _catalogue(lang, schemes.generation())
+
+
+@lru_cache(maxsize=8)
+def _catalogue(lang: str, _generation: int) -> dict[str, str]:
+    """Cached per registry generation, so a scheme registered later is named too."""
     data = tomllib.loads(Path(__file__).with_name("messages.toml").read_text(encoding="utf-8"))
     table = _flatten(data[lang])
     # One vocabulary: scheme, role and entity names come from the explorer's catalogue (app/messages),

@@ -5,9 +5,8 @@ referral centres and their treatment cycles)."""
 import random
 from datetime import date, timedelta
 
-from ringscope.analytics.detectors import car_shuttle
 from ringscope.analytics.detectors.base import temp_tables
-from ringscope.analytics.detectors.car_shuttle import detect_car_shuttle
+from ringscope.analytics.detectors.car_shuttle import coordination, detect_car_shuttle
 from ringscope.analytics.settings import DetectionSettings
 from tests.analytics.worlds import day, tuned
 
@@ -384,11 +383,11 @@ def test_busy_referral_centre_does_not_make_chance_cohorts(world):
     con = world.con()
     assert detect_car_shuttle(con, DetectionSettings()) == []
     cfg = DetectionSettings().car_shuttle
-    with temp_tables(con, *car_shuttle._TEMP):
-        assert len(car_shuttle._coordinated_pairs(con, cfg)) <= 2
+    with temp_tables(con, *coordination.TEMP):
+        assert len(coordination.coordinated_pairs(con, cfg)) <= 2
     loose = tuned("car_shuttle", max_chance_partners=1e9).car_shuttle
-    with temp_tables(con, *car_shuttle._TEMP):
-        assert len(car_shuttle._coordinated_pairs(con, loose)) > 50
+    with temp_tables(con, *coordination.TEMP):
+        assert len(coordination.coordinated_pairs(con, loose)) > 50
 
 
 def test_shuttle_inside_a_busy_referral_centre_is_found(world):

@@ -1,5 +1,6 @@
 """Which detectors were blind on the data: named, so that "no ring of this kind" is not read as a finding."""
-from ringscope.analytics.data_coverage import NEEDS, coverage_gaps
+from ringscope.analytics import schemes
+from ringscope.analytics.data_coverage import coverage_gaps
 from tests.analytics.test_trace_resale import _resale_world
 from tests.analytics.worlds import World, day
 
@@ -37,7 +38,7 @@ def test_an_empty_catalogue_reports_only_the_missing_claims():
 
 def test_every_gap_reads_in_both_languages():
     gaps = coverage_gaps(World().con())
-    for need in NEEDS:
+    for need in (n for s in schemes.schemes() for n in s.needs):
         assert need.why and need.why_zh and need.label
     assert gaps[0].text("zh").startswith("maternity：") and "为空" in gaps[0].text("zh")
     assert gaps[0].text("en") == "maternity: there are no maternity claims (maternity_claims empty)."

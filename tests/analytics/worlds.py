@@ -82,7 +82,7 @@ def tuned(section: str, **values: Any):
     from ringscope.analytics.settings import DetectionSettings
 
     settings = DetectionSettings()
-    return replace(settings, **{section: replace(getattr(settings, section), **values)})
+    return settings.with_section(section, replace(getattr(settings, section), **values))
 
 
 def crowd(world: World, facility: str, n: int = 40, visits: int = 6, span_days: int = 90, region: str = "440101",

@@ -33,7 +33,7 @@ from ringscope.analytics.link_analysis import centrality, top_node
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings
 
-SCHEME = "trace_resale"
+NAME = "trace_resale"
 
 _EVENTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_tr_scans AS
@@ -228,7 +228,7 @@ def _ring(items: list[Resale], settlement_ids: list[str], baseline: dict[str, tu
     )
     first_at, last_at = min(f.bought_at for f in items), max(f.resold_at for f in items)
     return Ring(
-        scheme=SCHEME,
+        scheme=NAME,
         members=members,
         settlement_ids=settlement_ids,
         evidence=_evidence(items, boxes, sellers, resellers, collectors, days[len(days) // 2], resold_share),

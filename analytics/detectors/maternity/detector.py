@@ -40,10 +40,11 @@ from scipy.stats import binom
 
 from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
 from ringscope.analytics.detectors.base import fmt_money, rows, temp_tables
+from ringscope.analytics.detectors.maternity.settings import MaternitySettings
 from ringscope.analytics.ring import Evidence, Member, Ring
-from ringscope.analytics.settings import DetectionSettings, MaternitySettings
+from ringscope.analytics.settings import DetectionSettings
 
-SCHEME = "maternity"
+NAME = "maternity"
 
 _TEMP = ("_rs_mt_claims", "_rs_mt_employers")
 
@@ -96,7 +97,7 @@ WITH region_norm AS (
 ), global_norm AS (
     SELECT median(CAST(salary_base AS DOUBLE)) AS norm FROM employments WHERE salary_base IS NOT NULL
 ), tenure AS (
-    SELECT m.claim_id, max(em.start_on) AS start_on, arg_max(em.salary_base, em.start_on) AS emp_salary
+    SELECT m.claim_id, max(em.start_on) AS start_on, arg_max(em.salary_base, (em.start_on, em.salary_base)) AS emp_salary
     FROM maternity_claims m JOIN employments em
       ON em.patient_id = m.patient_id AND em.employer_id = m.employer_id
      AND em.start_on <= coalesce(m.delivery_on, m.claimed_on)
@@ -263,7 +264,7 @@ def _ring(employers: list[str], shared: list[str], items: list[tuple[Claim, Clai
     members += [Member("patient", p, "claimant") for p in sorted({c.patient_id for c in claims})]
     claimed = sorted(c.claimed_on for c in claims)
     return Ring(
-        scheme=SCHEME, members=members, claim_ids=[c.claim_id for c in claims],
+        scheme=NAME, members=members, claim_ids=[c.claim_id for c in claims],
         evidence=_evidence(employers, shared, claims, ratios, mean_score, cfg),
         features={
             "size": float(len(members)),

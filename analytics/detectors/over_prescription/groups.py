@@ -1,0 +1,191 @@
+"""Over-prescription: prescriber groups tied by behaviour, and the patients they over-supply.
+
+Rings are split by what their prescribers do, not by where they fill: a busy pharmacy
+filling for two rings and for honest doctors is no tie, several pharmacies in common are.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import duckdb
+
+from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
+from ringscope.analytics.detectors.base import register_groups, rows
+from ringscope.analytics.detectors.over_prescription.group_facts import (
+    DRUG_COST_SQL,
+    DRUG_FIT_SQL,
+    GROUP_FLOW_SQL,
+    GROUP_FOCUS_SQL,
+    GROUP_PAIRS_SQL,
+    GroupFacts,
+)
+from ringscope.analytics.detectors.over_prescription.settings import OverPrescriptionSettings
+from ringscope.analytics.detectors.over_prescription.supply import (
+    DRUG_BASELINE_SQL,
+    EXCESS_FILLS_SQL,
+    EXCESS_SQL,
+    FILLS_SQL,
+    FLOWS_SQL,
+    PAIRS_SQL,
+    PATIENTS_SQL,
+    SELLERS_SQL,
+)
+from ringscope.analytics.settings import DetectionSettings
+
+
+def prepare(con: duckdb.DuckDBPyConnection, settings: DetectionSettings) -> None:
+    """The named SQL steps up to the surplus fills (tables ``_rs_op_*``)."""
+    cfg = settings.over_prescription
+    con.execute(FILLS_SQL)
+    con.execute(PAIRS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills,
+                             "early": cfg.early_refill_fraction, "cover": cfg.declared_cover_tolerance})
+    con.execute(DRUG_BASELINE_SQL, {"min_prescribers": cfg.baseline_min_prescribers,
+                                     "quantile": cfg.baseline_quantile})
+    con.execute(EXCESS_SQL, {"min_ratio": cfg.min_supply_ratio})
+    con.execute(SELLERS_SQL, {"min_boxes": settings.trace_resale.min_resold_boxes_per_seller})
+    con.execute(EXCESS_FILLS_SQL, {"exclude_sellers": cfg.exclude_resale_sellers})
+
+
+# Every pharmacy a prescriber's surplus reached (once is enough here), with the prescriber's
+# practice: colleagues already share the practice, one shared pharmacy on top ties them.
+_PRACTICE_SQL = """
+SELECT DISTINCT x.prescriber_id, coalesce(pr.facility_id, x.prescriber_id), x.facility_id FROM _rs_op_xfills x
+LEFT JOIN prescribers pr USING (prescriber_id)
+WHERE x.prescriber_id IS NOT NULL AND NOT x.own_practice AND x.facility_kind = 'pharmacy' ORDER BY ALL
+"""
+
+
+def prescriber_groups(con: duckdb.DuckDBPyConnection, settings: DetectionSettings,
+            engine: CommunityEngine | None) -> tuple[list[list[str]], list[tuple]]:
+    """Rings split by behaviour, not by one shared place (see ``_ties``).  Each ring then holds
+    every pharmacy its prescribers' repeated surplus flows reach (a pharmacy may be a member of
+    several rings) and the prescribers' over-supplied patients."""
+    cfg = settings.over_prescription
+    flow_rows = rows(con, FLOWS_SQL, {"flow_patients": cfg.flow_min_patients, "flow_days": cfg.flow_min_days,
+                                       "share": cfg.pharmacy_share})
+    reached = [(f"prescriber:{p}", practice, f"facility:{f}") for p, practice, f in rows(con, _PRACTICE_SQL)]
+    comps = find_groups(WeightedEdges.from_rows(_ties(flow_rows, reached, cfg.unit_min_shared_places)), engine,
+                        cfg.leiden_above, cfg.leiden_resolution, settings.seed, cfg.split_min_modularity)
+    places: dict[str, set[str]] = defaultdict(set)
+    for prescriber, place, _n in flow_rows:
+        if place.startswith("facility:"):
+            places[prescriber].add(place)
+    patients: dict[str, list[str]] = defaultdict(list)
+    for prescriber, patient in rows(con, PATIENTS_SQL):
+        patients[f"prescriber:{prescriber}"].append(f"patient:{patient}")
+    groups = [g for g in (sorted(k for k in c if k.startswith("prescriber:")) for c in comps) if g]
+    grouped = {k for g in groups for k in g}
+    groups += [[p] for p in sorted(patients) if p not in grouped]
+    groups = [g + sorted({f for k in g for f in places.get(k, ())}) + sorted({pt for k in g for pt in patients.get(k, [])})
+              for g in groups]
+    edge_rows = flow_rows + [(p, pt, 1) for p, pts in sorted(patients.items()) for pt in pts]
+    return groups, edge_rows
+
+
+def _ties(flow_rows: list[tuple], reached: list[tuple[str, str, str]], min_places: int) -> list[tuple]:
+    """What ties prescribers into one ring: more than one shared place.
+
+    A busy pharmacy fills for many prescribers and sometimes for two rings: one pharmacy in
+    common is no tie (nor is the same common drug filled there: honest doctors write it too),
+    and neither is one hospital alone (a large one has hundreds of doctors).  Prescribers with
+    repeated surplus flows are tied when they dispense the surplus at their own practice
+    together (a practice node), when colleagues of one practice send surplus to the same
+    pharmacy (practice and pharmacy: two places in common), and across practices when their
+    repeated flows reach ``min_places`` pharmacies in common (a ring that absorbed another and
+    moved its fills to the same pharmacies).  Only prescribers with repeated surplus flows
+    take part, so the pairs stay few even at a hub pharmacy.
+    """
+    flowing = {r[0] for r in flow_rows}
+    links: list[tuple] = [(p, place, 1.0) for p, place, _n in flow_rows if place.startswith("practice:")]
+    links += [(p, f"at:{practice}|{place}", 1.0) for p, practice, place in reached if p in flowing]
+    places: dict[str, set[str]] = defaultdict(set)
+    for prescriber, place, _n in flow_rows:
+        if place.startswith("facility:"):
+            places[prescriber].add(place)
+    at_place: dict[str, list[str]] = defaultdict(list)
+    for prescriber in sorted(places):
+        for place in places[prescriber]:
+            at_place[place].append(prescriber)
+    pairs: set[tuple[str, str]] = set()
+    for prescribers in at_place.values():
+        for i, a in enumerate(prescribers):
+            pairs.update((a, b) for b in prescribers[i + 1:] if len(places[a] & places[b]) >= min_places)
+    return links + [(a, b, 1.0) for a, b in sorted(pairs)]
+
+
+def measured_group_facts(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings,
+                 groups: list[list[str]]) -> dict[int, GroupFacts]:
+    """Per group the numbers behind its indications and explanations (two set-based queries)."""
+    register_groups(con, "_rs_op_groups", groups)
+    con.execute(DRUG_FIT_SQL, {"fit_share": cfg.indication_fit_share, "min_prescribers": cfg.baseline_min_prescribers})
+    con.execute(DRUG_COST_SQL)
+    flows = {r[0]: (r[1], r[2]) for r in rows(con, GROUP_FLOW_SQL, {"city_digits": cfg.market_region_digits})}
+    focus: dict[int, int] = dict(rows(con, GROUP_FOCUS_SQL, {"focus_drugs": cfg.focus_drugs}))
+    out = {}
+    for grp, n, excess, early, early_base, cost, unfit, cover, died in rows(
+            con, GROUP_PAIRS_SQL, {"palliative": cfg.palliative_days}):
+        share, ref = flows.get(grp, (0.0, 1.0))
+        out[grp] = GroupFacts(grp, n, float(excess), float(early), float(early_base), float(cost), float(unfit),
+                              float(cover), float(died), float(share), float(ref), float(focus.get(grp, 0.0)))
+    return out
+
+
+def attach_milder_patients(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings,
+                            groups: list[list[str]]) -> dict[str, float]:
+    """Add to each ring the patients of its prescribers with a milder surplus filled at its places.
+
+    The ring's context makes a weaker signal meaningful: a patient with a sustained
+    half-again surplus, filled mostly where the ring's surplus goes.  A patient already in
+    a ring stays; one who qualifies for two joins the ring whose places filled more.
+    """
+    if cfg.attach_min_ratio >= cfg.min_supply_ratio or not groups:
+        return {}
+    found = rows(con, _WEAK_FILLS_SQL, {"attach_ratio": cfg.attach_min_ratio, "exclude_sellers": cfg.exclude_resale_sellers})
+    placed = {k for g in groups for k in g if k.startswith("patient:")}
+    ring_of = {k.split(":", 1)[1]: i for i, g in enumerate(groups) for k in g if k.startswith("prescriber:")}
+    places = [{k.split(":", 1)[1] for k in g if k.startswith(("facility:", "practice:"))} for g in groups]
+    tally: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    ratio_of: dict[str, float] = {}
+    for patient, ratio, prescriber, facility, n in found:
+        ring = ring_of.get(prescriber)
+        if ring is None or f"patient:{patient}" in placed:
+            continue
+        t = tally[(patient, ring)]
+        t[0] += n if facility in places[ring] else 0
+        t[1] += n
+        ratio_of[patient] = max(ratio_of.get(patient, 0.0), ratio)
+    best: dict[str, tuple[int, int]] = {}
+    for (patient, ring), (at_ring, total) in sorted(tally.items()):
+        if total and at_ring / total >= cfg.attach_pharmacy_share and at_ring > best.get(patient, (0, -1))[0]:
+            best[patient] = (at_ring, ring)
+    for patient, (_n, ring) in sorted(best.items()):
+        groups[ring].append(f"patient:{patient}")
+    return {p: ratio_of[p] for p in best}
+
+
+_WEAK_FILLS_SQL = """
+WITH weak AS (
+    SELECT p.patient_id, p.drug_code, p.prescriber_id, p.ratio
+    FROM _rs_op_pairs p LEFT JOIN _rs_op_baseline b ON b.drug_code = p.drug_code
+    WHERE p.ratio >= $attach_ratio * coalesce(b.baseline, 1.0)
+)
+SELECT f.patient_id, w.ratio, f.prescriber_id, f.facility_id, count(*) AS n
+FROM _rs_op_fills f JOIN weak w ON w.patient_id = f.patient_id AND w.drug_code = f.drug_code AND w.prescriber_id = f.prescriber_id
+WHERE NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
+GROUP BY ALL ORDER BY ALL
+"""
+
+# The ring's transactions: its patients' fills of their over-supplied drugs written by the
+# ring's prescribers at the ring's pharmacies or practice.
+LOSS_SQL = """
+WITH g AS (SELECT * FROM _rs_op_groups)
+SELECT DISTINCT gp.grp, f.settlement_id
+FROM _rs_op_fills f
+JOIN g gp ON gp.type = 'prescriber' AND gp.id = f.prescriber_id
+JOIN g gt ON gt.type = 'patient' AND gt.id = f.patient_id AND gt.grp = gp.grp
+JOIN _rs_op_pairs sp ON sp.patient_id = f.patient_id AND sp.drug_code = f.drug_code
+LEFT JOIN _rs_op_baseline b ON b.drug_code = f.drug_code
+WHERE (f.own_practice OR EXISTS (SELECT 1 FROM g gf WHERE gf.type = 'facility' AND gf.id = f.facility_id AND gf.grp = gp.grp))
+  AND sp.ratio >= $attach * coalesce(b.baseline, 1.0)
+ORDER BY 1, 2
+"""
