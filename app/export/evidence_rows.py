@@ -7,7 +7,7 @@ and the ring's own transactions it speaks of:
 
 * a sentence stating a fact that a single settlement shows (used after the
   holder's death, for another person, for care not fitting the holder's sex
-  or age, far from the holder's home, at another facility within hours) gets
+  or age, far from the holder's home, in another city within hours) gets
   the ring's settlements on which that fact holds, read from the stored rows
   with the same rule and setting detection used (``basis = "fact"``); detection
   is not re-run, the ring's settlement set is only filtered;
@@ -44,8 +44,10 @@ SELECT settlement_id,
   coalesce(patient_id IS NOT NULL AND patient_id <> holder_id, false) AS other_person,
   coalesce(({SEX_AGE_MISFIT}), false) AS care_mismatch,
   coalesce(left(holder_region, $plen) <> left(facility_region, $plen), false) AS far_from_home,
-  EXISTS (SELECT 1 FROM settlements o WHERE o.card_id = r.card_id AND o.facility_id <> r.facility_id
-          AND abs(epoch(o.settled_at) - epoch(r.settled_at)) <= $overlap) AS two_places
+  EXISTS (SELECT 1 FROM settlements o JOIN facilities of ON of.facility_id = o.facility_id
+          WHERE o.card_id = r.card_id AND o.facility_id <> r.facility_id
+          AND abs(epoch(o.settled_at) - epoch(r.settled_at)) <= $overlap
+          AND left(of.region_code, $plen) IS DISTINCT FROM left(r.facility_region, $plen)) AS two_places
 FROM r
 """
 

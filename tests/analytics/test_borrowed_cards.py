@@ -66,6 +66,28 @@ def test_local_living_holders_at_one_counter_are_a_ring(world):
     assert sorted(rings[0].members_of("card")) == sorted(f"C{h}" for h in holders)
 
 
+def _pharmacy_after_each_batch(world, holders, region):
+    """Each holder's card at a pharmacy of ``region`` half an hour after each of the gang's batches."""
+    world.facility("PH", "pharmacy", region=region)
+    for d in (5, 19, 33, 47, 61):
+        for i, pid in enumerate(holders):
+            world.settle(pid, "PH", day(d, 14, 30 + i), fund=30.0, kind="pharmacy")
+
+
+def test_a_pharmacy_of_the_same_town_within_the_hour_is_not_two_places_at_once(world):
+    holders = _local_gang(world, operator="OP1")
+    _pharmacy_after_each_batch(world, holders, region="440101")  # the batch's own city
+    rings = detect_borrowed_cards(world.con(), DetectionSettings())
+    assert len(rings) == 1 and "two_places" not in {e.kind for e in rings[0].evidence}
+
+
+def test_a_card_in_another_city_within_the_hour_was_in_two_places(world):
+    holders = _local_gang(world, operator="OP1")
+    _pharmacy_after_each_batch(world, holders, region="230204")
+    rings = detect_borrowed_cards(world.con(), DetectionSettings())
+    assert len(rings) == 1 and "two_places" in {e.kind for e in rings[0].evidence}
+
+
 def test_regular_who_met_the_batches_twice_does_not_join_the_pool(world):
     """A local regular of the clinic, there every week, happened to be at the counter
     during two of the gang's batches: twice out of many visits is no membership."""

@@ -28,8 +28,8 @@ EVIDENCE = [
      "text_zh": "3张卡中有1张的诊疗与持卡人性别或年龄不符。"},
     {"kind": "other_person", "text": "1 of 3 cards were used for someone other than the holder.",
      "text_zh": "3张卡中有1张的就诊人与持卡人不一致。"},
-    {"kind": "two_places", "text": "1 of 3 cards were also used at another facility within hours.",
-     "text_zh": "3张卡中有1张在数小时内又在另一机构使用。"},
+    {"kind": "two_places", "text": "1 of 3 cards were also used in another city within hours.",
+     "text_zh": "3张卡中有1张在数小时内又在另一城市使用。"},
 ]
 
 
@@ -42,7 +42,8 @@ def _drop(folder: Path) -> Path:
     write_table(folder, "cards", ["card_id", "patient_id", "status"],
                 [["C001", "P001", "active"], ["C002", "P002", "active"], ["C003", "P003", "active"]])
     write_table(folder, "facilities", ["facility_id", "kind", "name", "region_code"],
-                [["F01", "clinic", "和平诊所", "110101"], ["F02", "hospital", "市第一医院", "110101"]])
+                [["F01", "clinic", "和平诊所", "110101"], ["F02", "hospital", "上海市第一医院", "310101"],
+                 ["F03", "pharmacy", "和平大药房", "110101"]])
     write_table(folder, "settlements", ["settlement_id", "card_id", "facility_id", "settled_at", "total_amount",
                                         "fund_paid", "self_paid", "kind", "patient_id", "diagnosis_code"], [
         ["S1", "C001", "F01", "2026-03-05T09:00:00", "1200.00", "1000.00", "200.00", "outpatient", "", "J20"],
@@ -50,6 +51,8 @@ def _drop(folder: Path) -> Path:
         ["S3", "C003", "F01", "2026-03-05T09:10:00", "100.00", "80.00", "20.00", "outpatient", "P002", "J20"],
         ["S4", "C003", "F02", "2026-03-05T09:40:00", "100.00", "80.00", "20.00", "outpatient", "", "J20"],
         ["S5", "C001", "F01", "2026-02-20T09:10:00", "100.00", "80.00", "20.00", "outpatient", "", "J20"],
+        # the pharmacy next door half an hour later: the same town, not two places at once
+        ["S6", "C002", "F03", "2026-03-05T09:35:00", "30.00", "24.00", "6.00", "pharmacy", "", "N40"],
     ])
     return folder
 

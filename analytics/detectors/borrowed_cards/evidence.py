@@ -38,8 +38,8 @@ def _evidence(cards: list[CardSigns], a: Assessment, mean_days: float, devices: 
                          "的就诊人与持卡人不一致"),
         "care_mismatch": (sum(c.care_mismatch > 0 for c in cards), "were used for care not fitting the holder's sex or age",
                           "的诊疗与持卡人性别或年龄不符"),
-        "two_places": (sum(c.overlaps > 0 for c in cards), "were also used at another facility within hours",
-                       "在数小时内又在另一机构使用"),
+        "two_places": (sum(c.overlaps > 0 for c in cards), "were also used in another city within hours",
+                       "在数小时内又在另一城市使用"),
     }
     for kind, (k, en, zh) in counts.items():
         if k:

@@ -69,8 +69,9 @@ class BorrowedCardsSettings:
     but 10^-this of such devices (1 % at 2.0) is a full indication: family phones carry
     one household, counter terminals stay at one counter."""
     overlap_minutes: int = 120
-    """A pool card settled at another facility within this many minutes of a pool settlement
-    was in two places at once (the holder at home, the card with the gang)."""
+    """A pool card settled in another city (``far_prefix_len``) within this many minutes of a
+    pool settlement was in two places at once (the holder at home, the card with the gang); a
+    clinic and then a pharmacy of the same town is an ordinary morning."""
     far_prefix_len: int = 4
     """Holder region and facility region are 'far apart' when their codes differ in
     the first this-many digits (4 = different city, 2 = different province)."""

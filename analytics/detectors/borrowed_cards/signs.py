@@ -140,10 +140,12 @@ all_rows AS (
 ), own_kind AS (  -- the card's own payments outside the pool, per kind of settlement
     SELECT card_id, coalesce(kind, '') AS kind, median(fund_paid) AS own_median
     FROM all_rows WHERE NOT in_pool GROUP BY ALL
-), overlap AS (  -- the same card at another facility within hours of a pool settlement
+), overlap AS (  -- the same card in another city within hours of a pool settlement (a clinic and
+    -- then a pharmacy of the same town is an ordinary morning, not two places at once)
     SELECT a.card_id, count(DISTINCT a.settlement_id) AS n
     FROM all_rows a JOIN all_rows b ON b.card_id = a.card_id AND b.facility_id <> a.facility_id
      AND abs(epoch(b.settled_at) - epoch(a.settled_at)) <= $overlap
+     AND left(b.facility_region, $plen) IS DISTINCT FROM left(a.facility_region, $plen)
     WHERE a.in_pool GROUP BY 1
 )
 SELECT a.grp, a.card_id, any_value(a.holder_id), any_value(a.household),
