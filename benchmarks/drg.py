@@ -82,7 +82,7 @@ def timing(data: Path, patients: int, repeat: int, seed: int = 7199) -> dict[str
         run_drg_screens(con)
         drg_s.append(time.perf_counter() - t0)
     base, extra = statistics.median(rings_s), statistics.median(drg_s)
-    settlements = con.execute("SELECT count(*) FROM settlements").fetchone()[0]
+    settlements = con.execute("SELECT count(*) FROM settlements").fetchall()[0][0]
     return {"patients": patients, "settlements": settlements, "detect_s": base, "drg_s": extra,
             "added": extra / base}
 

@@ -47,9 +47,9 @@ def require_neo4j() -> Neo4jConfig:
 
 def wipe_neo4j(cfg: Neo4jConfig) -> None:
     """Empty the single Community database between tests (tests run serially on it)."""
-    from neo4j import GraphDatabase
+    from ringscope.graph.neo4j.store import connect
 
-    with GraphDatabase.driver(cfg.uri, auth=(cfg.user, cfg.password)) as driver:
+    with connect(cfg) as driver:
         with driver.session(database=cfg.database) as session:  # implicit transaction, as batching needs
             session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 

@@ -57,7 +57,8 @@ def reports(floor_drops):
 
 
 def test_the_floor_drops_carry_every_scheme_and_variant(floor_drops):
-    variants, schemes = set(), set()
+    variants: set[str] = set()
+    schemes: set[str] = set()
     for drop in floor_drops:
         with open(drop / "truth" / "ring_variants.csv", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):

@@ -1,6 +1,7 @@
 """Fixtures for the referral export: one ingested drop and packages built once per module."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -64,7 +65,7 @@ class Case:
 
 
 @pytest.fixture(scope="session")
-def case(tmp_path_factory) -> Case:
+def case(tmp_path_factory) -> Iterator[Case]:
     c = Case(tmp_path_factory.mktemp("referral"))
     yield c
     c.store.close()

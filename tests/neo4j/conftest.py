@@ -19,6 +19,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -52,7 +53,7 @@ def _find_server() -> Neo4jConfig | None:
     return None
 
 
-def _unavailable(reason: str):
+def _unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI") or os.environ.get("RINGSCOPE_REQUIRE_NEO4J") == "1":
         pytest.fail(reason)
     pytest.skip(reason)

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -76,7 +77,7 @@ def matches_per_week(series) -> list[dict[str, tuple[str, str]]]:
         out = []
         for k, week in enumerate(ISO_WEEKS, start=1):
             truth = load_truth(series["dir"] / f"week-{k:02d}")
-            detected = [DetectedRing(rid, s, set(m), 0) for rid, (s, m, _l) in week_members(con, week).items()]
+            detected = [DetectedRing(rid, s, set(m), Decimal(0)) for rid, (s, m, _l) in week_members(con, week).items()]
             status = dict(con.execute(
                 "SELECT ring_id, status FROM history_rings WHERE week = ? AND present", [week]).fetchall())
             out.append({t.ring_id: (d.ring_id, status[d.ring_id]) for t, d, _j in match_rings(truth.rings, detected)})

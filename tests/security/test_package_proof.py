@@ -82,6 +82,7 @@ def test_keys_init_prints_the_public_key_and_refuses_to_replace(tmp_path):
     first = runner.invoke(app, ["keys", "init", "--workspace", str(ws)])
     assert first.exit_code == 0, first.output
     raw = signing.workspace_public_key(ws)
+    assert raw is not None, "keys init wrote no key"
     assert base64.b64encode(raw).decode() in first.output and signing.fingerprint(raw) in first.output
     assert (signing.key_paths(ws)[0].stat().st_mode & 0o777) == 0o600
     again = runner.invoke(app, ["keys", "init", "--workspace", str(ws)])

@@ -50,14 +50,14 @@ def clean(tmp_path_factory) -> Drop:
 
 
 def _variants(drop: Drop) -> dict[str, set[str]]:
-    out = defaultdict(set)
+    out: defaultdict[str, set[str]] = defaultdict(set)
     for row in drop.truth("ring_variants"):
         out[row["listed_as"]] |= {v for v in row["variants"].split(";") if v}
     return out
 
 
 def test_a_20k_drop_mixes_every_variant_of_every_scheme(drop20k):
-    seen = defaultdict(Counter)
+    seen: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for row in drop20k.truth("ring_variants"):
         for v in filter(None, row["variants"].split(";")):
             seen[row["scheme"]][v] += 1
@@ -97,7 +97,7 @@ def test_waiver_variants_record_what_the_scheme_says(drop20k):
             found = {"partial_waiver", "waiver_unrecorded"} & set(row["variants"].split(";"))
             modes[row["listed_as"]].add(found.pop() if found else "full")
     sids = {r["txn_id"]: r["ring_id"] for r in drop20k.truth("ring_settlements") if r["ring_id"] in modes}
-    share = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    share: defaultdict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])  # [self paid, total]
     for row in drop20k["settlements"]:
         ring = sids.get(row["settlement_id"])
         if ring and len(modes[ring]) == 1:
