@@ -13,6 +13,7 @@ from ringscope.app.export import build_referral, signing
 from ringscope.graph.duckdb_store import DuckDBStore
 from ringscope.ingest.mapping import HeaderMapping
 from tests.export.case_drop import referral_drop, write_rings_json
+from tests.passwords import password_hash
 
 CST = timezone(timedelta(hours=8))
 WEIRD_ID = "../../etc/x\x07中文 R/1"
@@ -43,8 +44,8 @@ class Case:
         self.workspace = root / "ws"
         self.workspace.mkdir(parents=True)
         (self.workspace / "ringscope.toml").write_text(USERS_TOML.format(
-            boss=auth.hash_password("boss-pw"), analyst=auth.hash_password("analyst-pw"),
-            clerk=auth.hash_password("clerk-pw")), encoding="utf-8")
+            boss=password_hash("boss-pw"), analyst=password_hash("analyst-pw"),
+            clerk=password_hash("clerk-pw")), encoding="utf-8")
         self.config = load_config(workspace=self.workspace, env={})
         self.public_key = signing.init_key(self.workspace)  # packages are signed, as in a bureau
         self.store = DuckDBStore(self.config.store)

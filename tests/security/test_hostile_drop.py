@@ -17,9 +17,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from ringscope.app import auth
 from ringscope.app.cli import app
 from ringscope.app.pii import find_unmasked_id_numbers
+from tests.passwords import password_hash
 from tests.security.hostile import LONG_ID, XSS_FLAG, hostile_ids, make_hostile
 
 runner = CliRunner()
@@ -54,7 +54,7 @@ class Hostile:
         self.renames = hostile_ids(self.clean)
         self.ws = root / "ws"
         self.ws.mkdir()
-        (self.ws / "ringscope.toml").write_text(USERS.format(zhao=auth.hash_password("zhao-password")),
+        (self.ws / "ringscope.toml").write_text(USERS.format(zhao=password_hash("zhao-password")),
                                                 encoding="utf-8")
         assert runner.invoke(app, ["keys", "init", "-w", str(self.ws)]).exit_code == 0
         result = runner.invoke(app, ["weekly", str(self.drop), "--week", WEEK, "-w", str(self.ws),

@@ -19,6 +19,7 @@ from ringscope.ingest.synth.schemes import (
     over_prescription,
     trace_resale,
 )
+from tests.generated import shared_drop
 from tests.synth.conftest import Drop
 
 MODULES = {"trace_resale": trace_resale, "borrowed_cards": borrowed_cards, "car_shuttle": car_shuttle,
@@ -38,8 +39,8 @@ LOOKALIKES = {
 
 @pytest.fixture(scope="module", params=[31, 32])
 def drop20k(request, tmp_path_factory) -> Drop:
-    folder = tmp_path_factory.mktemp(f"variants-{request.param}")
-    return Drop(folder, generate_drop(folder, 20_000, request.param))
+    shared = shared_drop(tmp_path_factory, 20_000, request.param)  # seed 31 is also test_coherence's
+    return Drop(shared.folder, shared.summary)
 
 
 @pytest.fixture(scope="module")
