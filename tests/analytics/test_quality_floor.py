@@ -27,6 +27,8 @@ from ringscope.analytics.pipeline import provisional_ids, run_detection
 from ringscope.ingest.contract import SCHEMES
 from ringscope.ingest.synth import GeneratorSettings, generate_drop
 
+pytestmark = pytest.mark.xdist_group("quality-floor")  # one xdist worker builds the module's fixture once: two drops through the whole detection
+
 PATIENTS = 5_000
 SEEDS = (20261206, 20261207)
 F1_FLOOR = 0.85

@@ -27,7 +27,8 @@ PATIENTS, SEED, WEEKS = 6000, 5, 4
 # the series starts on Monday 2026-01-05, ISO week 2026-W02
 ISO_WEEKS = [f"2026-W{k + 1:02d}" for k in range(1, WEEKS + 1)]
 
-pytestmark = pytest.mark.slow
+# one xdist worker builds the module fixture (a 6,000-person series through four weekly runs), not both
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("weekly-series")]
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.Popen:

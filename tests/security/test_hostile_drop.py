@@ -22,6 +22,8 @@ from ringscope.app.pii import find_unmasked_id_numbers
 from tests.passwords import password_hash
 from tests.security.hostile import LONG_ID, XSS_FLAG, hostile_ids, make_hostile
 
+pytestmark = pytest.mark.xdist_group("hostile-drop")  # one xdist worker builds the module's fixture once: a weekly run with PDF on the hostile drop
+
 runner = CliRunner()
 WEEK = "2026-W10"
 USERS = """

@@ -45,9 +45,8 @@ def drop20k(request, tmp_path_factory) -> Drop:
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory) -> Drop:
-    folder = tmp_path_factory.mktemp("clean")
-    settings = replace(GeneratorSettings(), plant_rings=False)
-    return Drop(folder, generate_drop(folder, 20_000, 31, settings=settings))
+    shared = shared_drop(tmp_path_factory, 20_000, 31, settings=replace(GeneratorSettings(), plant_rings=False))
+    return Drop(shared.folder, shared.summary)
 
 
 def _variants(drop: Drop) -> dict[str, set[str]]:

@@ -9,6 +9,8 @@ import pytest
 from ringscope.ingest.synth import generate_drop, generate_weekly_series
 from ringscope.ingest.synth.writer import FACT_TABLES, TABLES
 
+pytestmark = pytest.mark.xdist_group("synth-weekly")  # one xdist worker builds the module's fixture once: a generated weekly series
+
 WEEKS = 8
 PATIENTS = 2_500
 SEED = 3
