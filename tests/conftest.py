@@ -9,6 +9,10 @@ from ringscope.graph.config import StoreConfig
 from ringscope.graph.duckdb_store import DuckDBStore
 from ringscope.ingest.mapping import HeaderMapping
 
+# Fixtures used beyond their own folder, registered once for the whole suite: a session
+# fixture imported into a second conftest would be a second fixture, built once more.
+pytest_plugins = ("tests.app.explorer_workspace", "tests.export.referral_case")
+
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:

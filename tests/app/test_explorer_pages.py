@@ -10,7 +10,7 @@ import pytest
 from ringscope.app import audit, triage
 from ringscope.app.pii import find_unmasked_id_numbers
 from tests.app.apptest import PAGES, click, graph_html, login, open_page, ring_tables, shown_text, start
-from tests.app.conftest import PASSWORDS
+from tests.app.explorer_workspace import PASSWORDS
 from tests.drops import VALID_ID
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from ringscope.app.export import verify_package
 from ringscope.app.export.safe_names import safe_component
-from tests.export.conftest import WEIRD_ID
+from tests.export.referral_case import WEIRD_ID
 
 
 @pytest.mark.parametrize("raw", ["../../etc/x", "..", ".", "", "中文", "a\x00b\nc", "R-000123", "/abs", "a" * 300,

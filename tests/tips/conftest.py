@@ -19,8 +19,8 @@ import pytest
 
 from ringscope.app.config import load_config
 from ringscope.ingest.mapping import HeaderMapping
-from tests.app.conftest import PASSWORDS  # noqa: E402,F401  (one set of test users)
-from tests.app.conftest import USERS_TOML as USERS
+from tests.app.explorer_workspace import PASSWORDS  # noqa: E402,F401  (one set of test users)
+from tests.app.explorer_workspace import USERS_TOML as USERS
 from tests.drops import VALID_ID, write_table
 from tests.passwords import password_hash
 from tests.stores import open_store

@@ -1,4 +1,4 @@
-"""Fixtures for the referral export: one ingested drop and packages built once per module."""
+"""The referral case: one ingested drop and packages built once per session (fixtures for every folder, tests/conftest.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterator

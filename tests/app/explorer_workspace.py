@@ -1,4 +1,4 @@
-"""An explorer workspace: a tiny drop, two rings, three users; on either store."""
+"""An explorer workspace: a tiny drop, two rings, three users; on either store (fixtures for every folder, tests/conftest.py)."""
 from __future__ import annotations
 
 import json
