@@ -31,9 +31,11 @@ import os
 import random
 import statistics
 import time
+from functools import partial
 from pathlib import Path
+from typing import Callable, TypeVar
 
-from ringscope.analytics.community import IgraphEngine, WeightedEdges
+from ringscope.analytics.community import CommunityEngine, IgraphEngine, WeightedEdges
 from ringscope.analytics.community_gds import GdsEngine
 from ringscope.analytics.contract_tables import connect_drop
 from ringscope.analytics.evaluation import agreement_f1
@@ -44,6 +46,7 @@ from ringscope.graph.neo4j.store import connect
 from ringscope.ingest.synth import generate_drop
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 LEIDEN_SCHEMES = ("trace_resale", "borrowed_cards", "car_shuttle", "over_prescription")
 
 
@@ -70,18 +73,24 @@ def planted(seed: int, edges_wanted: int) -> WeightedEdges:
                 rows.append((members[i - 1], a, 1.0))
         g += 1
     for _ in range(max(1, g // 3)):  # stray links: a few groups become one component
-        a, b = rng.sample(range(g), 2)
-        rows.append((f"c{a}:0", f"c{b}:1", 1.0))
+        g1, g2 = rng.sample(range(g), 2)
+        rows.append((f"c{g1}:0", f"c{g2}:1", 1.0))
     return WeightedEdges.from_rows(rows)
 
 
-def median_time(fn, repeats: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeats):
+def median_time(fn: Callable[[], T], repeats: int) -> tuple[float, T]:
+    """The median wall time of ``repeats`` calls (at least one) and the last call's result."""
+    times: list[float] = []
+    for _ in range(max(1, repeats)):
         t0 = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), out
+
+
+Step = Callable[[CommunityEngine, WeightedEdges], list[list[str]]]
+STEPS: tuple[tuple[str, Step], ...] = (("components", lambda e, x: e.components(x)),
+                                       ("leiden", lambda e, x: e.leiden(x, 1.0, 42)))
 
 
 def engine_calls(gds: GdsEngine, sizes: list[int], repeats: int) -> list[str]:
@@ -90,10 +99,9 @@ def engine_calls(gds: GdsEngine, sizes: list[int], repeats: int) -> list[str]:
     print("\n".join(lines), flush=True)
     for n in sizes:
         edges = planted(n, n)
-        for step, call in (("components", lambda e, x: e.components(x)),
-                           ("leiden", lambda e, x: e.leiden(x, 1.0, 42))):
-            t_ig, out_ig = median_time(lambda call=call, edges=edges: call(ig, edges), repeats)
-            t_gds, out_gds = median_time(lambda call=call, edges=edges: call(gds, edges), repeats)
+        for step, call in STEPS:
+            t_ig, out_ig = median_time(partial(call, ig, edges), repeats)
+            t_gds, out_gds = median_time(partial(call, gds, edges), repeats)
             same = "identical" if out_ig == out_gds else \
                 f"differ ({len(out_ig)} vs {len(out_gds)}; Q {ig.modularity(edges, out_ig):.4f} vs {ig.modularity(edges, out_gds):.4f})"
             lines.append(f"| {len(edges):,} | {step} | {t_ig * 1000:.1f} ms | {t_gds * 1000:.1f} ms | "
@@ -142,6 +150,7 @@ def detection(gds: GdsEngine, drop: Path, settings: DetectionSettings, repeats: 
             walls.append(time.perf_counter() - t0)
             inside.append(timed.seconds)
             con.close()
+        assert last is not None, "--repeat must be at least 1"
         res[engine.name] = (statistics.median(walls), statistics.median(inside), last, timed.leiden_out)
     ig, gd = res["igraph"], res["gds"]
     same_leiden = sum(1 for a, b in zip(ig[3], gd[3]) if a == b)

@@ -34,6 +34,7 @@ print(json.dumps({"seconds": time.perf_counter() - t, "rows": summary.rows}))
 def run_one(patients: int, seed: int, out: Path) -> dict:
     process = subprocess.Popen([sys.executable, "-c", CHILD, str(out), str(patients), str(seed)],
                                stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None  # stdout=PIPE
     stdout = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)

@@ -70,7 +70,7 @@ def main() -> None:
     for name in TABLES:
         p = drop / f"{name}.csv"
         if p.exists():
-            rows[name] = con.execute("SELECT count(*) FROM read_csv(?)", [str(p)]).fetchone()[0]
+            rows[name] = con.execute("SELECT count(*) FROM read_csv(?)", [str(p)]).fetchall()[0][0]
     total_rows = sum(rows.values())
     base, ours = [], []
     for _ in range(args.repeat):

@@ -113,7 +113,7 @@ def build_catalogue(path: Path, settlements: int = 1_000_000, seed: int = 7) -> 
         con.execute(stmt)
     con.execute("INSERT INTO ingest_drops VALUES (?, 'benchmarks/neo4j_ingest.py', 'synthetic', now(), now(), "
                 "'loaded', '', NULL)", [DROP_ID])
-    counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
+    counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]
               for t in ("patients", "cards", "facilities", "settlements", "dispensings")}
     con.close()
     return counts
@@ -135,7 +135,7 @@ def ingest_generated(workspace: Path, settlements: int, seed: int) -> dict[str, 
     try:
         store.ingest_drop(drop, HeaderMapping())
         con = store.relational()
-        return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in ("settlements", "dispensings")}
+        return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in ("settlements", "dispensings")}
     finally:
         store.close()
 
@@ -233,6 +233,8 @@ def main() -> None:
     cfg = Neo4jConfig(uri=conn.uri, user=conn.user, password=conn.password)
     driver = connect(cfg)
     pid = server.status(args.home).pid
+    if pid is None:  # the CPU clocks below read the server's /proc entry
+        raise SystemExit(f"neo4j_ingest: the server under {args.home} stopped right after it started (see its logs)")
     con = duckdb.connect(str(catalogue), read_only=True)
 
     # 2. the driver load into an empty graph

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 SPARK_LOW_HEAP = "512m"
 """The heap of the low-memory Spark run (local mode: the driver JVM is the executor)."""
@@ -67,9 +68,10 @@ def worker(args: argparse.Namespace) -> None:
             conf["spark.driver.memory"] = SPARK_LOW_HEAP
         spark = start_session(f"local[{cores}]", conf)
         load_tables(spark, args.tables)
-        con = SparkConnection(spark)
+        # duck-types the DuckDB connection run_detection is typed for, as app.spark_engine.spark_sql yields it
+        spark_con: Any = SparkConnection(spark)
         load = time.perf_counter() - t0
-        rings = run_detection(con, settings, engine=con.community_engine()).rings
+        rings = run_detection(spark_con, settings, engine=spark_con.community_engine()).rings
     digest, n = ring_digest(provisional_ids(rings))
     detect_s = round(time.perf_counter() - t0 - load, 1)
     usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -48,22 +48,16 @@ class StoreUnavailable(StoreError):
     """The store cannot be reached (server down, wrong URI, wrong password)."""
 
 
-@dataclass(frozen=True, order=True)
-class NodeRef:
+class Labelled:
+    """Anything that names one graph node by label and id (a reference, a node, a tip's match).
+
+    Their reference and their ``Label:id`` key are built here only, so a subgraph's
+    node keys, its edges' ends and a matched tip always agree.  A plain mixin, not a
+    dataclass: each subclass declares ``label`` and ``id`` as its own fields.
+    """
+
     label: str
     id: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.label}:{self.id}"
-
-
-@dataclass
-class Node:
-    label: str
-    id: str
-    caption: str = ""
-    props: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ref(self) -> NodeRef:
@@ -72,6 +66,20 @@ class Node:
     @property
     def key(self) -> str:
         return f"{self.label}:{self.id}"
+
+
+@dataclass(frozen=True, order=True)
+class NodeRef(Labelled):
+    label: str
+    id: str
+
+
+@dataclass
+class Node(Labelled):
+    label: str
+    id: str
+    caption: str = ""
+    props: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, order=True)

@@ -9,6 +9,10 @@ from ringscope.graph.config import StoreConfig
 from ringscope.graph.duckdb_store import DuckDBStore
 from ringscope.ingest.mapping import HeaderMapping
 
+# Fixtures used beyond their own folder, registered once for the whole suite: a session
+# fixture imported into a second conftest would be a second fixture, built once more.
+pytest_plugins = ("tests.app.explorer_workspace", "tests.export.referral_case")
+
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
@@ -35,12 +39,16 @@ def pytest_collection_modifyitems(config, items):
 
     The Spark tests share one JVM session and one parity drop (session fixtures are per
     worker): in a group of their own they start Spark once, beside the Neo4j group.
+    Likewise the tests reading the weekly report rendered once per session (PDFs in two
+    languages): in one worker it is rendered once, not in each.
     """
     for item in items:
         if item.get_closest_marker("neo4j") is not None:
             item.add_marker(pytest.mark.xdist_group("neo4j"))
         elif "/tests/spark/" in str(item.path):
             item.add_marker(pytest.mark.xdist_group("spark"))
+        elif "rendered" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("report-rendered"))
 
 
 @pytest.fixture(params=["duckdb", pytest.param("neo4j", marks=pytest.mark.neo4j)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,20 +48,23 @@ def require_neo4j() -> Neo4jConfig:
 
 def wipe_neo4j(cfg: Neo4jConfig) -> None:
     """Empty the single Community database between tests (tests run serially on it)."""
-    from neo4j import GraphDatabase
+    from ringscope.graph.neo4j.store import connect
 
-    with GraphDatabase.driver(cfg.uri, auth=(cfg.user, cfg.password)) as driver:
+    with connect(cfg) as driver:
         with driver.session(database=cfg.database) as session:  # implicit transaction, as batching needs
             session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
-LOCK_PATH = Path(tempfile.gettempdir()) / "ringscope-neo4j-tests.lock"
+def lock_path(cfg: Neo4jConfig | None) -> Path:
+    """The server's test lock (its URI and database in the name): runs against other servers do not wait."""
+    server = "none" if cfg is None else re.sub(r"[^A-Za-z0-9]+", "-", f"{cfg.uri}-{cfg.database}").strip("-")
+    return Path(tempfile.gettempdir()) / f"ringscope-neo4j-tests-{server}.lock"
 
 
 @contextmanager
-def neo4j_test_lock():
-    """One Neo4j test at a time across processes (xdist workers, other runs): one database."""
-    with open(LOCK_PATH, "w") as fh:
+def neo4j_test_lock(cfg: Neo4jConfig | None = None):
+    """One Neo4j test at a time per server across processes (xdist workers, other runs): one database."""
+    with open(lock_path(cfg or neo4j_config()), "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield

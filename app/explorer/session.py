@@ -64,6 +64,15 @@ def rings(ctx: Context) -> RingSet:
     return load_rings(ctx.cfg.workspace, ctx.store.relational(), ctx.cfg.app)
 
 
+def rings_or_stop(ctx: Context) -> RingSet:
+    """The rings, or the page ends here with "no rings yet": the screens that list rings have nothing else to show."""
+    ring_set = rings(ctx)
+    if not ring_set.rings:
+        st.info(ctx.tr("app.no_rings"))
+        st.stop()
+    return ring_set
+
+
 def directory(cfg: RingScopeConfig) -> UserDirectory | None:
     try:
         return load_directory(cfg.app)

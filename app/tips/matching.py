@@ -20,7 +20,7 @@ import duckdb
 
 from ringscope.app import pii
 from ringscope.app.tips.secrets import TipKey, normalise
-from ringscope.graph.store import NodeRef
+from ringscope.graph.store import Labelled
 
 MATCH_LIMIT = 50
 MIN_ADDRESS_CONTAINS = 6
@@ -28,18 +28,12 @@ _FACILITY_LABEL = "CASE WHEN kind = 'pharmacy' THEN 'Pharmacy' ELSE 'Institution
 
 
 @dataclass(frozen=True)
-class Match:
+class Match(Labelled):
+    """A stored node a tip may name; its ``ref`` and ``key`` are the graph's own (``graph.store.Labelled``)."""
+
     label: str
     id: str
     how: str  # "id", "name", "id_number hash", ...
-
-    @property
-    def ref(self) -> NodeRef:
-        return NodeRef(self.label, self.id)
-
-    @property
-    def key(self) -> str:
-        return f"{self.label}:{self.id}"
 
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str, params: list, how: str) -> list[Match]:

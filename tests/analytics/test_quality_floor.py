@@ -27,6 +27,8 @@ from ringscope.analytics.pipeline import provisional_ids, run_detection
 from ringscope.ingest.contract import SCHEMES
 from ringscope.ingest.synth import GeneratorSettings, generate_drop
 
+pytestmark = pytest.mark.xdist_group("quality-floor")  # one xdist worker builds the module's fixture once: two drops through the whole detection
+
 PATIENTS = 5_000
 SEEDS = (20261206, 20261207)
 F1_FLOOR = dict.fromkeys(SCHEMES, 0.9) | {"over_prescription": 0.8}
@@ -57,7 +59,8 @@ def reports(floor_drops):
 
 
 def test_the_floor_drops_carry_every_scheme_and_variant(floor_drops):
-    variants, schemes = set(), set()
+    variants: set[str] = set()
+    schemes: set[str] = set()
     for drop in floor_drops:
         with open(drop / "truth" / "ring_variants.csv", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):

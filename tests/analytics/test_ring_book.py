@@ -25,8 +25,10 @@ def test_ids_survive_growth_and_new_rings_get_new_ids():
     latest = ring_book.latest_rings(con)
     assert {r["ring_id"] for r in latest} == {grown.ring_id, "R-000003"}
     got = ring_book.get_ring(con, grown.ring_id)
+    assert got is not None
     assert got["settlement_ids"] == [f"S{i}" for i in "12345"] and got["evidence"][0]["text_zh"] == "文本"
-    assert ring_book.get_ring(con, "R-000002")["run_id"] == run1  # a dissolved ring is still found
+    dissolved = ring_book.get_ring(con, "R-000002")
+    assert dissolved is not None and dissolved["run_id"] == run1  # a dissolved ring is still found
 
 
 def test_same_data_gives_same_ids_in_a_fresh_book():

@@ -40,7 +40,8 @@ def test_trained_scorer_round_trip(tmp_path):
     save_scorer(tmp_path, model, {"drops": ["y"]})
     scorer = load_scorer(tmp_path, "latest")
     assert scorer is not None and scorer.version == 2
-    assert load_scorer(tmp_path, str(path)).version == 1
+    first = load_scorer(tmp_path, str(path))
+    assert first is not None and first.version == 1
     scores = scorer.score(rings)
     assert all(0.0 <= s <= 1.0 for s in scores)
 

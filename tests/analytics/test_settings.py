@@ -42,7 +42,8 @@ def test_every_setting_has_a_reason():
 
     from ringscope.analytics import settings as mod
 
-    modules = {inspect.getmodule(section) for section in mod.sections().values()} | {mod}
+    found = {inspect.getmodule(section) for section in mod.sections().values()}
+    modules = {m for m in found if m is not None} | {mod}
     assert len(modules) >= 6, "every scheme's settings module is checked"
     classes = [n for m in modules for n in ast.parse(inspect.getsource(m)).body
                if isinstance(n, ast.ClassDef) and n.name.endswith("Settings")]
@@ -51,7 +52,7 @@ def test_every_setting_has_a_reason():
         for i, node in enumerate(body):
             if isinstance(node, ast.AnnAssign):
                 nxt = body[i + 1] if i + 1 < len(body) else None
-                assert isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant), f"{cls.name}.{node.target.id}"
+                assert isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant), f"{cls.name}.{ast.unparse(node.target)}"
 
 
 def _doc_sections() -> dict[str, str]:

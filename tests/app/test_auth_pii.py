@@ -26,8 +26,9 @@ def test_directory_from_config_and_users_file(tmp_path):
     assert d.names == ["an", "li", "zhao"]
     li = d.authenticate("li", "pw1")
     assert li and li.can("unmask") and not li.can("export")
-    assert d.authenticate("zhao", "pw2").rights == frozenset({"export"})
-    assert not d.authenticate("an", "pw3").can("unmask")
+    zhao, an = d.authenticate("zhao", "pw2"), d.authenticate("an", "pw3")
+    assert zhao is not None and zhao.rights == frozenset({"export"})
+    assert an is not None and not an.can("unmask")
     assert d.authenticate("li", "bad") is None and d.authenticate("nobody", "pw1") is None
 
 

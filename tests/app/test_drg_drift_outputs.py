@@ -14,9 +14,9 @@ from ringscope.app.drg_source import load_drg_cases
 from ringscope.app.export.drg_annex import drg_rows
 from ringscope.app.report.data import drg_summary
 from ringscope.app.views.drg import coding_drift_table, institution_ranking
-from ringscope.graph.drg_book import latest_drg_cases, record_drg_cases
+from ringscope.graph.drg_book import record_drg_cases
 from ringscope.ingest.mapping import HeaderMapping
-from tests.analytics.drg.drgworld import stay, write_drop
+from tests.analytics.drg.drgworld import book_cases, stay, write_drop
 from tests.analytics.drg.test_drift import SETTINGS, WARD
 from tests.app.apptest import open_page, shown_text, start
 
@@ -43,7 +43,7 @@ def test_the_drifting_prescriber_is_listed_for_his_institution(drift_ws):
 
 
 def test_the_report_names_drifting_prescribers_and_the_patients_burden(drift_ws):
-    summary = drg_summary(latest_drg_cases(drift_ws.relational()))
+    summary = drg_summary(book_cases(drift_ws.relational()))
     assert [(p["facility_id"], p["prescriber_id"]) for p in summary["drifting_prescribers"]] == [("H1", "DR1")]
     assert summary["patient_amount"] == 1800.0  # 3600.00 paid - 30 % of 6000.00
 
@@ -76,7 +76,7 @@ def test_the_weekly_report_section_lists_the_drifting_prescriber(drift_ws):
     empty: dict = {"rings": 0, "fund_loss": 0.0, "members": 0}
     data = ReportData("2026-W10", "2026-03-02", "2026-03-08", None, None, True, empty, None, {}, [], [], [], [],
                       [], [], [], [], [], counts_not_listed={"new": 0, "changed": 0, "dissolved": 0, "top": 0},
-                      drg=drg_summary(latest_drg_cases(drift_ws.relational())))
+                      drg=drg_summary(book_cases(drift_ws.relational())))
     page = render_html(data, "zh")
     section = page[page.index('data-section="drg"'):]
     assert 'data-prescriber-id="DR1"' in section and "编码偏移的医师" in section

@@ -13,9 +13,9 @@ from ringscope.app.export.case import gather_case
 from ringscope.app.report.data import drg_summary
 from ringscope.app.ring_source import ring_from_json
 from ringscope.app.views.drg import institution_ranking, patient_timeline, ring_facilities
-from ringscope.graph.drg_book import latest_drg_cases, record_drg_cases
+from ringscope.graph.drg_book import record_drg_cases
 from ringscope.ingest.mapping import HeaderMapping
-from tests.analytics.drg.drgworld import stay, write_drop
+from tests.analytics.drg.drgworld import book_cases, stay, write_drop
 from tests.app.apptest import open_page, shown_text, start
 
 SPLIT = [stay("S1", "P1", "2026-03-01", "2026-03-03", "ES35", "J18.9"),
@@ -38,7 +38,7 @@ def drg_ws(tmp_path, duck):
 
 
 def test_case_book_round_trip_keeps_each_settlement_loss(drg_ws):
-    (case,) = latest_drg_cases(drg_ws.relational())
+    (case,) = book_cases(drg_ws.relational())
     assert [(x["settlement_id"], x["loss"]) for x in case["loss_lines"]] == [("S1", Decimal("0.00")),
                                                                           ("S2", Decimal("6000.50"))]
     assert case["fund_loss"] == Decimal("6000.50")
@@ -61,7 +61,7 @@ def test_referral_of_a_ring_at_the_institution_carries_the_drg_annex(drg_ws):
 
 
 def test_report_summary_totals_by_violation_and_institution(drg_ws):
-    summary = drg_summary(latest_drg_cases(drg_ws.relational()))
+    summary = drg_summary(book_cases(drg_ws.relational()))
     assert (summary["cases"], summary["institutions"], summary["fund_loss"]) == (1, 1, 6000.5)
     assert summary["top_institutions"][0]["facility_id"] == "H1"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import PASSWORDS, build_workspace
+from tests.app.explorer_workspace import PASSWORDS, build_workspace
 from tests.explorer_server import CHROMIUM, CHROMIUM_ARGS, free_port, need_chromium, serving_explorer  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]

@@ -5,11 +5,12 @@ import json
 from decimal import Decimal
 
 import duckdb
+import pytest
 
 from ringscope.app import audit, triage
 from ringscope.app.pii import find_unmasked_id_numbers
 from tests.app.apptest import PAGES, click, graph_html, login, open_page, ring_tables, shown_text, start
-from tests.app.conftest import PASSWORDS
+from tests.app.explorer_workspace import PASSWORDS
 from tests.drops import VALID_ID
 
 
@@ -33,6 +34,18 @@ def test_overview_in_english(explorer_ws):
     assert at.title[0].value == "Overview"
     assert {m.label for m in at.metric} >= {"Rings", "Fund loss at stake (CNY)"}
     assert "Trace-code resale" in shown_text(at) and "Beijing" in shown_text(at)
+
+
+@pytest.mark.parametrize("explorer_ws", ["duckdb"], indirect=True)
+def test_ring_screens_stop_with_a_hint_before_any_ring_is_detected(explorer_ws):
+    (explorer_ws / "rings.json").unlink()  # nothing detected yet
+    for page in ("screens/overview.py", "screens/queue.py", "screens/ring.py"):
+        at = open_page(start(), page)
+        assert not at.exception, page
+        assert [i.value for i in at.info] == ["尚无检测结果。请先运行 `ringscope detect`（或将 rings.json 放入工作区）。"], page
+        assert not at.dataframe and not at.metric and not at.get("plotly_chart"), page  # the page stopped there
+    at = start()  # the overview still says which detectors were blind on this data, above the hint
+    assert len(at.warning) == 1 and "数据缺口" in at.warning[0].value
 
 
 def test_queue_lists_filters_and_opens_a_ring(explorer_ws):

@@ -16,6 +16,7 @@ from ringscope.analytics.ring import Member, Ring
 from ringscope.analytics.ring_identity import assign_ids
 from ringscope.analytics.rings_json import ring_to_json
 from ringscope.app.export.case import gather_case
+from ringscope.app.i18n import Translator
 from ringscope.app.report.week_activity import week_activity, week_losses
 from ringscope.app.ring_source import RingSet, ring_from_json
 from ringscope.app.views.overview import headline, ring_table, weekly_trend_data
@@ -42,11 +43,6 @@ def _world():
     return con, ring
 
 
-class _Tr:
-    def maybe(self, key, default):
-        return default
-
-
 def test_detection_explorer_report_and_export_state_the_same_loss():
     con, ring = _world()
     attach_fund_loss(con, [ring])
@@ -62,7 +58,7 @@ def test_detection_explorer_report_and_export_state_the_same_loss():
     assert table.iloc[-1]["transactions"] == 5  # the listed-twice settlement counts once
     ring_set = RingSet((record,), "ring book")
     assert headline(ring_table(ring_set, con, {}))["fund_loss"] == EXPECTED
-    assert sum(weekly_trend_data(con, ring_set, _Tr())["fund_loss"], Decimal(0)) == EXPECTED
+    assert sum(weekly_trend_data(con, ring_set, Translator("zh"))["fund_loss"], Decimal(0)) == EXPECTED
 
     # weekly report: the ring transactions dated in the week (all five fall in the week of 2 March 2026)
     activity = week_activity(con, run_id, date(2026, 3, 2))

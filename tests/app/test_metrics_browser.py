@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.app.conftest import build_workspace
+from tests.app.explorer_workspace import build_workspace
 from tests.explorer_server import CHROMIUM, CHROMIUM_ARGS, need_chromium, serving_explorer
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ringscope.app import audit
-from tests.app.conftest import build_workspace
+from tests.app.explorer_workspace import build_workspace
 from tests.drops import VALID_ID
 from tests.explorer_server import CHROMIUM, CHROMIUM_ARGS, need_chromium, serving_explorer
 

@@ -6,7 +6,7 @@ from cryptography.fernet import Fernet
 
 from ringscope.app.tips.secrets import TipKey
 from ringscope.app.views.search import query_hash, search_entities
-from tests.app.conftest import build_workspace
+from tests.app.explorer_workspace import build_workspace
 from tests.drops import VALID_ID
 from tests.stores import open_store
 

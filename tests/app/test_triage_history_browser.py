@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ringscope.app import triage
-from tests.app.conftest import build_workspace
+from tests.app.explorer_workspace import build_workspace
 from tests.explorer_server import CHROMIUM, CHROMIUM_ARGS, need_chromium, serving_explorer
 from tests.stores import open_store
 

@@ -37,7 +37,7 @@ def test_rings_json_is_read_sorted_by_score(tmp_path):
     rs = ring_source.load_rings(tmp_path, None)
     assert [r.ring_id for r in rs.rings] == ["R-1", "R-2"]
     r2 = rs.get("R-2")
-    assert r2.members[0].role == "member" and r2.evidence[0].in_language("zh") == "中"
+    assert r2 is not None and r2.members[0].role == "member" and r2.evidence[0].in_language("zh") == "中"
     assert ring_source.load_rings(tmp_path / "empty", None).rings == ()
     (tmp_path / "bad.json").write_text("{", encoding="utf-8")
     with pytest.raises(ring_source.RingSourceError, match="bad.json"):

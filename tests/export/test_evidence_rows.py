@@ -17,6 +17,8 @@ from ringscope.ingest.mapping import HeaderMapping
 from tests.drops import write_table
 from tests.export.unpack import csv_rows, member, pdf_text
 
+pytestmark = pytest.mark.xdist_group("evidence-rows")  # one xdist worker builds the module's fixture once: a referral package
+
 # A card pool of three cards.  C001's holder P001 died on 2026-03-01 (S1 is after it); C002 is a woman's card used
 # for a prostate diagnosis (S2); C003 is P003's card used for P002 (S3) and, 30 minutes later, at another facility
 # (S4, not in the ring).  S5 is a plain pool settlement: no fact holds on it.

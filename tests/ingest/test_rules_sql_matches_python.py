@@ -17,7 +17,7 @@ KINDS = ["date", "datetime", "money", "int", "number", "bool", "region", "trace_
 
 def sql_problem(kind: str, value: str | None, required: bool = False, choices: tuple[str, ...] = ()) -> str | None:
     col = Column("v", kind, required, choices)
-    return CON.execute(f"SELECT {column_problem_sql(col)} FROM (SELECT CAST(? AS VARCHAR) AS v)", [value]).fetchone()[0]
+    return CON.execute(f"SELECT {column_problem_sql(col)} FROM (SELECT CAST(? AS VARCHAR) AS v)", [value]).fetchall()[0][0]
 
 
 def valid_id_numbers():

@@ -13,12 +13,10 @@ pytest-xdist workers (a file lock), since Community has one database.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import re
-import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -28,6 +26,7 @@ from ringscope.graph.neo4j.loader import clear_graph
 from ringscope.graph.neo4j.schema import BOOKKEEPING_LABELS
 from ringscope.graph.neo4j.store import Neo4jStore, connect
 from ringscope.graph.store import StoreUnavailable
+from tests.stores import neo4j_test_lock
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,7 +51,7 @@ def _find_server() -> Neo4jConfig | None:
     return None
 
 
-def _unavailable(reason: str):
+def _unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI") or os.environ.get("RINGSCOPE_REQUIRE_NEO4J") == "1":
         pytest.fail(reason)
     pytest.skip(reason)
@@ -82,12 +81,8 @@ def neo4j_lock(neo4j_config):
     The lock is the server's (its URI and database in the file name): checkouts
     testing against other servers on the same machine do not wait for this one.
     """
-    server = re.sub(r"[^A-Za-z0-9]+", "-", f"{neo4j_config.uri}-{neo4j_config.database}").strip("-")
-    path = Path(tempfile.gettempdir()) / f"ringscope-neo4j-tests-{server}.lock"
-    with open(path, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    with neo4j_test_lock(neo4j_config):  # the same lock as the explorer's and both-stores tests (tests/stores.py)
         yield
-        fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 @pytest.fixture

@@ -61,17 +61,19 @@ def _ledger(driver) -> int:
     return driver.execute_query("MATCH (b:_RingScopeBatch) RETURN count(b) AS n").records[0]["n"]
 
 
-def _start_child(cfg, catalogue: Path) -> subprocess.Popen:
+def _start_child(cfg, catalogue: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, cfg.uri, cfg.user, cfg.password, cfg.database, str(catalogue)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 
 
-def _wait_for_batches(driver, child: subprocess.Popen, at_least: int, timeout: float = 120) -> None:
+def _wait_for_batches(driver, child: subprocess.Popen[bytes], at_least: int, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while _ledger(driver) < at_least:
-        assert child.poll() is None, f"the load ended before it could be killed: {child.stderr.read().decode()[-2000:]}"
+        if child.poll() is not None:
+            assert child.stderr is not None  # stderr=PIPE
+            pytest.fail(f"the load ended before it could be killed: {child.stderr.read().decode()[-2000:]}")
         assert time.monotonic() < deadline, "no batches committed in time"
         time.sleep(0.05)
 
@@ -100,7 +102,7 @@ def test_killed_loader_process_resumes_exactly(neo4j_driver, neo4j_config, works
 def test_killed_server_resumes_exactly(neo4j_driver, neo4j_config, workspace, tmp_path):
     home = local_home()
     st = neo4j_server.status(home)
-    if not st.running or neo4j_server.connection(home).uri != neo4j_config.uri:
+    if not st.running or st.pid is None or neo4j_server.connection(home).uri != neo4j_config.uri:
         pytest.skip("needs the local server (`ringscope neo4j start`), which this test kills")
     expected = _catalogue(workspace, tmp_path, 300)
     catalogue = StoreConfig(workspace=workspace).catalogue_path

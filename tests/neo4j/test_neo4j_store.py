@@ -38,8 +38,8 @@ def test_minimal_drop_same_graph_as_embedded(neo4j_store, workspace, tmp_path):
         refs = [NodeRef("Patient", "P001"), NodeRef("Card", "C001")]
         assert neo4j_store.subgraph(refs, ["Settlement"]) == duck.subgraph(refs, ["Settlement"])
         path = neo4j_store.shortest_path(NodeRef("Patient", "P001"), NodeRef("Patient", "P002"))
-        assert path is not None and len(path.edges) == len(duck.shortest_path(
-            NodeRef("Patient", "P001"), NodeRef("Patient", "P002")).edges)
+        duck_path = duck.shortest_path(NodeRef("Patient", "P001"), NodeRef("Patient", "P002"))
+        assert path is not None and duck_path is not None and len(path.edges) == len(duck_path.edges)
         assert neo4j_store.get_node("Patient", "nobody") is None
     finally:
         duck.close()

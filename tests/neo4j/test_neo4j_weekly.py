@@ -6,12 +6,14 @@ one generated series go through the real CLI on both stores and the recorded his
 from __future__ import annotations
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from ringscope.graph.ring_history import week_members
 from ringscope.ingest.synth import generate_weekly_series
 
 WEEKS = ("2026-W02", "2026-W03")
+pytestmark = pytest.mark.neo4j  # in the Neo4j tests' xdist worker: it would otherwise wait on their lock
 
 
 def _history(ws):

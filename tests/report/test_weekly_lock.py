@@ -55,6 +55,7 @@ def test_a_live_holder_of_the_flock_is_respected(tmp_path):
         [sys.executable, "-c", "import sys, time; from ringscope.app.weekly import WorkspaceLock; "
          f"lock = WorkspaceLock({str(tmp_path)!r}, command='weekly test').acquire(); print('held', flush=True); "
          "time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None  # stdout=PIPE
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(LockHeld, match=f"pid {holder.pid} .*weekly test"):
@@ -95,6 +96,7 @@ def test_weekly_exit_codes(tmp_path):
     holder = subprocess.Popen([sys.executable, "-c",
                                f"import duckdb, time; c = duckdb.connect({str(ws / 'ringscope.duckdb')!r}); "
                                "print('open', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None  # stdout=PIPE
     try:
         assert holder.stdout.readline().strip() == "open"
         busy = run_cli("weekly", str(drop), "--week", "2026-W47", "-w", str(ws))

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -26,7 +27,8 @@ PATIENTS, SEED, WEEKS = 6000, 5, 4
 # the series starts on Monday 2026-01-05, ISO week 2026-W02
 ISO_WEEKS = [f"2026-W{k + 1:02d}" for k in range(1, WEEKS + 1)]
 
-pytestmark = pytest.mark.slow
+# one xdist worker builds the module fixture (a 6,000-person series through four weekly runs), not both
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("weekly-series")]
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.Popen:
@@ -76,7 +78,7 @@ def matches_per_week(series) -> list[dict[str, tuple[str, str]]]:
         out = []
         for k, week in enumerate(ISO_WEEKS, start=1):
             truth = load_truth(series["dir"] / f"week-{k:02d}")
-            detected = [DetectedRing(rid, s, set(m), 0) for rid, (s, m, _l) in week_members(con, week).items()]
+            detected = [DetectedRing(rid, s, set(m), Decimal(0)) for rid, (s, m, _l) in week_members(con, week).items()]
             status = dict(con.execute(
                 "SELECT ring_id, status FROM history_rings WHERE week = ? AND present", [week]).fetchall())
             out.append({t.ring_id: (d.ring_id, status[d.ring_id]) for t, d, _j in match_rings(truth.rings, detected)})

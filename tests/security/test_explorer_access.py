@@ -6,7 +6,7 @@ import pytest
 
 from ringscope.app import audit, triage
 from tests.app.apptest import login, open_page, shown_text, start
-from tests.app.conftest import PASSWORDS
+from tests.app.explorer_workspace import PASSWORDS
 from tests.drops import VALID_ID
 
 NOTE = f"约谈张三，证件 ID{VALID_ID[:6]} {VALID_ID[6:14]} {VALID_ID[14:]}，电话 +86 138-0000-0001"

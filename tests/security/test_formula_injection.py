@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 import openpyxl
 import pytest
 
 from ringscope.app.export.annexes import Annex, csv_cell, write_csv, write_xlsx
+from ringscope.app.export.case import CaseFile, FundLoss
+from ringscope.app.export.evidence import DataEvidence
+from ringscope.app.ring_source import ring_from_json
 
 PAYLOADS = ["-2+3+cmd|' /C calc'!A0", "=HYPERLINK(\"http://x\")", "+1+1", "@SUM(A1)", "\t=1+1", "\r=1+1",
             "-A1", "--1"]
@@ -29,14 +33,22 @@ def _annex() -> Annex:
     return Annex("hostile", ("text", "qty"), frozenset(), lambda case: rows)
 
 
+def _empty_case() -> CaseFile:
+    """A case with nothing in it: the hostile annex brings its own rows."""
+    ring = ring_from_json({"ring_id": "R-1", "scheme": "trace_resale", "members": [], "settlement_ids": []})
+    return CaseFile(ring=ring, masked=True, members=[], settlements=[], dispensings=[], claims=[],
+                    fund_loss=FundLoss(Decimal(0), Decimal(0), 0, 0, [], [], None), evidence=DataEvidence(),
+                    timeline=[], drops=[])
+
+
 def test_csv_and_xlsx_never_hold_a_formula(tmp_path):
-    annex = _annex()
-    write_csv(annex, None, tmp_path / "h.csv")
+    annex, case = _annex(), _empty_case()
+    write_csv(annex, case, tmp_path / "h.csv")
     with open(tmp_path / "h.csv", encoding="utf-8-sig", newline="") as fh:
         cells = [r[0] for r in csv.reader(fh)][1:]
     assert cells[:len(PAYLOADS)] == ["'" + p for p in PAYLOADS]
 
-    write_xlsx(None, tmp_path / "h.xlsx", "t", annexes=(annex,))
+    write_xlsx(case, tmp_path / "h.xlsx", "t", annexes=(annex,))
     ws = openpyxl.load_workbook(tmp_path / "h.xlsx")["hostile"]
     for r, payload in enumerate(PAYLOADS, 3):  # below the Chinese and the contract header rows
         cell = ws.cell(r, 1)

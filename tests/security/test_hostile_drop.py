@@ -17,10 +17,12 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from ringscope.app import auth
 from ringscope.app.cli import app
 from ringscope.app.pii import find_unmasked_id_numbers
+from tests.passwords import password_hash
 from tests.security.hostile import LONG_ID, XSS_FLAG, hostile_ids, make_hostile
+
+pytestmark = pytest.mark.xdist_group("hostile-drop")  # one xdist worker builds the module's fixture once: a weekly run with PDF on the hostile drop
 
 runner = CliRunner()
 WEEK = "2026-W10"
@@ -54,7 +56,7 @@ class Hostile:
         self.renames = hostile_ids(self.clean)
         self.ws = root / "ws"
         self.ws.mkdir()
-        (self.ws / "ringscope.toml").write_text(USERS.format(zhao=auth.hash_password("zhao-password")),
+        (self.ws / "ringscope.toml").write_text(USERS.format(zhao=password_hash("zhao-password")),
                                                 encoding="utf-8")
         assert runner.invoke(app, ["keys", "init", "-w", str(self.ws)]).exit_code == 0
         result = runner.invoke(app, ["weekly", str(self.drop), "--week", WEEK, "-w", str(self.ws),
@@ -63,8 +65,8 @@ class Hostile:
         con = duckdb.connect(str(self.ws / "ringscope.duckdb"), read_only=True)
         try:
             self.ring = con.execute("SELECT ring_id FROM ring_book_members WHERE member_id = ? LIMIT 1",
-                                    [self.renames_by_payload("<script>")]).fetchone()[0]
-            self.stored = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in self.written}
+                                    [self.renames_by_payload("<script>")]).fetchall()[0][0]
+            self.stored = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in self.written}
             self.ids = {r[0] for r in con.execute("SELECT patient_id FROM patients").fetchall()}
             self.members = con.execute(
                 "SELECT p.name, p.id_number, p.phone FROM ring_book_members m JOIN patients p "
@@ -141,7 +143,7 @@ def test_export_and_verify(hostile, tmp_path, monkeypatch):
 
 @pytest.mark.browser
 def test_explorer_pages_in_a_browser(hostile, tmp_path):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Dialog, sync_playwright
 
     from tests.explorer_server import CHROMIUM, CHROMIUM_ARGS, need_chromium, serving_explorer
 
@@ -151,7 +153,12 @@ def test_explorer_pages_in_a_browser(hostile, tmp_path):
         page = browser.new_page(viewport={"width": 1400, "height": 1600}, locale="zh-CN")
         page.set_default_timeout(120_000)
         dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+        def dismiss(dialog: Dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", dismiss)
         for path in ("overview", "queue", f"ring?ring={_quote(hostile.ring)}", "search"):
             page.goto(f"{url}/{path}", wait_until="domcontentloaded")
             try:

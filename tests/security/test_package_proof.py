@@ -82,6 +82,7 @@ def test_keys_init_prints_the_public_key_and_refuses_to_replace(tmp_path):
     first = runner.invoke(app, ["keys", "init", "--workspace", str(ws)])
     assert first.exit_code == 0, first.output
     raw = signing.workspace_public_key(ws)
+    assert raw is not None, "keys init wrote no key"
     assert base64.b64encode(raw).decode() in first.output and signing.fingerprint(raw) in first.output
     assert (signing.key_paths(ws)[0].stat().st_mode & 0o777) == 0o600
     again = runner.invoke(app, ["keys", "init", "--workspace", str(ws)])
@@ -138,8 +139,10 @@ def test_store_anchor_catches_a_rewritten_tail(tmp_path):
 
 # -- item 5 (export part) and 14: one-line errors, zip bombs ---------------------------------------
 
-def test_export_refused_in_one_line_when_the_audit_log_cannot_be_written(case, tmp_path, monkeypatch):
+def test_export_refused_in_one_line_when_the_audit_log_cannot_be_written(case, masked_zip, tmp_path, monkeypatch):
     from ringscope.app.cli import main
+
+    # masked_zip: the case has exported once, so its audit log exists (whichever test ran first)
 
     log = audit.audit_path(case.workspace)
     saved = log.read_bytes()
@@ -160,8 +163,8 @@ def test_export_refused_in_one_line_when_the_audit_log_cannot_be_written(case, t
     assert exc.value.code == 1 and not out.exists()
 
 
-def test_export_audit_failure_message_is_one_line(case, tmp_path, capfd, monkeypatch):
-    test_export_refused_in_one_line_when_the_audit_log_cannot_be_written(case, tmp_path, monkeypatch)
+def test_export_audit_failure_message_is_one_line(case, masked_zip, tmp_path, capfd, monkeypatch):
+    test_export_refused_in_one_line_when_the_audit_log_cannot_be_written(case, masked_zip, tmp_path, monkeypatch)
     err = capfd.readouterr().err.strip()
     assert "the audit log" in err and "Traceback" not in err and len(err.splitlines()) == 1
 

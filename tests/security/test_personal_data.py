@@ -14,6 +14,7 @@ from ringscope.app.cli import app
 from ringscope.app.config import load_config
 from ringscope.app.errors import UserError
 from ringscope.app.free_text import mask_free_text
+from tests.passwords import password_hash
 
 runner = CliRunner()
 ID = "532123199001011234"
@@ -112,7 +113,7 @@ USERS = '[app.users.li]\nrole = "investigator"\npassword_hash = "{li}"\n[app.use
 
 @pytest.fixture(scope="module")
 def hashes():
-    return {"li": auth.hash_password("li-password"), "an": auth.hash_password("an-password")}
+    return {"li": password_hash("li-password"), "an": password_hash("an-password")}
 
 
 @pytest.fixture

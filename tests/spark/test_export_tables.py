@@ -23,7 +23,7 @@ def test_export_tables_writes_every_contract_table_readable_with_the_same_rows(t
     try:
         store.ingest_drop(minimal_drop(tmp_path / "drop"), HeaderMapping())
         con = store.relational()
-        expected = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in TABLES}
+        expected = {name: con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] for name in TABLES}
     finally:
         store.close()
     out = tmp_path / "tables"
@@ -35,7 +35,7 @@ def test_export_tables_writes_every_contract_table_readable_with_the_same_rows(t
         path = out / f"{name}.parquet"
         assert path.is_file(), name
         rel = duckdb.sql(f"SELECT * FROM read_parquet('{path.as_posix()}')")
-        assert rel.columns == list(spec.column_names), name
+        assert rel is not None and rel.columns == list(spec.column_names), name
         got[name] = duckdb.execute(f"SELECT count(*) FROM read_parquet('{path.as_posix()}')").fetchall()[0][0]
     assert got == expected
     assert not list(out.glob(".*.part"))  # written beside the target and renamed: no half table left

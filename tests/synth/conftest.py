@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ringscope.ingest.synth import generate_drop
+from tests.generated import shared_drop
 
 PATIENTS = 3_000
 SEED = 11
@@ -36,6 +36,5 @@ class Drop:
 
 @pytest.fixture(scope="session")
 def drop(tmp_path_factory) -> Drop:
-    folder = tmp_path_factory.mktemp("drop")
-    summary = generate_drop(folder, PATIENTS, SEED)
-    return Drop(folder, summary)
+    shared = shared_drop(tmp_path_factory, PATIENTS, SEED)  # also one of test_coherence's drops
+    return Drop(shared.folder, shared.summary)

@@ -10,7 +10,7 @@ from collections import defaultdict
 import duckdb
 import pytest
 
-from ringscope.ingest.synth import generate_drop
+from tests.generated import shared_drop
 
 TABLES = ("settlements", "cards", "dispensings", "employers", "maternity_claims", "prescribers", "facilities")
 
@@ -18,8 +18,7 @@ TABLES = ("settlements", "cards", "dispensings", "employers", "maternity_claims"
 @pytest.fixture(scope="module", params=[(3_000, 11), (12_000, 23), (20_000, 31)], ids=["3k-s11", "12k-s23", "20k-s31"])
 def con(request, tmp_path_factory):
     patients, seed = request.param
-    folder = tmp_path_factory.mktemp(f"coherence-{seed}")
-    generate_drop(folder, patients, seed)
+    folder = shared_drop(tmp_path_factory, patients, seed).folder  # read only; 3k-s11 and 20k-s31 are shared
     db = duckdb.connect()
     for t in TABLES:
         db.execute(f"create view {t} as select * from read_csv('{folder}/{t}.csv', all_varchar=true)")

@@ -63,7 +63,7 @@ def test_every_foreign_key_resolves(drop):
 
 
 def test_money_is_consistent_to_the_cent(drop):
-    lines = defaultdict(Decimal)
+    lines: defaultdict[str, Decimal] = defaultdict(Decimal)
     for row in drop["dispensings"]:
         assert MONEY.match(row["amount"])
         lines[row["settlement_id"]] += Decimal(row["amount"])

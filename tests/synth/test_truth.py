@@ -74,7 +74,7 @@ def test_ring_settlements_match_the_facts(drop):
 
 def _variants(drop) -> dict[str, set[str]]:
     """ring_id as listed in rings.csv -> the variants of the rings listed under it."""
-    out = defaultdict(set)
+    out: defaultdict[str, set[str]] = defaultdict(set)
     for row in drop.truth("ring_variants"):
         out[row["listed_as"]] |= {v for v in row["variants"].split(";") if v}
     return out

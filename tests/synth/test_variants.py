@@ -19,6 +19,7 @@ from ringscope.ingest.synth.schemes import (
     over_prescription,
     trace_resale,
 )
+from tests.generated import shared_drop
 from tests.synth.conftest import Drop
 
 MODULES = {"trace_resale": trace_resale, "borrowed_cards": borrowed_cards, "car_shuttle": car_shuttle,
@@ -38,26 +39,25 @@ LOOKALIKES = {
 
 @pytest.fixture(scope="module", params=[31, 32])
 def drop20k(request, tmp_path_factory) -> Drop:
-    folder = tmp_path_factory.mktemp(f"variants-{request.param}")
-    return Drop(folder, generate_drop(folder, 20_000, request.param))
+    shared = shared_drop(tmp_path_factory, 20_000, request.param)  # seed 31 is also test_coherence's
+    return Drop(shared.folder, shared.summary)
 
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory) -> Drop:
-    folder = tmp_path_factory.mktemp("clean")
-    settings = replace(GeneratorSettings(), plant_rings=False)
-    return Drop(folder, generate_drop(folder, 20_000, 31, settings=settings))
+    shared = shared_drop(tmp_path_factory, 20_000, 31, settings=replace(GeneratorSettings(), plant_rings=False))
+    return Drop(shared.folder, shared.summary)
 
 
 def _variants(drop: Drop) -> dict[str, set[str]]:
-    out = defaultdict(set)
+    out: defaultdict[str, set[str]] = defaultdict(set)
     for row in drop.truth("ring_variants"):
         out[row["listed_as"]] |= {v for v in row["variants"].split(";") if v}
     return out
 
 
 def test_a_20k_drop_mixes_every_variant_of_every_scheme(drop20k):
-    seen = defaultdict(Counter)
+    seen: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for row in drop20k.truth("ring_variants"):
         for v in filter(None, row["variants"].split(";")):
             seen[row["scheme"]][v] += 1
@@ -97,7 +97,7 @@ def test_waiver_variants_record_what_the_scheme_says(drop20k):
             found = {"partial_waiver", "waiver_unrecorded"} & set(row["variants"].split(";"))
             modes[row["listed_as"]].add(found.pop() if found else "full")
     sids = {r["txn_id"]: r["ring_id"] for r in drop20k.truth("ring_settlements") if r["ring_id"] in modes}
-    share = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    share: defaultdict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])  # [self paid, total]
     for row in drop20k["settlements"]:
         ring = sids.get(row["settlement_id"])
         if ring and len(modes[ring]) == 1:

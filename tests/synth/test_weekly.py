@@ -9,6 +9,8 @@ import pytest
 from ringscope.ingest.synth import generate_drop, generate_weekly_series
 from ringscope.ingest.synth.writer import FACT_TABLES, TABLES
 
+pytestmark = pytest.mark.xdist_group("synth-weekly")  # one xdist worker builds the module's fixture once: a generated weekly series
+
 WEEKS = 8
 PATIENTS = 2_500
 SEED = 3
@@ -46,7 +48,7 @@ def test_every_week_is_a_complete_drop(series):
 
 def test_facts_appear_once_and_keys_resolve_cumulatively(series):
     folder, _ = series
-    known = defaultdict(set)
+    known: defaultdict[str, set[str]] = defaultdict(set)
     seen_facts = set()
     for w in range(1, WEEKS + 1):
         week = folder / f"week-{w:02d}"
@@ -96,7 +98,8 @@ def test_truth_is_cumulative_and_rings_grow_merge_and_stop(series):
     described = json.loads((folder / "series.json").read_text(encoding="utf-8"))
     weeks = described["weeks"]
     assert [w["week"] for w in weeks] == list(range(1, WEEKS + 1))
-    previous_txns, previous_members = set(), {}
+    previous_txns: set[str] = set()
+    previous_members: dict[str, set[tuple[str, str]]] = {}
     merges = []
     for w in range(1, WEEKS + 1):
         truth = folder / f"week-{w:02d}" / "truth"

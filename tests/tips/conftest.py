@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from ringscope.app.auth import hash_password
 from ringscope.app.config import load_config
 from ringscope.ingest.mapping import HeaderMapping
-from tests.app.conftest import PASSWORDS  # noqa: E402,F401  (one set of test users)
-from tests.app.conftest import USERS_TOML as USERS
+from tests.app.explorer_workspace import PASSWORDS  # noqa: E402,F401  (one set of test users)
+from tests.app.explorer_workspace import USERS_TOML as USERS
 from tests.drops import VALID_ID, write_table
+from tests.passwords import password_hash
 from tests.stores import open_store
 
 SHARED_PHONE = "13900000009"
@@ -98,7 +98,7 @@ def build_tip_workspace(workspace: Path, tmp_path: Path, kind: str = "duckdb") -
         store.close()
     (workspace / "rings.json").write_text(json.dumps(RINGS, ensure_ascii=False), encoding="utf-8")
     (workspace / "ringscope.toml").write_text(
-        USERS.format(**{k: hash_password(v) for k, v in PASSWORDS.items()}), encoding="utf-8")
+        USERS.format(**{k: password_hash(v) for k, v in PASSWORDS.items()}), encoding="utf-8")
     return workspace
 
 

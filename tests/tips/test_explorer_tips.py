@@ -77,6 +77,7 @@ def test_supervisor_confirms_a_proposal_on_the_ring_page_and_it_is_audited(explo
     assert not [b for b in at.button if b.key and b.key.startswith("points_confirmed")]
     at = open_page(login(start("zh"), "zhao", PASSWORDS["zhao"]), "screens/ring.py")
     entry = at.selectbox(key="points_pick_R-000001").value
+    assert isinstance(entry, str), "no proposal to pick"
     at.text_input(key="points_note_R-000001").input("处方与结算单已核对")
     at = at.button(key="points_confirmed_R-000001").click().run()
     assert not at.exception, at.exception
@@ -84,6 +85,7 @@ def test_supervisor_confirms_a_proposal_on_the_ring_page_and_it_is_audited(explo
     cfg = load_config(workspace=explorer_tip_ws, env={})
     with open_store(cfg.store) as st:
         stored = point_store.get_entry(st.relational(), entry)
+    assert stored is not None
     assert (stored.status, stored.decided_by, stored.note) == ("confirmed", "zhao", "处方与结算单已核对")
     assert [e["action"] for e in audit.read_events(explorer_tip_ws) if e["target"] == f"points:{entry}"] == \
         ["points_confirm"]

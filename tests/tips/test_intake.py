@@ -18,7 +18,8 @@ def test_json_object_list_and_csv_are_read(tmp_path):
     one = tmp_path / "one.json"
     one.write_text(json.dumps(GOOD, ensure_ascii=False), encoding="utf-8")
     [tip] = read_tip_file(one)
-    assert tip.channel == "wechat" and tip.received_at.utcoffset().total_seconds() == 8 * 3600
+    offset = tip.received_at.utcoffset()
+    assert tip.channel == "wechat" and offset is not None and offset.total_seconds() == 8 * 3600
     many = tmp_path / "many.json"
     many.write_text(json.dumps({"tips": [GOOD, {**GOOD, "text": "另一条", "x_topic": "maternity"}]},
                                ensure_ascii=False), encoding="utf-8")

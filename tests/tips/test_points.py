@@ -124,7 +124,8 @@ def test_province_point_table_from_its_own_file(tmp_path):
         '[points]\nprovince = "浙江"\nsuspend_from = 8\n[points.rules.resale]\nschemes = ["trace_resale"]\n'
         'main = 10\nimportant = 6\ngeneral = 3\n', encoding="utf-8")
     s = PointSettings.from_config({"points": {"table_file": "zj.toml"}}, tmp_path)
-    assert s.province == "浙江" and s.consequence(8) == "suspend" and s.rule_for("trace_resale").points["main"] == 10
+    resale = s.rule_for("trace_resale")
+    assert s.province == "浙江" and s.consequence(8) == "suspend" and resale is not None and resale.points["main"] == 10
     assert s.rule_for("over_prescription") is None
     with pytest.raises(PointSettingsError, match="main must be points from 0 to 12"):
         PointSettings.from_config({"points": {"rules": {"x": {"schemes": ["a"], "main": 13, "important": 1,

@@ -9,13 +9,10 @@ from ringscope.app.views import overview as ov
 ctx = session.current()
 tr = ctx.tr
 st.title(tr("overview.title"))
-ring_set = session.rings(ctx)
 gaps = ov.data_gap_lines(ctx.store.relational(), tr, ctx.lang)
 if gaps:  # a detector blind on this data: "no ring of this kind" is not a finding
     st.warning(tr("overview.data_gaps") + "\n\n" + "\n".join(f"- {line}" for line in gaps))
-if not ring_set.rings:
-    st.info(tr("app.no_rings"))
-    st.stop()
+ring_set = session.rings_or_stop(ctx)
 st.caption(tr("app.caption", source=tr("app.source_ring_book") if ring_set.source == "ring book" else ring_set.source))
 con = ctx.store.relational()
 table = ov.ring_table(ring_set, con, all_triage(con.cursor(), [r.ring_id for r in ring_set.rings]), ctx.lang)

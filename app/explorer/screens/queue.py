@@ -10,10 +10,7 @@ from ringscope.app.views.queue import SORTABLE, QueueFilter, display_table, filt
 ctx = session.current()
 tr = ctx.tr
 st.title(tr("queue.title"))
-ring_set = session.rings(ctx)
-if not ring_set.rings:
-    st.info(tr("app.no_rings"))
-    st.stop()
+ring_set = session.rings_or_stop(ctx)
 con = ctx.store.relational()
 table = ov.ring_table(ring_set, con, all_triage(con.cursor(), [r.ring_id for r in ring_set.rings]), ctx.lang)
 c1, c2, c3, c4 = st.columns(4)

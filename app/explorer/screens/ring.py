@@ -103,10 +103,7 @@ def show_table(df, key: str) -> None:
 ctx = session.current()
 tr = ctx.tr
 st.title(tr("ring.title"))
-ring_set = session.rings(ctx)
-if not ring_set.rings:
-    st.info(tr("app.no_rings"))
-    st.stop()
+ring_set = session.rings_or_stop(ctx)
 ring_id = pick_ring([r.ring_id for r in ring_set.rings])
 ring = ring_set.get(ring_id)
 if ring is None:  # the picker offers only ids of this ring set

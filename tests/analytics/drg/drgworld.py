@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from tests.drops import write_table
 
@@ -60,3 +61,12 @@ def write_drop(folder: Path, settlements: list[list[str]], dispensings: list[lis
     if with_groups:
         write_table(folder, "drg_groups", ["drg_code", "adrg", "weight", "base_payment", "min_los", "max_los"], GROUPS)
     return folder
+
+
+def book_cases(con) -> list[dict[str, Any]]:
+    """The DRG case book's latest cases; a store without the book fails here, not as an empty list."""
+    from ringscope.graph.drg_book import latest_drg_cases
+
+    cases = latest_drg_cases(con)
+    assert cases is not None, "no DRG case book in this store"
+    return cases

@@ -1,6 +1,7 @@
-"""Fixtures for the referral export: one ingested drop and packages built once per module."""
+"""The referral case: one ingested drop and packages built once per session (fixtures for every folder, tests/conftest.py)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from ringscope.app.export import build_referral, signing
 from ringscope.graph.duckdb_store import DuckDBStore
 from ringscope.ingest.mapping import HeaderMapping
 from tests.export.case_drop import referral_drop, write_rings_json
+from tests.passwords import password_hash
 
 CST = timezone(timedelta(hours=8))
 WEIRD_ID = "../../etc/x\x07中文 R/1"
@@ -42,8 +44,8 @@ class Case:
         self.workspace = root / "ws"
         self.workspace.mkdir(parents=True)
         (self.workspace / "ringscope.toml").write_text(USERS_TOML.format(
-            boss=auth.hash_password("boss-pw"), analyst=auth.hash_password("analyst-pw"),
-            clerk=auth.hash_password("clerk-pw")), encoding="utf-8")
+            boss=password_hash("boss-pw"), analyst=password_hash("analyst-pw"),
+            clerk=password_hash("clerk-pw")), encoding="utf-8")
         self.config = load_config(workspace=self.workspace, env={})
         self.public_key = signing.init_key(self.workspace)  # packages are signed, as in a bureau
         self.store = DuckDBStore(self.config.store)
@@ -64,7 +66,7 @@ class Case:
 
 
 @pytest.fixture(scope="session")
-def case(tmp_path_factory) -> Case:
+def case(tmp_path_factory) -> Iterator[Case]:
     c = Case(tmp_path_factory.mktemp("referral"))
     yield c
     c.store.close()

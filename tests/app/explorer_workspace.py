@@ -1,15 +1,16 @@
-"""An explorer workspace: a tiny drop, two rings, three users; on either store."""
+"""An explorer workspace: a tiny drop, two rings, three users; on either store (fixtures for every folder, tests/conftest.py)."""
 from __future__ import annotations
 
 import json
+import shutil
 from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
 
-from ringscope.app.auth import hash_password
 from ringscope.ingest.mapping import HeaderMapping
 from tests.drops import VALID_ID, minimal_drop, write_table
+from tests.passwords import password_hash
 from tests.stores import neo4j_test_lock, open_store, require_neo4j
 
 PASSWORDS = {"li": "li-pw", "zhao": "zhao-pw", "an": "an-pw"}
@@ -62,8 +63,15 @@ def build_workspace(workspace: Path, store_kind: str, tmp_path: Path) -> Path:
         store.close()
     (workspace / "rings.json").write_text(json.dumps(RINGS, ensure_ascii=False), encoding="utf-8")
     (workspace / "ringscope.toml").write_text(
-        USERS_TOML.format(**{k: hash_password(v) for k, v in PASSWORDS.items()}), encoding="utf-8")
+        USERS_TOML.format(**{k: password_hash(v) for k, v in PASSWORDS.items()}), encoding="utf-8")
     return workspace
+
+
+@pytest.fixture(scope="session")
+def explorer_template(tmp_path_factory) -> Path:
+    """The embedded-store workspace, built once per session (the ingest is the slow part); each test gets a copy."""
+    base = tmp_path_factory.mktemp("explorer-template")
+    return build_workspace(base / "ws", "duckdb", base)
 
 
 @pytest.fixture(params=["duckdb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
@@ -72,16 +80,18 @@ def explorer_ws(request, tmp_path, monkeypatch):
     kind = request.param
     workspace = tmp_path / "ws"
     with neo4j_test_lock() if kind == "neo4j" else nullcontext():
-        yield from _explorer_ws(kind, workspace, tmp_path, monkeypatch)
+        yield from _explorer_ws(kind, workspace, tmp_path, monkeypatch, request)
 
 
-def _explorer_ws(kind, workspace, tmp_path, monkeypatch):
-    if kind == "neo4j":
+def _explorer_ws(kind, workspace, tmp_path, monkeypatch, request):
+    if kind == "neo4j":  # one server database, wiped per test: loaded again every time
         cfg = require_neo4j()
         monkeypatch.setenv("NEO4J_URI", cfg.uri)
         monkeypatch.setenv("NEO4J_USER", cfg.user)
         monkeypatch.setenv("NEO4J_PASSWORD", cfg.password)
-    build_workspace(workspace, kind, tmp_path)
+        build_workspace(workspace, kind, tmp_path)
+    else:  # tests write (triage, audit log, rings.json): a private copy of the shared workspace
+        shutil.copytree(request.getfixturevalue("explorer_template"), workspace)
     monkeypatch.setenv("RINGSCOPE_WORKSPACE", str(workspace))
     monkeypatch.setenv("RINGSCOPE_STORE", kind)
     monkeypatch.delenv("RINGSCOPE_CONFIG", raising=False)
