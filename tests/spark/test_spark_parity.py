@@ -2,7 +2,9 @@
 
 Same members, schemes, settlement and claim ids, fund loss to the cent and
 ring ids, on a generated drop with every scheme planted, through the one
-detection path (``app.detection.run_detection``) that ``detect`` uses.
+detection path (``app.detection.run_detection``) that ``detect`` uses — and
+the same DRG cases (the generator plants split admissions, up-coding and cost
+shifting with a DRG group catalogue), to the cent and line by line.
 """
 from __future__ import annotations
 
@@ -42,6 +44,17 @@ def test_same_rings_on_both_engines(both):
     embedded, on_spark, _ = both
     assert {r.scheme for r in embedded.rings} >= {"trace_resale", "borrowed_cards", "maternity"}
     assert ring_facts(on_spark.rings) == ring_facts(embedded.rings)
+
+
+def drg_facts(run) -> list[dict]:
+    return [case.to_json() for case in run.drg_cases]  # ids, violation, institution, lines, loss, evidence
+
+
+def test_same_drg_cases_on_both_engines(both):
+    embedded, on_spark, _ = both
+    assert {c["violation"] for c in drg_facts(embedded)} >= {"split_admission", "up_coding", "cost_shifting"}
+    assert on_spark.drg_enabled and on_spark.drg_cases
+    assert drg_facts(on_spark) == drg_facts(embedded)
 
 
 def test_the_graph_step_ran_on_spark(both):
