@@ -35,3 +35,8 @@ def small_drop(tmp_path_factory):
     finally:
         con.close()
     return root
+
+
+ONE_SCHEME_ONLY = "[detection.drg]\nenabled = false\n"
+"""Settings tail for the tests that run one scheme end to end: the DRG screens' parity is
+test_spark_parity's, and on Spark they cost a dozen jobs more per run."""

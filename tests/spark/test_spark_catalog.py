@@ -15,6 +15,7 @@ from ringscope.analytics.spark.settings import SparkSettings, SparkSettingsError
 from ringscope.analytics.spark.tables import MissingTables, load_catalog_tables
 from ringscope.app.detection import DropTables
 from ringscope.ingest.contract import TABLES
+from tests.spark.conftest import ONE_SCHEME_ONLY
 
 SCHEME = "trace_resale"
 
@@ -37,7 +38,7 @@ def test_detect_reads_the_catalog_tables_named_in_settings(catalog, small_drop, 
 
     ws = tmp_path / "ws"
     ws.mkdir()
-    (ws / "ringscope.toml").write_text(f'[detection]\nschemes = ["{SCHEME}"]\n[spark]\ntables = "{catalog}"\n',
+    (ws / "ringscope.toml").write_text(f'[detection]\nschemes = ["{SCHEME}"]\n{ONE_SCHEME_ONLY}[spark]\ntables = "{catalog}"\n',
                                        encoding="utf-8")
     out = tmp_path / "rings.json"
     res = CliRunner().invoke(app, ["detect", "--engine", "spark", "--master", "local[2]", "-w", str(ws),

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from ringscope.graph.config import StoreConfig
 from ringscope.graph.duckdb_store import DuckDBStore
 from ringscope.ingest.mapping import HeaderMapping
+from tests.spark.conftest import ONE_SCHEME_ONLY
 from tests.spark.test_spark_errors import cli_error
 
 
@@ -25,7 +26,7 @@ def test_over_the_embedded_memory_limit_the_run_completes_on_spark(spark, small_
         store.ingest_drop(small_drop / "drop", HeaderMapping())
     finally:
         store.close()
-    (ws / "ringscope.toml").write_text('[detection]\nschemes = ["trace_resale"]\nmemory_limit = "4MB"\n',
+    (ws / "ringscope.toml").write_text('[detection]\nschemes = ["trace_resale"]\nmemory_limit = "4MB"\n' + ONE_SCHEME_ONLY,
                                        encoding="utf-8")
     line = cli_error(monkeypatch, capsys, "detect", "-w", str(ws), "--no-book")
     assert "the embedded engine ran out of memory within [detection] memory_limit = '4MB'" in line

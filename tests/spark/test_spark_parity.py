@@ -17,6 +17,7 @@ from ringscope.analytics.spark.connection import SparkConnection
 from ringscope.analytics.spark.tables import load_tables
 from ringscope.app.config import load_config
 from ringscope.app.detection import DropTables, run_detection
+from tests.spark.conftest import ONE_SCHEME_ONLY
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +69,7 @@ def test_detect_command_on_spark_writes_rings_json_and_books_the_run(spark, smal
     ws = tmp_path / "ws"
     ws.mkdir()
     # one scheme keeps this end-to-end check short; parity of all five is the test above
-    (ws / "ringscope.toml").write_text('[detection]\nschemes = ["trace_resale"]\n', encoding="utf-8")
+    (ws / "ringscope.toml").write_text('[detection]\nschemes = ["trace_resale"]\n' + ONE_SCHEME_ONLY, encoding="utf-8")
     out = tmp_path / "rings.json"
     res = CliRunner().invoke(app, ["detect", "--engine", "spark", "--master", "local[2]",
                                    "--tables", str(small_drop / "tables"), "-w", str(ws), "--out", str(out)])
