@@ -37,8 +37,6 @@ class DetectionRun:
     drg_cases: list[Any] = field(default_factory=list)
     """DRG payment cases of the same run (institution cases beside the rings, docs/drg.md)."""
     drg_enabled: bool = False
-    drg_note: str = ""
-    """Why the DRG screens did not run (the Spark engine), else empty."""
 
     def rings_json_extra(self) -> dict[str, Any]:
         extra: dict[str, Any] = {"scorer": self.scorer, "settings_hash": self.settings_hash}
@@ -123,7 +121,7 @@ def run_detection(
                                    scorer=scorer, engine=engine, on_step=on_step)
     run = DetectionRun(rings=result.rings, scorer=result.scorer, settings_hash=settings.digest(),
                        timings=result.timings, gaps=coverage_gaps(con, settings.schemes))
-    _drg_screens(run, con if sql is None else None, settings)
+    _drg_screens(run, con, settings)
     if not book:
         _provisional(run)
         return run
@@ -167,16 +165,13 @@ def _detect_within_memory(detect_all: Callable[..., Any], con: Any, settings: An
 
 
 def _drg_screens(run: DetectionRun, con: Any, settings: Any) -> None:
-    """The DRG payment screens (issue 18) on the same tables, in the same run.
+    """The DRG payment screens (issue 18) on the same tables, in the same run, on the same engine.
 
-    They run on the embedded engine only (``con`` is None under Spark: the
-    run then says the screens did not run, rather than that they found nothing).
+    ``con`` is the detectors' connection: the store's own, or the Spark adapter, which
+    transpiles the screens' SQL as it does the detectors' (one copy of the SQL, docs/scale.md).
     """
     from ringscope.analytics.drg.screens import run_drg_screens
 
-    if con is None:
-        run.drg_note = "the DRG screens run on the embedded engine only (run `ringscope detect` for them)"
-        return
     drg = run_drg_screens(con, settings.drg)
     run.drg_enabled = settings.drg.enabled
     run.drg_cases = drg.cases

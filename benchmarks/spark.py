@@ -1,6 +1,6 @@
 """Embedded engine vs Spark local[N] on the same drop, in one run (issue #15).
 
-    python benchmarks/spark.py DROP_DIR [--cores 1 2] [--low-memory 300MB] [--repeat 1]
+    python benchmarks/spark.py DROP_DIR [--cores 2 1] [--low-memory 300MB] [--conf spark.driver.memory=8g]
 
 For one drop (a generated CSV drop, e.g. ``ringscope generate --patients
 1000000``) it writes the contract tables once as Parquet next to a scratch
@@ -63,7 +63,7 @@ def worker(args: argparse.Namespace) -> None:
         from ringscope.analytics.spark.tables import load_tables
         from ringscope.app.spark_engine import session_conf, start_session
 
-        conf = session_conf(f"local[{cores}]", [], SparkSettings())  # what `detect --engine spark` uses
+        conf = session_conf(f"local[{cores}]", args.conf, SparkSettings())  # what `detect --engine spark` uses
         if args.memory_limit:  # DuckDB's cap means nothing to Spark: bound the JVM heap instead, Spark spills
             conf["spark.driver.memory"] = SPARK_LOW_HEAP
         spark = start_session(f"local[{cores}]", conf)
@@ -97,8 +97,11 @@ def _vm_hwm_kb(pid: int) -> int:
     return 0
 
 
-def run(engine: str, drop: Path, tables: Path, cores: int = 2, memory_limit: str = "") -> dict:
+def run(engine: str, drop: Path, tables: Path, cores: int = 2, memory_limit: str = "",
+        conf: list[str] | None = None) -> dict:
     cmd = [sys.executable, __file__, "--worker", engine, str(drop), "--tables", str(tables), "--cores", str(cores)]
+    for pair in conf or []:
+        cmd += ["--conf", pair]
     if memory_limit:
         cmd += ["--memory-limit", memory_limit]
     label = memory_limit if engine == "embedded" or not memory_limit else f"heap {SPARK_LOW_HEAP}"
@@ -138,6 +141,8 @@ def main() -> None:
     ap.add_argument("--low-memory", default="", help="e.g. 300MB: embedded with this memory_limit vs Spark")
     ap.add_argument("--worker", choices=["embedded", "spark"])
     ap.add_argument("--memory-limit", default="")
+    ap.add_argument("--conf", action="append", default=[],
+                    help="key=value for the Spark runs, as `detect --conf` (e.g. spark.driver.memory=8g at 1M patients)")
     args = ap.parse_args()
     if args.worker:
         args.engine = args.worker
@@ -150,11 +155,11 @@ def main() -> None:
     results = [run("embedded", args.drop, tables)]
     print(json.dumps(results[-1]), flush=True)
     for cores in args.cores:
-        results.append(run("spark", args.drop, tables, cores))
+        results.append(run("spark", args.drop, tables, cores, conf=args.conf))
         print(json.dumps(results[-1]), flush=True)
     if args.low_memory:
         for engine in ("embedded", "spark"):
-            results.append(run(engine, args.drop, tables, 2, args.low_memory))
+            results.append(run(engine, args.drop, tables, 2, args.low_memory, conf=args.conf))
             print(json.dumps(results[-1]), flush=True)
     base = results[0]
     print("\n| engine | memory cap | wall (s) | detect (s) | CPU (s) | peak RSS (MB) | rings | same rings as embedded |")

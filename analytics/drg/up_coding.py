@@ -93,17 +93,25 @@ def flag_episodes(con: duckdb.DuckDBPyConnection, settings: DrgSettings) -> None
     payment, params = payment_sql(settings)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE drg_upcoded AS
-        WITH judged AS (
-            SELECT e.*, p.level_rank,
-                   (SELECT count(*) FILTER (WHERE NOT seen_elsewhere) FROM drg_secondary d
-                    WHERE d.settlement_id = e.settlement_id) AS uncorroborated,
-                   (SELECT count(*) FILTER (WHERE seen_elsewhere) FROM drg_secondary d
-                    WHERE d.settlement_id = e.settlement_id) AS corroborated,
-                   (SELECT count(*) FROM unnest(string_split(e.procedure_codes, ';')) AS t(code)
-                    WHERE t.code <> '' AND t.code NOT IN (SELECT u.code FROM drg_usual_procedures u
-                                                          WHERE u.adrg = e.adrg AND u.code IS NOT NULL)) AS unusual_procedures
-            FROM drg_episodes e JOIN drg_group_profiles p ON p.drg_code = e.drg_code
-            WHERE p.level_rank > 1 AND e.adrg IN (SELECT adrg FROM drg_usual_procedures))
+        WITH upper_episodes AS (
+            SELECT e.*, p.level_rank FROM drg_episodes e JOIN drg_group_profiles p ON p.drg_code = e.drg_code
+            WHERE p.level_rank > 1 AND e.adrg IN (SELECT adrg FROM drg_usual_procedures)),
+        support AS (  -- joins, not correlated subqueries: Spark cannot plan a correlated unnest (docs/scale.md)
+            SELECT settlement_id, count(*) FILTER (WHERE NOT seen_elsewhere) AS uncorroborated,
+                   count(*) FILTER (WHERE seen_elsewhere) AS corroborated
+            FROM drg_secondary GROUP BY settlement_id),
+        procedures AS (
+            SELECT settlement_id, adrg, unnest(string_split(procedure_codes, ';')) AS code FROM upper_episodes),
+        unusual AS (
+            SELECT x.settlement_id, count(*) AS unusual_procedures FROM procedures x
+            WHERE x.code <> '' AND NOT EXISTS (SELECT 1 FROM drg_usual_procedures u
+                                               WHERE u.adrg = x.adrg AND u.code = x.code)
+            GROUP BY x.settlement_id),
+        judged AS (
+            SELECT e.*, coalesce(s.uncorroborated, 0) AS uncorroborated, coalesce(s.corroborated, 0) AS corroborated,
+                   coalesce(x.unusual_procedures, 0) AS unusual_procedures
+            FROM upper_episodes e LEFT JOIN support s ON s.settlement_id = e.settlement_id
+            LEFT JOIN unusual x ON x.settlement_id = e.settlement_id)
         SELECT j.settlement_id, j.patient_key, j.facility_id, j.prescriber_id, j.drg_code, j.adrg, j.los, j.total_amount,
                j.secondary_diagnoses, j.procedure_codes, j.payment AS paid,
                g.drg_code AS expected_group, CAST({payment} AS DECIMAL(18,2)) AS expected_payment

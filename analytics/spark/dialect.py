@@ -13,6 +13,8 @@ is rewritten here, so that both engines give the same answer:
   ``list(x ORDER BY k)`` keeps an order that ``collect_list`` does not;
 * ``dayofweek``, ``epoch``, ``len(list)``, ``list_*`` functions, ``quantile``
   (discrete in DuckDB, interpolated ``percentile`` in Spark);
+* ``a / b`` divides in DOUBLE in DuckDB, in DECIMAL (6 decimals) in Spark when
+  both are decimals: the dividend is cast to DOUBLE;
 * parameters (``$name``, ``?``) are bound as literals: the values are the
   detectors' settings (numbers, booleans), never user text, and are rendered
   by sqlglot's literal builder, not by string formatting.
@@ -144,6 +146,8 @@ def _rewrite_clause(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Select) and node.args.get("group"):
         _first_of_subqueries(node)
         return node
+    if isinstance(node, exp.Div):  # DuckDB's `/` divides in DOUBLE; Spark keeps DECIMAL operands in DECIMAL
+        return exp.Div(this=exp.cast(node.this, "double"), expression=node.expression)
     if isinstance(node, exp.ArrayOverlaps):  # list_has_any: Spark has no `&&` on arrays
         return exp.func("arrays_overlap", node.this, node.expression)
     if isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries):
@@ -210,8 +214,33 @@ def _anonymous(node: exp.Anonymous) -> exp.Expression:
     return node
 
 
+def name_placeholders(sql: str, params: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """``?`` placeholders renamed ``$_rs_p0, $_rs_p1, ...`` in the order they are written, with their values.
+
+    DuckDB binds ``?`` in text order; a walk of the parsed tree does not visit them in that order
+    (a CTE's placeholders come after the outer SELECT's), so positional values are matched to the
+    placeholders' positions in the text, found by the tokenizer (never inside a string or comment)."""
+    from sqlglot.dialects.duckdb import DuckDB
+    from sqlglot.tokens import TokenType
+
+    try:
+        marks = [t for t in DuckDB().tokenize(sql) if t.token_type == TokenType.PLACEHOLDER and t.text == "?"]
+    except sqlglot.errors.TokenError as exc:
+        raise DialectError(f"cannot read {sql.strip().splitlines()[0][:80]!r}: {exc}") from None
+    if len(marks) != len(params):
+        raise DialectError(f"{len(marks)} ? placeholders but {len(params)} values")
+    out, last = [], 0
+    for i, mark in enumerate(marks):
+        out.append(f"{sql[last:mark.start]}$_rs_p{i}")
+        last = mark.end + 1
+    out.append(sql[last:])
+    return "".join(out), {f"_rs_p{i}": value for i, value in enumerate(params)}
+
+
 def to_spark(sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> exp.Expression:
     """One DuckDB statement, parameters bound, rewritten for Spark (an expression tree)."""
+    if params is not None and not isinstance(params, Mapping) and len(params):
+        sql, params = name_placeholders(sql, list(params))
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:

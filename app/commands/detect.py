@@ -76,8 +76,6 @@ def detect(
             run = run_detection(cfg, st, sql=sql, book=not no_book, on_step=on_step, settings=settings)
     if run.book_note:
         console.print(f"[yellow]Ring book not updated ({run.book_note}); ids are provisional.[/yellow]")
-    if run.drg_note:
-        console.print(f"[yellow]DRG cases not screened: {run.drg_note}.[/yellow]")
     path = out or (Path(cfg.workspace) / "rings.json")
     write_rings_json(path, run.rings, extra=run.rings_json_extra())
     console.print(rings_table(run.rings, top))

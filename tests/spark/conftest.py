@@ -8,6 +8,15 @@ from ringscope.analytics.spark.tables import write_parquet_tables
 
 PATIENTS, SEED = 1000, 3
 
+SMALL_DATA = {
+    # a test JVM lives minutes and runs ~200 small statements: C2 compilation of Spark's own code is
+    # CPU it never earns back on 2 cores (trace resale + maternity on this drop: 33.8 -> 15.7 CPU-s cold,
+    # 18.2 -> 10.6 warm; benchmarks/README.md, Spark engine). Not for real runs: a 1M-patient run needs C2.
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
+    "spark.sql.codegen.wholeStage": "false",  # tiny tables: nothing for generated code to win
+    "spark.sql.shuffle.partitions": "2",
+}
+
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
@@ -16,7 +25,7 @@ def spark(tmp_path_factory):
 
     # the catalog test saves tables: into a scratch warehouse, never ./spark-warehouse
     warehouse = tmp_path_factory.mktemp("spark-warehouse")
-    conf = {**session_conf("local[2]", [], SparkSettings()), "spark.sql.warehouse.dir": str(warehouse)}
+    conf = {**session_conf("local[2]", [], SparkSettings()), **SMALL_DATA, "spark.sql.warehouse.dir": str(warehouse)}
     session = start_session("local[2]", conf, app_name="ringscope-tests")
     yield session
     session.stop()
@@ -35,3 +44,8 @@ def small_drop(tmp_path_factory):
     finally:
         con.close()
     return root
+
+
+ONE_SCHEME_ONLY = "[detection.drg]\nenabled = false\n"
+"""Settings tail for the tests that run one scheme end to end: the DRG screens' parity is
+test_spark_parity's, and on Spark they cost a dozen jobs more per run."""

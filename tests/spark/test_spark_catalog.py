@@ -1,6 +1,6 @@
 """Issue #15: the contract tables read from Spark catalog (Hive/metastore) tables named in ``[spark] tables``.
 
-The tables are saved into a local Spark warehouse (``saveAsTable``), then
+The drop's Parquet files are registered as external tables of a catalog database, then
 ``ringscope detect --engine spark`` without ``--tables`` reads them through
 the catalog and finds the rings the embedded engine finds on the same drop."""
 from __future__ import annotations
@@ -15,16 +15,20 @@ from ringscope.analytics.spark.settings import SparkSettings, SparkSettingsError
 from ringscope.analytics.spark.tables import MissingTables, load_catalog_tables
 from ringscope.app.detection import DropTables
 from ringscope.ingest.contract import TABLES
+from tests.spark.conftest import ONE_SCHEME_ONLY
 
 SCHEME = "trace_resale"
 
 
 @pytest.fixture(scope="module")
 def catalog(spark, small_drop):
+    """The drop's Parquet files as external catalog tables: a metastore entry each, no copy (a Spark job
+    per table) — the catalog path under test is the same as for tables saved with ``saveAsTable``."""
     spark.sql("CREATE DATABASE IF NOT EXISTS rs_catalog")
     for name in TABLES:
-        path = small_drop / "tables" / f"{name}.parquet"
-        spark.read.parquet(str(path)).write.mode("overwrite").saveAsTable(f"rs_catalog.{name}")
+        path = (small_drop / "tables" / f"{name}.parquet").as_posix()
+        spark.sql(f"DROP TABLE IF EXISTS rs_catalog.{name}")  # names from the contract only
+        spark.sql(f"CREATE TABLE rs_catalog.{name} USING parquet LOCATION '{path}'")
     return "rs_catalog"
 
 
@@ -34,7 +38,7 @@ def test_detect_reads_the_catalog_tables_named_in_settings(catalog, small_drop, 
 
     ws = tmp_path / "ws"
     ws.mkdir()
-    (ws / "ringscope.toml").write_text(f'[detection]\nschemes = ["{SCHEME}"]\n[spark]\ntables = "{catalog}"\n',
+    (ws / "ringscope.toml").write_text(f'[detection]\nschemes = ["{SCHEME}"]\n{ONE_SCHEME_ONLY}[spark]\ntables = "{catalog}"\n',
                                        encoding="utf-8")
     out = tmp_path / "rings.json"
     res = CliRunner().invoke(app, ["detect", "--engine", "spark", "--master", "local[2]", "-w", str(ws),

@@ -34,6 +34,7 @@ EXPRESSIONS = [
     "SELECT k, epoch(a) FROM t ORDER BY k",
     "SELECT g, count(*), (SELECT count(*) FROM t t2 WHERE t2.g = t.g AND t2.k > 1) FROM t GROUP BY g ORDER BY g",
     "SELECT o.x FROM (SELECT 1 AS one) CROSS JOIN range(-2, 2 + 1) o(x) ORDER BY 1",
+    "SELECT k, CAST(k AS DECIMAL(14,2)) / 7, sum(CAST(k AS DECIMAL(14,2))) OVER () / 3 FROM t ORDER BY k",
 ]
 
 
@@ -62,3 +63,12 @@ def test_spark_gives_duckdbs_answer(engines, sql):
     assert len(expected) == len(got)
     for e, g in zip(expected, got):
         assert _same(list(e), list(g)), (sql, e, g)
+
+
+def test_positional_values_bind_in_text_order(engines):
+    """DuckDB binds ``?`` in the order written; a CTE's placeholder comes first though the tree walk meets it last."""
+    duck, spark = engines
+    sql = "WITH c AS (SELECT k * ? AS y FROM t) SELECT y, ? FROM c WHERE y < ? ORDER BY y"
+    expected = duck.execute(sql, [2, "a ? in a value", 9]).fetchall()
+    assert expected == [(0, "a ? in a value"), (2, "a ? in a value"), (4, "a ? in a value"), (6, "a ? in a value")]
+    assert spark.execute(sql, [2, "a ? in a value", 9]).fetchall() == expected

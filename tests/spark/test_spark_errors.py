@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import pytest
@@ -10,45 +9,53 @@ import pytest
 from ringscope.analytics.spark.dialect import DialectError, spark_text, to_spark
 
 
-def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from ringscope.app.cli import main; main()", *args],
-                          capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
+def cli_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, *args: str,
+              env: dict | None = None) -> str:
+    """Run ``ringscope ARGS`` through the CLI's own entry point (``main``, which turns user errors into one
+    line) in this process — a subprocess per check cost 10-20 s of interpreter start under load — and
+    return its only output line; it must fail, without a traceback."""
+    from ringscope.app.cli import main
 
-
-def detect(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return run_cli("detect", "--engine", "spark", *args, env=env)
-
-
-def one_line_error(res: subprocess.CompletedProcess) -> str:
-    assert res.returncode != 0
-    assert "Traceback" not in res.stderr + res.stdout
-    lines = [ln for ln in (res.stderr + res.stdout).splitlines() if ln.strip()]
+    for key, value in (env or {}).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(sys, "argv", ["ringscope", *args])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:  # an exception other than SystemExit fails the test: a traceback
+        main()
+    assert stop.value.code not in (0, None)
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err + out.out
+    lines = [ln for ln in (out.err + out.out).splitlines() if ln.strip()]
     assert len(lines) == 1, lines
     return lines[0]
 
 
-def test_wrong_master_url(small_drop, tmp_path):
-    line = one_line_error(detect("--master", "local[two]", "--tables", str(small_drop / "tables"),
-                                 "-w", str(tmp_path)))
+def detect(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, *args: str, env: dict | None = None) -> str:
+    return cli_error(monkeypatch, capsys, "detect", "--engine", "spark", *args, env=env)
+
+
+def test_wrong_master_url(small_drop, tmp_path, monkeypatch, capsys):
+    line = detect(monkeypatch, capsys, "--master", "local[two]", "--tables", str(small_drop / "tables"),
+                  "-w", str(tmp_path))
     assert "--master 'local[two]' is not a Spark master URL" in line
 
 
-def test_missing_parquet_tables(tmp_path):
+def test_missing_parquet_tables(tmp_path, monkeypatch, capsys):
     (tmp_path / "tables").mkdir()
     (tmp_path / "tables" / "patients.parquet").write_bytes(b"")
-    line = one_line_error(detect("--tables", str(tmp_path / "tables"), "-w", str(tmp_path)))
+    line = detect(monkeypatch, capsys, "--tables", str(tmp_path / "tables"), "-w", str(tmp_path))
     assert "missing Parquet table(s) cards.parquet, facilities.parquet, settlements.parquet" in line
 
 
-def test_no_java(small_drop, tmp_path):
+def test_no_java(small_drop, tmp_path, monkeypatch, capsys):
     env = {"JAVA_HOME": str(tmp_path / "no-jdk"), "PATH": os.path.dirname(sys.executable)}
-    line = one_line_error(detect("--tables", str(small_drop / "tables"), "-w", str(tmp_path), env=env))
+    line = detect(monkeypatch, capsys, "--tables", str(small_drop / "tables"), "-w", str(tmp_path), env=env)
     assert "no Java found" in line
 
 
-def test_bad_conf_pair(small_drop, tmp_path):
-    line = one_line_error(detect("--conf", "spark.executor.memory", "--tables", str(small_drop / "tables"),
-                                 "-w", str(tmp_path)))
+def test_bad_conf_pair(small_drop, tmp_path, monkeypatch, capsys):
+    line = detect(monkeypatch, capsys, "--conf", "spark.executor.memory", "--tables", str(small_drop / "tables"),
+                  "-w", str(tmp_path))
     assert "write it as key=value" in line
 
 

@@ -12,10 +12,12 @@ from typer.testing import CliRunner
 from ringscope.graph.config import StoreConfig
 from ringscope.graph.duckdb_store import DuckDBStore
 from ringscope.ingest.mapping import HeaderMapping
-from tests.spark.test_spark_errors import one_line_error, run_cli
+from tests.spark.conftest import ONE_SCHEME_ONLY
+from tests.spark.test_spark_errors import cli_error
 
 
-def test_over_the_embedded_memory_limit_the_run_completes_on_spark(spark, small_drop, tmp_path):
+def test_over_the_embedded_memory_limit_the_run_completes_on_spark(spark, small_drop, tmp_path, monkeypatch,
+                                                                    capsys):
     from ringscope.app.cli import app
 
     ws = tmp_path / "ws"
@@ -24,9 +26,9 @@ def test_over_the_embedded_memory_limit_the_run_completes_on_spark(spark, small_
         store.ingest_drop(small_drop / "drop", HeaderMapping())
     finally:
         store.close()
-    (ws / "ringscope.toml").write_text('[detection]\nschemes = ["trace_resale"]\nmemory_limit = "4MB"\n',
+    (ws / "ringscope.toml").write_text('[detection]\nschemes = ["trace_resale"]\nmemory_limit = "4MB"\n' + ONE_SCHEME_ONLY,
                                        encoding="utf-8")
-    line = one_line_error(run_cli("detect", "-w", str(ws), "--no-book"))
+    line = cli_error(monkeypatch, capsys, "detect", "-w", str(ws), "--no-book")
     assert "the embedded engine ran out of memory within [detection] memory_limit = '4MB'" in line
     assert "ringscope detect --engine spark" in line
     out = tmp_path / "rings.json"
