@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.app.conftest import PASSWORDS, USERS_TOML
 
 from ringscope.analytics.drg.screens import run_drg_screens
 from ringscope.analytics.settings import DrgSettings
@@ -18,6 +17,7 @@ from ringscope.app.export import verify_package
 from ringscope.graph.drg_book import record_drg_cases
 from ringscope.ingest.mapping import HeaderMapping
 from tests.analytics.drg.drgworld import stay, write_drop
+from tests.app.explorer_workspace import PASSWORDS, USERS_TOML
 from tests.explorer_server import CHROMIUM, CHROMIUM_ARGS, need_chromium, serving_explorer
 from tests.export.unpack import csv_rows, member
 from tests.stores import open_store
