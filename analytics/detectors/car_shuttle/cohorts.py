@@ -70,7 +70,8 @@ BILLED_CTE = """ranked AS (
 # trips to another cohort's institution: an organiser that took over another's villages.
 # With the movers handled there like the other cohort (``matched``: one of its diagnoses, by
 # its doctors and operators where recorded): when two rings use that hospital, the new owner
-# is the one handling the movers as its own.
+# is the one handling the movers as its own.  Whether the movers were admitted or settled there by the other
+# cohort's own staff (``by_its_staff``), and whether both record staff to compare (``staff_recorded``).
 _MOVED_SQL = """
 WITH inst AS (""" + _INSTITUTIONS_SQL.replace("ORDER BY 1, 2", "") + """),
 sizes AS (SELECT grp, count(*) AS n FROM _rs_cs_groups WHERE type = 'patient' GROUP BY grp),
@@ -90,7 +91,16 @@ SELECT m.grp, i.grp AS other, count(DISTINCT m.patient_id) AS n, any_value(sizes
             AND list_contains(o.codes, x.diagnosis_code)
             AND (x.prescriber_id IS NULL OR o.doctors IS NULL OR list_contains(o.doctors, x.prescriber_id))
             AND (x.operator_id IS NULL OR o.operators IS NULL OR list_contains(o.operators, x.operator_id))
-           WHERE x.grp = m.grp AND x.patient_id = m.patient_id AND x.facility_id = m.new_facility)) AS matched
+           WHERE x.grp = m.grp AND x.patient_id = m.patient_id AND x.facility_id = m.new_facility)) AS matched,
+       count(DISTINCT m.patient_id) FILTER (WHERE EXISTS (
+           SELECT 1 FROM arrived x JOIN billed o ON o.grp = i.grp AND o.facility_id = x.facility_id
+            AND (list_contains(o.doctors, x.prescriber_id) OR list_contains(o.operators, x.operator_id))
+           WHERE x.grp = m.grp AND x.patient_id = m.patient_id AND x.facility_id = m.new_facility)) AS by_its_staff,
+       count(DISTINCT m.patient_id) FILTER (WHERE EXISTS (
+           SELECT 1 FROM arrived x JOIN billed o ON o.grp = i.grp AND o.facility_id = x.facility_id
+            AND ((x.prescriber_id IS NOT NULL AND o.doctors IS NOT NULL)
+                 OR (x.operator_id IS NOT NULL AND o.operators IS NOT NULL))
+           WHERE x.grp = m.grp AND x.patient_id = m.patient_id AND x.facility_id = m.new_facility)) AS staff_recorded
 FROM moved m JOIN inst i ON i.facility_id = m.new_facility AND i.grp <> m.grp
 JOIN sizes ON sizes.grp = m.grp
 GROUP BY 1, 2 ORDER BY 1, 2
@@ -261,13 +271,16 @@ def _new_owners(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list
 
     When the movers are billed there for the diagnoses of some of the cohorts using that
     institution, only those took them over; otherwise (an owner billing its own way, or
-    the movers keeping their old diagnoses) every cohort there is a candidate.
+    the movers keeping their old diagnoses) the one cohort there is a candidate, unless
+    the movers are admitted there by doctors and clerks the cohort never works with (both
+    recorded): a shuttle that takes its own villagers to a second hospital, where they
+    are handled by its own contact, has not been taken over by the ring already using it.
     """
     found = rows(con, _MOVED_SQL, {"institution_share": cfg.institution_share, "habit_share": cfg.habit_share})
-    billing = {grp for grp, _, _, _, matched in found if matched}
+    billing = {grp for grp, _, _, _, matched, _, _ in found if matched}
     owners = Counter(grp for grp, *_ in found)
-    return [(grp, other, n, size) for grp, other, n, size, matched in found
-            if matched or (grp not in billing and owners[grp] == 1)]
+    return [(grp, other, n, size) for grp, other, n, size, matched, by_its_staff, staff_recorded in found
+            if matched or (grp not in billing and owners[grp] == 1 and (by_its_staff or not staff_recorded))]
 
 
 def grown_cohorts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[list[str]]) -> list[list[str]]:
