@@ -122,6 +122,38 @@ def test_saturday_bus_at_a_hospital_that_admits_little_else_is_found(world):
     assert sorted(rings[0].members_of("patient")) == sorted(villagers)
 
 
+def _county_hospital(world):
+    """A county hospital: every inpatient is from the county, one clerk settles every stay,
+    and its chronic patients come back again and again (origin, settlers and readmissions
+    cannot tell a busload from its ordinary intake)."""
+    world.facility("K1", "hospital", region=VILLAGE)
+    for i in range(30):
+        pid = world.patient(f"Z{i}", region=VILLAGE, birth_date=date(1950 + (i * 7) % 50, 1, 1))
+        for k in range(3):
+            _admit(world, pid, "K1", start=i * 4 + 41 * k, stay=6, fund=3000.0, self_share=0.3,
+                   diagnosis=f"K{i % 20:02d}", operator_id="clerk")
+    return "K1"
+
+
+def test_shuttle_at_a_county_hospital_whose_intake_is_all_local_is_found(world):
+    """Fees charged as usual and ordinary stays: only uniform diagnoses and age speak against
+    the hospital's own intake, and eight villagers on five trips carry the rest."""
+    k1 = _county_hospital(world)
+    villagers = _villagers(world, "V", 8)
+    _bus(world, villagers, k1, trips=(3, 24, 50, 77, 101), self_share=0.3, stay=6, operator_id="clerk")
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert [sorted(r.members_of("patient")) for r in rings] == [sorted(villagers)]
+    assert {"uniform_diagnosis", "elderly"} <= {e.kind for e in rings[0].evidence}
+
+
+def test_neighbours_sharing_a_ride_three_times_at_a_county_hospital_are_not_a_ring(world):
+    """Five elderly neighbours admitted together three times for the same condition: too
+    little coordination to stand in for the indications the county's data cannot show."""
+    k1 = _county_hospital(world)
+    _bus(world, _villagers(world, "V", 5), k1, trips=(3, 24, 50), self_share=0.3, stay=6, operator_id="clerk")
+    assert detect_car_shuttle(world.con(), DetectionSettings()) == []
+
+
 def test_a_shuttle_is_not_compared_with_its_own_villagers_other_stays(world):
     """A township hospital with few other inpatients, where the bus's villagers also stay alone
     on other days: those stays are the same villagers, not the hospital's other inpatients, so

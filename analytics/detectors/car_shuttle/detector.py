@@ -120,7 +120,7 @@ def detect_car_shuttle(
         if len(cohort.patients) < cfg.min_patients or len(cohort.trip_days) < cfg.min_shared_trips:
             continue
         judgement = judge(cohort, profile, cfg)
-        if judgement.score < cfg.min_score:
+        if judgement.score < judgement.bar:
             continue
         if cfg.require_fee_waiver and "fee_waiver" not in judgement.shown:
             continue

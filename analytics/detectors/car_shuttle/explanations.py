@@ -15,7 +15,7 @@ import duckdb
 
 from ringscope.analytics.detectors.base import rows
 from ringscope.analytics.detectors.car_shuttle.cohorts import TRIPS_CTE, Cohort
-from ringscope.analytics.detectors.car_shuttle.indications import INDICATION_SQL, WEIGHT, Count, shows
+from ringscope.analytics.detectors.car_shuttle.indications import INDICATION_SQL, WEIGHT, Count, can_speak, shows
 from ringscope.analytics.detectors.car_shuttle.operations import Visits
 from ringscope.analytics.detectors.car_shuttle.settings import CarShuttleSettings
 
@@ -109,6 +109,9 @@ class Judgement(NamedTuple):
     score: float
     shown: list[str]
     explained: list[str]
+    bar: float
+    """The score this cohort needs: ``min_score`` when every indication can speak, less when
+    the data leaves some mute (``can_speak``), never below ``min_score_floor``."""
 
 
 class Profile(NamedTuple):
@@ -140,8 +143,21 @@ def _explanations(cohort: Cohort, profile: Profile, cfg: CarShuttleSettings) -> 
 
 
 def judge(cohort: Cohort, profile: Profile, cfg: CarShuttleSettings) -> Judgement:
-    """Indications add their weight, explanations subtract theirs."""
-    shown = [k for k in INDICATION_SQL if shows(profile.counts[k].get(cohort.grp), cfg)]
+    """Indications add their weight, explanations subtract theirs.
+
+    The bar is the share of ``min_score`` that the indications able to speak here could
+    give: what the data cannot show (waivers not recorded, a hospital whose every inpatient
+    is local) lowers the confidence the cohort can earn, instead of hiding it.  The bar
+    falls only for a cohort whose coordination carries the weight instead: at least
+    ``mute_coordination_factor`` times the smallest cohort, in patients and in trips (a few
+    patients on the same follow-up days, or one campaign's second round, do not).
+    """
+    counts = {k: profile.counts[k].get(cohort.grp) for k in INDICATION_SQL}
+    shown = [k for k in INDICATION_SQL if shows(counts[k], cfg)]
     explained = _explanations(cohort, profile, cfg)
     score = sum(WEIGHT[k] for k in shown) - sum(_PENALTY[k] for k in explained)
-    return Judgement(score, shown, explained)
+    speaking = sum(WEIGHT[k] for k in INDICATION_SQL if can_speak(counts[k], cfg))
+    strong = (len(cohort.patients) >= cfg.mute_coordination_factor * cfg.min_patients
+              and len(cohort.trip_days) >= cfg.mute_coordination_factor * cfg.min_shared_trips)
+    bar = max(cfg.min_score_floor, cfg.min_score * speaking / sum(WEIGHT.values())) if strong else cfg.min_score
+    return Judgement(score, shown, explained, bar)

@@ -255,13 +255,29 @@ def _binomial_tail(hits: int, total: int, p: float) -> float:
                                  + j * log_p + (total - j) * log_q) for j in range(hits, total + 1)))
 
 
+def _smoothed(base_share: float) -> float:
+    """A trait nobody in a small baseline showed is rare, not impossible."""
+    return (base_share * 20 + 0.5) / 21
+
+
+def can_speak(count: Count | None, cfg: CarShuttleSettings) -> bool:
+    """Whether the data lets this indication tell a cohort from the baseline at all.
+
+    Not when it is not recorded (no operators, no baseline), nor when the baseline shows
+    the trait so often that even a whole cohort showing it would not stand out: at a county
+    hospital every inpatient comes from the county, at a small one one clerk settles all.
+    """
+    if count is None or count.total == 0 or count.base_share is None:
+        return False
+    return 1.0 >= cfg.indication_min_lift * _smoothed(count.base_share)
+
+
 def shows(count: Count | None, cfg: CarShuttleSettings) -> bool:
     """A trait is an indication when most of the cohort shows it, clearly more than the
     baseline does, and that many would be unlikely if the cohort were like the baseline."""
     if count is None or count.total == 0 or count.base_share is None:
         return False
     share = count.hits / count.total
-    # Smoothed baseline share: a trait nobody in a small baseline showed is rare, not impossible.
-    base = (count.base_share * 20 + 0.5) / 21
+    base = _smoothed(count.base_share)
     return (share >= cfg.indication_min_share and share >= cfg.indication_min_lift * base
             and _binomial_tail(count.hits, count.total, base) <= cfg.indication_max_chance)

@@ -101,7 +101,17 @@ class CarShuttleSettings:
     settlers) or 0.5 (short stays, elderly, readmissions: common among honest inpatients);
     explanations subtract 3 (one household), 3 (a treatment routine), 1 (stays fitting the
     patients' earlier care).  A cohort is reported at this score: two strong indications
-    or one strong and two supporting, after explanations.  No indication is required."""
+    or one strong and two supporting, after explanations.  No indication is required.
+    This is the bar when every indication can speak; when the data leaves some mute (not
+    recorded, or shown by nearly every inpatient there, as the home county at a county
+    hospital), the bar falls by their share of the total weight."""
+    min_score_floor: float = 1.5
+    """The lowest the bar falls however many indications are mute: one strong and one
+    supporting indication beyond the cohort's explanations."""
+    mute_coordination_factor: float = 2.0
+    """The bar falls for mute indications only when the coordination carries the weight:
+    a cohort of at least this many times ``min_patients`` patients on this many times
+    ``min_shared_trips`` trips.  Less data to judge by asks for more coordination."""
     require_fee_waiver: bool = False
     """Report only cohorts whose fee waiver shows.  Off: most bureaus' data does not record
     the waiver (the share is simply not collected), so requiring it blinds the detector."""
