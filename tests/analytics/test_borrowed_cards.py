@@ -88,6 +88,30 @@ def test_a_card_in_another_city_within_the_hour_was_in_two_places(world):
     assert len(rings) == 1 and "two_places" in {e.kind for e in rings[0].evidence}
 
 
+def _far_gang(world, facility, prefix, days):
+    world.facility(facility, "pharmacy", region="440101")
+    _background(world, facility)
+    cards = [world.patient(f"{prefix}{i}", region="230204", address=f"{prefix} village {i}") for i in range(5)]
+    for d in days:
+        for i, pid in enumerate(cards):
+            world.settle(pid, facility, day(d, 14, 2 * i), operator_id=f"OP{facility}", kind="pharmacy")
+    return cards
+
+
+def test_two_gangs_whose_cards_meet_once_at_each_of_two_pharmacies_stay_two_rings(world):
+    """Two far-card gangs; one card of each is settled next to one of the other's by one clerk,
+    once at one pharmacy and once at another: two chance meetings, not one repeated."""
+    a = _far_gang(world, "F1", "A", (0, 7, 15))
+    b = _far_gang(world, "F2", "B", (2, 9, 18))
+    for k, (ph, d) in enumerate((("PX", 30), ("PY", 44))):
+        world.facility(ph, "pharmacy", region="440101")
+        crowd(world, ph, n=80, visits=6, seed=k, operator_id=f"OP{ph}")  # a big pharmacy: one clerk meets many
+        world.settle(a[k], ph, day(d, 10, 0), operator_id=f"OP{ph}", kind="pharmacy")
+        world.settle(b[k], ph, day(d, 10, 3), operator_id=f"OP{ph}", kind="pharmacy")
+    rings = detect_borrowed_cards(world.con(), DetectionSettings())
+    assert sorted(sorted(r.members_of("card")) for r in rings) == [[f"C{p}" for p in a], [f"C{p}" for p in b]]
+
+
 def test_regular_who_met_the_batches_twice_does_not_join_the_pool(world):
     """A local regular of the clinic, there every week, happened to be at the counter
     during two of the gang's batches: twice out of many visits is no membership."""

@@ -157,10 +157,11 @@ SELECT arg_min(grp, (log10_p, grp)) AS grp, 'card:' || card_id, 'card', card_id
 FROM scored WHERE log10_p <= $log10_alpha GROUP BY card_id
 """
 
-# Two pools whose cards were co-presented with each other on repeated days, beyond what the
-# two pools' batch days at those facilities explain, and through several cards on each side, are
-# one gang (its batches mix old and new cards); unrelated gangs at one busy counter meet only
-# by chance, and one stray card is no link.
+# Two pools whose cards were co-presented with each other on repeated days at one facility,
+# beyond what the two pools' batch days there explain, and through several cards on each side,
+# are one gang (its batches mix old and new cards); unrelated gangs at one busy counter meet
+# only by chance, one stray card is no link, and chance meetings at two different places on a
+# day each are not one repeated meeting.
 LINKED_POOLS_SQL = f"""
 WITH cross_days AS (
     SELECT least(g1.grp, g2.grp) AS ga, greatest(g1.grp, g2.grp) AS gb, n.facility_id,
@@ -174,19 +175,15 @@ WITH cross_days AS (
     SELECT g.grp, e.facility_id, count(DISTINCT e.day) AS n FROM _rs_bc_events e JOIN _rs_bc_groups g ON g.id = e.card_id
     GROUP BY ALL
 ), tested AS (
-    SELECT x.ga, x.gb,
-           len(list_distinct(flatten(list(coalesce(x.d_any, []))))) AS k_any,
-           len(list_distinct(flatten(list(coalesce(x.d_strong, []))))) AS k_strong,
-           len(list_distinct(flatten(list(x.cards_a)))) AS n_a,
-           len(list_distinct(flatten(list(x.cards_b)))) AS n_b,
-           sum(va.n * vb.n * c.c_any) AS e_any, sum(va.n * vb.n * c.c_strong) AS e_strong
+    SELECT x.ga, x.gb, len(coalesce(x.d_any, [])) AS k_any, len(coalesce(x.d_strong, [])) AS k_strong,
+           len(x.cards_a) AS n_a, len(x.cards_b) AS n_b,
+           va.n * vb.n * c.c_any AS e_any, va.n * vb.n * c.c_strong AS e_strong
     FROM cross_days x
     JOIN pool_volume va ON va.grp = x.ga AND va.facility_id = x.facility_id
     JOIN pool_volume vb ON vb.grp = x.gb AND vb.facility_id = x.facility_id
     JOIN _rs_bc_chance c ON c.facility_id = x.facility_id
-    GROUP BY ALL
 )
-SELECT ga, gb FROM tested
+SELECT DISTINCT ga, gb FROM tested
 WHERE greatest(k_any, k_strong) >= $min_days AND least(n_a, n_b) >= $min_links
   AND least({LOG10_TAIL.format(k='k_any', e='e_any')}, {LOG10_TAIL.format(k='k_strong', e='e_strong')}) <= $log10_alpha
 ORDER BY 1, 2
