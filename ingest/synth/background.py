@@ -3,7 +3,8 @@
 Per block of people, all at once with numpy: acute visits (a gamma-Poisson
 count rising with age), scheduled chronic refills from one doctor at a
 regular interval (30 days, or 12 weeks on a long prescription), occasional
-inpatient stays and deliveries.  Each encounter gets a facility near home,
+inpatient stays (none over the days of a planted DRG episode of the same
+person) and deliveries.  Each encounter gets a facility near home,
 a doctor, an operator, sometimes the phone device of the e-credential, an
 ICD-10 diagnosis and dispensing lines; a traced item becomes one line per
 box with its own 20-digit trace code.  Nobody acts after their death.
@@ -41,6 +42,9 @@ class BackgroundPlan:
     injection_drugs: np.ndarray
     obstetric_drugs: np.ndarray
     inpatient_weight: np.ndarray
+    planted_person: np.ndarray     # days of planted DRG episodes (``World.drg_days``), sorted by person
+    planted_first: np.ndarray
+    planted_last: np.ndarray
 
 
 def plan_background(world: World) -> BackgroundPlan:
@@ -56,6 +60,7 @@ def plan_background(world: World) -> BackgroundPlan:
     sorted_keys = op_key[order]
     lo = np.searchsorted(sorted_keys, key)
     hi = np.searchsorted(sorted_keys, key, side="right")
+    planted = np.array(sorted(world.drg_days), dtype=np.int64).reshape(-1, 3)
     weight = np.ones(len(world.catalogue.inpatient_diag))
     weight[world.catalogue.diagnosis_code[world.catalogue.inpatient_diag] == "A05.9"] = 0.1
     return BackgroundPlan(
@@ -63,7 +68,24 @@ def plan_background(world: World) -> BackgroundPlan:
         inpatient_norm=float(_inpatient_age_factor(age).mean()),
         chain_pool_start=np.where(sharing, lo, -1), chain_pool_count=np.where(sharing, hi - lo, 0),
         chain_pool_ops=order, injection_drugs=world.catalogue.drugs_in("inj"),
-        obstetric_drugs=world.catalogue.drugs_in("ob"), inpatient_weight=weight / weight.sum())
+        obstetric_drugs=world.catalogue.drugs_in("ob"), inpatient_weight=weight / weight.sum(),
+        planted_person=planted[:, 0], planted_first=planted[:, 1], planted_last=planted[:, 2])
+
+
+def over_planted_days(plan: BackgroundPlan, person: np.ndarray, first: np.ndarray, last: np.ndarray
+                      ) -> np.ndarray:
+    """Which stays (``first``..``last``) of ``person`` overlap a day a planted DRG episode gave that person.
+
+    The planter writes before the background exists, so it cannot avoid the background's stays;
+    the background drops these instead (a patient is not in two hospitals at once, nor buying
+    at a pharmacy while admitted elsewhere).
+    """
+    lo = np.searchsorted(plan.planted_person, person, "left")
+    n = np.searchsorted(plan.planted_person, person, "right") - lo
+    stay = np.repeat(np.arange(len(person)), n)
+    k = np.arange(len(stay)) - np.repeat(np.cumsum(n) - n, n) + np.repeat(lo, n)
+    hit = (plan.planted_first[k] <= last[stay]) & (first[stay] <= plan.planted_last[k])
+    return np.bincount(stay[hit], minlength=len(person)) > 0
 
 
 def background_chunk(world: World, plan: BackgroundPlan, chunk: int, lo: int, hi: int
@@ -108,7 +130,7 @@ def background_chunk(world: World, plan: BackgroundPlan, chunk: int, lo: int, hi
     st_alive = alive_to[stay_people - lo]
     st_admit = start + (rng.random(len(stay_people)) * np.maximum(1, st_alive - start - stay - 1)).astype(np.int64)
     st_disch = np.minimum(st_admit + stay, st_alive - 1)
-    ok = st_disch >= st_admit
+    ok = (st_disch >= st_admit) & ~over_planted_days(plan, stay_people, st_admit, st_disch)
     stay_people, st_row, st_admit, st_disch = stay_people[ok], st_row[ok], st_admit[ok], st_disch[ok]
 
     deliv = world.delivery[people]

@@ -2,7 +2,8 @@
 
 Built once per run from the seed.  Background generation and the planters
 only read it, except that planters may append entities (shell employers,
-gang devices) and reserve people so that no one is in two rings.
+gang devices), reserve people so that no one is in two rings, and record the
+days of planted DRG episodes so that the background keeps its stays off them.
 """
 from __future__ import annotations
 
@@ -58,6 +59,10 @@ class World:
     records_operator: np.ndarray = field(default_factory=_unset)  # per facility: its settlements carry the operator
     drg_coding: dict = field(default_factory=dict)
     """settlement number -> (secondary_diagnoses, procedure_codes) of a coded DRG episode (contract 1.1)."""
+    drg_days: list = field(default_factory=list)
+    """(person, first day, last day) of every settlement the DRG planter wrote (a stay: admission to
+    discharge; a visit: its day).  The background writes no stay over these days: a patient is not in
+    two hospitals at once, nor buying at a pharmacy while admitted elsewhere."""
 
     @property
     def end(self) -> int:

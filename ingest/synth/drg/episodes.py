@@ -3,7 +3,9 @@
 Every planter of ``planting`` writes its stays through :func:`write_stay` and its
 outpatient or pharmacy settlements through :func:`write_visit`, so all of them carry the
 same fields: principal diagnosis, DRG group, secondary diagnoses and procedures (contract
-1.1), the stay's own drugs as dispensing lines.
+1.1), the stay's own drugs as dispensing lines.  Both record the patient's days in
+``World.drg_days`` so that the background writes no other stay over them (the planter
+cannot see the background's stays: they are drawn later, block by block).
 """
 from __future__ import annotations
 
@@ -91,6 +93,7 @@ def write_stay(world: World, builder: FactBuilder, groups: DrgGroups, rng: np.ra
         admitted=stay.admitted, discharged=discharged, diag=cat.diag(stay.principal),
         drg=cat.drg(str(groups.code[stay.group])))
     world.drg_coding[sid] = (";".join(stay.secondary), ";".join(stay.procedures))
+    world.drg_days.append((stay.person, stay.admitted, discharged))
     return sid, fund
 
 
@@ -98,6 +101,7 @@ def write_visit(world: World, builder: FactBuilder, rng: np.random.Generator, *,
                 day: int, diagnosis: str, lines: list[tuple], fee: int, kind: int = OUTPATIENT,
                 fund_share: float | None = None) -> tuple[int, int]:
     """An outpatient (or pharmacy) settlement at ``facility`` on ``day`` (``fund_share``: 0 = out of pocket)."""
+    world.drg_days.append((person, day, day))
     return builder.settlement(
         card=world.pop.card_for(person, day), patient=person, facility=facility, kind=kind,
         t=at(day, 30_000 + int(rng.integers(0, 28_000))), lines=lines, fee=fee,

@@ -84,9 +84,14 @@ class Ward:
     truth: DrgTruth
 
     def patients(self, n: int, chronic: bool | None = None) -> np.ndarray:
-        """``n`` adults alive all period, reserved so no ring or other plant reuses them."""
+        """``n`` adults alive all period, reserved so no ring or other plant reuses them.
+
+        Nobody who gives birth in the period: her delivery stay is fixed before planting and a
+        planted episode could fall inside it (the background keeps its other stays off planted
+        days, ``World.drg_days``)."""
         pop, world = self.world.pop, self.world
-        mask = (pop.age_at(world.start) >= 30) & (pop.death_day == NO_DAY)
+        giving_birth = (world.delivery >= world.start) & (world.delivery < world.end)
+        mask = (pop.age_at(world.start) >= 30) & (pop.death_day == NO_DAY) & ~giving_birth
         if chronic is not None:
             mask &= (pop.chronic >= 0) == chronic
         pool = world.candidates(mask)
