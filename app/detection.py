@@ -172,7 +172,7 @@ def _drg_screens(run: DetectionRun, con: Any, settings: Any) -> None:
     """
     from ringscope.analytics.drg.screens import run_drg_screens
 
-    drg = run_drg_screens(con, settings.drg)
+    drg = run_drg_screens(con, settings.drg, {sid for ring in run.rings for sid in ring.settlement_ids})
     run.drg_enabled = settings.drg.enabled
     run.drg_cases = drg.cases
     run.timings.update(drg.timings)

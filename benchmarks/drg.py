@@ -136,8 +136,9 @@ def quality(data: Path, seeds: list[int], sizes: list[int]) -> tuple[list[dict[s
         for seed in seeds:
             drop = drop_for(data, seed, patients)
             con = connect_drop(drop)
+            counted = {sid for ring in run_detection(con).rings for sid in ring.settlement_ids}
             t0 = time.perf_counter()
-            result = run_drg_screens(con)
+            result = run_drg_screens(con, ring_settlements=counted)  # as `ringscope detect` runs them
             seconds = time.perf_counter() - t0
             truth, detected = label_patient_shifting(load_drg_truth(drop) or {}, [c.to_json() for c in result.cases])
             report = evaluate_drg(truth, detected, load_lookalikes(drop), LABELS)

@@ -7,6 +7,7 @@ case can say whether the screens were blind.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import duckdb
@@ -33,8 +34,24 @@ class DrgResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def run_drg_screens(con: duckdb.DuckDBPyConnection, settings: DrgSettings | None = None) -> DrgResult:
-    """All DRG screens (cost shifting to the fund and to the patient are two), cases numbered by content and sorted by score then loss."""
+def outside_rings(cases: list[DrgCase], ring_settlements: Collection[str]) -> list[DrgCase]:
+    """The cases not already counted by a ring: a stay a ring's loss counts is no DRG case.
+
+    A car shuttle's villager brought back a few days after a short stay reads like one stay
+    split in two, yet the shuttle ring already counts every admission of its trips as loss
+    (the car-shuttle detector judges buses, the split screen one patient's stay); the Rules
+    count each transaction once.  A case with any settlement outside the rings stays.
+    """
+    counted = set(ring_settlements)
+    return [case for case in cases if not counted.issuperset(case.settlement_ids)]
+
+
+def run_drg_screens(con: duckdb.DuckDBPyConnection, settings: DrgSettings | None = None,
+                    ring_settlements: Collection[str] = ()) -> DrgResult:
+    """All DRG screens (cost shifting to the fund and to the patient are two), cases numbered by content and sorted by score then loss.
+
+    ``ring_settlements``: the settlements of the rings detected in the same run, whose loss
+    the rings already count (``outside_rings``)."""
     settings = settings or DrgSettings()
     gaps = drg_coverage_gaps(con)
     timings: dict[str, float] = {}
@@ -53,4 +70,4 @@ def run_drg_screens(con: duckdb.DuckDBPyConnection, settings: DrgSettings | None
         timings[name] = round(time.perf_counter() - t0, 3)
     for table in _TEMP:
         con.execute(f"DROP TABLE IF EXISTS {table}")  # names from _TEMP only
-    return DrgResult(number_cases(cases), gaps, timings)
+    return DrgResult(number_cases(outside_rings(cases, ring_settlements)), gaps, timings)

@@ -60,6 +60,15 @@ def test_a_cohort_readmitted_together_is_left_to_the_car_shuttle_detector(tmp_pa
     assert [c.patient_id for c in result.cases if c.violation == "split_admission"] == ["P1"]
 
 
+def test_a_readmission_a_ring_already_counts_is_not_a_drg_case(tmp_path):
+    """A shuttle's villager brought back days after a short stay: the ring counts both stays
+    as loss, so the split screen does not count the second again; one stay outside it does."""
+    con = connect_drop(write_drop(tmp_path / "drop", SPLIT))
+    assert run_drg_screens(con, RATE, ring_settlements={"S1", "S2", "S9"}).cases == []
+    (case,) = run_drg_screens(con, RATE, ring_settlements={"S2"}).cases
+    assert case.settlement_ids == ["S1", "S2"]
+
+
 def test_split_to_a_sister_institution_counts(tmp_path):
     rows = [SPLIT[0], stay("S2", "P1", "2026-03-04", "2026-03-09", "ES35", "J18.9", facility="H2")]
     drop = write_drop(tmp_path / "drop", rows)
