@@ -59,6 +59,10 @@ class SchemeShapes:
     apart; the rest keep ``borrowed_seconds_between_cards``."""
     borrowed_fast_seconds: tuple[int, int] = (5, 60)
     borrowed_slow_seconds: tuple[int, int] = (240, 1_200)
+    borrowed_shared_counter_share: float = 0.25
+    """Gangs presenting at a facility another gang also uses (one colluding
+    clinic or pharmacy serving two gangs, each on its own days), so two
+    gangs' cards meet at one counter now and then and stay two rings."""
     # car_shuttle: cohorts of villagers admitted together, fees waived
     shuttle_round_every_days: tuple[int, int] = (7, 18)
     shuttle_cohort_size: tuple[int, int] = (2, 12)
@@ -303,6 +307,7 @@ class GeneratorSettings:
         shapes = replace(
             SchemeShapes(), borrowed_local_living_share=0.0, borrowed_presentation_shares=(0.0, 0.0),
             borrowed_own_use_share=0.0, borrowed_sparse_recording_share=0.0, borrowed_pace_shares=(0.0, 0.0),
+            borrowed_shared_counter_share=0.0,
             shuttle_waiver_shares=(0.0, 0.0), shuttle_shared_institution_share=0.0, shuttle_two_county_share=0.0,
             shuttle_pace_shares=(0.0, 0.0), shuttle_bystanders_per_round=(0, 0), overprescribe_mild_share=0.0,
             overprescribe_shared_pharmacy_share=0.0, overprescribe_multi_city_share=0.0,

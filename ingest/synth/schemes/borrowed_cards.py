@@ -15,14 +15,17 @@ physical cards at one counter with one operator and no device;
 ``own_use`` holders also use their own card there between sessions;
 ``sparse_recording`` rings work at a facility that records neither device
 nor operator; ``fast_batches`` / ``slow_batches`` space cards seconds or up
-to twenty minutes apart.
+to twenty minutes apart; ``shared_counter`` gangs work at a facility another
+gang already uses (each on its own days), so two gangs' cards meet there now
+and then.
 
 Truth: the cards (card, role ``borrowed``) and, when recorded, the gang's
 devices (device, role ``gang_device``).  Every listed card is presented in
 the gang's sessions on at least two days (cards used least so far go first,
-and members join early enough for two sessions); two unmerged gangs never
-share a facility; an absorbed gang works in its survivor's city and, from
-the merge day, its cards come in the survivor's sessions.  Own-use visits are legitimate and not truth.
+and members join early enough for two sessions); two unmerged gangs share
+a facility only as the ``shared_counter`` variant (both list it); an absorbed
+gang works in its survivor's city and, from the merge day, its cards come in
+the survivor's sessions.  Own-use visits are legitimate and not truth.
 """
 from __future__ import annotations
 
@@ -51,6 +54,9 @@ from ringscope.ingest.synth.world import World
 
 GANG_DRUG_GROUPS = ("cad", "dm", "copd", "hbv", "af", "tcm_rare", "htn")
 
+UNMERGED_ONLY = frozenset({"shared_counter"})
+"""Variants an absorbed gang cannot follow (it works where its survivor does)."""
+
 
 def variant_groups(shape) -> list:
     phones, counter = shape.borrowed_presentation_shares
@@ -59,7 +65,8 @@ def variant_groups(shape) -> list:
             (("phones_only", phones), ("counter_only", counter)),
             (("own_use", shape.borrowed_own_use_share),),
             (("sparse_recording", shape.borrowed_sparse_recording_share),),
-            (("fast_batches", fast), ("slow_batches", slow))]
+            (("fast_batches", fast), ("slow_batches", slow)),
+            (("shared_counter", shape.borrowed_shared_counter_share),)]
 
 
 def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Truth,
@@ -67,10 +74,13 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
     urban = np.flatnonzero(~world.regions.rural)
     drugs = world.catalogue.drugs_in(*GANG_DRUG_GROUPS)
     used: set[int] = set()
-    for plan in plans:  # survivors first: an absorbed gang works in its survivor's city
+    # survivors first (an absorbed gang works in its survivor's city), and gangs sharing a
+    # counter after the gangs whose counter they share
+    plans = sorted(plans, key=lambda p: (p.survivor is not None, "shared_counter" in p.variants))
+    for plan in plans:
         county = ring_county(plan, lambda: rng.choice(urban, p=world.regions.weight[urban] / world.regions.weight[urban].sum()))
         plan.hub = _hub(world, plan, rng, county, used)
-        plan.recruits = _holders(world, plan, rng, county)
+        plan.recruits = _holders(world, plan, rng, plan.hub["county"])
         world.reserve(plan.recruits)
     for plan in plans:
         _sessions(world, plan, builder, truth, rng, *batch_team(plan), drugs)
@@ -79,13 +89,23 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
 
 
 def _hub(world: World, plan: RingPlan, rng: np.random.Generator, county: int, used: set[int]) -> dict:
-    """The gang's facilities, devices and operators, and what each facility records."""
+    """The gang's facilities, devices and operators, and what each facility records.
+
+    A ``shared_counter`` gang works first of all at a facility another gang already uses,
+    in that facility's county."""
     fac = world.facilities
-    places = [pick_unused(world, rng, county, CLINIC, used, alternatives=(MINOR_HOSPITAL,))]
+    shared = -1
+    if "shared_counter" in plan.variants and used and plan.survivor is None:
+        shared = int(sorted(used)[int(rng.integers(0, len(used)))])
+        county = int(fac.county[shared])
+    else:
+        plan.variants.discard("shared_counter")
+    places = [shared] if shared >= 0 else []
+    places.append(pick_unused(world, rng, county, CLINIC, used, alternatives=(MINOR_HOSPITAL,)))
     places.append(pick_unused(world, rng, county, MINOR_HOSPITAL, used | set(places), alternatives=(CLINIC,)))
     places += independent_pharmacies(world, rng, county, 1, exclude=used | set(places))
     n_places = 1 if "counter_only" in plan.variants else int(rng.integers(1, 4))
-    facilities = sorted(set(places[:n_places]))
+    facilities = sorted(set(places[:n_places]))  # the shared counter, when there is one, among them
     used.update(facilities)
     world.ring_facilities[facilities] = True
     if "counter_only" in plan.variants:
@@ -144,6 +164,7 @@ def _sessions(world, plan, builder, truth, rng, holders, join, earliest, drugs) 
     latest = plan.own_end - 2 * shape.borrowed_session_every_days[1] - 1
     join = np.maximum(earliest, np.minimum(join, latest))
     uses = np.zeros(len(holders), dtype=np.int64)
+    own = earliest == plan.start  # the gang's own recruits; the rest came with a merge
     misfit_share = 0.0 if "local_living" in plan.variants else rng.uniform(*shape.borrowed_misfit_care)
     always_phone = "phones_only" in plan.variants
     gap = _spacing(plan, shape)
@@ -160,7 +181,7 @@ def _sessions(world, plan, builder, truth, rng, holders, join, earliest, drugs) 
             size = max(size, min(hi, int((uses[active_idx] < 2).sum())))
             # cards used least so far first (random among equals)
             order = np.lexsort((rng.random(len(active_idx)), np.minimum(uses[active_idx], 2)))
-            picked = active_idx[order[:size]]
+            picked = _mixed(active_idx[order], size, own[active_idx[order]])
             uses[picked] += 1
             session = holders[np.sort(picked)]
             rng.shuffle(session)
@@ -170,6 +191,18 @@ def _sessions(world, plan, builder, truth, rng, holders, join, earliest, drugs) 
                           device if always_phone or rng.random() < 0.85 else -1, drugs, misfit_share)
                 clock += int(rng.integers(gap[0], gap[1] + 1))
         day += int(rng.integers(shape.borrowed_session_every_days[0], shape.borrowed_session_every_days[1] + 1))
+
+
+def _mixed(ranked: np.ndarray, size: int, own: np.ndarray) -> np.ndarray:
+    """The first ``size`` of the ranked cards, with at least one of the gang's own and one
+    taken over when both are active: after a merge the survivor works the cards it took
+    over together with its own, so new arrivals (used least) never fill its sessions alone."""
+    picked = ranked[:size]
+    if size >= 2 and own.any() and (~own).any():
+        for side in (own, ~own):
+            if not side[:size].any():
+                picked = np.concatenate([picked[:-1], ranked[np.flatnonzero(side)[:1]]])
+    return picked
 
 
 def _use_card(world, plan, builder, truth, rng, holder, day, clock, facility, operator, device,
