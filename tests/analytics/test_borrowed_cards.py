@@ -112,6 +112,23 @@ def test_two_gangs_whose_cards_meet_once_at_each_of_two_pharmacies_stay_two_ring
     assert sorted(sorted(r.members_of("card")) for r in rings) == [[f"C{p}" for p in a], [f"C{p}" for p in b]]
 
 
+def test_two_gangs_interleaved_once_at_one_counter_stay_two_rings(world):
+    """Two gangs of one colluding counter (nothing recorded), each on its own days; once their
+    sessions interleave into one run.  That run shares cards with both gangs' batches, but
+    one meeting is no repetition: the chain does not join the two pools."""
+    world.facility("F1", "clinic", region="440101")
+    crowd(world, "F1")
+    a = [world.patient(f"A{i}", region="230204", address=f"A village {i}") for i in range(5)]
+    b = [world.patient(f"B{i}", region="230205", address=f"B village {i}") for i in range(5)]
+    for d in (5, 19, 33, 47):
+        batch(world, a, "F1", day(d, 10, 0), fund=900.0)
+        batch(world, b, "F1", day(d + 7, 14, 0), fund=900.0)
+    batch(world, a, "F1", day(61, 10, 0), fund=900.0)
+    batch(world, b, "F1", day(61, 10, 2), fund=900.0)  # two minutes after each of A's cards
+    rings = detect_borrowed_cards(world.con(), DetectionSettings())
+    assert sorted(sorted(r.members_of("card")) for r in rings) == [[f"C{p}" for p in a], [f"C{p}" for p in b]]
+
+
 def test_regular_who_met_the_batches_twice_does_not_join_the_pool(world):
     """A local regular of the clinic, there every week, happened to be at the counter
     during two of the gang's batches: twice out of many visits is no membership."""

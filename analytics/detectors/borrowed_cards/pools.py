@@ -6,7 +6,7 @@ different days add the gang's rotating cards; pools presented from one gang phon
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import duckdb
 
@@ -112,16 +112,35 @@ def _batch_gangs(con: duckdb.DuckDBPyConnection, cfg: BorrowedCardsSettings, win
 
 
 def _with_batch_gangs(groups: list[list[str]], gangs: list[list[str]]) -> list[list[str]]:
-    """Pools from repeated pairs and gangs from linked batches, joined where they share a card."""
-    everything = groups + gangs
+    """Pools from repeated pairs and gangs from linked batches, joined where they share a card.
+
+    A batch chain is joined to the pool whose cards it carries, but it never joins two pools
+    by itself: one run can hold two gangs' sessions interleaved at a shared counter, and
+    chaining through it would make them one.  Its new cards go to the pool it carries most
+    of; whether two pools are one gang is the chance test of ``LINKED_POOLS_SQL`` (meetings
+    on repeated days beyond what both pools' days there explain).
+    """
+    everything = [list(g) for g in groups]
+    pool_of = {key: i for i, group in enumerate(groups) for key in group}
     first: dict[str, int] = {}
     links = []
-    for i, group in enumerate(everything):
-        for key in group:
+    for gang in gangs:
+        j = len(everything)
+        carried = Counter(pool_of[key] for key in gang if key in pool_of)
+        if len(carried) >= 2:
+            home = min(carried, key=lambda i: (-carried[i], i))
+            everything.append([key for key in gang if key not in pool_of])
+            links.append((home, j))
+        else:
+            everything.append(gang)
+            links += [(i, j) for i in carried]
+        for key in gang:
+            if key in pool_of:
+                continue
             if key in first:
-                links.append((first[key], i))
+                links.append((first[key], j))
             else:
-                first[key] = i
+                first[key] = j
     return union_groups(everything, links) if everything else []
 
 
