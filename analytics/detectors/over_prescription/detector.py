@@ -65,8 +65,8 @@ def detect_over_prescription(
     cfg = settings.over_prescription
     with temp_tables(con, *TEMP):
         prepare(con, settings)
-        views = prescriber_views(con, cfg)
         groups, edge_rows = prescriber_groups(con, settings, engine)
+        views = prescriber_views(con, cfg)
         groups = [g for g in groups if sum(k.startswith("patient:") for k in g) >= cfg.min_patients]
         if not groups:
             return []

@@ -73,8 +73,9 @@ GROUP BY w.grp ORDER BY 1
 # fit unknown (one half), neither a sign nor an explanation.
 GROUP_PAIRS_SQL = """
 WITH gp AS (
-    SELECT g.grp, e.* FROM _rs_op_excess e
+    SELECT g.grp, e.*, coalesce(pe.early_rate, 0.0) AS early_rate FROM _rs_op_excess e
     JOIN _rs_op_groups g ON g.type = 'patient' AND g.id = e.patient_id
+    LEFT JOIN _rs_op_peers pe ON pe.drug_code = e.drug_code
     JOIN _rs_op_groups gd ON gd.type = 'prescriber' AND gd.id = e.prescriber_id AND gd.grp = g.grp
 ), fits AS (
     SELECT DISTINCT gp.grp, gp.patient_id FROM gp

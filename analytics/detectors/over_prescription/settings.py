@@ -48,6 +48,15 @@ class OverPrescriptionSettings:
     prescribers do, not by where they fill.  Colleagues of one practice already share a place,
     so one pharmacy in common ties them.  On the v3 drops 2 split every pair of rings sharing
     a pharmacy."""
+    handover_min_patients: int = 2
+    """Prescribers (each with repeated surplus flows) are one ring when at least this many
+    over-supplied patients had their surplus drug written repeatedly by both: a ring that took
+    over another ring's patients (or a doctor who moved to a partner's practice) keeps writing
+    the same people's surplus.  A doctor shopper's doctors share one patient; two is already a
+    pattern of the same people passing between the same two prescribers."""
+    handover_min_fills: int = 2
+    """Fills of the patient's surplus drug each of the two prescribers must have written for
+    the patient to count as shared (once is a stand-in, twice is writing it)."""
     market_region_digits: int = 4
     """The drug's market around a pharmacy: facilities whose region code shares this many
     leading digits with it (4 = the city).  A specialist (DTP) pharmacy that fills a rare drug
