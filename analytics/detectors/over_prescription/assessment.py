@@ -28,7 +28,7 @@ def chance_of_so_many(k: int, n: int, base_rate: float) -> float:
 
 
 def prescriber_views(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings) -> dict[str, tuple[int, int, float]]:
-    """Per prescriber their most telling drug: (over-supplied patients, patients, others' rate).
+    """Per prescriber their most telling drug: (over-supplied patients, patients, peers' rate).
 
     A scheme pushes one or two drugs; the drug whose count is least likely by chance
     against the other prescribers of it is the prescriber's view for the group test.

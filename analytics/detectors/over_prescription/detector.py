@@ -14,14 +14,16 @@ on "超量开药").  An investigator's reasoning, step by step:
    behaviour, not by where they fill: prescribers are one ring when they
    dispense the surplus at their practice together, when colleagues send it
    to the same pharmacy, or across practices when several pharmacies (not
-   one busy pharmacy) tie them; a pharmacy is a member of every ring whose surplus it
-   fills, and honest doctors filling there stay out.
+   one busy pharmacy) tie them, or when they hand over patients (the same
+   over-supplied patients' surplus written again and again by both); a
+   pharmacy is a member of every ring whose surplus it fills, and honest
+   doctors filling there stay out.
 2. INDICATIONS, each against its own baseline, combined into one score:
    the surplus against the drug's baseline; the prescriber's share of
-   over-supplied patients against the other prescribers of the drug (a
-   binomial chance); the flow's concentration on the group's pharmacies
+   over-supplied patients against the drug's peers, its prescribers who
+   are not suspects themselves (a binomial chance); the flow's concentration on the group's pharmacies
    against where the prescribers' other fills and the drug's other fills
-   go; early refills against the drug's usual refill rhythm; costly
+   go; early refills against the peers' usual refill rhythm; costly
    drugs (daily cost against the other drugs); patients whose own
    diagnoses fit none of the drug's usual indications.  None is a gate.
 3. EXPLANATIONS lower the score: long prescriptions whose declared days

@@ -20,16 +20,19 @@ class OverPrescriptionSettings:
     """Over-supplied patients a ring (its prescribers together) needs before it is reported:
     one or two patients with a surplus are individual care, three through one flow a pattern."""
     baseline_min_prescribers: int = 5
-    """A drug's own baselines (supply ratio, early-refill rate, usual diagnoses) are used when
-    at least this many prescribers wrote it; otherwise the clinical maximum (ratio 1.0) stands."""
+    """A drug's own baselines are used when enough wrote it: the supply ratio when at least this
+    many practices did (one vote each), the early-refill rate when this many peer prescribers
+    (no repeated surplus flow) did, the usual diagnoses when this many prescribers did;
+    otherwise the clinical maximum (ratio 1.0) stands and no early refill is usual."""
     baseline_quantile: float = 0.25
-    """Which of the prescribers' votes sets a drug's baseline supply: the lower quartile, so
-    that where most prescribers of a drug over-supply it (the drugs table's maximum is off)
-    the bar moves, but rings writing a good part of a rare drug cannot lift it."""
+    """Which of the practices' votes sets a drug's baseline supply: the lower quartile, so
+    that where most practices over-supply a drug (the drugs table's maximum is off) the bar
+    moves, but rings writing a good part of a rare drug cannot lift it (a ring's doctors share
+    a practice and vote once)."""
     baseline_prior_patients: float = 20.0
-    """The others' over-supply rate for a drug (the chance indication) is shrunk towards the
-    rate over all drugs by this many pseudo-patients, so a drug few others prescribe does not
-    get a rate of 0 or 1."""
+    """The peers' over-supply rate for a drug (the chance indication; peers are its prescribers
+    without a repeated surplus flow) is shrunk towards their rate over all drugs by this many
+    pseudo-patients, so a drug few peers prescribe does not get a rate of 0 or 1."""
     flow_min_patients: int = 1
     """Coordination: a prescriber's surplus to one filling place links them when it carries at
     least this many over-supplied patients; one is enough when it repeats over days (a small
@@ -81,13 +84,13 @@ class OverPrescriptionSettings:
     """Weight of the surplus against the drug's baseline in the combined score (1 at four
     times the baseline)."""
     weight_unusual: float = 1.0
-    """Weight of the prescribers' over-supplied patients against the other prescribers of the
-    drug (binomial chance; 1 at 1 in 10,000)."""
+    """Weight of the prescribers' over-supplied patients against the drug's peers (its
+    prescribers without a repeated surplus flow; binomial chance; 1 at 1 in 10,000)."""
     weight_concentration: float = 1.0
     """Weight of the surplus's concentration on the ring's places, against where the
     prescribers' other fills and other prescribers' fills of the drug go."""
     weight_early: float = 1.0
-    """Weight of early refills against the drug's usual rate."""
+    """Weight of early refills against the drug's usual rate among its peers."""
     weight_costly: float = 0.5
     """Weight of the drugs' daily cost (percentile among drugs): resale pays for costly drugs.
     Half weight: many legitimate chronic drugs are costly too."""
