@@ -152,3 +152,22 @@ def test_a_mild_ring_is_judged_against_ordinary_prescribers_not_other_rings(worl
     assert [r.members_of("prescriber") for r in rings] == [["M1", "M2"], ["S0a", "S0b"], ["S1a", "S1b"],
                                                            ["S2a", "S2b"]]
     assert sorted(rings[0].members_of("patient")) == sorted(mild)
+
+
+def test_after_a_handover_the_new_prescribers_fills_count_as_the_rings_surplus(world):
+    """Focus (the share of what the ring's prescribers wrote for its patients that was surplus
+    of its main drugs) counts the surplus whichever ring prescriber wrote it: here everything
+    written was D1 surplus, before or after the handover, so focus is complete."""
+    from ringscope.analytics.detectors.base import temp_tables
+    from ringscope.analytics.detectors.over_prescription.groups import measured_group_facts, prepare, prescriber_groups
+    from ringscope.analytics.detectors.over_prescription.supply import TEMP
+
+    _handover(world, shared=3)
+    con, settings = world.con(), DetectionSettings()
+    with temp_tables(con, *TEMP):
+        prepare(con, settings)
+        groups, _edges = prescriber_groups(con, settings, None)
+        ring = [g for g in groups if "prescriber:DRA" in g]
+        facts = measured_group_facts(con, settings.over_prescription, ring)
+    assert "prescriber:DRB" in ring[0]
+    assert facts[0].focus == 1.0

@@ -48,7 +48,8 @@ SELECT drug_code, percent_rank() OVER (ORDER BY daily) AS cost_rank FROM (
 # Focus: a scheme pushes one or two drugs through all its patients; a practice's
 # multi-morbid patients get a little too much of many different chronic drugs.  The share of
 # everything the group's prescribers wrote for its patients that was surplus of the group's
-# top `focus_drugs` surplus drugs.
+# top `focus_drugs` surplus drugs (whichever of them wrote it: after a handover the new
+# prescriber writes the same surplus).
 GROUP_FOCUS_SQL = """
 WITH gpres AS (SELECT grp, id AS prescriber_id FROM _rs_op_groups WHERE type = 'prescriber'),
 gpat AS (SELECT grp, id AS patient_id FROM _rs_op_groups WHERE type = 'patient'),
@@ -56,7 +57,7 @@ written AS (
     SELECT g.grp, f.settlement_id, f.drug_code, f.patient_id FROM _rs_op_fills f
     JOIN gpres g USING (prescriber_id) JOIN gpat t ON t.grp = g.grp AND t.patient_id = f.patient_id
 ), surplus AS (
-    SELECT w.* FROM written w JOIN _rs_op_xfills x USING (settlement_id, drug_code)
+    SELECT w.* FROM written w SEMI JOIN _rs_op_excess e USING (patient_id, drug_code)
 ), top AS (
     SELECT grp, drug_code, row_number() OVER (PARTITION BY grp ORDER BY count(*) DESC, drug_code) AS k
     FROM surplus GROUP BY grp, drug_code
