@@ -30,7 +30,8 @@ on "超量开药").  An investigator's reasoning, step by step:
    cover the units (the chronic patient's 60-90 day prescription, refilled
    on visits), a specialist/DTP pharmacy that fills the drug for the whole
    region (it is the drug's market, concentration means nothing there),
-   palliative care (patients who died soon after the last fill).
+   palliative care (patients who died soon after the last fill), a
+   treatment roster (sessions at the practice written by colleagues in turn).
 4. Fund loss: the ring patients' fills of their over-supplied drugs written
    by the ring's prescribers at the ring's pharmacies or practice.
 """

@@ -21,6 +21,7 @@ class GroupFacts(NamedTuple):
     unfit: float  # patients whose diagnoses fit none of the drug's usual indications
     declared_cover: float  # surplus fills whose declared days cover their units
     died_soon: float  # patients who died within `palliative_days` of their last fill
+    roster: float  # patients whose drug colleagues wrote in turn and dispensed at their practice
     flow_share: float  # surplus fills at the group's filling places
     flow_ref: float  # where the prescribers' other fills and the drug's other fills go
     focus: float  # the group's surplus fills that are of its main surplus drug(s)
@@ -86,7 +87,8 @@ WITH gp AS (
     SELECT DISTINCT gp.grp, gp.patient_id FROM gp JOIN patients p USING (patient_id)
     WHERE p.death_date IS NOT NULL AND date_diff('day', CAST(gp.last_at AS DATE), p.death_date) <= $palliative
 ), per_patient AS (
-    SELECT grp, patient_id, max(ratio / baseline) AS excess FROM gp GROUP BY ALL
+    SELECT grp, patient_id, max(ratio / baseline) AS excess, max(roster_writers) >= $roster AS roster
+    FROM gp GROUP BY ALL
 )
 SELECT gp.grp, count(DISTINCT gp.patient_id),
        (SELECT median(excess) FROM per_patient pp WHERE pp.grp = gp.grp),
@@ -99,7 +101,8 @@ SELECT gp.grp, count(DISTINCT gp.patient_id),
         + 0.5 * (SELECT count(DISTINCT patient_id) FROM gp g2 WHERE g2.grp = gp.grp
                  AND g2.drug_code NOT IN (SELECT drug_code FROM _rs_op_drug_fit))) / count(DISTINCT gp.patient_id),
        sum(gp.declared_cover) / sum(gp.fills),
-       (SELECT count(*) FROM deaths d WHERE d.grp = gp.grp) / count(DISTINCT gp.patient_id)
+       (SELECT count(*) FROM deaths d WHERE d.grp = gp.grp) / count(DISTINCT gp.patient_id),
+       (SELECT avg(CASE WHEN roster THEN 1.0 ELSE 0.0 END) FROM per_patient pp WHERE pp.grp = gp.grp)
 FROM gp LEFT JOIN _rs_op_drug_cost dc USING (drug_code)
 GROUP BY gp.grp ORDER BY 1
 """

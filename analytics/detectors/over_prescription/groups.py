@@ -144,11 +144,12 @@ def measured_group_facts(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSe
     flows = {r[0]: (r[1], r[2]) for r in rows(con, GROUP_FLOW_SQL, {"city_digits": cfg.market_region_digits})}
     focus: dict[int, int] = dict(rows(con, GROUP_FOCUS_SQL, {"focus_drugs": cfg.focus_drugs}))
     out = {}
-    for grp, n, excess, early, early_base, cost, unfit, cover, died in rows(
-            con, GROUP_PAIRS_SQL, {"palliative": cfg.palliative_days}):
+    for grp, n, excess, early, early_base, cost, unfit, cover, died, roster in rows(
+            con, GROUP_PAIRS_SQL, {"palliative": cfg.palliative_days, "roster": cfg.roster_min_prescribers}):
         share, ref = flows.get(grp, (0.0, 1.0))
         out[grp] = GroupFacts(grp, n, float(excess), float(early), float(early_base), float(cost), float(unfit),
-                              float(cover), float(died), float(share), float(ref), float(focus.get(grp, 0.0)))
+                              float(cover), float(died), float(roster), float(share), float(ref),
+                              float(focus.get(grp, 0.0)))
     return out
 
 

@@ -107,6 +107,13 @@ class OverPrescriptionSettings:
     long_prescription_weight: float = 0.5
     """Subtracted from the score times the share of surplus fills whose declared days cover
     their units: long prescriptions for chronic patients (60-90 days, refilled at visits)."""
+    roster_min_prescribers: int = 3
+    """A patient's drug is a treatment roster when at least this many prescribers wrote it at
+    their own practice: dialysis, chemotherapy or infusion sessions given at the hospital by
+    whichever colleague is on shift.  A scheme's patient has one doctor (two after a handover)."""
+    roster_weight: float = 0.5
+    """Subtracted from the score times the share of the group's patients on a treatment roster:
+    an institution's routine, not one prescriber's flow."""
     palliative_weight: float = 0.5
     """Subtracted times the share of patients who died soon after their last fill."""
     min_score: float = 0.5

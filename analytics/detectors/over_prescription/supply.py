@@ -42,7 +42,8 @@ WHERE dr.max_daily_units > 0
 # nursing home's proxy or a doctor shopper, are not that prescriber's flow),
 # the prescriber who wrote most of it
 # (ties to the larger id), refills that came before the previous fill could have been
-# used up, and fills whose declared days cover their units (a long prescription).
+# used up, fills whose declared days cover their units (a long prescription), and how many
+# prescribers wrote it at their own practice (a treatment roster: dialysis, chemotherapy).
 PAIRS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_pairs AS
 WITH repeated AS (
@@ -64,6 +65,7 @@ WITH repeated AS (
            count(*) FILTER (WHERE prev_at IS NOT NULL
                             AND date_diff('hour', prev_at, settled_at) / 24.0 < $early * prev_supply) AS early_refills,
            count(*) FILTER (WHERE declared_days > 0 AND supply_days <= $cover * declared_days) AS declared_cover,
+           count(DISTINCT prescriber_id) FILTER (WHERE own_practice) AS roster_writers,
            max(settled_at) AS last_at
     FROM seq GROUP BY patient_id, drug_code
 ), by_writer AS (
