@@ -171,3 +171,45 @@ def test_after_a_handover_the_new_prescribers_fills_count_as_the_rings_surplus(w
         facts = measured_group_facts(con, settings.over_prescription, ring)
     assert "prescriber:DRB" in ring[0]
     assert facts[0].focus == 1.0
+
+
+def _colleagues(world, per_doctor: int, surplus_units: int, refill_days: int):
+    """Three doctors of practice H1, each with one patient on D1 at ``surplus_units`` every
+    ``refill_days`` days (and ``per_doctor - 1`` on time), filled in turn at PA and PB: no
+    doctor's own flow to one pharmacy repeats on three days, the practice's does."""
+    world.drug("D1", max_daily=1.0)
+    _honest_practices(world, "D1")
+    world.facility("H1", "hospital")
+    for ph in ("PA", "PB"):
+        world.facility(ph, "pharmacy")
+    surplus = []
+    for d in range(3):
+        doc = world.prescriber(f"DR{d}", "H1")
+        for p in range(per_doctor):
+            pid = world.patient(f"X{d}{p}")
+            units, every = (surplus_units, refill_days) if p == 0 else (30, 30)
+            for m in range(4):
+                world.settle(pid, ("PA", "PB")[m % 2], day(d + m * every), prescriber_id=doc, kind="pharmacy",
+                             lines=[{"drug_code": "D1", "quantity": units}])
+            if p == 0:
+                surplus.append(pid)
+    return surplus
+
+
+def test_colleagues_whose_surplus_reaches_the_same_pharmacies_together_are_a_ring(world):
+    """Three colleagues, one over-supplied patient each (4x), the practice's surplus filled
+    again and again at PA and PB: together it repeats, and the three are one ring."""
+    surplus = _colleagues(world, per_doctor=1, surplus_units=60, refill_days=15)
+    rings = detect_over_prescription(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert rings[0].members_of("prescriber") == ["DR0", "DR1", "DR2"]
+    assert sorted(rings[0].members_of("facility")) == ["PA", "PB"]
+    assert sorted(rings[0].members_of("patient")) == sorted(surplus)
+
+
+def test_colleagues_with_one_slightly_over_supplied_patient_among_many_are_no_ring(world):
+    """Look-alike: the same practice and pharmacies, but each doctor has ten patients on D1 and
+    one of them gets about 1.6x, refilled on time: the practice's repeated flow makes them a
+    candidate, the indications (a likely count, no concentration, no early refill) do not."""
+    _colleagues(world, per_doctor=10, surplus_units=48, refill_days=30)
+    assert detect_over_prescription(world.con(), DetectionSettings()) == []

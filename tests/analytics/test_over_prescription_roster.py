@@ -67,3 +67,29 @@ def test_without_the_roster_explanation_the_sessions_would_be_reported(world):
     _sessions(world, doctors_on_shift=4)
     off = DetectionSettings.from_dict({"over_prescription": {"roster_weight": 0.0}})
     assert len(detect_over_prescription(world.con(), off)) == 1
+
+
+def _rotating_clinic(world):
+    """Four patients of a hepatitis clinic get 90 units of D1 every 20 days (about 4.5x the
+    listed maximum), written two fills at a time by the clinic's four doctors in turn and
+    filled at the pharmacies near the hospital, also in turn."""
+    world.drug("D1", max_daily=1.0, price=80.0)
+    _ordinary(world, "D1")
+    world.facility("HC", "hospital")
+    for ph in ("PA", "PB", "PC"):
+        world.facility(ph, "pharmacy")
+    docs = [world.prescriber(f"DC{i}", "HC") for i in range(4)]
+    for i in range(4):
+        pid = world.patient(f"C{i}")
+        for m in range(8):
+            world.settle(pid, ("PA", "PB", "PC")[(i + m) % 3], day(m * 20), prescriber_id=docs[(i + m // 2) % 4],
+                         kind="pharmacy", lines=[{"drug_code": "D1", "quantity": 90}])
+
+
+def test_a_clinic_whose_doctors_write_in_turn_is_a_roster_wherever_it_is_filled(world):
+    """Look-alike: the patients of a clinic rotate between its doctors (no doctor is theirs);
+    filled at pharmacies rather than at the hospital, the rotation still explains it."""
+    _rotating_clinic(world)
+    assert detect_over_prescription(world.con(), DetectionSettings()) == []
+    off = DetectionSettings.from_dict({"over_prescription": {"roster_weight": 0.0}})
+    assert len(detect_over_prescription(world.con(), off)) == 1

@@ -31,7 +31,7 @@ on "超量开药").  An investigator's reasoning, step by step:
    on visits), a specialist/DTP pharmacy that fills the drug for the whole
    region (it is the drug's market, concentration means nothing there),
    palliative care (patients who died soon after the last fill), a
-   treatment roster (sessions at the practice written by colleagues in turn).
+   roster (sessions or a clinic's patients written by colleagues in turn).
 4. Fund loss: the ring patients' fills of their over-supplied drugs written
    by the ring's prescribers at the ring's pharmacies or practice.
 """

@@ -95,9 +95,9 @@ def _evidence(n_prescribers: int, patients: list[str], pharmacies: list[str], me
         out.append(Evidence("explanations_weighed",
                             f"Weighed against: {f.declared_cover:.0%} of the fills were long prescriptions whose declared "
                             f"days cover the units; {f.died_soon:.0%} of the patients died soon after (palliative care); "
-                            f"{f.roster:.0%} got the drug at the practice from colleagues in turn (a treatment roster).",
+                            f"{f.roster:.0%} got the drug from several colleagues in turn (a roster).",
                             f"已考虑的合理解释：{f.declared_cover:.0%}的处方为申报天数覆盖药量的长处方；"
                             f"{f.died_soon:.0%}的患者在末次取药后不久死亡（安宁疗护）；"
-                            f"{f.roster:.0%}的患者在本机构由多名医师轮班开药（治疗排班）。",
+                            f"{f.roster:.0%}的患者由多名医师轮流开药（排班）。",
                             round(f.declared_cover, 3)))
     return out

@@ -39,7 +39,10 @@ class OverPrescriptionSettings:
     ring's second doctor may have one patient filling again and again at the ring's pharmacy;
     on 13 development drops 1 found three more rings and no false one)..."""
     flow_min_days: int = 3
-    """...on at least this many different days (repetition over time, never one co-occurrence)."""
+    """...on at least this many different days (repetition over time, never one co-occurrence),
+    by the prescriber alone or by the prescriber's practice: at least two colleagues' surplus
+    reaching the pharmacy on this many days together (a ring of three doctors with one patient
+    each, filling in turn at two pharmacies)."""
     pharmacy_share: float = 0.05
     """...and at least this share of the prescriber's surplus fills: a pharmacy a patient used
     once on holiday is not the ring's."""
@@ -108,9 +111,10 @@ class OverPrescriptionSettings:
     """Subtracted from the score times the share of surplus fills whose declared days cover
     their units: long prescriptions for chronic patients (60-90 days, refilled at visits)."""
     roster_min_prescribers: int = 3
-    """A patient's drug is a treatment roster when at least this many prescribers wrote it at
-    their own practice: dialysis, chemotherapy or infusion sessions given at the hospital by
-    whichever colleague is on shift.  A scheme's patient has one doctor (two after a handover)."""
+    """A patient's drug is on a roster when at least this many prescribers wrote it: dialysis,
+    chemotherapy or infusion sessions given at the hospital by whichever colleague is on shift,
+    a clinic whose patients see its doctors in turn.  A scheme's patient has one doctor (two
+    after a handover)."""
     roster_weight: float = 0.5
     """Subtracted from the score times the share of the group's patients on a treatment roster:
     an institution's routine, not one prescriber's flow."""

@@ -43,7 +43,7 @@ WHERE dr.max_daily_units > 0
 # the prescriber who wrote most of it
 # (ties to the larger id), refills that came before the previous fill could have been
 # used up, fills whose declared days cover their units (a long prescription), and how many
-# prescribers wrote it at their own practice (a treatment roster: dialysis, chemotherapy).
+# prescribers wrote it (a roster: dialysis sessions, a clinic whose doctors take turns).
 PAIRS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_pairs AS
 WITH repeated AS (
@@ -65,7 +65,7 @@ WITH repeated AS (
            count(*) FILTER (WHERE prev_at IS NOT NULL
                             AND date_diff('hour', prev_at, settled_at) / 24.0 < $early * prev_supply) AS early_refills,
            count(*) FILTER (WHERE declared_days > 0 AND supply_days <= $cover * declared_days) AS declared_cover,
-           count(DISTINCT prescriber_id) FILTER (WHERE own_practice) AS roster_writers,
+           count(DISTINCT prescriber_id) AS roster_writers,
            max(settled_at) AS last_at
     FROM seq GROUP BY patient_id, drug_code
 ), by_writer AS (
@@ -171,7 +171,8 @@ ORDER BY 1, 2
 """
 
 # Flows: a prescriber's surplus to one filling place, kept when it repeats over patients and
-# days.  The practice's own dispensary is a 'practice' node (a flow that qualifies the
+# days, or when the practice's surplus to that pharmacy repeats (at least two colleagues
+# together on `flow_days` days: a ring of three doctors with a patient each).  The practice's own dispensary is a 'practice' node (a flow that qualifies the
 # prescriber, but no ring member: the contract lists pharmacies).  Patients join their main
 # prescriber's ring afterwards.
 FLOWS_SQL = """
@@ -180,10 +181,21 @@ WITH flow AS (
            count(DISTINCT patient_id) AS patients, count(DISTINCT CAST(settled_at AS DATE)) AS days,
            count(*) AS n, count(*) / sum(count(*)) OVER (PARTITION BY prescriber_id) AS share
     FROM _rs_op_xfills WHERE prescriber_id IS NOT NULL GROUP BY prescriber_id, facility_id
+), practice_of AS (
+    SELECT DISTINCT x.prescriber_id, coalesce(pr.facility_id, x.prescriber_id) AS practice
+    FROM _rs_op_xfills x LEFT JOIN prescribers pr USING (prescriber_id) WHERE x.prescriber_id IS NOT NULL
+), colleagues AS (
+    SELECT po.practice, x.facility_id, count(DISTINCT x.prescriber_id) AS writers,
+           count(DISTINCT CAST(x.settled_at AS DATE)) AS days
+    FROM _rs_op_xfills x JOIN practice_of po USING (prescriber_id)
+    WHERE NOT x.own_practice AND x.facility_kind = 'pharmacy' GROUP BY ALL
 )
-SELECT 'prescriber:' || prescriber_id,
-       CASE WHEN own OR kind <> 'pharmacy' THEN 'practice:' ELSE 'facility:' END || facility_id, n
-FROM flow WHERE patients >= $flow_patients AND days >= $flow_days AND share >= $share
+SELECT 'prescriber:' || f.prescriber_id,
+       CASE WHEN f.own OR f.kind <> 'pharmacy' THEN 'practice:' ELSE 'facility:' END || f.facility_id, f.n
+FROM flow f JOIN practice_of po USING (prescriber_id)
+LEFT JOIN colleagues c ON c.practice = po.practice AND c.facility_id = f.facility_id
+WHERE f.patients >= $flow_patients AND f.share >= $share
+  AND (f.days >= $flow_days OR (c.writers >= 2 AND c.days >= $flow_days))
 ORDER BY 1, 2
 """
 
