@@ -8,10 +8,11 @@ reach its ring-level F1 floor under the contract's matching rule; almost no repo
 may be made of look-alikes.  Measured after the generator's merges became one operation
 in the data and car_shuttle's baseline stopped including the cohort's own members (third
 session of 2026-12-06): trace_resale 1.00, borrowed_cards 0.96, car_shuttle 1.00,
-over_prescription 0.85 (0.846: a mild-surplus ring of two doctors scores 0.49 against 0.5,
-a three-patient ring is never a group), maternity 1.00.  The floor is the issue's 0.9 for
-four schemes and 0.8 for over_prescription, below what it reaches rather than on a seed
-chosen to pass.  The drops
+over_prescription 0.85 (0.846: a mild-surplus ring of two doctors scored 0.49 against 0.5,
+a three-patient ring was never a group), maternity 1.00.  Fourth session: over_prescription
+reaches 1.00 (14 of 14; drug baselines set by ordinary peers, one vote per practice, rings
+joined by handed-over patients), so the floor is the issue's 0.9 for every scheme, below what
+each reaches rather than on a seed chosen to pass.  The drops
 are generated, never checked in, and their seeds were not chosen by looking at results.
 """
 from __future__ import annotations
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.xdist_group("quality-floor")  # one xdist worker builds
 
 PATIENTS = 5_000
 SEEDS = (20261206, 20261207)
-F1_FLOOR = dict.fromkeys(SCHEMES, 0.9) | {"over_prescription": 0.8}
+F1_FLOOR = dict.fromkeys(SCHEMES, 0.9)
 HARD_NEGATIVE_CEILING = 0.05
 
 

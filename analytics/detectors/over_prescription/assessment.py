@@ -1,7 +1,7 @@
 """Over-prescription: the chance of a group's over-supplied patients, and its combined score.
 
 Indications add with their weights and explanations (long declared prescriptions,
-palliative care) subtract; none is a gate, because data lacks one sign or another.
+palliative care, a treatment roster) subtract; none is a gate, because data lacks one sign or another.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def chance_of_so_many(k: int, n: int, base_rate: float) -> float:
 
 
 def prescriber_views(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings) -> dict[str, tuple[int, int, float]]:
-    """Per prescriber their most telling drug: (over-supplied patients, patients, others' rate).
+    """Per prescriber their most telling drug: (over-supplied patients, patients, peers' rate).
 
     A scheme pushes one or two drugs; the drug whose count is least likely by chance
     against the other prescribers of it is the prescriber's view for the group test.
@@ -68,6 +68,7 @@ class Assessment(NamedTuple):
     focus: float
     long_prescription: float
     palliative: float
+    roster: float
     score: float
 
 
@@ -79,7 +80,8 @@ def assess(facts: GroupFacts, chance: float, cfg: OverPrescriptionSettings) -> A
     places nobody else sends it to, every refill early where the drug's patients are on
     time, the costliest drug, no patient whose diagnoses fit the drug.  None decides
     alone; the weighted mean does.  Explanations then subtract: a long prescription
-    whose declared days cover the units, patients in palliative care.
+    whose declared days cover the units, patients in palliative care, treatment given at the
+    practice by a roster of colleagues in turn (dialysis, chemotherapy sessions).
     """
     surplus = clip(math.log2(max(facts.median_excess, 1.0)) / 2.0)
     unusual = clip(-math.log10(max(chance, 1e-300)) / 4.0)
@@ -88,9 +90,10 @@ def assess(facts: GroupFacts, chance: float, cfg: OverPrescriptionSettings) -> A
     weights = cfg.indication_weights
     values = (surplus, unusual, concentration, early, facts.cost_rank, facts.unfit, facts.focus)
     mean = sum(w * v for w, v in zip(weights, values)) / sum(weights)
-    score = mean - cfg.long_prescription_weight * facts.declared_cover - cfg.palliative_weight * facts.died_soon
+    score = (mean - cfg.long_prescription_weight * facts.declared_cover - cfg.palliative_weight * facts.died_soon
+             - cfg.roster_weight * facts.roster)
     return Assessment(surplus, unusual, concentration, early, facts.cost_rank, facts.unfit, facts.focus,
-                      facts.declared_cover, facts.died_soon, score)
+                      facts.declared_cover, facts.died_soon, facts.roster, score)
 
 
 def clip(x: float) -> float:

@@ -14,21 +14,24 @@ on "超量开药").  An investigator's reasoning, step by step:
    behaviour, not by where they fill: prescribers are one ring when they
    dispense the surplus at their practice together, when colleagues send it
    to the same pharmacy, or across practices when several pharmacies (not
-   one busy pharmacy) tie them; a pharmacy is a member of every ring whose surplus it
-   fills, and honest doctors filling there stay out.
+   one busy pharmacy) tie them, or when they hand over patients (the same
+   over-supplied patients' surplus written again and again by both); a
+   pharmacy is a member of every ring whose surplus it fills, and honest
+   doctors filling there stay out.
 2. INDICATIONS, each against its own baseline, combined into one score:
    the surplus against the drug's baseline; the prescriber's share of
-   over-supplied patients against the other prescribers of the drug (a
-   binomial chance); the flow's concentration on the group's pharmacies
+   over-supplied patients against the drug's peers, its prescribers who
+   are not suspects themselves (a binomial chance); the flow's concentration on the group's pharmacies
    against where the prescribers' other fills and the drug's other fills
-   go; early refills against the drug's usual refill rhythm; costly
+   go; early refills against the peers' usual refill rhythm; costly
    drugs (daily cost against the other drugs); patients whose own
    diagnoses fit none of the drug's usual indications.  None is a gate.
 3. EXPLANATIONS lower the score: long prescriptions whose declared days
    cover the units (the chronic patient's 60-90 day prescription, refilled
    on visits), a specialist/DTP pharmacy that fills the drug for the whole
    region (it is the drug's market, concentration means nothing there),
-   palliative care (patients who died soon after the last fill).
+   palliative care (patients who died soon after the last fill), a
+   roster (sessions or a clinic's patients written by colleagues in turn).
 4. Fund loss: the ring patients' fills of their over-supplied drugs written
    by the ring's prescribers at the ring's pharmacies or practice.
 """
@@ -65,8 +68,8 @@ def detect_over_prescription(
     cfg = settings.over_prescription
     with temp_tables(con, *TEMP):
         prepare(con, settings)
-        views = prescriber_views(con, cfg)
         groups, edge_rows = prescriber_groups(con, settings, engine)
+        views = prescriber_views(con, cfg)
         groups = [g for g in groups if sum(k.startswith("patient:") for k in g) >= cfg.min_patients]
         if not groups:
             return []

@@ -21,6 +21,7 @@ class GroupFacts(NamedTuple):
     unfit: float  # patients whose diagnoses fit none of the drug's usual indications
     declared_cover: float  # surplus fills whose declared days cover their units
     died_soon: float  # patients who died within `palliative_days` of their last fill
+    roster: float  # patients whose drug colleagues wrote in turn and dispensed at their practice
     flow_share: float  # surplus fills at the group's filling places
     flow_ref: float  # where the prescribers' other fills and the drug's other fills go
     focus: float  # the group's surplus fills that are of its main surplus drug(s)
@@ -48,7 +49,8 @@ SELECT drug_code, percent_rank() OVER (ORDER BY daily) AS cost_rank FROM (
 # Focus: a scheme pushes one or two drugs through all its patients; a practice's
 # multi-morbid patients get a little too much of many different chronic drugs.  The share of
 # everything the group's prescribers wrote for its patients that was surplus of the group's
-# top `focus_drugs` surplus drugs.
+# top `focus_drugs` surplus drugs (whichever of them wrote it: after a handover the new
+# prescriber writes the same surplus).
 GROUP_FOCUS_SQL = """
 WITH gpres AS (SELECT grp, id AS prescriber_id FROM _rs_op_groups WHERE type = 'prescriber'),
 gpat AS (SELECT grp, id AS patient_id FROM _rs_op_groups WHERE type = 'patient'),
@@ -56,7 +58,7 @@ written AS (
     SELECT g.grp, f.settlement_id, f.drug_code, f.patient_id FROM _rs_op_fills f
     JOIN gpres g USING (prescriber_id) JOIN gpat t ON t.grp = g.grp AND t.patient_id = f.patient_id
 ), surplus AS (
-    SELECT w.* FROM written w JOIN _rs_op_xfills x USING (settlement_id, drug_code)
+    SELECT w.* FROM written w SEMI JOIN _rs_op_excess e USING (patient_id, drug_code)
 ), top AS (
     SELECT grp, drug_code, row_number() OVER (PARTITION BY grp ORDER BY count(*) DESC, drug_code) AS k
     FROM surplus GROUP BY grp, drug_code
@@ -73,8 +75,9 @@ GROUP BY w.grp ORDER BY 1
 # fit unknown (one half), neither a sign nor an explanation.
 GROUP_PAIRS_SQL = """
 WITH gp AS (
-    SELECT g.grp, e.* FROM _rs_op_excess e
+    SELECT g.grp, e.*, coalesce(pe.early_rate, 0.0) AS early_rate FROM _rs_op_excess e
     JOIN _rs_op_groups g ON g.type = 'patient' AND g.id = e.patient_id
+    LEFT JOIN _rs_op_peers pe ON pe.drug_code = e.drug_code
     JOIN _rs_op_groups gd ON gd.type = 'prescriber' AND gd.id = e.prescriber_id AND gd.grp = g.grp
 ), fits AS (
     SELECT DISTINCT gp.grp, gp.patient_id FROM gp
@@ -84,7 +87,8 @@ WITH gp AS (
     SELECT DISTINCT gp.grp, gp.patient_id FROM gp JOIN patients p USING (patient_id)
     WHERE p.death_date IS NOT NULL AND date_diff('day', CAST(gp.last_at AS DATE), p.death_date) <= $palliative
 ), per_patient AS (
-    SELECT grp, patient_id, max(ratio / baseline) AS excess FROM gp GROUP BY ALL
+    SELECT grp, patient_id, max(ratio / baseline) AS excess, max(roster_writers) >= $roster AS roster
+    FROM gp GROUP BY ALL
 )
 SELECT gp.grp, count(DISTINCT gp.patient_id),
        (SELECT median(excess) FROM per_patient pp WHERE pp.grp = gp.grp),
@@ -97,7 +101,8 @@ SELECT gp.grp, count(DISTINCT gp.patient_id),
         + 0.5 * (SELECT count(DISTINCT patient_id) FROM gp g2 WHERE g2.grp = gp.grp
                  AND g2.drug_code NOT IN (SELECT drug_code FROM _rs_op_drug_fit))) / count(DISTINCT gp.patient_id),
        sum(gp.declared_cover) / sum(gp.fills),
-       (SELECT count(*) FROM deaths d WHERE d.grp = gp.grp) / count(DISTINCT gp.patient_id)
+       (SELECT count(*) FROM deaths d WHERE d.grp = gp.grp) / count(DISTINCT gp.patient_id),
+       (SELECT avg(CASE WHEN roster THEN 1.0 ELSE 0.0 END) FROM per_patient pp WHERE pp.grp = gp.grp)
 FROM gp LEFT JOIN _rs_op_drug_cost dc USING (drug_code)
 GROUP BY gp.grp ORDER BY 1
 """

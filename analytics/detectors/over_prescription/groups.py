@@ -28,7 +28,9 @@ from ringscope.analytics.detectors.over_prescription.supply import (
     FLOWS_SQL,
     PAIRS_SQL,
     PATIENTS_SQL,
+    PEERS_SQL,
     SELLERS_SQL,
+    SHARED_PATIENTS_SQL,
 )
 from ringscope.analytics.settings import DetectionSettings
 
@@ -63,8 +65,16 @@ def prescriber_groups(con: duckdb.DuckDBPyConnection, settings: DetectionSetting
     cfg = settings.over_prescription
     flow_rows = rows(con, FLOWS_SQL, {"flow_patients": cfg.flow_min_patients, "flow_days": cfg.flow_min_days,
                                        "share": cfg.pharmacy_share})
+    suspects = sorted({r[0].split(":", 1)[1] for r in flow_rows})
+    con.execute("CREATE OR REPLACE TEMP TABLE _rs_op_suspects (prescriber_id VARCHAR)")
+    if suspects:
+        con.executemany("INSERT INTO _rs_op_suspects VALUES (?)", [(p,) for p in suspects])
+    con.execute(PEERS_SQL, {"min_prescribers": cfg.baseline_min_prescribers})
     reached = [(f"prescriber:{p}", practice, f"facility:{f}") for p, practice, f in rows(con, _PRACTICE_SQL)]
-    comps = find_groups(WeightedEdges.from_rows(_ties(flow_rows, reached, cfg.unit_min_shared_places)), engine,
+    handovers = rows(con, SHARED_PATIENTS_SQL, {"min_fills": cfg.handover_min_fills, "min_patients": cfg.handover_min_patients,
+                                               "exclude_sellers": cfg.exclude_resale_sellers})
+    ties = _ties(flow_rows, reached, cfg.unit_min_shared_places) + _handovers(flow_rows, handovers)
+    comps = find_groups(WeightedEdges.from_rows(ties), engine,
                         cfg.leiden_above, cfg.leiden_resolution, settings.seed, cfg.split_min_modularity)
     places: dict[str, set[str]] = defaultdict(set)
     for prescriber, place, _n in flow_rows:
@@ -113,6 +123,18 @@ def _ties(flow_rows: list[tuple], reached: list[tuple[str, str, str]], min_place
     return links + [(a, b, 1.0) for a, b in sorted(pairs)]
 
 
+def _handovers(flow_rows: list[tuple], shared: list[tuple]) -> list[tuple]:
+    """Prescribers who share over-supplied patients, each writing their surplus drug repeatedly.
+
+    A ring that takes over another's patients (a merger, a doctor who moves on) keeps
+    writing the same patients' surplus: the same people are the tie, not a place.  Only
+    prescribers with repeated surplus flows of their own take part (a patient's one-off
+    visit to a colleague is no handover).
+    """
+    flowing = {r[0] for r in flow_rows}
+    return [(a, b, 1.0) for a, b, _n in shared if a in flowing and b in flowing]
+
+
 def measured_group_facts(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings,
                  groups: list[list[str]]) -> dict[int, GroupFacts]:
     """Per group the numbers behind its indications and explanations (two set-based queries)."""
@@ -122,11 +144,12 @@ def measured_group_facts(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSe
     flows = {r[0]: (r[1], r[2]) for r in rows(con, GROUP_FLOW_SQL, {"city_digits": cfg.market_region_digits})}
     focus: dict[int, int] = dict(rows(con, GROUP_FOCUS_SQL, {"focus_drugs": cfg.focus_drugs}))
     out = {}
-    for grp, n, excess, early, early_base, cost, unfit, cover, died in rows(
-            con, GROUP_PAIRS_SQL, {"palliative": cfg.palliative_days}):
+    for grp, n, excess, early, early_base, cost, unfit, cover, died, roster in rows(
+            con, GROUP_PAIRS_SQL, {"palliative": cfg.palliative_days, "roster": cfg.roster_min_prescribers}):
         share, ref = flows.get(grp, (0.0, 1.0))
         out[grp] = GroupFacts(grp, n, float(excess), float(early), float(early_base), float(cost), float(unfit),
-                              float(cover), float(died), float(share), float(ref), float(focus.get(grp, 0.0)))
+                              float(cover), float(died), float(roster), float(share), float(ref),
+                              float(focus.get(grp, 0.0)))
     return out
 
 

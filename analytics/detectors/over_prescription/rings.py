@@ -70,8 +70,9 @@ def _evidence(n_prescribers: int, patients: list[str], pharmacies: list[str], me
                  round(median_ratio, 2)),
         Evidence("unusual_prescriber",
                  f"So many over-supplied patients among the prescriber(s)' patients of the drug would happen by chance "
-                 f"at the other prescribers' rate with strength {a.unusual:.2f} (1 = less than 1 in 10,000).",
-                 f"与同药其他医师相比，该医师超量患者之多难以用偶然解释（强度{a.unusual:.2f}）。",
+                 f"at the rate of the drug's ordinary prescribers (no repeated surplus flow of their own) with "
+                 f"strength {a.unusual:.2f} (1 = less than 1 in 10,000).",
+                 f"与同药的普通医师（自身无反复超量流向）相比，该医师超量患者之多难以用偶然解释（强度{a.unusual:.2f}）。",
                  round(a.unusual, 3)),
         Evidence("pharmacy_concentration",
                  f"{f.flow_share:.0%} of the surplus was filled at the ring's "
@@ -90,11 +91,13 @@ def _evidence(n_prescribers: int, patients: list[str], pharmacies: list[str], me
                  f"该药日费用高于{f.cost_rank:.0%}的药品；{f.unfit:.0%}的患者无与该药常见适应症相符的诊断。",
                  round(f.cost_rank, 3)),
     ]
-    if f.declared_cover > 0 or f.died_soon > 0:
+    if f.declared_cover > 0 or f.died_soon > 0 or f.roster > 0:
         out.append(Evidence("explanations_weighed",
                             f"Weighed against: {f.declared_cover:.0%} of the fills were long prescriptions whose declared "
-                            f"days cover the units; {f.died_soon:.0%} of the patients died soon after (palliative care).",
+                            f"days cover the units; {f.died_soon:.0%} of the patients died soon after (palliative care); "
+                            f"{f.roster:.0%} got the drug from several colleagues in turn (a roster).",
                             f"已考虑的合理解释：{f.declared_cover:.0%}的处方为申报天数覆盖药量的长处方；"
-                            f"{f.died_soon:.0%}的患者在末次取药后不久死亡（安宁疗护）。",
+                            f"{f.died_soon:.0%}的患者在末次取药后不久死亡（安宁疗护）；"
+                            f"{f.roster:.0%}的患者由多名医师轮流开药（排班）。",
                             round(f.declared_cover, 3)))
     return out

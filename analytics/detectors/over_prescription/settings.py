@@ -20,23 +20,29 @@ class OverPrescriptionSettings:
     """Over-supplied patients a ring (its prescribers together) needs before it is reported:
     one or two patients with a surplus are individual care, three through one flow a pattern."""
     baseline_min_prescribers: int = 5
-    """A drug's own baselines (supply ratio, early-refill rate, usual diagnoses) are used when
-    at least this many prescribers wrote it; otherwise the clinical maximum (ratio 1.0) stands."""
+    """A drug's own baselines are used when enough wrote it: the supply ratio when at least this
+    many practices did (one vote each), the early-refill rate when this many peer prescribers
+    (no repeated surplus flow) did, the usual diagnoses when this many prescribers did;
+    otherwise the clinical maximum (ratio 1.0) stands and no early refill is usual."""
     baseline_quantile: float = 0.25
-    """Which of the prescribers' votes sets a drug's baseline supply: the lower quartile, so
-    that where most prescribers of a drug over-supply it (the drugs table's maximum is off)
-    the bar moves, but rings writing a good part of a rare drug cannot lift it."""
+    """Which of the practices' votes sets a drug's baseline supply: the lower quartile, so
+    that where most practices over-supply a drug (the drugs table's maximum is off) the bar
+    moves, but rings writing a good part of a rare drug cannot lift it (a ring's doctors share
+    a practice and vote once)."""
     baseline_prior_patients: float = 20.0
-    """The others' over-supply rate for a drug (the chance indication) is shrunk towards the
-    rate over all drugs by this many pseudo-patients, so a drug few others prescribe does not
-    get a rate of 0 or 1."""
+    """The peers' over-supply rate for a drug (the chance indication; peers are its prescribers
+    without a repeated surplus flow) is shrunk towards their rate over all drugs by this many
+    pseudo-patients, so a drug few peers prescribe does not get a rate of 0 or 1."""
     flow_min_patients: int = 1
     """Coordination: a prescriber's surplus to one filling place links them when it carries at
     least this many over-supplied patients; one is enough when it repeats over days (a small
     ring's second doctor may have one patient filling again and again at the ring's pharmacy;
     on 13 development drops 1 found three more rings and no false one)..."""
     flow_min_days: int = 3
-    """...on at least this many different days (repetition over time, never one co-occurrence)."""
+    """...on at least this many different days (repetition over time, never one co-occurrence),
+    by the prescriber alone or by the prescriber's practice: at least two colleagues' surplus
+    reaching the pharmacy on this many days together (a ring of three doctors with one patient
+    each, filling in turn at two pharmacies)."""
     pharmacy_share: float = 0.05
     """...and at least this share of the prescriber's surplus fills: a pharmacy a patient used
     once on holiday is not the ring's."""
@@ -48,6 +54,15 @@ class OverPrescriptionSettings:
     prescribers do, not by where they fill.  Colleagues of one practice already share a place,
     so one pharmacy in common ties them.  On the v3 drops 2 split every pair of rings sharing
     a pharmacy."""
+    handover_min_patients: int = 2
+    """Prescribers (each with repeated surplus flows) are one ring when at least this many
+    over-supplied patients had their surplus drug written repeatedly by both: a ring that took
+    over another ring's patients (or a doctor who moved to a partner's practice) keeps writing
+    the same people's surplus.  A doctor shopper's doctors share one patient; two is already a
+    pattern of the same people passing between the same two prescribers."""
+    handover_min_fills: int = 2
+    """Fills of the patient's surplus drug each of the two prescribers must have written for
+    the patient to count as shared (once is a stand-in, twice is writing it)."""
     market_region_digits: int = 4
     """The drug's market around a pharmacy: facilities whose region code shares this many
     leading digits with it (4 = the city).  A specialist (DTP) pharmacy that fills a rare drug
@@ -72,13 +87,13 @@ class OverPrescriptionSettings:
     """Weight of the surplus against the drug's baseline in the combined score (1 at four
     times the baseline)."""
     weight_unusual: float = 1.0
-    """Weight of the prescribers' over-supplied patients against the other prescribers of the
-    drug (binomial chance; 1 at 1 in 10,000)."""
+    """Weight of the prescribers' over-supplied patients against the drug's peers (its
+    prescribers without a repeated surplus flow; binomial chance; 1 at 1 in 10,000)."""
     weight_concentration: float = 1.0
     """Weight of the surplus's concentration on the ring's places, against where the
     prescribers' other fills and other prescribers' fills of the drug go."""
     weight_early: float = 1.0
-    """Weight of early refills against the drug's usual rate."""
+    """Weight of early refills against the drug's usual rate among its peers."""
     weight_costly: float = 0.5
     """Weight of the drugs' daily cost (percentile among drugs): resale pays for costly drugs.
     Half weight: many legitimate chronic drugs are costly too."""
@@ -95,6 +110,14 @@ class OverPrescriptionSettings:
     long_prescription_weight: float = 0.5
     """Subtracted from the score times the share of surplus fills whose declared days cover
     their units: long prescriptions for chronic patients (60-90 days, refilled at visits)."""
+    roster_min_prescribers: int = 3
+    """A patient's drug is on a roster when at least this many prescribers wrote it: dialysis,
+    chemotherapy or infusion sessions given at the hospital by whichever colleague is on shift,
+    a clinic whose patients see its doctors in turn.  A scheme's patient has one doctor (two
+    after a handover)."""
+    roster_weight: float = 0.5
+    """Subtracted from the score times the share of the group's patients on a treatment roster:
+    an institution's routine, not one prescriber's flow."""
     palliative_weight: float = 0.5
     """Subtracted times the share of patients who died soon after their last fill."""
     min_score: float = 0.5

@@ -10,7 +10,7 @@ from __future__ import annotations
 NAME = "over_prescription"
 
 TEMP = ("_rs_op_sellers", "_rs_op_fills", "_rs_op_pairs", "_rs_op_baseline", "_rs_op_excess", "_rs_op_xfills",
-         "_rs_op_groups", "_rs_op_drug_fit", "_rs_op_drug_cost")
+         "_rs_op_groups", "_rs_op_drug_fit", "_rs_op_drug_cost", "_rs_op_suspects", "_rs_op_peers")
 
 
 
@@ -42,7 +42,8 @@ WHERE dr.max_daily_units > 0
 # nursing home's proxy or a doctor shopper, are not that prescriber's flow),
 # the prescriber who wrote most of it
 # (ties to the larger id), refills that came before the previous fill could have been
-# used up, and fills whose declared days cover their units (a long prescription).
+# used up, fills whose declared days cover their units (a long prescription), and how many
+# prescribers wrote it (a roster: dialysis sessions, a clinic whose doctors take turns).
 PAIRS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_pairs AS
 WITH repeated AS (
@@ -64,6 +65,7 @@ WITH repeated AS (
            count(*) FILTER (WHERE prev_at IS NOT NULL
                             AND date_diff('hour', prev_at, settled_at) / 24.0 < $early * prev_supply) AS early_refills,
            count(*) FILTER (WHERE declared_days > 0 AND supply_days <= $cover * declared_days) AS declared_cover,
+           count(DISTINCT prescriber_id) AS roster_writers,
            max(settled_at) AS last_at
     FROM seq GROUP BY patient_id, drug_code
 ), by_writer AS (
@@ -79,27 +81,42 @@ FROM per_pair p LEFT JOIN by_writer w
 """
 
 # The drug's own baseline: how much of it prescribers' patients usually get against the
-# clinical maximum.  One vote per prescriber (the median of their patients), and a low
-# quantile of those votes, so even rings that write a good part of a rare drug cannot
-# lift it; with too few prescribers the clinical maximum (1.0) stands.  The same votes
-# give the drug's usual early-refill rate.
+# clinical maximum.  One vote per practice (the median of its prescribers' patients): the
+# doctors of one practice share its habits, and a ring's doctors share its practice, so a
+# ring of three doctors votes once.  A low quantile of those votes, so even rings that
+# write a good part of a rare drug cannot lift it; with too few practices the clinical
+# maximum (1.0) stands.
 DRUG_BASELINE_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_baseline AS
-WITH per_prescriber AS (
-    SELECT drug_code, prescriber_id, median(ratio) AS ratio,
-           sum(early_refills) / greatest(sum(refills), 1) AS early
-    FROM _rs_op_pairs WHERE prescriber_id IS NOT NULL GROUP BY ALL
+WITH per_practice AS (
+    SELECT p.drug_code, coalesce(pr.facility_id, p.prescriber_id) AS practice, median(p.ratio) AS ratio
+    FROM _rs_op_pairs p LEFT JOIN prescribers pr USING (prescriber_id)
+    WHERE p.prescriber_id IS NOT NULL GROUP BY ALL
 )
 SELECT drug_code,
        CASE WHEN count(*) >= $min_prescribers THEN greatest(1.0, quantile_cont(ratio, $quantile)) ELSE 1.0 END AS baseline,
-       CASE WHEN count(*) >= $min_prescribers THEN median(early) ELSE 0.0 END AS early_rate,
-       count(*) AS prescribers
+       count(*) AS practices
+FROM per_practice GROUP BY drug_code
+"""
+
+# Suspects: prescribers whose surplus flows repeatedly to one place (the candidates).  The
+# drug's usual early-refill rate is its peers': the prescribers of it who are not suspects,
+# one vote each (the median); an investigator compares a suspect with ordinary colleagues,
+# not with other suspects, so where rings write most of a drug they do not set its norm.
+PEERS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_op_peers AS
+WITH per_prescriber AS (
+    SELECT drug_code, prescriber_id, sum(early_refills) / greatest(sum(refills), 1) AS early
+    FROM _rs_op_pairs WHERE prescriber_id IS NOT NULL
+      AND prescriber_id NOT IN (SELECT prescriber_id FROM _rs_op_suspects) GROUP BY ALL
+)
+SELECT drug_code, CASE WHEN count(*) >= $min_prescribers THEN median(early) ELSE 0.0 END AS early_rate
 FROM per_prescriber GROUP BY drug_code
 """
 
 EXCESS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_excess AS
-SELECT p.*, coalesce(b.baseline, 1.0) AS baseline, coalesce(b.early_rate, 0.0) AS early_rate
+SELECT p.*, coalesce(b.baseline, 1.0) AS baseline
 FROM _rs_op_pairs p LEFT JOIN _rs_op_baseline b ON b.drug_code = p.drug_code
 WHERE p.ratio >= $min_ratio * coalesce(b.baseline, 1.0)
 """
@@ -132,26 +149,30 @@ WHERE NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_s
 """
 
 # Per prescriber and drug: patients and over-supplied patients; the others' rate for the drug
-# leaves the prescriber out and is shrunk towards the all-drug rate by `prior` pseudo-patients.
+# is its peers' (prescribers of it who are not suspects, the prescriber left out), shrunk
+# towards the peers' all-drug rate by `prior` pseudo-patients.
 PRESCRIBER_SQL = """
 WITH pd AS (
-    SELECT p.prescriber_id, p.drug_code, count(*) AS n, count(e.patient_id) AS k
+    SELECT p.prescriber_id, p.drug_code, count(*) AS n, count(e.patient_id) AS k,
+           p.prescriber_id NOT IN (SELECT prescriber_id FROM _rs_op_suspects) AS peer
     FROM _rs_op_pairs p LEFT JOIN _rs_op_excess e USING (patient_id, drug_code)
     WHERE p.prescriber_id IS NOT NULL GROUP BY ALL
 ), drug AS (
-    SELECT drug_code, sum(n) AS n_all, sum(k) AS k_all FROM pd GROUP BY drug_code
+    SELECT drug_code, sum(n) FILTER (WHERE peer) AS n_all, sum(k) FILTER (WHERE peer) AS k_all FROM pd GROUP BY drug_code
 ), everyone AS (
-    SELECT greatest(sum(k), 1) / greatest(sum(n), 1) AS rate FROM pd
+    SELECT greatest(sum(k), 1) / greatest(sum(n), 1) AS rate FROM pd WHERE peer
 )
 SELECT pd.prescriber_id, pd.drug_code, pd.n, pd.k,
-       (drug.k_all - pd.k + $prior * everyone.rate) / (drug.n_all - pd.n + $prior) AS base_rate
+       (coalesce(drug.k_all, 0) - CASE WHEN pd.peer THEN pd.k ELSE 0 END + $prior * everyone.rate)
+       / (coalesce(drug.n_all, 0) - CASE WHEN pd.peer THEN pd.n ELSE 0 END + $prior) AS base_rate
 FROM pd JOIN drug USING (drug_code) CROSS JOIN everyone
 WHERE pd.prescriber_id IN (SELECT prescriber_id FROM _rs_op_xfills)
 ORDER BY 1, 2
 """
 
 # Flows: a prescriber's surplus to one filling place, kept when it repeats over patients and
-# days.  The practice's own dispensary is a 'practice' node (a flow that qualifies the
+# days, or when the practice's surplus to that pharmacy repeats (at least two colleagues
+# together on `flow_days` days: a ring of three doctors with a patient each).  The practice's own dispensary is a 'practice' node (a flow that qualifies the
 # prescriber, but no ring member: the contract lists pharmacies).  Patients join their main
 # prescriber's ring afterwards.
 FLOWS_SQL = """
@@ -160,11 +181,40 @@ WITH flow AS (
            count(DISTINCT patient_id) AS patients, count(DISTINCT CAST(settled_at AS DATE)) AS days,
            count(*) AS n, count(*) / sum(count(*)) OVER (PARTITION BY prescriber_id) AS share
     FROM _rs_op_xfills WHERE prescriber_id IS NOT NULL GROUP BY prescriber_id, facility_id
+), practice_of AS (
+    SELECT DISTINCT x.prescriber_id, coalesce(pr.facility_id, x.prescriber_id) AS practice
+    FROM _rs_op_xfills x LEFT JOIN prescribers pr USING (prescriber_id) WHERE x.prescriber_id IS NOT NULL
+), colleagues AS (
+    SELECT po.practice, x.facility_id, count(DISTINCT x.prescriber_id) AS writers,
+           count(DISTINCT CAST(x.settled_at AS DATE)) AS days
+    FROM _rs_op_xfills x JOIN practice_of po USING (prescriber_id)
+    WHERE NOT x.own_practice AND x.facility_kind = 'pharmacy' GROUP BY ALL
 )
-SELECT 'prescriber:' || prescriber_id,
-       CASE WHEN own OR kind <> 'pharmacy' THEN 'practice:' ELSE 'facility:' END || facility_id, n
-FROM flow WHERE patients >= $flow_patients AND days >= $flow_days AND share >= $share
+SELECT 'prescriber:' || f.prescriber_id,
+       CASE WHEN f.own OR f.kind <> 'pharmacy' THEN 'practice:' ELSE 'facility:' END || f.facility_id, f.n
+FROM flow f JOIN practice_of po USING (prescriber_id)
+LEFT JOIN colleagues c ON c.practice = po.practice AND c.facility_id = f.facility_id
+WHERE f.patients >= $flow_patients AND f.share >= $share
+  AND (f.days >= $flow_days OR (c.writers >= 2 AND c.days >= $flow_days))
 ORDER BY 1, 2
+"""
+
+# Handover: over-supplied patients whose surplus drug two prescribers each wrote again and
+# again (a ring that took over another ring's patients keeps writing their surplus).  Counted
+# per prescriber pair over the patients they share; a doctor shopper's doctors share one
+# patient, not several, and honest colleagues' shared patients are not over-supplied.
+SHARED_PATIENTS_SQL = """
+WITH writers AS (
+    SELECT f.patient_id, f.drug_code, f.prescriber_id FROM _rs_op_fills f
+    SEMI JOIN _rs_op_excess e ON e.patient_id = f.patient_id AND e.drug_code = f.drug_code
+    WHERE f.prescriber_id IS NOT NULL
+      AND NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
+    GROUP BY ALL HAVING count(*) >= $min_fills
+)
+SELECT 'prescriber:' || a.prescriber_id, 'prescriber:' || b.prescriber_id, count(DISTINCT a.patient_id)
+FROM writers a JOIN writers b ON b.patient_id = a.patient_id AND b.drug_code = a.drug_code
+    AND a.prescriber_id < b.prescriber_id
+GROUP BY ALL HAVING count(DISTINCT a.patient_id) >= $min_patients ORDER BY ALL
 """
 
 PATIENTS_SQL = """
