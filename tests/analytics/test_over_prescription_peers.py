@@ -49,12 +49,14 @@ def _by_prescribers(rings):
     return sorted(rings, key=lambda r: r.members_of("prescriber"))
 
 
-def _handover(world, shared: int):
-    """Ring B (DRB at HB, PHB) takes over ``shared`` of ring A's patients from day 75: DRB
-    writes their surplus drug from then on, filled at PHB.  DRA (at HA, PHA) keeps his others."""
-    world.drug("D1", max_daily=1.0)
-    _honest_practices(world, "D1")
-    first = _ring(world, ["DRB"], "HB", "PHB", "B")
+def _handover(world, shared: int, b_drug: str = "D1"):
+    """Ring B (DRB at HB, PHB, pushing ``b_drug``) takes over ``shared`` of ring A's patients
+    from day 75: DRB writes them its surplus drug from then on, filled at PHB.  DRA (at HA,
+    PHA, pushing D1) keeps his others."""
+    for drug in sorted({"D1", b_drug}):
+        world.drug(drug, max_daily=1.0)
+        _honest_practices(world, drug, tag="" if drug == "D1" else drug)
+    first = _ring(world, ["DRB"], "HB", "PHB", "B", drug=b_drug)
     world.facility("HA", "hospital")
     world.facility("PHA", "pharmacy")
     world.prescriber("DRA", "HA")
@@ -62,7 +64,7 @@ def _handover(world, shared: int):
     for i, pid in enumerate(taken):
         _writes(world, "DRA", pid, "PHA", "D1", 60, 15, 6)
         if i < shared:
-            _writes(world, "DRB", pid, "PHB", "D1", 60, 15, 3, start=90)
+            _writes(world, "DRB", pid, "PHB", b_drug, 60, 15, 3, start=90)
         else:
             _writes(world, "DRA", pid, "PHA", "D1", 60, 15, 3, start=90)
     return first, taken
@@ -76,6 +78,15 @@ def test_a_ring_that_took_over_another_rings_patients_is_one_ring(world):
     assert len(rings) == 1
     assert rings[0].members_of("prescriber") == ["DRA", "DRB"]
     assert sorted(rings[0].members_of("facility")) == ["PHA", "PHB"]
+    assert sorted(rings[0].members_of("patient")) == sorted(first + taken)
+
+
+def test_a_ring_that_took_over_patients_and_writes_them_its_own_drug_is_one_ring(world):
+    """DRB pushes another drug than DRA and writes it for the three patients it took over:
+    the same over-supplied people are the tie, whatever drug each ring pushes."""
+    first, taken = _handover(world, shared=3, b_drug="D2")
+    rings = detect_over_prescription(world.con(), DetectionSettings())
+    assert [r.members_of("prescriber") for r in rings] == [["DRA", "DRB"]]
     assert sorted(rings[0].members_of("patient")) == sorted(first + taken)
 
 

@@ -199,10 +199,11 @@ WHERE f.patients >= $flow_patients AND f.share >= $share
 ORDER BY 1, 2
 """
 
-# Handover: over-supplied patients whose surplus drug two prescribers each wrote again and
-# again (a ring that took over another ring's patients keeps writing their surplus).  Counted
-# per prescriber pair over the patients they share; a doctor shopper's doctors share one
-# patient, not several, and honest colleagues' shared patients are not over-supplied.
+# Handover: over-supplied patients whom two prescribers each wrote a surplus drug again and
+# again (a ring that took over another ring's patients keeps over-supplying them, with its own
+# pushed drug or theirs).  Counted per prescriber pair over the patients they share; a doctor
+# shopper's doctors share one patient, not several, and honest colleagues' shared patients are
+# not over-supplied.
 SHARED_PATIENTS_SQL = """
 WITH writers AS (
     SELECT f.patient_id, f.drug_code, f.prescriber_id FROM _rs_op_fills f
@@ -212,8 +213,7 @@ WITH writers AS (
     GROUP BY ALL HAVING count(*) >= $min_fills
 )
 SELECT 'prescriber:' || a.prescriber_id, 'prescriber:' || b.prescriber_id, count(DISTINCT a.patient_id)
-FROM writers a JOIN writers b ON b.patient_id = a.patient_id AND b.drug_code = a.drug_code
-    AND a.prescriber_id < b.prescriber_id
+FROM writers a JOIN writers b ON b.patient_id = a.patient_id AND a.prescriber_id < b.prescriber_id
 GROUP BY ALL HAVING count(DISTINCT a.patient_id) >= $min_patients ORDER BY ALL
 """
 
