@@ -313,27 +313,27 @@ def test_villagers_moved_to_a_hospital_of_two_shuttles_handled_like_neither_join
     assert not any(set(a) & set(p) and (set(b) & set(p) or set(c) & set(p)) for p in patients)
 
 
-def test_a_shuttle_bringing_its_villagers_to_a_second_hospital_is_not_taken_over_there(world):
-    """A's villagers go on to H1, where B runs, admitted by A's own contact there (a doctor B
-    never works with): two shuttles sharing a hospital, each handled by its own staff."""
+def _own_contact(world, doctor_at_h1: str):
+    """B runs to H1 (doctor D1); A to H2 (D3), then three of A's villagers to H1, admitted there
+    by ``doctor_at_h1``.  Returns A's and B's villagers and the rings."""
     h1, h2 = _hospital(world, "H1"), _hospital(world, "H2")
     b, a = _villagers(world, "B", 5), _villagers(world, "A", 5)
     _bus(world, b, h1, trips=(0, 17, 41, 66), self_share=0.0, prescriber_id="D1")
     _bus(world, a, h2, trips=(5, 26), self_share=0.0, prescriber_id="D3")
-    _bus(world, a[:3], h1, trips=(50, 71), self_share=0.0, prescriber_id="D8")
+    _bus(world, a[:3], h1, trips=(50, 71), self_share=0.0, prescriber_id=doctor_at_h1)
     rings = detect_car_shuttle(world.con(), tuned("car_shuttle", join_same_operation=False))
-    patients = sorted(sorted(r.members_of("patient")) for r in rings)
+    return a, b, sorted(sorted(r.members_of("patient")) for r in rings)
+
+
+def test_a_shuttle_bringing_its_villagers_to_a_second_hospital_is_not_taken_over_there(world):
+    """A's villagers go on to H1, where B runs, admitted by A's own contact there (a doctor B
+    never works with): two shuttles sharing a hospital, each handled by its own staff."""
+    a, b, patients = _own_contact(world, doctor_at_h1="D8")
     assert sorted(b) in patients
     assert not any(set(a) & set(p) and set(b) & set(p) for p in patients)
     # admitted at H1 by B's doctor, the same villagers are B's takeover
-    world2 = World()
-    h1, h2 = _hospital(world2, "H1"), _hospital(world2, "H2")
-    b, a = _villagers(world2, "B", 5), _villagers(world2, "A", 5)
-    _bus(world2, b, h1, trips=(0, 17, 41, 66), self_share=0.0, prescriber_id="D1")
-    _bus(world2, a, h2, trips=(5, 26), self_share=0.0, prescriber_id="D3")
-    _bus(world2, a[:3], h1, trips=(50, 71), self_share=0.0, prescriber_id="D1")
-    rings = detect_car_shuttle(world2.con(), tuned("car_shuttle", join_same_operation=False))
-    assert [sorted(r.members_of("patient")) for r in rings] == [sorted(a + b)]
+    a, b, patients = _own_contact(World(), doctor_at_h1="D1")
+    assert patients == [sorted(a + b)]
 
 
 def test_one_villager_changing_hospital_does_not_join_two_shuttles(world):

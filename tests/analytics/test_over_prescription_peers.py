@@ -7,23 +7,7 @@ moves it; a mild ring is judged against ordinary prescribers, not against the ot
 """
 from ringscope.analytics.detectors.over_prescription import detect_over_prescription
 from ringscope.analytics.settings import DetectionSettings
-from tests.analytics.worlds import day
-
-
-def _honest_practices(world, drug: str, practices: int = 5, tag: str = "") -> None:
-    """One ordinary prescriber in each of ``practices`` practices; three patients each refill
-    ``drug`` on time (30 units every 30 days) at pharmacies spread over the city."""
-    for k in range(3):
-        if f"PX{k}" not in {f["facility_id"] for f in world.t["facilities"]}:
-            world.facility(f"PX{k}", "pharmacy")
-    for h in range(practices):
-        world.facility(f"HH{tag}{h}", "hospital")
-        doc = world.prescriber(f"DOC{tag}{h}", f"HH{tag}{h}")
-        for p in range(3):
-            pid = world.patient(f"Q{tag}{h}{p}")
-            for m in range(4):
-                world.settle(pid, f"PX{(p + m) % 3}", day(m * 30), prescriber_id=doc, kind="pharmacy",
-                             lines=[{"drug_code": drug, "quantity": 30}])
+from tests.analytics.worlds import day, honest_practices
 
 
 def _writes(world, doc, pid, place, drug, quantity, every, fills, start=0, kind="pharmacy"):
@@ -55,7 +39,7 @@ def _handover(world, shared: int, b_drug: str = "D1"):
     PHA, pushing D1) keeps his others."""
     for drug in sorted({"D1", b_drug}):
         world.drug(drug, max_daily=1.0)
-        _honest_practices(world, drug, tag="" if drug == "D1" else drug)
+        honest_practices(world, drug, tag="" if drug == "D1" else drug)
     first = _ring(world, ["DRB"], "HB", "PHB", "B", drug=b_drug)
     world.facility("HA", "hospital")
     world.facility("PHA", "pharmacy")
@@ -103,7 +87,7 @@ def test_honest_doctors_sharing_patients_on_time_are_no_ring(world):
     moves to a new doctor, the old one still writes now and then), everything on time: shared
     patients without surplus tie nobody and nothing is reported."""
     world.drug("D1", max_daily=1.0)
-    _honest_practices(world, "D1")
+    honest_practices(world, "D1")
     for h in ("HC", "HD"):
         world.facility(h, "hospital")
     world.prescriber("DRC", "HC")
@@ -120,10 +104,10 @@ def test_a_rare_drug_written_mostly_by_rings_keeps_the_clinical_bar(world):
     practice, three at another, about 3x the maximum); two practices' doctors write it on time.
     One vote per practice: the rings cannot lift the drug's bar, both rings are found."""
     world.drug("D1", max_daily=1.0)
-    _honest_practices(world, "D1", practices=2)
+    honest_practices(world, "D1", practices=2)
     first = _ring(world, ["R1", "R2", "R3", "R4"], "HR1", "PR1", "X", patients=8, quantity=45)
     second = _ring(world, ["S1", "S2", "S3"], "HR2", "PR2", "Y", patients=6, quantity=45)
-    _honest_practices(world, "D2", practices=3, tag="Z")  # five practices in all write drugs
+    honest_practices(world, "D2", practices=3, tag="Z")  # five practices in all write drugs
     world.drug("D2", max_daily=1.0)
     rings = _by_prescribers(detect_over_prescription(world.con(), DetectionSettings()))
     assert [r.members_of("prescriber") for r in rings] == [["R1", "R2", "R3", "R4"], ["S1", "S2", "S3"]]
@@ -152,8 +136,8 @@ def test_a_mild_ring_is_judged_against_ordinary_prescribers_not_other_rings(worl
     its share of over-supplied patients stand out, and it is reported with the three."""
     world.drug("D1", max_daily=1.0)
     world.drug("D2", max_daily=1.0)
-    _honest_practices(world, "D1")
-    _honest_practices(world, "D2", tag="B")
+    honest_practices(world, "D1")
+    honest_practices(world, "D2", tag="B")
     for k in range(3):
         _ring(world, [f"S{k}a", f"S{k}b"], f"HS{k}", f"PS{k}", f"Y{k}", patients=6)
     mild = _ring(world, ["M1", "M2"], "HM", "PM", "M", patients=6, quantity=44, every=20, fills=7)
@@ -189,7 +173,7 @@ def _colleagues(world, per_doctor: int, surplus_units: int, refill_days: int):
     ``refill_days`` days (and ``per_doctor - 1`` on time), filled in turn at PA and PB: no
     doctor's own flow to one pharmacy repeats on three days, the practice's does."""
     world.drug("D1", max_daily=1.0)
-    _honest_practices(world, "D1")
+    honest_practices(world, "D1")
     world.facility("H1", "hospital")
     for ph in ("PA", "PB"):
         world.facility(ph, "pharmacy")

@@ -7,21 +7,7 @@ there.  A scheme's patient has one doctor (two after a handover).
 """
 from ringscope.analytics.detectors.over_prescription import detect_over_prescription
 from ringscope.analytics.settings import DetectionSettings
-from tests.analytics.worlds import day
-
-
-def _ordinary(world, drug: str) -> None:
-    """Five practices' doctors write ``drug`` on time for three patients each."""
-    for k in range(3):
-        world.facility(f"PX{k}", "pharmacy")
-    for h in range(5):
-        world.facility(f"HH{h}", "hospital")
-        doc = world.prescriber(f"DOC{h}", f"HH{h}")
-        for p in range(3):
-            pid = world.patient(f"Q{h}{p}")
-            for m in range(4):
-                world.settle(pid, f"PX{(p + m) % 3}", day(m * 30), prescriber_id=doc, kind="pharmacy",
-                             lines=[{"drug_code": drug, "quantity": 30}])
+from tests.analytics.worlds import day, honest_practices
 
 
 def _sessions(world, doctors_on_shift: int):
@@ -30,7 +16,7 @@ def _sessions(world, doctors_on_shift: int):
     doctor on shift for a week of sessions (seven), once in the span."""
     world.drug("D1", max_daily=1.0, price=80.0)
     world.drug("D2", max_daily=1.0)
-    _ordinary(world, "D1")
+    honest_practices(world, "D1")
     for h in range(5):  # a second, cheaper drug: D1's daily cost ranks high
         pid = world.patient(f"W{h}")
         for m in range(3):
@@ -74,7 +60,7 @@ def _rotating_clinic(world):
     listed maximum), written two fills at a time by the clinic's four doctors in turn and
     filled at the pharmacies near the hospital, also in turn."""
     world.drug("D1", max_daily=1.0, price=80.0)
-    _ordinary(world, "D1")
+    honest_practices(world, "D1")
     world.facility("HC", "hospital")
     for ph in ("PA", "PB", "PC"):
         world.facility(ph, "pharmacy")

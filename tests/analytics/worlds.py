@@ -105,3 +105,19 @@ def batch(world: World, people: Iterable[str], facility: str, at: datetime, gap_
     """One batch: the cards of ``people`` settled one after another, ``gap_minutes`` apart."""
     return [world.settle(pid, facility, at + timedelta(minutes=gap_minutes * i), **kw)
             for i, pid in enumerate(people)]
+
+
+def honest_practices(world: World, drug: str, practices: int = 5, tag: str = "") -> None:
+    """One ordinary prescriber in each of ``practices`` practices; three patients each refill
+    ``drug`` on time (30 units every 30 days) at pharmacies spread over the city."""
+    for k in range(3):
+        if f"PX{k}" not in {f["facility_id"] for f in world.t["facilities"]}:
+            world.facility(f"PX{k}", "pharmacy")
+    for h in range(practices):
+        world.facility(f"HH{tag}{h}", "hospital")
+        doc = world.prescriber(f"DOC{tag}{h}", f"HH{tag}{h}")
+        for p in range(3):
+            pid = world.patient(f"Q{tag}{h}{p}")
+            for m in range(4):
+                world.settle(pid, f"PX{(p + m) % 3}", day(m * 30), prescriber_id=doc, kind="pharmacy",
+                             lines=[{"drug_code": drug, "quantity": 30}])
