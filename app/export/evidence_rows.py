@@ -25,7 +25,7 @@ from typing import Any, Iterable
 
 import duckdb
 
-from ringscope.analytics.detectors.borrowed_cards import SEX_AGE_MISFIT, BorrowedCardsSettings
+from ringscope.analytics.detectors.borrowed_cards import SEX_AGE_MISFIT, BorrowedCardsSettings, two_places
 
 # Sentence kinds whose fact a single settlement shows (detection's evidence kinds, analytics/detectors).
 ROW_FACTS = ("after_death", "other_person", "care_mismatch", "far_from_home", "two_places")
@@ -45,9 +45,7 @@ SELECT settlement_id,
   coalesce(({SEX_AGE_MISFIT}), false) AS care_mismatch,
   coalesce(left(holder_region, $plen) <> left(facility_region, $plen), false) AS far_from_home,
   EXISTS (SELECT 1 FROM settlements o JOIN facilities of ON of.facility_id = o.facility_id
-          WHERE o.card_id = r.card_id AND o.facility_id <> r.facility_id
-          AND abs(epoch(o.settled_at) - epoch(r.settled_at)) <= $overlap
-          AND left(of.region_code, $plen) IS DISTINCT FROM left(r.facility_region, $plen)) AS two_places
+          WHERE {two_places("r", "o", "r.facility_region", "of.region_code")}) AS two_places
 FROM r
 """
 

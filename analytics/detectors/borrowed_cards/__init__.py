@@ -5,7 +5,7 @@ data it needs, declared here once; the detector's steps are in the modules besid
 """
 from ringscope.analytics.detectors.borrowed_cards.detector import detect_borrowed_cards
 from ringscope.analytics.detectors.borrowed_cards.settings import BorrowedCardsSettings
-from ringscope.analytics.detectors.borrowed_cards.signs import SEX_AGE_MISFIT
+from ringscope.analytics.detectors.borrowed_cards.signs import SEX_AGE_MISFIT, two_places
 from ringscope.analytics.schemes import Need, Scheme
 
 SCHEME = Scheme(
@@ -26,4 +26,4 @@ SCHEME = Scheme(
     ),
 )
 
-__all__ = ["SCHEME", "SEX_AGE_MISFIT", "BorrowedCardsSettings", "detect_borrowed_cards"]
+__all__ = ["SCHEME", "SEX_AGE_MISFIT", "BorrowedCardsSettings", "detect_borrowed_cards", "two_places"]

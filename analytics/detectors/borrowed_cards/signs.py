@@ -112,6 +112,17 @@ SEX_AGE_MISFIT = """(diagnosis_code LIKE 'O%' AND (gender = 'M'
      OR (diagnosis_code SIMILAR TO 'N4[0-2].*' AND gender = 'F')
      OR (diagnosis_code LIKE 'P%' AND date_diff('year', birth_date, CAST(settled_at AS DATE)) > 1)"""
 
+
+
+def two_places(a: str, b: str, a_region: str, b_region: str) -> str:
+    """SQL: settlement ``b`` is the card of settlement ``a`` in another city within ``$overlap``
+    seconds (``$plen`` region digits).  A clinic and then a pharmacy of the same town is an
+    ordinary morning, not two places at once.  One rule for detection and the referral's rows."""
+    return (f"{b}.card_id = {a}.card_id AND {b}.facility_id <> {a}.facility_id"
+            f" AND abs(epoch({b}.settled_at) - epoch({a}.settled_at)) <= $overlap"
+            f" AND left({b_region}, $plen) IS DISTINCT FROM left({a_region}, $plen)")
+
+
 # Per pool card: misuse signs on its pool settlements, and its own other settlements
 # (amounts, the care it gets) as the holder's own baseline.
 CARD_SIGNS_SQL = f"""
@@ -140,12 +151,9 @@ all_rows AS (
 ), own_kind AS (  -- the card's own payments outside the pool, per kind of settlement
     SELECT card_id, coalesce(kind, '') AS kind, median(fund_paid) AS own_median
     FROM all_rows WHERE NOT in_pool GROUP BY ALL
-), overlap AS (  -- the same card in another city within hours of a pool settlement (a clinic and
-    -- then a pharmacy of the same town is an ordinary morning, not two places at once)
+), overlap AS (  -- the same card in another city within hours of a pool settlement
     SELECT a.card_id, count(DISTINCT a.settlement_id) AS n
-    FROM all_rows a JOIN all_rows b ON b.card_id = a.card_id AND b.facility_id <> a.facility_id
-     AND abs(epoch(b.settled_at) - epoch(a.settled_at)) <= $overlap
-     AND left(b.facility_region, $plen) IS DISTINCT FROM left(a.facility_region, $plen)
+    FROM all_rows a JOIN all_rows b ON {two_places("a", "b", "a.facility_region", "b.facility_region")}
     WHERE a.in_pool GROUP BY 1
 )
 SELECT a.grp, a.card_id, any_value(a.holder_id), any_value(a.household),

@@ -17,6 +17,9 @@ from ringscope.analytics.detectors.car_shuttle.settings import CarShuttleSetting
 
 # --- step 3: indications, each against its own baseline -----------------------------------
 
+# An admission of the inpatient ``a`` that is not by a member of the cohort ``i.grp``.
+_NOT_A_MEMBER = "NOT EXISTS (SELECT 1 FROM _rs_cs_groups g WHERE g.grp = i.grp AND g.type = 'patient' AND g.id = a.patient_id)"
+
 # The baseline of each cohort: the other inpatients of its institutions, admitted on other
 # days than any cohort's trips (riders the cohort missed must not become its baseline), and
 # never the cohort's own members (their stays off the trip days are the same villagers, and a
@@ -24,7 +27,7 @@ from ringscope.analytics.detectors.car_shuttle.settings import CarShuttleSetting
 # hospital that admits nobody but its busloads), its peers: institutions of the same kind and level in the same county, else
 # anywhere (reimbursement rates and case mix follow the level, not the place).  A share needs no
 # more than ``baseline_max`` admissions: larger baselines are a fixed pseudo-random sample.
-_SCOPE_SQL = TRIPS_CTE.replace("WITH days AS", "CREATE OR REPLACE TEMP TABLE _rs_cs_scope AS\nWITH days AS") + """,
+_SCOPE_SQL = TRIPS_CTE.replace("WITH days AS", "CREATE OR REPLACE TEMP TABLE _rs_cs_scope AS\nWITH days AS") + f""",
 on_trips AS (
     SELECT DISTINCT a.settlement_id FROM trips t
     JOIN _rs_cs_adm a ON a.facility_id = t.facility_id AND a.day BETWEEN t.lo AND t.hi
@@ -36,12 +39,12 @@ on_trips AS (
     WHERE a.settlement_id NOT IN (SELECT settlement_id FROM on_trips)
 ), own AS (
     SELECT i.grp, a.settlement_id, 1 AS rank FROM inst i JOIN free a USING (facility_id)
-    WHERE NOT EXISTS (SELECT 1 FROM _rs_cs_groups g WHERE g.grp = i.grp AND g.type = 'patient' AND g.id = a.patient_id)
+    WHERE {_NOT_A_MEMBER}
 ), county AS (
     SELECT DISTINCT i.grp, a.settlement_id, 2 AS rank FROM inst i
     JOIN free a ON a.facility_kind = i.kind AND a.facility_level IS NOT DISTINCT FROM i.level
      AND a.facility_region IS NOT DISTINCT FROM i.region_code
-    WHERE NOT EXISTS (SELECT 1 FROM _rs_cs_groups g WHERE g.grp = i.grp AND g.type = 'patient' AND g.id = a.patient_id)
+    WHERE {_NOT_A_MEMBER}
 ), enough AS (
     SELECT grp, min(rank) AS rank FROM (SELECT grp, rank FROM own UNION ALL SELECT grp, rank FROM county)
     GROUP BY grp, rank HAVING count(*) >= $baseline_min
@@ -49,7 +52,7 @@ on_trips AS (
     SELECT DISTINCT i.grp, a.settlement_id, 3 AS rank FROM inst i
     JOIN free a ON a.facility_kind = i.kind AND a.facility_level IS NOT DISTINCT FROM i.level
     WHERE i.grp NOT IN (SELECT grp FROM enough)
-      AND NOT EXISTS (SELECT 1 FROM _rs_cs_groups g WHERE g.grp = i.grp AND g.type = 'patient' AND g.id = a.patient_id)
+      AND {_NOT_A_MEMBER}
 ), chosen AS (SELECT grp, min(rank) AS rank FROM enough GROUP BY grp
 ), picked AS (
     SELECT x.grp, x.settlement_id, x.rank FROM (SELECT * FROM own UNION ALL SELECT * FROM county) x
