@@ -113,6 +113,12 @@ WHERE greatest(k_any, k_strong) >= $min_days AND log10_p <= $log10_alpha
   AND greatest(k_any, k_strong) >= $share * more_visits
 """
 
+# Each pool's days at each facility: what chance has to work with when its cards meet others.
+POOL_VOLUME_CTE = """pool_volume AS (
+    SELECT g.grp, e.facility_id, count(DISTINCT e.day) AS n FROM _rs_bc_events e JOIN _rs_bc_groups g ON g.id = e.card_id
+    GROUP BY ALL
+)"""
+
 # Cards outside every pool that were co-presented with a pool's cards on repeated days, more
 # often than the pool's batch days at those facilities explain, and on a good share of their
 # own visits there, join it (batches bring new cards; a regular who met a batch twice does not).
@@ -126,10 +132,7 @@ WITH ends AS (
     FROM _rs_bc_near n JOIN _rs_bc_groups g ON g.id = n.card_b
 ), outside AS (
     SELECT * FROM ends WHERE card_id NOT IN (SELECT id FROM _rs_bc_groups)
-), pool_volume AS (
-    SELECT g.grp, e.facility_id, count(DISTINCT e.day) AS n FROM _rs_bc_events e JOIN _rs_bc_groups g ON g.id = e.card_id
-    GROUP BY ALL
-), per_facility AS (
+), {POOL_VOLUME_CTE}, per_facility AS (
     SELECT o.grp, o.card_id, o.facility_id,
            list(DISTINCT o.day) FILTER (WHERE o.close_any) AS d_any,
            list(DISTINCT o.day) FILTER (WHERE o.close_strong) AS d_strong,
@@ -171,10 +174,7 @@ WITH cross_days AS (
            list(DISTINCT CASE WHEN g1.grp < g2.grp THEN n.card_b ELSE n.card_a END) AS cards_b
     FROM _rs_bc_near n JOIN _rs_bc_groups g1 ON g1.id = n.card_a JOIN _rs_bc_groups g2 ON g2.id = n.card_b
     WHERE g1.grp <> g2.grp GROUP BY ALL
-), pool_volume AS (
-    SELECT g.grp, e.facility_id, count(DISTINCT e.day) AS n FROM _rs_bc_events e JOIN _rs_bc_groups g ON g.id = e.card_id
-    GROUP BY ALL
-), tested AS (
+), {POOL_VOLUME_CTE}, tested AS (
     SELECT x.ga, x.gb, len(coalesce(x.d_any, [])) AS k_any, len(coalesce(x.d_strong, [])) AS k_strong,
            len(x.cards_a) AS n_a, len(x.cards_b) AS n_b,
            va.n * vb.n * c.c_any AS e_any, va.n * vb.n * c.c_strong AS e_strong
