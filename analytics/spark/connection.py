@@ -7,9 +7,16 @@ implementation; :class:`SparkConnection` is the distributed one, so detector
 code is the same for both (issue #15: one source of truth for the SQL).
 
 * ``CREATE [OR REPLACE] TEMP TABLE t AS SELECT ...`` becomes a Spark
-  DataFrame, materialised once (``localCheckpoint``: detectors read their
-  temp tables several times, and lineage must not grow with each step) and
-  registered as temp view ``t``;
+  DataFrame, materialised once (detectors read their temp tables several
+  times, and lineage must not grow with each step) and registered as temp
+  view ``t``.  How (``[spark] temp_tables``): ``disk`` (default) is a
+  ``localCheckpoint`` stored serialised on the executors' local disks;
+  ``memory`` keeps it as deserialised rows in the block manager (fine at
+  1,000 patients, stuck at a million: tasks spent their time copying rows
+  into the memory store); ``columnar`` is ``persist`` (Spark's compressed
+  in-memory columns) plus a count; ``parquet`` writes it to a local scratch
+  folder and reads it back (local masters only: executors must see the
+  folder).  Measurements in benchmarks/README.md (Spark engine);
 * ``DROP TABLE IF EXISTS t`` drops the view and frees the cached data;
 * a query's rows are collected to the driver — detectors only fetch reduced
   results (edge lists, groups, facts per group), never the contract tables;
@@ -28,6 +35,7 @@ from typing import Any, Mapping, Sequence
 from sqlglot import exp
 
 from ringscope.analytics.spark.dialect import DialectError, spark_text, to_spark
+from ringscope.analytics.spark.settings import KEEP_MODES, TEMP_TABLES
 
 
 class SparkStepError(RuntimeError):
@@ -37,13 +45,17 @@ class SparkStepError(RuntimeError):
 class SparkResult:
     """The rows of one statement, fetched like a DuckDB result."""
 
-    def __init__(self, frame: Any = None) -> None:
+    def __init__(self, frame: Any = None, step: str = "") -> None:
         self._frame = frame
+        self._step = step
         self._rows: list[tuple] | None = None
 
     def fetchall(self) -> list[tuple]:
         if self._rows is None:
+            t0 = time.perf_counter()
             self._rows = [] if self._frame is None else _rows(self._frame)
+            if self._step and os.environ.get("RINGSCOPE_SPARK_DEBUG"):
+                print(f"-- {time.perf_counter() - t0:6.2f}s fetch {len(self._rows)} rows: {self._step}", file=sys.stderr)
         return self._rows
 
     def fetchone(self) -> tuple | None:
@@ -69,16 +81,44 @@ def _rows(frame: Any) -> list[tuple]:
 class SparkConnection:
     """Detectors' SQL on a Spark session whose catalog holds the contract tables as temp views."""
 
-    def __init__(self, session: Any, driver_graph_edges: int = 2_000_000) -> None:
+    def __init__(self, session: Any, driver_graph_edges: int = 2_000_000, temp_tables: str = TEMP_TABLES) -> None:
+        if temp_tables not in KEEP_MODES:
+            raise ValueError(f"temp_tables must be one of {', '.join(KEEP_MODES)}, not {temp_tables!r}")
         self.spark = session
         self.driver_graph_edges = driver_graph_edges
+        self.temp_tables = temp_tables
         self._cached: dict[str, Any] = {}
+        self._scratch: str | None = None
         self.statements = 0
 
-    @staticmethod
-    def _keep(frame: Any) -> Any:
+    def _keep(self, frame: Any) -> Any:
         """A temp table computed once: detectors read each several times (lazy views cost more, docs/scale.md)."""
-        return frame.localCheckpoint(eager=True)
+        from pyspark.storagelevel import StorageLevel
+
+        if self.temp_tables == "memory":
+            return frame.localCheckpoint(eager=True)
+        if self.temp_tables == "disk":
+            return frame.localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY)
+        if self.temp_tables == "columnar":
+            kept = frame.persist(StorageLevel.MEMORY_AND_DISK)
+            kept.count()
+            return kept
+        return self._parquet(frame)
+
+    def _parquet(self, frame: Any) -> Any:
+        """Written as Parquet to a scratch folder and read back: columnar, compressed, lineage cut."""
+        import tempfile
+
+        if self._scratch is None:
+            self._scratch = tempfile.mkdtemp(prefix="ringscope-spark-")
+        path = f"{self._scratch}/t{self.statements}"
+        from pyspark.sql.types import NullType
+
+        voids = [f.name for f in frame.schema.fields if isinstance(f.dataType, NullType)]
+        if voids:  # Parquet has no untyped column (`SELECT NULL AS x`): text, as DuckDB would give NULL back
+            frame = frame.withColumns({c: frame[c].cast("string") for c in voids})
+        frame.write.mode("overwrite").parquet(path)
+        return self.spark.read.parquet(path)
 
     def execute(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> SparkResult:
         if sql.strip().upper().startswith("SET "):
@@ -88,6 +128,7 @@ class SparkConnection:
         try:
             t0 = time.perf_counter()
             out = self._run(tree)
+            out._step = sql.strip().splitlines()[0][:70]
             if os.environ.get("RINGSCOPE_SPARK_DEBUG"):
                 print(f"-- {time.perf_counter() - t0:6.2f}s {sql.strip().splitlines()[0][:70]}", file=sys.stderr)
             return out
@@ -157,6 +198,11 @@ class SparkConnection:
     def close(self) -> None:
         for name in list(self._cached):
             self._drop(name)
+        if self._scratch is not None:
+            import shutil
+
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
     def community_engine(self) -> Any:
         """Components and Leiden on Spark (``analytics.spark.components``)."""
