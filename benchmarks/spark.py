@@ -1,6 +1,7 @@
 """Embedded engine vs Spark local[N] on the same drop, in one run (issue #15).
 
     python benchmarks/spark.py DROP_DIR [--cores 2 1] [--low-memory 300MB] [--conf spark.driver.memory=8g]
+        [--temp-tables disk,parquet] [--schemes trace_resale] [--spark-first]
 
 For one drop (a generated CSV drop, e.g. ``ringscope generate --patients
 1000000``) it writes the contract tables once as Parquet next to a scratch
@@ -48,7 +49,10 @@ def worker(args: argparse.Namespace) -> None:
     from ringscope.analytics.pipeline import provisional_ids, run_detection
     from ringscope.analytics.settings import DetectionSettings
 
-    settings = DetectionSettings.from_dict({"memory_limit": args.memory_limit} if args.memory_limit else {})
+    raw: dict[str, Any] = {"memory_limit": args.memory_limit} if args.memory_limit else {}
+    if args.schemes:  # one scheme at a size where every scheme does not fit the session
+        raw["schemes"] = args.schemes.split(",")
+    settings = DetectionSettings.from_dict(raw)
     cores = args.cores[0]  # a worker runs one engine on one core count
     t0 = time.perf_counter()
     if args.engine == "embedded":
@@ -98,9 +102,9 @@ def _vm_hwm_kb(pid: int) -> int:
 
 
 def run(engine: str, drop: Path, tables: Path, cores: int = 2, memory_limit: str = "",
-        conf: list[str] | None = None, temp_tables: str = "memory") -> dict:
+        conf: list[str] | None = None, temp_tables: str = "disk", schemes: str = "") -> dict:
     cmd = [sys.executable, __file__, "--worker", engine, str(drop), "--tables", str(tables), "--cores", str(cores),
-           "--temp-tables", temp_tables]
+           "--temp-tables", temp_tables, "--schemes", schemes]
     for pair in conf or []:
         cmd += ["--conf", pair]
     if memory_limit:
@@ -147,8 +151,9 @@ def main() -> None:
     ap.add_argument("--low-memory", default="", help="e.g. 300MB: embedded with this memory_limit vs Spark")
     ap.add_argument("--worker", choices=["embedded", "spark"])
     ap.add_argument("--memory-limit", default="")
-    ap.add_argument("--temp-tables", default="memory",
+    ap.add_argument("--temp-tables", default="disk",
                     help="how Spark materialises temp tables: memory, disk, columnar, parquet (comma: one run each)")
+    ap.add_argument("--schemes", default="", help="comma-separated schemes (default: every scheme)")
     ap.add_argument("--spark-first", action="store_true", help="run the first Spark setting before the baseline")
     ap.add_argument("--conf", action="append", default=[],
                     help="key=value for the Spark runs, as `detect --conf` (e.g. spark.driver.memory=8g at 1M patients)")
@@ -164,18 +169,19 @@ def main() -> None:
     spark_runs = [(cores, mode) for cores in args.cores for mode in args.temp_tables.split(",")]
     # --spark-first: the first Spark run before the baseline (a long run gets the session's quietest time)
     first = spark_runs[:1] if args.spark_first else []
-    results = [run("spark", args.drop, tables, c, conf=args.conf, temp_tables=m) for c, m in first]
+    results = [run("spark", args.drop, tables, c, conf=args.conf, temp_tables=m, schemes=args.schemes)
+               for c, m in first]
     for r in results:
         print(json.dumps(r), flush=True)
-    results.insert(0, run("embedded", args.drop, tables))
+    results.insert(0, run("embedded", args.drop, tables, schemes=args.schemes))
     print(json.dumps(results[0]), flush=True)
     for cores, mode in spark_runs[len(first):]:
-        results.append(run("spark", args.drop, tables, cores, conf=args.conf, temp_tables=mode))
+        results.append(run("spark", args.drop, tables, cores, conf=args.conf, temp_tables=mode, schemes=args.schemes))
         print(json.dumps(results[-1]), flush=True)
     if args.low_memory:
         for engine in ("embedded", "spark"):
             results.append(run(engine, args.drop, tables, 2, args.low_memory, conf=args.conf,
-                               temp_tables=args.temp_tables.split(",")[0]))
+                               temp_tables=args.temp_tables.split(",")[0], schemes=args.schemes))
             print(json.dumps(results[-1]), flush=True)
     base = results[0]
     print("\n| engine | memory cap | wall (s) | detect (s) | CPU (s) | peak RSS (MB) | rings | same rings as embedded | load |")
