@@ -112,11 +112,6 @@ class SparkConnection:
         if self._scratch is None:
             self._scratch = tempfile.mkdtemp(prefix="ringscope-spark-")
         path = f"{self._scratch}/t{self.statements}"
-        from pyspark.sql.types import NullType
-
-        voids = [f.name for f in frame.schema.fields if isinstance(f.dataType, NullType)]
-        if voids:  # Parquet has no untyped column (`SELECT NULL AS x`): text, as DuckDB would give NULL back
-            frame = frame.withColumns({c: frame[c].cast("string") for c in voids})
         frame.write.mode("overwrite").parquet(path)
         return self.spark.read.parquet(path)
 
