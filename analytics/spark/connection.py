@@ -9,7 +9,8 @@ code is the same for both (issue #15: one source of truth for the SQL).
 * ``CREATE [OR REPLACE] TEMP TABLE t AS SELECT ...`` becomes a Spark
   DataFrame, materialised once (detectors read their temp tables several
   times, and lineage must not grow with each step) and registered as temp
-  view ``t``.  How (``[spark] temp_tables``): ``disk`` (default) is a
+  view ``t``.  How (``[spark] temp_tables``; ``auto``, the default, is
+  ``parquet`` on a local master and ``disk`` on a cluster): ``disk`` is a
   ``localCheckpoint`` stored serialised on the executors' local disks;
   ``memory`` keeps it as deserialised rows in the block manager (fine at
   1,000 patients, stuck at a million: tasks spent their time copying rows
@@ -86,8 +87,11 @@ class SparkConnection:
             raise ValueError(f"temp_tables must be one of {', '.join(KEEP_MODES)}, not {temp_tables!r}")
         self.spark = session
         self.driver_graph_edges = driver_graph_edges
+        if temp_tables == "auto":  # the driver's scratch folder is the executors' only on one machine
+            temp_tables = "parquet" if str(session.sparkContext.master).startswith("local") else "disk"
         self.temp_tables = temp_tables
         self._cached: dict[str, Any] = {}
+        self._files: dict[int, str] = {}  # id of a Parquet temp table's frame -> its scratch folder
         self._scratch: str | None = None
         self.statements = 0
 
@@ -113,7 +117,19 @@ class SparkConnection:
             self._scratch = tempfile.mkdtemp(prefix="ringscope-spark-")
         path = f"{self._scratch}/t{self.statements}"
         frame.write.mode("overwrite").parquet(path)
-        return self.spark.read.parquet(path)
+        kept = self.spark.read.parquet(path)
+        self._files[id(kept)] = path
+        return kept
+
+    def _forget(self, frame: Any) -> None:
+        """Free a replaced or dropped temp table: its cached blocks, or its Parquet files (a run at a
+        million patients writes GBs of temp tables; only the live ones may stay on disk)."""
+        frame.unpersist()
+        path = self._files.pop(id(frame), None)
+        if path is not None:
+            import shutil
+
+            shutil.rmtree(path, ignore_errors=True)
 
     def execute(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> SparkResult:
         if sql.strip().upper().startswith("SET "):
@@ -167,13 +183,13 @@ class SparkConnection:
         frame = self._keep(old.union(self.spark.sql(spark_text(tree.expression))))
         frame.createOrReplaceTempView(name)
         self._cached[name] = frame
-        old.unpersist()
+        self._forget(old)
         return SparkResult()
 
     def _drop(self, name: str) -> None:
         frame = self._cached.pop(name, None)
         if frame is not None:
-            frame.unpersist()
+            self._forget(frame)
         self.spark.catalog.dropTempView(name)
 
     def register(self, name: str, frame: Any) -> None:

@@ -67,7 +67,7 @@ def test_a_missing_catalog_table_is_named(spark, catalog):
     ({"tables": "db; DROP"}, "not a catalog database name"),
     ({"shuffle_partitions": -1}, "shuffle_partitions must be a whole number"),
     ({"partitions": 4}, "unknown setting"),
-    ({"temp_tables": "ram"}, "temp_tables must be one of disk, memory, columnar, parquet"),
+    ({"temp_tables": "ram"}, "temp_tables must be one of auto, parquet, disk, memory, columnar"),
 ])
 def test_bad_spark_settings_say_which(raw, message):
     with pytest.raises(SparkSettingsError, match=message):
