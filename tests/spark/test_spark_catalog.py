@@ -78,3 +78,12 @@ def test_local_runs_get_few_shuffle_partitions():
     assert SparkSettings().partitions_for("local[2]") == 4
     assert SparkSettings(shuffle_partitions=12).partitions_for("local[2]") == 12
     assert SparkSettings().partitions_for("yarn") is None  # a cluster keeps Spark's own or --conf
+
+
+def test_parquet_temp_tables_need_a_local_master(tmp_path):
+    """A cluster's executors cannot read the driver's scratch folder: refused in one line, before Spark starts."""
+    from ringscope.app.spark_engine import SparkEngineError, spark_sql
+
+    with pytest.raises(SparkEngineError, match="temp_tables = 'parquet' needs a local master"):
+        with spark_sql("yarn", [], tmp_path, SparkSettings(temp_tables="parquet")):
+            pass
