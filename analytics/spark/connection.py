@@ -114,7 +114,12 @@ class SparkConnection:
         import tempfile
 
         if self._scratch is None:
+            import atexit
+            import shutil
+
             self._scratch = tempfile.mkdtemp(prefix="ringscope-spark-")
+            # a run that never reaches close() (an error, a script) must not leave GBs in the temp folder
+            atexit.register(shutil.rmtree, self._scratch, ignore_errors=True)
         path = f"{self._scratch}/t{self.statements}"
         frame.write.mode("overwrite").parquet(path)
         kept = self.spark.read.parquet(path)
