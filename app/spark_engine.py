@@ -134,6 +134,9 @@ def spark_sql(master: str, conf_pairs: Sequence[str], tables: Path | None, setti
     from ringscope.analytics.spark.tables import MissingTables, check_folder, load_catalog_tables, load_tables
 
     settings = settings or SparkSettings()
+    if settings.temp_tables == "parquet" and not master.startswith("local"):
+        raise SparkEngineError("[spark] temp_tables = 'parquet' needs a local master (the scratch folder is the "
+                               "driver's); use 'disk' on a cluster")
     if tables is None and not settings.from_catalog:
         raise SparkEngineError("no tables: give --tables DIR (Parquet) or name catalog tables in [spark] tables")
     conf = session_conf(master, conf_pairs, settings)
@@ -146,7 +149,7 @@ def spark_sql(master: str, conf_pairs: Sequence[str], tables: Path | None, setti
 
     ours = SparkSession.getActiveSession() is None
     spark = start_session(master, conf)
-    con = SparkConnection(spark, driver_graph_edges=settings.driver_graph_edges)
+    con = SparkConnection(spark, driver_graph_edges=settings.driver_graph_edges, temp_tables=settings.temp_tables)
     try:
         try:
             if tables is not None:

@@ -1,6 +1,7 @@
 """Embedded engine vs Spark local[N] on the same drop, in one run (issue #15).
 
     python benchmarks/spark.py DROP_DIR [--cores 2 1] [--low-memory 300MB] [--conf spark.driver.memory=8g]
+        [--temp-tables disk,parquet] [--schemes trace_resale] [--spark-first]
 
 For one drop (a generated CSV drop, e.g. ``ringscope generate --patients
 1000000``) it writes the contract tables once as Parquet next to a scratch
@@ -48,7 +49,10 @@ def worker(args: argparse.Namespace) -> None:
     from ringscope.analytics.pipeline import provisional_ids, run_detection
     from ringscope.analytics.settings import DetectionSettings
 
-    settings = DetectionSettings.from_dict({"memory_limit": args.memory_limit} if args.memory_limit else {})
+    raw: dict[str, Any] = {"memory_limit": args.memory_limit} if args.memory_limit else {}
+    if args.schemes:  # one scheme at a size where every scheme does not fit the session
+        raw["schemes"] = args.schemes.split(",")
+    settings = DetectionSettings.from_dict(raw)
     cores = args.cores[0]  # a worker runs one engine on one core count
     t0 = time.perf_counter()
     if args.engine == "embedded":
@@ -69,7 +73,7 @@ def worker(args: argparse.Namespace) -> None:
         spark = start_session(f"local[{cores}]", conf)
         load_tables(spark, args.tables)
         # duck-types the DuckDB connection run_detection is typed for, as app.spark_engine.spark_sql yields it
-        spark_con: Any = SparkConnection(spark)
+        spark_con: Any = SparkConnection(spark, temp_tables=args.temp_tables)
         load = time.perf_counter() - t0
         rings = run_detection(spark_con, settings, engine=spark_con.community_engine()).rings
     digest, n = ring_digest(provisional_ids(rings))
@@ -98,24 +102,30 @@ def _vm_hwm_kb(pid: int) -> int:
 
 
 def run(engine: str, drop: Path, tables: Path, cores: int = 2, memory_limit: str = "",
-        conf: list[str] | None = None) -> dict:
-    cmd = [sys.executable, __file__, "--worker", engine, str(drop), "--tables", str(tables), "--cores", str(cores)]
+        conf: list[str] | None = None, temp_tables: str = "disk", schemes: str = "") -> dict:
+    cmd = [sys.executable, __file__, "--worker", engine, str(drop), "--tables", str(tables), "--cores", str(cores),
+           "--temp-tables", temp_tables, "--schemes", schemes]
     for pair in conf or []:
         cmd += ["--conf", pair]
     if memory_limit:
         cmd += ["--memory-limit", memory_limit]
     label = memory_limit if engine == "embedded" or not memory_limit else f"heap {SPARK_LOW_HEAP}"
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    t0, load0 = time.perf_counter(), os.getloadavg()[0]
+    # the worker's stderr (with RINGSCOPE_SPARK_DEBUG=1: each statement's time as it ends) goes to a file
+    log = Path(tempfile.gettempdir(), f"ringscope-bench-{engine}-{cores}-{temp_tables}.log")
+    with log.open("w") as sink:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=sink, text=True)
     wall = time.perf_counter() - t0
-    out: dict = {"engine": engine if engine == "embedded" else f"spark local[{cores}]", "wall_s": round(wall, 1),
-                 "peak_rss_mb": None, "memory_limit": label or "-"}
+    stderr = log.read_text(errors="replace")
+    out: dict = {"engine": engine if engine == "embedded" else f"spark local[{cores}] {temp_tables}",
+                 "wall_s": round(wall, 1), "peak_rss_mb": None, "memory_limit": label or "-",
+                 "load": f"{load0:.1f}-{os.getloadavg()[0]:.1f}", "ended": time.strftime("%H:%M UTC", time.gmtime())}
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode == 0 and lines:
         out.update(json.loads(lines[-1]))
     else:
-        err = [ln for ln in proc.stderr.splitlines() if "Error" in ln or "error" in ln]
-        tail = err[-1:] or proc.stderr.strip().splitlines()[-1:] or ["?"]
+        err = [ln for ln in stderr.splitlines() if "Error" in ln or "error" in ln]
+        tail = err[-1:] or stderr.strip().splitlines()[-1:] or ["?"]
         out["failed"] = tail[0][:160]
     return out
 
@@ -141,6 +151,10 @@ def main() -> None:
     ap.add_argument("--low-memory", default="", help="e.g. 300MB: embedded with this memory_limit vs Spark")
     ap.add_argument("--worker", choices=["embedded", "spark"])
     ap.add_argument("--memory-limit", default="")
+    ap.add_argument("--temp-tables", default="disk",
+                    help="how Spark materialises temp tables: memory, disk, columnar, parquet (comma: one run each)")
+    ap.add_argument("--schemes", default="", help="comma-separated schemes (default: every scheme)")
+    ap.add_argument("--spark-first", action="store_true", help="run the first Spark setting before the baseline")
     ap.add_argument("--conf", action="append", default=[],
                     help="key=value for the Spark runs, as `detect --conf` (e.g. spark.driver.memory=8g at 1M patients)")
     args = ap.parse_args()
@@ -152,22 +166,30 @@ def main() -> None:
     t0 = time.perf_counter()
     export(args.drop, tables)
     print(f"parquet tables in {tables} ({time.perf_counter() - t0:.0f} s)", flush=True)
-    results = [run("embedded", args.drop, tables)]
-    print(json.dumps(results[-1]), flush=True)
-    for cores in args.cores:
-        results.append(run("spark", args.drop, tables, cores, conf=args.conf))
+    spark_runs = [(cores, mode) for cores in args.cores for mode in args.temp_tables.split(",")]
+    # --spark-first: the first Spark run before the baseline (a long run gets the session's quietest time)
+    first = spark_runs[:1] if args.spark_first else []
+    results = [run("spark", args.drop, tables, c, conf=args.conf, temp_tables=m, schemes=args.schemes)
+               for c, m in first]
+    for r in results:
+        print(json.dumps(r), flush=True)
+    results.insert(0, run("embedded", args.drop, tables, schemes=args.schemes))
+    print(json.dumps(results[0]), flush=True)
+    for cores, mode in spark_runs[len(first):]:
+        results.append(run("spark", args.drop, tables, cores, conf=args.conf, temp_tables=mode, schemes=args.schemes))
         print(json.dumps(results[-1]), flush=True)
     if args.low_memory:
         for engine in ("embedded", "spark"):
-            results.append(run(engine, args.drop, tables, 2, args.low_memory, conf=args.conf))
+            results.append(run(engine, args.drop, tables, 2, args.low_memory, conf=args.conf,
+                               temp_tables=args.temp_tables.split(",")[0], schemes=args.schemes))
             print(json.dumps(results[-1]), flush=True)
     base = results[0]
-    print("\n| engine | memory cap | wall (s) | detect (s) | CPU (s) | peak RSS (MB) | rings | same rings as embedded |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n| engine | memory cap | wall (s) | detect (s) | CPU (s) | peak RSS (MB) | rings | same rings as embedded | load |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         same = "failed: " + r["failed"] if "failed" in r else ("yes" if r.get("digest") == base.get("digest") else "NO")
         print(f"| {r['engine']} | {r['memory_limit']} | {r['wall_s']} | {r.get('detect_s', '-')} | "
-              f"{r.get('cpu_s', '-')} | {r['peak_rss_mb']} | {r.get('rings', '-')} | {same} |")
+              f"{r.get('cpu_s', '-')} | {r['peak_rss_mb']} | {r.get('rings', '-')} | {same} | {r['load']} |")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ tables = "nhsa_ringscope"            # a catalog database holding tables named l
 # tables = {settlements = "dw.fact_settlement", patients = "dw.dim_person", ...}   # or one name each
 shuffle_partitions = 8               # default: 2 x the cores of a local[N] master; Spark's own on a cluster
 driver_graph_edges = 2000000         # candidate graphs below this many edges: components + Leiden on the driver
+temp_tables = "auto"                 # how detectors' temp tables are materialised: auto, parquet, disk, memory, columnar
 ```
 
 Why each exists: a province's platform keeps its data in Hive/catalog
@@ -26,6 +27,10 @@ from ringscope.ingest.contract import TABLES
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
 DRIVER_GRAPH_EDGES = 2_000_000
+KEEP_MODES = ("auto", "parquet", "disk", "memory", "columnar")
+"""How temp tables are materialised; kept here (not in connection.py) so settings need no Spark import."""
+TEMP_TABLES = "auto"
+"""parquet on a local master (fewest CPU-seconds at 200k patients), disk on a cluster (no shared scratch folder)."""
 
 
 class SparkSettingsError(ValueError):
@@ -41,6 +46,8 @@ class SparkSettings:
     shuffle_partitions: int = 0
     """0: derived from the master (:meth:`partitions_for`)."""
     driver_graph_edges: int = DRIVER_GRAPH_EDGES
+    temp_tables: str = TEMP_TABLES
+    """How a detector's temp table is materialised (``analytics.spark.connection.KEEP_MODES``)."""
 
     @property
     def from_catalog(self) -> bool:
@@ -64,13 +71,20 @@ class SparkSettings:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> SparkSettings:
-        unknown = sorted(set(raw) - {"tables", "shuffle_partitions", "driver_graph_edges"})
+        unknown = sorted(set(raw) - {"tables", "shuffle_partitions", "driver_graph_edges", "temp_tables"})
         if unknown:
             raise SparkSettingsError(f"unknown setting(s) {', '.join(unknown)}")
         database, tables = _tables(raw.get("tables"))
         return cls(database=database, tables=tables,
                    shuffle_partitions=_count(raw, "shuffle_partitions", 0),
-                   driver_graph_edges=_count(raw, "driver_graph_edges", DRIVER_GRAPH_EDGES))
+                   driver_graph_edges=_count(raw, "driver_graph_edges", DRIVER_GRAPH_EDGES),
+                   temp_tables=_keep_mode(raw.get("temp_tables", TEMP_TABLES)))
+
+
+def _keep_mode(value: Any) -> str:
+    if value not in KEEP_MODES:
+        raise SparkSettingsError(f"temp_tables must be one of {', '.join(KEEP_MODES)}, not {value!r}")
+    return str(value)
 
 
 def _count(raw: Mapping[str, Any], key: str, default: int) -> int:

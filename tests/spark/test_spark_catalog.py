@@ -67,6 +67,7 @@ def test_a_missing_catalog_table_is_named(spark, catalog):
     ({"tables": "db; DROP"}, "not a catalog database name"),
     ({"shuffle_partitions": -1}, "shuffle_partitions must be a whole number"),
     ({"partitions": 4}, "unknown setting"),
+    ({"temp_tables": "ram"}, "temp_tables must be one of auto, parquet, disk, memory, columnar"),
 ])
 def test_bad_spark_settings_say_which(raw, message):
     with pytest.raises(SparkSettingsError, match=message):
@@ -77,3 +78,12 @@ def test_local_runs_get_few_shuffle_partitions():
     assert SparkSettings().partitions_for("local[2]") == 4
     assert SparkSettings(shuffle_partitions=12).partitions_for("local[2]") == 12
     assert SparkSettings().partitions_for("yarn") is None  # a cluster keeps Spark's own or --conf
+
+
+def test_parquet_temp_tables_need_a_local_master(tmp_path):
+    """A cluster's executors cannot read the driver's scratch folder: refused in one line, before Spark starts."""
+    from ringscope.app.spark_engine import SparkEngineError, spark_sql
+
+    with pytest.raises(SparkEngineError, match="temp_tables = 'parquet' needs a local master"):
+        with spark_sql("yarn", [], tmp_path, SparkSettings(temp_tables="parquet")):
+            pass

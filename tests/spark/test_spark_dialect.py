@@ -72,3 +72,29 @@ def test_positional_values_bind_in_text_order(engines):
     expected = duck.execute(sql, [2, "a ? in a value", 9]).fetchall()
     assert expected == [(0, "a ? in a value"), (2, "a ? in a value"), (4, "a ? in a value"), (6, "a ? in a value")]
     assert spark.execute(sql, [2, "a ? in a value", 9]).fetchall() == expected
+
+
+@pytest.mark.parametrize("mode", ["disk", "memory", "columnar", "parquet"])
+def test_temp_tables_keep_their_rows_in_every_materialisation(engines, mode):
+    """``[spark] temp_tables`` changes how a temp table is stored, never what it holds: money stays
+    DECIMAL(14,2) (a Parquet round trip must not turn it into DOUBLE), an untyped NULL column survives, INSERT
+    adds rows and DROP forgets the table."""
+    duck, _ = engines
+    spark = SparkConnection(engines[1].spark, temp_tables=mode)
+    make = ("CREATE OR REPLACE TEMP TABLE _rs_keep AS SELECT g, k, CAST(k AS DECIMAL(14,2)) / 4 AS money, "
+            "CAST(k AS DECIMAL(14,2)) AS paid, NULL AS nothing, a FROM t WHERE k < 5")
+    more = "INSERT INTO _rs_keep SELECT g, k, NULL, NULL, NULL, a FROM t WHERE k >= 5"
+    read = "SELECT g, k, money, paid, nothing, a FROM _rs_keep ORDER BY k"
+    try:
+        for con in (duck, spark):
+            con.execute(make)
+            con.execute(more)
+        expected, got = duck.execute(read).fetchall(), spark.execute(read).fetchall()
+        assert len(got) == len(ROWS) and got[0][3] == expected[0][3] and type(got[0][3]) is type(expected[0][3])
+        for e, g in zip(expected, got):
+            assert _same(list(e), list(g)), (mode, e, g)
+    finally:
+        duck.execute("DROP TABLE IF EXISTS _rs_keep")
+        spark.execute("DROP TABLE IF EXISTS _rs_keep")
+        spark.close()
+    assert not spark.spark.catalog.tableExists("_rs_keep")
