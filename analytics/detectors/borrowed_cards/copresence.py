@@ -175,8 +175,8 @@ WITH cross_days AS (
     FROM _rs_bc_near n JOIN _rs_bc_groups g1 ON g1.id = n.card_a JOIN _rs_bc_groups g2 ON g2.id = n.card_b
     WHERE g1.grp <> g2.grp GROUP BY ALL
 ), {POOL_VOLUME_CTE}, tested AS (
-    SELECT x.ga, x.gb, len(coalesce(x.d_any, [])) AS k_any, len(coalesce(x.d_strong, [])) AS k_strong,
-           len(x.cards_a) AS n_a, len(x.cards_b) AS n_b,
+    SELECT x.ga, x.gb, array_length(coalesce(x.d_any, [])) AS k_any, array_length(coalesce(x.d_strong, [])) AS k_strong,
+           array_length(x.cards_a) AS n_a, array_length(x.cards_b) AS n_b,
            va.n * vb.n * c.c_any AS e_any, va.n * vb.n * c.c_strong AS e_strong
     FROM cross_days x
     JOIN pool_volume va ON va.grp = x.ga AND va.facility_id = x.facility_id

@@ -66,9 +66,8 @@ def prescriber_groups(con: duckdb.DuckDBPyConnection, settings: DetectionSetting
     flow_rows = rows(con, FLOWS_SQL, {"flow_patients": cfg.flow_min_patients, "flow_days": cfg.flow_min_days,
                                        "share": cfg.pharmacy_share})
     suspects = sorted({r[0].split(":", 1)[1] for r in flow_rows})
-    con.execute("CREATE OR REPLACE TEMP TABLE _rs_op_suspects (prescriber_id VARCHAR)")
-    if suspects:
-        con.executemany("INSERT INTO _rs_op_suspects VALUES (?)", [(p,) for p in suspects])
+    # the prescribers with repeated surplus flows (``id``), through the path both engines run
+    register_groups(con, "_rs_op_suspects", [[f"prescriber:{p}" for p in suspects]])
     con.execute(PEERS_SQL, {"min_prescribers": cfg.baseline_min_prescribers})
     reached = [(f"prescriber:{p}", practice, f"facility:{f}") for p, practice, f in rows(con, _PRACTICE_SQL)]
     handovers = rows(con, SHARED_PATIENTS_SQL, {"min_fills": cfg.handover_min_fills, "min_patients": cfg.handover_min_patients,

@@ -108,7 +108,7 @@ CREATE OR REPLACE TEMP TABLE _rs_op_peers AS
 WITH per_prescriber AS (
     SELECT drug_code, prescriber_id, sum(early_refills) / greatest(sum(refills), 1) AS early
     FROM _rs_op_pairs WHERE prescriber_id IS NOT NULL
-      AND prescriber_id NOT IN (SELECT prescriber_id FROM _rs_op_suspects) GROUP BY ALL
+      AND prescriber_id NOT IN (SELECT id FROM _rs_op_suspects) GROUP BY ALL
 )
 SELECT drug_code, CASE WHEN count(*) >= $min_prescribers THEN median(early) ELSE 0.0 END AS early_rate
 FROM per_prescriber GROUP BY drug_code
@@ -154,7 +154,7 @@ WHERE NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_s
 PRESCRIBER_SQL = """
 WITH pd AS (
     SELECT p.prescriber_id, p.drug_code, count(*) AS n, count(e.patient_id) AS k,
-           p.prescriber_id NOT IN (SELECT prescriber_id FROM _rs_op_suspects) AS peer
+           p.prescriber_id NOT IN (SELECT id FROM _rs_op_suspects) AS peer
     FROM _rs_op_pairs p LEFT JOIN _rs_op_excess e USING (patient_id, drug_code)
     WHERE p.prescriber_id IS NOT NULL GROUP BY ALL
 ), drug AS (
