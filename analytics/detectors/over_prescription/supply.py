@@ -153,9 +153,9 @@ WHERE NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_s
 # towards the peers' all-drug rate by `prior` pseudo-patients.
 PRESCRIBER_SQL = """
 WITH pd AS (
-    SELECT p.prescriber_id, p.drug_code, count(*) AS n, count(e.patient_id) AS k,
-           p.prescriber_id NOT IN (SELECT id FROM _rs_op_suspects) AS peer
+    SELECT p.prescriber_id, p.drug_code, count(*) AS n, count(e.patient_id) AS k, s.id IS NULL AS peer
     FROM _rs_op_pairs p LEFT JOIN _rs_op_excess e USING (patient_id, drug_code)
+    LEFT JOIN _rs_op_suspects s ON s.id = p.prescriber_id  -- one row per suspect: no pair is repeated
     WHERE p.prescriber_id IS NOT NULL GROUP BY ALL
 ), drug AS (
     SELECT drug_code, sum(n) FILTER (WHERE peer) AS n_all, sum(k) FILTER (WHERE peer) AS k_all FROM pd GROUP BY drug_code
