@@ -129,6 +129,26 @@ def test_two_gangs_interleaved_once_at_one_counter_stay_two_rings(world):
     assert sorted(sorted(r.members_of("card")) for r in rings) == [[f"C{p}" for p in a], [f"C{p}" for p in b]]
 
 
+def test_card_new_to_a_chain_of_two_gangs_goes_with_the_gang_it_came_with(world):
+    """As above, and gang B also brought a sixth card to two of its seven batches (too few of
+    its core cards' visits to pair with them).  The one interleaved run chains both gangs' batches,
+    which carry more of A's cards: the new card still came on B's days, so it is B's."""
+    world.facility("F1", "clinic", region="440101")
+    crowd(world, "F1")
+    a = [world.patient(f"A{i}", region="230204", address=f"A village {i}") for i in range(6)]
+    b = [world.patient(f"B{i}", region="230205", address=f"B village {i}") for i in range(5)]
+    extra = world.patient("BX", region="230205", address="B village X")
+    for d in (5, 19, 33, 47):
+        batch(world, a, "F1", day(d, 10, 0), fund=900.0)
+    for d in (12, 26, 40, 54, 68, 75):
+        batch(world, b + ([extra] if d in (26, 40) else []), "F1", day(d, 14, 0), fund=900.0)
+    batch(world, a, "F1", day(61, 10, 0), fund=900.0)
+    batch(world, b, "F1", day(61, 10, 2), fund=900.0)
+    rings = detect_borrowed_cards(world.con(), DetectionSettings())
+    assert sorted(sorted(r.members_of("card")) for r in rings) == [
+        [f"C{p}" for p in a], [f"C{p}" for p in b] + [f"C{extra}"]]
+
+
 def test_regular_who_met_the_batches_twice_does_not_join_the_pool(world):
     """A local regular of the clinic, there every week, happened to be at the counter
     during two of the gang's batches: twice out of many visits is no membership."""

@@ -73,8 +73,12 @@ def coordinated_pools(con: duckdb.DuckDBPyConnection, settings: DetectionSetting
     return edge_rows
 
 
+BatchGang = dict[str, set]
+"""A gang found from its batches: each of its cards (``card:<id>``) with the days it came in them."""
+
+
 def _batch_gangs(con: duckdb.DuckDBPyConnection, cfg: BorrowedCardsSettings, windows: dict[str, int],
-                 alpha: float) -> list[list[str]]:
+                 alpha: float) -> list[BatchGang]:
     """Gangs found from their batches: runs linked (chance test) into chains of one gang.
 
     A card belongs to the gang when it came in the chain's batches on ``min_shared_days``
@@ -104,19 +108,20 @@ def _batch_gangs(con: duckdb.DuckDBPyConnection, cfg: BorrowedCardsSettings, win
         visits[(fac, card)] = n
     gangs = []
     for chain, cards in sorted(days.items()):
-        keep = [f"card:{c}" for c, ds in sorted(cards.items())
-                if len(ds) >= cfg.min_shared_days and len(ds) >= cfg.min_visit_share * visits[(chain[0], c)]]
+        keep = {f"card:{c}": ds for c, ds in sorted(cards.items())
+                if len(ds) >= cfg.min_shared_days and len(ds) >= cfg.min_visit_share * visits[(chain[0], c)]}
         if len(keep) >= 2:
             gangs.append(keep)
     return gangs
 
 
-def _with_batch_gangs(groups: list[list[str]], gangs: list[list[str]]) -> list[list[str]]:
+def _with_batch_gangs(groups: list[list[str]], gangs: list[BatchGang]) -> list[list[str]]:
     """Pools from repeated pairs and gangs from linked batches, joined where they share a card.
 
     A batch chain is joined to the pool whose cards it carries, but it never joins two pools
     by itself: one run can hold two gangs' sessions interleaved at a shared counter, and
-    chaining through it would make them one.  Its new cards go to the pool it carries most
+    chaining through it would make them one.  Its new cards go each to the pool whose
+    cards came on the same days (the gang it came with), else to the pool it carries most
     of; whether two pools are one gang is the chance test of ``LINKED_POOLS_SQL`` (meetings
     on repeated days beyond what both pools' days there explain).
     """
@@ -125,23 +130,39 @@ def _with_batch_gangs(groups: list[list[str]], gangs: list[list[str]]) -> list[l
     first: dict[str, int] = {}
     links = []
     for gang in gangs:
-        j = len(everything)
         carried = Counter(pool_of[key] for key in gang if key in pool_of)
         if len(carried) >= 2:
-            home = min(carried, key=lambda i: (-carried[i], i))
-            everything.append([key for key in gang if key not in pool_of])
-            links.append((home, j))
+            parts = _split_by_pool(gang, pool_of, carried)
+            for i, cards in sorted(parts.items()):
+                everything.append(cards)
+                links.append((i, len(everything) - 1))
         else:
-            everything.append(gang)
-            links += [(i, j) for i in carried]
-        for key in gang:
+            everything.append(sorted(gang))
+            links += [(i, len(everything) - 1) for i in carried]
+        for key in sorted(gang):
             if key in pool_of:
                 continue
+            j = next(k for k in range(len(everything) - 1, -1, -1) if key in everything[k])
             if key in first:
                 links.append((first[key], j))
             else:
                 first[key] = j
     return union_groups(everything, links) if everything else []
+
+
+def _split_by_pool(gang: BatchGang, pool_of: dict[str, int], carried: Counter) -> dict[int, list[str]]:
+    """A chain's new cards, each with the carried pool whose cards came on most of its days."""
+    pool_days: dict[int, set] = defaultdict(set)
+    for key, ds in gang.items():
+        if key in pool_of:
+            pool_days[pool_of[key]] |= ds
+    home = min(carried, key=lambda i: (-carried[i], i))
+    parts: dict[int, list[str]] = defaultdict(list)
+    for key, ds in sorted(gang.items()):
+        if key not in pool_of:
+            best = max(sorted(carried), key=lambda i: (len(ds & pool_days[i]), i == home))
+            parts[best if ds & pool_days[best] else home].append(key)
+    return parts
 
 
 def _regroup(con: duckdb.DuckDBPyConnection, links: list[tuple[int, int]]) -> None:
