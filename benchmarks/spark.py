@@ -102,7 +102,7 @@ def _vm_hwm_kb(pid: int) -> int:
 
 
 def run(engine: str, drop: Path, tables: Path, cores: int = 2, memory_limit: str = "",
-        conf: list[str] | None = None, temp_tables: str = "disk", schemes: str = "") -> dict:
+        conf: list[str] | None = None, temp_tables: str = "auto", schemes: str = "") -> dict:
     cmd = [sys.executable, __file__, "--worker", engine, str(drop), "--tables", str(tables), "--cores", str(cores),
            "--temp-tables", temp_tables, "--schemes", schemes]
     for pair in conf or []:
@@ -151,8 +151,9 @@ def main() -> None:
     ap.add_argument("--low-memory", default="", help="e.g. 300MB: embedded with this memory_limit vs Spark")
     ap.add_argument("--worker", choices=["embedded", "spark"])
     ap.add_argument("--memory-limit", default="")
-    ap.add_argument("--temp-tables", default="disk",
-                    help="how Spark materialises temp tables: memory, disk, columnar, parquet (comma: one run each)")
+    ap.add_argument("--temp-tables", default="auto",
+                    help="how Spark materialises temp tables: auto (the [spark] default: parquet on a local "
+                         "master), parquet, disk, memory, columnar (comma: one run each)")
     ap.add_argument("--schemes", default="", help="comma-separated schemes (default: every scheme)")
     ap.add_argument("--spark-first", action="store_true", help="run the first Spark setting before the baseline")
     ap.add_argument("--conf", action="append", default=[],
