@@ -260,6 +260,41 @@ def test_alternating_busloads_of_one_village_are_one_operation(world):
     assert len(detect_car_shuttle(world.con(), tuned("car_shuttle", join_same_operation=False))) == 2
 
 
+NEIGHBOUR = "510122"  # a neighbouring county
+
+
+def _two_buses(world, first_regions, second_regions):
+    """Two busloads alternating at one hospital, same diagnosis, doctor and clerk; each
+    villager's home county given per bus."""
+    h = _hospital(world)
+    first = [_villagers(world, f"V{i}", 1, region=r)[0] for i, r in enumerate(first_regions)]
+    second = [_villagers(world, f"W{i}", 1, region=r)[0] for i, r in enumerate(second_regions)]
+    _bus(world, first, h, trips=(2, 22, 43), prescriber_id="D1", operator_id="O1")
+    _bus(world, second, h, trips=(12, 29, 57), prescriber_id="D1", operator_id="O1")
+    return sorted(sorted(r.members_of("patient")) for r in detect_car_shuttle(world.con(), DetectionSettings()))
+
+
+def test_alternating_busloads_recruited_in_two_counties_are_one_operation(world):
+    """One organiser recruits in two counties; each busload is mostly of one county, so their
+    commonest counties differ, but both draw on both (home regions of habit_share)."""
+    rings = _two_buses(world, [VILLAGE] * 3 + [NEIGHBOUR] * 2, [NEIGHBOUR] * 3 + [VILLAGE] * 2)
+    assert len(rings) == 1 and len(rings[0]) == 10
+
+
+def test_alternating_busloads_of_two_counties_handled_alike_stay_apart(world):
+    """Two organisers' villagers from two counties use one hospital's same doctor and clerk
+    for the same diagnosis on alternating days: no shared home region, two rings."""
+    rings = _two_buses(world, [VILLAGE] * 5, [NEIGHBOUR] * 5)
+    assert len(rings) == 2 and [len(r) for r in rings] == [5, 5]
+
+
+def test_one_villager_from_the_other_county_does_not_make_one_operation(world):
+    """One of six villagers of the second bus lives in the first bus's county (a relative
+    who moved): below habit_share of the cohort, no shared home region, two rings."""
+    rings = _two_buses(world, [VILLAGE] * 6, [NEIGHBOUR] * 5 + [VILLAGE])
+    assert len(rings) == 2 and sorted(len(r) for r in rings) == [6, 6]
+
+
 def test_three_villagers_bussed_again_and_again_are_a_ring_but_two_are_not(world):
     h = _hospital(world)
     villagers = _villagers(world, "V", 3)

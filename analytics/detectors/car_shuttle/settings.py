@@ -149,13 +149,15 @@ class CarShuttleSettings:
     habit_share: float = 0.2
     """How a cohort is handled at an institution: the diagnoses, admitting doctors and
     settling operators of at least this share of its admissions there (a stray admission
-    is no habit).  Fragments of one bus, cohorts of one operation and villagers taken over
+    is no habit), and its home regions (those of at least this share of its patients).  Fragments of one bus, cohorts of one operation and villagers taken over
     by another organiser are handled alike; two rings that merely use one hospital bring
     their own diagnoses or work with their own doctor or clerk."""
     join_same_operation: bool = True
     """Cohorts at one institution whose trips run over the same period (or follow each other
-    within the longest interval between their own trips), whose patients come
-    from the same home region and whose commonest diagnoses overlap are one ring: a bus
+    within the longest interval between their own trips), whose patients share a home
+    region (one where at least ``habit_share`` of a cohort's patients live: a ring
+    recruiting in two counties leaves fragments each mostly of one) and whose commonest
+    diagnoses overlap are one ring: a bus
     seats fewer than the organiser's pool and brings different villagers on alternate
     trips.  Another organiser's villagers (other region) or a treatment group at the same
     hospital (other diagnoses) stay apart.  Turn off for data from one county, where
