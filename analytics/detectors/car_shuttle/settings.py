@@ -20,7 +20,10 @@ class CarShuttleSettings:
     days at the institution over its working days ``D`` (active span, shrunk when its
     admissions favour some weekdays), one of the first's admissions meets the second by
     chance with probability ``q = n2 * (2 * window + 1) / D``; ``k`` joint trips have chance
-    at most ``C(n1, k) q^k``.  A patient met ``m`` different people there (``m`` grows with
+    the binomial tail, at most ``C(n1, k) q^k (1 - q)^(n1 - k) / (1 - r)`` with each further
+    term bounded by ``r = (n1 - k) q / ((k + 1)(1 - q))`` times the one before (``C(n1, k) q^k``
+    when ``r >= 1``; the bare union bound overstated the chance of villagers riding on half
+    the weeks).  A patient met ``m`` different people there (``m`` grows with
     the institution's daily volume), each a chance for a coincidence, so the pair is kept
     only when ``m`` times that chance is at most this: fewer than one chance partner in
     twenty patients.  At a regional referral centre admitting a hundred a day, two cardiac
