@@ -122,6 +122,65 @@ def test_saturday_bus_at_a_hospital_that_admits_little_else_is_found(world):
     assert sorted(rings[0].members_of("patient")) == sorted(villagers)
 
 
+def _monday_hospital(world, seed):
+    """A township hospital admitting on Mondays: one or two ordinary patients each Monday
+    (the crowd a bus hides in), now and then one on another weekday."""
+    rng = random.Random(seed)
+    world.facility("T2", "hospital", region=VILLAGE)
+    for k in range(26):  # day 1 is a Monday
+        extra = [rng.randint(1, 5)] if rng.random() < 0.4 else []
+        for i, offset in enumerate([0] * rng.choice((1, 1, 2)) + extra):
+            pid = world.patient(f"Z{k}-{i}", region=VILLAGE, birth_date=date(1955 + (k + i) % 30, 1, 1))
+            _admit(world, pid, "T2", start=1 + 7 * k + offset, stay=6, fund=3000.0, self_share=0.3,
+                   diagnosis=f"K{(k + i) % 20:02d}")
+    return rng
+
+
+def test_weekly_bus_of_frequent_riders_at_a_monday_hospital_is_found(world):
+    """A bus most Mondays with five to twelve of sixteen villagers: each rides on about half
+    the Mondays, so two of them meeting often is likely at a hospital that works mostly on
+    Mondays; the union bound of the pair test (C(t, k) q^k) overstated that chance, the
+    binomial tail (each further term bounded by a ratio) does not."""
+    rng = _monday_hospital(world, seed=11)
+    villagers = _villagers(world, "V", 16)
+    for k in range(26):
+        if rng.random() < 0.9:
+            for pid in rng.sample(villagers, rng.randint(5, 12)):
+                _admit(world, pid, "T2", start=1 + 7 * k, stay=4, fund=3500.0, self_share=0.3)
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert [sorted(r.members_of("patient")) for r in rings] == [sorted(villagers)]
+
+
+def _monday_regulars(world, seed, diagnoses):
+    """Sixteen honest frequent inpatients of the Monday hospital, each coming on their own
+    (60 % of Mondays), of any age and county, each with their own condition."""
+    rng = _monday_hospital(world, seed)
+    people = [world.patient(f"R{i}", region=rng.choice((TOWN, VILLAGE, "510122")),
+                            birth_date=date(rng.randint(1940, 1990), 1, 1)) for i in range(16)]
+    condition = {pid: rng.choice(diagnoses) for pid in people}
+    for k in range(26):
+        for pid in people:
+            if rng.random() < 0.6:
+                _admit(world, pid, "T2", start=1 + 7 * k, stay=rng.randint(2, 8), fund=3500.0, self_share=0.3,
+                       diagnosis=condition[pid])
+
+
+def test_honest_regulars_of_a_monday_hospital_are_not_a_ring(world):
+    """Each comes on their own: meeting on Mondays is the hospital's calendar, not a bus."""
+    _monday_regulars(world, seed=1, diagnoses=("N18.5", "C50.9", "I50.9", "J44.1", "E11.9", "M51.2"))
+    assert detect_car_shuttle(world.con(), DetectionSettings()) == []
+
+
+def test_chance_pairs_of_monday_regulars_stay_below_a_cohort(world):
+    """However often two regulars meet, chance pairs among sixteen independent riders do not
+    give every member the ``min_links`` partners a cohort needs."""
+    _monday_regulars(world, seed=10, diagnoses=("N18.5", "C50.9", "I50.9", "J44.1", "E11.9", "M51.2"))
+    con = world.con()
+    with temp_tables(con, *coordination.TEMP):
+        assert len(coordination.coordinated_pairs(con, DetectionSettings().car_shuttle)) <= 2
+    assert detect_car_shuttle(con, DetectionSettings()) == []
+
+
 def _county_hospital(world):
     """A county hospital: every inpatient is from the county, one clerk settles every stay,
     and its chronic patients come back again and again (origin, settlers and readmissions
@@ -258,6 +317,41 @@ def test_alternating_busloads_of_one_village_are_one_operation(world):
     _bus(world, second, h, trips=(12, 29, 57))
     assert len(detect_car_shuttle(world.con(), DetectionSettings())) == 1
     assert len(detect_car_shuttle(world.con(), tuned("car_shuttle", join_same_operation=False))) == 2
+
+
+NEIGHBOUR = "510122"  # a neighbouring county
+
+
+def _two_buses(world, first_regions, second_regions):
+    """Two busloads alternating at one hospital, same diagnosis, doctor and clerk; each
+    villager's home county given per bus."""
+    h = _hospital(world)
+    first = [_villagers(world, f"V{i}", 1, region=r)[0] for i, r in enumerate(first_regions)]
+    second = [_villagers(world, f"W{i}", 1, region=r)[0] for i, r in enumerate(second_regions)]
+    _bus(world, first, h, trips=(2, 22, 43), prescriber_id="D1", operator_id="O1")
+    _bus(world, second, h, trips=(12, 29, 57), prescriber_id="D1", operator_id="O1")
+    return sorted(sorted(r.members_of("patient")) for r in detect_car_shuttle(world.con(), DetectionSettings()))
+
+
+def test_alternating_busloads_recruited_in_two_counties_are_one_operation(world):
+    """One organiser recruits in two counties; each busload is mostly of one county, so their
+    commonest counties differ, but both draw on both (home regions of habit_share)."""
+    rings = _two_buses(world, [VILLAGE] * 3 + [NEIGHBOUR] * 2, [NEIGHBOUR] * 3 + [VILLAGE] * 2)
+    assert len(rings) == 1 and len(rings[0]) == 10
+
+
+def test_alternating_busloads_of_two_counties_handled_alike_stay_apart(world):
+    """Two organisers' villagers from two counties use one hospital's same doctor and clerk
+    for the same diagnosis on alternating days: no shared home region, two rings."""
+    rings = _two_buses(world, [VILLAGE] * 5, [NEIGHBOUR] * 5)
+    assert len(rings) == 2 and [len(r) for r in rings] == [5, 5]
+
+
+def test_one_villager_from_the_other_county_does_not_make_one_operation(world):
+    """One of six villagers of the second bus lives in the first bus's county (a relative
+    who moved): below habit_share of the cohort, no shared home region, two rings."""
+    rings = _two_buses(world, [VILLAGE] * 6, [NEIGHBOUR] * 5 + [VILLAGE])
+    assert len(rings) == 2 and sorted(len(r) for r in rings) == [6, 6]
 
 
 def test_three_villagers_bussed_again_and_again_are_a_ring_but_two_are_not(world):

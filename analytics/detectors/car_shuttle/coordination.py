@@ -92,7 +92,8 @@ WHERE a.patient_id < b.patient_id
 """
 
 # Separate trips of a pair (joint days more than the gap apart), the chance of that many
-# (union bound C(t, k) q^k, q = the other's admissions * window / working days) and the
+# (binomial tail: C(t, k) q^k (1 - q)^(t - k) / (1 - r), each further term at most r times the
+# one before; q = the other's admissions * window / working days) and the
 # number of partners a patient met there (each one a chance to find a coincidence).  A linked
 # pair is then dropped when, for a kind of handling both patients' stays
 # there record (admitting doctor, diagnosis group), they never share a value: one bus is
@@ -119,10 +120,15 @@ WITH gaps AS (
     JOIN partners m2 ON m2.facility_id = p.facility_id AND m2.patient_id = p.p2
     JOIN _rs_cs_fac f ON f.facility_id = p.facility_id
     WHERE p.trips >= $min_trips
+), tail AS (  -- r: the ratio bounding each further term of the binomial tail by the one before
+    SELECT *, ln(m) + lgamma(t + 1) - lgamma(trips + 1) - lgamma(greatest(t - trips, 0) + 1) + trips * ln(q) AS bound,
+           greatest(t - trips, 0) * q / ((trips + 1) * greatest(1 - q, 1e-9)) AS r
+    FROM chance
 ), linked AS (
-    SELECT facility_id, p1, p2, trips FROM chance
-    WHERE ln(m) + lgamma(t + 1) - lgamma(trips + 1) - lgamma(greatest(t - trips, 0) + 1) + trips * ln(q)
-          <= ln($max_chance_partners)
+    SELECT facility_id, p1, p2, trips FROM tail
+    WHERE CASE WHEN q < 1 AND r < 1
+               THEN bound + greatest(t - trips, 0) * ln(greatest(1 - q, 1e-9)) - ln(greatest(1 - r, 1e-9))
+               ELSE bound END <= ln($max_chance_partners)
 ), linked_patients AS (  -- only linked patients' handling is ever compared, so only theirs is read
     SELECT facility_id, p1 AS patient_id FROM linked UNION SELECT facility_id, p2 FROM linked
 ), own AS (

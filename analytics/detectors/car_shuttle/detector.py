@@ -57,30 +57,29 @@ from ringscope.analytics.detectors.car_shuttle.coordination import TEMP, coordin
 from ringscope.analytics.detectors.car_shuttle.evidence import cohort_ring
 from ringscope.analytics.detectors.car_shuttle.explanations import Profile, judge, patient_schedules, trip_intakes
 from ringscope.analytics.detectors.car_shuttle.indications import HOUSEHOLD_SQL, indication_counts
-from ringscope.analytics.detectors.car_shuttle.operations import institution_visits, one_operation
+from ringscope.analytics.detectors.car_shuttle.operations import home_regions, institution_visits, one_operation
 from ringscope.analytics.detectors.car_shuttle.settings import CarShuttleSettings
 from ringscope.analytics.ring import Ring
 from ringscope.analytics.settings import DetectionSettings
 
 
-def _operation_links(profile: Profile, cfg: CarShuttleSettings) -> list[tuple[int, int]]:
+def _operation_links(profile: Profile, regions: dict[int, set[str]], cfg: CarShuttleSettings) -> list[tuple[int, int]]:
     """Cohorts that are one operation: same institution, same time, same villages, same diagnoses.
 
     A bus seats fewer than the organiser's pool, so it brings different villagers on
     alternate trips and leaves cohorts that never ride together, and villagers come and
     go.  Cohorts at one institution whose trips there run over the same months (or follow
     each other within the longest interval between their own trips), whose patients come
-    from the same home region and whose commonest diagnoses there overlap are one
+    from the same home regions (a ring recruiting in two counties leaves fragments whose
+    commonest county differs) and whose commonest diagnoses there overlap are one
     operation; a dialysis or chemotherapy group at the same hospital differs in
     diagnoses, another organiser's villagers in region.
     """
-    region = {grp: c.detail for grp, c in profile.counts["same_origin"].items()}
     links = set()
     for visits in profile.visits.values():
         for i, a in enumerate(visits):
             for b in visits[i + 1:]:
-                if region.get(a.grp) is not None and region.get(a.grp) == region.get(b.grp) \
-                        and one_operation(a, b, cfg):
+                if regions.get(a.grp, set()) & regions.get(b.grp, set()) and one_operation(a, b, cfg):
                     links.add((min(a.grp, b.grp), max(a.grp, b.grp)))
     return sorted(links)
 
@@ -111,7 +110,7 @@ def detect_car_shuttle(
             return []
         groups = grown_cohorts(con, cfg, groups)
         profile = _profile(con, cfg, edge_rows)
-        links = _operation_links(profile, cfg) if cfg.join_same_operation else []
+        links = _operation_links(profile, home_regions(con, cfg), cfg) if cfg.join_same_operation else []
         if links:
             register(con, cfg, union_groups(groups, links))
             profile = _profile(con, cfg, edge_rows)

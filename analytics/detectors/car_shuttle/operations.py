@@ -43,6 +43,23 @@ def institution_visits(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) 
     return out
 
 
+# Each cohort's home regions: those at least ``habit_share`` of its patients live in.  A ring
+# recruiting in two counties leaves fragments whose commonest county differs, yet both
+# draw on the same villages; another organiser's villagers come from elsewhere.
+_HOME_REGIONS_SQL = """
+WITH p AS (SELECT DISTINCT c.grp, c.patient_id, a.region_code FROM _rs_cs_cohort c
+           JOIN _rs_cs_adm a USING (settlement_id) WHERE a.region_code IS NOT NULL),
+n AS (SELECT grp, region_code, count(*) AS n, sum(count(*)) OVER (PARTITION BY grp) AS total
+      FROM p GROUP BY grp, region_code)
+SELECT grp, list(region_code ORDER BY region_code) FROM n WHERE n >= $habit_share * total GROUP BY grp ORDER BY grp
+"""
+
+
+def home_regions(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[int, set[str]]:
+    """Each cohort's home regions (those of at least ``habit_share`` of its patients)."""
+    return {grp: set(regions) for grp, regions in rows(con, _HOME_REGIONS_SQL, {"habit_share": cfg.habit_share})}
+
+
 def _billed_alike(a: Visits, b: Visits) -> bool:
     """Same diagnoses, doctors and operators (each where both record it)."""
     return all(x is None or y is None or bool(set(x) & set(y))

@@ -20,7 +20,10 @@ class CarShuttleSettings:
     days at the institution over its working days ``D`` (active span, shrunk when its
     admissions favour some weekdays), one of the first's admissions meets the second by
     chance with probability ``q = n2 * (2 * window + 1) / D``; ``k`` joint trips have chance
-    at most ``C(n1, k) q^k``.  A patient met ``m`` different people there (``m`` grows with
+    the binomial tail, at most ``C(n1, k) q^k (1 - q)^(n1 - k) / (1 - r)`` with each further
+    term bounded by ``r = (n1 - k) q / ((k + 1)(1 - q))`` times the one before (``C(n1, k) q^k``
+    when ``r >= 1``; the bare union bound overstated the chance of villagers riding on half
+    the weeks).  A patient met ``m`` different people there (``m`` grows with
     the institution's daily volume), each a chance for a coincidence, so the pair is kept
     only when ``m`` times that chance is at most this: fewer than one chance partner in
     twenty patients.  At a regional referral centre admitting a hundred a day, two cardiac
@@ -149,13 +152,15 @@ class CarShuttleSettings:
     habit_share: float = 0.2
     """How a cohort is handled at an institution: the diagnoses, admitting doctors and
     settling operators of at least this share of its admissions there (a stray admission
-    is no habit).  Fragments of one bus, cohorts of one operation and villagers taken over
+    is no habit), and its home regions (those of at least this share of its patients).  Fragments of one bus, cohorts of one operation and villagers taken over
     by another organiser are handled alike; two rings that merely use one hospital bring
     their own diagnoses or work with their own doctor or clerk."""
     join_same_operation: bool = True
     """Cohorts at one institution whose trips run over the same period (or follow each other
-    within the longest interval between their own trips), whose patients come
-    from the same home region and whose commonest diagnoses overlap are one ring: a bus
+    within the longest interval between their own trips), whose patients share a home
+    region (one where at least ``habit_share`` of a cohort's patients live: a ring
+    recruiting in two counties leaves fragments each mostly of one) and whose commonest
+    diagnoses overlap are one ring: a bus
     seats fewer than the organiser's pool and brings different villagers on alternate
     trips.  Another organiser's villagers (other region) or a treatment group at the same
     hospital (other diagnoses) stay apart.  Turn off for data from one county, where
