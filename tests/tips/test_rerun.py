@@ -13,7 +13,7 @@ from ringscope.app.tips.service import add_tip_file
 from tests.tips.conftest import write_tip
 
 # One re-scanned box is enough here: the tiny drop has a single resold box (S001 -> S002).
-LOW = {"trace_resale": {"min_resold_boxes_per_seller": 1, "min_boxes_per_ring": 1, "attach_one_box_sellers": False}}
+LOW = {"trace_resale": {"min_ring_evidence": 1.0, "spread_days": 1, "explained_resale_weight": 1.0}}
 
 
 def test_rerun_finds_the_resale_around_the_named_pharmacy_without_touching_the_workspace(tip_env, tmp_path):

@@ -1,0 +1,88 @@
+"""How much each resale weighs, and which seller–facility groups add up to a ring.
+
+Why weights and not gates: a small ring whose few boxes come back on different
+days carries the same kind of evidence as a big one, only less of it; a
+pharmacy's handful of returned boxes carries a legitimate explanation.  So every
+resale adds evidence, an explanation lowers what it adds, repetition (the same
+seller's boxes coming back on several days) cancels the explanation, and a
+group is reported when the sum, spread over days, is large enough.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import NamedTuple
+
+from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
+from ringscope.analytics.detectors.trace_resale.settings import TraceResaleSettings
+
+
+class Rescan(NamedTuple):
+    """One resale as the weighing needs it: who sold, where it was settled again, when, and
+    whether a returned box would explain it (settled where it was bought, or at a branch)."""
+
+    seller_id: str
+    reseller_id: str
+    trace_code: str
+    resale_settlement_id: str
+    resold_on: date
+    explained: bool
+
+
+class Assessment(NamedTuple):
+    """A candidate group's weighed evidence: the basis of the report decision and the score."""
+
+    nodes: list[str]
+    evidence: float
+    resale_days: int
+    score: float
+
+
+def repeat_sellers(rescans: list[Rescan], cfg: TraceResaleSettings) -> set[str]:
+    """Sellers with ``min_resold_boxes_per_seller`` boxes that came back on at least two days:
+    a customer returns a box now and then, not box after box."""
+    boxes: dict[str, set[str]] = defaultdict(set)
+    days: dict[str, set[date]] = defaultdict(set)
+    for r in rescans:
+        boxes[r.seller_id].add(r.trace_code)
+        days[r.seller_id].add(r.resold_on)
+    return {s for s in boxes if len(boxes[s]) >= cfg.min_resold_boxes_per_seller and len(days[s]) >= 2}
+
+
+def weights(rescans: list[Rescan], cfg: TraceResaleSettings) -> list[float]:
+    """Evidence per resale: 1 for a box that reached a stranger through another, unrelated
+    facility; ``explained_resale_weight`` for one a returned box would explain, unless its
+    seller is a repeat seller."""
+    repeaters = repeat_sellers(rescans, cfg)
+    return [1.0 if not r.explained or r.seller_id in repeaters else cfg.explained_resale_weight for r in rescans]
+
+
+def assess_groups(rescans: list[Rescan], cfg: TraceResaleSettings, engine: CommunityEngine | None,
+                  seed: int) -> list[Assessment]:
+    """Seller–facility groups (Leiden above ``leiden_above`` nodes) with their weighed
+    evidence; the caller keeps those that reach ``min_ring_evidence``."""
+    w = weights(rescans, cfg)
+    edge_weight: dict[tuple[str, str], float] = defaultdict(float)
+    for r in rescans:
+        edge_weight[(f"patient:{r.seller_id}", f"facility:{r.reseller_id}")] += 1.0
+    edges = WeightedEdges.from_rows(sorted((a, b, n) for (a, b), n in edge_weight.items()))
+    groups = find_groups(edges, engine, cfg.leiden_above, cfg.leiden_resolution, seed)
+    out = []
+    for nodes in groups:
+        members = set(nodes)
+        inside = [(r, x) for r, x in zip(rescans, w)
+                  if f"patient:{r.seller_id}" in members and f"facility:{r.reseller_id}" in members]
+        evidence = sum(x for _, x in inside)
+        days = len({r.resold_on for r, _ in inside})
+        # Repetition across days: the resales of one day may be one event (a bag of boxes
+        # returned, a batch keyed twice); only spread over ``spread_days`` days do they count fully.
+        score = evidence * min(1.0, days / max(1, cfg.spread_days))
+        out.append(Assessment(sorted(nodes), evidence, days, score))
+    return out
+
+
+def reported(assessments: list[Assessment], cfg: TraceResaleSettings) -> list[Assessment]:
+    """The groups whose weighed, spread evidence reaches ``min_ring_evidence`` and that have
+    at least ``min_sellers`` sellers."""
+    return [a for a in assessments if a.score >= cfg.min_ring_evidence
+            and sum(1 for n in a.nodes if n.startswith("patient:")) >= cfg.min_sellers]
