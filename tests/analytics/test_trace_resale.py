@@ -222,3 +222,17 @@ def test_a_family_sharing_its_boxes_is_not_a_ring(world):
     assert detect_trace_resale(world.con(), DetectionSettings()) == []
     off = tuned("trace_resale", household_is_not_resale=False)
     assert len(detect_trace_resale(world.con(), off)) == 1
+
+
+def test_two_sellers_boxes_resold_in_one_basket_are_a_ring(world):
+    """Repetition across places: boxes bought by two people at two pharmacies, settled again
+    together by a stranger elsewhere (a collector's batch) come from two occasions."""
+    world.drug("D1")
+    world.facility("PH9", "pharmacy")
+    world.patient("B0")
+    for i in range(2):
+        world.patient(f"S{i}")
+        world.settle(f"S{i}", world.facility(f"PH{i}", "pharmacy"), day(i), kind="pharmacy", lines=_box(i))
+    world.settle("B0", "PH9", day(60), kind="pharmacy", lines=_box(0) + [dict(_box(1)[0])])
+    [ring] = detect_trace_resale(world.con(), DetectionSettings())
+    assert sorted(ring.members_of("patient")) == ["S0", "S1"]

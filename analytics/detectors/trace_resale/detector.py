@@ -161,7 +161,7 @@ class Resale(NamedTuple):
 
 # Every resale, for the weighing (weighing.py): small (one row per box settled twice).
 _RESCANS_SQL = """
-SELECT seller_id, reseller_id, trace_code, resale_settlement_id, CAST(resold_at AS DATE), explained
+SELECT seller_id, reseller_id, origin_facility_id, trace_code, resale_settlement_id, CAST(resold_at AS DATE), explained
 FROM _rs_tr_resales ORDER BY seller_id, reseller_id, trace_code, resale_settlement_id
 """
 

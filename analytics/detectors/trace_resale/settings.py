@@ -6,14 +6,18 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class TraceResaleSettings:
-    min_ring_evidence: float = 3.0
+    min_ring_evidence: float = 2.0
     """A seller–facility group is reported when its weighed resales (1 per box that reached a
     stranger through an unrelated facility, less for one a returned box would explain),
-    spread over ``spread_days`` days, reach this: three boxes from different hands coming back
-    on different days are a pattern; one stray box, or a pharmacy's few returns, are not."""
+    counted fully only once they come from ``spread_days`` occasions, reach this.  One box
+    settled again may be a slip; two that reached strangers on separate occasions (another
+    day, or bought at another place) have no innocent path and are a pattern, while a
+    pharmacy's few returns (0.25 each) or one seller's one-day batch stay below."""
     spread_days: int = 2
-    """Resales on fewer distinct days count proportionally less (one day's resales may be a
-    single event: a bag of boxes returned, a batch keyed twice); organised resale repeats."""
+    """Occasions (distinct pairs of resale day and place of purchase) a group's resales must
+    come from to count fully; from fewer they count proportionally less: one day's resales of
+    boxes bought at one place may be a single event (a bag of boxes returned, a batch keyed
+    twice); organised resale repeats across days and places."""
     explained_resale_weight: float = 0.25
     """Weight of a resale settled where the box was bought, or at a branch of the same chain
     (``chain_id``): a returned box put back on the shelf, stock moved between branches.  It

@@ -23,6 +23,7 @@ class Rescan(NamedTuple):
 
     seller_id: str
     reseller_id: str
+    origin_facility_id: str
     trace_code: str
     resale_settlement_id: str
     resold_on: date
@@ -34,7 +35,7 @@ class Assessment(NamedTuple):
 
     nodes: list[str]
     evidence: float
-    resale_days: int
+    occasions: int
     score: float
 
 
@@ -73,11 +74,12 @@ def assess_groups(rescans: list[Rescan], cfg: TraceResaleSettings, engine: Commu
         inside = [(r, x) for r, x in zip(rescans, w)
                   if f"patient:{r.seller_id}" in members and f"facility:{r.reseller_id}" in members]
         evidence = sum(x for _, x in inside)
-        days = len({r.resold_on for r, _ in inside})
-        # Repetition across days: the resales of one day may be one event (a bag of boxes
-        # returned, a batch keyed twice); only spread over ``spread_days`` days do they count fully.
-        score = evidence * min(1.0, days / max(1, cfg.spread_days))
-        out.append(Assessment(sorted(nodes), evidence, days, score))
+        # Repetition across days and places: boxes bought at one place and settled again on one
+        # day may be one event (a bag of boxes returned, a batch keyed twice); only boxes that
+        # came from ``spread_days`` such occasions (another day, or bought elsewhere) count fully.
+        occasions = len({(r.resold_on, r.origin_facility_id) for r, _ in inside})
+        score = evidence * min(1.0, occasions / max(1, cfg.spread_days))
+        out.append(Assessment(sorted(nodes), evidence, occasions, score))
     return out
 
 
