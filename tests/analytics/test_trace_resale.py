@@ -164,19 +164,32 @@ def test_one_seller_many_buyers_at_several_pharmacies_is_a_ring(world):
     assert sorted(ring.members_of("facility")) == ["PX0", "PX1", "PX2"]
 
 
-def test_a_pharmacys_returned_boxes_sold_again_are_not_a_ring(world):
-    """Look-alike: five customers return a box each to the pharmacy where they bought it,
-    and it is sold to another customer there later.  Reported only if a resale where the
-    box was bought weighed as much as one through another facility."""
+def _returns(world, customers: int, resold_at: str = "PH1"):
+    """``customers`` people each buy a box at PH1 and return it; it is sold to another
+    customer at ``resold_at`` a few days later, one box per customer over the year."""
     world.drug("D1")
     world.facility("PH1", "pharmacy")
-    for i in range(5):
+    if resold_at != "PH1":
+        world.facility(resold_at, "pharmacy")
+    for i in range(customers):
         world.patient(f"R{i}")
         world.patient(f"N{i}")
-        world.settle(f"R{i}", "PH1", day(30 * i), kind="pharmacy", lines=_box(i))
-        world.settle(f"N{i}", "PH1", day(30 * i + 2), kind="pharmacy", lines=_box(i))
-    assert detect_trace_resale(world.con(), DetectionSettings()) == []
-    assert len(detect_trace_resale(world.con(), tuned("trace_resale", explained_resale_weight=1.0))) == 1
+        world.settle(f"R{i}", "PH1", day(7 * i), kind="pharmacy", lines=_box(i))
+        world.settle(f"N{i}", resold_at, day(7 * i + 2), kind="pharmacy", lines=_box(i))
+    return world
+
+
+def test_a_busy_pharmacys_returned_boxes_sold_again_are_not_a_ring(world):
+    """Look-alike: forty customers over the year return a box each to the pharmacy where they
+    bought it, and it is sold again there.  However many, returns add less than one box."""
+    assert detect_trace_resale(_returns(world, 40).con(), DetectionSettings()) == []
+
+
+def test_the_same_boxes_sold_on_by_another_pharmacy_are_a_ring(world):
+    """What the returned-box explanation turns away: the same five boxes, bought at PH1 and
+    settled again by strangers at an unrelated pharmacy, are a buy-back network."""
+    [ring] = detect_trace_resale(_returns(world, 5, resold_at="PH7").con(), DetectionSettings())
+    assert ring.members_of("facility") == ["PH7"]
 
 
 def test_a_repeat_seller_at_the_pharmacy_of_purchase_is_a_ring(world):

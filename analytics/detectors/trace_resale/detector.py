@@ -15,14 +15,15 @@ and claim them again).  Steps:
 2. Each resale is weighed: a box that moved from one facility's customer to
    another, unrelated facility has no legitimate path (weight 1); a box
    settled again where it was bought, or at a branch of the same chain, may
-   be a returned box put back on the shelf (a lower weight), unless its
-   seller's boxes keep coming back on several days (nobody returns box after
-   box: that is a seller).
+   be a returned box put back on the shelf (a lower weight, and together
+   under one box's worth however many), unless its seller's boxes keep
+   coming back on several days (nobody returns box after box: a seller).
 3. Graph: seller–facility components (Leiden above a size) are candidate
-   buy-back networks; one is reported when its weighed resales, spread over
-   several days, reach ``min_ring_evidence``: no single count is a gate, a
-   small ring whose few boxes come back on different days is reported, a
-   pharmacy's handful of returns or one stray box is not.
+   buy-back networks; one is reported when its weighed resales, from
+   several occasions (days, places of purchase), reach ``min_ring_evidence``:
+   no single count is a gate, a small ring whose few boxes come back on
+   different occasions is reported, a pharmacy's returns or one stray box
+   are not.
 4. SQL: fund loss per the contract: the resale settlements plus the
    sellers' purchases of the resold drugs at the facilities where they
    bought them, within the ring's active period.

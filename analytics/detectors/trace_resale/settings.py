@@ -20,8 +20,9 @@ class TraceResaleSettings:
     twice); organised resale repeats across days and places."""
     explained_resale_weight: float = 0.25
     """Weight of a resale settled where the box was bought, or at a branch of the same chain
-    (``chain_id``): a returned box put back on the shelf, stock moved between branches.  It
-    counts fully when its seller is a repeat seller."""
+    (``chain_id``): a returned box put back on the shelf, stock moved between branches.  A
+    group's explained resales, of summed weight e, add e / (1 + e): under one box however many.
+    A resale counts fully (1) when its seller is a repeat seller."""
     min_resold_boxes_per_seller: int = 2
     """A seller with at least this many boxes settled again, on at least two days, is a repeat
     seller: nobody returns box after box, so the returned-box explanation no longer holds for

@@ -2,10 +2,11 @@
 
 Why weights and not gates: a small ring whose few boxes come back on different
 days carries the same kind of evidence as a big one, only less of it; a
-pharmacy's handful of returned boxes carries a legitimate explanation.  So every
-resale adds evidence, an explanation lowers what it adds, repetition (the same
-seller's boxes coming back on several days) cancels the explanation, and a
-group is reported when the sum, spread over days, is large enough.
+pharmacy's returned boxes carry a legitimate explanation.  So every resale adds
+evidence, an explanation lowers what it adds (explained resales together add
+less than one box), repetition (the same seller's boxes coming back on several
+days) cancels the explanation, and a group is reported when the sum, spread
+over days and places, is large enough.
 """
 from __future__ import annotations
 
@@ -50,12 +51,22 @@ def repeat_sellers(rescans: list[Rescan], cfg: TraceResaleSettings) -> set[str]:
     return {s for s in boxes if len(boxes[s]) >= cfg.min_resold_boxes_per_seller and len(days[s]) >= 2}
 
 
-def weights(rescans: list[Rescan], cfg: TraceResaleSettings) -> list[float]:
-    """Evidence per resale: 1 for a box that reached a stranger through another, unrelated
-    facility; ``explained_resale_weight`` for one a returned box would explain, unless its
-    seller is a repeat seller."""
+def weights(rescans: list[Rescan], cfg: TraceResaleSettings) -> list[tuple[float, bool]]:
+    """Evidence per resale and whether an explanation still holds for it: (1, False) for a box
+    that reached a stranger through another, unrelated facility, or one from a repeat seller;
+    (``explained_resale_weight``, True) for one a returned box would explain."""
     repeaters = repeat_sellers(rescans, cfg)
-    return [1.0 if not r.explained or r.seller_id in repeaters else cfg.explained_resale_weight for r in rescans]
+    return [(1.0, False) if not r.explained or r.seller_id in repeaters else (cfg.explained_resale_weight, True)
+            for r in rescans]
+
+
+def group_evidence(weighed: list[tuple[float, bool]]) -> float:
+    """Unexplained resales add their weight; explained ones add ``e / (1 + e)`` of their sum
+    ``e``, under one box's worth however many there are: a busy pharmacy's returns and branch
+    transfers pile up with its trade (no fixed count separates them), so they can only
+    strengthen resales that need no explanation, never make a ring alone."""
+    explained = sum(x for x, why in weighed if why)
+    return sum(x for x, why in weighed if not why) + explained / (1.0 + explained)
 
 
 def assess_groups(rescans: list[Rescan], cfg: TraceResaleSettings, engine: CommunityEngine | None,
@@ -73,7 +84,7 @@ def assess_groups(rescans: list[Rescan], cfg: TraceResaleSettings, engine: Commu
         members = set(nodes)
         inside = [(r, x) for r, x in zip(rescans, w)
                   if f"patient:{r.seller_id}" in members and f"facility:{r.reseller_id}" in members]
-        evidence = sum(x for _, x in inside)
+        evidence = group_evidence([x for _, x in inside])
         # Repetition across days and places: boxes bought at one place and settled again on one
         # day may be one event (a bag of boxes returned, a batch keyed twice); only boxes that
         # came from ``spread_days`` such occasions (another day, or bought elsewhere) count fully.
