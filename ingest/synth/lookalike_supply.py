@@ -172,11 +172,12 @@ def branch_transfers(world: World, builder: FactBuilder, truth: Truth, rng: np.r
             continue
         world.reserve(customers[:n])
         world.reserve(buyers[:n])
+        within = max(4, min(40, world.days // 3))  # days until the branch sells it (a short drop: sooner)
         for first, second in zip(customers[:n].tolist(), buyers[:n].tolist()):
-            day = world.start + int(rng.integers(0, world.days - 40))
+            day = world.start + int(rng.integers(0, max(1, world.days - within)))
             diag, drug = own_care(world, rng, first)
             line = box_lines(world, builder, drug, 1, traced=True)
-            for person, facility, when in ((first, store, day), (second, branch, day + int(rng.integers(3, 40)))):
+            for person, facility, when in ((first, store, day), (second, branch, day + int(rng.integers(1, within)))):
                 builder.settlement(
                     card=pop.card_for(person, when), patient=person, facility=facility, kind=PHARMACY_KIND,
                     t=at(when, 30_000 + int(rng.integers(0, 30_000))), lines=line,
