@@ -63,7 +63,7 @@ def plant_hard_negatives(world: World, builder: FactBuilder, truth: Truth) -> No
     _corrections(world, builder, truth, rng)
     more = (care.family_joint_visits, care.busy_counters, care.dialysis_shifts, care.charity_campaigns,
             care.referral_centres, supply.dtp_pharmacies, supply.palliative_doctors, supply.returned_boxes,
-            employers.job_changes, employers.accounting_agents, employers.incubators)
+            employers.job_changes, employers.accounting_agents, employers.incubators, supply.branch_transfers)
     for k, plant in enumerate(more):
         plant(world, builder, truth, world.rng(301, k))
 
@@ -131,10 +131,12 @@ def _outbreaks(world, builder, truth, rng) -> None:
                         int(rng.integers(8, 26)))
         if len(people) < 4:
             continue
-        planted += 1
-        world.reserve(people)
         county = int(pop.villages.county[village])
         hospital = int(fac.pick(rng, np.array([county]), MINOR_HOSPITAL if rng.random() < 0.6 else MAJOR_HOSPITAL)[0])
+        if world.ring_facilities[hospital]:  # a ring's hospital: its admissions are fraud's, not a look-alike's
+            continue
+        planted += 1
+        world.reserve(people)
         for p in people.tolist():
             code = "A05.9" if rng.random() < 0.7 else "A09"
             stay = int(rng.integers(1, 6))

@@ -11,7 +11,11 @@ filled at one pharmacy in quantity; one trace code settled twice).
 - returned box resold: an unopened box returned within days is sold again
   to another customer at the same pharmacy, so its trace code is in two
   settlements (explained by a single event per buyer, at the pharmacy
-  where it was bought).
+  where it was bought);
+- returned box moved to a branch: a chain pharmacy sends returned, unopened
+  boxes to another branch of the same chain, which sells them on, so a code
+  bought at one store is settled again at another (explained by the shared
+  ``chain_id``, one box per buyer).
 """
 from __future__ import annotations
 
@@ -140,4 +144,47 @@ def returned_boxes(world: World, builder: FactBuilder, truth: Truth, rng: np.ran
             mark(world, truth, "returned_box_resold", day, patients=[first, second], facilities=[pharmacy])
 
 
-__all__ = ["NO_DAY", "dtp_pharmacies", "palliative_doctors", "returned_boxes"]
+def _chain_branches(world: World, rng: np.random.Generator) -> tuple[int, int]:
+    """Two stores of one chain in one province (not ring facilities), or (-1, -1)."""
+    fac = world.facilities
+    stores = np.flatnonzero((fac.chain >= 0) & (fac.category == PHARMACY) & ~world.ring_facilities)
+    if len(stores) < 2:
+        return -1, -1
+    first = int(stores[int(rng.integers(0, len(stores)))])
+    province = world.regions.code[int(fac.county[first])][:2]
+    sisters = [int(f) for f in stores if fac.chain[f] == fac.chain[first] and f != first
+               and world.regions.code[int(fac.county[f])][:2] == province]
+    return (first, sisters[int(rng.integers(0, len(sisters)))]) if sisters else (-1, -1)
+
+
+def branch_transfers(world: World, builder: FactBuilder, truth: Truth, rng: np.random.Generator) -> None:
+    pop, fac = world.pop, world.facilities
+    for _ in range(count(world, world.settings.patients_per_branch_transfer)):
+        store, branch = _chain_branches(world, rng)
+        if store < 0:
+            continue
+        boxes = between(rng, world.settings.lookalikes.returns_per_pharmacy)
+        adults = (pop.death_day == NO_DAY) & (pop.age_at(world.start) >= 18)
+        customers = choose(rng, world.candidates(adults & (pop.county == fac.county[store])), boxes)
+        buyers = choose(rng, world.candidates(adults & (pop.county == fac.county[branch])), boxes)
+        n = min(len(customers), len(buyers))
+        if n < 2:
+            continue
+        world.reserve(customers[:n])
+        world.reserve(buyers[:n])
+        within = max(4, min(40, world.days // 3))  # days until the branch sells it (a short drop: sooner)
+        for first, second in zip(customers[:n].tolist(), buyers[:n].tolist()):
+            day = world.start + int(rng.integers(0, max(1, world.days - within)))
+            diag, drug = own_care(world, rng, first)
+            line = box_lines(world, builder, drug, 1, traced=True)
+            for person, facility, when in ((first, store, day), (second, branch, day + int(rng.integers(1, within)))):
+                builder.settlement(
+                    card=pop.card_for(person, when), patient=person, facility=facility, kind=PHARMACY_KIND,
+                    t=at(when, 30_000 + int(rng.integers(0, 30_000))), lines=line,
+                    fund_ratio=fund_ratio(world, rng, person, "pharmacy"), diag=diag,
+                    operator=int(fac.pick_operator(rng, np.array([facility]))[0]))
+        mark(world, truth, "returned_box_moved_to_branch", world.start,
+             patients=[*customers[:n].tolist(), *buyers[:n].tolist()], facilities=[store, branch])
+
+
+__all__ = ["NO_DAY", "branch_transfers", "dtp_pharmacies", "palliative_doctors", "returned_boxes"]

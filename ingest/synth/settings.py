@@ -30,6 +30,10 @@ class SchemeShapes:
     """Rings whose sellers each have only part of their boxes re-scanned
     (a rate per seller drawn from ``resale_partial_rescan_rate``)."""
     resale_partial_rescan_rate: tuple[float, float] = (0.05, 0.4)
+    resale_spread_thin_share: float = 0.25
+    """Rings whose sellers' boxes each come back only once or twice, late
+    (held back a further ``resale_spread_delay_days``)."""
+    resale_spread_delay_days: tuple[int, int] = (20, 180)
     # borrowed_cards: sessions of several cards in minutes
     borrowed_session_every_days: tuple[int, int] = (2, 7)
     borrowed_cards_per_session: tuple[int, int] = (2, 8)
@@ -294,6 +298,9 @@ class GeneratorSettings:
     patients_per_returned_box: int = 5_000
     """Pharmacies re-selling a returned, unopened box to another customer
     within days: a trace code in two settlements without resale."""
+    patients_per_branch_transfer: int = 5_000
+    """Chain pharmacies moving returned boxes to a sister branch, which sells
+    them on: a trace code settled at two stores of one chain."""
 
     schemes: SchemeShapes = field(default_factory=SchemeShapes)
     lookalikes: LookalikeShapes = field(default_factory=LookalikeShapes)
@@ -312,7 +319,7 @@ class GeneratorSettings:
             shuttle_pace_shares=(0.0, 0.0), shuttle_bystanders_per_round=(0, 0), overprescribe_mild_share=0.0,
             overprescribe_shared_pharmacy_share=0.0, overprescribe_multi_city_share=0.0,
             maternity_old_shell_share=0.0, maternity_genuine_staff_share=0.0, maternity_unlinked_share=0.0,
-            resale_two_city_share=0.0, resale_partial_rescan_share=0.0)
+            resale_two_city_share=0.0, resale_partial_rescan_share=0.0, resale_spread_thin_share=0.0)
         return cls(schemes=shapes, facility_no_operator_share=0.0, facility_no_device_share=0.0)
 
     scheme_weights: dict[str, float] = field(

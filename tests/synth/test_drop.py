@@ -122,7 +122,8 @@ def test_trace_codes_are_unique_per_box_except_planted(drop):
     assert repeated, "resale rings must re-scan some boxes"
     explained = {r["txn_id"] for r in drop.truth("ring_settlements")}
     corrections = {r["entity_id"] for r in drop.truth("hard_negatives")
-                   if r["kind"] in ("same_day_correction", "returned_box_resold") and r["entity_type"] == "card"}
+                   if r["kind"] in ("same_day_correction", "returned_box_resold", "returned_box_moved_to_branch")
+                   and r["entity_type"] == "card"}
     card_of = {r["settlement_id"]: r["card_id"] for r in drop["settlements"]}
     for code, sids in repeated.items():
         assert sids & explained or {card_of[s] for s in sids} <= corrections, code

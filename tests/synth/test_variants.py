@@ -33,7 +33,8 @@ LOOKALIKES = {
                                                                 "palliative_opioid"),
     "short employment and linked employers (maternity)": ("legit_maternity_employer", "job_change_before_delivery",
                                                           "accounting_agent", "incubator_shared_address"),
-    "trace code settled twice (trace_resale)": ("same_day_correction", "returned_box_resold"),
+    "trace code settled twice (trace_resale)": ("same_day_correction", "returned_box_resold",
+                                                "returned_box_moved_to_branch"),
 }
 
 

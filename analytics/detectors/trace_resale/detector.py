@@ -8,13 +8,22 @@ and claim them again).  Steps:
 1. SQL: every trace code in more than one settlement, in time order; a
    later scan by the same card at the same facility on the same day is a
    correction (contract section 1) and is dropped, and so is a later scan by
-   a holder who already had the box (a refund and re-purchase, a transfer
-   between hospitals: the box never changed hands).  The first buyer is the
+   a holder who already had the box or by the seller's own household (a
+   refund and re-purchase, a transfer between hospitals, a family sharing
+   its medicine: the box never reached a stranger).  The first buyer is the
    seller; each later settlement is a resale at its facility.
-2. SQL: seller–facility edges weighted by resold boxes, keeping sellers
-   with repeated resales.
-3. Graph: components (Leiden above a size) give buy-back networks:
-   sellers, the pharmacies re-selling their boxes, the collectors' cards.
+2. Each resale is weighed: a box that moved from one facility's customer to
+   another, unrelated facility has no legitimate path (weight 1); a box
+   settled again where it was bought, or at a branch of the same chain, may
+   be a returned box put back on the shelf (a lower weight, and together
+   under one box's worth however many), unless its seller's boxes keep
+   coming back on several days (nobody returns box after box: a seller).
+3. Graph: seller–facility components (Leiden above a size) are candidate
+   buy-back networks; one is reported when its weighed resales, from
+   several occasions (days, places of purchase), reach ``min_ring_evidence``:
+   no single count is a gate, a small ring whose few boxes come back on
+   different occasions is reported, a pharmacy's returns or one stray box
+   are not.
 4. SQL: fund loss per the contract: the resale settlements plus the
    sellers' purchases of the resold drugs at the facilities where they
    bought them, within the ring's active period.
@@ -27,8 +36,10 @@ from typing import NamedTuple
 
 import duckdb
 
-from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
+from ringscope.analytics.community import CommunityEngine
 from ringscope.analytics.detectors.base import register_groups, rows, temp_tables
+from ringscope.analytics.detectors.trace_resale.settings import TraceResaleSettings
+from ringscope.analytics.detectors.trace_resale.weighing import Assessment, Rescan, assess_groups, reported
 from ringscope.analytics.link_analysis import centrality, top_node
 from ringscope.analytics.ring import Evidence, Member, Ring
 from ringscope.analytics.settings import DetectionSettings
@@ -63,41 +74,33 @@ FROM scans
 # facility and calendar day.  A later scan by a holder who already had the box (same card or
 # same patient) is the box coming back to its owner, never a second person: a refund and
 # re-purchase at the pharmacy, a transfer between hospitals that records the patient's own
-# medicine again.  A code on a different drug is a keying error, not the same box.
-# Everything else after the first scan is resale.
+# medicine again; a later holder of the seller's household (same address or phone) is a family
+# sharing its medicine.  A code on a different drug is a keying error, not the same box.
+# Everything else after the first scan is resale; ``explained`` marks a resale where the box
+# was bought (or at a branch of the same chain): a returned box put back on the shelf looks so.
 _RESALES_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_tr_resales AS
 SELECT later.trace_code, later.drug_code,
        first.patient_id AS seller_id, first.facility_id AS origin_facility_id,
        first.settlement_id AS origin_settlement_id, first.settled_at AS bought_at,
        later.settlement_id AS resale_settlement_id, later.facility_id AS reseller_id,
-       later.card_id AS collector_card_id, later.settled_at AS resold_at
+       later.card_id AS collector_card_id, later.settled_at AS resold_at,
+       (later.facility_id = first.facility_id
+        OR coalesce(fo.chain_id = fr.chain_id, false)) AS explained
 FROM _rs_tr_scans later
 JOIN _rs_tr_scans first ON first.trace_code = later.trace_code AND first.scan_no = 1
+LEFT JOIN facilities fo ON fo.facility_id = first.facility_id
+LEFT JOIN facilities fr ON fr.facility_id = later.facility_id
+LEFT JOIN patients ps ON ps.patient_id = first.patient_id
+LEFT JOIN patients pb ON pb.patient_id = later.patient_id
 WHERE later.scan_no > 1
   AND first.patient_id IS NOT NULL
   AND NOT (CASE WHEN $same_day THEN later.first_same_day ELSE later.first_same_place END < later.scan_no)
   AND NOT ($same_holder AND (later.first_same_card < later.scan_no
                              OR (later.patient_id IS NOT NULL AND later.first_same_patient < later.scan_no)
                              OR later.drug_code IS DISTINCT FROM first.drug_code))
-"""
-
-# Sellers with repeated resales, plus any seller whose box was re-sold by a facility that
-# re-sells repeatedly (min_boxes_per_ring boxes from repeat sellers): once a pharmacy is a
-# known buy-back point, a one-box seller to it is part of its network.
-_EDGES_SQL = """
-WITH seller_boxes AS (
-    SELECT seller_id, count(DISTINCT trace_code) AS boxes FROM _rs_tr_resales GROUP BY seller_id
-), buy_back AS (
-    SELECT r.reseller_id FROM _rs_tr_resales r JOIN seller_boxes b USING (seller_id)
-    WHERE b.boxes >= $min_boxes GROUP BY r.reseller_id HAVING count(DISTINCT r.trace_code) >= $min_ring_boxes
-)
-SELECT 'patient:' || r.seller_id, 'facility:' || r.reseller_id, count(DISTINCT r.trace_code)
-FROM _rs_tr_resales r JOIN seller_boxes b USING (seller_id)
-WHERE b.boxes >= $min_boxes
-   OR ($attach AND r.reseller_id IN (SELECT reseller_id FROM buy_back))
-GROUP BY r.seller_id, r.reseller_id
-ORDER BY 1, 2
+  AND NOT ($household AND ps.patient_id <> pb.patient_id
+           AND coalesce(ps.address = pb.address OR ps.phone = pb.phone, false))
 """
 
 # Per group: resold boxes, sellers, the resale settlements and the sellers' purchases of
@@ -157,6 +160,12 @@ class Resale(NamedTuple):
     resold_at: datetime
 
 
+# Every resale, for the weighing (weighing.py): small (one row per box settled twice).
+_RESCANS_SQL = """
+SELECT seller_id, reseller_id, origin_facility_id, trace_code, resale_settlement_id, CAST(resold_at AS DATE), explained
+FROM _rs_tr_resales ORDER BY seller_id, reseller_id, trace_code, resale_settlement_id
+"""
+
 _TEMP = ("_rs_tr_scans", "_rs_tr_resales", "_rs_tr_groups", "_rs_tr_ring_resales")
 
 
@@ -179,15 +188,15 @@ def detect_trace_resale(
     cfg = settings.trace_resale
     with temp_tables(con, *_TEMP):
         con.execute(_EVENTS_SQL)
-        con.execute(_RESALES_SQL, {"same_day": cfg.correction_same_day_only, "same_holder": cfg.same_holder_is_not_resale})
-        edge_rows = rows(con, _EDGES_SQL, {"min_boxes": cfg.min_resold_boxes_per_seller,
-                                           "min_ring_boxes": cfg.min_boxes_per_ring, "attach": cfg.attach_one_box_sellers})
-        if not edge_rows:
+        con.execute(_RESALES_SQL, {"same_day": cfg.correction_same_day_only, "same_holder": cfg.same_holder_is_not_resale,
+                                   "household": cfg.household_is_not_resale})
+        rescans = [Rescan(*r) for r in rows(con, _RESCANS_SQL)]
+        if not rescans:
             return []
-        groups = find_groups(
-            WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above, cfg.leiden_resolution, settings.seed
-        )
-        register_groups(con, "_rs_tr_groups", groups)
+        kept = reported(assess_groups(rescans, cfg, engine, settings.seed), cfg)
+        if not kept:
+            return []
+        register_groups(con, "_rs_tr_groups", [a.nodes for a in kept])
         con.execute(_GROUP_FACTS_SQL)
         facts = [Resale(*r) for r in rows(con, """
             SELECT grp, seller_id, reseller_id, collector_card_id, trace_code, drug_code,
@@ -201,14 +210,12 @@ def detect_trace_resale(
     settlements: dict[int, list[str]] = defaultdict(list)
     for grp, sid in loss_rows:
         settlements[grp].append(sid)
-    rings: list[Ring] = []
-    for grp, items in sorted(by_group.items()):
-        if len({f.trace_code for f in items}) >= cfg.min_boxes_per_ring and len({f.seller_id for f in items}) >= cfg.min_sellers:
-            rings.append(_ring(items, settlements.get(grp, []), baseline, cfg))
-    return rings
+    return [_ring(items, settlements.get(grp, []), baseline, kept[grp], cfg)
+            for grp, items in sorted(by_group.items())]
 
 
-def _ring(items: list[Resale], settlement_ids: list[str], baseline: dict[str, tuple[int, int]], cfg) -> Ring:
+def _ring(items: list[Resale], settlement_ids: list[str], baseline: dict[str, tuple[int, int]],
+          assessment: Assessment, cfg: TraceResaleSettings) -> Ring:
     """One buy-back network: members with roles (the busiest re-seller organises), evidence, features."""
     boxes = {f.trace_code for f in items}
     sellers = sorted({f.seller_id for f in items})
@@ -238,7 +245,7 @@ def _ring(items: list[Resale], settlement_ids: list[str], baseline: dict[str, tu
             "per_member": len(boxes) / max(1, len(sellers)),
             "baseline_ratio": resold_share,
             "active_days": (last_at - first_at).total_seconds() / 86400,
-            "signal_strength": min(1.0, 0.5 + 0.5 * min(1.0, len(boxes) / (4 * cfg.min_boxes_per_ring))),
+            "signal_strength": min(1.0, 0.5 + 0.5 * min(1.0, assessment.score / (4 * cfg.min_ring_evidence))),
         },
     )
 

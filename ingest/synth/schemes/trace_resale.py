@@ -11,7 +11,11 @@ out of the province), and some sellers' boxes are never re-scanned at all.
 Variants (``variant_groups``), drawn per ring: ``two_cities`` (a second
 reselling pharmacy in another city of the province); ``partial_rescan``
 (each seller has only a part of their boxes re-scanned, a share drawn per
-seller, so sellers look like ordinary buyers most of the time).
+seller, so sellers look like ordinary buyers most of the time); ``spread_thin``
+(each seller's boxes reach the reselling pharmacy only once or twice, weeks to
+months late: a small ring spread thin, with no seller repeating
+much; its look-alikes are a pharmacy's returned boxes and a chain moving
+returned stock between branches, in lookalike_supply).
 
 Truth: the sellers (patient) and reselling facilities (facility).  A seller
 is listed (from the day one of their boxes is first re-settled) only when at
@@ -55,7 +59,8 @@ UNMERGED_ONLY = frozenset({"two_cities"})
 
 def variant_groups(shape) -> list:
     return [(("two_cities", shape.resale_two_city_share),),
-            (("partial_rescan", shape.resale_partial_rescan_share),)]
+            (("partial_rescan", shape.resale_partial_rescan_share),),
+            (("spread_thin", shape.resale_spread_thin_share),)]
 
 
 def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Truth,
@@ -81,6 +86,7 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
         rates = (rng.uniform(*shape.resale_partial_rescan_rate, len(sellers)) if "partial_rescan" in plan.variants
                  else np.full(len(sellers), resale_rate))
         resold_boxes: list[tuple[int, int, int, int]] = []  # (resale day, drug, box, seller)
+        thin = "spread_thin" in plan.variants  # every seller sells, but only a box or two, late
         purchases: dict[int, list[tuple[int, int, int]]] = {}  # seller -> (sid, fund, day)
         for seller, join, quiet, rate in zip(sellers, plan.join, silent, rates):
             seller = int(seller)
@@ -108,14 +114,32 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                     operator=int(fac.pick_operator(rng, np.array([facility]))[0]))
                 purchases.setdefault(seller, []).append((sid, fund, day))
                 for drug, _, _, box, _ in lines:
-                    if box >= 0 and not quiet and rng.random() < rate:
+                    if box >= 0 and (thin or (not quiet and rng.random() < rate)):
                         resold_boxes.append((day + int(rng.integers(*shape.resale_delay_days)), drug, box, seller))
                 day += int(rng.integers(*shape.resale_purchase_every_days))
+        if thin:
+            resold_boxes = _spread_thin(rng, resold_boxes, shape.resale_spread_delay_days, min(plan.end, world.end))
         first_resale = _resell(world, plan, builder, truth, rng, resold_boxes)
         for seller, first in sorted(first_resale.items()):
             for sid, fund, day in purchases[seller]:
                 truth.settlement(plan.ring_id, sid, fund, day)
             truth.touch(plan.ring_id, "patient", seller, "seller", first)
+
+
+def _spread_thin(rng: np.random.Generator, boxes: list[tuple[int, int, int, int]],
+                 delay: tuple[int, int], until: int) -> list[tuple[int, int, int, int]]:
+    """Of each seller's boxes keep one or two, held back a further ``delay`` days (and still
+    resold before ``until``): the ring's boxes arrive thin and late, no seller repeats much."""
+    by_seller: dict[int, list[tuple[int, int, int, int]]] = {}
+    for day, drug, box, seller in boxes:
+        later = day + int(rng.integers(*delay))
+        if later < until:
+            by_seller.setdefault(seller, []).append((later, drug, box, seller))
+    kept = []
+    for _, items in sorted(by_seller.items()):
+        picks = rng.choice(len(items), size=min(len(items), int(rng.integers(1, 3))), replace=False)
+        kept += [items[int(k)] for k in sorted(picks)]
+    return kept
 
 
 def _resellers(world: World, plan: RingPlan, rng: np.random.Generator, county: int, used: set[int]) -> dict:
