@@ -12,8 +12,15 @@ SMALL_DATA = {
     # a test JVM lives minutes and runs ~200 small statements: C2 compilation of Spark's own code is
     # CPU it never earns back on 2 cores (trace resale + maternity on this drop: 33.8 -> 15.7 CPU-s cold,
     # 18.2 -> 10.6 warm; benchmarks/README.md, Spark engine). Not for real runs: a 1M-patient run needs C2.
-    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
+    # The serial collector: a heap this small gains nothing from parallel GC threads on 2 cores.
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
     "spark.sql.codegen.wholeStage": "false",  # tiny tables: nothing for generated code to win
+    # nor from compiling each statement's expressions with Janino: interpreted evaluation (the
+    # same results; production runs keep code generation, and the 1M benchmark checks parity
+    # there). The parity fixture's Spark run, JVM CPU-s: 188 -> 143 with this, 119 with the
+    # serial collector too (benchmarks/README.md, Spark engine, test-suite overhead).
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+    "spark.ui.enabled": "false",  # no listener work per job for a UI nobody opens
     "spark.sql.shuffle.partitions": "2",
 }
 
