@@ -131,18 +131,17 @@ def _with_batch_gangs(groups: list[list[str]], gangs: list[BatchGang]) -> list[l
     links = []
     for gang in gangs:
         carried = Counter(pool_of[key] for key in gang if key in pool_of)
+        placed: dict[str, int] = {}  # each new card -> the group it was put in
         if len(carried) >= 2:
-            parts = _split_by_pool(gang, pool_of, carried)
-            for i, cards in sorted(parts.items()):
+            for i, cards in sorted(_split_by_pool(gang, pool_of, carried).items()):
                 everything.append(cards)
                 links.append((i, len(everything) - 1))
+                placed.update(dict.fromkeys(cards, len(everything) - 1))
         else:
             everything.append(sorted(gang))
             links += [(i, len(everything) - 1) for i in carried]
-        for key in sorted(gang):
-            if key in pool_of:
-                continue
-            j = next(k for k in range(len(everything) - 1, -1, -1) if key in everything[k])
+            placed = {key: len(everything) - 1 for key in gang if key not in pool_of}
+        for key, j in sorted(placed.items()):
             if key in first:
                 links.append((first[key], j))
             else:

@@ -79,11 +79,15 @@ def assess_groups(rescans: list[Rescan], cfg: TraceResaleSettings, engine: Commu
         edge_weight[(f"patient:{r.seller_id}", f"facility:{r.reseller_id}")] += 1.0
     edges = WeightedEdges.from_rows(sorted((a, b, n) for (a, b), n in edge_weight.items()))
     groups = find_groups(edges, engine, cfg.leiden_above, cfg.leiden_resolution, seed)
+    group_of = {node: g for g, nodes in enumerate(groups) for node in nodes}
+    within: dict[int, list[tuple[Rescan, tuple[float, bool]]]] = defaultdict(list)
+    for r, x in zip(rescans, w):  # one pass: a resale belongs to the group holding both its ends
+        g = group_of.get(f"patient:{r.seller_id}")
+        if g is not None and g == group_of.get(f"facility:{r.reseller_id}"):
+            within[g].append((r, x))
     out = []
-    for nodes in groups:
-        members = set(nodes)
-        inside = [(r, x) for r, x in zip(rescans, w)
-                  if f"patient:{r.seller_id}" in members and f"facility:{r.reseller_id}" in members]
+    for g, nodes in enumerate(groups):
+        inside = within[g]
         evidence = group_evidence([x for _, x in inside])
         # Repetition across days and places: boxes bought at one place and settled again on one
         # day may be one event (a bag of boxes returned, a batch keyed twice); only boxes that
