@@ -29,7 +29,7 @@ def test_ring_page_shows_triage_history_with_notes_masked(tmp_path):
                           notes="约谈张三，调取药房监控\n监控证实重复销售", updated_by="zhao")
     finally:
         store.close()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     shot = tmp_path / "ring-page-triage-zh.png"
     with serving_explorer(workspace, tmp_path) as url, sync_playwright() as p:
@@ -39,6 +39,8 @@ def test_ring_page_shows_triage_history_with_notes_masked(tmp_path):
         page.goto(f"{url}/ring?ring=R-000001", wait_until="domcontentloaded")  # not logged in: masked
         page.get_by_text("处置记录").wait_for()
         page.get_by_text("新发现 → 调查中").wait_for()
+        # the history's table can be drawn a moment after its text appears: wait for its rows
+        expect(page.locator("table tr").filter(has_text="→")).to_have_count(2)
         rows = [r.inner_text() for r in page.locator("table tr").all()]
         history = [r for r in rows if "→" in r]
         assert len(history) == 2, rows
