@@ -44,6 +44,13 @@ def _mothers_to_be(world: World, jobs: dict[str, np.ndarray], tenure_days: int) 
                           & (world.delivery[p] == NO_DAY) & ~world.reserved[p])
 
 
+def _still_movable(world: World, job_ids: np.ndarray, women: np.ndarray) -> np.ndarray:
+    """Which of ``_mothers_to_be``'s jobs still qualify after later plants: still open, the woman
+    not reserved and not given a delivery since."""
+    ends = np.array([world.jobs.end[j] for j in job_ids.tolist()], dtype=np.int64)
+    return (ends == NO_DAY) & (world.delivery[women] == NO_DAY) & ~world.reserved[women]
+
+
 def change_job(world: World, builder: FactBuilder, rng: np.random.Generator, job: int, new_employer: int) -> int:
     """End job ``job`` months before a delivery, start at ``new_employer`` at a
     similar salary, and claim the allowance through it.  Returns the woman
@@ -119,6 +126,10 @@ def incubators(world: World, builder: FactBuilder, truth: Truth, rng: np.random.
     pop, regions = world.pop, world.regions
     age = pop.age_at(world.start)
     urban = np.flatnonzero(~regions.rural)
+    jobs = _jobs(world)
+    # the jobs that can move: computed once (at 5M people rebuilding them per incubator took most of a
+    # second); jobs added below start too recently to qualify, so only ends and reservations change
+    movable = _mothers_to_be(world, jobs, 400)
     for _ in range(count(world, world.settings.patients_per_incubator)):
         county = int(rng.choice(urban, p=regions.weight[urban] / regions.weight[urban].sum()))
         address = office_address(rng, regions, county).replace("大厦", "创业孵化园", 1)
@@ -138,9 +149,8 @@ def incubators(world: World, builder: FactBuilder, truth: Truth, rng: np.random.
                 world.jobs.add(person, firm, registered + int(rng.integers(10, 60)), NO_DAY,
                                int(round(wage * rng.uniform(0.7, 1.2), -2)) * 100)
                 pop.employee[person] = True
-        jobs = _jobs(world)
-        movers = _mothers_to_be(world, jobs, 400)
-        movers = movers[pop.county[jobs["patient"][movers]] == county]
+        movers = movable[pop.county[jobs["patient"][movable]] == county]
+        movers = movers[_still_movable(world, movers, jobs["patient"][movers])]
         claimants: list[int] = []
         if len(movers):
             job = int(movers[int(rng.integers(0, len(movers)))])

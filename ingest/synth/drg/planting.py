@@ -82,6 +82,9 @@ class Ward:
     groups: DrgGroups
     rng: np.random.Generator
     truth: DrgTruth
+    eligible: dict[bool | None, np.ndarray] = field(default_factory=dict)
+    """Adults who may be planted on, per ``chronic`` filter, before reservations: computed once
+    (at 5M people the mask cost 60 ms and a drop plants thousands of DRG cases)."""
 
     def patients(self, n: int, chronic: bool | None = None) -> np.ndarray:
         """``n`` adults alive all period, reserved so no ring or other plant reuses them.
@@ -89,12 +92,15 @@ class Ward:
         Nobody who gives birth in the period: her delivery stay is fixed before planting and a
         planted episode could fall inside it (the background keeps its other stays off planted
         days, ``World.drg_days``)."""
-        pop, world = self.world.pop, self.world
-        giving_birth = (world.delivery >= world.start) & (world.delivery < world.end)
-        mask = (pop.age_at(world.start) >= 30) & (pop.death_day == NO_DAY) & ~giving_birth
-        if chronic is not None:
-            mask &= (pop.chronic >= 0) == chronic
-        pool = world.candidates(mask)
+        world = self.world
+        if chronic not in self.eligible:  # births and deaths are fixed before planting: only reservations change
+            pop = world.pop
+            giving_birth = (world.delivery >= world.start) & (world.delivery < world.end)
+            mask = (pop.age_at(world.start) >= 30) & (pop.death_day == NO_DAY) & ~giving_birth
+            if chronic is not None:
+                mask &= (pop.chronic >= 0) == chronic
+            self.eligible[chronic] = mask
+        pool = world.candidates(self.eligible[chronic])
         if len(pool) == 0:
             raise NoOneLeft("every adult of this small world is already part of a plant")
         chosen = self.rng.choice(pool, size=min(n, len(pool)), replace=False)
