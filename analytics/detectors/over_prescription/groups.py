@@ -36,16 +36,41 @@ from ringscope.analytics.settings import DetectionSettings
 
 
 def prepare(con: duckdb.DuckDBPyConnection, settings: DetectionSettings) -> None:
-    """The named SQL steps up to the surplus fills (tables ``_rs_op_*``)."""
+    """The named SQL steps up to the surplus fills (tables ``_rs_op_*``).
+
+    The drug baselines are measured twice: first with every practice voting, then without
+    the suspects that baseline reveals (prescribers with a repeated surplus flow).  Where
+    rings write most of a pushed drug, as they may in a large population, their own votes
+    would otherwise set the drug's norm and hide the milder rings.
+    """
     cfg = settings.over_prescription
     con.execute(FILLS_SQL)
     con.execute(PAIRS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills,
                              "early": cfg.early_refill_fraction, "cover": cfg.declared_cover_tolerance})
+    con.execute(SELLERS_SQL, {"min_boxes": settings.trace_resale.min_resold_boxes_per_seller})
+    register_groups(con, "_rs_op_suspects", [])
+    _surplus(con, cfg)
+    register_groups(con, "_rs_op_suspects", [suspects_of(flow_rows_of(con, cfg))])
+    _surplus(con, cfg)
+
+
+def _surplus(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings) -> None:
+    """The drugs' baselines (without the current suspects), the over-supplied pairs and their fills."""
     con.execute(DRUG_BASELINE_SQL, {"min_prescribers": cfg.baseline_min_prescribers,
                                      "quantile": cfg.baseline_quantile})
     con.execute(EXCESS_SQL, {"min_ratio": cfg.min_supply_ratio})
-    con.execute(SELLERS_SQL, {"min_boxes": settings.trace_resale.min_resold_boxes_per_seller})
     con.execute(EXCESS_FILLS_SQL, {"exclude_sellers": cfg.exclude_resale_sellers})
+
+
+def flow_rows_of(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings) -> list[tuple]:
+    """The repeated surplus flows (prescriber key, place key, fills)."""
+    return rows(con, FLOWS_SQL, {"flow_patients": cfg.flow_min_patients, "flow_days": cfg.flow_min_days,
+                                 "share": cfg.pharmacy_share})
+
+
+def suspects_of(flow_rows: list[tuple]) -> list[str]:
+    """The prescribers with a repeated surplus flow, as node keys."""
+    return sorted({r[0] for r in flow_rows})
 
 
 # Every pharmacy a prescriber's surplus reached (once is enough here), with the prescriber's
@@ -63,11 +88,9 @@ def prescriber_groups(con: duckdb.DuckDBPyConnection, settings: DetectionSetting
     every pharmacy its prescribers' repeated surplus flows reach (a pharmacy may be a member of
     several rings) and the prescribers' over-supplied patients."""
     cfg = settings.over_prescription
-    flow_rows = rows(con, FLOWS_SQL, {"flow_patients": cfg.flow_min_patients, "flow_days": cfg.flow_min_days,
-                                       "share": cfg.pharmacy_share})
-    suspects = sorted({r[0].split(":", 1)[1] for r in flow_rows})
+    flow_rows = flow_rows_of(con, cfg)
     # the prescribers with repeated surplus flows (``id``), through the path both engines run
-    register_groups(con, "_rs_op_suspects", [[f"prescriber:{p}" for p in suspects]])
+    register_groups(con, "_rs_op_suspects", [suspects_of(flow_rows)])
     con.execute(PEERS_SQL, {"min_prescribers": cfg.baseline_min_prescribers})
     reached = [(f"prescriber:{p}", practice, f"facility:{f}") for p, practice, f in rows(con, _PRACTICE_SQL)]
     handovers = rows(con, SHARED_PATIENTS_SQL, {"min_fills": cfg.handover_min_fills, "min_patients": cfg.handover_min_patients,
