@@ -47,6 +47,7 @@ from ringscope.analytics.detectors.over_prescription.assessment import prescribe
 from ringscope.analytics.detectors.over_prescription.groups import (
     LOSS_SQL,
     attach_milder_patients,
+    has_core,
     measured_group_facts,
     prepare,
     prescriber_groups,
@@ -70,7 +71,8 @@ def detect_over_prescription(
         prepare(con, settings)
         groups, edge_rows = prescriber_groups(con, settings, engine)
         views = prescriber_views(con, cfg)
-        groups = [g for g in groups if sum(k.startswith("patient:") for k in g) >= cfg.min_patients]
+        groups = [g for g in groups if sum(k.startswith("patient:") for k in g) >= cfg.min_patients
+                  and has_core(g, edge_rows, cfg.core_min_repeats)]
         if not groups:
             return []
         facts = measured_group_facts(con, cfg, groups)

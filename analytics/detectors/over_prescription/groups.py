@@ -114,6 +114,27 @@ def prescriber_groups(con: duckdb.DuckDBPyConnection, settings: DetectionSetting
     return groups, edge_rows
 
 
+def has_core(group: list[str], edge_rows: list[tuple], min_repeats: int) -> bool:
+    """Whether one of the group's prescribers repeats the surplus over ``min_repeats`` patients
+    or over as many pharmacies (its repeated flows).
+
+    Each doctor enters the candidates with a first over-supplied patient filling at a first
+    place; a scheme shows in a doctor who repeats it, over several patients or by sending a
+    patient's surplus round several pharmacies.  Single-patient colleagues who each fill at
+    the practice's neighbourhood pharmacy are what a large practice produces by chance.
+    """
+    members = set(group)
+    patients: dict[str, int] = defaultdict(int)
+    places: dict[str, int] = defaultdict(int)
+    for a, b, _n in edge_rows:
+        if a in members and b in members and a.startswith("prescriber:"):
+            if b.startswith("patient:"):
+                patients[a] += 1
+            elif b.startswith("facility:"):
+                places[a] += 1
+    return max([*patients.values(), *places.values()], default=0) >= min_repeats
+
+
 def _ties(flow_rows: list[tuple], reached: list[tuple[str, str, str]], min_places: int) -> list[tuple]:
     """What ties prescribers into one ring: more than one shared place.
 
