@@ -110,3 +110,35 @@ def test_a_doctor_who_repeats_the_surplus_makes_the_colleagues_a_ring(world):
     assert [r.members_of("prescriber") for r in rings] == [["DR0", "DR1", "DR2"]]
     assert rings[0].members_of("facility") == ["PN"]
     assert sorted(rings[0].members_of("patient")) == sorted(surplus)
+
+
+def _clinic_ring_and_colleague(world):
+    """DRR at clinic HC dispenses D1 at 4x to five patients itself; its colleague DRC gives two
+    patients of its own a surplus of the chronic drug D3 (stock-ups before a trip), also
+    dispensed at HC on several days."""
+    for drug in ("D1", "D3"):
+        world.drug(drug, max_daily=1.0)
+        honest_practices(world, drug, tag="" if drug == "D1" else drug)
+    world.facility("HC", "clinic")
+    world.prescriber("DRR", "HC")
+    world.prescriber("DRC", "HC")
+    ring = [world.patient(f"R{i}") for i in range(5)]
+    for pid in ring:
+        for m in range(8):
+            world.settle(pid, "HC", day(m * 15), prescriber_id="DRR", lines=[{"drug_code": "D1", "quantity": 60}])
+    for i in range(2):
+        pid = world.patient(f"C{i}")
+        for m in range(4):
+            world.settle(pid, "HC", day(i + m * 12), prescriber_id="DRC", lines=[{"drug_code": "D3", "quantity": 40}])
+    return ring
+
+
+def test_a_colleague_dispensing_another_drugs_surplus_at_the_practice_stays_out(world):
+    """Look-alike: DRC's two over-supplied patients get their drug at the same clinic as the
+    ring's, but it is another drug: colleagues are tied at their practice by dispensing the
+    surplus of the same drug there (a ring pushes its drugs through all its doctors), so the
+    ring is DRR and its patients alone."""
+    ring = _clinic_ring_and_colleague(world)
+    rings = detect_over_prescription(world.con(), DetectionSettings())
+    assert [r.members_of("prescriber") for r in rings] == [["DRR"]]
+    assert sorted(rings[0].members_of("patient")) == sorted(ring)

@@ -82,6 +82,13 @@ WHERE x.prescriber_id IS NOT NULL AND NOT x.own_practice AND x.facility_kind = '
 """
 
 
+# The surplus drugs each prescriber dispensed at a practice (its own or another non-pharmacy).
+_DISPENSED_SQL = """
+SELECT DISTINCT prescriber_id, facility_id, drug_code FROM _rs_op_xfills
+WHERE prescriber_id IS NOT NULL AND (own_practice OR facility_kind <> 'pharmacy') ORDER BY ALL
+"""
+
+
 def prescriber_groups(con: duckdb.DuckDBPyConnection, settings: DetectionSettings,
             engine: CommunityEngine | None) -> tuple[list[list[str]], list[tuple]]:
     """Rings split by behaviour, not by one shared place (see ``_ties``).  Each ring then holds
@@ -95,7 +102,8 @@ def prescriber_groups(con: duckdb.DuckDBPyConnection, settings: DetectionSetting
     reached = [(f"prescriber:{p}", practice, f"facility:{f}") for p, practice, f in rows(con, _PRACTICE_SQL)]
     handovers = rows(con, SHARED_PATIENTS_SQL, {"min_fills": cfg.handover_min_fills, "min_patients": cfg.handover_min_patients,
                                                "exclude_sellers": cfg.exclude_resale_sellers})
-    ties = _ties(flow_rows, reached, cfg.unit_min_shared_places) + _handovers(flow_rows, handovers)
+    dispensed = [(f"prescriber:{p}", f"practice:{f}", drug) for p, f, drug in rows(con, _DISPENSED_SQL)]
+    ties = _ties(flow_rows, reached, dispensed, cfg.unit_min_shared_places) + _handovers(flow_rows, handovers)
     comps = find_groups(WeightedEdges.from_rows(ties), engine,
                         cfg.leiden_above, cfg.leiden_resolution, settings.seed, cfg.split_min_modularity)
     places: dict[str, set[str]] = defaultdict(set)
@@ -135,21 +143,24 @@ def has_core(group: list[str], edge_rows: list[tuple], min_repeats: int) -> bool
     return max([*patients.values(), *places.values()], default=0) >= min_repeats
 
 
-def _ties(flow_rows: list[tuple], reached: list[tuple[str, str, str]], min_places: int) -> list[tuple]:
+def _ties(flow_rows: list[tuple], reached: list[tuple[str, str, str]], dispensed: list[tuple[str, str, str]],
+          min_places: int) -> list[tuple]:
     """What ties prescribers into one ring: more than one shared place.
 
     A busy pharmacy fills for many prescribers and sometimes for two rings: one pharmacy in
     common is no tie (nor is the same common drug filled there: honest doctors write it too),
     and neither is one hospital alone (a large one has hundreds of doctors).  Prescribers with
-    repeated surplus flows are tied when they dispense the surplus at their own practice
-    together (a practice node), when colleagues of one practice send surplus to the same
+    repeated surplus flows are tied when they dispense the surplus of the same drug at their
+    own practice together (a practice and drug node: a ring pushes its drugs through all its
+    doctors, while a colleague's chance surplus of some chronic drug is no tie), when colleagues of one practice send surplus to the same
     pharmacy (practice and pharmacy: two places in common), and across practices when their
     repeated flows reach ``min_places`` pharmacies in common (a ring that absorbed another and
     moved its fills to the same pharmacies).  Only prescribers with repeated surplus flows
     take part, so the pairs stay few even at a hub pharmacy.
     """
     flowing = {r[0] for r in flow_rows}
-    links: list[tuple] = [(p, place, 1.0) for p, place, _n in flow_rows if place.startswith("practice:")]
+    at_practice = {(p, place) for p, place, _n in flow_rows if place.startswith("practice:")}
+    links: list[tuple] = [(p, f"{place}|{drug}", 1.0) for p, place, drug in dispensed if (p, place) in at_practice]
     links += [(p, f"at:{practice}|{place}", 1.0) for p, practice, place in reached if p in flowing]
     places: dict[str, set[str]] = defaultdict(set)
     for prescriber, place, _n in flow_rows:
