@@ -12,12 +12,15 @@ on "超量开药").  An investigator's reasoning, step by step:
    flows repeatedly (several patients, several days) to the same filling
    place is the coordination a scheme cannot avoid.  Rings are split by
    behaviour, not by where they fill: prescribers are one ring when they
-   dispense the surplus at their practice together, when colleagues send it
+   dispense the surplus of the same drug at their practice together, when colleagues send it
    to the same pharmacy, or across practices when several pharmacies (not
    one busy pharmacy) tie them, or when they hand over patients (the same
    over-supplied patients' surplus written again and again by both); a
    pharmacy is a member of every ring whose surplus it fills, and honest
-   doctors filling there stay out.
+   doctors filling there stay out.  A group needs a core: a prescriber
+   who repeats the surplus over patients or pharmacies (colleagues with one
+   patient each at the pharmacy next door are a large practice's chance).
+   The drug's baseline is voted by practices without suspects.
 2. INDICATIONS, each against its own baseline, combined into one score:
    the surplus against the drug's baseline; the prescriber's share of
    over-supplied patients against the drug's peers, its prescribers who
@@ -47,6 +50,7 @@ from ringscope.analytics.detectors.over_prescription.assessment import prescribe
 from ringscope.analytics.detectors.over_prescription.groups import (
     LOSS_SQL,
     attach_milder_patients,
+    has_core,
     measured_group_facts,
     prepare,
     prescriber_groups,
@@ -70,7 +74,8 @@ def detect_over_prescription(
         prepare(con, settings)
         groups, edge_rows = prescriber_groups(con, settings, engine)
         views = prescriber_views(con, cfg)
-        groups = [g for g in groups if sum(k.startswith("patient:") for k in g) >= cfg.min_patients]
+        groups = [g for g in groups if sum(k.startswith("patient:") for k in g) >= cfg.min_patients
+                  and has_core(g, edge_rows, cfg.core_min_repeats)]
         if not groups:
             return []
         facts = measured_group_facts(con, cfg, groups)

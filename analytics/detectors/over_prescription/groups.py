@@ -36,16 +36,41 @@ from ringscope.analytics.settings import DetectionSettings
 
 
 def prepare(con: duckdb.DuckDBPyConnection, settings: DetectionSettings) -> None:
-    """The named SQL steps up to the surplus fills (tables ``_rs_op_*``)."""
+    """The named SQL steps up to the surplus fills (tables ``_rs_op_*``).
+
+    The drug baselines are measured twice: first with every practice voting, then without
+    the suspects that baseline reveals (prescribers with a repeated surplus flow).  Where
+    rings write most of a pushed drug, as they may in a large population, their own votes
+    would otherwise set the drug's norm and hide the milder rings.
+    """
     cfg = settings.over_prescription
     con.execute(FILLS_SQL)
     con.execute(PAIRS_SQL, {"grace": cfg.grace_days, "min_fills": cfg.min_fills,
                              "early": cfg.early_refill_fraction, "cover": cfg.declared_cover_tolerance})
+    con.execute(SELLERS_SQL, {"min_boxes": settings.trace_resale.min_resold_boxes_per_seller})
+    register_groups(con, "_rs_op_suspects", [])
+    _surplus(con, cfg)
+    register_groups(con, "_rs_op_suspects", [suspects_of(flow_rows_of(con, cfg))])
+    _surplus(con, cfg)
+
+
+def _surplus(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings) -> None:
+    """The drugs' baselines (without the current suspects), the over-supplied pairs and their fills."""
     con.execute(DRUG_BASELINE_SQL, {"min_prescribers": cfg.baseline_min_prescribers,
                                      "quantile": cfg.baseline_quantile})
     con.execute(EXCESS_SQL, {"min_ratio": cfg.min_supply_ratio})
-    con.execute(SELLERS_SQL, {"min_boxes": settings.trace_resale.min_resold_boxes_per_seller})
     con.execute(EXCESS_FILLS_SQL, {"exclude_sellers": cfg.exclude_resale_sellers})
+
+
+def flow_rows_of(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings) -> list[tuple]:
+    """The repeated surplus flows (prescriber key, place key, fills)."""
+    return rows(con, FLOWS_SQL, {"flow_patients": cfg.flow_min_patients, "flow_days": cfg.flow_min_days,
+                                 "share": cfg.pharmacy_share})
+
+
+def suspects_of(flow_rows: list[tuple]) -> list[str]:
+    """The prescribers with a repeated surplus flow, as node keys."""
+    return sorted({r[0] for r in flow_rows})
 
 
 # Every pharmacy a prescriber's surplus reached (once is enough here), with the prescriber's
@@ -57,22 +82,28 @@ WHERE x.prescriber_id IS NOT NULL AND NOT x.own_practice AND x.facility_kind = '
 """
 
 
+# The surplus drugs each prescriber dispensed at a practice (its own or another non-pharmacy).
+_DISPENSED_SQL = """
+SELECT DISTINCT prescriber_id, facility_id, drug_code FROM _rs_op_xfills
+WHERE prescriber_id IS NOT NULL AND (own_practice OR facility_kind <> 'pharmacy') ORDER BY ALL
+"""
+
+
 def prescriber_groups(con: duckdb.DuckDBPyConnection, settings: DetectionSettings,
             engine: CommunityEngine | None) -> tuple[list[list[str]], list[tuple]]:
     """Rings split by behaviour, not by one shared place (see ``_ties``).  Each ring then holds
     every pharmacy its prescribers' repeated surplus flows reach (a pharmacy may be a member of
     several rings) and the prescribers' over-supplied patients."""
     cfg = settings.over_prescription
-    flow_rows = rows(con, FLOWS_SQL, {"flow_patients": cfg.flow_min_patients, "flow_days": cfg.flow_min_days,
-                                       "share": cfg.pharmacy_share})
-    suspects = sorted({r[0].split(":", 1)[1] for r in flow_rows})
+    flow_rows = flow_rows_of(con, cfg)
     # the prescribers with repeated surplus flows (``id``), through the path both engines run
-    register_groups(con, "_rs_op_suspects", [[f"prescriber:{p}" for p in suspects]])
+    register_groups(con, "_rs_op_suspects", [suspects_of(flow_rows)])
     con.execute(PEERS_SQL, {"min_prescribers": cfg.baseline_min_prescribers})
     reached = [(f"prescriber:{p}", practice, f"facility:{f}") for p, practice, f in rows(con, _PRACTICE_SQL)]
     handovers = rows(con, SHARED_PATIENTS_SQL, {"min_fills": cfg.handover_min_fills, "min_patients": cfg.handover_min_patients,
                                                "exclude_sellers": cfg.exclude_resale_sellers})
-    ties = _ties(flow_rows, reached, cfg.unit_min_shared_places) + _handovers(flow_rows, handovers)
+    dispensed = [(f"prescriber:{p}", f"practice:{f}", drug) for p, f, drug in rows(con, _DISPENSED_SQL)]
+    ties = _ties(flow_rows, reached, dispensed, cfg.unit_min_shared_places) + _handovers(flow_rows, handovers)
     comps = find_groups(WeightedEdges.from_rows(ties), engine,
                         cfg.leiden_above, cfg.leiden_resolution, settings.seed, cfg.split_min_modularity)
     places: dict[str, set[str]] = defaultdict(set)
@@ -91,21 +122,45 @@ def prescriber_groups(con: duckdb.DuckDBPyConnection, settings: DetectionSetting
     return groups, edge_rows
 
 
-def _ties(flow_rows: list[tuple], reached: list[tuple[str, str, str]], min_places: int) -> list[tuple]:
+def has_core(group: list[str], edge_rows: list[tuple], min_repeats: int) -> bool:
+    """Whether one of the group's prescribers repeats the surplus over ``min_repeats`` patients
+    or over as many pharmacies (its repeated flows).
+
+    Each doctor enters the candidates with a first over-supplied patient filling at a first
+    place; a scheme shows in a doctor who repeats it, over several patients or by sending a
+    patient's surplus round several pharmacies.  Single-patient colleagues who each fill at
+    the practice's neighbourhood pharmacy are what a large practice produces by chance.
+    """
+    members = set(group)
+    patients: dict[str, int] = defaultdict(int)
+    places: dict[str, int] = defaultdict(int)
+    for a, b, _n in edge_rows:
+        if a in members and b in members and a.startswith("prescriber:"):
+            if b.startswith("patient:"):
+                patients[a] += 1
+            elif b.startswith("facility:"):
+                places[a] += 1
+    return max([*patients.values(), *places.values()], default=0) >= min_repeats
+
+
+def _ties(flow_rows: list[tuple], reached: list[tuple[str, str, str]], dispensed: list[tuple[str, str, str]],
+          min_places: int) -> list[tuple]:
     """What ties prescribers into one ring: more than one shared place.
 
     A busy pharmacy fills for many prescribers and sometimes for two rings: one pharmacy in
     common is no tie (nor is the same common drug filled there: honest doctors write it too),
     and neither is one hospital alone (a large one has hundreds of doctors).  Prescribers with
-    repeated surplus flows are tied when they dispense the surplus at their own practice
-    together (a practice node), when colleagues of one practice send surplus to the same
+    repeated surplus flows are tied when they dispense the surplus of the same drug at their
+    own practice together (a practice and drug node: a ring pushes its drugs through all its
+    doctors, while a colleague's chance surplus of some chronic drug is no tie), when colleagues of one practice send surplus to the same
     pharmacy (practice and pharmacy: two places in common), and across practices when their
     repeated flows reach ``min_places`` pharmacies in common (a ring that absorbed another and
     moved its fills to the same pharmacies).  Only prescribers with repeated surplus flows
     take part, so the pairs stay few even at a hub pharmacy.
     """
     flowing = {r[0] for r in flow_rows}
-    links: list[tuple] = [(p, place, 1.0) for p, place, _n in flow_rows if place.startswith("practice:")]
+    at_practice = {(p, place) for p, place, _n in flow_rows if place.startswith("practice:")}
+    links: list[tuple] = [(p, f"{place}|{drug}", 1.0) for p, place, drug in dispensed if (p, place) in at_practice]
     links += [(p, f"at:{practice}|{place}", 1.0) for p, practice, place in reached if p in flowing]
     places: dict[str, set[str]] = defaultdict(set)
     for prescriber, place, _n in flow_rows:

@@ -19,6 +19,13 @@ class OverPrescriptionSettings:
     min_patients: int = 3
     """Over-supplied patients a ring (its prescribers together) needs before it is reported:
     one or two patients with a surplus are individual care, three through one flow a pattern."""
+    core_min_repeats: int = 2
+    """A group needs at least one prescriber who repeats the surplus: over at least this many
+    over-supplied patients, or through repeated flows to this many pharmacies (a patient sent
+    round the ring's pharmacies in turn).  Colleagues with a single patient at a single place
+    may join such a core, but on their own they are individual care: a large practice has many
+    doctors with one over-supplied patient by chance, all near the same pharmacy, and their
+    number grows with the practice, not with any scheme."""
     baseline_min_prescribers: int = 5
     """A drug's own baselines are used when enough wrote it: the supply ratio when at least this
     many practices did (one vote each), the early-refill rate when this many peer prescribers

@@ -80,18 +80,20 @@ FROM per_pair p LEFT JOIN by_writer w
     ON w.patient_id = p.patient_id AND w.drug_code = p.drug_code AND w.prescriber_id = p.prescriber_id
 """
 
-# The drug's own baseline: how much of it prescribers' patients usually get against the
-# clinical maximum.  One vote per practice (the median of its prescribers' patients): the
-# doctors of one practice share its habits, and a ring's doctors share its practice, so a
-# ring of three doctors votes once.  A low quantile of those votes, so even rings that
-# write a good part of a rare drug cannot lift it; with too few practices the clinical
-# maximum (1.0) stands.
+# The drug's own baseline: how much of it its ordinary prescribers' patients usually get
+# against the clinical maximum.  One vote per practice (the median of its prescribers'
+# patients): the doctors of one practice share its habits, and a ring's doctors share its
+# practice, so a ring of three doctors votes once.  A low quantile of those votes, so rings
+# that write a good part of a rare drug cannot lift it; with too few practices the clinical
+# maximum (1.0) stands.  Suspects (prescribers with a repeated surplus flow, found against a
+# first baseline of every practice) do not vote: in a large population a pushed drug may be
+# written by more rings than honest practices, and the rings would then set its norm.
 DRUG_BASELINE_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_op_baseline AS
 WITH per_practice AS (
     SELECT p.drug_code, coalesce(pr.facility_id, p.prescriber_id) AS practice, median(p.ratio) AS ratio
     FROM _rs_op_pairs p LEFT JOIN prescribers pr USING (prescriber_id)
-    WHERE p.prescriber_id IS NOT NULL GROUP BY ALL
+    WHERE p.prescriber_id IS NOT NULL AND p.prescriber_id NOT IN (SELECT id FROM _rs_op_suspects) GROUP BY ALL
 )
 SELECT drug_code,
        CASE WHEN count(*) >= $min_prescribers THEN greatest(1.0, quantile_cont(ratio, $quantile)) ELSE 1.0 END AS baseline,
