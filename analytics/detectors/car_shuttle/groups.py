@@ -1,0 +1,158 @@
+"""Car shuttle, step 1b: a group that arrives together more often than its members' own visits predict.
+
+A pair test cannot see every bus.  A four-villager shuttle riding two at a time leaves no
+member with two partners met often enough; a pool of thirty riding a dozen at a time on
+every Sunday gives each pair four or five joint trips, which many partners at a small
+hospital explain.  The group as a whole is unmistakable: with each member admitted
+``n_i`` days over the institution's working days ``D``, a window of ``2w + 1`` days holds
+member ``i`` with probability ``p_i = n_i (2w + 1) / D``; the number of members arriving
+in one window then follows the Poisson-binomial law of the ``p_i``, and over the ``D / (2w + 1)``
+windows ``k`` or more of them arrive together about ``lambda_k`` times.  A group is a
+candidate only when its members are linked by pairs beyond chance as pairs
+(``group_pair_chance``) and handled alike; it becomes a cohort when, for some ``k`` of at
+least two, its windows with ``k`` or more members are beyond chance (Poisson tail) even
+after multiplying by every ``k`` tried and every group tested (``max_chance_partners``).
+Its members are those who arrived in at least ``min_shared_trips`` of those windows.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import duckdb
+from scipy.stats import poisson
+
+from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
+from ringscope.analytics.detectors.base import register_groups, rows
+from ringscope.analytics.detectors.car_shuttle.settings import CarShuttleSettings
+
+# Each candidate group's arrivals at each institution where its members are repeat patients:
+# runs of days with a member admitted (a gap of at most the window), cut into windows of
+# ``2w + 1`` days from the run's start, and the members in each window.
+_WINDOWS_SQL = """
+WITH g AS (SELECT grp, id AS patient_id FROM _rs_cs_seed WHERE type = 'patient'),
+adm AS (SELECT DISTINCT g.grp, r.facility_id, r.patient_id, r.day FROM _rs_cs_rep r JOIN g USING (patient_id)),
+days AS (
+    SELECT grp, facility_id, day,
+           date_diff('day', lag(day) OVER (PARTITION BY grp, facility_id ORDER BY day), day) AS gap
+    FROM (SELECT DISTINCT grp, facility_id, day FROM adm)
+), runs AS (
+    SELECT *, sum(CASE WHEN gap IS NULL OR gap > $window THEN 1 ELSE 0 END)
+                  OVER (PARTITION BY grp, facility_id ORDER BY day) AS run FROM days
+), windows AS (
+    SELECT grp, facility_id, day, run,
+           date_diff('day', min(day) OVER (PARTITION BY grp, facility_id, run), day) // (2 * $window + 1) AS part
+    FROM runs
+)
+SELECT a.grp, a.facility_id, w.run, w.part, list(DISTINCT a.patient_id ORDER BY a.patient_id)
+FROM adm a JOIN windows w USING (grp, facility_id, day)
+GROUP BY a.grp, a.facility_id, w.run, w.part ORDER BY 1, 2, 3, 4
+"""
+
+# Each candidate member's admission days at the institution and the institution's working days.
+_VISITS_SQL = """
+SELECT DISTINCT s.grp, r.facility_id, r.patient_id, r.n_days, f.chance_days
+FROM _rs_cs_seed s JOIN _rs_cs_rep r ON r.patient_id = s.id AND s.type = 'patient'
+JOIN _rs_cs_fac f ON f.facility_id = r.facility_id
+ORDER BY 1, 2, 3
+"""
+
+
+def _at_least(probabilities: list[float]) -> list[float]:
+    """P(X >= k) for k = 0..n, X the number of members present (Poisson-binomial)."""
+    dist = [1.0]
+    for p in probabilities:
+        nxt = [0.0] * (len(dist) + 1)
+        for k, v in enumerate(dist):
+            nxt[k] += v * (1.0 - p)
+            nxt[k + 1] += v * p
+        dist = nxt
+    tail, out = 0.0, [0.0] * len(dist)
+    for k in range(len(dist) - 1, -1, -1):
+        tail += dist[k]
+        out[k] = tail
+    return out
+
+
+def _least_likely(present: list[list[str]], visits: dict[str, int], days: float,
+                  cfg: CarShuttleSettings) -> tuple[float, int]:
+    """The smallest log chance over ``k`` (times the ``k`` tried) of that many windows holding
+    ``k`` or more members, and that ``k``."""
+    width = 2 * cfg.cohort_window_days + 1
+    members = sorted(visits)
+    at_least = _at_least([min(1.0, visits[m] * width / days) for m in members])
+    windows = days / width
+    sizes = [len(p) for p in present]
+    tried = range(2, max(sizes, default=0) + 1)
+    best = (0.0, 0)
+    for k in tried:
+        observed = sum(s >= k for s in sizes)
+        log_chance = float(poisson.logsf(observed - 1, windows * at_least[k])) if observed else 0.0
+        best = min(best, (log_chance + math.log(len(tried)), k))
+    return best
+
+
+def _candidates(weak: list[tuple], engine: CommunityEngine | None, cfg: CarShuttleSettings,
+                seed: int) -> list[list[str]]:
+    """Groups of patients linked by pairs beyond chance as pairs (components; Leiden when large)."""
+    if not weak:
+        return []
+    groups = find_groups(WeightedEdges.from_rows(weak), engine, cfg.leiden_above, cfg.leiden_resolution, seed)
+    return [g for g in groups if len(g) >= cfg.min_patients]
+
+
+def group_seeds(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, weak: list[tuple],
+                engine: CommunityEngine | None, seed: int) -> list[list[str]]:
+    """Candidate groups whose joint arrivals are beyond chance, cut to the members who took part."""
+    candidates = _candidates(weak, engine, cfg, seed)
+    if not candidates:
+        return []
+    register_groups(con, "_rs_cs_seed", candidates)
+    visits: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    days: dict[tuple[int, str], float] = {}
+    for grp, facility, patient, n_days, chance_days in rows(con, _VISITS_SQL):
+        visits[(grp, facility)][patient] = int(n_days)
+        days[(grp, facility)] = float(chance_days)
+    present: dict[tuple[int, str], list[list[str]]] = defaultdict(list)
+    for grp, facility, _, _, patients in rows(con, _WINDOWS_SQL, {"window": cfg.cohort_window_days}):
+        present[(grp, facility)].append(list(patients))
+    tested = max(1, len(present))
+    out = []
+    for key, windows in present.items():
+        log_chance, k = _least_likely(windows, visits[key], days[key], cfg)
+        if k == 0 or log_chance + math.log(tested) > math.log(cfg.max_chance_partners):
+            continue
+        rides: dict[str, int] = defaultdict(int)
+        for patients in windows:
+            if len(patients) >= k:
+                for p in patients:
+                    rides[p] += 1
+        members = sorted(f"patient:{p}" for p, n in rides.items() if n >= cfg.min_shared_trips)
+        if len(members) >= cfg.min_patients:
+            out.append(members)
+    return out
+
+
+def with_seeds(groups: list[list[str]], seeds: list[list[str]], cfg: CarShuttleSettings) -> list[list[str]]:
+    """Cohorts with the group seeds added: a seed sharing ``join_min_patients`` members with a
+    cohort is that bus and adds its other members to it (never joining two cohorts: the
+    pair links have kept those apart); otherwise it keeps only members no cohort has."""
+    member_of = {k: i for i, g in enumerate(groups) for k in g}
+    out = [list(g) for g in groups]
+    for members in seeds:
+        shared: dict[int, int] = defaultdict(int)
+        for k in members:
+            if k in member_of:
+                shared[member_of[k]] += 1
+        own = [k for k in members if k not in member_of]
+        best = max(shared, key=lambda grp: (shared[grp], -grp), default=None)
+        if best is not None and shared[best] >= cfg.join_min_patients:
+            target = best
+        elif len(own) >= cfg.min_patients:
+            out.append([])
+            target = len(out) - 1
+        else:
+            continue
+        out[target].extend(own)
+        member_of.update(dict.fromkeys(own, target))
+    return out
