@@ -124,15 +124,11 @@ WITH gaps AS (
     SELECT *, ln(m) + lgamma(t + 1) - lgamma(trips + 1) - lgamma(greatest(t - trips, 0) + 1) + trips * ln(q) AS bound,
            greatest(t - trips, 0) * q / ((trips + 1) * greatest(1 - q, 1e-9)) AS r
     FROM chance
-), chances AS (
-    SELECT facility_id, p1, p2, trips, m,
-           CASE WHEN q < 1 AND r < 1
-                THEN bound + greatest(t - trips, 0) * ln(greatest(1 - q, 1e-9)) - ln(greatest(1 - r, 1e-9))
-                ELSE bound END AS log_chance
-    FROM tail
-), linked AS (  -- strong: beyond chance among all the patient's partners; else only a group's member
-    SELECT facility_id, p1, p2, trips, log_chance <= ln($max_chance_partners) AS strong FROM chances
-    WHERE log_chance <= ln($max_chance_partners) OR log_chance - ln(m) <= ln($group_pair_chance)
+), linked AS (
+    SELECT facility_id, p1, p2, trips FROM tail
+    WHERE CASE WHEN q < 1 AND r < 1
+               THEN bound + greatest(t - trips, 0) * ln(greatest(1 - q, 1e-9)) - ln(greatest(1 - r, 1e-9))
+               ELSE bound END <= ln($max_chance_partners)
 ), linked_patients AS (  -- only linked patients' handling is ever compared, so only theirs is read
     SELECT facility_id, p1 AS patient_id FROM linked UNION SELECT facility_id, p2 FROM linked
 ), own AS (
@@ -152,28 +148,21 @@ WITH gaps AS (
 ), differ AS (
     SELECT DISTINCT facility_id, p1, p2 FROM compared WHERE alike = 0
 )
-SELECT 'patient:' || l.p1, 'patient:' || l.p2, sum(l.trips) AS trips, bool_or(l.strong) AS strong FROM linked l
+SELECT 'patient:' || l.p1, 'patient:' || l.p2, sum(l.trips) AS trips FROM linked l
 WHERE NOT EXISTS (SELECT 1 FROM differ d WHERE d.facility_id = l.facility_id AND d.p1 = l.p1 AND d.p2 = l.p2)
 GROUP BY 1, 2 ORDER BY 1, 2
 """
 
 
-def linked_pairs(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> tuple[list[tuple], list[tuple]]:
-    """Pairs admitted together beyond chance among all their partners (strong), and pairs
-    beyond chance only as a pair (``group_pair_chance``): candidates for a group's test."""
+def coordinated_pairs(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list[tuple]:
+    """Patient pairs admitted together on more separate trips than chance allows."""
     con.execute(_ADMISSIONS_SQL)
     con.execute(_FACILITY_SQL, {"prior": cfg.weekday_prior, "min_trips": cfg.min_shared_trips})
     con.execute(_REPEAT_SQL, {"min_trips": cfg.min_shared_trips})
     con.execute(_PAIRS_SQL, {"window": cfg.cohort_window_days})
-    found = rows(con, _EDGES_SQL, {"gap": cfg.occasion_gap_days, "min_trips": cfg.min_shared_trips,
-                                   "window": cfg.cohort_window_days, "max_chance_partners": cfg.max_chance_partners,
-                                   "group_pair_chance": cfg.group_pair_chance})
-    return [(a, b, w) for a, b, w, strong in found if strong], [(a, b, w) for a, b, w, _ in found]
-
-
-def coordinated_pairs(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list[tuple]:
-    """Patient pairs admitted together on more separate trips than chance allows."""
-    return linked_pairs(con, cfg)[0]
+    return rows(con, _EDGES_SQL, {"gap": cfg.occasion_gap_days, "min_trips": cfg.min_shared_trips,
+                                  "window": cfg.cohort_window_days,
+                                  "max_chance_partners": cfg.max_chance_partners})
 
 
 def cores(groups: list[list[str]], edge_rows: list[tuple], min_links: int, min_size: int) -> list[list[str]]:

@@ -53,10 +53,10 @@ from ringscope.analytics.detectors.base import (
     union_groups,
 )
 from ringscope.analytics.detectors.car_shuttle.cohorts import cohort_rows, grown_cohorts, register
-from ringscope.analytics.detectors.car_shuttle.coordination import TEMP, cores, linked_pairs
-from ringscope.analytics.detectors.car_shuttle.groups import group_seeds, with_seeds
+from ringscope.analytics.detectors.car_shuttle.coordination import TEMP, coordinated_pairs, cores
 from ringscope.analytics.detectors.car_shuttle.evidence import cohort_ring
 from ringscope.analytics.detectors.car_shuttle.explanations import Profile, judge, patient_schedules, trip_intakes
+from ringscope.analytics.detectors.car_shuttle.groups import group_seeds, with_seeds
 from ringscope.analytics.detectors.car_shuttle.indications import HOUSEHOLD_SQL, indication_counts
 from ringscope.analytics.detectors.car_shuttle.operations import home_regions, institution_visits, one_operation
 from ringscope.analytics.detectors.car_shuttle.settings import CarShuttleSettings
@@ -101,14 +101,14 @@ def detect_car_shuttle(
     """
     cfg = settings.car_shuttle
     with temp_tables(con, *TEMP):
-        edge_rows, weak_rows = linked_pairs(con, cfg)
+        edge_rows = coordinated_pairs(con, cfg)
         groups = []
         if edge_rows:
             groups = find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above,
                                  cfg.leiden_resolution, settings.seed)
             groups = cores(groups, edge_rows, cfg.min_links, cfg.min_patients)
         if cfg.group_test:
-            groups = with_seeds(groups, group_seeds(con, cfg, weak_rows, engine, settings.seed), cfg)
+            groups = with_seeds(groups, group_seeds(con, cfg), cfg)
         if not groups:
             return []
         groups = grown_cohorts(con, cfg, groups)

@@ -3,16 +3,19 @@
 A pair test cannot see every bus.  A four-villager shuttle riding two at a time leaves no
 member with two partners met often enough; a pool of thirty riding a dozen at a time on
 every Sunday gives each pair four or five joint trips, which many partners at a small
-hospital explain.  The group as a whole is unmistakable: with each member admitted
-``n_i`` days over the institution's working days ``D``, a window of ``2w + 1`` days holds
-member ``i`` with probability ``p_i = n_i (2w + 1) / D``; the number of members arriving
-in one window then follows the Poisson-binomial law of the ``p_i``, and over the ``D / (2w + 1)``
-windows ``k`` or more of them arrive together about ``lambda_k`` times.  A group is a
-candidate only when its members are linked by pairs beyond chance as pairs
-(``group_pair_chance``) and handled alike; it becomes a cohort when, for some ``k`` of at
-least two, its windows with ``k`` or more members are beyond chance (Poisson tail) even
-after multiplying by every ``k`` tried and every group tested (``max_chance_partners``).
-Its members are those who arrived in at least ``min_shared_trips`` of those windows.
+hospital explain.  The group as a whole is unmistakable.  The groups tested are drawn
+without looking at the days, so that the test is not fooled by its own choice: an
+institution's repeat patients from one home region (a shuttle recruits in a few
+villages) admitted there by the same usual doctor (handled alike; where doctors are not
+recorded, the region alone).  With each member admitted ``n_i`` days over the
+institution's working days ``D``, a window of ``2w + 1`` days holds member ``i`` with
+probability ``p_i = n_i (2w + 1) / D``; the number of members arriving in one window then
+follows the Poisson-binomial law of the ``p_i``, and over the ``D / (2w + 1)`` windows
+``k`` or more of them arrive together about ``lambda_k`` times.  A group becomes a cohort
+when, for some ``k`` of at least two, its windows with ``k`` or more members are beyond
+chance (Poisson tail) even after multiplying by every ``k`` tried and every group tested
+(``max_chance_partners``).  Its members are those who arrived in at least
+``min_shared_trips`` of those windows.
 """
 from __future__ import annotations
 
@@ -22,16 +25,33 @@ from collections import defaultdict
 import duckdb
 from scipy.stats import poisson
 
-from ringscope.analytics.community import CommunityEngine, WeightedEdges, find_groups
-from ringscope.analytics.detectors.base import register_groups, rows
+from ringscope.analytics.detectors.base import rows
 from ringscope.analytics.detectors.car_shuttle.settings import CarShuttleSettings
+
+# The groups: an institution's repeat patients by home region and usual admitting doctor there.
+_GROUPS_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_cs_seed AS
+WITH usual AS (
+    SELECT a.facility_id, a.patient_id, any_value(a.region_code) AS region_code,
+           arg_max(a.prescriber_id, (d.n, a.prescriber_id)) AS doctor
+    FROM _rs_cs_adm a JOIN (SELECT DISTINCT facility_id, patient_id FROM _rs_cs_rep) r USING (facility_id, patient_id)
+    LEFT JOIN (SELECT facility_id, patient_id, prescriber_id, count(*) AS n FROM _rs_cs_adm GROUP BY ALL) d
+      USING (facility_id, patient_id, prescriber_id)
+    WHERE a.region_code IS NOT NULL
+    GROUP BY a.facility_id, a.patient_id
+), sized AS (
+    SELECT *, count(*) OVER (PARTITION BY facility_id, region_code, doctor) AS n FROM usual
+)
+SELECT dense_rank() OVER (ORDER BY facility_id, region_code, doctor) AS grp, facility_id, patient_id
+FROM sized WHERE n >= $min_patients
+"""
 
 # Each candidate group's arrivals at each institution where its members are repeat patients:
 # runs of days with a member admitted (a gap of at most the window), cut into windows of
 # ``2w + 1`` days from the run's start, and the members in each window.
 _WINDOWS_SQL = """
-WITH g AS (SELECT grp, id AS patient_id FROM _rs_cs_seed WHERE type = 'patient'),
-adm AS (SELECT DISTINCT g.grp, r.facility_id, r.patient_id, r.day FROM _rs_cs_rep r JOIN g USING (patient_id)),
+WITH adm AS (SELECT DISTINCT g.grp, r.facility_id, r.patient_id, r.day FROM _rs_cs_rep r
+             JOIN _rs_cs_seed g USING (facility_id, patient_id)),
 days AS (
     SELECT grp, facility_id, day,
            date_diff('day', lag(day) OVER (PARTITION BY grp, facility_id ORDER BY day), day) AS gap
@@ -52,7 +72,7 @@ GROUP BY a.grp, a.facility_id, w.run, w.part ORDER BY 1, 2, 3, 4
 # Each candidate member's admission days at the institution and the institution's working days.
 _VISITS_SQL = """
 SELECT DISTINCT s.grp, r.facility_id, r.patient_id, r.n_days, f.chance_days
-FROM _rs_cs_seed s JOIN _rs_cs_rep r ON r.patient_id = s.id AND s.type = 'patient'
+FROM _rs_cs_seed s JOIN _rs_cs_rep r USING (facility_id, patient_id)
 JOIN _rs_cs_fac f ON f.facility_id = r.facility_id
 ORDER BY 1, 2, 3
 """
@@ -92,22 +112,9 @@ def _least_likely(present: list[list[str]], visits: dict[str, int], days: float,
     return best
 
 
-def _candidates(weak: list[tuple], engine: CommunityEngine | None, cfg: CarShuttleSettings,
-                seed: int) -> list[list[str]]:
-    """Groups of patients linked by pairs beyond chance as pairs (components; Leiden when large)."""
-    if not weak:
-        return []
-    groups = find_groups(WeightedEdges.from_rows(weak), engine, cfg.leiden_above, cfg.leiden_resolution, seed)
-    return [g for g in groups if len(g) >= cfg.min_patients]
-
-
-def group_seeds(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, weak: list[tuple],
-                engine: CommunityEngine | None, seed: int) -> list[list[str]]:
-    """Candidate groups whose joint arrivals are beyond chance, cut to the members who took part."""
-    candidates = _candidates(weak, engine, cfg, seed)
-    if not candidates:
-        return []
-    register_groups(con, "_rs_cs_seed", candidates)
+def group_seeds(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list[list[str]]:
+    """Groups whose joint arrivals are beyond chance, cut to the members who took part."""
+    con.execute(_GROUPS_SQL, {"min_patients": cfg.min_patients})
     visits: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
     days: dict[tuple[int, str], float] = {}
     for grp, facility, patient, n_days, chance_days in rows(con, _VISITS_SQL):

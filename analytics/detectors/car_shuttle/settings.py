@@ -29,16 +29,12 @@ class CarShuttleSettings:
     twenty patients.  At a regional referral centre admitting a hundred a day, two cardiac
     patients meet on two trips by chance; the same fifteen villagers on four trips do not."""
     group_test: bool = True
-    """Also test groups as a whole: patients linked by pairs beyond chance as pairs (not among
-    all their partners) whose windows with ``k`` or more of them admitted together are beyond
-    chance given each member's own admissions (Poisson-binomial per window, Poisson tail over
+    """Also test groups as a whole: an institution's repeat patients from one home region
+    admitted by the same usual doctor (drawn without looking at the days), whose windows with
+    ``k`` or more of them admitted together are beyond chance given each member's own admissions (Poisson-binomial per window, Poisson tail over
     the windows, times every ``k`` and group tried, at most ``max_chance_partners``).  A
     four-villager shuttle riding two at a time, or a pool of thirty riding a dozen at a time,
     gives no pair enough joint trips, yet the group arrives together again and again."""
-    group_pair_chance: float = 0.02
-    """A pair is a candidate link of such a group when its joint trips would happen by chance
-    at most this often (the pair alone, not multiplied by the partners it met), and the two
-    are handled alike.  Only the group's test decides; the candidates merely say whom to test."""
     weekday_prior: float = 5.0
     """Pseudo-admissions per weekday added to an institution's weekday profile (the
     admissions by weekday of its ordinary intake, patients admitted there on fewer than
