@@ -9,7 +9,10 @@ institution's repeat patients from one home region (a shuttle recruits in a few
 villages) admitted there by the same usual doctor (handled alike; where doctors are not
 recorded, the region alone).  With each member admitted ``n_i`` days over the
 institution's working days ``D``, a window of ``2w + 1`` days holds member ``i`` with
-probability ``p_i = n_i (2w + 1) / D``; the number of members arriving in one window then
+probability ``p_i = n_i (2w + 1) / D`` (``D`` shrunk by how much the institution's ordinary
+intake favours some weekdays, smoothed by ``group_weekday_prior`` only: a township hospital
+admitting on Mondays makes its Monday regulars meet, and the group test, unlike the pair
+test, has no partners to count against a coincidence); the number of members arriving in one window then
 follows the Poisson-binomial law of the ``p_i``, and over the ``D / (2w + 1)`` windows
 ``k`` or more of them arrive together about ``lambda_k`` times.  A group becomes a cohort
 when, for some ``k`` of at least two, its windows with ``k`` or more members are beyond
@@ -69,9 +72,10 @@ FROM adm a JOIN windows w USING (grp, facility_id, day)
 GROUP BY a.grp, a.facility_id, w.run, w.part ORDER BY 1, 2, 3, 4
 """
 
-# Each candidate member's admission days at the institution and the institution's working days.
+# Each candidate member's admission days at the institution and the institution's working days
+# as the group test counts them (``group_weekday_prior``).
 _VISITS_SQL = """
-SELECT DISTINCT s.grp, r.facility_id, r.patient_id, r.n_days, f.chance_days
+SELECT DISTINCT s.grp, r.facility_id, r.patient_id, r.n_days, f.group_days
 FROM _rs_cs_seed s JOIN _rs_cs_rep r USING (facility_id, patient_id)
 JOIN _rs_cs_fac f ON f.facility_id = r.facility_id
 ORDER BY 1, 2, 3
