@@ -35,7 +35,7 @@ class CarShuttleSettings:
     the windows, times every ``k`` and group tried, at most ``max_chance_partners``).  A
     four-villager shuttle riding two at a time, or a pool of thirty riding a dozen at a time,
     gives no pair enough joint trips, yet the group arrives together again and again."""
-    group_weekday_prior: float = 1.0
+    group_weekday_prior: float = 2.0
     """The group test's pseudo-admissions per weekday (``weekday_prior`` for the pair test):
     a group is many people, so the institution's calendar is taken nearly as its ordinary
     intake shows it; a hospital admitting mostly on Mondays makes its Monday regulars meet,
