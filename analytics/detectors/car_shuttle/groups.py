@@ -145,9 +145,12 @@ def group_seeds(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list
 
 
 def with_seeds(groups: list[list[str]], seeds: list[list[str]], cfg: CarShuttleSettings) -> list[list[str]]:
-    """Cohorts with the group seeds added: a seed sharing ``join_min_patients`` members with a
-    cohort is that bus and adds its other members to it (never joining two cohorts: the
-    pair links have kept those apart); otherwise it keeps only members no cohort has."""
+    """Cohorts with the group seeds added: a seed sharing members with a cohort is that bus
+    (its members came from the same region to the same institution, admitted by the same
+    doctor, and arrived with the cohort) and adds its other members to it.  A seed sharing
+    members with several cohorts (two shuttles of one county with the same doctor at one
+    hospital) says nothing about which bus the rest rode and is dropped.  A seed sharing
+    no member is a cohort of its own."""
     member_of = {k: i for i, g in enumerate(groups) for k in g}
     out = [list(g) for g in groups]
     for members in seeds:
@@ -157,7 +160,9 @@ def with_seeds(groups: list[list[str]], seeds: list[list[str]], cfg: CarShuttleS
                 shared[member_of[k]] += 1
         own = [k for k in members if k not in member_of]
         best = max(shared, key=lambda grp: (shared[grp], -grp), default=None)
-        if best is not None and shared[best] >= cfg.join_min_patients:
+        if best is not None and shared[best] < 2 * sum(shared.values()) / 3:
+            continue  # members of several cohorts alike: nothing says which bus the rest rode
+        if best is not None:
             target = best
         elif len(own) >= cfg.min_patients:
             out.append([])
