@@ -15,7 +15,7 @@ from ringscope.analytics.detectors.car_shuttle.settings import CarShuttleSetting
 
 NAME = "car_shuttle"
 TEMP = ("_rs_cs_adm", "_rs_cs_fac", "_rs_cs_rep", "_rs_cs_pairs", "_rs_cs_groups", "_rs_cs_joint",
-         "_rs_cs_cohort", "_rs_cs_scope", "_rs_cs_seed")
+         "_rs_cs_cohort", "_rs_cs_scope", "_rs_cs_seed", "_rs_cs_keys")
 
 
 

@@ -108,7 +108,7 @@ def detect_car_shuttle(
                                  cfg.leiden_resolution, settings.seed)
             groups = cores(groups, edge_rows, cfg.min_links, cfg.min_patients)
         if cfg.group_test:
-            groups = with_seeds(groups, group_seeds(con, cfg), cfg)
+            groups = with_seeds(con, groups, group_seeds(con, cfg), cfg)
         if not groups:
             return []
         groups = grown_cohorts(con, cfg, groups)

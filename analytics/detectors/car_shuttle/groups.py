@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from datetime import date, timedelta
 
 import duckdb
 from scipy.stats import poisson
 
-from ringscope.analytics.detectors.base import rows
+from ringscope.analytics.detectors.base import register_groups, rows
 from ringscope.analytics.detectors.car_shuttle.settings import CarShuttleSettings
 
 # The groups: an institution's repeat patients by home region and usual admitting doctor there.
@@ -144,14 +145,50 @@ def group_seeds(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list
     return out
 
 
-def with_seeds(groups: list[list[str]], seeds: list[list[str]], cfg: CarShuttleSettings) -> list[list[str]]:
-    """Cohorts with the group seeds added: a seed sharing members with a cohort is that bus
+_ARRIVALS_SQL = """
+SELECT DISTINCT k.node, r.facility_id, r.day FROM _rs_cs_rep r JOIN _rs_cs_keys k ON k.id = r.patient_id
+"""
+
+
+def _arrivals(con: duckdb.DuckDBPyConnection, keys: set[str]) -> dict[str, list[tuple[str, date]]]:
+    """Each patient's admission days at the institutions where they are a repeat patient."""
+    out: dict[str, list[tuple[str, date]]] = defaultdict(list)
+    register_groups(con, "_rs_cs_keys", [sorted(keys)])
+    for key, facility, day in rows(con, _ARRIVALS_SQL):
+        out[key].append((facility, day))
+    return out
+
+
+def _riding_with(members: list[str], member_of: dict[str, int], arrivals: dict[str, list[tuple[str, date]]],
+                 cfg: CarShuttleSettings) -> int | None:
+    """The cohort with whose members at least half of a seed's admissions arrived (within
+    the window, at the same institution): the seed is that bus's villagers of another
+    doctor, and no cohort of its own."""
+    present: dict[tuple[str, date], set[int]] = defaultdict(set)
+    for key, grp in member_of.items():
+        for facility, day in arrivals.get(key, []):
+            for shift in range(-cfg.cohort_window_days, cfg.cohort_window_days + 1):
+                present[(facility, day + timedelta(days=shift))].add(grp)
+    mine = [a for k in members for a in arrivals.get(k, [])]
+    counts: dict[int, int] = defaultdict(int)
+    for arrival in mine:
+        for grp in present.get(arrival, ()):
+            counts[grp] += 1
+    best = max(counts, key=lambda grp: (counts[grp], -grp), default=None)
+    return best if best is not None and counts[best] >= 0.5 * len(mine) else None
+
+
+def with_seeds(con: duckdb.DuckDBPyConnection, groups: list[list[str]], seeds: list[list[str]],
+               cfg: CarShuttleSettings) -> list[list[str]]:
+    """Cohorts with the group seeds added.  A seed sharing members with a cohort is that bus
     (its members came from the same region to the same institution, admitted by the same
-    doctor, and arrived with the cohort) and adds its other members to it.  A seed sharing
-    members with several cohorts (two shuttles of one county with the same doctor at one
-    hospital) says nothing about which bus the rest rode and is dropped.  A seed sharing
-    no member is a cohort of its own."""
+    doctor, and arrived with the cohort) and adds its other members to it; a seed whose
+    shared members spread over several cohorts (two shuttles of one county with the same
+    doctor at one hospital), none holding two thirds of them, says nothing about which bus
+    the rest rode and is dropped.  A seed sharing no member joins the cohort it arrived
+    with (the same bus, admitted by another doctor), else is a cohort of its own."""
     member_of = {k: i for i, g in enumerate(groups) for k in g}
+    arrivals = _arrivals(con, set(member_of) | {k for s in seeds for k in s}) if seeds else {}
     out = [list(g) for g in groups]
     for members in seeds:
         shared: dict[int, int] = defaultdict(int)
@@ -162,6 +199,8 @@ def with_seeds(groups: list[list[str]], seeds: list[list[str]], cfg: CarShuttleS
         best = max(shared, key=lambda grp: (shared[grp], -grp), default=None)
         if best is not None and shared[best] < 2 * sum(shared.values()) / 3:
             continue  # members of several cohorts alike: nothing says which bus the rest rode
+        if best is None:
+            best = _riding_with(own, member_of, arrivals, cfg)
         if best is not None:
             target = best
         elif len(own) >= cfg.min_patients:
