@@ -1,12 +1,13 @@
 """Car shuttles no pair test can see (a few villagers riding two at a time), and what the
 group test and the routine explanation must not report: chronic-care shifts of new, elderly
-patients of one county with one diagnosis, and a village's regulars at their hospital."""
+patients of one county with one diagnosis, and a village's regulars at their hospital; and
+a hospital's one clerk, shared by two shuttles, does not make one take over the other."""
 import random
 from datetime import date
 
 from ringscope.analytics.detectors.car_shuttle import detect_car_shuttle
 from ringscope.analytics.settings import DetectionSettings
-from tests.analytics.test_car_shuttle import TOWN, VILLAGE, _admit, _hospital, _villagers
+from tests.analytics.test_car_shuttle import TOWN, VILLAGE, _admit, _bus, _hospital, _villagers
 from tests.analytics.worlds import tuned
 
 TUESDAY = 2  # day 0 of the hand-built worlds (1 March 2026) is a Sunday
@@ -84,3 +85,17 @@ def test_a_villages_regulars_on_the_hospitals_admission_day_are_not_a_group(worl
     assert detect_car_shuttle(world.con(), DetectionSettings()) == []
     loose = tuned("car_shuttle", max_chance_partners=1e6)
     assert detect_car_shuttle(world.con(), loose) != []
+
+
+def test_a_shuttle_moving_to_a_hospital_whose_one_clerk_settles_another_shuttle_is_not_taken_over(world):
+    """A's villagers go on to H1, where B runs; H1 has one clerk, who settles both, but A's
+    villagers are admitted there by their own doctor: a shared clerk says nothing."""
+    h1, h2 = _hospital(world, "H1"), _hospital(world, "H2")
+    b, a = _villagers(world, "B", 5), _villagers(world, "A", 5)
+    _bus(world, b, h1, trips=(0, 17, 41, 66), self_share=0.0, prescriber_id="D1", operator_id="OP1")
+    _bus(world, a, h2, trips=(5, 26), self_share=0.0, prescriber_id="D3", operator_id="OP2")
+    _bus(world, a[:3], h1, trips=(50, 71), self_share=0.0, prescriber_id="D8", operator_id="OP1")
+    rings = detect_car_shuttle(world.con(), tuned("car_shuttle", join_same_operation=False))
+    patients = sorted(sorted(r.members_of("patient")) for r in rings)
+    assert sorted(b) in patients
+    assert not any(set(a) & set(p) and set(b) & set(p) for p in patients)
