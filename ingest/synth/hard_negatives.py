@@ -63,7 +63,8 @@ def plant_hard_negatives(world: World, builder: FactBuilder, truth: Truth) -> No
     _corrections(world, builder, truth, rng)
     more = (care.family_joint_visits, care.busy_counters, care.dialysis_shifts, care.charity_campaigns,
             care.referral_centres, supply.dtp_pharmacies, supply.palliative_doctors, supply.returned_boxes,
-            employers.job_changes, employers.accounting_agents, employers.incubators, supply.branch_transfers)
+            employers.job_changes, employers.accounting_agents, employers.incubators, supply.branch_transfers,
+            care.rehab_shifts)
     for k, plant in enumerate(more):
         plant(world, builder, truth, world.rng(301, k))
 

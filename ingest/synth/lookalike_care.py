@@ -9,6 +9,9 @@ together, patients admitted together), with no fraud at all.
   chronic care (explained by care fitting each holder's history);
 - dialysis shift: the same patients treated together three times a week
   as day cases with one diagnosis (explained by an institutional routine);
+- rehabilitation shift: elderly patients of one county, new to the
+  condition, admitted as day cases with one diagnosis on the ward's two
+  fixed weekdays (explained by the ward's weekly timetable);
 - charity campaign: elderly villagers bussed in and operated on for
   cataract together, fees often covered, a second-eye round for some
   (explained by a one-off campaign with a procedure diagnosis);
@@ -24,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ringscope.ingest.synth.catalogue import CATARACT, CHEMOTHERAPY, DIALYSIS
-from ringscope.ingest.synth.facilities import CHC, MAJOR_HOSPITAL, VILLAGE_CLINIC
+from ringscope.ingest.synth.facilities import CHC, MAJOR_HOSPITAL, MINOR_HOSPITAL, VILLAGE_CLINIC
 from ringscope.ingest.synth.facts import INPATIENT, OUTPATIENT, FactBuilder
 from ringscope.ingest.synth.population import NO_DAY
 from ringscope.ingest.synth.schemes.common import at, box_lines, choose, fund_ratio, own_care, same_city
@@ -169,6 +172,39 @@ def dialysis_shifts(world: World, builder: FactBuilder, truth: Truth, rng: np.ra
             clock = 41_400 + int(rng.integers(0, 1_800))
             for person in today[rng.random(len(today)) < world.settings.lookalikes.dialysis_attendance].tolist():
                 _day_case(world, builder, rng, person, unit, day, clock, DIALYSIS[0], DIALYSIS[1], DIALYSIS[2],
+                          ratio[person], operator, doctor)
+                clock += int(rng.integers(60, 300))
+
+
+REHAB = ("I63.9", "BR25", 900)
+"""A stroke rehabilitation session, settled as a day case under the stroke's code."""
+
+
+def rehab_shifts(world: World, builder: FactBuilder, truth: Truth, rng: np.random.Generator) -> None:
+    pop, fac, shape = world.pop, world.facilities, world.settings.lookalikes
+    age = pop.age_at(world.start)
+    rural = np.flatnonzero(world.regions.rural)
+    for _ in range(count(world, world.settings.patients_per_rehab_shift)):
+        county = int(rng.choice(rural, p=world.regions.weight[rural] / world.regions.weight[rural].sum()))
+        ward = free_facility(world, rng, county, MINOR_HOSPITAL)
+        pool = world.candidates((pop.county == county) & (age >= 55) & (pop.death_day == NO_DAY))
+        patients = choose(rng, pool, between(rng, shape.rehab_patients))
+        if ward < 0 or len(patients) < 4:
+            continue
+        world.reserve(patients)
+        weeks = between(rng, shape.rehab_weeks)
+        first = world.start + int(rng.integers(0, max(1, world.days - 7 * weeks)))
+        weekdays = (1, 4) if rng.random() < 0.5 else (0, 3)
+        mark(world, truth, "rehab_shift", first, patients=patients, facilities=[ward])
+        operator = int(fac.pick_operator(rng, np.array([ward]))[0])
+        doctor = int(fac.pick_prescriber(rng, np.array([ward]))[0])
+        ratio = {int(p): fund_ratio(world, rng, int(p), "inpatient") for p in patients}
+        for day in range(first, min(world.end, first + 7 * weeks)):
+            if weekday(day) not in weekdays:
+                continue
+            clock = 30_600 + int(rng.integers(0, 1_800))
+            for person in patients[rng.random(len(patients)) < shape.rehab_attendance].tolist():
+                _day_case(world, builder, rng, person, ward, day, clock, REHAB[0], REHAB[1], REHAB[2],
                           ratio[person], operator, doctor)
                 clock += int(rng.integers(60, 300))
 

@@ -146,6 +146,14 @@ class LookalikeShapes:
     dialysis_fund_share: tuple[float, float] = (0.85, 0.95)
     """End-stage renal disease is a special outpatient illness with a high
     fund share: a small self-paid share, like a partial waiver."""
+    rehab_patients: tuple[int, int] = (5, 10)
+    rehab_weeks: tuple[int, int] = (8, 20)
+    rehab_attendance: float = 0.93
+    """Rehabilitation shift after a stroke: elderly patients of one county, new to
+    the condition, one diagnosis, day cases on the ward's two fixed weekdays
+    (Tuesday and Friday, or Monday and Thursday), each attending nearly every
+    session with their normal co-payment: every indication of a shuttle but
+    the waiver, explained by the ward's weekly timetable."""
     campaign_patients: tuple[int, int] = (15, 40)
     campaign_villages: tuple[int, int] = (2, 4)
     campaign_second_eye_share: float = 0.4
@@ -275,6 +283,9 @@ class GeneratorSettings:
     patients_per_dialysis_unit: int = 10_000
     """Dialysis shifts: the same patients admitted together (day cases)
     three times a week with one diagnosis."""
+    patients_per_rehab_shift: int = 10_000
+    """Rehabilitation shifts at a township or county hospital (see
+    ``rehab_patients``): the chronic-care look-alike of a shuttle."""
     patients_per_charity_campaign: int = 10_000
     """Charity cataract campaigns: elderly villagers bussed in and operated
     on together, fees covered, a second-eye round for some."""

@@ -114,7 +114,7 @@ def test_hard_negatives_cover_every_kind(drop):
     kinds = Counter(r["kind"] for r in drop.truth("hard_negatives"))
     for kind in ("family_shared_phone", "nursing_home", "long_legit_supply", "chain_shared_staff",
                  "legit_maternity_employer", "same_day_correction", "group_admission_outbreak",
-                 "busy_counter", "dialysis_shift", "charity_campaign", "referral_centre", "dtp_specialist",
+                 "busy_counter", "dialysis_shift", "rehab_shift", "charity_campaign", "referral_centre", "dtp_specialist",
                  "palliative_opioid", "returned_box_resold", "job_change_before_delivery", "accounting_agent",
                  "incubator_shared_address"):
         assert kinds[kind] > 0, kind

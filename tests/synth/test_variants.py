@@ -27,8 +27,9 @@ MODULES = {"trace_resale": trace_resale, "borrowed_cards": borrowed_cards, "car_
 LOOKALIKES = {
     # coordination pattern -> look-alike kinds with the same coordination and no fraud
     "cards settled together (borrowed_cards)": ("family_shared_phone", "nursing_home", "busy_counter"),
-    "patients admitted together (car_shuttle)": ("dialysis_shift", "charity_campaign", "referral_centre",
-                                                 "group_admission_outbreak", "honest_coadmission"),
+    "patients admitted together (car_shuttle)": ("dialysis_shift", "rehab_shift", "charity_campaign",
+                                                 "referral_centre", "group_admission_outbreak",
+                                                 "honest_coadmission"),
     "prescriber-patients-pharmacy supply (over_prescription)": ("long_legit_supply", "dtp_specialist",
                                                                 "palliative_opioid"),
     "short employment and linked employers (maternity)": ("legit_maternity_employer", "job_change_before_delivery",
@@ -173,7 +174,7 @@ def test_look_alikes_have_the_coordination_they_imitate(drop20k):
     con = _con(drop20k)
     for kind in ("family_shared_phone", "nursing_home", "busy_counter"):
         assert _repeated_batches(con, kind) > 0, kind
-    for kind in ("dialysis_shift", "charity_campaign", "referral_centre"):
+    for kind in ("dialysis_shift", "rehab_shift", "charity_campaign", "referral_centre"):
         assert _repeated_admissions(con, kind) > 0, kind
     for kind in ("dtp_specialist", "palliative_opioid"):  # one prescriber, several patients, repeated fills
         most = con.execute("""select max(n) from (select s.prescriber_id, count(distinct s.patient_id) n

@@ -95,6 +95,8 @@ SELECT m.grp, i.grp AS other, count(DISTINCT m.patient_id) AS n, any_value(sizes
        count(DISTINCT m.patient_id) FILTER (WHERE EXISTS (
            SELECT 1 FROM arrived x JOIN billed o ON o.grp = i.grp AND o.facility_id = x.facility_id
             AND (list_contains(o.doctors, x.prescriber_id) OR list_contains(o.operators, x.operator_id))
+            AND (x.prescriber_id IS NULL OR o.doctors IS NULL OR list_contains(o.doctors, x.prescriber_id))
+            AND (x.operator_id IS NULL OR o.operators IS NULL OR list_contains(o.operators, x.operator_id))
            WHERE x.grp = m.grp AND x.patient_id = m.patient_id AND x.facility_id = m.new_facility)) AS by_its_staff,
        count(DISTINCT m.patient_id) FILTER (WHERE EXISTS (
            SELECT 1 FROM arrived x JOIN billed o ON o.grp = i.grp AND o.facility_id = x.facility_id
@@ -173,7 +175,7 @@ ORDER BY 1, 2
 # admissions on other days, per day).  When nearly all admitted in the windows are beyond that
 # intake, those admitted in them from the cohort's home regions with one of its diagnoses
 # came with the bus, even on a single trip.
-_BUS_DAY_SQL = TRIPS_CTE + """, cover AS (
+_BUS_DAY_SQL = TRIPS_CTE + """, """ + BILLED_CTE + """, cover AS (
     SELECT grp, facility_id, sum(date_diff('day', lo, hi) + 1) AS days FROM trips GROUP BY ALL
 ), inwin AS (
     SELECT DISTINCT t.grp, a.facility_id, a.settlement_id, a.patient_id
@@ -188,6 +190,9 @@ JOIN _rs_cs_adm a ON a.settlement_id = i.settlement_id
 WHERE s.obs - (v.v - s.obs) * c.days / greatest(f.span_days - c.days, 1) >= $share * s.obs
   AND EXISTS (SELECT 1 FROM profile p WHERE p.grp = i.grp AND p.region_code = a.region_code)
   AND EXISTS (SELECT 1 FROM profile p WHERE p.grp = i.grp AND p.diagnosis_code = a.diagnosis_code)
+  AND NOT EXISTS (SELECT 1 FROM billed o WHERE o.grp = i.grp AND o.facility_id = i.facility_id
+      AND ((a.prescriber_id IS NOT NULL AND NOT coalesce(list_contains(o.doctors, a.prescriber_id), true))
+        OR (a.operator_id IS NOT NULL AND NOT coalesce(list_contains(o.operators, a.operator_id), true))))
 ORDER BY 1, 2
 """
 
@@ -233,7 +238,7 @@ def _riders(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[str
         key = f"patient:{patient}"
         if log_chance <= math.log(cfg.attach_max_chance) and (key not in best or log_chance < best[key][0]):
             best[key] = (log_chance, grp)
-    for grp, patient in rows(con, _BUS_DAY_SQL, dict(params, share=cfg.bus_day_share)):
+    for grp, patient in rows(con, _BUS_DAY_SQL, dict(params, share=cfg.bus_day_share, habit_share=cfg.habit_share)):
         best.setdefault(f"patient:{patient}", (0.0, grp))
     return {key: grp for key, (_, grp) in best.items()}
 

@@ -15,7 +15,7 @@ from ringscope.analytics.detectors.car_shuttle.settings import CarShuttleSetting
 
 NAME = "car_shuttle"
 TEMP = ("_rs_cs_adm", "_rs_cs_fac", "_rs_cs_rep", "_rs_cs_pairs", "_rs_cs_groups", "_rs_cs_joint",
-         "_rs_cs_cohort", "_rs_cs_scope")
+         "_rs_cs_cohort", "_rs_cs_scope", "_rs_cs_seed", "_rs_cs_keys")
 
 
 
@@ -69,7 +69,8 @@ WITH span AS (
     FROM grid g LEFT JOIN capped c ON c.facility_id = g.facility_id AND c.wd = g.wd GROUP BY g.facility_id, g.wd
 )
 SELECT s.facility_id, s.span_days,
-       s.span_days / (7 * sum(power((w.n + $prior) / (w.total + 7 * $prior), 2))) AS chance_days
+       s.span_days / (7 * sum(power((w.n + $prior) / (w.total + 7 * $prior), 2))) AS chance_days,
+       s.span_days / (7 * sum(power((w.n + $group_prior) / (w.total + 7 * $group_prior), 2))) AS group_days
 FROM span s JOIN week w USING (facility_id) GROUP BY s.facility_id, s.span_days
 """
 
@@ -157,7 +158,8 @@ GROUP BY 1, 2 ORDER BY 1, 2
 def coordinated_pairs(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list[tuple]:
     """Patient pairs admitted together on more separate trips than chance allows."""
     con.execute(_ADMISSIONS_SQL)
-    con.execute(_FACILITY_SQL, {"prior": cfg.weekday_prior, "min_trips": cfg.min_shared_trips})
+    con.execute(_FACILITY_SQL, {"prior": cfg.weekday_prior, "group_prior": cfg.group_weekday_prior,
+                                "min_trips": cfg.min_shared_trips})
     con.execute(_REPEAT_SQL, {"min_trips": cfg.min_shared_trips})
     con.execute(_PAIRS_SQL, {"window": cfg.cohort_window_days})
     return rows(con, _EDGES_SQL, {"gap": cfg.occasion_gap_days, "min_trips": cfg.min_shared_trips,

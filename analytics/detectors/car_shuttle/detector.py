@@ -56,6 +56,7 @@ from ringscope.analytics.detectors.car_shuttle.cohorts import cohort_rows, grown
 from ringscope.analytics.detectors.car_shuttle.coordination import TEMP, coordinated_pairs, cores
 from ringscope.analytics.detectors.car_shuttle.evidence import cohort_ring
 from ringscope.analytics.detectors.car_shuttle.explanations import Profile, judge, patient_schedules, trip_intakes
+from ringscope.analytics.detectors.car_shuttle.groups import group_seeds, with_seeds
 from ringscope.analytics.detectors.car_shuttle.indications import HOUSEHOLD_SQL, indication_counts
 from ringscope.analytics.detectors.car_shuttle.operations import home_regions, institution_visits, one_operation
 from ringscope.analytics.detectors.car_shuttle.settings import CarShuttleSettings
@@ -101,11 +102,13 @@ def detect_car_shuttle(
     cfg = settings.car_shuttle
     with temp_tables(con, *TEMP):
         edge_rows = coordinated_pairs(con, cfg)
-        if not edge_rows:
-            return []
-        groups = find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above,
-                             cfg.leiden_resolution, settings.seed)
-        groups = cores(groups, edge_rows, cfg.min_links, cfg.min_patients)
+        groups = []
+        if edge_rows:
+            groups = find_groups(WeightedEdges.from_rows(edge_rows), engine, cfg.leiden_above,
+                                 cfg.leiden_resolution, settings.seed)
+            groups = cores(groups, edge_rows, cfg.min_links, cfg.min_patients)
+        if cfg.group_test:
+            groups = with_seeds(con, groups, group_seeds(con, cfg), cfg)
         if not groups:
             return []
         groups = grown_cohorts(con, cfg, groups)

@@ -87,7 +87,23 @@ def _on_course(days: list[date], cfg: CarShuttleSettings) -> bool:
         return False
     gaps = [(b - a).days for a, b in pairwise(days)]
     mid = median(gaps)
-    return sum(abs(g - mid) <= cfg.routine_tolerance_days for g in gaps) >= cfg.routine_share * len(gaps)
+    return (sum(abs(g - mid) <= cfg.routine_tolerance_days for g in gaps) >= cfg.routine_share * len(gaps)
+            or _on_timetable(days, cfg))
+
+
+def _on_timetable(days: list[date], cfg: CarShuttleSettings) -> bool:
+    """The patient keeps a ward's weekly timetable: dialysis on Monday, Wednesday and
+    Friday, rehabilitation on Tuesday and Friday.  The intervals differ (2, 2, 3), yet the
+    patient comes on a few fixed weekdays (at most ``timetable_weekdays``) and on
+    ``routine_share`` of those weekdays' dates from their first session to their last.  A
+    villager cannot: the bus brings them when the organiser has a seat, and a stay of
+    several days leaves no room for two admissions a week."""
+    weekdays = {d.toordinal() % 7 for d in days}
+    if len(weekdays) > cfg.timetable_weekdays:
+        return False
+    first, last = days[0].toordinal(), days[-1].toordinal()
+    sessions = sum(1 for k in range(first, last + 1) if k % 7 in weekdays)
+    return len(set(days)) >= cfg.routine_share * sessions
 
 
 def _campaign_patients(schedules: list[Schedule], cfg: CarShuttleSettings) -> int:

@@ -28,6 +28,18 @@ class CarShuttleSettings:
     only when ``m`` times that chance is at most this: fewer than one chance partner in
     twenty patients.  At a regional referral centre admitting a hundred a day, two cardiac
     patients meet on two trips by chance; the same fifteen villagers on four trips do not."""
+    group_test: bool = True
+    """Also test groups as a whole: an institution's repeat patients from one home region
+    admitted by the same usual doctor (drawn without looking at the days), whose windows with
+    ``k`` or more of them admitted together are beyond chance given each member's own admissions (Poisson-binomial per window, Poisson tail over
+    the windows, times every ``k`` and group tried, at most ``max_chance_partners``).  A
+    four-villager shuttle riding two at a time, or a pool of thirty riding a dozen at a time,
+    gives no pair enough joint trips, yet the group arrives together again and again."""
+    group_weekday_prior: float = 2.0
+    """The group test's pseudo-admissions per weekday (``weekday_prior`` for the pair test):
+    a group is many people, so the institution's calendar is taken nearly as its ordinary
+    intake shows it; a hospital admitting mostly on Mondays makes its Monday regulars meet,
+    and they must not pass for a bus."""
     weekday_prior: float = 5.0
     """Pseudo-admissions per weekday added to an institution's weekday profile (the
     admissions by weekday of its ordinary intake, patients admitted there on fewer than
@@ -136,6 +148,12 @@ class CarShuttleSettings:
     """Days an interval may differ from the patient's median interval and still keep the
     course.  0: a cycle repeats exactly; one delayed cycle in five is still allowed by
     ``routine_share``."""
+    timetable_weekdays: int = 3
+    """Explanation (treatment course), the other form: a patient keeping a ward's weekly
+    timetable, admitted on at most this many fixed weekdays (dialysis three times a week,
+    rehabilitation twice) on ``routine_share`` of those weekdays' dates between their first
+    and last session: a shift, whose intervals (2, 2, 3) are not one interval.  A villager on
+    a weekly bus rides only when given a seat, so misses far more of its weeks."""
     campaign_max_admissions: int = 2
     """Explanation (one-off campaign): a patient admitted to the cohort's institutions at
     most this many times in all: a cataract campaign operates each eye once, a screening
