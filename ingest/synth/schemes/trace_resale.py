@@ -21,10 +21,13 @@ Truth: the sellers (patient) and reselling facilities (facility).  A seller
 is listed (from the day one of their boxes is first re-settled) only when at
 least one of their boxes was re-settled by the ring: a seller whose boxes
 all vanished into cash sales left no trace of the scheme and is, like their
-purchases, not part of the ring's truth.  The ring's transactions are the
-listed sellers' purchases of the resold drugs in the ring's active period
-and every resale settlement.  Two unmerged rings never share a reselling
-pharmacy; an absorbed ring works in its survivor's county.
+purchases, not part of the ring's truth.  The ring's transactions (contract
+section 3) are every resale settlement and each listed seller's purchases of
+the drugs they resold, at the places where they bought the resold boxes,
+within the ring's active period (its first purchase of a box later resold to
+its last resale; a merged ring's spans the rings it absorbed), re-scanned or
+not.  Two unmerged rings never share a reselling pharmacy; an absorbed ring
+works in its survivor's county.
 """
 from __future__ import annotations
 
