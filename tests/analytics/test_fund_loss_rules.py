@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ringscope.analytics.detectors.borrowed_cards import detect_borrowed_cards
 from ringscope.analytics.detectors.over_prescription import detect_over_prescription
 from ringscope.analytics.fund_loss import fund_loss_of
 from ringscope.analytics.settings import DetectionSettings
@@ -65,3 +66,29 @@ def test_over_prescription_ring_loss_counts_the_schemes_fills_of_its_drugs(world
     assert not set(ordinary) & set(ring.settlement_ids)
     assert sorted(ring.settlement_ids) == sorted(counted)
     assert fund_loss_of(con, ring.settlement_ids) == Decimal("3416.00")
+
+
+def test_borrowed_cards_loss_leaves_out_two_holders_meeting_once_on_their_own_phones(world):
+    """Five far cards come in three batches at pharmacy F1 (15 x 100.00).  Once, two holders
+    are settled five minutes apart at hospital F2, each on their own phone (300.00 and
+    500.00): the gang never works there, a single co-occurrence is two people's own care.
+    Once, the gang's phone presents two of the cards at clinic F3 (2 x 70.00): a session
+    away from its usual place is still the gang's.  Loss by hand: 1500 + 140 = 1640.00."""
+    for fid, kind in (("F1", "pharmacy"), ("F2", "hospital"), ("F3", "clinic")):
+        world.facility(fid, kind, region="440101")
+    for i in range(8):  # F1's own local customers
+        world.settle(world.patient(f"L{i}", region="440101"), "F1", day(i * 3, 8, 0), operator_id="OPX")
+    cards = [world.patient(f"B{i}", region="230204", address=f"village {i}") for i in range(5)]
+    counted = [world.settle(pid, "F1", day(d, 14, 2 * i), operator_id="OP1", kind="pharmacy")
+               for d in (0, 7, 15) for i, pid in enumerate(cards)]
+    own_care = [world.settle("B0", "F2", day(40, 9, 0), fund=300.0, device_id="PHONE-B0", operator_id="OPZ"),
+                world.settle("B1", "F2", day(40, 9, 5), fund=500.0, device_id="PHONE-B1", operator_id="OPZ")]
+    counted += [world.settle("B2", "F3", day(50, 11, 0), fund=70.0, device_id="GANG1"),
+                world.settle("B3", "F3", day(50, 11, 2), fund=70.0, device_id="GANG1")]
+    con = world.con()
+    rings = detect_borrowed_cards(con, DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("card")) == [f"CB{i}" for i in range(5)]
+    assert not set(own_care) & set(rings[0].settlement_ids)
+    assert sorted(rings[0].settlement_ids) == sorted(counted)
+    assert fund_loss_of(con, rings[0].settlement_ids) == Decimal("1640.00")
