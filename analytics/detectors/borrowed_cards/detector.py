@@ -63,6 +63,28 @@ from ringscope.analytics.detectors.borrowed_cards.signs import (
 from ringscope.analytics.ring import Ring
 from ringscope.analytics.settings import DetectionSettings
 
+# The pool's transactions: its cards' settlements in its co-presentations and sessions at a
+# place where the pool works (its cards met there on ``min_shared_days`` days) or from a gang
+# phone (one that presented two or more of its cards, as for the ring's members).  Two holders of pool
+# cards who happen to be settled minutes apart once, somewhere the gang never works and on
+# their own phones, are two people's own care: a single co-occurrence is nobody's scheme.
+POOL_LOSS_SQL = """
+WITH pool AS (
+    SELECT p.grp, p.settlement_id, s.card_id, s.facility_id, s.device_id, CAST(s.settled_at AS DATE) AS day
+    FROM _rs_bc_pool p JOIN settlements s USING (settlement_id)
+), venues AS (
+    SELECT grp, facility_id FROM pool GROUP BY grp, facility_id HAVING count(DISTINCT day) >= $min_days
+), phones AS (
+    SELECT grp, device_id FROM pool WHERE device_id IS NOT NULL GROUP BY grp, device_id
+    HAVING count(DISTINCT card_id) >= 2
+)
+SELECT p.grp, p.settlement_id, p.card_id FROM pool p
+LEFT JOIN venues v ON v.grp = p.grp AND v.facility_id = p.facility_id
+LEFT JOIN phones g ON g.grp = p.grp AND g.device_id = p.device_id
+WHERE v.facility_id IS NOT NULL OR g.device_id IS NOT NULL
+ORDER BY 1, 2
+"""
+
 
 def detect_borrowed_cards(
     con: duckdb.DuckDBPyConnection, settings: DetectionSettings, engine: CommunityEngine | None = None
@@ -83,8 +105,7 @@ def detect_borrowed_cards(
         signs = [CardSigns(*r) for r in rows(con, CARD_SIGNS_SQL, {"plen": cfg.far_prefix_len,
                                                                     "overlap": cfg.overlap_minutes * 60})]
         devices = {r[0]: Device(*r) for r in rows(con, "SELECT * FROM _rs_bc_devices")}
-        pool_rows = rows(con, """SELECT p.grp, p.settlement_id, s.card_id FROM _rs_bc_pool p
-                                 JOIN settlements s USING (settlement_id) ORDER BY 1, 2""")
+        pool_rows = rows(con, POOL_LOSS_SQL, {"min_days": cfg.min_shared_days})
     by_group: dict[int, list[CardSigns]] = defaultdict(list)
     for c in signs:
         by_group[c.grp].append(c)

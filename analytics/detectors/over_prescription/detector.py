@@ -35,8 +35,11 @@ on "超量开药").  An investigator's reasoning, step by step:
    region (it is the drug's market, concentration means nothing there),
    palliative care (patients who died soon after the last fill), a
    roster (sessions or a clinic's patients written by colleagues in turn).
-4. Fund loss: the ring patients' fills of their over-supplied drugs written
-   by the ring's prescribers at the ring's pharmacies or practice.
+4. Fund loss: the fills the ring's prescribers wrote for its patients at its
+   pharmacies or practice, of a drug the patient is over-supplied with over
+   time, or of a drug the ring over-supplies unless the patient's own supply
+   of it, measured over several fills, fits the days with no prescription
+   over its declared days (ordinary care).
 """
 from __future__ import annotations
 

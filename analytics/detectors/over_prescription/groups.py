@@ -252,17 +252,38 @@ WHERE NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_s
 GROUP BY ALL ORDER BY ALL
 """
 
-# The ring's transactions: its patients' fills of their over-supplied drugs written by the
-# ring's prescribers at the ring's pharmacies or practice.
+# The ring's transactions (contract section 3: every transaction the scheme made, not only
+# those with direct evidence), fills written by the ring's prescribers for its patients at
+# its pharmacies or practice: each fill of a drug the patient is over-supplied with over time,
+# and each fill of a drug the ring over-supplies (its prescribers wrote a surplus of it to one
+# of its patients) unless that patient's own supply of it, measured over several fills, fits
+# the days and none of those prescriptions carried more than its declared days allow: then
+# the patient takes that drug as prescribed, ordinary care.  A fill counts whole, once.
 LOSS_SQL = """
-WITH g AS (SELECT * FROM _rs_op_groups)
+WITH g AS (SELECT * FROM _rs_op_groups), ring_drugs AS (
+    SELECT DISTINCT gt.grp, sp.drug_code
+    FROM _rs_op_pairs sp
+    JOIN g gt ON gt.type = 'patient' AND gt.id = sp.patient_id
+    JOIN g gw ON gw.type = 'prescriber' AND gw.id = sp.prescriber_id AND gw.grp = gt.grp
+    LEFT JOIN _rs_op_baseline b ON b.drug_code = sp.drug_code
+    WHERE sp.ratio >= $attach * coalesce(b.baseline, 1.0)
+), over_declared AS (
+    SELECT DISTINCT gw.grp, f.patient_id, f.drug_code
+    FROM _rs_op_fills f
+    JOIN g gw ON gw.type = 'prescriber' AND gw.id = f.prescriber_id
+    LEFT JOIN _rs_op_baseline b ON b.drug_code = f.drug_code
+    WHERE f.declared_days > 0 AND f.supply_days >= $attach * coalesce(b.baseline, 1.0) * f.declared_days
+)
 SELECT DISTINCT gp.grp, f.settlement_id
 FROM _rs_op_fills f
 JOIN g gp ON gp.type = 'prescriber' AND gp.id = f.prescriber_id
 JOIN g gt ON gt.type = 'patient' AND gt.id = f.patient_id AND gt.grp = gp.grp
-JOIN _rs_op_pairs sp ON sp.patient_id = f.patient_id AND sp.drug_code = f.drug_code
+LEFT JOIN _rs_op_pairs sp ON sp.patient_id = f.patient_id AND sp.drug_code = f.drug_code
 LEFT JOIN _rs_op_baseline b ON b.drug_code = f.drug_code
+LEFT JOIN ring_drugs rd ON rd.grp = gp.grp AND rd.drug_code = f.drug_code
+LEFT JOIN over_declared od ON od.grp = gp.grp AND od.patient_id = f.patient_id AND od.drug_code = f.drug_code
 WHERE (f.own_practice OR EXISTS (SELECT 1 FROM g gf WHERE gf.type = 'facility' AND gf.id = f.facility_id AND gf.grp = gp.grp))
-  AND sp.ratio >= $attach * coalesce(b.baseline, 1.0)
+  AND (sp.ratio >= $attach * coalesce(b.baseline, 1.0)
+       OR (rd.drug_code IS NOT NULL AND (sp.patient_id IS NULL OR od.patient_id IS NOT NULL)))
 ORDER BY 1, 2
 """

@@ -21,17 +21,22 @@ Truth: the sellers (patient) and reselling facilities (facility).  A seller
 is listed (from the day one of their boxes is first re-settled) only when at
 least one of their boxes was re-settled by the ring: a seller whose boxes
 all vanished into cash sales left no trace of the scheme and is, like their
-purchases, not part of the ring's truth.  The ring's transactions are the
-listed sellers' purchases of the resold drugs in the ring's active period
-and every resale settlement.  Two unmerged rings never share a reselling
-pharmacy; an absorbed ring works in its survivor's county.
+purchases, not part of the ring's truth.  The ring's transactions (contract
+section 3) are every resale settlement and each listed seller's purchases of
+the drugs they resold, at the places where they bought the resold boxes,
+within the ring's active period (its first purchase of a box later resold to
+its last resale; a merged ring's spans the rings it absorbed), re-scanned or
+not.  Two unmerged rings never share a reselling pharmacy; an absorbed ring
+works in its survivor's county.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from ringscope.ingest.synth.facilities import CLINIC, PHARMACY
-from ringscope.ingest.synth.facts import OUTPATIENT, PHARMACY_KIND, FactBuilder
+from ringscope.ingest.synth.facts import DAY, OUTPATIENT, PHARMACY_KIND, FactBuilder
 from ringscope.ingest.synth.schemes.common import (
     at,
     box_lines,
@@ -63,13 +68,47 @@ def variant_groups(shape) -> list:
             (("spread_thin", shape.resale_spread_thin_share),)]
 
 
+class Purchase(NamedTuple):
+    """One purchase of a seller: which drugs, where, when (seconds), what the fund paid."""
+
+    sid: int
+    fund: int
+    t: int
+    facility: int
+    drugs: frozenset[int]
+
+
+class Resold(NamedTuple):
+    """One of a seller's boxes settled again by the ring: bought where, when, which drug."""
+
+    seller: int
+    drug: int
+    facility: int
+    bought_t: int
+    resold_t: int
+
+
+class Habit(NamedTuple):
+    """Which of a seller's boxes go to the collector: all (``spread_thin``: the ring thins
+    them out later), none (a silent seller) or each with chance ``rate``."""
+
+    every_box: bool
+    silent: bool
+    rate: float
+
+    def resells(self, rng: np.random.Generator) -> bool:
+        return self.every_box or (not self.silent and rng.random() < self.rate)
+
+
 def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Truth,
           rng: np.random.Generator) -> None:
-    pop, fac, cat = world.pop, world.facilities, world.catalogue
+    pop, cat = world.pop, world.catalogue
     age = pop.age_at(world.start)
     drug_pool = np.array([cat.drug(name) for name in RESALE_DRUGS])
     shape = world.settings.schemes
     used: set[int] = set()
+    purchases: dict[int, list[Purchase]] = {}  # seller -> purchases (a seller is in one ring)
+    resold: dict[str, list[Resold]] = {}  # ring -> its resold boxes
     for plan in plans:
         spread = in_multi_city_province(world) if "two_cities" in plan.variants else np.ones(world.regions.size, bool)
         county = ring_county(plan, lambda spread=spread: draw_county(world, rng, spread))
@@ -87,43 +126,83 @@ def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Trut
                  else np.full(len(sellers), resale_rate))
         resold_boxes: list[tuple[int, int, int, int]] = []  # (resale day, drug, box, seller)
         thin = "spread_thin" in plan.variants  # every seller sells, but only a box or two, late
-        purchases: dict[int, list[tuple[int, int, int]]] = {}  # seller -> (sid, fund, day)
+        bought: dict[int, tuple[int, int]] = {}  # box -> (facility, time) of its purchase
         for seller, join, quiet, rate in zip(sellers, plan.join, silent, rates):
-            seller = int(seller)
-            home = int(world.home_pharmacy[seller])
-            second = int(fac.pick(rng, np.array([pop.county[seller]]), CLINIC if rng.random() < 0.3 else PHARMACY)[0])
-            places = [home, second]
-            day = int(join)
-            stop = min(plan.end, int(pop.death_day[seller]))
-            while day < stop:
-                facility = places[int(rng.random() < 0.35)]
-                kind = "outpatient" if fac.category[facility] == CLINIC else "pharmacy"
-                lines = []
-                for drug in drugs[: 1 + int(rng.random() < 0.4)]:
-                    lines += box_lines(world, builder, int(drug), int(rng.integers(shape.resale_boxes_per_drug[0],
-                                                                                  shape.resale_boxes_per_drug[1] + 1)),
-                                       traced=rng.random() < 0.93)
-                prescriber = int(fac.pick_prescriber(rng, np.array([world.home_hospital[seller]]))[0])
-                sid, fund = builder.settlement(
-                    card=pop.card_for(seller, day), patient=seller,
-                    facility=facility, kind=OUTPATIENT if kind == "outpatient" else PHARMACY_KIND,
-                    t=at(day, 30_000 + int(rng.integers(0, 30_000))), lines=lines,
-                    fee=1_000 if kind == "outpatient" else 0, fund_ratio=fund_ratio(world, rng, seller, "inpatient"),
-                    prescriber=prescriber, diag=diagnosis_for(world, int(drugs[0])),
-                    device=int(pop.device[seller]) if rng.random() < 0.3 else -1,
-                    operator=int(fac.pick_operator(rng, np.array([facility]))[0]))
-                purchases.setdefault(seller, []).append((sid, fund, day))
-                for drug, _, _, box, _ in lines:
-                    if box >= 0 and (thin or (not quiet and rng.random() < rate)):
-                        resold_boxes.append((day + int(rng.integers(*shape.resale_delay_days)), drug, box, seller))
-                day += int(rng.integers(*shape.resale_purchase_every_days))
+            purchases[int(seller)] = _buy(world, plan, builder, rng, int(seller), int(join), drugs,
+                                          Habit(thin, bool(quiet), float(rate)), resold_boxes, bought)
         if thin:
             resold_boxes = _spread_thin(rng, resold_boxes, shape.resale_spread_delay_days, min(plan.end, world.end))
-        first_resale = _resell(world, plan, builder, truth, rng, resold_boxes)
-        for seller, first in sorted(first_resale.items()):
-            for sid, fund, day in purchases[seller]:
-                truth.settlement(plan.ring_id, sid, fund, day)
-            truth.touch(plan.ring_id, "patient", seller, "seller", first)
+        resold[plan.ring_id] = [Resold(seller, drug, *bought[box], t)
+                                for seller, drug, box, t in _resell(world, plan, builder, truth, rng, resold_boxes)]
+    _record_seller_losses(plans, purchases, resold, truth)
+
+
+def _buy(world: World, plan: RingPlan, builder: FactBuilder, rng: np.random.Generator, seller: int, join: int,
+         drugs: np.ndarray, habit: "Habit", resold_boxes: list[tuple[int, int, int, int]],
+         bought: dict[int, tuple[int, int]]) -> list[Purchase]:
+    """A seller buys the ring's drugs at home or a second place again and again; the boxes
+    the seller's ``habit`` picks go to the collector (appended to ``resold_boxes``)."""
+    pop, fac, shape = world.pop, world.facilities, world.settings.schemes
+    home = int(world.home_pharmacy[seller])
+    second = int(fac.pick(rng, np.array([pop.county[seller]]), CLINIC if rng.random() < 0.3 else PHARMACY)[0])
+    places = [home, second]
+    out: list[Purchase] = []
+    day = join
+    stop = min(plan.end, int(pop.death_day[seller]))
+    while day < stop:
+        facility = places[int(rng.random() < 0.35)]
+        kind = "outpatient" if fac.category[facility] == CLINIC else "pharmacy"
+        lines = []
+        for drug in drugs[: 1 + int(rng.random() < 0.4)]:
+            lines += box_lines(world, builder, int(drug), int(rng.integers(shape.resale_boxes_per_drug[0],
+                                                                          shape.resale_boxes_per_drug[1] + 1)),
+                               traced=rng.random() < 0.93)
+        prescriber = int(fac.pick_prescriber(rng, np.array([world.home_hospital[seller]]))[0])
+        t = at(day, 30_000 + int(rng.integers(0, 30_000)))
+        sid, fund = builder.settlement(
+            card=pop.card_for(seller, day), patient=seller,
+            facility=facility, kind=OUTPATIENT if kind == "outpatient" else PHARMACY_KIND,
+            t=t, lines=lines,
+            fee=1_000 if kind == "outpatient" else 0, fund_ratio=fund_ratio(world, rng, seller, "inpatient"),
+            prescriber=prescriber, diag=diagnosis_for(world, int(drugs[0])),
+            device=int(pop.device[seller]) if rng.random() < 0.3 else -1,
+            operator=int(fac.pick_operator(rng, np.array([facility]))[0]))
+        out.append(Purchase(sid, fund, t, facility, frozenset(line[0] for line in lines)))
+        for drug, _, _, box, _ in lines:
+            if box >= 0:
+                bought[box] = (facility, t)
+                if habit.resells(rng):
+                    resold_boxes.append((day + int(rng.integers(*shape.resale_delay_days)), drug, box, seller))
+        day += int(rng.integers(*shape.resale_purchase_every_days))
+    return out
+
+
+def _record_seller_losses(plans: list[RingPlan], purchases: dict[int, list[Purchase]],
+                          resold: dict[str, list[Resold]], truth: Truth) -> None:
+    """The sellers' part of each ring's loss (contract section 3): a seller with a box the
+    ring resold is listed, and their purchases of the drugs they resold, at the places
+    where they bought the resold boxes, within the ring's active period (its first
+    purchase of a box later resold to its last resale) are the ring's transactions, each
+    counted once, re-scanned or not.  A purchase elsewhere, of another drug, or outside
+    the period is not shown to be part of the scheme.  A merged ring is one ring: its
+    period spans the rings it absorbed."""
+    listed: dict[str, list[Resold]] = {}
+    for plan in plans:
+        root = plan.survivor.ring_id if plan.survivor is not None else plan.ring_id
+        listed.setdefault(root, []).extend(resold[plan.ring_id])
+    for plan in plans:
+        boxes = resold[plan.ring_id]
+        if not boxes:
+            continue
+        group = listed[plan.survivor.ring_id if plan.survivor is not None else plan.ring_id]
+        first, last = min(b.bought_t for b in group), max(b.resold_t for b in group)
+        for seller in sorted({b.seller for b in boxes}):
+            mine = [b for b in boxes if b.seller == seller]
+            sold = {(b.facility, b.drug) for b in mine}
+            for p in purchases[seller]:
+                if first <= p.t <= last and any((p.facility, drug) in sold for drug in p.drugs):
+                    truth.settlement(plan.ring_id, p.sid, p.fund, p.t // DAY)
+            truth.touch(plan.ring_id, "patient", seller, "seller", min(b.resold_t for b in mine) // DAY)
 
 
 def _spread_thin(rng: np.random.Generator, boxes: list[tuple[int, int, int, int]],
@@ -157,33 +236,33 @@ def _resellers(world: World, plan: RingPlan, rng: np.random.Generator, county: i
 
 
 def _resell(world: World, plan: RingPlan, builder: FactBuilder, truth: Truth,
-            rng: np.random.Generator, boxes: list[tuple[int, int, int, int]]) -> dict[int, int]:
+            rng: np.random.Generator, boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """Settle the collected boxes again at the reselling pharmacy, one to
     three boxes a time, on cards of local customers; a batch is sold once
-    its last box has come in.  Returns, per seller, the day one of their
-    boxes was first re-settled."""
+    its last box has come in.  Returns the boxes resold: (seller, drug, box,
+    time of the resale settlement)."""
     pop, fac, cat = world.pop, world.facilities, world.catalogue
     boxes = sorted(b for b in boxes if b[0] < plan.end and b[0] < world.end)
-    first: dict[int, int] = {}
+    out: list[tuple[int, int, int, int]] = []
     i = 0
     while i < len(boxes):
         take = boxes[i:i + int(rng.integers(1, 4))]
         i += len(take)
         day = take[-1][0]
-        for _, _, _, seller in take:
-            first.setdefault(seller, day)
         hub = plan.hub_at(day)
         reseller = hub["resellers"][int(rng.integers(0, len(hub["resellers"])))]
         county = int(fac.county[reseller])
         buyer = _buyer(world, rng, county, day)
         lines = [(drug, int(cat.box_units[drug]), int(cat.box_units[drug]) * int(cat.unit_price_cents[drug]), box, -1)
                  for _, drug, box, _ in take]
+        t = at(day, 32_000 + int(rng.integers(0, 40_000)))
         sid, fund = builder.settlement(
             card=pop.card_for(buyer, day), patient=buyer, facility=reseller,
-            kind=PHARMACY_KIND, t=at(day, 32_000 + int(rng.integers(0, 40_000))), lines=lines,
+            kind=PHARMACY_KIND, t=t, lines=lines,
             fund_ratio=fund_ratio(world, rng, buyer, "pharmacy"), operator=hub["operators"][reseller])
         truth.settlement(plan.ring_id, sid, fund, day, [("facility", reseller, "reseller")])
-    return first
+        out += [(seller, drug, box, t) for _, drug, box, seller in take]
+    return out
 
 
 GROUP_DIAGNOSIS = {"onc": "C34.9", "ra": "M06.9", "hbv": "B18.1", "dm": "E11.9", "af": "I48.9",
