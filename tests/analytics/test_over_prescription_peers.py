@@ -7,7 +7,7 @@ moves it; a mild ring is judged against ordinary prescribers, not against the ot
 """
 from ringscope.analytics.detectors.over_prescription import detect_over_prescription
 from ringscope.analytics.settings import DetectionSettings
-from tests.analytics.worlds import day, honest_practices
+from tests.analytics.worlds import day, high_dose_practices, honest_practices
 
 
 def _writes(world, doc, pid, place, drug, quantity, every, fills, start=0, kind="pharmacy"):
@@ -120,12 +120,7 @@ def test_a_drug_whose_listed_maximum_is_off_for_everyone_moves_the_bar(world):
     doctor's patients filling at their own usual pharmacy: that is the drug's usual dose (its
     listed maximum is off), one vote per practice moves the bar and nothing is reported."""
     world.drug("D1", max_daily=1.0)
-    for h in range(6):
-        world.facility(f"HM{h}", "hospital")
-        world.facility(f"PM{h}", "pharmacy")
-        doc = world.prescriber(f"DM{h}", f"HM{h}")
-        for p in range(4):
-            _writes(world, doc, world.patient(f"M{h}{p}"), f"PM{h}", "D1", 66, 30, 5)
+    high_dose_practices(world, "D1", tag="")
     assert detect_over_prescription(world.con(), DetectionSettings()) == []
 
 

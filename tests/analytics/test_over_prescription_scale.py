@@ -7,7 +7,7 @@ next door (their number grows with the practice, not with any scheme).
 """
 from ringscope.analytics.detectors.over_prescription import detect_over_prescription
 from ringscope.analytics.settings import DetectionSettings
-from tests.analytics.worlds import day, honest_practices
+from tests.analytics.worlds import day, high_dose_practices, honest_practices
 
 
 def _writes(world, doc, pid, place, drug, quantity, every, fills, start=0):
@@ -60,12 +60,7 @@ def test_a_dose_every_practice_gives_still_moves_the_bar_beside_rings(world):
     listed maximum is off), while three rings push it at 5x.  The ordinary practices are not
     suspects and keep voting: the bar moves to their dose, only the rings are reported."""
     world.drug("D1", max_daily=1.0)
-    for h in range(6):
-        world.facility(f"HM{h}", "hospital")
-        world.facility(f"PM{h}", "pharmacy")
-        doc = world.prescriber(f"DM{h}", f"HM{h}")
-        for p in range(4):
-            _writes(world, doc, world.patient(f"N{h}{p}"), f"PM{h}", "D1", 66, 30, 5)
+    high_dose_practices(world, "D1", tag="")
     for k in range(3):
         _ring(world, [f"S{k}a"], f"HS{k}", f"PS{k}", f"Y{k}", quantity=75)
     rings = detect_over_prescription(world.con(), DetectionSettings())

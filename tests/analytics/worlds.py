@@ -121,3 +121,18 @@ def honest_practices(world: World, drug: str, practices: int = 5, tag: str = "")
             for m in range(4):
                 world.settle(pid, f"PX{(p + m) % 3}", day(m * 30), prescriber_id=doc, kind="pharmacy",
                              lines=[{"drug_code": drug, "quantity": 30}])
+
+
+def high_dose_practices(world: World, drug: str, tag: str, practices: int = 6) -> None:
+    """Ordinary practices that all give about 2.2x ``drug``'s listed maximum (66 units every
+    30 days; the listing is off): one doctor each, four patients filling at the practice's own
+    pharmacy. What every practice does is the drug's usual dose, not a scheme."""
+    for h in range(practices):
+        world.facility(f"HM{tag}{h}", "hospital")
+        world.facility(f"PM{tag}{h}", "pharmacy")
+        doc = world.prescriber(f"DM{tag}{h}", f"HM{tag}{h}")
+        for p in range(4):
+            pid = world.patient(f"M{tag}{h}{p}")
+            for m in range(5):
+                world.settle(pid, f"PM{tag}{h}", day(m * 30), prescriber_id=doc, kind="pharmacy",
+                             lines=[{"drug_code": drug, "quantity": 66}])
