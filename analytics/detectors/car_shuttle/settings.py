@@ -58,6 +58,13 @@ class CarShuttleSettings:
     county to country, with at least ``baseline_min_admissions``); with none, its own.
     Honest look-alikes on one weekday (a rehabilitation or dialysis timetable, a ward's
     admission day) are then cleared by the explanations and the handling test."""
+    ride_along_share: float = 0.9
+    """...and only when at least this share of that ordinary intake was admitted on days
+    (within ``cohort_window_days``) a repeat patient was: locals riding along on the bus
+    days say nothing of the hospital's own week.  A hospital whose one-off patients also
+    come on other days shows a calendar of its own, however strongly it favours its
+    admission day, and its regulars on that day are judged against it (at a hospital
+    truly admitting on one day only, regulars and a bus differ in timing not at all)."""
     min_links: int = 2
     """A cohort member needs this many linked partners inside the cohort (pruned repeatedly):
     a bus carries many people, while a chance pair at a busy hospital has no third partner."""
