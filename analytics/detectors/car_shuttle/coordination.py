@@ -15,7 +15,7 @@ from ringscope.analytics.detectors.car_shuttle.settings import CarShuttleSetting
 
 NAME = "car_shuttle"
 TEMP = ("_rs_cs_adm", "_rs_cs_fac", "_rs_cs_rep", "_rs_cs_pairs", "_rs_cs_groups", "_rs_cs_joint",
-         "_rs_cs_cohort", "_rs_cs_scope", "_rs_cs_seed", "_rs_cs_keys")
+         "_rs_cs_cohort", "_rs_cs_scope", "_rs_cs_seed", "_rs_cs_keys", "_rs_cs_cal")
 
 
 
@@ -49,24 +49,73 @@ WHERE f.kind <> 'pharmacy' AND (s.kind = 'inpatient' OR s.admitted_on IS NOT NUL
 # trips: the repeat patients are the ones under test, and a hospital that admits little but
 # the Saturday bus must not make Saturday its working day.  Each day counts at most the
 # median daily admissions: a busload of one-off patients does not make its weekday the usual one.
-_FACILITY_SQL = """
-CREATE OR REPLACE TEMP TABLE _rs_cs_fac AS
-WITH span AS (
-    SELECT facility_id, date_diff('day', min(coalesce(admitted_on, CAST(settled_at AS DATE))),
-                                  max(CAST(settled_at AS DATE))) + 1 AS span_days
-    FROM settlements WHERE facility_id IN (SELECT facility_id FROM _rs_cs_adm) GROUP BY 1
-), visits AS (
+# Where that ordinary intake is under ``own_calendar_min_share`` of the admissions (the
+# hospital's intake is mostly its repeat patients, the candidates themselves) and at least
+# ``ride_along_share`` of it came on days a repeat patient came (the few others ride along
+# on the days the bus makes; a hospital whose one-off patients also come on other days
+# shows a calendar of its own, however much it favours one weekday), the calendar is borrowed from institutions of the
+# same kind and level that keep their own, in the smallest area (county, prefecture,
+# province, country) whose pooled ordinary intake reaches ``baseline_min_admissions``.
+_CALENDAR_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_cs_cal AS
+WITH visits AS (
     SELECT facility_id, patient_id FROM _rs_cs_adm GROUP BY 1, 2 HAVING count(DISTINCT day) < $min_trips
 ), daily AS (
     SELECT facility_id, day, count(*) AS n FROM _rs_cs_adm JOIN visits USING (facility_id, patient_id) GROUP BY 1, 2
 ), capped AS (
     SELECT facility_id, dayofweek(day) AS wd,
            least(n, median(n) OVER (PARTITION BY facility_id)) AS n FROM daily
+), own AS (
+    SELECT facility_id, wd, sum(n) AS n FROM capped GROUP BY 1, 2
+), bus_days AS (  -- the days (within the window) a repeat patient was admitted
+    SELECT DISTINCT a.facility_id, a.day + CAST(o.shift AS INTEGER) AS day
+    FROM _rs_cs_adm a CROSS JOIN range(-$window, $window + 1) o(shift)
+    LEFT JOIN visits v ON v.facility_id = a.facility_id AND v.patient_id = a.patient_id
+    WHERE v.patient_id IS NULL
+), share AS (
+    SELECT a.facility_id, any_value(f.kind) AS kind, any_value(f.level) AS level,
+           coalesce(any_value(f.region_code), '') AS region,
+           CAST(count(v.patient_id) AS DOUBLE) / count(*) AS ordinary_share,
+           CAST(count(v.patient_id) FILTER (WHERE d.day IS NOT NULL) AS DOUBLE)
+               / greatest(count(v.patient_id), 1) AS along_share
+    FROM _rs_cs_adm a JOIN facilities f ON f.facility_id = a.facility_id
+    LEFT JOIN visits v ON v.facility_id = a.facility_id AND v.patient_id = a.patient_id
+    LEFT JOIN bus_days d ON d.facility_id = a.facility_id AND d.day = a.day
+    GROUP BY a.facility_id
+), judged AS (
+    SELECT *, ordinary_share < $own_share AND (along_share >= $along_share OR ordinary_share = 0) AS borrows
+    FROM share
+), scopes AS (
+    SELECT * FROM (VALUES (6), (4), (2), (0)) AS s(len)
+), pool AS (  -- the ordinary intake of institutions keeping their own calendar, by kind, level and area
+    SELECT k.kind, k.level, s.len, left(k.region, s.len) AS area, o.wd, sum(o.n) AS n
+    FROM judged k CROSS JOIN scopes s JOIN own o ON o.facility_id = k.facility_id
+    WHERE NOT k.borrows GROUP BY ALL
+), borrowed AS (
+    SELECT b.facility_id, p.len, p.wd, p.n, sum(p.n) OVER (PARTITION BY b.facility_id, p.len) AS total
+    FROM judged b JOIN pool p ON p.kind = b.kind AND p.level IS NOT DISTINCT FROM b.level
+                            AND p.area = left(b.region, p.len)
+    WHERE b.borrows
+), best AS (
+    SELECT facility_id, max(len) AS len FROM borrowed WHERE total >= $peer_min GROUP BY 1
+)
+SELECT o.facility_id, o.wd, o.n FROM own o LEFT JOIN best b ON b.facility_id = o.facility_id
+WHERE b.facility_id IS NULL
+UNION ALL
+SELECT p.facility_id, p.wd, p.n FROM borrowed p JOIN best b ON b.facility_id = p.facility_id AND b.len = p.len
+"""
+
+_FACILITY_SQL = """
+CREATE OR REPLACE TEMP TABLE _rs_cs_fac AS
+WITH span AS (
+    SELECT facility_id, date_diff('day', min(coalesce(admitted_on, CAST(settled_at AS DATE))),
+                                  max(CAST(settled_at AS DATE))) + 1 AS span_days
+    FROM settlements WHERE facility_id IN (SELECT facility_id FROM _rs_cs_adm) GROUP BY 1
 ), grid AS (
     SELECT s.facility_id, w.wd FROM span s CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6)) AS w(wd)
 ), week AS (
     SELECT g.facility_id, coalesce(sum(c.n), 0) AS n, sum(coalesce(sum(c.n), 0)) OVER (PARTITION BY g.facility_id) AS total
-    FROM grid g LEFT JOIN capped c ON c.facility_id = g.facility_id AND c.wd = g.wd GROUP BY g.facility_id, g.wd
+    FROM grid g LEFT JOIN _rs_cs_cal c ON c.facility_id = g.facility_id AND c.wd = g.wd GROUP BY g.facility_id, g.wd
 )
 SELECT s.facility_id, s.span_days,
        s.span_days / (7 * sum(power((w.n + $prior) / (w.total + 7 * $prior), 2))) AS chance_days,
@@ -158,8 +207,10 @@ GROUP BY 1, 2 ORDER BY 1, 2
 def coordinated_pairs(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> list[tuple]:
     """Patient pairs admitted together on more separate trips than chance allows."""
     con.execute(_ADMISSIONS_SQL)
-    con.execute(_FACILITY_SQL, {"prior": cfg.weekday_prior, "group_prior": cfg.group_weekday_prior,
-                                "min_trips": cfg.min_shared_trips})
+    con.execute(_CALENDAR_SQL, {"min_trips": cfg.min_shared_trips, "own_share": cfg.own_calendar_min_share,
+                                "along_share": cfg.ride_along_share, "window": cfg.cohort_window_days,
+                                "peer_min": cfg.baseline_min_admissions})
+    con.execute(_FACILITY_SQL, {"prior": cfg.weekday_prior, "group_prior": cfg.group_weekday_prior})
     con.execute(_REPEAT_SQL, {"min_trips": cfg.min_shared_trips})
     con.execute(_PAIRS_SQL, {"window": cfg.cohort_window_days})
     return rows(con, _EDGES_SQL, {"gap": cfg.occasion_gap_days, "min_trips": cfg.min_shared_trips,

@@ -47,6 +47,24 @@ class CarShuttleSettings:
     neither the repeat patients under test nor a busload make their weekday the usual one)
     before the profile's concentration shrinks its working days: a small hospital's few
     admissions must not make it look weekday-only."""
+    own_calendar_min_share: float = 0.5
+    """An institution's weekday profile is its own ordinary intake only when that intake is
+    at least this share of its admissions.  Below it the intake is mostly repeat patients
+    (the candidates the chance tests judge) and the few others come on the days they make:
+    a township hospital that admits nobody but the Monday bus and the locals who happen to
+    ride along would make Monday its only working day, against which every rider of the bus
+    meets the others exactly as chance predicts.  Its calendar is then that of institutions
+    of the same kind and level keeping their own (pooled ordinary intake of the smallest area,
+    county to country, with at least ``baseline_min_admissions``); with none, its own.
+    Honest look-alikes on one weekday (a rehabilitation or dialysis timetable, a ward's
+    admission day) are then cleared by the explanations and the handling test."""
+    ride_along_share: float = 0.9
+    """...and only when at least this share of that ordinary intake was admitted on days
+    (within ``cohort_window_days``) a repeat patient was: locals riding along on the bus
+    days say nothing of the hospital's own week.  A hospital whose one-off patients also
+    come on other days shows a calendar of its own, however strongly it favours its
+    admission day, and its regulars on that day are judged against it (at a hospital
+    truly admitting on one day only, regulars and a bus differ in timing not at all)."""
     min_links: int = 2
     """A cohort member needs this many linked partners inside the cohort (pruned repeatedly):
     a bus carries many people, while a chance pair at a busy hospital has no third partner."""
