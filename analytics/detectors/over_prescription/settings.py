@@ -68,8 +68,9 @@ class OverPrescriptionSettings:
     the same people's surplus.  A doctor shopper's doctors share one patient; two is already a
     pattern of the same people passing between the same two prescribers."""
     handover_min_fills: int = 2
-    """Fills of the patient's surplus drug each of the two prescribers must have written for
-    the patient to count as shared (once is a stand-in, twice is writing it)."""
+    """Fills of the patient's surplus drug each of two colleagues of one practice must have
+    written for the patient to count as shared (once is a stand-in, twice is writing it).
+    Prescribers of different practices do not stand in for each other: one fill each counts."""
     market_region_digits: int = 4
     """The drug's market around a pharmacy: facilities whose region code shares this many
     leading digits with it (4 = the city).  A specialist (DTP) pharmacy that fills a rare drug

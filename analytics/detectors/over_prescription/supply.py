@@ -205,8 +205,28 @@ ORDER BY 1, 2
 # again (a ring that took over another ring's patients keeps over-supplying them, with its own
 # pushed drug or theirs).  Counted per prescriber pair over the patients they share; a doctor
 # shopper's doctors share one patient, not several, and honest colleagues' shared patients are
-# not over-supplied.
+# not over-supplied.  Colleagues of one practice stand in for each other (a shift, a holiday),
+# so there each must have written the drug repeatedly; prescribers of two practices have no
+# such routine, and patients passing between their surplus flows (a merged ring whose patients
+# see its doctors in turn, once or twice each) tie them on one fill each.
 SHARED_PATIENTS_SQL = """
+WITH writers AS (
+    SELECT f.patient_id, f.drug_code, f.prescriber_id, coalesce(pr.facility_id, f.prescriber_id) AS practice,
+           count(*) AS fills
+    FROM _rs_op_fills f
+    SEMI JOIN _rs_op_excess e ON e.patient_id = f.patient_id AND e.drug_code = f.drug_code
+    LEFT JOIN prescribers pr ON pr.prescriber_id = f.prescriber_id
+    WHERE f.prescriber_id IS NOT NULL
+      AND NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
+    GROUP BY ALL
+)
+SELECT 'prescriber:' || a.prescriber_id, 'prescriber:' || b.prescriber_id, count(DISTINCT a.patient_id)
+FROM writers a JOIN writers b ON b.patient_id = a.patient_id AND a.prescriber_id < b.prescriber_id
+WHERE a.practice <> b.practice OR (a.fills >= $min_fills AND b.fills >= $min_fills)
+GROUP BY ALL HAVING count(DISTINCT a.patient_id) >= $min_patients ORDER BY ALL
+"""
+
+PATIENTS_SQL = """
 WITH writers AS (
     SELECT f.patient_id, f.drug_code, f.prescriber_id FROM _rs_op_fills f
     SEMI JOIN _rs_op_excess e ON e.patient_id = f.patient_id AND e.drug_code = f.drug_code
