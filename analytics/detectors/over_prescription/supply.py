@@ -227,18 +227,5 @@ GROUP BY ALL HAVING count(DISTINCT a.patient_id) >= $min_patients ORDER BY ALL
 """
 
 PATIENTS_SQL = """
-WITH writers AS (
-    SELECT f.patient_id, f.drug_code, f.prescriber_id FROM _rs_op_fills f
-    SEMI JOIN _rs_op_excess e ON e.patient_id = f.patient_id AND e.drug_code = f.drug_code
-    WHERE f.prescriber_id IS NOT NULL
-      AND NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
-    GROUP BY ALL HAVING count(*) >= $min_fills
-)
-SELECT 'prescriber:' || a.prescriber_id, 'prescriber:' || b.prescriber_id, count(DISTINCT a.patient_id)
-FROM writers a JOIN writers b ON b.patient_id = a.patient_id AND a.prescriber_id < b.prescriber_id
-GROUP BY ALL HAVING count(DISTINCT a.patient_id) >= $min_patients ORDER BY ALL
-"""
-
-PATIENTS_SQL = """
 SELECT DISTINCT prescriber_id, patient_id FROM _rs_op_xfills WHERE prescriber_id IS NOT NULL ORDER BY 1, 2
 """
