@@ -18,7 +18,9 @@ class OverPrescriptionSettings:
     """Fills of the drug needed before the ratio is trusted."""
     min_patients: int = 3
     """Over-supplied patients a ring (its prescribers together) needs before it is reported:
-    one or two patients with a surplus are individual care, three through one flow a pattern."""
+    one or two patients with a surplus are individual care, three through one flow a pattern.
+    Late patients (too few fills to measure, an early refill of the ring's drug at its
+    pharmacy) count towards it but never make a group on their own."""
     core_min_repeats: int = 2
     """A group needs at least one prescriber who repeats the surplus: over at least this many
     over-supplied patients, or through repeated flows to this many pharmacies (a patient sent

@@ -226,6 +226,30 @@ WHERE a.practice <> b.practice OR (a.fills >= $min_fills AND b.fills >= $min_fil
 GROUP BY ALL HAVING count(DISTINCT a.patient_id) >= $min_patients ORDER BY ALL
 """
 
+# A group's late patients: too few fills to measure over time (`min_fills`), but the refill of a
+# drug the prescriber over-supplies, written by the group's prescriber and filled at the group's
+# pharmacy, came before `early` of the previous fill's supply was used (a ring's patient who
+# joined near the end of the data).  Counted with the group, never a candidate on their own.
+LATE_PATIENTS_SQL = """
+WITH seq AS (
+    SELECT patient_id, drug_code, prescriber_id, facility_id, settled_at,
+           lag(settled_at) OVER w AS prev_at, lag(supply_days) OVER w AS prev_supply,
+           count(*) OVER (PARTITION BY patient_id, drug_code) AS fills
+    FROM _rs_op_fills WHERE patient_id IS NOT NULL
+    WINDOW w AS (PARTITION BY patient_id, drug_code ORDER BY settled_at, settlement_id)
+), pushed AS (
+    SELECT DISTINCT prescriber_id, drug_code FROM _rs_op_xfills WHERE prescriber_id IS NOT NULL
+)
+SELECT DISTINCT gp.grp, s.patient_id FROM seq s
+JOIN pushed USING (prescriber_id, drug_code)
+JOIN _rs_op_groups gp ON gp.type = 'prescriber' AND gp.id = s.prescriber_id
+JOIN _rs_op_groups gf ON gf.type = 'facility' AND gf.id = s.facility_id AND gf.grp = gp.grp
+WHERE s.fills < $min_fills AND s.prev_at IS NOT NULL
+  AND date_diff('hour', s.prev_at, s.settled_at) / 24.0 < $early * s.prev_supply
+  AND NOT ($exclude_sellers AND s.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
+ORDER BY 1, 2
+"""
+
 PATIENTS_SQL = """
 SELECT DISTINCT prescriber_id, patient_id FROM _rs_op_xfills WHERE prescriber_id IS NOT NULL ORDER BY 1, 2
 """
