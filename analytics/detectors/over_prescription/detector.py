@@ -20,7 +20,9 @@ on "超量开药").  An investigator's reasoning, step by step:
    doctors filling there stay out.  A group needs a core: a prescriber
    who repeats the surplus over patients or pharmacies (colleagues with one
    patient each at the pharmacy next door are a large practice's chance).
-   The drug's baseline is voted by practices without suspects.
+   The drug's baseline is voted by practices without suspects.  A ring's
+   newest patients, with too few fills to measure, join it on an early
+   refill of its drug at its pharmacy (never a group on their own).
 2. INDICATIONS, each against its own baseline, combined into one score:
    the surplus against the drug's baseline; the prescriber's share of
    over-supplied patients against the drug's peers, its prescribers who
@@ -57,6 +59,7 @@ from ringscope.analytics.detectors.over_prescription.groups import (
     measured_group_facts,
     prepare,
     prescriber_groups,
+    with_late_patients,
 )
 from ringscope.analytics.detectors.over_prescription.rings import group_ring, verdicts
 from ringscope.analytics.detectors.over_prescription.supply import TEMP
@@ -77,6 +80,7 @@ def detect_over_prescription(
         prepare(con, settings)
         groups, edge_rows = prescriber_groups(con, settings, engine)
         views = prescriber_views(con, cfg)
+        groups = with_late_patients(con, cfg, groups)
         groups = [g for g in groups if sum(k.startswith("patient:") for k in g) >= cfg.min_patients
                   and has_core(g, edge_rows, cfg.core_min_repeats)]
         if not groups:

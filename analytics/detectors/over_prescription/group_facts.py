@@ -55,18 +55,19 @@ GROUP_FOCUS_SQL = """
 WITH gpres AS (SELECT grp, id AS prescriber_id FROM _rs_op_groups WHERE type = 'prescriber'),
 gpat AS (SELECT grp, id AS patient_id FROM _rs_op_groups WHERE type = 'patient'),
 written AS (
-    SELECT g.grp, f.settlement_id, f.drug_code, f.patient_id FROM _rs_op_fills f
+    SELECT g.grp, f.prescriber_id, f.settlement_id, f.drug_code, f.patient_id FROM _rs_op_fills f
     JOIN gpres g USING (prescriber_id) JOIN gpat t ON t.grp = g.grp AND t.patient_id = f.patient_id
 ), surplus AS (
     SELECT w.* FROM written w SEMI JOIN _rs_op_excess e USING (patient_id, drug_code)
 ), top AS (
-    SELECT grp, drug_code, row_number() OVER (PARTITION BY grp ORDER BY count(*) DESC, drug_code) AS k
-    FROM surplus GROUP BY grp, drug_code
+    SELECT grp, prescriber_id, drug_code,
+           row_number() OVER (PARTITION BY grp, prescriber_id ORDER BY count(*) DESC, drug_code) AS k
+    FROM surplus GROUP BY grp, prescriber_id, drug_code
 )
 SELECT w.grp, count(*) FILTER (WHERE s.settlement_id IS NOT NULL AND t.k <= $focus_drugs) / count(*)
 FROM written w
 LEFT JOIN surplus s ON s.grp = w.grp AND s.settlement_id = w.settlement_id AND s.drug_code = w.drug_code
-LEFT JOIN top t ON t.grp = w.grp AND t.drug_code = w.drug_code
+LEFT JOIN top t ON t.grp = w.grp AND t.prescriber_id = w.prescriber_id AND t.drug_code = w.drug_code
 GROUP BY w.grp ORDER BY 1
 """
 

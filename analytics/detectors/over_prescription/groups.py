@@ -26,6 +26,7 @@ from ringscope.analytics.detectors.over_prescription.supply import (
     EXCESS_SQL,
     FILLS_SQL,
     FLOWS_SQL,
+    LATE_PATIENTS_SQL,
     PAIRS_SQL,
     PATIENTS_SQL,
     PEERS_SQL,
@@ -120,6 +121,24 @@ def prescriber_groups(con: duckdb.DuckDBPyConnection, settings: DetectionSetting
               for g in groups]
     edge_rows = flow_rows + [(p, pt, 1) for p, pts in sorted(patients.items()) for pt in pts]
     return groups, edge_rows
+
+
+def with_late_patients(con: duckdb.DuckDBPyConnection, cfg: OverPrescriptionSettings,
+                       groups: list[list[str]]) -> list[list[str]]:
+    """Each group with its late patients (see ``LATE_PATIENTS_SQL``).
+
+    A ring's patient who joined near the end of the data has two fills: too few to measure
+    supply over time, yet a refill long before the first supply could be used, of the drug
+    the group's prescriber over-supplies, filled at the group's pharmacy, is the same flow.
+    A small ring would otherwise fall under ``min_patients`` because its newest patient has
+    not been in it long.  Such patients never make a group: they only join one.
+    """
+    register_groups(con, "_rs_op_groups", groups)
+    late: dict[int, set[str]] = defaultdict(set)
+    for grp, patient in rows(con, LATE_PATIENTS_SQL, {"min_fills": cfg.min_fills, "early": cfg.early_refill_fraction,
+                                                      "exclude_sellers": cfg.exclude_resale_sellers}):
+        late[grp].add(f"patient:{patient}")
+    return [g + sorted(late[i] - set(g)) for i, g in enumerate(groups)]
 
 
 def has_core(group: list[str], edge_rows: list[tuple], min_repeats: int) -> bool:

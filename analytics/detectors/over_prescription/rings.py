@@ -19,7 +19,8 @@ def verdicts(groups: list[list[str]], facts: dict[int, GroupFacts], views: dict[
     keep = []
     for grp, group in enumerate(groups):
         f = facts.get(grp)
-        if f is None or f.patients < cfg.min_patients:
+        # the group's patients: over-supplied ones and late ones (too few fills to measure yet)
+        if f is None or sum(k.startswith("patient:") for k in group) < cfg.min_patients:
             continue
         prescribers = [k.split(":", 1)[1] for k in group if k.startswith("prescriber:")]
         verdict = assess(f, group_chance(prescribers, views), cfg)

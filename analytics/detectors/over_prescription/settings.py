@@ -18,7 +18,9 @@ class OverPrescriptionSettings:
     """Fills of the drug needed before the ratio is trusted."""
     min_patients: int = 3
     """Over-supplied patients a ring (its prescribers together) needs before it is reported:
-    one or two patients with a surplus are individual care, three through one flow a pattern."""
+    one or two patients with a surplus are individual care, three through one flow a pattern.
+    Late patients (too few fills to measure, an early refill of the ring's drug at its
+    pharmacy) count towards it but never make a group on their own."""
     core_min_repeats: int = 2
     """A group needs at least one prescriber who repeats the surplus: over at least this many
     over-supplied patients, or through repeated flows to this many pharmacies (a patient sent
@@ -68,8 +70,9 @@ class OverPrescriptionSettings:
     the same people's surplus.  A doctor shopper's doctors share one patient; two is already a
     pattern of the same people passing between the same two prescribers."""
     handover_min_fills: int = 2
-    """Fills of the patient's surplus drug each of the two prescribers must have written for
-    the patient to count as shared (once is a stand-in, twice is writing it)."""
+    """Fills of the patient's surplus drug each of two colleagues of one practice must have
+    written for the patient to count as shared (once is a stand-in, twice is writing it).
+    Prescribers of different practices do not stand in for each other: one fill each counts."""
     market_region_digits: int = 4
     """The drug's market around a pharmacy: facilities whose region code shares this many
     leading digits with it (4 = the city).  A specialist (DTP) pharmacy that fills a rare drug

@@ -205,18 +205,49 @@ ORDER BY 1, 2
 # again (a ring that took over another ring's patients keeps over-supplying them, with its own
 # pushed drug or theirs).  Counted per prescriber pair over the patients they share; a doctor
 # shopper's doctors share one patient, not several, and honest colleagues' shared patients are
-# not over-supplied.
+# not over-supplied.  Colleagues of one practice stand in for each other (a shift, a holiday),
+# so there each must have written the drug repeatedly; prescribers of two practices have no
+# such routine, and patients passing between their surplus flows (a merged ring whose patients
+# see its doctors in turn, once or twice each) tie them on one fill each.
 SHARED_PATIENTS_SQL = """
 WITH writers AS (
-    SELECT f.patient_id, f.drug_code, f.prescriber_id FROM _rs_op_fills f
+    SELECT f.patient_id, f.drug_code, f.prescriber_id, coalesce(pr.facility_id, f.prescriber_id) AS practice,
+           count(*) AS fills
+    FROM _rs_op_fills f
     SEMI JOIN _rs_op_excess e ON e.patient_id = f.patient_id AND e.drug_code = f.drug_code
+    LEFT JOIN prescribers pr ON pr.prescriber_id = f.prescriber_id
     WHERE f.prescriber_id IS NOT NULL
       AND NOT ($exclude_sellers AND f.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
-    GROUP BY ALL HAVING count(*) >= $min_fills
+    GROUP BY ALL
 )
 SELECT 'prescriber:' || a.prescriber_id, 'prescriber:' || b.prescriber_id, count(DISTINCT a.patient_id)
 FROM writers a JOIN writers b ON b.patient_id = a.patient_id AND a.prescriber_id < b.prescriber_id
+WHERE a.practice <> b.practice OR (a.fills >= $min_fills AND b.fills >= $min_fills)
 GROUP BY ALL HAVING count(DISTINCT a.patient_id) >= $min_patients ORDER BY ALL
+"""
+
+# A group's late patients: too few fills to measure over time (`min_fills`), but the refill of a
+# drug the prescriber over-supplies, written by the group's prescriber and filled at the group's
+# pharmacy, came before `early` of the previous fill's supply was used (a ring's patient who
+# joined near the end of the data).  Counted with the group, never a candidate on their own.
+LATE_PATIENTS_SQL = """
+WITH seq AS (
+    SELECT patient_id, drug_code, prescriber_id, facility_id, settled_at,
+           lag(settled_at) OVER w AS prev_at, lag(supply_days) OVER w AS prev_supply,
+           count(*) OVER (PARTITION BY patient_id, drug_code) AS fills
+    FROM _rs_op_fills WHERE patient_id IS NOT NULL
+    WINDOW w AS (PARTITION BY patient_id, drug_code ORDER BY settled_at, settlement_id)
+), pushed AS (
+    SELECT DISTINCT prescriber_id, drug_code FROM _rs_op_xfills WHERE prescriber_id IS NOT NULL
+)
+SELECT DISTINCT gp.grp, s.patient_id FROM seq s
+JOIN pushed USING (prescriber_id, drug_code)
+JOIN _rs_op_groups gp ON gp.type = 'prescriber' AND gp.id = s.prescriber_id
+JOIN _rs_op_groups gf ON gf.type = 'facility' AND gf.id = s.facility_id AND gf.grp = gp.grp
+WHERE s.fills < $min_fills AND s.prev_at IS NOT NULL
+  AND date_diff('hour', s.prev_at, s.settled_at) / 24.0 < $early * s.prev_supply
+  AND NOT ($exclude_sellers AND s.patient_id IN (SELECT patient_id FROM _rs_op_sellers))
+ORDER BY 1, 2
 """
 
 PATIENTS_SQL = """
