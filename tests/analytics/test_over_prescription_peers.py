@@ -7,26 +7,14 @@ moves it; a mild ring is judged against ordinary prescribers, not against the ot
 """
 from ringscope.analytics.detectors.over_prescription import detect_over_prescription
 from ringscope.analytics.settings import DetectionSettings
-from tests.analytics.worlds import day, high_dose_practices, honest_practices
+from tests.analytics.worlds import day, high_dose_practices, honest_practices, pushing_ring, repeat_fills
+
+_writes = repeat_fills
 
 
-def _writes(world, doc, pid, place, drug, quantity, every, fills, start=0, kind="pharmacy"):
-    for m in range(fills):
-        world.settle(pid, place, day(start + m * every), prescriber_id=doc, kind=kind,
-                     lines=[{"drug_code": drug, "quantity": quantity}])
-
-
-def _ring(world, docs, practice, pharmacy, prefix, drug="D1", patients=4, quantity=60, every=15, fills=8):
-    """``docs`` at ``practice`` push ``drug`` (``quantity`` units every ``every`` days) to
-    ``patients`` patients, all filled at ``pharmacy``."""
-    world.facility(practice, "hospital")
-    world.facility(pharmacy, "pharmacy")
-    for d in docs:
-        world.prescriber(d, practice)
-    out = [world.patient(f"{prefix}{i}") for i in range(patients)]
-    for i, pid in enumerate(out):
-        _writes(world, docs[i % len(docs)], pid, pharmacy, drug, quantity, every, fills)
-    return out
+def _ring(world, docs, practice, pharmacy, prefix, **kw):
+    """A ring pushing D1 (tests/analytics/worlds.py::pushing_ring), 4 patients unless told."""
+    return pushing_ring(world, docs, practice, pharmacy, prefix, **{"patients": 4, **kw})
 
 
 def _by_prescribers(rings):

@@ -123,6 +123,29 @@ def honest_practices(world: World, drug: str, practices: int = 5, tag: str = "")
                              lines=[{"drug_code": drug, "quantity": 30}])
 
 
+
+def repeat_fills(world: World, doc: str, pid: str, place: str, drug: str, quantity: float, every: int,
+                 fills: int, start: int = 0, kind: str = "pharmacy") -> None:
+    """``fills`` fills of ``quantity`` units of ``drug`` written by ``doc``, one every ``every`` days."""
+    for m in range(fills):
+        world.settle(pid, place, day(start + m * every), prescriber_id=doc, kind=kind,
+                     lines=[{"drug_code": drug, "quantity": quantity}])
+
+
+def pushing_ring(world: World, docs: list[str], practice: str, pharmacy: str, prefix: str, drug: str = "D1",
+                 patients: int = 4, quantity: float = 60, every: int = 15, fills: int = 8) -> list[str]:
+    """``docs`` at ``practice`` push ``drug`` (``quantity`` units every ``every`` days) to
+    ``patients`` patients, all filled at ``pharmacy``."""
+    world.facility(practice, "hospital")
+    world.facility(pharmacy, "pharmacy")
+    for d in docs:
+        world.prescriber(d, practice)
+    out = [world.patient(f"{prefix}{i}") for i in range(patients)]
+    for i, pid in enumerate(out):
+        repeat_fills(world, docs[i % len(docs)], pid, pharmacy, drug, quantity, every, fills)
+    return out
+
+
 def high_dose_practices(world: World, drug: str, tag: str, practices: int = 6) -> None:
     """Ordinary practices that all give about 2.2x ``drug``'s listed maximum (66 units every
     30 days; the listing is off): one doctor each, four patients filling at the practice's own
@@ -132,7 +155,4 @@ def high_dose_practices(world: World, drug: str, tag: str, practices: int = 6) -
         world.facility(f"PM{tag}{h}", "pharmacy")
         doc = world.prescriber(f"DM{tag}{h}", f"HM{tag}{h}")
         for p in range(4):
-            pid = world.patient(f"M{tag}{h}{p}")
-            for m in range(5):
-                world.settle(pid, f"PM{tag}{h}", day(m * 30), prescriber_id=doc, kind="pharmacy",
-                             lines=[{"drug_code": drug, "quantity": 66}])
+            repeat_fills(world, doc, world.patient(f"M{tag}{h}{p}"), f"PM{tag}{h}", drug, 66, 30, 5)
