@@ -2,6 +2,7 @@
 
     python benchmarks/spark.py DROP_DIR [--cores 2 1] [--low-memory 300MB] [--conf spark.driver.memory=8g]
         [--temp-tables disk,parquet] [--schemes trace_resale] [--spark-first]
+        [--embedded-db FILE --embedded-memory-limit 6GB] [--side-by-side]
 
 For one drop (a generated CSV drop, e.g. ``ringscope generate --patients
 1000000``) it writes the contract tables once as Parquet next to a scratch
@@ -9,6 +10,14 @@ folder, then runs, each in a fresh process so that memory is its own:
 
 * the embedded engine (DuckDB, the store's SQL) — the baseline;
 * Spark ``local[N]`` for every N in ``--cores`` (default 2, then 1);
+* with ``--embedded-db``: the embedded engine on an on-disk DuckDB database (as
+  the workspace's catalogue is), loaded from the Parquet tables with
+  ``--embedded-memory-limit`` set first, so that it spills instead of holding
+  the drop in memory (at 5M patients the in-memory path needs most of a 24 GiB
+  machine for one scheme);
+* with ``--side-by-side``: the baseline at the same time as the first Spark
+  run (two processes; each one's CPU seconds are its own, wall times are
+  then upper bounds) when the session cannot give them an hour each;
 * with ``--low-memory``: the embedded engine again with ``[detection]
   memory_limit`` set that low (it fails when the drop needs more), and Spark
   with a 512 MB heap (it completes: Spark spills what does not fit).
@@ -30,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +55,6 @@ def ring_digest(rings) -> tuple[str, int]:
 
 def worker(args: argparse.Namespace) -> None:
     """One engine, one run; prints a JSON line with the digest and the detection time."""
-    from ringscope.analytics.contract_tables import connect_drop
     from ringscope.analytics.pipeline import provisional_ids, run_detection
     from ringscope.analytics.settings import DetectionSettings
 
@@ -56,9 +65,7 @@ def worker(args: argparse.Namespace) -> None:
     cores = args.cores[0]  # a worker runs one engine on one core count
     t0 = time.perf_counter()
     if args.engine == "embedded":
-        con = connect_drop(args.drop)
-        if settings.memory_limit:
-            con.execute(f"SET memory_limit = '{settings.memory_limit}'")
+        con = _embedded_connection(args, settings.memory_limit)
         load = time.perf_counter() - t0
         rings = run_detection(con, settings).rings
     else:
@@ -88,6 +95,27 @@ def worker(args: argparse.Namespace) -> None:
                       "cpu_s": round(cpu_s, 1), "peak_rss_mb": round(peak_kb / 1024)}))
 
 
+def _embedded_connection(args: argparse.Namespace, memory_limit: str) -> Any:
+    """The drop in memory (CSV read), or in a fresh on-disk database loaded from the Parquet tables."""
+    import duckdb
+
+    from ringscope.analytics.contract_tables import connect_drop, load_drop
+
+    if not args.embedded_db:
+        con = connect_drop(args.drop)
+        if memory_limit:
+            con.execute(f"SET memory_limit = '{memory_limit}'")
+        return con
+    db = Path(args.embedded_db)
+    db.unlink(missing_ok=True)  # a fresh database: the load is part of the run, as ingest is
+    con = duckdb.connect(str(db))
+    if memory_limit:  # before the load, so that the load spills too
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    load_drop(con, args.tables)
+    con.execute("CHECKPOINT")
+    return con
+
+
 def _cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process (the JVM): a figure the machine's other load barely moves."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -102,9 +130,9 @@ def _vm_hwm_kb(pid: int) -> int:
 
 
 def run(engine: str, drop: Path, tables: Path, cores: int = 2, memory_limit: str = "",
-        conf: list[str] | None = None, temp_tables: str = "auto", schemes: str = "") -> dict:
+        conf: list[str] | None = None, temp_tables: str = "auto", schemes: str = "", embedded_db: str = "") -> dict:
     cmd = [sys.executable, __file__, "--worker", engine, str(drop), "--tables", str(tables), "--cores", str(cores),
-           "--temp-tables", temp_tables, "--schemes", schemes]
+           "--temp-tables", temp_tables, "--schemes", schemes, "--embedded-db", embedded_db]
     for pair in conf or []:
         cmd += ["--conf", pair]
     if memory_limit:
@@ -117,7 +145,9 @@ def run(engine: str, drop: Path, tables: Path, cores: int = 2, memory_limit: str
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=sink, text=True)
     wall = time.perf_counter() - t0
     stderr = log.read_text(errors="replace")
-    out: dict = {"engine": engine if engine == "embedded" else f"spark local[{cores}] {temp_tables}",
+    name = ("embedded, on disk" if embedded_db else "embedded") if engine == "embedded" else \
+        f"spark local[{cores}] {temp_tables}"
+    out: dict = {"engine": name,
                  "wall_s": round(wall, 1), "peak_rss_mb": None, "memory_limit": label or "-",
                  "load": f"{load0:.1f}-{os.getloadavg()[0]:.1f}", "ended": time.strftime("%H:%M UTC", time.gmtime())}
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
@@ -156,6 +186,10 @@ def main() -> None:
                          "master), parquet, disk, memory, columnar (comma: one run each)")
     ap.add_argument("--schemes", default="", help="comma-separated schemes (default: every scheme)")
     ap.add_argument("--spark-first", action="store_true", help="run the first Spark setting before the baseline")
+    ap.add_argument("--side-by-side", action="store_true",
+                    help="run the baseline at the same time as the first Spark setting (wall times: upper bounds)")
+    ap.add_argument("--embedded-db", default="", help="the baseline on this on-disk DuckDB file, loaded from Parquet")
+    ap.add_argument("--embedded-memory-limit", default="", help="the baseline's memory_limit, e.g. 6GB")
     ap.add_argument("--conf", action="append", default=[],
                     help="key=value for the Spark runs, as `detect --conf` (e.g. spark.driver.memory=8g at 1M patients)")
     args = ap.parse_args()
@@ -168,16 +202,32 @@ def main() -> None:
     export(args.drop, tables)
     print(f"parquet tables in {tables} ({time.perf_counter() - t0:.0f} s)", flush=True)
     spark_runs = [(cores, mode) for cores in args.cores for mode in args.temp_tables.split(",")]
-    # --spark-first: the first Spark run before the baseline (a long run gets the session's quietest time)
-    first = spark_runs[:1] if args.spark_first else []
-    results = [run("spark", args.drop, tables, c, conf=args.conf, temp_tables=m, schemes=args.schemes)
-               for c, m in first]
-    for r in results:
-        print(json.dumps(r), flush=True)
-    results.insert(0, run("embedded", args.drop, tables, schemes=args.schemes))
-    print(json.dumps(results[0]), flush=True)
+
+    def spark(cores: int, mode: str) -> dict:
+        return run("spark", args.drop, tables, cores, conf=args.conf, temp_tables=mode, schemes=args.schemes)
+
+    def baseline() -> dict:
+        return run("embedded", args.drop, tables, memory_limit=args.embedded_memory_limit, schemes=args.schemes,
+                   embedded_db=args.embedded_db)
+
+    # --spark-first: the first Spark run before the baseline (a long run gets the session's quietest time);
+    # --side-by-side: the two at once
+    first = spark_runs[:1] if args.spark_first or args.side_by_side else []
+    if args.side_by_side:
+        with ThreadPoolExecutor(2) as pool:
+            jobs = [pool.submit(baseline)] + [pool.submit(spark, c, m) for c, m in first]
+            results = [job.result() for job in jobs]
+        for r in results:
+            r["engine"] += " (side by side)"
+            print(json.dumps(r), flush=True)
+    else:
+        results = [spark(c, m) for c, m in first]
+        for r in results:
+            print(json.dumps(r), flush=True)
+        results.insert(0, baseline())
+        print(json.dumps(results[0]), flush=True)
     for cores, mode in spark_runs[len(first):]:
-        results.append(run("spark", args.drop, tables, cores, conf=args.conf, temp_tables=mode, schemes=args.schemes))
+        results.append(spark(cores, mode))
         print(json.dumps(results[-1]), flush=True)
     if args.low_memory:
         for engine in ("embedded", "spark"):
