@@ -90,6 +90,12 @@ class SchemeShapes:
     shuttle_irregular_days: tuple[int, int] = (3, 35)
     shuttle_fixed_weekly_share: float = 0.6
     """Fixed-schedule rings running weekly (the others fortnightly)."""
+    shuttle_ward_rota_share: float = 0.3
+    """Rings whose villagers the ward admits under a rota of its doctors
+    (``shuttle_rota_doctors``) on shifts of unequal length, settled by its
+    clerks in turn (``shuttle_rota_clerks``): no one contact doctor or clerk."""
+    shuttle_rota_doctors: tuple[int, int] = (3, 6)
+    shuttle_rota_clerks: tuple[int, int] = (1, 3)
     shuttle_bystanders_per_round: tuple[int, int] = (0, 2)
     """Honest local patients admitted to the ring's institution on a round's
     day (normal share, their own diagnosis): the crowd a cohort hides in."""
@@ -327,6 +333,7 @@ class GeneratorSettings:
             borrowed_own_use_share=0.0, borrowed_sparse_recording_share=0.0, borrowed_pace_shares=(0.0, 0.0),
             borrowed_shared_counter_share=0.0,
             shuttle_waiver_shares=(0.0, 0.0), shuttle_shared_institution_share=0.0, shuttle_two_county_share=0.0,
+            shuttle_ward_rota_share=0.0,
             shuttle_pace_shares=(0.0, 0.0), shuttle_bystanders_per_round=(0, 0), overprescribe_mild_share=0.0,
             overprescribe_shared_pharmacy_share=0.0, overprescribe_multi_city_share=0.0,
             maternity_old_shell_share=0.0, maternity_genuine_staff_share=0.0, maternity_unlinked_share=0.0,

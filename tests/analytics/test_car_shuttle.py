@@ -288,6 +288,27 @@ def test_one_bus_seen_by_two_doctors_for_two_diagnoses_stays_one_ring(world):
     assert [sorted(r.members_of("patient")) for r in rings] == [sorted(villagers)]
 
 
+def test_one_trip_riders_of_a_bus_admitted_by_a_rota_of_ward_doctors_join_it(world):
+    """A ward admits the bus under a rota of five doctors, two of them on more shifts: each
+    rota doctor is part of how the bus is handled, though the three on fewer shifts each take
+    less than ``habit_share`` of its admissions; villagers riding once, admitted by them on
+    the bus's days, came with the bus (a stray is rare against the rota's even share)."""
+    h = _hospital(world)
+    villagers = _villagers(world, "V", 6)
+    riders = _villagers(world, "R", 4)
+    trips = (2, 19, 37, 60, 81)
+    rota = ["D1"] * 8 + ["D2"] * 7 + ["D3"] * 5 + ["D4"] * 5 + ["D5"] * 5
+    random.Random(3).shuffle(rota)
+    for k, trip in enumerate(trips):
+        for i, pid in enumerate(villagers):
+            _admit(world, pid, h, start=trip + i % 2, stay=4, fund=3500.0, self_share=0.3,
+                   prescriber_id=rota[6 * k + i])
+    for pid, trip, doctor in zip(riders, trips[1:], ("D3", "D4", "D5", "D3")):
+        _admit(world, pid, h, start=trip, stay=4, fund=3500.0, self_share=0.3, prescriber_id=doctor)
+    rings = detect_car_shuttle(world.con(), DetectionSettings())
+    assert [sorted(r.members_of("patient")) for r in rings] == [sorted(villagers + riders)]
+
+
 def test_a_whole_busload_brought_back_is_not_a_campaign(world):
     """Everybody on the first trip and admitted twice, but the whole cohort came back:
     not a campaign whose second round brings back some (campaign_share of the intake)."""

@@ -48,11 +48,13 @@ ORDER BY 1, 2
 """
 
 # How each cohort is handled at each of its institutions: the diagnoses, admitting doctors and
-# settling operators of at least ``habit_share`` of its admissions there (a stray admission is no habit).  One organiser's busloads are billed alike; another
-# ring using the same hospital brings its own diagnoses and works with its own doctor or clerk.
-BILLED_CTE = """ranked AS (
+# settling operators of at least ``habit_share`` of its admissions there (a stray admission is
+# no habit).  One organiser's busloads are billed alike; another ring using the same hospital
+# brings its own diagnoses and works with its own doctor or clerk.
+_HANDLING = """ranked AS (
     SELECT grp, facility_id, what, value,
-           count(*) / sum(count(*)) OVER (PARTITION BY grp, facility_id, what) AS share
+           count(*) / sum(count(*)) OVER (PARTITION BY grp, facility_id, what) AS share,
+           count(*) OVER (PARTITION BY grp, facility_id, what) AS k
     FROM (SELECT c.grp, c.facility_id, 'dx' AS what, a.diagnosis_code AS value
           FROM _rs_cs_cohort c JOIN _rs_cs_adm a USING (settlement_id)
           UNION ALL SELECT c.grp, c.facility_id, 'doctor', a.prescriber_id
@@ -63,8 +65,23 @@ BILLED_CTE = """ranked AS (
 ), billed AS (
     SELECT grp, facility_id, list(value) FILTER (WHERE what = 'dx') AS codes,
            list(value) FILTER (WHERE what = 'doctor') AS doctors, list(value) FILTER (WHERE what = 'operator') AS operators
-    FROM ranked WHERE share >= $habit_share GROUP BY grp, facility_id
+    FROM ranked WHERE {habit} GROUP BY grp, facility_id
 )"""
+BILLED_CTE = _HANDLING.format(habit="share >= $habit_share")
+
+# Whether one admission was handled by the cohort's staff (its riders, its bus days): also the
+# diagnoses, doctors and operators of ``rota_share`` (half) of the even share of the k it has
+# there.  A ward that admits the bus under a rota of five doctors gives each about a fifth, some
+# less than ``habit_share``, and every one of them is the bus's staff; a stray admission stays far
+# below.  That attaches a patient of no cohort once the cohorts are settled; whether two cohorts
+# are one bus or one operation, or one took over the other's villages, asks for their habits.
+STAFF_CTE = _HANDLING.format(habit="share >= $habit_share OR ($rota AND share * k >= $rota_share)")
+
+
+def staff_params(cfg: CarShuttleSettings, rota: bool) -> dict[str, float | bool]:
+    """The parameters of ``STAFF_CTE``; without ``rota`` it asks for the habits alone."""
+    return {"habit_share": cfg.habit_share, "rota_share": cfg.rota_share, "rota": rota}
+
 
 # Villagers of one cohort whose joint trips to one institution all came before their joint
 # trips to another cohort's institution: an organiser that took over another's villages.
@@ -149,7 +166,7 @@ JOIN n_trips nb ON nb.grp = b.grp AND nb.facility_id = a.facility_id
 GROUP BY a.grp, b.grp, a.facility_id ORDER BY 1, 2, 3
 """
 
-_RIDERS_SQL = TRIPS_CTE + """, """ + BILLED_CTE + """, cover AS (
+_RIDERS_SQL = TRIPS_CTE + """, """ + STAFF_CTE + """, cover AS (
     SELECT grp, facility_id, sum(date_diff('day', lo, hi) + 1) AS days FROM trips GROUP BY ALL
 ), hits AS (
     SELECT t.grp, r.facility_id, r.patient_id, any_value(r.n_days) AS n, count(DISTINCT t.trip) AS j
@@ -175,7 +192,7 @@ ORDER BY 1, 2
 # admissions on other days, per day).  When nearly all admitted in the windows are beyond that
 # intake, those admitted in them from the cohort's home regions with one of its diagnoses
 # came with the bus, even on a single trip.
-_BUS_DAY_SQL = TRIPS_CTE + """, """ + BILLED_CTE + """, cover AS (
+_BUS_DAY_SQL = TRIPS_CTE + """, """ + STAFF_CTE + """, cover AS (
     SELECT grp, facility_id, sum(date_diff('day', lo, hi) + 1) AS days FROM trips GROUP BY ALL
 ), inwin AS (
     SELECT DISTINCT t.grp, a.facility_id, a.settlement_id, a.patient_id
@@ -229,16 +246,17 @@ def _same_bus_links(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> 
                  or _poisson_tail(int(shared), t1 * t2 * float(width) / float(days)) <= cfg.max_chance_partners)]
 
 
-def _riders(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[str, int]:
-    """Each rider and the cohort whose trips they rode (the least likely by chance first)."""
+def _riders(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, rota: bool) -> dict[str, int]:
+    """Each rider and the cohort whose trips they rode (the least likely by chance first);
+    with ``rota``, admitted by any of the cohort's staff on its rota (``STAFF_CTE``)."""
     params = {"gap": cfg.occasion_gap_days, "window": cfg.cohort_window_days}
     best: dict[str, tuple[float, int]] = {}
     for grp, patient, log_chance in rows(con, _RIDERS_SQL, dict(params, min_trips=cfg.min_shared_trips,
-                                                                 habit_share=cfg.habit_share)):
+                                                                 **staff_params(cfg, rota))):
         key = f"patient:{patient}"
         if log_chance <= math.log(cfg.attach_max_chance) and (key not in best or log_chance < best[key][0]):
             best[key] = (log_chance, grp)
-    for grp, patient in rows(con, _BUS_DAY_SQL, dict(params, share=cfg.bus_day_share, habit_share=cfg.habit_share)):
+    for grp, patient in rows(con, _BUS_DAY_SQL, dict(params, share=cfg.bus_day_share, **staff_params(cfg, rota))):
         best.setdefault(f"patient:{patient}", (0.0, grp))
     return {key: grp for key, (_, grp) in best.items()}
 
@@ -262,7 +280,7 @@ def _grow(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[
     member_of = {k: i for i, g in enumerate(groups) for k in g}
     grown = [list(g) for g in groups]
     shared: Counter = Counter()
-    for key, grp in _riders(con, cfg).items():
+    for key, grp in _riders(con, cfg, rota=False).items():
         if key not in member_of:
             grown[grp].append(key)
         elif member_of[key] != grp:
@@ -309,7 +327,25 @@ def grown_cohorts(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, group
         if links:
             groups = union_groups(groups, links)
             register(con, cfg, groups)
-    return groups
+    return _with_rota_riders(con, cfg, groups)
+
+
+def _with_rota_riders(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, groups: list[list[str]]) -> list[list[str]]:
+    """Riders of no cohort admitted by any of the staff on a cohort's ward rota join it, last.
+
+    The cohorts are settled by then: what joins two cohorts (one bus, one operation, a
+    take-over) is judged on their habitual staff, as a doctor of the ward's rota also admits
+    the other ring sharing that hospital.  A villager of no cohort on the bus's days, from
+    its villages with its diagnoses, admitted by one of the ward's doctors on shift, rode it.
+    """
+    member_of = {k for g in groups for k in g}
+    grown = [list(g) for g in groups]
+    for key, grp in _riders(con, cfg, rota=True).items():
+        if key not in member_of:
+            grown[grp].append(key)
+    if grown != groups:
+        register(con, cfg, grown)
+    return grown
 
 
 class Cohort(NamedTuple):

@@ -191,6 +191,13 @@ class CarShuttleSettings:
     is no habit), and its home regions (those of at least this share of its patients).  Fragments of one bus, cohorts of one operation and villagers taken over
     by another organiser are handled alike; two rings that merely use one hospital bring
     their own diagnoses or work with their own doctor or clerk."""
+    rota_share: float = 0.5
+    """...or of at least this fraction of the even share of the k diagnoses, doctors or
+    operators the cohort has there (``rota_share / k``): a ward that admits the bus under a
+    rota of five doctors gives each about a fifth, some below ``habit_share``, and all of
+    them are how the bus is handled; a stray admission stays far below the rota's share.
+    Used last, to attach riders of no cohort once the cohorts are settled: what joins two
+    cohorts is judged on their habits."""
     join_same_operation: bool = True
     """Cohorts at one institution whose trips run over the same period (or follow each other
     within the longest interval between their own trips), whose patients share a home

@@ -12,7 +12,10 @@ recorded as owed, a normal share, although never collected);
 ``shared_institution`` (another ring, and the institution's honest
 inpatients, use the same hospital); ``two_counties`` (cohorts from villages
 of two neighbouring counties); ``fixed_schedule`` (a round every 7 or 14
-days, like a treatment shift) or ``irregular_rounds`` (3-35 day gaps).
+days, like a treatment shift) or ``irregular_rounds`` (3-35 day gaps);
+``ward_rota`` (the ward admits the villagers under a rota of its doctors, on
+shifts of unequal length, and its clerks settle them in turn: no one contact
+doctor or clerk).
 Honest local patients are admitted on some round days too
 (``honest_coadmission`` hard negatives).
 
@@ -59,7 +62,8 @@ def variant_groups(shape) -> list:
     return [(("partial_waiver", partial), ("waiver_unrecorded", unrecorded)),
             (("shared_institution", shape.shuttle_shared_institution_share),),
             (("two_counties", shape.shuttle_two_county_share),),
-            (("fixed_schedule", regular), ("irregular_rounds", irregular))]
+            (("fixed_schedule", regular), ("irregular_rounds", irregular)),
+            (("ward_rota", shape.shuttle_ward_rota_share),)]
 
 
 def plant(world: World, plans: list[RingPlan], builder: FactBuilder, truth: Truth,
@@ -100,7 +104,32 @@ def _institution(world, plan, rng, county, used, institution_of) -> int:
     plan.hub = {"county": int(fac.county[institution]), "institution": institution, "codes": codes,
                 "operator": int(fac.pick_operator(rng, np.array([institution]))[0]),
                 "doctor": int(fac.pick_prescriber(rng, np.array([institution]))[0])}
+    if "ward_rota" in plan.variants:
+        _ward_rota(world, plan.hub)
     return institution
+
+
+def _ward_rota(world, hub) -> None:
+    """``ward_rota``: the ward's doctors and clerks on shifts of unequal length.
+
+    Drawn from a stream of its own (per institution), so that the other rings'
+    draws stay as they were."""
+    fac, shape = world.facilities, world.settings.schemes
+    rota = world.rng(230, int(hub["institution"]))
+    where = np.array([hub["institution"]])
+    for role, pick, (lo, hi) in (("doctor", fac.pick_prescriber, shape.shuttle_rota_doctors),
+                                 ("operator", fac.pick_operator, shape.shuttle_rota_clerks)):
+        staff = np.unique([hub[role]] + [int(pick(rota, where)[0]) for _ in range(int(rota.integers(lo, hi + 1)) - 1)])
+        hub[role + "s"] = (staff, rota.dirichlet(np.full(len(staff), 2.0)))
+    hub["rota"] = rota
+
+
+def _on_shift(hub, role: str) -> int:
+    """Who admits or settles this villager: the one contact, or whoever is on the ward's rota."""
+    if "rota" not in hub:
+        return int(hub[role])
+    staff, shifts = hub[role + "s"]
+    return int(staff[int(hub["rota"].choice(len(staff), p=shifts))])
 
 
 def _villagers(world, plan, rng, county) -> np.ndarray:
@@ -197,9 +226,9 @@ def _admit(world, plan, builder, truth, rng, hub, person, day, stay, clock) -> i
     sid, fund = builder.settlement(
         card=pop.card_for(person, discharge), patient=person, facility=hub["institution"], kind=INPATIENT,
         t=at(discharge, clock), lines=lines, total=max(total, sum(line[2] for line in lines) + 10_000),
-        fund_ratio=_waiver(world, plan, rng, person), prescriber=hub["doctor"], admitted=day,
+        fund_ratio=_waiver(world, plan, rng, person), prescriber=_on_shift(hub, "doctor"), admitted=day,
         discharged=discharge, diag=int(cat.inpatient_diag[row]), drg=int(cat.inpatient_drg[row]),
-        operator=hub["operator"])
+        operator=_on_shift(hub, "operator"))
     truth.settlement(plan.ring_id, sid, fund, discharge,
                      [("patient", person, "shuttled"), ("facility", hub["institution"], "institution")])
     return discharge
