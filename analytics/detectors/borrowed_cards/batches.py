@@ -7,7 +7,7 @@ This needs no operator, no device and no two cards within the facility window.
 from __future__ import annotations
 
 from ringscope.analytics.detectors.base import pair_settlements_sql
-from ringscope.analytics.detectors.borrowed_cards.copresence import LOG10_TAIL
+from ringscope.analytics.detectors.borrowed_cards.copresence import LOG10_TAIL, REPEAT_EVENTS
 
 # Batches seen without any pool.  A run is a sequence of settlements of returning cards (seen
 # on two days or more) at one facility and day, each following the previous one within the
@@ -23,7 +23,7 @@ WITH ordered AS (
     SELECT r.settlement_id, r.card_id, r.facility_id, r.day, r.ts, c.normal_gap,
            r.ts - lag(r.ts) OVER w AS gap, lead(r.ts) OVER w - r.ts AS next_gap,
            least($window, greatest($facility_window, c.normal_gap)) AS chain
-    FROM _rs_bc_repeat r JOIN _rs_bc_chance c USING (facility_id)
+    FROM {REPEAT_EVENTS} r JOIN _rs_bc_chance c USING (facility_id)
     WINDOW w AS (PARTITION BY r.facility_id, r.day ORDER BY r.ts, r.settlement_id)
 ), chained AS (  -- settlements alone in their run cannot be part of a batch
     SELECT * FROM ordered WHERE gap <= chain OR next_gap <= chain

@@ -21,17 +21,21 @@ FROM settlements WHERE card_id IS NOT NULL AND settled_at IS NOT NULL AND facili
 """
 
 # Only cards seen on two days or more can be co-presented on repeated days: the joins skip the
-# rest (a cheap superset; the edge test counts the days exactly).
+# rest (a cheap superset; the edge test counts the days exactly).  Kept as the cards, a filter,
+# not as a copy of their events: nearly every card returns, so a copy doubled the settlements'
+# footprint (at 5M patients the temp tables outgrew 16 GB of memory and the spill disk).
 REPEAT_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_bc_repeat AS
-SELECT * FROM _rs_bc_events WHERE $min_days <= 1 OR card_id IN (
-    SELECT card_id FROM _rs_bc_events GROUP BY 1 HAVING min(day) < max(day))
+SELECT card_id FROM _rs_bc_events GROUP BY 1 HAVING $min_days <= 1 OR min(day) < max(day)
 """
+
+# The events of returning cards, for the joins that need only those.
+REPEAT_EVENTS = "(SELECT * FROM _rs_bc_events WHERE card_id IN (SELECT card_id FROM _rs_bc_repeat))"
 
 # Co-presentations: one windowed self-join per facility and day (only neighbours in time pair,
 # so a hub stays linear): within the facility window at any counter, or within the longer
 # window by the same operator or device.
-NEAR_SQL = """
+NEAR_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _rs_bc_near AS
 WITH j AS (
     SELECT a.settlement_id AS s1, b.settlement_id AS s2,
@@ -39,7 +43,7 @@ WITH j AS (
            b.ts - a.ts <= $facility_window AS close_any,
            b.ts - a.ts <= $window AND (coalesce(a.operator_id = b.operator_id, false)
                                         OR coalesce(a.device_id = b.device_id, false)) AS close_strong
-    FROM _rs_bc_repeat a JOIN _rs_bc_repeat b
+    FROM {REPEAT_EVENTS} a JOIN {REPEAT_EVENTS} b
       ON a.facility_id = b.facility_id AND a.day = b.day
      AND b.ts BETWEEN a.ts AND a.ts + greatest($window, $facility_window)
     WHERE (b.ts > a.ts OR b.settlement_id > a.settlement_id) AND a.card_id <> b.card_id
