@@ -65,7 +65,7 @@ def worker(args: argparse.Namespace) -> None:
     cores = args.cores[0]  # a worker runs one engine on one core count
     t0 = time.perf_counter()
     if args.engine == "embedded":
-        con = _embedded_connection(args, settings.memory_limit)
+        con = _embedded_connection(args, settings)
         load = time.perf_counter() - t0
         rings = run_detection(con, settings).rings
     else:
@@ -95,22 +95,22 @@ def worker(args: argparse.Namespace) -> None:
                       "cpu_s": round(cpu_s, 1), "peak_rss_mb": round(peak_kb / 1024)}))
 
 
-def _embedded_connection(args: argparse.Namespace, memory_limit: str) -> Any:
-    """The drop in memory (CSV read), or in a fresh on-disk database loaded from the Parquet tables."""
+def _embedded_connection(args: argparse.Namespace, settings: Any) -> Any:
+    """The drop in memory (CSV read), or in a fresh on-disk database loaded from the Parquet tables;
+    ``[detection] memory_limit`` set as `ringscope detect` sets it."""
     import duckdb
 
     from ringscope.analytics.contract_tables import connect_drop, load_drop
+    from ringscope.app.detection import apply_memory_limit
 
     if not args.embedded_db:
         con = connect_drop(args.drop)
-        if memory_limit:
-            con.execute(f"SET memory_limit = '{memory_limit}'")
+        apply_memory_limit(con, settings)
         return con
     db = Path(args.embedded_db)
     db.unlink(missing_ok=True)  # a fresh database: the load is part of the run, as ingest is
     con = duckdb.connect(str(db))
-    if memory_limit:  # before the load, so that the load spills too
-        con.execute(f"SET memory_limit = '{memory_limit}'")
+    apply_memory_limit(con, settings)  # before the load, so that the load spills too
     load_drop(con, args.tables)
     con.execute("CHECKPOINT")
     return con
