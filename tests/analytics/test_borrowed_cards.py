@@ -207,6 +207,33 @@ def test_nursing_home_carer_presenting_residents_is_not_a_ring(world):
     assert len(detect_borrowed_cards(world.con(), tuned("borrowed_cards", household_weight=0.0))) == 1
 
 
+def _carer_runs(world, address_of):
+    """A carer presents eight residents' cards from one phone in a run at the pharmacy every
+    fortnight, for the pharmacy's usual amounts; the residents get no other care."""
+    world.facility("P1", "pharmacy", region="440101")
+    crowd(world, "P1", fund=60.0)
+    residents = [world.patient(f"R{i}", region="440101", address=address_of(i)) for i in range(8)]
+    for d in (2, 16, 30, 44, 58, 72):
+        batch(world, residents, "P1", day(d, 9, 0), gap_minutes=1, fund=60.0, kind="pharmacy",
+              device_id="CARER-PHONE")
+    return residents
+
+
+def test_carer_runs_where_no_address_or_phone_is_recorded_are_not_a_ring(world):
+    """Hard negative in a de-identified extract (no address, no phone): nothing can tell a
+    carer's or a parent's run of one household's cards from a gang's, so the run alone is no
+    indication; where the holders are recorded as unrelated households, the same runs are."""
+    _carer_runs(world, lambda i: None)
+    assert detect_borrowed_cards(world.con(), DetectionSettings()) == []
+
+
+def test_runs_of_unrelated_households_cards_from_one_phone_are_a_ring(world):
+    residents = _carer_runs(world, lambda i: f"flat {i}, {i + 3} Jianshe Rd")
+    rings = detect_borrowed_cards(world.con(), DetectionSettings())
+    assert len(rings) == 1
+    assert sorted(rings[0].members_of("card")) == sorted(f"C{r}" for r in residents)
+
+
 def test_busy_counter_with_unrelated_regulars_minutes_apart_is_not_a_ring(world):
     """Hard negative: at a referral centre's busy counter, regulars from far away are minutes
     apart on some days by chance; their visit counts and the hourly volume predict it, and

@@ -84,9 +84,13 @@ def assess(cards: list[CardSigns], devices: dict[str, Device], cfg: BorrowedCard
     if tails:
         a.roaming_device = min(1.0, -math.log10(max(min(tails), 1e-9)) / cfg.roaming_device_full)
     a.overlap = sum(c.overlaps > 0 for c in cards) / n
-    # closer together than the facility's usual spacing, in runs of more than two cards
+    # closer together than the facility's usual spacing, in runs of more than two cards; telling
+    # only between households known to differ: a carer or a parent presents the cards of one
+    # household in a run as well, and where no address or phone is recorded nothing can clear them
     run = min(1.0, max(0.0, (statistics.median(c.batch_cards for c in cards) - 2) / 3))
-    a.strict_sequence = run * _ratio_strength(statistics.median(c.spacing_ratio for c in cards), cfg.spacing_ratio_full)
+    recorded = sum(c.household_recorded for c in cards) / n
+    a.strict_sequence = recorded * run * _ratio_strength(statistics.median(c.spacing_ratio for c in cards),
+                                                         cfg.spacing_ratio_full)
     households: dict[str, int] = defaultdict(int)
     for c in cards:
         households[c.household] += 1

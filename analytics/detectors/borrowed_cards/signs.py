@@ -86,6 +86,8 @@ class CardSigns(NamedTuple):
     card_id: str
     holder_id: str
     household: str
+    household_recorded: bool
+    """The holder's address or phone is recorded: ``household`` is a household, not the holder alone."""
     far_share: float
     far_base: float
     after_death: int
@@ -130,7 +132,8 @@ WITH pool_cards AS (SELECT grp, id AS card_id FROM _rs_bc_groups),
 all_rows AS (
     SELECT pc.grp, s.*, (s.settlement_id IN (SELECT settlement_id FROM _rs_bc_pool)) AS in_pool,
            c.patient_id AS holder_id, p.region_code AS holder_region, p.death_date, p.gender, p.birth_date,
-           coalesce(p.address, p.phone, c.patient_id) AS household, f.region_code AS facility_region,
+           coalesce(p.address, p.phone, c.patient_id) AS household,
+           (p.address IS NOT NULL OR p.phone IS NOT NULL) AS household_recorded, f.region_code AS facility_region,
            fb.far_base, coalesce(fd.fund_median, fb.fund_median) AS fund_median
     FROM pool_cards pc JOIN settlements s ON s.card_id = pc.card_id
     JOIN cards c ON c.card_id = s.card_id JOIN patients p ON p.patient_id = c.patient_id
@@ -156,7 +159,7 @@ all_rows AS (
     FROM all_rows a JOIN all_rows b ON {two_places("a", "b", "a.facility_region", "b.facility_region")}
     WHERE a.in_pool GROUP BY 1
 )
-SELECT a.grp, a.card_id, any_value(a.holder_id), any_value(a.household),
+SELECT a.grp, a.card_id, any_value(a.holder_id), any_value(a.household), bool_or(a.household_recorded),
        coalesce(avg(CASE WHEN left(a.holder_region, $plen) <> left(a.facility_region, $plen) THEN 1.0 ELSE 0.0 END)
                 FILTER (WHERE a.in_pool), 0.0),
        coalesce(max(a.far_base) FILTER (WHERE a.in_pool), 0.0),
