@@ -368,6 +368,13 @@ def test_alternating_busloads_of_two_counties_handled_alike_stay_apart(world):
     assert len(rings) == 2 and [len(r) for r in rings] == [5, 5]
 
 
+def test_alternating_busloads_where_no_home_region_is_recorded_are_one_operation(world):
+    """An extract without the patients' regions: the home region cannot part the two busloads,
+    so the same hospital, months, diagnosis, doctor and clerk make them one operation."""
+    rings = _two_buses(world, [None] * 5, [None] * 5)
+    assert len(rings) == 1 and len(rings[0]) == 10
+
+
 def test_one_villager_from_the_other_county_does_not_make_one_operation(world):
     """One of six villagers of the second bus lives in the first bus's county (a relative
     who moved): below habit_share of the cohort, no shared home region, two rings."""

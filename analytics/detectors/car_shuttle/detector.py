@@ -80,9 +80,15 @@ def _operation_links(profile: Profile, regions: dict[int, set[str]], cfg: CarShu
     for visits in profile.visits.values():
         for i, a in enumerate(visits):
             for b in visits[i + 1:]:
-                if regions.get(a.grp, set()) & regions.get(b.grp, set()) and one_operation(a, b, cfg):
+                if _same_villages(regions.get(a.grp), regions.get(b.grp)) and one_operation(a, b, cfg):
                     links.add((min(a.grp, b.grp), max(a.grp, b.grp)))
     return sorted(links)
+
+
+def _same_villages(a: set[str] | None, b: set[str] | None) -> bool:
+    """Both cohorts draw on one home region, judged only where both have one recorded (an
+    extract without the patients' regions leaves handling and time to tell two operations apart)."""
+    return a is None or b is None or bool(a & b)
 
 
 def _profile(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings, edge_rows: list[tuple]) -> Profile:

@@ -51,13 +51,16 @@ WITH p AS (SELECT DISTINCT c.grp, c.patient_id, a.region_code FROM _rs_cs_cohort
            JOIN _rs_cs_adm a USING (settlement_id) WHERE a.region_code IS NOT NULL),
 n AS (SELECT grp, region_code, count(*) AS n, sum(count(*)) OVER (PARTITION BY grp) AS total
       FROM p GROUP BY grp, region_code)
-SELECT grp, list(region_code ORDER BY region_code) FROM n WHERE n >= $habit_share * total GROUP BY grp ORDER BY grp
+SELECT grp, list(region_code ORDER BY region_code) FILTER (WHERE n >= $habit_share * total) FROM n
+GROUP BY grp ORDER BY grp
 """
 
 
 def home_regions(con: duckdb.DuckDBPyConnection, cfg: CarShuttleSettings) -> dict[int, set[str]]:
-    """Each cohort's home regions (those of at least ``habit_share`` of its patients)."""
-    return {grp: set(regions) for grp, regions in rows(con, _HOME_REGIONS_SQL, {"habit_share": cfg.habit_share})}
+    """Each cohort's home regions (those of at least ``habit_share`` of its patients): empty when
+    its patients are spread thin; no entry when none of them has a region recorded."""
+    return {grp: set(regions or []) for grp, regions in rows(con, _HOME_REGIONS_SQL,
+                                                              {"habit_share": cfg.habit_share})}
 
 
 def _billed_alike(a: Visits, b: Visits) -> bool:
