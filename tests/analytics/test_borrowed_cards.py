@@ -227,6 +227,25 @@ def test_carer_runs_where_no_address_or_phone_is_recorded_are_not_a_ring(world):
     assert detect_borrowed_cards(world.con(), DetectionSettings()) == []
 
 
+def test_family_phone_at_two_pharmacies_where_no_address_or_phone_is_recorded_is_not_a_ring(world):
+    """Hard negative, de-identified extract: a family phone presents three relatives' cards at
+    two pharmacies among 150 people who each use their own phone at both.  Without addresses
+    the three look like three households on one roaming phone; nothing can tell them from a
+    gang's phone, so the roaming phone is no indication there."""
+    for f in ("P1", "P2"):
+        world.facility(f, "pharmacy", region="440101")
+    for i in range(150):  # the population of phones used at several places: one person each
+        pid = world.patient(f"O{i}", region="440101", address=None)
+        for k, f in enumerate(("P1", "P2")):
+            world.settle(pid, f, day(i % 80 + 3 * k, 8 + i % 9, i % 60), fund=60.0, kind="pharmacy",
+                         device_id=f"PHONE{i}")
+    family = [world.patient(f"M{i}", region="440101", address=None) for i in range(3)]
+    for k, d in enumerate((2, 16, 30, 44, 58, 72)):
+        batch(world, family, ("P1", "P2")[k % 2], day(d, 18, 0), gap_minutes=2, fund=60.0, kind="pharmacy",
+              device_id="FAMILY-PHONE")
+    assert detect_borrowed_cards(world.con(), DetectionSettings()) == []
+
+
 def test_runs_of_unrelated_households_cards_from_one_phone_are_a_ring(world):
     residents = _carer_runs(world, lambda i: f"flat {i}, {i + 3} Jianshe Rd")
     rings = detect_borrowed_cards(world.con(), DetectionSettings())

@@ -79,16 +79,18 @@ def assess(cards: list[CardSigns], devices: dict[str, Device], cfg: BorrowedCard
     if fits:
         a.care_misfit = coverage * (1.0 - statistics.mean(fits))
         a.care_fits_history = coverage * statistics.mean(fits)
+    # households are known only where the holders' address or phone is recorded: elsewhere a
+    # family's phone or a carer's run of one household's cards cannot be told from a gang's
+    recorded = sum(c.household_recorded for c in cards) / n
     pool_devices = {d for c in cards for d in c.devices}
     tails = [devices[d].tail_share for d in pool_devices if d in devices and devices[d].facilities >= 2]
     if tails:
-        a.roaming_device = min(1.0, -math.log10(max(min(tails), 1e-9)) / cfg.roaming_device_full)
+        a.roaming_device = recorded * min(1.0, -math.log10(max(min(tails), 1e-9)) / cfg.roaming_device_full)
     a.overlap = sum(c.overlaps > 0 for c in cards) / n
     # closer together than the facility's usual spacing, in runs of more than two cards; telling
-    # only between households known to differ: a carer or a parent presents the cards of one
-    # household in a run as well, and where no address or phone is recorded nothing can clear them
+    # only between households known to differ (a carer or a parent presents one household's
+    # cards in a run as well)
     run = min(1.0, max(0.0, (statistics.median(c.batch_cards for c in cards) - 2) / 3))
-    recorded = sum(c.household_recorded for c in cards) / n
     a.strict_sequence = recorded * run * _ratio_strength(statistics.median(c.spacing_ratio for c in cards),
                                                          cfg.spacing_ratio_full)
     households: dict[str, int] = defaultdict(int)
