@@ -49,37 +49,26 @@ def blanked_copy(drop: Path, out: Path, blank: dict[str, list[str]]) -> None:
         con.execute(f"COPY t TO '{target}' (HEADER, DELIMITER ',')")
 
 
-def evaluate_drop(drop: Path) -> dict:
-    from ringscope.analytics.contract_tables import connect_drop
-    from ringscope.analytics.evaluation import detected_from_document, evaluate, load_truth
-    from ringscope.analytics.pipeline import provisional_ids, run_detection
-    from ringscope.analytics.rings_json import rings_document
-
-    con = connect_drop(drop)
-    try:
-        rings = provisional_ids(run_detection(con).rings)
-    finally:
-        con.close()
-    return evaluate(load_truth(drop), detected_from_document(rings_document(rings)))
-
-
 def main() -> None:
+    from detection import quality_ringscope_only  # the detection benchmark's in-memory scoring
+
+    from ringscope.ingest.contract import SCHEMES
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("drops", nargs="+", type=Path)
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--scratch", type=Path, default=Path(tempfile.gettempdir()) / "ringscope-ablation")
     args = ap.parse_args()
-    print("| drop | variant | " + " | ".join(["trace_resale", "borrowed_cards", "car_shuttle", "over_prescription",
-                                              "maternity"]) + " | hard-negative rings |")
-    print("|---" * 8 + "|")
+    print("| drop | variant | " + " | ".join(SCHEMES) + " | hard-negative rings |")
+    print("|---" * (len(SCHEMES) + 3) + "|")
     for drop in args.drops:
         for variant in args.variants.split(","):
             out = args.scratch / f"{drop.name}-{variant}"
             blanked_copy(drop, out, VARIANTS[variant])
-            report = evaluate_drop(out)
+            report = quality_ringscope_only(out, memory_limit="")
             shutil.rmtree(out)
             cells = []
-            for scheme in ("trace_resale", "borrowed_cards", "car_shuttle", "over_prescription", "maternity"):
+            for scheme in SCHEMES:
                 row = report["per_scheme"].get(scheme)
                 cells.append(f"{row['f1']:.2f} ({row['detected_rings']}/{row['true_rings']})" if row else "-")
             print(f"| {drop.name} | {variant} | " + " | ".join(cells) + f" | {report['hard_negative_rings']} |",
